@@ -1,0 +1,82 @@
+/**
+ * What the admin endpoint needs from a running node. The relay node implements it; tests implement
+ * it over plain maps. Every method is called on the main thread, in request order.
+ *
+ * Error contract: a method that rejects a target or address throws a `RelayError` with code
+ * `ERR_CONFIG` (served as 400); any other throw is served as 500. The admin layer has already checked
+ * syntax (IP or CIDR, `HOST:PORT`) before it calls, so these throws are for semantic refusals
+ * (e.g. banning a whitelisted address).
+ */
+import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
+
+/** How `flows()` orders its rows: total bytes, or the current byte rate. */
+export type FlowOrder = 'bytes' | 'rate';
+
+/** One (source peer → destination peer) relay flow; peers are `HOST:PORT`. */
+export interface FlowRow {
+  readonly src: string;
+  readonly dst: string;
+  /** Totals since the flow was created. */
+  readonly packets: number;
+  readonly bytes: number;
+  /** Totals for the current region (the flow table's rolling window). */
+  readonly packetsRegion: number;
+  readonly bytesRegion: number;
+  /** Items dropped on this flow, by drop reason (e.g. `queue_head`). */
+  readonly drops: Readonly<Record<string, number>>;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  readonly lastActive: number;
+  /** Bytes per second over the flow table's rate window. */
+  readonly rateBps: number;
+}
+
+/** Long-run health of one peer address, kept across reconnects. */
+export interface HealthInfo {
+  readonly peer: string;
+  /** Time since the address was first seen. */
+  readonly lifespanMs: number;
+  /** Time connected (established) within the lifespan. */
+  readonly uptimeMs: number;
+  /** uptimeMs / lifespanMs, in [0, 1]. */
+  readonly uptimeRatio: number;
+  /** Connect/disconnect cycles counted as flaps. */
+  readonly flapCount: number;
+  readonly lastFlap: number | null;
+  /** Health tier label assigned by the health module (e.g. `stable`, `flappy`). */
+  readonly tier: string;
+  readonly online: boolean;
+}
+
+export interface BanOptions {
+  /** Omitted: the node's configured ban duration. */
+  readonly durationMs?: number;
+  readonly reason?: string;
+}
+
+export interface ConnectOptions {
+  /** Redial after disconnects, like `--add-peer`. */
+  readonly permanent?: boolean;
+}
+
+export interface AdminBackend {
+  status(): NodeStatus;
+  peers(): PeerInfo[];
+  bans(): BanInfo[];
+  /** `target` is an IP or a CIDR subnet. Resolves only once the ban is durable (persisted). */
+  ban(target: string, opts: BanOptions): Promise<void>;
+  /** Resolves true if a ban was removed (durably), false if the target was not banned. */
+  unban(target: string): Promise<boolean>;
+  /** Starts dialling `addr` (`HOST:PORT`); the outcome shows up in `peers()`. */
+  connect(addr: string, opts?: ConnectOptions): void;
+  /** False if no peer has that address. */
+  disconnect(addr: string): boolean;
+  /** The `top` busiest flows by `by`, busiest first. */
+  flows(top: number, by: FlowOrder): FlowRow[];
+  /** Null if the node has no record of that peer. */
+  health(peer: string): HealthInfo | null;
+  /** Prometheus text exposition format 0.0.4. */
+  metricsText(): Promise<string>;
+  /** Leave the network gracefully; resolves once the leave is recorded durably. */
+  leave(): Promise<void>;
+}

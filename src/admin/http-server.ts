@@ -1,0 +1,418 @@
+/**
+ * The admin endpoint: read-only JSON, Prometheus metrics and a status page for loopback clients, and
+ * cookie-authenticated POSTs that change the node. Everything is answered here; no exception thrown
+ * by a handler or the backend reaches node:http (which would drop the socket without a reply).
+ *
+ * Threats it is built against: a process on another host (reads need the token off loopback), a web
+ * page in the operator's browser (mutations need a header a cross-site page cannot set without a CORS
+ * preflight we never answer; reads check the Host header against DNS rebinding; the status page
+ * writes peer-supplied strings as text only), and a client that sends an endless body (capped).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { hasErrorCode } from '../errors.js';
+import { AdminHttpError, type AdminErrorBody } from './admin-error.js';
+import type { AdminBackend, FlowOrder, HealthInfo } from './backend.js';
+import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
+import { renderStatusPage } from './status-page.js';
+import { formatHostPort, isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from './targets.js';
+
+/** Admin bodies are a few fields; 64 KiB is generous and still bounds memory per connection. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** Prometheus text exposition format, as prom-client's `register.contentType` reports it. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const DEFAULT_FLOWS_TOP = 20;
+export const MAX_FLOWS_TOP = 1000;
+/** Longest ban a request may ask for: ten years is "forever" for a peer address. */
+const MAX_BAN_DURATION_MS = 10 * 365 * 24 * 3600 * 1000;
+const MAX_REASON_LENGTH = 256;
+/** Plenty for an operator and a dashboard; bounds sockets a local client can hold open. */
+const MAX_CONNECTIONS = 128;
+
+export interface AdminServerOptions {
+  readonly backend: AdminBackend;
+  /** Where the cookie is written; null = a fresh private temp dir (see `cookiePath`). */
+  readonly dataDir: string | null;
+  readonly maxBodyBytes?: number;
+}
+
+export interface AdminAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `HOST:PORT` (IPv6 bracketed), as NodeStatus.http reports it. */
+  readonly addr: string;
+}
+
+type Access = 'read' | 'write';
+
+interface Reply {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface RequestContext {
+  readonly query: URLSearchParams;
+  /** Decoded remainder after a prefix route (`/health/<peer>`). */
+  readonly param: string | null;
+  readonly body: Record<string, unknown>;
+  /** Per-response nonce for the status page's inline script and style. */
+  readonly nonce: string;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly access: Access;
+  handle(ctx: RequestContext): Reply | Promise<Reply>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function json(value: unknown, status = 200): Reply {
+  return { status, type: JSON_TYPE, body: JSON.stringify(value) };
+}
+
+export class AdminServer {
+  private readonly backend: AdminBackend;
+  private readonly dataDir: string | null;
+  private readonly maxBodyBytes: number;
+  private readonly routes: ReadonlyMap<string, Route>;
+  private readonly healthRoute: Route;
+  private server: Server | null = null;
+  private cookie: AdminCookie | null = null;
+  private bound: AdminAddress | null = null;
+  private closing = false;
+  private drained: Promise<void> = Promise.resolve();
+
+  constructor(options: AdminServerOptions) {
+    this.backend = options.backend;
+    this.dataDir = options.dataDir;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.routes = this.buildRoutes();
+    this.healthRoute = { method: 'GET', access: 'read', handle: (ctx) => this.getHealth(ctx.param ?? '') };
+  }
+
+  /** Path of the cookie file while the server runs. */
+  get cookiePath(): string | null {
+    return this.cookie?.path ?? null;
+  }
+
+  get address(): AdminAddress | null {
+    return this.bound;
+  }
+
+  /** Writes the cookie, then listens. Port 0 picks a free port; the bound address is returned. */
+  async start(host: string, port: number): Promise<AdminAddress> {
+    if (this.server !== null) throw new Error('admin server already started');
+    const cookie = await writeCookie(this.dataDir);
+    const server = createServer((req, res) => {
+      void this.dispatch(req, res, cookie.token);
+    });
+    server.maxConnections = MAX_CONNECTIONS;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await cookie.remove();
+      throw err;
+    }
+    this.drained = new Promise((resolve) => server.once('close', () => resolve()));
+    const info = server.address() as AddressInfo;
+    this.server = server;
+    this.cookie = cookie;
+    this.bound = { host: info.address, port: info.port, addr: formatHostPort(info.address, info.port) };
+    return this.bound;
+  }
+
+  /**
+   * Stops accepting connections and deletes the cookie. Requests already in flight still get their
+   * answer, but close() does not wait for them: the node may call close() from inside `leave()`,
+   * which a `POST /leave` is itself waiting on. `whenDrained()` waits for the last connection.
+   */
+  async close(): Promise<void> {
+    if (this.server === null || this.closing) return;
+    this.closing = true;
+    this.server.close();
+    this.server.closeIdleConnections();
+    await this.cookie?.remove();
+  }
+
+  whenDrained(): Promise<void> {
+    return this.drained;
+  }
+
+  private buildRoutes(): Map<string, Route> {
+    const b = this.backend;
+    const routes = new Map<string, Route>();
+    const get = (path: string, handle: Route['handle']): void => {
+      routes.set(path, { method: 'GET', access: 'read', handle });
+    };
+    const post = (path: string, handle: Route['handle']): void => {
+      routes.set(path, { method: 'POST', access: 'write', handle });
+    };
+    get('/', (ctx) => ({
+      status: 200,
+      type: 'text/html; charset=utf-8',
+      body: renderStatusPage(ctx.nonce),
+      headers: {
+        'Content-Security-Policy':
+          `default-src 'none'; script-src 'nonce-${ctx.nonce}'; style-src 'nonce-${ctx.nonce}'; ` +
+          "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      },
+    }));
+    get('/status', () => json(b.status()));
+    get('/peers', () => json(b.peers()));
+    get('/bans', () => json(b.bans()));
+    get('/flows', (ctx) => json(b.flows(...parseFlowQuery(ctx.query))));
+    get('/health', () => json(this.allHealth()));
+    get('/metrics', async () => ({ status: 200, type: METRICS_CONTENT_TYPE, body: await b.metricsText() }));
+    post('/ban', async ({ body }) => {
+      allowFields(body, ['target', 'durationMs', 'reason']);
+      const target = banTargetField(body);
+      const durationMs = optionalDuration(body.durationMs);
+      const reason = optionalReason(body.reason);
+      await b.ban(target, {
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      });
+      return json({ ok: true, ban: b.bans().find((x) => x.target === target) ?? null });
+    });
+    post('/unban', async ({ body }) => {
+      allowFields(body, ['target']);
+      const target = banTargetField(body);
+      if (!(await b.unban(target))) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `${target} is not banned`);
+      return json({ ok: true });
+    });
+    post('/connect', ({ body }) => {
+      allowFields(body, ['addr', 'permanent']);
+      const addr = addrField(body);
+      if (body.permanent !== undefined && typeof body.permanent !== 'boolean') {
+        throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"permanent" must be a boolean');
+      }
+      b.connect(addr, body.permanent === true ? { permanent: true } : {});
+      return json({ ok: true });
+    });
+    post('/disconnect', ({ body }) => {
+      allowFields(body, ['addr']);
+      const addr = addrField(body);
+      if (!b.disconnect(addr)) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `no peer ${addr}`);
+      return json({ ok: true });
+    });
+    post('/leave', async ({ body }) => {
+      allowFields(body, []);
+      await b.leave();
+      return json({ ok: true });
+    });
+    return routes;
+  }
+
+  private allHealth(): HealthInfo[] {
+    const out: HealthInfo[] = [];
+    for (const p of this.backend.peers()) {
+      const h = this.backend.health(p.addr);
+      if (h !== null) out.push(h);
+    }
+    return out;
+  }
+
+  private getHealth(param: string): Reply {
+    const parsed = parseHostPort(param);
+    if (parsed === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${param}" is not HOST:PORT`);
+    const info = this.backend.health(parsed.addr);
+    if (info === null) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `no health record for ${parsed.addr}`);
+    return json(info);
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    try {
+      const reply = await this.handle(req, token);
+      this.send(res, reply);
+    } catch (err) {
+      this.send(res, errorReply(err));
+    }
+  }
+
+  private async handle(req: IncomingMessage, token: string): Promise<Reply> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+
+    let route: Route | undefined = this.routes.get(path);
+    let param: string | null = null;
+    if (route === undefined && path.startsWith('/health/')) {
+      route = this.healthRoute;
+      try {
+        param = decodeURIComponent(path.slice('/health/'.length));
+      } catch {
+        throw new AdminHttpError(400, 'ERR_BAD_TARGET', 'bad percent-encoding in the peer address');
+      }
+    }
+    if (route === undefined) throw new AdminHttpError(404, 'ERR_NOT_FOUND', `no route ${path}`);
+
+    const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
+    if (method !== route.method) {
+      const allow = route.method === 'GET' ? 'GET, HEAD' : 'POST';
+      throw new AdminHttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${path} takes ${route.method}`, { Allow: allow });
+    }
+
+    this.authorize(req, route.access, token);
+    // Only read a body once the caller is known to be allowed to make us buffer one.
+    const body = route.method === 'POST' ? await readJsonBody(req, this.maxBodyBytes) : {};
+    return route.handle({ query, param, body, nonce: randomBytes(16).toString('base64') });
+  }
+
+  private authorize(req: IncomingMessage, access: Access, token: string): void {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (m === null || !tokenMatches(m[1]!, token)) {
+        throw unauthorized('bad token (read it from the cookie file in the data directory)');
+      }
+      return;
+    }
+    if (access === 'write') throw unauthorized('this call needs Authorization: Bearer <token from the cookie file>');
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      throw unauthorized('read access without a token is for loopback clients only');
+    }
+    // Browsers always send Host; a missing one cannot be a rebinding page.
+    if (req.headers.host !== undefined && !isLoopbackHostHeader(req.headers.host)) {
+      throw new AdminHttpError(403, 'ERR_FORBIDDEN', 'use 127.0.0.1, [::1] or localhost in the URL, or send the token');
+    }
+  }
+
+  private send(res: ServerResponse, reply: Reply): void {
+    if (res.headersSent) {
+      // Nothing sensible can follow a half-written reply; drop the connection so the client sees it.
+      res.destroy();
+      return;
+    }
+    const headers: Record<string, string> = {
+      'Content-Type': reply.type,
+      'Content-Length': String(Buffer.byteLength(reply.body)),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...reply.headers,
+    };
+    if (this.closing) headers.Connection = 'close';
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  }
+}
+
+function unauthorized(message: string): AdminHttpError {
+  return new AdminHttpError(401, 'ERR_UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer realm="wirerelay"' });
+}
+
+function errorReply(err: unknown): Reply {
+  let status = 500;
+  let code = 'ERR_INTERNAL';
+  let message = err instanceof Error ? err.message : String(err);
+  let headers: Readonly<Record<string, string>> = {};
+  if (err instanceof AdminHttpError) {
+    ({ status, code, headers } = err);
+  } else if (hasErrorCode(err)) {
+    // The backend's refusal of a target (see backend.ts) is the caller's fault; anything else is ours.
+    code = err.code;
+    status = err.code === 'ERR_CONFIG' ? 400 : 500;
+    message = err.message;
+  }
+  const body: AdminErrorBody = { error: { code, message } };
+  return { status, type: JSON_TYPE, body: JSON.stringify(body), headers };
+}
+
+/** Reads at most `limit` bytes; a declared or actual excess answers 413 without buffering it. */
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const tooLarge = (): AdminHttpError =>
+    new AdminHttpError(413, 'ERR_BODY_TOO_LARGE', `body exceeds ${limit} bytes`, { Connection: 'close' });
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AdminHttpError(400, 'ERR_BAD_JSON', `body is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AdminHttpError(400, 'ERR_BAD_JSON', 'body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+// A misspelt optional field ("duration" for "durationMs") would otherwise be silently ignored.
+function allowFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `unknown field "${key}"`);
+  }
+}
+
+function banTargetField(body: Record<string, unknown>): string {
+  const t = body.target;
+  if (typeof t !== 'string') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"target" (IP or CIDR) is required');
+  const target = parseBanTarget(t);
+  if (target === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${t}" is not an IP address or CIDR subnet`);
+  return target;
+}
+
+function addrField(body: Record<string, unknown>): string {
+  const a = body.addr;
+  if (typeof a !== 'string') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"addr" (HOST:PORT) is required');
+  const parsed = parseHostPort(a);
+  if (parsed === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${a}" is not HOST:PORT`);
+  return parsed.addr;
+}
+
+function optionalDuration(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > MAX_BAN_DURATION_MS) {
+    throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"durationMs" must be a positive integer of at most ten years');
+  }
+  return v;
+}
+
+function optionalReason(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > MAX_REASON_LENGTH) {
+    throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `"reason" must be a string of at most ${MAX_REASON_LENGTH} chars`);
+  }
+  return v;
+}
+
+function parseFlowQuery(query: URLSearchParams): [number, FlowOrder] {
+  const topText = query.get('top');
+  let top = DEFAULT_FLOWS_TOP;
+  if (topText !== null) {
+    top = /^[0-9]{1,4}$/.test(topText) ? Number(topText) : NaN;
+    if (!(top >= 1 && top <= MAX_FLOWS_TOP)) {
+      throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `"top" must be an integer from 1 to ${MAX_FLOWS_TOP}`);
+    }
+  }
+  const by = query.get('by') ?? 'bytes';
+  if (by !== 'bytes' && by !== 'rate') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"by" must be bytes or rate');
+  return [top, by];
+}

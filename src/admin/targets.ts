@@ -1,0 +1,88 @@
+/**
+ * Syntax checks for the peer addresses and ban targets that operators type. They run before the
+ * backend sees a string, so the node never has to guess what a malformed address meant.
+ */
+import { isIP } from 'node:net';
+
+export interface ParsedHostPort {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, or `[v6]:port`: the form peers are identified by. */
+  readonly addr: string;
+}
+
+// RFC 1123 labels; a hostname is allowed only where the node dials (connect), never in a ban.
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `HOST:PORT` with an IPv4 address, a bracketed IPv6 address or a hostname; null if malformed. */
+export function parseHostPort(text: string): ParsedHostPort | null {
+  let host: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return null;
+    host = text.slice(1, close);
+    portText = text.slice(close + 2);
+    if (isIP(host) !== 6) return null;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon <= 0) return null;
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    // An unbracketed IPv6 address is ambiguous: "::1:8333" could be ::1 port 8333 or ::1:8333 with no port.
+    if (host.includes(':')) return null;
+    if (isIP(host) !== 4 && !HOSTNAME.test(host)) return null;
+  }
+  if (!/^[0-9]{1,5}$/.test(portText)) return null;
+  const port = Number(portText);
+  if (port < 1 || port > 65535) return null;
+  return { host, port, addr: formatHostPort(host, port) };
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** An IP address or CIDR subnet (`10.0.0.0/8`, `2001:db8::/32`); returns it unchanged, or null. */
+export function parseBanTarget(text: string): string | null {
+  const slash = text.indexOf('/');
+  const ip = slash < 0 ? text : text.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return null;
+  if (slash < 0) return text;
+  const bitsText = text.slice(slash + 1);
+  if (!/^[0-9]{1,3}$/.test(bitsText)) return null;
+  const bits = Number(bitsText);
+  return bits <= (family === 4 ? 32 : 128) ? text : null;
+}
+
+/**
+ * Whether a socket's remote address is loopback: 127.0.0.0/8, ::1, or 127.x mapped into IPv6
+ * (what a dual-stack listener reports for an IPv4 client).
+ */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const a = address.toLowerCase();
+  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/**
+ * Whether a Host header names this machine's loopback. A browser sends the name it resolved, so a
+ * page on another site that re-resolves its own name to 127.0.0.1 (DNS rebinding) still says
+ * "evil.example" here and is refused.
+ */
+export function isLoopbackHostHeader(hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined || hostHeader === '') return false;
+  let host = hostHeader.toLowerCase();
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0) return false;
+    host = host.slice(1, close);
+  } else {
+    const colon = host.lastIndexOf(':');
+    if (colon >= 0) host = host.slice(0, colon);
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || isLoopbackAddress(host);
+}
