@@ -1,0 +1,170 @@
+/**
+ * The address file: a versioned JSON object, validated field by field on load because the file
+ * is as untrusted as the disk under it, written tmp → fsync → rename → fsync(dir) so a crash
+ * leaves the old file or the new one, never half of each. A file that cannot be used is moved
+ * aside, never deleted: an operator may want to look at it, and a corrupt file must not put the
+ * node into a restart loop (Core#26599).
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StoreError } from '../errors.js';
+import { canonicalHostPort } from '../util/ip.js';
+import { BUCKET_KEY_LENGTH, NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from './buckets.js';
+
+/**
+ * Version 1. A change to the bucket constants or the bucket hash must bump this: loading old
+ * buckets under new rules mis-places every entry (dcrd#1131).
+ */
+export const ADDR_FILE_VERSION = 1;
+
+/** One address in the file. Times are Unix ms (0 = never); services is a decimal u64. */
+export interface AddrFileEntry {
+  addr: string;
+  src: string;
+  services: string;
+  timestampMs: number;
+  attempts: number;
+  lastAttemptMs: number;
+  lastSuccessMs: number;
+}
+
+/** The whole file. Buckets list address keys; an address's refs count is rebuilt from them. */
+export interface AddrFileV1 {
+  version: 1;
+  /** The 32-byte bucket key, hex. */
+  key: string;
+  addresses: AddrFileEntry[];
+  /** 1,024 arrays of `HOST:PORT`. */
+  newBuckets: string[][];
+  /** 64 arrays of `HOST:PORT`, in bucket order. */
+  triedBuckets: string[][];
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function corrupt(message: string, details: Record<string, unknown> = {}): StoreError {
+  return new StoreError('ERR_STORE_CORRUPT', `address file: ${message}`, details);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function time(v: unknown, field: string, i: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw corrupt(`addresses[${i}].${field} is not a time`);
+  return v;
+}
+
+function bucketList(v: unknown, count: number, name: string): string[][] {
+  if (!Array.isArray(v) || v.length !== count) throw corrupt(`${name} must be an array of ${count} buckets`);
+  return v.map((b: unknown, i) => {
+    if (!Array.isArray(b) || !b.every((k) => typeof k === 'string')) throw corrupt(`${name}[${i}] is not a list of addresses`);
+    return b as string[];
+  });
+}
+
+/**
+ * Checks the shape of a parsed file: types, ranges, canonical addresses, bucket counts.
+ * Cross-references (refs, duplicates across tables) are checked by the manager on rebuild.
+ * Throws StoreError ERR_STORE_VERSION or ERR_STORE_CORRUPT.
+ */
+export function parseAddrFile(obj: unknown): AddrFileV1 {
+  if (!isRecord(obj)) throw corrupt('not a JSON object');
+  if (typeof obj.version !== 'number') throw corrupt('missing version');
+  if (obj.version !== ADDR_FILE_VERSION) {
+    throw new StoreError('ERR_STORE_VERSION', `address file: unknown version ${obj.version}`, {
+      version: obj.version,
+      expected: ADDR_FILE_VERSION,
+    });
+  }
+  if (typeof obj.key !== 'string' || !new RegExp(`^[0-9a-f]{${2 * BUCKET_KEY_LENGTH}}$`).test(obj.key)) {
+    throw corrupt('key must be 64 lower-case hex digits');
+  }
+  if (!Array.isArray(obj.addresses)) throw corrupt('addresses must be an array');
+  const addresses = obj.addresses.map((a: unknown, i): AddrFileEntry => {
+    if (!isRecord(a)) throw corrupt(`addresses[${i}] is not an object`);
+    if (typeof a.addr !== 'string' || canonicalHostPort(a.addr) !== a.addr) throw corrupt(`addresses[${i}].addr is not a canonical HOST:PORT`);
+    if (typeof a.src !== 'string' || a.src.length === 0 || a.src.length > 300) throw corrupt(`addresses[${i}].src is not an address`);
+    if (typeof a.services !== 'string' || !/^[0-9]{1,20}$/.test(a.services) || BigInt(a.services) > U64_MAX) {
+      throw corrupt(`addresses[${i}].services is not a u64`);
+    }
+    if (typeof a.attempts !== 'number' || !Number.isSafeInteger(a.attempts) || a.attempts < 0) {
+      throw corrupt(`addresses[${i}].attempts is not a count`);
+    }
+    return {
+      addr: a.addr,
+      src: a.src,
+      services: a.services,
+      timestampMs: time(a.timestampMs, 'timestampMs', i),
+      attempts: a.attempts,
+      lastAttemptMs: time(a.lastAttemptMs, 'lastAttemptMs', i),
+      lastSuccessMs: time(a.lastSuccessMs, 'lastSuccessMs', i),
+    };
+  });
+  return {
+    version: ADDR_FILE_VERSION,
+    key: obj.key,
+    addresses,
+    newBuckets: bucketList(obj.newBuckets, NEW_BUCKET_COUNT, 'newBuckets'),
+    triedBuckets: bucketList(obj.triedBuckets, TRIED_BUCKET_COUNT, 'triedBuckets'),
+  };
+}
+
+/**
+ * Writes `data` to `path` atomically: `<path>.tmp`, fsync, rename over `path`, fsync the
+ * directory (skipped where the platform cannot open a directory). Callers serialise their writes:
+ * two concurrent writers would share the tmp name.
+ */
+export async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const f = await open(tmp, 'w', 0o644);
+  try {
+    await f.writeFile(data, 'utf8');
+    await f.sync();
+  } finally {
+    await f.close();
+  }
+  await rename(tmp, path);
+  let dir;
+  try {
+    dir = await open(dirname(path), 'r');
+    await dir.sync();
+  } catch {
+    // Windows cannot fsync a directory; the rename is then as durable as the OS makes it.
+  } finally {
+    await dir?.close();
+  }
+}
+
+/** Outcome of reading a state file. */
+export type ReadJsonResult =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'ok'; readonly value: unknown }
+  | { readonly kind: 'unreadable'; readonly error: unknown };
+
+/** Reads and parses a JSON file; a missing file is not an error, anything else unreadable is. */
+export async function readJsonFile(path: string): Promise<ReadJsonResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'unreadable', error: err };
+  }
+  try {
+    return { kind: 'ok', value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { kind: 'unreadable', error: err };
+  }
+}
+
+/** Moves `path` to `<path>.corrupt-<nowMs>`; returns the new name, or null if the move failed. */
+export async function quarantineFile(path: string, nowMs: number): Promise<string | null> {
+  const aside = `${path}.corrupt-${nowMs}`;
+  try {
+    await rename(path, aside);
+    return aside;
+  } catch {
+    return null;
+  }
+}
