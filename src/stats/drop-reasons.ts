@@ -1,0 +1,59 @@
+/**
+ * Why a relayed message did not reach its destination. A closed set, as in Tailscale DERP's
+ * `dropReason*` (protocol-facts §7.2): every counter exists from the start at zero, so a reason
+ * that never fires still shows up as 0 in /metrics instead of being absent.
+ *
+ * The order is part of the flow table's storage layout (a reason's index is its column), so new
+ * reasons go at the end.
+ */
+export const DROP_REASONS = [
+  /** The destination peer id is not connected here (and no mesh instance claims it). */
+  'unknown_dest',
+  /** The destination disconnected while the message was queued or in flight to it. */
+  'gone_disconnected',
+  /** The destination's send queue was full: the oldest queued message was dropped to make room. */
+  'queue_head',
+  /** The destination's send queue stayed full after the head drops: the new message was dropped. */
+  'queue_tail',
+  /** Writing to the destination's socket failed (reset, timeout). */
+  'write_error',
+  /** The destination already knows the item (its known-inventory filter said so): not sent. */
+  'duplicate',
+  /**
+   * A message forwarded in from a mesh instance names a destination that is not local. Mesh frames
+   * are never re-forwarded (a loop between instances would amplify), so it is dropped here; kept
+   * apart from `unknown_dest` because it points at stale routing on the sending instance.
+   */
+  'unknown_dest_on_fwd',
+  /**
+   * A per-peer or global outbound byte budget was exhausted (lnd#9607/#10103): dropped rather than
+   * queued without bound.
+   */
+  'rate_limited',
+] as const;
+
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export const DROP_REASON_COUNT = DROP_REASONS.length;
+
+/** Column of each reason; a plain object lookup on the drop path, built once. */
+export const DROP_REASON_INDEX: Readonly<Record<DropReason, number>> = Object.freeze(
+  Object.fromEntries(DROP_REASONS.map((r, i) => [r, i])) as Record<DropReason, number>,
+);
+
+export function isDropReason(value: string): value is DropReason {
+  return Object.prototype.hasOwnProperty.call(DROP_REASON_INDEX, value);
+}
+
+/** Packets and bytes dropped for one reason. */
+export interface DropCount {
+  packets: number;
+  bytes: number;
+}
+
+/** A fresh record with every reason at zero. */
+export function zeroDrops(): Record<DropReason, DropCount> {
+  const out = {} as Record<DropReason, DropCount>;
+  for (const r of DROP_REASONS) out[r] = { packets: 0, bytes: 0 };
+  return out;
+}

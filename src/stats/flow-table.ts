@@ -1,0 +1,568 @@
+import type { Clock } from '../clock.js';
+import { ConfigError } from '../errors.js';
+import {
+  DROP_REASONS,
+  DROP_REASON_COUNT,
+  DROP_REASON_INDEX,
+  type DropCount,
+  type DropReason,
+} from './drop-reasons.js';
+import { type FlowIndex, MapFlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
+import { DEFAULT_PEER_FLOW_CACHE_SIZE, PeerFlowCache } from './peer-flow-cache.js';
+
+/**
+ * Directional per-(source peer, destination peer) relay counters, after the flow tracking in
+ * Tailscale's DERP flow branch (protocol-facts §7.1). Layout and costs: docs/flows-and-health.md.
+ *
+ * Storage is a dense set of typed-array columns indexed 0..count-1 plus a key → index map, so a
+ * million flows are a few dozen typed arrays instead of a million objects for the GC to trace.
+ * Evicting swaps the last flow into the hole, which keeps the columns dense; the index and the
+ * per-peer caches are told about the move.
+ */
+
+/** 'local': delivered to a peer connected here; 'region': forwarded to a mesh instance. */
+export type FlowKind = 'local' | 'region';
+export type TopBy = 'bytes' | 'rate';
+
+/** Last-activity resolution: the column is written at most once per step (DERP: 60 s). */
+export const ACTIVITY_STEP_SEC = 60;
+/** A flow idle longer than this is removed when flow creation comes across it (DERP: 1 h). */
+export const DEFAULT_IDLE_EVICT_MS = 3_600_000;
+/** Old flows examined per created flow: with 2 > 1 the table shrinks back after a burst. */
+const EVICT_CHECKS_PER_CREATE = 2;
+export const DEFAULT_TOP_WINDOW_MS = 10_000;
+
+const R = DROP_REASON_COUNT;
+/** A drop block: packets per reason, then bytes per reason. */
+const DROP_BLOCK = 2 * R;
+/** Counter vector layout used for globals, evicted sums and snapshots. */
+const V_PKT_LOCAL = 0;
+const V_BYTES_LOCAL = 1;
+const V_PKT_REGION = 2;
+const V_BYTES_REGION = 3;
+const V_DROPS = 4;
+const V_LEN = V_DROPS + DROP_BLOCK;
+
+export interface FlowTableOptions {
+  clock: Clock;
+  /** Flows to size the columns for; they double when full. */
+  initialCapacity?: number;
+  /** Per-source LRU of recent flows (DERP: 100); 0 turns it off. */
+  peerCacheSize?: number;
+  /** Key map: open addressing in typed arrays (default) or a Map<number, number>. */
+  index?: 'open' | 'map';
+  idleEvictMs?: number;
+}
+
+export interface FlowCounters {
+  readonly packetsLocal: number;
+  readonly bytesLocal: number;
+  readonly packetsRegion: number;
+  readonly bytesRegion: number;
+  readonly drops: Readonly<Record<DropReason, Readonly<DropCount>>>;
+}
+
+export interface FlowSnapshot extends FlowCounters {
+  readonly src: number;
+  readonly dst: number;
+  /** HOST:PORT given to registerPeer, read when the snapshot is taken. */
+  readonly srcLabel: string | undefined;
+  readonly dstLabel: string | undefined;
+  readonly dstMesh: boolean;
+  /** Both at 1 s resolution; lastActiveMs trails the true last activity by up to 60 s. */
+  readonly createdMs: number;
+  readonly lastActiveMs: number;
+}
+
+export interface RatedFlow extends FlowSnapshot {
+  /** Bytes (local + region) per second over [sinceMs, now]. */
+  readonly bytesPerSec: number;
+  readonly sinceMs: number;
+}
+
+/** `all` = `live` + `evicted`, and always equals `globals()`. */
+export interface FlowTotals {
+  readonly live: FlowCounters;
+  readonly evicted: FlowCounters;
+  readonly all: FlowCounters;
+}
+
+export interface FlowTableStats {
+  /** Flows held now. */
+  readonly count: number;
+  /** Flows ever created. */
+  readonly created: number;
+  /** Flows removed as idle. */
+  readonly evicted: number;
+}
+
+export interface PeerInfo {
+  readonly mesh: boolean;
+}
+
+function grown<T extends Float64Array | Uint32Array | Int32Array>(old: T, cap: number): T {
+  const next = new (old.constructor as new (n: number) => T)(cap);
+  next.set(old);
+  return next;
+}
+
+function counters(v: Float64Array, off = 0): FlowCounters {
+  const drops = {} as Record<DropReason, Readonly<DropCount>>;
+  for (let r = 0; r < R; r++) {
+    drops[DROP_REASONS[r]!] = Object.freeze({ packets: v[off + V_DROPS + r]!, bytes: v[off + V_DROPS + R + r]! });
+  }
+  return Object.freeze({
+    packetsLocal: v[off + V_PKT_LOCAL]!,
+    bytesLocal: v[off + V_BYTES_LOCAL]!,
+    packetsRegion: v[off + V_PKT_REGION]!,
+    bytesRegion: v[off + V_BYTES_REGION]!,
+    drops: Object.freeze(drops),
+  });
+}
+
+function dropsFrom(data: Float64Array, off: number): Readonly<Record<DropReason, Readonly<DropCount>>> {
+  const drops = {} as Record<DropReason, Readonly<DropCount>>;
+  for (let r = 0; r < R; r++) {
+    drops[DROP_REASONS[r]!] = Object.freeze({ packets: data[off + r]!, bytes: data[off + R + r]! });
+  }
+  return Object.freeze(drops);
+}
+
+/** Shared by every snapshot of a flow that never dropped: most flows, no allocation. */
+const NO_DROPS = dropsFrom(new Float64Array(DROP_BLOCK), 0);
+
+export class FlowTable {
+  private readonly clock: Clock;
+  private readonly baseSec: number;
+  private readonly idleEvictSec: number;
+  private readonly peerCacheSize: number;
+  private readonly index: FlowIndex;
+
+  private cap: number;
+  private n = 0;
+  private src: Uint32Array;
+  private dst: Uint32Array;
+  /** Seconds since baseSec. */
+  private createdAt: Uint32Array;
+  private lastAt: Uint32Array;
+  private pktLocal: Float64Array;
+  private bytesLocal: Float64Array;
+  private pktRegion: Float64Array;
+  private bytesRegion: Float64Array;
+  /** Total bytes at the two rate marks (see top()). */
+  private markPrev: Float64Array;
+  private markCur: Float64Array;
+  /** Drop block number + 1; 0 = this flow never dropped. Drops are rare, so they live apart. */
+  private dropSlot: Int32Array;
+
+  private dropData = new Float64Array(64 * DROP_BLOCK);
+  private dropBlocks = 0;
+  private readonly dropFree: number[] = [];
+
+  private readonly g = new Float64Array(V_LEN);
+  private readonly ev = new Float64Array(V_LEN);
+  private createdCount = 0;
+  private evictedCount = 0;
+  private cursor = 0;
+  private tPrev: number;
+  private tCur: number;
+
+  private readonly labels: (string | undefined)[] = [];
+  private readonly mesh: boolean[] = [];
+  private readonly caches: (PeerFlowCache | undefined)[] = [];
+
+  constructor(opts: FlowTableOptions) {
+    const cap = opts.initialCapacity ?? 1024;
+    if (!Number.isInteger(cap) || cap < 1) throw new ConfigError('initialCapacity must be a positive integer');
+    const idleMs = opts.idleEvictMs ?? DEFAULT_IDLE_EVICT_MS;
+    if (!(idleMs >= 0)) throw new ConfigError('idleEvictMs must be >= 0');
+    const cacheSize = opts.peerCacheSize ?? DEFAULT_PEER_FLOW_CACHE_SIZE;
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError('peerCacheSize must be an integer >= 0');
+    this.clock = opts.clock;
+    const now = this.clock.now();
+    this.baseSec = Math.floor(now / 1000);
+    this.tPrev = now;
+    this.tCur = now;
+    // The stored activity time trails by up to one step: adding it keeps "evicted" meaning
+    // "truly idle longer than idleEvictMs".
+    this.idleEvictSec = Math.ceil(idleMs / 1000) + ACTIVITY_STEP_SEC;
+    this.peerCacheSize = cacheSize;
+    this.index = opts.index === 'map' ? new MapFlowIndex() : new OpenFlowIndex(cap);
+    this.cap = cap;
+    this.src = new Uint32Array(cap);
+    this.dst = new Uint32Array(cap);
+    this.createdAt = new Uint32Array(cap);
+    this.lastAt = new Uint32Array(cap);
+    this.pktLocal = new Float64Array(cap);
+    this.bytesLocal = new Float64Array(cap);
+    this.pktRegion = new Float64Array(cap);
+    this.bytesRegion = new Float64Array(cap);
+    this.markPrev = new Float64Array(cap);
+    this.markCur = new Float64Array(cap);
+    this.dropSlot = new Int32Array(cap);
+  }
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  /**
+   * Names a peer id for snapshots and gives it a flow cache. Ids are 0..2^21-1 and must not be
+   * reused within idleEvictMs of unregisterPeer, or the new peer inherits the old one's flows.
+   */
+  registerPeer(id: number, label: string, info: PeerInfo = { mesh: false }): void {
+    checkPeerId(id);
+    this.labels[id] = label;
+    this.mesh[id] = info.mesh;
+    this.caches[id] = this.peerCacheSize > 0 ? new PeerFlowCache(this.peerCacheSize) : undefined;
+  }
+
+  /** Drops the peer's cache. Its flows and label stay until the flows go idle and are evicted. */
+  unregisterPeer(id: number): void {
+    this.caches[id] = undefined;
+  }
+
+  // ---- hot path ----------------------------------------------------------------------------
+
+  /** Counts one message relayed from `src` to `dst`. */
+  record(src: number, dst: number, bytes: number, kind: FlowKind): void {
+    const i = this.flowOf(src, dst);
+    const now = this.nowSec();
+    if (now - this.lastAt[i]! >= ACTIVITY_STEP_SEC) this.lastAt[i] = now;
+    const g = this.g;
+    if (kind === 'local') {
+      this.pktLocal[i]! += 1;
+      this.bytesLocal[i]! += bytes;
+      g[V_PKT_LOCAL]! += 1;
+      g[V_BYTES_LOCAL]! += bytes;
+    } else {
+      this.pktRegion[i]! += 1;
+      this.bytesRegion[i]! += bytes;
+      g[V_PKT_REGION]! += 1;
+      g[V_BYTES_REGION]! += bytes;
+    }
+  }
+
+  /** Counts one message from `src` that did not reach `dst`. */
+  drop(src: number, dst: number, reason: DropReason, bytes: number): void {
+    const r = DROP_REASON_INDEX[reason];
+    if (r === undefined) throw new ConfigError(`unknown drop reason "${String(reason)}"`);
+    const i = this.flowOf(src, dst);
+    const now = this.nowSec();
+    if (now - this.lastAt[i]! >= ACTIVITY_STEP_SEC) this.lastAt[i] = now;
+    let b = this.dropSlot[i]! - 1;
+    if (b < 0) {
+      b = this.allocDropBlock();
+      this.dropSlot[i] = b + 1;
+    }
+    const off = b * DROP_BLOCK;
+    this.dropData[off + r]! += 1;
+    this.dropData[off + R + r]! += bytes;
+    this.g[V_DROPS + r]! += 1;
+    this.g[V_DROPS + R + r]! += bytes;
+  }
+
+  // ---- readers (copies, never live state) --------------------------------------------------
+
+  stats(): FlowTableStats {
+    return Object.freeze({ count: this.n, created: this.createdCount, evicted: this.evictedCount });
+  }
+
+  /** The global counters kept on the hot path: O(1). */
+  globals(): FlowCounters {
+    return counters(this.g);
+  }
+
+  /** Sums over live flows and evicted ones: O(flows). `all` equals `globals()`. */
+  totals(): FlowTotals {
+    const live = new Float64Array(V_LEN);
+    for (let i = 0; i < this.n; i++) {
+      live[V_PKT_LOCAL]! += this.pktLocal[i]!;
+      live[V_BYTES_LOCAL]! += this.bytesLocal[i]!;
+      live[V_PKT_REGION]! += this.pktRegion[i]!;
+      live[V_BYTES_REGION]! += this.bytesRegion[i]!;
+      const b = this.dropSlot[i]! - 1;
+      if (b >= 0) {
+        for (let k = 0; k < DROP_BLOCK; k++) live[V_DROPS + k]! += this.dropData[b * DROP_BLOCK + k]!;
+      }
+    }
+    const all = new Float64Array(V_LEN);
+    for (let k = 0; k < V_LEN; k++) all[k] = live[k]! + this.ev[k]!;
+    return Object.freeze({ live: counters(live), evicted: counters(this.ev), all: counters(all) });
+  }
+
+  /** One flow, or undefined. */
+  get(src: number, dst: number): FlowSnapshot | undefined {
+    const i = this.index.find(src, dst);
+    return i < 0 ? undefined : this.snapshot(i);
+  }
+
+  /** Every flow, optionally only those from `src` and/or to `dst`. O(flows). */
+  list(filter: { src?: number; dst?: number } = {}): FlowSnapshot[] {
+    const out: FlowSnapshot[] = [];
+    for (let i = 0; i < this.n; i++) {
+      if (filter.src !== undefined && this.src[i] !== filter.src) continue;
+      if (filter.dst !== undefined && this.dst[i] !== filter.dst) continue;
+      out.push(this.snapshot(i));
+    }
+    return out;
+  }
+
+  /**
+   * The `n` flows with the most bytes (local + region), all-time or per second.
+   *
+   * Rate: the table keeps two marks of every flow's byte total, taken at tPrev < tCur. A call
+   * whose window has passed since tCur measures over [tCur, now] and then shifts the marks
+   * (prev := cur, cur := now); an earlier call measures over [tPrev, now]. So a rate always spans
+   * at least windowMs (after the first window) and under 2·windowMs when readers call at least
+   * once per window; rarer calls get the whole gap since the previous one. Cost: 16 bytes per
+   * flow and O(flows) per call; nothing on the hot path.
+   */
+  top(n: number, by: TopBy, windowMs = DEFAULT_TOP_WINDOW_MS): RatedFlow[] {
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError('top(n): n must be an integer >= 0');
+    if (!(windowMs > 0)) throw new ConfigError('top(): windowMs must be > 0');
+    const count = this.n;
+    const now = this.clock.now();
+    const score = new Float64Array(count);
+    const since = new Float64Array(count);
+    const shift = now - this.tCur >= windowMs;
+    const start = shift ? this.tCur : this.tPrev;
+    const mark = shift ? this.markCur : this.markPrev;
+    for (let i = 0; i < count; i++) {
+      const total = this.bytesLocal[i]! + this.bytesRegion[i]!;
+      const from = Math.max(start, (this.baseSec + this.createdAt[i]!) * 1000);
+      since[i] = from;
+      score[i] = (total - mark[i]!) * 1000 / Math.max(1, now - from);
+    }
+    if (by === 'rate' && shift) {
+      this.markPrev.set(this.markCur.subarray(0, count));
+      for (let i = 0; i < count; i++) this.markCur[i] = this.bytesLocal[i]! + this.bytesRegion[i]!;
+      this.tPrev = this.tCur;
+      this.tCur = now;
+    }
+    const order = topIndices(count, Math.min(n, count), by === 'rate'
+      ? (i) => score[i]!
+      : (i) => this.bytesLocal[i]! + this.bytesRegion[i]!);
+    return order.map((i) => Object.freeze({ ...this.snapshot(i), bytesPerSec: score[i]!, sinceMs: since[i]! }));
+  }
+
+  /** Bytes held in typed arrays (columns, index, drop blocks, caches); excludes JS object headers. */
+  memoryBytes(): number {
+    let b = this.index.byteLength + this.dropData.byteLength;
+    b += this.cap * (4 * 4 + 6 * 8 + 4);
+    for (const c of this.caches) if (c !== undefined) b += c.capacity * 14 + 512;
+    return b;
+  }
+
+  /**
+   * Consistency check for tests and `--check` style debugging: every flow is indexed at its
+   * position, every cached index names the right flow, and sums match the globals. O(flows).
+   */
+  audit(): string[] {
+    const problems: string[] = [];
+    if (this.index.size !== this.n) problems.push(`index holds ${this.index.size} keys for ${this.n} flows`);
+    for (let i = 0; i < this.n; i++) {
+      const at = this.index.find(this.src[i]!, this.dst[i]!);
+      if (at !== i) problems.push(`flow ${this.src[i]}>${this.dst[i]} at ${i} indexed at ${at}`);
+    }
+    this.caches.forEach((c, s) => {
+      if (c === undefined) return;
+      for (const [d, i] of c.entries()) {
+        if (i >= this.n || this.src[i] !== s || this.dst[i] !== d) problems.push(`cache of ${s} maps ${d} to ${i}`);
+      }
+    });
+    const { all } = this.totals();
+    const g = this.globals();
+    if (JSON.stringify(all) !== JSON.stringify(g)) problems.push('live + evicted sums differ from the global counters');
+    return problems;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private nowSec(): number {
+    const s = Math.floor(this.clock.now() / 1000) - this.baseSec;
+    return s > 0 ? s : 0;
+  }
+
+  private flowOf(src: number, dst: number): number {
+    const cache = this.caches[src];
+    if (cache !== undefined) {
+      let i = cache.get(dst);
+      if (i >= 0) return i;
+      i = this.index.find(src, dst);
+      if (i < 0) i = this.create(src, dst);
+      cache.put(dst, i);
+      return i;
+    }
+    const i = this.index.find(src, dst);
+    return i >= 0 ? i : this.create(src, dst);
+  }
+
+  private create(src: number, dst: number): number {
+    checkPeerId(src);
+    checkPeerId(dst);
+    const now = this.nowSec();
+    this.evictIdle(now);
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.src[i] = src;
+    this.dst[i] = dst;
+    this.createdAt[i] = now;
+    this.lastAt[i] = now;
+    this.pktLocal[i] = 0;
+    this.bytesLocal[i] = 0;
+    this.pktRegion[i] = 0;
+    this.bytesRegion[i] = 0;
+    this.markPrev[i] = 0;
+    this.markCur[i] = 0;
+    this.dropSlot[i] = 0;
+    this.index.insert(src, dst, i);
+    this.createdCount++;
+    return i;
+  }
+
+  /** DERP's sweeper-free eviction: each creation looks at the next old flows round-robin. */
+  private evictIdle(now: number): void {
+    for (let k = 0; k < EVICT_CHECKS_PER_CREATE && this.n > 0; k++) {
+      if (this.cursor >= this.n) this.cursor = 0;
+      const i = this.cursor;
+      // A removal swaps an unexamined flow into i, so the cursor stays put.
+      if (now - this.lastAt[i]! > this.idleEvictSec) this.removeAt(i);
+      else this.cursor++;
+    }
+  }
+
+  private removeAt(i: number): void {
+    const ev = this.ev;
+    const s = this.src[i]!;
+    const d = this.dst[i]!;
+    ev[V_PKT_LOCAL]! += this.pktLocal[i]!;
+    ev[V_BYTES_LOCAL]! += this.bytesLocal[i]!;
+    ev[V_PKT_REGION]! += this.pktRegion[i]!;
+    ev[V_BYTES_REGION]! += this.bytesRegion[i]!;
+    const b = this.dropSlot[i]! - 1;
+    if (b >= 0) {
+      const off = b * DROP_BLOCK;
+      for (let k = 0; k < DROP_BLOCK; k++) ev[V_DROPS + k]! += this.dropData[off + k]!;
+      this.dropData.fill(0, off, off + DROP_BLOCK);
+      this.dropFree.push(b);
+    }
+    this.index.remove(s, d);
+    this.caches[s]?.delete(d);
+    const last = this.n - 1;
+    if (i !== last) {
+      const ms = this.src[last]!;
+      const md = this.dst[last]!;
+      this.src[i] = ms;
+      this.dst[i] = md;
+      this.createdAt[i] = this.createdAt[last]!;
+      this.lastAt[i] = this.lastAt[last]!;
+      this.pktLocal[i] = this.pktLocal[last]!;
+      this.bytesLocal[i] = this.bytesLocal[last]!;
+      this.pktRegion[i] = this.pktRegion[last]!;
+      this.bytesRegion[i] = this.bytesRegion[last]!;
+      this.markPrev[i] = this.markPrev[last]!;
+      this.markCur[i] = this.markCur[last]!;
+      this.dropSlot[i] = this.dropSlot[last]!;
+      this.index.update(ms, md, i);
+      this.caches[ms]?.set(md, i);
+    }
+    this.n = last;
+    this.evictedCount++;
+  }
+
+  private allocDropBlock(): number {
+    const free = this.dropFree.pop();
+    if (free !== undefined) return free;
+    const b = this.dropBlocks++;
+    if ((b + 1) * DROP_BLOCK > this.dropData.length) this.dropData = grown(this.dropData, this.dropData.length * 2);
+    return b;
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    this.src = grown(this.src, cap);
+    this.dst = grown(this.dst, cap);
+    this.createdAt = grown(this.createdAt, cap);
+    this.lastAt = grown(this.lastAt, cap);
+    this.pktLocal = grown(this.pktLocal, cap);
+    this.bytesLocal = grown(this.bytesLocal, cap);
+    this.pktRegion = grown(this.pktRegion, cap);
+    this.bytesRegion = grown(this.bytesRegion, cap);
+    this.markPrev = grown(this.markPrev, cap);
+    this.markCur = grown(this.markCur, cap);
+    this.dropSlot = grown(this.dropSlot, cap);
+    this.cap = cap;
+  }
+
+  private snapshot(i: number): FlowSnapshot {
+    const s = this.src[i]!;
+    const d = this.dst[i]!;
+    const b = this.dropSlot[i]! - 1;
+    return Object.freeze({
+      src: s,
+      dst: d,
+      srcLabel: this.labels[s],
+      dstLabel: this.labels[d],
+      dstMesh: this.mesh[d] === true,
+      createdMs: (this.baseSec + this.createdAt[i]!) * 1000,
+      lastActiveMs: (this.baseSec + this.lastAt[i]!) * 1000,
+      packetsLocal: this.pktLocal[i]!,
+      bytesLocal: this.bytesLocal[i]!,
+      packetsRegion: this.pktRegion[i]!,
+      bytesRegion: this.bytesRegion[i]!,
+      drops: b < 0 ? NO_DROPS : dropsFrom(this.dropData, b * DROP_BLOCK),
+    });
+  }
+}
+
+function checkPeerId(id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > MAX_PEER_ID) {
+    throw new ConfigError(`peer id must be an integer in [0, ${MAX_PEER_ID}]`, { id });
+  }
+}
+
+/** Indices of the k largest scores, largest first: a size-k min-heap, O(count · log k). */
+function topIndices(count: number, k: number, score: (i: number) => number): number[] {
+  if (k === 0) return [];
+  const heap = new Int32Array(k);
+  const val = new Float64Array(k);
+  let size = 0;
+  const siftDown = (p: number): void => {
+    for (;;) {
+      const l = 2 * p + 1;
+      if (l >= size) return;
+      const c = l + 1 < size && val[l + 1]! < val[l]! ? l + 1 : l;
+      if (val[c]! >= val[p]!) return;
+      [heap[c], heap[p]] = [heap[p]!, heap[c]!];
+      [val[c], val[p]] = [val[p]!, val[c]!];
+      p = c;
+    }
+  };
+  for (let i = 0; i < count; i++) {
+    const v = score(i);
+    if (size < k) {
+      let c = size++;
+      heap[c] = i;
+      val[c] = v;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (val[p]! <= val[c]!) break;
+        [heap[c], heap[p]] = [heap[p]!, heap[c]!];
+        [val[c], val[p]] = [val[p]!, val[c]!];
+        c = p;
+      }
+    } else if (v > val[0]!) {
+      heap[0] = i;
+      val[0] = v;
+      siftDown(0);
+    }
+  }
+  const out: number[] = [];
+  while (size > 0) {
+    out.push(heap[0]!);
+    size--;
+    heap[0] = heap[size]!;
+    val[0] = val[size]!;
+    siftDown(0);
+  }
+  return out.reverse();
+}
