@@ -1,0 +1,157 @@
+// Frame scanning and sealing (docs/wasm-abi.md "Framing"). Peer bytes never make this code trap:
+// every outcome is a status in a result record.
+
+import {
+  HEADER_SIZE,
+  HDR_COMMAND,
+  HDR_LENGTH,
+  MAX_PROTOCOL_MESSAGE_LENGTH,
+  RECORD_SIZE,
+} from './constants';
+import { commandCap, lookupCommand } from './commands';
+import { inputPtr, inputCapacity, resultsPtr, resultsCapacity } from './arena';
+import {
+  BAD_COMMAND,
+  BAD_MAGIC,
+  CHECKSUM_DEFERRED,
+  COMMAND_OVERSIZE,
+  OVERSIZE,
+  PENDING_CHECKSUM,
+  UNKNOWN_COMMAND,
+} from './status';
+import { runScan, runSeal } from './sha256x4';
+
+let consumed: u32 = 0;
+let need: u32 = 0;
+
+/** Bytes of the last scan that belong to reported records. */
+export function scanConsumed(): u32 {
+  return consumed;
+}
+
+/** Total size of the incomplete frame in the tail of the last scan, 0 if unknown. */
+export function scanNeed(): u32 {
+  return need;
+}
+
+/** Marker for a malformed command, distinct from every id. */
+const BAD_ID: u32 = 0xffffffff;
+
+/**
+ * Command id of the 12 command bytes of header `h`, 0 if well formed but unknown, BAD_ID if a
+ * byte is not printable ASCII (0x20..0x7e) and not NUL, or a non-NUL byte follows a NUL. btcd
+ * requires UTF-8 and strips NULs; we are stricter because no real command uses anything else and
+ * a non-ASCII command is a desynced stream or a probe.
+ */
+// @ts-ignore: decorator
+@inline function classifyCommand(h: usize): u32 {
+  const v = v128.load(h, HDR_COMMAND); // lanes 12..15 are the length field: masked off below
+  const nul = i8x16.eq(v, i8x16.splat(0));
+  const printable = i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x20)), i8x16.splat(0x5f));
+  if ((i8x16.bitmask(v128.or(nul, printable)) & 0xfff) != 0xfff) return BAD_ID;
+  // NULs must form a suffix: with bits 12..31 set as well, the NUL mask is 1…10…0 exactly when
+  // adding its lowest set bit carries out of 32 bits.
+  const m = <u32>(i8x16.bitmask(nul) & 0xfff) | 0xfffff000;
+  if (m + (m & (0 - m)) != 0) return BAD_ID;
+  return lookupCommand(load<u64>(h, HDR_COMMAND), load<u32>(h, HDR_COMMAND + 8));
+}
+
+// @ts-ignore: decorator
+@inline function emit(n: u32, offset: u32, length: u32, id: u32, status: u32): void {
+  const r = resultsPtr() + <usize>n * RECORD_SIZE;
+  store<u32>(r, offset, 0);
+  store<u32>(r, length, 4);
+  store<u32>(r, id, 8);
+  store<u32>(r, status, 12);
+}
+
+/**
+ * Scans `len` bytes at inputPtr() for frames with network `magic`. Checks each header in the
+ * order of btcd ReadMessage, cheapest first: global length cap (before waiting for a payload that
+ * could be 4 GiB), magic, command bytes, per-command cap (a well-formed header must not make us
+ * buffer more than its command can legitimately carry), then the checksum of complete frames.
+ * Checksums of payloads < `nativeHashMin` are verified here, all of them in one multi-buffer pass
+ * after the headers; larger ones are left to the caller as CHECKSUM_DEFERRED.
+ * Returns the number of records written (at most `maxResults` and resultsCapacity()).
+ */
+export function scanFrames(len: u32, magic: u32, nativeHashMin: u32, maxResults: u32): u32 {
+  if (len > inputCapacity()) len = inputCapacity();
+  const base = inputPtr();
+  const cap = resultsCapacity();
+  const max = maxResults < cap ? maxResults : cap;
+  let pos: u32 = 0;
+  let n: u32 = 0;
+  let pending = false;
+  need = 0;
+  while (n < max && len - pos >= HEADER_SIZE) {
+    const h = base + <usize>pos;
+    const length = load<u32>(h, HDR_LENGTH);
+    if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+      emit(n++, pos, length, 0, OVERSIZE);
+      pos += HEADER_SIZE;
+      break;
+    }
+    if (load<u32>(h) != magic) {
+      emit(n++, pos, length, 0, BAD_MAGIC);
+      pos += HEADER_SIZE;
+      break;
+    }
+    const id = classifyCommand(h);
+    if (id != BAD_ID && length > commandCap(id)) {
+      emit(n++, pos, length, id, COMMAND_OVERSIZE);
+      pos += HEADER_SIZE;
+      break;
+    }
+    const total = HEADER_SIZE + length; // ≤ 4,000,024: no overflow
+    if (len - pos < total) {
+      need = total;
+      break;
+    }
+    let status: u32;
+    if (id == BAD_ID) status = BAD_COMMAND;
+    else if (id == 0) status = UNKNOWN_COMMAND;
+    else if (length >= nativeHashMin) status = CHECKSUM_DEFERRED;
+    else {
+      status = PENDING_CHECKSUM;
+      pending = true;
+    }
+    emit(n++, pos, length, id == BAD_ID ? 0 : id, status);
+    pos += total;
+  }
+  consumed = pos;
+  if (pending) runScan(resultsPtr(), n, base);
+  return n;
+}
+
+/**
+ * Writes the checksum of each complete frame in the `len` bytes at inputPtr() whose payload is
+ * < `nativeHashMin`; frames at or above it get a CHECKSUM_DEFERRED record (offset, length,
+ * command id, status) for the caller to fill natively. Returns the number of such records; frames
+ * after the `maxResults`-th deferred one are left alone.
+ */
+export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
+  if (len > inputCapacity()) len = inputCapacity();
+  const base = inputPtr();
+  const cap = resultsCapacity();
+  const max = maxResults < cap ? maxResults : cap;
+  let pos: u64 = 0;
+  let n: u32 = 0;
+  let limit: u64 = <u64>len;
+  while (pos + HEADER_SIZE <= <u64>len) {
+    const h = base + <usize>pos;
+    const length = load<u32>(h, HDR_LENGTH);
+    const end = pos + HEADER_SIZE + length;
+    if (end > <u64>len) break;
+    if (length >= nativeHashMin) {
+      if (n == max) {
+        limit = pos;
+        break;
+      }
+      const id = lookupCommand(load<u64>(h, HDR_COMMAND), load<u32>(h, HDR_COMMAND + 8));
+      emit(n++, <u32>pos, length, id, CHECKSUM_DEFERRED);
+    }
+    pos = end;
+  }
+  runSeal(base, <u32>limit, nativeHashMin);
+  return n;
+}

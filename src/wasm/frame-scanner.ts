@@ -1,0 +1,194 @@
+/**
+ * Frame scanning and encoding over one WASM instance (docs/wasm-abi.md "Framing"). Per call: one
+ * copy of the input into linear memory, one WASM call, no per-frame allocation.
+ */
+import { COMMAND_SIZE, HEADER_SIZE } from '../wire/constants.js';
+import { NATIVE_BATCH_HASH_MIN, nativeChecksum } from './hasher.js';
+import { getWasm, type WasmInstance } from './loader.js';
+import { Status } from './status.js';
+
+/**
+ * Result of FrameScanner.scan. The object and its `records` array are owned by the scanner and
+ * overwritten by its next call: read them before scanning again.
+ */
+export interface ScanResult {
+  /**
+   * 4 u32 per frame: offset (of the header, within the scanned bytes), payload length, command id,
+   * status. Only the first `4 * count` entries are meaningful. Statuses are never
+   * CHECKSUM_DEFERRED: the scanner has verified those natively.
+   */
+  records: Uint32Array;
+  /** Number of records. */
+  count: number;
+  /** Bytes covered by the records (for a fatal record, up to the end of its header). */
+  consumed: number;
+  /** If the tail holds the complete header of an acceptable frame: that frame's total size. */
+  need: number;
+}
+
+export interface FrameScannerOptions {
+  /** Instance to use; default: this thread's (getWasm()). */
+  wasm?: WasmInstance;
+  /** Payloads of at least this many bytes are checksummed by node:crypto. */
+  nativeHashMin?: number;
+}
+
+export interface FrameSpec {
+  command: string;
+  payload: Uint8Array;
+}
+
+const RECORD_WORDS = 4;
+const encoder = new TextEncoder();
+const commandBytesCache = new Map<string, Uint8Array>();
+
+/** The 12 NUL-padded command bytes; throws TypeError for a command we could never send. */
+function commandBytes(command: string): Uint8Array {
+  let bytes = commandBytesCache.get(command);
+  if (bytes !== undefined) return bytes;
+  if (!/^[\x20-\x7e]{1,12}$/.test(command)) {
+    throw new TypeError(`command must be 1–${COMMAND_SIZE} printable ASCII characters, got ${JSON.stringify(command)}`);
+  }
+  bytes = new Uint8Array(COMMAND_SIZE);
+  encoder.encodeInto(command, bytes);
+  if (commandBytesCache.size < 256) commandBytesCache.set(command, bytes);
+  return bytes;
+}
+
+export class FrameScanner {
+  readonly wasm: WasmInstance;
+  readonly nativeHashMin: number;
+  private readonly result: ScanResult;
+  private recordsBuffer: ArrayBuffer | undefined;
+  private recordsPtr = -1;
+
+  constructor(options: FrameScannerOptions = {}) {
+    this.wasm = options.wasm ?? getWasm();
+    const min = options.nativeHashMin ?? NATIVE_BATCH_HASH_MIN;
+    if (!Number.isInteger(min) || min < 0 || min > 0xffffffff) {
+      throw new RangeError(`nativeHashMin must be an integer in [0, 2^32), got ${min}`);
+    }
+    this.nativeHashMin = min;
+    this.result = { records: new Uint32Array(0), count: 0, consumed: 0, need: 0 };
+  }
+
+  /** View on the results arena, rebuilt only when memory or the arena moved. */
+  private records(): Uint32Array {
+    const x = this.wasm.exports;
+    const ptr = x.resultsPtr() >>> 0;
+    const buffer = x.memory.buffer;
+    if (buffer !== this.recordsBuffer || ptr !== this.recordsPtr) {
+      this.recordsBuffer = buffer;
+      this.recordsPtr = ptr;
+      this.result.records = new Uint32Array(buffer, ptr, (x.resultsCapacity() >>> 0) * RECORD_WORDS);
+    }
+    return this.result.records;
+  }
+
+  /** Copies `bytes` into the input arena, growing it if needed. */
+  private stage(bytes: Uint8Array): number {
+    const x = this.wasm.exports;
+    let p = x.inputPtr() >>> 0;
+    if (bytes.length > x.inputCapacity() >>> 0) {
+      p = x.ensureInput(bytes.length) >>> 0;
+      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${bytes.length} bytes`);
+    }
+    this.wasm.mem.u8().set(bytes, p);
+    return p;
+  }
+
+  /**
+   * Scans `bytes` for frames of the network `magic` (u32 value). Records are in wire order; a
+   * fatal status (isFatal) is always the last record. `bytes.length - consumed` bytes are an
+   * incomplete tail to keep for the next call.
+   */
+  scan(bytes: Uint8Array, magic: number): ScanResult {
+    const x = this.wasm.exports;
+    this.stage(bytes);
+    const count = x.scanFrames(bytes.length, magic, this.nativeHashMin, 0xffffffff) >>> 0;
+    const result = this.result;
+    const records = this.records();
+    result.count = count;
+    result.consumed = x.scanConsumed() >>> 0;
+    result.need = x.scanNeed() >>> 0;
+    if (count > 0) {
+      for (let i = 0, r = 0; i < count; i++, r += RECORD_WORDS) {
+        if (records[r + 3] !== Status.CHECKSUM_DEFERRED) continue;
+        const offset = records[r]!;
+        const start = offset + HEADER_SIZE;
+        const sum = nativeChecksum(bytes.subarray(start, start + records[r + 1]!));
+        const want = (bytes[offset + 20]! | (bytes[offset + 21]! << 8) | (bytes[offset + 22]! << 16) | (bytes[offset + 23]! << 24)) >>> 0;
+        records[r + 3] = sum === want ? Status.OK : Status.BAD_CHECKSUM;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Writes the checksum of every complete frame in `frames` in place (magic, command and length
+   * must be filled in). Small frames are sealed by WASM in one call, large ones natively.
+   */
+  seal(frames: Uint8Array): void {
+    const p = this.stage(frames);
+    this.sealStaged(p, frames.length);
+    frames.set(this.wasm.mem.u8().subarray(p, p + frames.length));
+  }
+
+  /** Seals `len` bytes already in the input arena at `p`. */
+  private sealStaged(p: number, len: number): void {
+    const x = this.wasm.exports;
+    const deferred = x.sealFrames(len, this.nativeHashMin, 0xffffffff) >>> 0;
+    if (deferred === 0) return;
+    const records = this.records();
+    const u8 = this.wasm.mem.u8();
+    const dv = this.wasm.mem.dv();
+    for (let i = 0, r = 0; i < deferred; i++, r += RECORD_WORDS) {
+      const at = p + records[r]!;
+      const start = at + HEADER_SIZE;
+      dv.setUint32(at + 20, nativeChecksum(u8.subarray(start, start + records[r + 1]!)), true);
+    }
+  }
+
+  /** One frame: header with checksum, then the payload. */
+  encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array {
+    const cmd = commandBytes(command);
+    const total = HEADER_SIZE + payload.length;
+    if (payload.length >= this.nativeHashMin) {
+      // Large: build it outside WASM, saving two copies of the payload.
+      const out = new Uint8Array(total);
+      const dv = new DataView(out.buffer);
+      dv.setUint32(0, magic >>> 0, true);
+      out.set(cmd, 4);
+      dv.setUint32(16, payload.length, true);
+      dv.setUint32(20, nativeChecksum(payload), true);
+      out.set(payload, HEADER_SIZE);
+      return out;
+    }
+    return this.encodeFrames(magic, [{ command, payload }]);
+  }
+
+  /** Several frames in one buffer; all small checksums are computed by one WASM call. */
+  encodeFrames(magic: number, list: readonly FrameSpec[]): Uint8Array {
+    let total = 0;
+    for (const f of list) total += HEADER_SIZE + f.payload.length;
+    const x = this.wasm.exports;
+    let p = x.inputPtr() >>> 0;
+    if (total > x.inputCapacity() >>> 0) {
+      p = x.ensureInput(total) >>> 0;
+      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${total} bytes`);
+    }
+    const u8 = this.wasm.mem.u8();
+    const dv = this.wasm.mem.dv();
+    let at = p;
+    for (const f of list) {
+      dv.setUint32(at, magic >>> 0, true);
+      u8.set(commandBytes(f.command), at + 4);
+      dv.setUint32(at + 16, f.payload.length, true);
+      dv.setUint32(at + 20, 0, true);
+      u8.set(f.payload, at + HEADER_SIZE);
+      at += HEADER_SIZE + f.payload.length;
+    }
+    this.sealStaged(p, total);
+    return this.wasm.mem.u8().slice(p, p + total);
+  }
+}

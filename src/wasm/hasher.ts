@@ -1,0 +1,129 @@
+/**
+ * Double SHA-256 for the JS side: WASM (scalar for one message, 4-lane SIMD for many) below
+ * NATIVE_HASH_MIN, node:crypto at and above it, where OpenSSL's SHA-NI code wins.
+ */
+import { hash as cryptoHash } from 'node:crypto';
+import { getWasm } from './loader.js';
+
+/**
+ * Payload size from which one message is hashed by node:crypto instead of the scalar WASM code.
+ * Measured by bench/hash.bench.ts: PLACEHOLDER.
+ */
+export const NATIVE_HASH_MIN = 512;
+
+/**
+ * The same crossover for messages hashed in a batch by the 4-lane WASM hasher (hash256Many, and
+ * FrameScanner's default nativeHashMin). Measured by bench/hash.bench.ts: PLACEHOLDER.
+ */
+export const NATIVE_BATCH_HASH_MIN = 1024;
+
+/** Double SHA-256 by node:crypto (two crypto.hash calls beat createHash chains on small inputs). */
+export function nativeHash256(data: Uint8Array): Buffer {
+  return cryptoHash('sha256', cryptoHash('sha256', data, 'buffer'), 'buffer');
+}
+
+/** The frame checksum by node:crypto: first 4 digest bytes read little-endian, as a u32. */
+export function nativeChecksum(data: Uint8Array): number {
+  return nativeHash256(data).readUInt32LE(0);
+}
+
+/** Copies `data` into the input arena of this thread's instance and returns its pointer. */
+function stage(data: Uint8Array): number {
+  const w = getWasm();
+  let p = w.exports.inputPtr() >>> 0;
+  if (data.length > w.exports.inputCapacity()) {
+    p = w.exports.ensureInput(data.length) >>> 0;
+    if (p === 0) throw new RangeError(`cannot grow WASM memory for ${data.length} bytes`);
+  }
+  w.mem.u8().set(data, p);
+  return p;
+}
+
+/** Single SHA-256 (WASM below NATIVE_HASH_MIN). */
+export function sha256(data: Uint8Array): Uint8Array {
+  if (data.length >= NATIVE_HASH_MIN) return cryptoHash('sha256', data, 'buffer');
+  const w = getWasm();
+  const p = stage(data);
+  const out = w.exports.scratchPtr() >>> 0;
+  w.exports.sha256(p, data.length, out);
+  return w.mem.u8().slice(out, out + 32);
+}
+
+/** Double SHA-256 into `out` at `offset` (32 bytes). */
+export function hash256Into(data: Uint8Array, out: Uint8Array, offset = 0): void {
+  if (offset < 0 || offset + 32 > out.length) throw new RangeError(`hash256Into: no room for 32 bytes at ${offset}`);
+  if (data.length >= NATIVE_HASH_MIN) {
+    out.set(nativeHash256(data), offset);
+    return;
+  }
+  const w = getWasm();
+  const p = stage(data);
+  const o = w.exports.scratchPtr() >>> 0;
+  w.exports.hash256(p, data.length, o);
+  const u8 = w.mem.u8();
+  for (let i = 0; i < 32; i++) out[offset + i] = u8[o + i]!;
+}
+
+/** Double SHA-256 as a new 32-byte array. */
+export function hash256(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  hash256Into(data, out, 0);
+  return out;
+}
+
+/** First 4 bytes of the double SHA-256 read little-endian: equals the header's checksum field. */
+export function checksum(data: Uint8Array): number {
+  if (data.length >= NATIVE_HASH_MIN) return nativeChecksum(data);
+  const w = getWasm();
+  return w.exports.checksum4(stage(data), data.length) >>> 0;
+}
+
+/**
+ * Double SHA-256 of each message. Messages below NATIVE_BATCH_HASH_MIN are hashed in one WASM
+ * call by the 4-lane multi-buffer hasher; larger ones by node:crypto.
+ */
+export function hash256Many(list: readonly Uint8Array[]): Uint8Array[] {
+  const result: Uint8Array[] = new Array<Uint8Array>(list.length);
+  let small = 0;
+  let bytes = 0;
+  for (const m of list) {
+    if (m.length < NATIVE_BATCH_HASH_MIN) {
+      small++;
+      bytes += m.length;
+    }
+  }
+  if (small > 0) {
+    const w = getWasm();
+    const x = w.exports;
+    if (bytes > x.inputCapacity() && x.ensureInput(bytes) === 0) throw new RangeError(`cannot grow WASM memory for ${bytes} bytes`);
+    if (small * 40 > x.scratchCapacity() && x.ensureScratch(small * 40) === 0) {
+      throw new RangeError(`cannot grow WASM memory for ${small} descriptors`);
+    }
+    const input = x.inputPtr() >>> 0;
+    const desc = x.scratchPtr() >>> 0;
+    const out = desc + small * 8;
+    const u8 = w.mem.u8();
+    const u32 = w.mem.u32();
+    let at = input;
+    let d = desc >>> 2;
+    for (const m of list) {
+      if (m.length >= NATIVE_BATCH_HASH_MIN) continue;
+      u8.set(m, at);
+      u32[d++] = at;
+      u32[d++] = m.length;
+      at += m.length;
+    }
+    x.hash256Batch(desc, small, out);
+    let j = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.length >= NATIVE_BATCH_HASH_MIN) continue;
+      result[i] = u8.slice(out + 32 * j, out + 32 * j + 32);
+      j++;
+    }
+  }
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i]!;
+    if (m.length >= NATIVE_BATCH_HASH_MIN) result[i] = nativeHash256(m);
+  }
+  return result;
+}
