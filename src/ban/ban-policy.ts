@@ -1,0 +1,195 @@
+/**
+ * What each kind of misbehaviour costs, in one table, and what a score means. The score itself
+ * (persistent + decaying transient, btcd dynamicbanscore) is kept by the WASM ban table; this
+ * module only names offences and turns a score into a verdict. Numbers follow btcd server.go
+ * where btcd scores the offence (protocol-facts §2.6) and are our own choice where it does not;
+ * docs/addresses-and-connections.md explains each row.
+ *
+ * Rules every row obeys: an offence about a list of items scores per item, so an empty message
+ * scores 0 (btcd#1886, two LAN peers banned each other for "0 transactions not found"); manual
+ * and whitelisted peers are exempt (the caller checks); a wrong network is not a score but an
+ * immediate ban (bcash#46: alt-chain peers reconnect forever otherwise).
+ */
+
+/** Default ban threshold (btcd --banthreshold). */
+export const DEFAULT_BAN_THRESHOLD = 100;
+/** Default ban duration (btcd --banduration). */
+export const DEFAULT_BAN_DURATION_MS = 24 * 3_600_000;
+
+export type OffenceId =
+  | 'WRONG_MAGIC'
+  | 'OVERSIZE'
+  | 'BAD_CHECKSUM'
+  | 'MALFORMED_PAYLOAD'
+  | 'GETDATA'
+  | 'NOTFOUND_BLOCK'
+  | 'NOTFOUND_TX'
+  | 'NOTFOUND_UNKNOWN_TYPE'
+  | 'MEMPOOL'
+  | 'MEMPOOL_NO_BLOOM'
+  | 'FILTER_NO_BLOOM'
+  | 'FILTER_NO_BLOOM_OLD'
+  | 'ADDR_EMPTY'
+  | 'DUPLICATE_VERSION'
+  | 'DUPLICATE_VERACK'
+  | 'SENDADDRV2_AFTER_HANDSHAKE';
+
+/** Cost of one offence; for per-item rows, of `per` items. */
+export interface OffenceRule {
+  /** Points that never decay. */
+  readonly persistent: number;
+  /** Points that decay with a 60 s half-life. */
+  readonly transient: number;
+  /** Ban at once, whatever the score. */
+  readonly instantBan?: boolean;
+  /** Close the connection (after scoring). */
+  readonly disconnect?: boolean;
+  /**
+   * Per-item scaling: points × count / per, truncated (btcd's integer math). Absent: the
+   * offence is one event and `count` only says whether it happened (0 scores nothing).
+   */
+  readonly per?: number;
+  /** Why the row has these numbers. */
+  readonly why: string;
+}
+
+/** Points for a scored offence, as handed to the ban table. */
+export interface OffenceScore {
+  readonly persistent: number;
+  readonly transient: number;
+  readonly instantBan: boolean;
+  readonly disconnect: boolean;
+}
+
+export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze({
+  WRONG_MAGIC: {
+    persistent: 0,
+    transient: 0,
+    instantBan: true,
+    disconnect: true,
+    why: 'another network or a desynced stream; banning stops reconnect churn (bcash#46)',
+  },
+  OVERSIZE: {
+    persistent: 50,
+    transient: 0,
+    disconnect: true,
+    why: 'header claims more than the command or global cap: an allocation attack or desync (btcd#1721); two strikes ban',
+  },
+  BAD_CHECKSUM: {
+    persistent: 0,
+    transient: 20,
+    disconnect: true,
+    why: 'may be a flaky link, so it decays; a peer that keeps reconnecting with bad frames reaches the threshold in a minute',
+  },
+  MALFORMED_PAYLOAD: {
+    persistent: 0,
+    transient: 50,
+    disconnect: true,
+    why: 'a frame with a good checksum that does not decode was built that way; decays in case of a buggy but honest client',
+  },
+  GETDATA: {
+    persistent: 0,
+    transient: 99,
+    per: 50_000,
+    why: 'btcd server.go OnGetData: N·99/50000, so ≤ 505 items cost 0 and a full 50,000-item getdata 99',
+  },
+  NOTFOUND_BLOCK: {
+    persistent: 20,
+    transient: 0,
+    per: 1,
+    why: 'btcd OnNotFound: 20 per block we never asked for',
+  },
+  NOTFOUND_TX: {
+    persistent: 0,
+    transient: 10,
+    per: 1,
+    why: 'btcd OnNotFound: 10 per tx, decaying (txs leave mempools legitimately)',
+  },
+  NOTFOUND_UNKNOWN_TYPE: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd disconnects on an unknown inventory type in notfound',
+  },
+  MEMPOOL: {
+    persistent: 0,
+    transient: 33,
+    why: 'btcd OnMemPool with BLOOM offered: three in quick succession cross 100',
+  },
+  MEMPOOL_NO_BLOOM: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd: mempool is a BIP35/BLOOM service; without it, disconnect',
+  },
+  FILTER_NO_BLOOM: {
+    persistent: 100,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd: filterload/filteradd/filterclear from pver ≥ 70011 when BLOOM is not offered',
+  },
+  FILTER_NO_BLOOM_OLD: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'the same below pver 70011, before NODE_BLOOM was enforced: disconnect only',
+  },
+  ADDR_EMPTY: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd disconnects on an addr with 0 entries; an empty message never scores (btcd#1886)',
+  },
+  DUPLICATE_VERSION: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd peer.go: reject(duplicate) and disconnect; no score',
+  },
+  DUPLICATE_VERACK: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'handled like a second version (btcd peer.go)',
+  },
+  SENDADDRV2_AFTER_HANDSHAKE: {
+    persistent: 0,
+    transient: 0,
+    disconnect: true,
+    why: 'btcd peer.go: silent disconnect',
+  },
+});
+
+/**
+ * The points for `count` occurrences (items, for per-item rows; default 1). Count 0 scores
+ * nothing and never disconnects: an empty message is never an offence.
+ */
+export function scoreOffence(id: OffenceId, count = 1): OffenceScore {
+  const rule = OFFENCES[id];
+  if (!(count > 0)) return { persistent: 0, transient: 0, instantBan: false, disconnect: false };
+  const scale = (points: number): number =>
+    rule.per === undefined ? points : Math.floor((points * Math.floor(count)) / rule.per);
+  return {
+    persistent: scale(rule.persistent),
+    transient: scale(rule.transient),
+    instantBan: rule.instantBan === true,
+    disconnect: rule.disconnect === true || rule.instantBan === true,
+  };
+}
+
+export type Verdict = 'ok' | 'warn' | 'ban';
+
+/**
+ * btcd addBanScore: warn above half the threshold (integer half, as btcd's `>> 1`), ban strictly
+ * above the threshold (a score of exactly 100 is not banned at threshold 100).
+ */
+export function decide(score: number, threshold: number = DEFAULT_BAN_THRESHOLD): Verdict {
+  if (score > threshold) return 'ban';
+  if (score > Math.floor(threshold / 2)) return 'warn';
+  return 'ok';
+}
+
+/** The verdict after an offence: an instant-ban offence bans whatever the score. */
+export function decideOffence(id: OffenceId, scoreAfter: number, threshold: number = DEFAULT_BAN_THRESHOLD): Verdict {
+  return OFFENCES[id].instantBan === true ? 'ban' : decide(scoreAfter, threshold);
+}
