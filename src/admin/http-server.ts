@@ -141,7 +141,9 @@ export class AdminServer {
     this.closing = true;
     this.server.close();
     this.server.closeIdleConnections();
-    await this.cookie?.remove();
+    const cookie = this.cookie;
+    this.cookie = null;
+    await cookie?.remove();
   }
 
   whenDrained(): Promise<void> {
@@ -340,8 +342,11 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Keep draining without buffering: closing with unread bytes would make the kernel send a
+        // RST, which can destroy the 413 before the client reads it. Memory stays bounded either way,
+        // and the connection ends once the reply is out (Connection: close).
         req.off('data', onData);
-        req.pause();
+        req.resume();
         reject(tooLarge());
         return;
       }
