@@ -112,6 +112,15 @@ export function decodeHeader(b: Buffer, path: string): LogHeader | null {
   };
 }
 
+/** The CRC an entry with these fields has, without building it. */
+export function entryCrc(version: number, kind: EntryKind, payload: Uint8Array): number {
+  const head = Buffer.allocUnsafe(13);
+  head.writeUInt32BE(payload.length, 0);
+  writeU64(head, 4, version);
+  head.writeUInt8(KIND_CODE[kind], 12);
+  return crc32(payload, crc32(head));
+}
+
 export function encodeEntry(version: number, kind: EntryKind, payload: Uint8Array): { buf: Buffer; crc: number } {
   const buf = Buffer.allocUnsafe(ENTRY_HEAD_SIZE + payload.length);
   buf.writeUInt32BE(payload.length, 0);
