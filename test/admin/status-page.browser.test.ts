@@ -1,0 +1,155 @@
+/**
+ * The status page in a real headless Chromium: it renders what the JSON routes say and follows
+ * changes live. Needs Debian's `chromium` package (or WIRERELAY_CHROMIUM pointing at a binary);
+ * without it these tests fail rather than skip, so a CI image that lacks it is noticed.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AdminServer } from '../../src/admin/http-server.js';
+import { makeFlow, MemoryBackend } from './memory-backend.js';
+
+const CHROMIUM = process.env.WIRERELAY_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Several 1 s refreshes; generous for a loaded 2-core CI box. */
+const UPDATE_TIMEOUT_MS = 15_000;
+
+let browser: Browser;
+let backend: MemoryBackend;
+let server: AdminServer;
+let page: Page;
+let baseUrl: string;
+let consoleErrors: string[];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `status page browser tests need Chromium at ${CHROMIUM}, which does not exist: ` +
+        `install it with "apt-get install -y chromium" (or set WIRERELAY_CHROMIUM to a Chromium binary)`,
+    );
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+beforeEach(async () => {
+  backend = new MemoryBackend();
+  backend.addPeer('10.0.0.1:8333', { banScore: 7, rttMs: 31, bytesIn: 3 * 1024 * 1024 });
+  backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', state: 'handshaking', rttMs: null });
+  backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.875, flapCount: 3, tier: 'stable' });
+  backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.125, flapCount: 40, tier: 'flappy', online: false });
+  backend.flowRows = [makeFlow('10.0.0.1:8333', '[2001:db8::1]:8333', 9000, 512)];
+  server = new AdminServer({ backend, dataDir: null });
+  const { port } = await server.start('127.0.0.1', 0);
+  baseUrl = `http://127.0.0.1:${port}/`;
+  page = await browser.newPage();
+  consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+});
+
+afterEach(async () => {
+  await page?.close();
+  await server?.close();
+});
+
+const peerRow = (addr: string): string => `#peers tbody tr[data-peer="${addr}"]`;
+const cell = (table: string, key: string, col: string): string =>
+  `#${table} tbody tr[data-peer="${key}"] td[data-col="${col}"]`;
+
+describe('status page', () => {
+  it('renders status, peers, health and flows from the JSON routes', async () => {
+    await page.goto(baseUrl);
+    await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
+
+    expect(await page.textContent('#status [data-field="network"]')).toBe('regtest');
+    expect(await page.textContent('#status [data-field="inbound"]')).toBe('1');
+    expect(await page.textContent('#status [data-field="established"]')).toBe('1');
+
+    expect(await page.locator('#peers tbody tr[data-peer]').count()).toBe(2);
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'direction'))).toBe('outbound');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'state'))).toBe('established');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'score'))).toBe('7');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'rtt'))).toBe('31 ms');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'bytes-in'))).toBe('3.0 MiB');
+    expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'rtt'))).toBe('-');
+
+    expect(await page.textContent(cell('health', '10.0.0.1:8333', 'uptime-ratio'))).toBe('87.5%');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('40');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('flappy');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'online'))).toBe('no');
+
+    const flow = '#flows tbody tr[data-flow="10.0.0.1:8333>[2001:db8::1]:8333"]';
+    expect(await page.textContent(`${flow} td[data-col="rate"]`)).toBe('512 B/s');
+    expect(await page.textContent('#error')).toBe('');
+    // Nothing blocked by the CSP, no script errors.
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('follows the node live: new peers, state changes, departures, health and status', async () => {
+    await page.goto(baseUrl);
+    await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
+
+    backend.addPeer('10.0.0.9:18444', { state: 'connecting', direction: 'outbound' });
+    backend.peerMap.set('[2001:db8::1]:8333', { ...backend.peerMap.get('[2001:db8::1]:8333')!, state: 'established', banScore: 55 });
+    backend.peerMap.delete('10.0.0.1:8333');
+    backend.setHealth('[2001:db8::1]:8333', { flapCount: 41, tier: 'quarantined', online: true });
+    backend.banMap.set('10.0.0.1', { target: '10.0.0.1', until: 1, reason: 'manual' });
+
+    await page.waitForSelector(peerRow('10.0.0.9:18444'), { timeout: UPDATE_TIMEOUT_MS });
+    await page.waitForSelector(peerRow('10.0.0.1:8333'), { state: 'detached', timeout: UPDATE_TIMEOUT_MS });
+    await page.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent === 'established',
+      cell('peers', '[2001:db8::1]:8333', 'state'),
+      { timeout: UPDATE_TIMEOUT_MS },
+    );
+    expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'score'))).toBe('55');
+    expect(await page.textContent(cell('peers', '10.0.0.9:18444', 'state'))).toBe('connecting');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('quarantined');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('41');
+    expect(await page.textContent('#status [data-field="bans"]')).toBe('1');
+
+    backend.peerMap.clear();
+    await page.waitForSelector('#peers tbody tr.empty', { timeout: UPDATE_TIMEOUT_MS });
+    expect(await page.locator('#peers tbody tr[data-peer]').count()).toBe(0);
+    expect(Number(await page.getAttribute('body', 'data-refreshes'))).toBeGreaterThan(1);
+  });
+
+  it('shows endpoint errors and recovers when the node answers again', async () => {
+    await page.goto(baseUrl);
+    await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
+    backend.statusError = new Error('store offline');
+    await page.waitForFunction(() => document.getElementById('error')?.textContent?.includes('ERR_INTERNAL'), null, {
+      timeout: UPDATE_TIMEOUT_MS,
+    });
+    expect(await page.textContent('#error')).toBe('/status: ERR_INTERNAL: store offline');
+    backend.statusError = null;
+    await page.waitForFunction(() => document.getElementById('error')?.textContent === '', null, { timeout: UPDATE_TIMEOUT_MS });
+    // The page itself logs failed fetches as console errors; only script errors would be a bug.
+    expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('writes peer-supplied strings as text, so a hostile user agent cannot run script', async () => {
+    const agent = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>';
+    backend.addPeer('10.6.6.6:8333', { userAgent: agent });
+    await page.goto(baseUrl);
+    await page.waitForSelector(peerRow('10.6.6.6:8333'), { timeout: UPDATE_TIMEOUT_MS });
+    expect(await page.textContent(cell('peers', '10.6.6.6:8333', 'agent'))).toBe(agent);
+    expect(await page.locator('#peers img, #peers script').count()).toBe(0);
+    expect(await page.getAttribute('body', 'data-pwned')).toBeNull();
+  });
+});
