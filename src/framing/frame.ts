@@ -1,0 +1,39 @@
+import { commandName, COMMAND_SIZE, HEADER_SIZE } from '../wire/constants.js';
+import type { Command } from '../wire/constants.js';
+
+/** One verified frame of a connection's stream. `payload` is a view into the batch it arrived in. */
+export interface Frame {
+  /** Byte offset of the frame's header in the connection's stream (for reports and `inspect`). */
+  readonly streamOffset: number;
+  /** 1-based command id (src/wire/constants.ts), 0 for a command wirerelay does not know. */
+  readonly commandId: number;
+  /** Known command, or undefined (see `rawCommand`). */
+  readonly command: Command | undefined;
+  readonly payload: Uint8Array;
+  /** The 12 command bytes, NUL padding stripped, for unknown commands and logs. */
+  rawCommand(): string;
+}
+
+/** Builds frames lazily from a batch: the command string is decoded only when somebody asks. */
+export function makeFrame(batch: Uint8Array, offset: number, length: number, commandId: number, streamOffset: number): Frame {
+  const payload = batch.subarray(offset + HEADER_SIZE, offset + HEADER_SIZE + length);
+  const command = commandName(commandId);
+  return {
+    streamOffset,
+    commandId,
+    command,
+    payload,
+    rawCommand: () => command ?? readCommand(batch, offset),
+  };
+}
+
+/** The command field of the header at `offset`, trailing NULs stripped, non-ASCII escaped. */
+export function readCommand(bytes: Uint8Array, offset: number): string {
+  let s = '';
+  for (let i = 0; i < COMMAND_SIZE; i++) {
+    const b = bytes[offset + 4 + i];
+    if (b === undefined || b === 0) break;
+    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return s;
+}
