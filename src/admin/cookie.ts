@@ -23,6 +23,8 @@ export interface AdminCookie {
 /**
  * Writes a new cookie into `dataDir`, or into a fresh private temp dir when the node keeps no data
  * dir. The write is tmp + fsync + rename, so a CLI racing the start never reads half a token.
+ * Not persist/atomic-file.ts: that creates its temp file with the default mode under a fixed name,
+ * and a secret must be 0600 from its first byte, in a file nobody else could have planted.
  */
 export async function writeCookie(dataDir: string | null): Promise<AdminCookie> {
   const ownDir = dataDir === null;
