@@ -351,6 +351,8 @@ export class MembershipSnapshot {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    await this.flush();
+    // After the clock lines the flush may have written: the mark must be the last line.
     this.buffer.push(CLEAN_MARK);
     await this.flush();
     this.writing = this.writing.then(() => this.syncNow());
