@@ -112,11 +112,10 @@ describe('status page', () => {
 
     await page.waitForSelector(peerRow('10.0.0.9:18444'), { timeout: UPDATE_TIMEOUT_MS });
     await page.waitForSelector(peerRow('10.0.0.1:8333'), { state: 'detached', timeout: UPDATE_TIMEOUT_MS });
-    await page.waitForFunction(
-      (sel) => document.querySelector(sel)?.textContent === 'established',
-      cell('peers', '[2001:db8::1]:8333', 'state'),
-      { timeout: UPDATE_TIMEOUT_MS },
-    );
+    // Waits go through selectors: the page's CSP forbids the eval a string predicate would need.
+    await page
+      .locator(cell('peers', '[2001:db8::1]:8333', 'state'), { hasText: /^established$/ })
+      .waitFor({ timeout: UPDATE_TIMEOUT_MS });
     expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'score'))).toBe('55');
     expect(await page.textContent(cell('peers', '10.0.0.9:18444', 'state'))).toBe('connecting');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('quarantined');
@@ -133,12 +132,10 @@ describe('status page', () => {
     await page.goto(baseUrl);
     await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
     backend.statusError = new Error('store offline');
-    await page.waitForFunction(() => document.getElementById('error')?.textContent?.includes('ERR_INTERNAL'), null, {
-      timeout: UPDATE_TIMEOUT_MS,
-    });
+    await page.locator('#error', { hasText: 'ERR_INTERNAL' }).waitFor({ timeout: UPDATE_TIMEOUT_MS });
     expect(await page.textContent('#error')).toBe('/status: ERR_INTERNAL: store offline');
     backend.statusError = null;
-    await page.waitForFunction(() => document.getElementById('error')?.textContent === '', null, { timeout: UPDATE_TIMEOUT_MS });
+    await page.locator('#error:empty').waitFor({ timeout: UPDATE_TIMEOUT_MS });
     // The page itself logs failed fetches as console errors; only script errors would be a bug.
     expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
