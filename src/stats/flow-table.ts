@@ -14,10 +14,16 @@ import { DEFAULT_PEER_FLOW_CACHE_SIZE, PeerFlowCache } from './peer-flow-cache.j
  * Directional per-(source peer, destination peer) relay counters, after the flow tracking in
  * Tailscale's DERP flow branch (protocol-facts §7.1). Layout and costs: docs/flows-and-health.md.
  *
- * Storage is a dense set of typed-array columns indexed 0..count-1 plus a key → index map, so a
- * million flows are a few dozen typed arrays instead of a million objects for the GC to trace.
- * Evicting swaps the last flow into the hole, which keeps the columns dense; the index and the
- * per-peer caches are told about the move.
+ * Storage is a dense array of 64-byte rows indexed 0..count-1 plus a key → index map, so a million
+ * flows are a few typed arrays instead of a million objects for the GC to trace. Everything a
+ * record() touches sits in the flow's row, one cache line: with one column per field it was four
+ * cache misses per message at 1M flows (bench/flows.bench.ts, 2026-11). Evicting swaps the last
+ * flow into the hole, which keeps the rows dense; the index and the per-peer caches are told.
+ *
+ * Row layout (little-endian views over one buffer):
+ *   f64[0..3]  packets local, bytes local, packets region, bytes region
+ *   f64[4..5]  byte total at the previous and current rate mark (see top())
+ *   u32[12]    src   u32[13] dst   u32[14] created (s since baseSec)   u32[15] last activity (s)
  */
 
 /** 'local': delivered to a peer connected here; 'region': forwarded to a mesh instance. */
@@ -42,6 +48,20 @@ const V_PKT_REGION = 2;
 const V_BYTES_REGION = 3;
 const V_DROPS = 4;
 const V_LEN = V_DROPS + DROP_BLOCK;
+
+const ROW_BYTES = 64;
+/** Row offsets in f64 units (row base = i << 3). */
+const F_PKT_LOCAL = 0;
+const F_BYTES_LOCAL = 1;
+const F_PKT_REGION = 2;
+const F_BYTES_REGION = 3;
+const F_MARK_PREV = 4;
+const F_MARK_CUR = 5;
+/** Row offsets in u32 units (row base = i << 4). */
+const U_SRC = 12;
+const U_DST = 13;
+const U_CREATED = 14;
+const U_LAST = 15;
 
 export interface FlowTableOptions {
   clock: Clock;
@@ -140,18 +160,8 @@ export class FlowTable {
 
   private cap: number;
   private n = 0;
-  private src: Uint32Array;
-  private dst: Uint32Array;
-  /** Seconds since baseSec. */
-  private createdAt: Uint32Array;
-  private lastAt: Uint32Array;
-  private pktLocal: Float64Array;
-  private bytesLocal: Float64Array;
-  private pktRegion: Float64Array;
-  private bytesRegion: Float64Array;
-  /** Total bytes at the two rate marks (see top()). */
-  private markPrev: Float64Array;
-  private markCur: Float64Array;
+  private f64: Float64Array;
+  private u32: Uint32Array;
   /** Drop block number + 1; 0 = this flow never dropped. Drops are rare, so they live apart. */
   private dropSlot: Int32Array;
 
@@ -189,16 +199,9 @@ export class FlowTable {
     this.peerCacheSize = cacheSize;
     this.index = opts.index === 'map' ? new MapFlowIndex() : new OpenFlowIndex(cap);
     this.cap = cap;
-    this.src = new Uint32Array(cap);
-    this.dst = new Uint32Array(cap);
-    this.createdAt = new Uint32Array(cap);
-    this.lastAt = new Uint32Array(cap);
-    this.pktLocal = new Float64Array(cap);
-    this.bytesLocal = new Float64Array(cap);
-    this.pktRegion = new Float64Array(cap);
-    this.bytesRegion = new Float64Array(cap);
-    this.markPrev = new Float64Array(cap);
-    this.markCur = new Float64Array(cap);
+    const rows = new ArrayBuffer(cap * ROW_BYTES);
+    this.f64 = new Float64Array(rows);
+    this.u32 = new Uint32Array(rows);
     this.dropSlot = new Int32Array(cap);
   }
 
@@ -226,16 +229,19 @@ export class FlowTable {
   record(src: number, dst: number, bytes: number, kind: FlowKind): void {
     const i = this.flowOf(src, dst);
     const now = this.nowSec();
-    if (now - this.lastAt[i]! >= ACTIVITY_STEP_SEC) this.lastAt[i] = now;
+    const last = (i << 4) + U_LAST;
+    if (now - this.u32[last]! >= ACTIVITY_STEP_SEC) this.u32[last] = now;
+    const f = this.f64;
+    const row = i << 3;
     const g = this.g;
     if (kind === 'local') {
-      this.pktLocal[i]! += 1;
-      this.bytesLocal[i]! += bytes;
+      f[row + F_PKT_LOCAL]! += 1;
+      f[row + F_BYTES_LOCAL]! += bytes;
       g[V_PKT_LOCAL]! += 1;
       g[V_BYTES_LOCAL]! += bytes;
     } else {
-      this.pktRegion[i]! += 1;
-      this.bytesRegion[i]! += bytes;
+      f[row + F_PKT_REGION]! += 1;
+      f[row + F_BYTES_REGION]! += bytes;
       g[V_PKT_REGION]! += 1;
       g[V_BYTES_REGION]! += bytes;
     }
@@ -247,7 +253,8 @@ export class FlowTable {
     if (r === undefined) throw new ConfigError(`unknown drop reason "${String(reason)}"`);
     const i = this.flowOf(src, dst);
     const now = this.nowSec();
-    if (now - this.lastAt[i]! >= ACTIVITY_STEP_SEC) this.lastAt[i] = now;
+    const last = (i << 4) + U_LAST;
+    if (now - this.u32[last]! >= ACTIVITY_STEP_SEC) this.u32[last] = now;
     let b = this.dropSlot[i]! - 1;
     if (b < 0) {
       b = this.allocDropBlock();
@@ -274,11 +281,13 @@ export class FlowTable {
   /** Sums over live flows and evicted ones: O(flows). `all` equals `globals()`. */
   totals(): FlowTotals {
     const live = new Float64Array(V_LEN);
+    const f = this.f64;
     for (let i = 0; i < this.n; i++) {
-      live[V_PKT_LOCAL]! += this.pktLocal[i]!;
-      live[V_BYTES_LOCAL]! += this.bytesLocal[i]!;
-      live[V_PKT_REGION]! += this.pktRegion[i]!;
-      live[V_BYTES_REGION]! += this.bytesRegion[i]!;
+      const row = i << 3;
+      live[V_PKT_LOCAL]! += f[row + F_PKT_LOCAL]!;
+      live[V_BYTES_LOCAL]! += f[row + F_BYTES_LOCAL]!;
+      live[V_PKT_REGION]! += f[row + F_PKT_REGION]!;
+      live[V_BYTES_REGION]! += f[row + F_BYTES_REGION]!;
       const b = this.dropSlot[i]! - 1;
       if (b >= 0) {
         for (let k = 0; k < DROP_BLOCK; k++) live[V_DROPS + k]! += this.dropData[b * DROP_BLOCK + k]!;
@@ -299,8 +308,8 @@ export class FlowTable {
   list(filter: { src?: number; dst?: number } = {}): FlowSnapshot[] {
     const out: FlowSnapshot[] = [];
     for (let i = 0; i < this.n; i++) {
-      if (filter.src !== undefined && this.src[i] !== filter.src) continue;
-      if (filter.dst !== undefined && this.dst[i] !== filter.dst) continue;
+      if (filter.src !== undefined && this.u32[(i << 4) + U_SRC] !== filter.src) continue;
+      if (filter.dst !== undefined && this.u32[(i << 4) + U_DST] !== filter.dst) continue;
       out.push(this.snapshot(i));
     }
     return out;
@@ -325,29 +334,33 @@ export class FlowTable {
     const since = new Float64Array(count);
     const shift = now - this.tCur >= windowMs;
     const start = shift ? this.tCur : this.tPrev;
-    const mark = shift ? this.markCur : this.markPrev;
+    const mark = shift ? F_MARK_CUR : F_MARK_PREV;
+    const f = this.f64;
+    const total = new Float64Array(count);
     for (let i = 0; i < count; i++) {
-      const total = this.bytesLocal[i]! + this.bytesRegion[i]!;
-      const from = Math.max(start, (this.baseSec + this.createdAt[i]!) * 1000);
+      const row = i << 3;
+      total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+      const from = Math.max(start, (this.baseSec + this.u32[(i << 4) + U_CREATED]!) * 1000);
       since[i] = from;
-      score[i] = (total - mark[i]!) * 1000 / Math.max(1, now - from);
+      score[i] = ((total[i]! - f[row + mark]!) * 1000) / Math.max(1, now - from);
     }
     if (by === 'rate' && shift) {
-      this.markPrev.set(this.markCur.subarray(0, count));
-      for (let i = 0; i < count; i++) this.markCur[i] = this.bytesLocal[i]! + this.bytesRegion[i]!;
+      for (let i = 0; i < count; i++) {
+        const row = i << 3;
+        f[row + F_MARK_PREV] = f[row + F_MARK_CUR]!;
+        f[row + F_MARK_CUR] = total[i]!;
+      }
       this.tPrev = this.tCur;
       this.tCur = now;
     }
-    const order = topIndices(count, Math.min(n, count), by === 'rate'
-      ? (i) => score[i]!
-      : (i) => this.bytesLocal[i]! + this.bytesRegion[i]!);
+    const order = topIndices(count, Math.min(n, count), (i) => (by === 'rate' ? score[i]! : total[i]!));
     return order.map((i) => Object.freeze({ ...this.snapshot(i), bytesPerSec: score[i]!, sinceMs: since[i]! }));
   }
 
   /** Bytes held in typed arrays (columns, index, drop blocks, caches); excludes JS object headers. */
   memoryBytes(): number {
     let b = this.index.byteLength + this.dropData.byteLength;
-    b += this.cap * (4 * 4 + 6 * 8 + 4);
+    b += this.cap * (ROW_BYTES + 4);
     for (const c of this.caches) if (c !== undefined) b += c.capacity * 14 + 512;
     return b;
   }
@@ -359,14 +372,15 @@ export class FlowTable {
   audit(): string[] {
     const problems: string[] = [];
     if (this.index.size !== this.n) problems.push(`index holds ${this.index.size} keys for ${this.n} flows`);
+    const u = this.u32;
     for (let i = 0; i < this.n; i++) {
-      const at = this.index.find(this.src[i]!, this.dst[i]!);
-      if (at !== i) problems.push(`flow ${this.src[i]}>${this.dst[i]} at ${i} indexed at ${at}`);
+      const at = this.index.find(u[(i << 4) + U_SRC]!, u[(i << 4) + U_DST]!);
+      if (at !== i) problems.push(`flow ${u[(i << 4) + U_SRC]}>${u[(i << 4) + U_DST]} at ${i} indexed at ${at}`);
     }
     this.caches.forEach((c, s) => {
       if (c === undefined) return;
       for (const [d, i] of c.entries()) {
-        if (i >= this.n || this.src[i] !== s || this.dst[i] !== d) problems.push(`cache of ${s} maps ${d} to ${i}`);
+        if (i >= this.n || u[(i << 4) + U_SRC] !== s || u[(i << 4) + U_DST] !== d) problems.push(`cache of ${s} maps ${d} to ${i}`);
       }
     });
     const { all } = this.totals();
@@ -403,16 +417,12 @@ export class FlowTable {
     this.evictIdle(now);
     if (this.n === this.cap) this.grow();
     const i = this.n++;
-    this.src[i] = src;
-    this.dst[i] = dst;
-    this.createdAt[i] = now;
-    this.lastAt[i] = now;
-    this.pktLocal[i] = 0;
-    this.bytesLocal[i] = 0;
-    this.pktRegion[i] = 0;
-    this.bytesRegion[i] = 0;
-    this.markPrev[i] = 0;
-    this.markCur[i] = 0;
+    this.f64.fill(0, i << 3, (i << 3) + 6);
+    const u = i << 4;
+    this.u32[u + U_SRC] = src;
+    this.u32[u + U_DST] = dst;
+    this.u32[u + U_CREATED] = now;
+    this.u32[u + U_LAST] = now;
     this.dropSlot[i] = 0;
     this.index.insert(src, dst, i);
     this.createdCount++;
@@ -425,19 +435,21 @@ export class FlowTable {
       if (this.cursor >= this.n) this.cursor = 0;
       const i = this.cursor;
       // A removal swaps an unexamined flow into i, so the cursor stays put.
-      if (now - this.lastAt[i]! > this.idleEvictSec) this.removeAt(i);
+      if (now - this.u32[(i << 4) + U_LAST]! > this.idleEvictSec) this.removeAt(i);
       else this.cursor++;
     }
   }
 
   private removeAt(i: number): void {
     const ev = this.ev;
-    const s = this.src[i]!;
-    const d = this.dst[i]!;
-    ev[V_PKT_LOCAL]! += this.pktLocal[i]!;
-    ev[V_BYTES_LOCAL]! += this.bytesLocal[i]!;
-    ev[V_PKT_REGION]! += this.pktRegion[i]!;
-    ev[V_BYTES_REGION]! += this.bytesRegion[i]!;
+    const f = this.f64;
+    const u = this.u32;
+    const s = u[(i << 4) + U_SRC]!;
+    const d = u[(i << 4) + U_DST]!;
+    ev[V_PKT_LOCAL]! += f[(i << 3) + F_PKT_LOCAL]!;
+    ev[V_BYTES_LOCAL]! += f[(i << 3) + F_BYTES_LOCAL]!;
+    ev[V_PKT_REGION]! += f[(i << 3) + F_PKT_REGION]!;
+    ev[V_BYTES_REGION]! += f[(i << 3) + F_BYTES_REGION]!;
     const b = this.dropSlot[i]! - 1;
     if (b >= 0) {
       const off = b * DROP_BLOCK;
@@ -449,18 +461,9 @@ export class FlowTable {
     this.caches[s]?.delete(d);
     const last = this.n - 1;
     if (i !== last) {
-      const ms = this.src[last]!;
-      const md = this.dst[last]!;
-      this.src[i] = ms;
-      this.dst[i] = md;
-      this.createdAt[i] = this.createdAt[last]!;
-      this.lastAt[i] = this.lastAt[last]!;
-      this.pktLocal[i] = this.pktLocal[last]!;
-      this.bytesLocal[i] = this.bytesLocal[last]!;
-      this.pktRegion[i] = this.pktRegion[last]!;
-      this.bytesRegion[i] = this.bytesRegion[last]!;
-      this.markPrev[i] = this.markPrev[last]!;
-      this.markCur[i] = this.markCur[last]!;
+      const ms = u[(last << 4) + U_SRC]!;
+      const md = u[(last << 4) + U_DST]!;
+      f.copyWithin(i << 3, last << 3, (last + 1) << 3);
       this.dropSlot[i] = this.dropSlot[last]!;
       this.index.update(ms, md, i);
       this.caches[ms]?.set(md, i);
@@ -479,23 +482,19 @@ export class FlowTable {
 
   private grow(): void {
     const cap = this.cap * 2;
-    this.src = grown(this.src, cap);
-    this.dst = grown(this.dst, cap);
-    this.createdAt = grown(this.createdAt, cap);
-    this.lastAt = grown(this.lastAt, cap);
-    this.pktLocal = grown(this.pktLocal, cap);
-    this.bytesLocal = grown(this.bytesLocal, cap);
-    this.pktRegion = grown(this.pktRegion, cap);
-    this.bytesRegion = grown(this.bytesRegion, cap);
-    this.markPrev = grown(this.markPrev, cap);
-    this.markCur = grown(this.markCur, cap);
+    const rows = new ArrayBuffer(cap * ROW_BYTES);
+    new Uint8Array(rows).set(new Uint8Array(this.f64.buffer));
+    this.f64 = new Float64Array(rows);
+    this.u32 = new Uint32Array(rows);
     this.dropSlot = grown(this.dropSlot, cap);
     this.cap = cap;
   }
 
   private snapshot(i: number): FlowSnapshot {
-    const s = this.src[i]!;
-    const d = this.dst[i]!;
+    const u = i << 4;
+    const r = i << 3;
+    const s = this.u32[u + U_SRC]!;
+    const d = this.u32[u + U_DST]!;
     const b = this.dropSlot[i]! - 1;
     return Object.freeze({
       src: s,
@@ -503,12 +502,12 @@ export class FlowTable {
       srcLabel: this.labels[s],
       dstLabel: this.labels[d],
       dstMesh: this.mesh[d] === true,
-      createdMs: (this.baseSec + this.createdAt[i]!) * 1000,
-      lastActiveMs: (this.baseSec + this.lastAt[i]!) * 1000,
-      packetsLocal: this.pktLocal[i]!,
-      bytesLocal: this.bytesLocal[i]!,
-      packetsRegion: this.pktRegion[i]!,
-      bytesRegion: this.bytesRegion[i]!,
+      createdMs: (this.baseSec + this.u32[u + U_CREATED]!) * 1000,
+      lastActiveMs: (this.baseSec + this.u32[u + U_LAST]!) * 1000,
+      packetsLocal: this.f64[r + F_PKT_LOCAL]!,
+      bytesLocal: this.f64[r + F_BYTES_LOCAL]!,
+      packetsRegion: this.f64[r + F_PKT_REGION]!,
+      bytesRegion: this.f64[r + F_BYTES_REGION]!,
       drops: b < 0 ? NO_DROPS : dropsFrom(this.dropData, b * DROP_BLOCK),
     });
   }

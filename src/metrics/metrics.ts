@@ -1,0 +1,262 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from '../errors.js';
+import { DROP_REASONS } from '../stats/drop-reasons.js';
+import type { FlowCounters, FlowTableStats } from '../stats/flow-table.js';
+import { commandId, COMMANDS } from '../wire/constants.js';
+
+/**
+ * Every metric the relay exports, pre-created in a private prom-client Registry (several nodes in
+ * one process, as in tests, must not share the global one). Label values are closed sets known at
+ * start, so a series shows up as 0 before its first event and a peer cannot mint new series: a
+ * command name we do not know is counted as "other" (a peer controls that string).
+ *
+ * Message counts are the hottest calls: they add to a Float64Array by command id, and the numbers
+ * are copied into the counters only when /metrics is scraped.
+ */
+
+export const PEER_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type PeerDirection = (typeof PEER_DIRECTIONS)[number];
+export const PEER_STATES = ['connecting', 'handshaking', 'active', 'closing'] as const;
+export type PeerState = (typeof PEER_STATES)[number];
+
+/** Codes a frame or payload decode can fail with (src/errors.ts). */
+export const FRAME_ERROR_CODES = [
+  'ERR_FRAME_OVERSIZE',
+  'ERR_FRAME_BAD_MAGIC',
+  'ERR_FRAME_BAD_COMMAND',
+  'ERR_FRAME_COMMAND_OVERSIZE',
+  'ERR_FRAME_BAD_CHECKSUM',
+  'ERR_PAYLOAD_TRUNCATED',
+  'ERR_PAYLOAD_TRAILING_BYTES',
+  'ERR_PAYLOAD_NON_MINIMAL_VARINT',
+  'ERR_PAYLOAD_COUNT_TOO_LARGE',
+  'ERR_PAYLOAD_FIELD_TOO_LARGE',
+  'ERR_PAYLOAD_INVALID',
+] as const satisfies readonly ErrorCode[];
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
+
+/** Label for command id 0 and any name not in COMMANDS. */
+export const OTHER_COMMAND = 'other';
+/** Index = command id (0 = other), as the WASM scanner reports it. */
+const COMMAND_LABELS: readonly string[] = [OTHER_COMMAND, ...COMMANDS];
+
+/** btcd bans at 100; buckets around it show how close peers come. */
+const BAN_SCORE_BUCKETS = [0, 10, 20, 30, 50, 70, 90, 100, 150, 200, 500];
+/** 50 µs (an inline check) to 1 s (a badly backed-up pool). */
+const TASK_LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
+
+/** What the metrics read from the flow table at scrape time. */
+export interface FlowSource {
+  stats(): FlowTableStats;
+  globals(): FlowCounters;
+}
+
+export interface RelayMetricsOptions {
+  /** Prefix of the relay's own metrics; default "wirerelay_". */
+  prefix?: string;
+  /** Process metrics (CPU, memory, handles, GC) in this registry; default true. */
+  processMetrics?: boolean;
+  /** Event-loop delay sampling resolution; default 20 ms. */
+  eventLoopResolutionMs?: number;
+}
+
+export class RelayMetrics {
+  readonly registry = new Registry();
+  private readonly inCounts = new Float64Array(COMMAND_LABELS.length * 2);
+  private readonly outCounts = new Float64Array(COMMAND_LABELS.length * 2);
+  private readonly peerGauge: Gauge<'direction' | 'state'>;
+  private readonly frameErrors: ReadonlyMap<string, Counter.Internal>;
+  private readonly banScores: Histogram;
+  private readonly bansTotal: Counter;
+  private readonly bansActive: Gauge;
+  private readonly relayCache: Gauge;
+  private readonly poolQueue: Gauge;
+  private readonly taskLatency: Histogram;
+  private readonly batchSizes: Histogram;
+  private readonly loopDelay: IntervalHistogram;
+  private flows: FlowSource | undefined;
+
+  constructor(opts: RelayMetricsOptions = {}) {
+    const p = opts.prefix ?? 'wirerelay_';
+    const reg = this.registry;
+    const labels = COMMAND_LABELS;
+    const inCounts = this.inCounts;
+    const outCounts = this.outCounts;
+    const perCommand = (name: string, help: string, counts: Float64Array, half: 0 | 1): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['command'],
+        registers: [reg],
+        collect() {
+          this.reset();
+          for (let id = 0; id < labels.length; id++) this.labels(labels[id]!).inc(counts[id * 2 + half]!);
+        },
+      });
+    };
+    perCommand(`${p}messages_in_total`, 'Messages received, by command ("other" = unknown to us).', inCounts, 0);
+    perCommand(`${p}bytes_in_total`, 'Bytes received (header + payload), by command.', inCounts, 1);
+    perCommand(`${p}messages_out_total`, 'Messages sent, by command.', outCounts, 0);
+    perCommand(`${p}bytes_out_total`, 'Bytes sent (header + payload), by command.', outCounts, 1);
+
+    this.peerGauge = new Gauge({ name: `${p}peers`, help: 'Connected peers by direction and state.', labelNames: ['direction', 'state'], registers: [reg] });
+    for (const d of PEER_DIRECTIONS) for (const s of PEER_STATES) this.peerGauge.labels(d, s).set(0);
+
+    const frameErrors = new Counter({ name: `${p}frame_errors_total`, help: 'Frames or payloads rejected, by error code.', labelNames: ['code'], registers: [reg] });
+    this.frameErrors = new Map(FRAME_ERROR_CODES.map((c) => [c, frameErrors.labels(c)]));
+    for (const child of this.frameErrors.values()) child.inc(0);
+
+    this.banScores = new Histogram({ name: `${p}ban_score`, help: 'Ban scores observed when a peer misbehaved.', buckets: BAN_SCORE_BUCKETS, registers: [reg] });
+    this.bansTotal = new Counter({ name: `${p}bans_total`, help: 'Peers banned since start.', registers: [reg] });
+    this.bansActive = new Gauge({ name: `${p}bans_active`, help: 'Bans in force now.', registers: [reg] });
+
+    const flowsOf = (): FlowSource | undefined => this.flows;
+    new Gauge({
+      name: `${p}flows`,
+      help: 'Flows (source peer, destination peer) held by the flow table.',
+      registers: [reg],
+      collect() {
+        this.set(flowsOf()?.stats().count ?? 0);
+      },
+    });
+    for (const [field, help] of [
+      ['created', 'Flows created since start.'],
+      ['evicted', 'Flows removed after an hour idle.'],
+    ] as const) {
+      new Counter({
+        name: `${p}flows_${field}_total`,
+        help,
+        registers: [reg],
+        collect() {
+          this.reset();
+          this.inc(flowsOf()?.stats()[field] ?? 0);
+        },
+      });
+    }
+    for (const [unit, key] of [
+      ['packets', 'packets'],
+      ['bytes', 'bytes'],
+    ] as const) {
+      new Counter({
+        name: `${p}dropped_${unit}_total`,
+        help: `Relayed messages dropped (${unit}), by reason (see src/stats/drop-reasons.ts).`,
+        labelNames: ['reason'],
+        registers: [reg],
+        collect() {
+          const drops = flowsOf()?.globals().drops;
+          this.reset();
+          for (const r of DROP_REASONS) this.labels(r).inc(drops?.[r][key] ?? 0);
+        },
+      });
+    }
+
+    this.relayCache = new Gauge({ name: `${p}relay_cache_entries`, help: 'Items in the relay cache.', registers: [reg] });
+    this.poolQueue = new Gauge({ name: `${p}pool_queue_depth`, help: 'Tasks waiting for a worker.', registers: [reg] });
+    this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
+    this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
+
+    this.loopDelay = monitorEventLoopDelay({ resolution: opts.eventLoopResolutionMs ?? 20 });
+    this.loopDelay.enable();
+    const loop = this.loopDelay;
+    new Gauge({
+      name: `${p}event_loop_delay_seconds`,
+      help: 'Event-loop delay since the previous scrape (monitorEventLoopDelay).',
+      labelNames: ['stat'],
+      registers: [reg],
+      collect() {
+        const s = (ns: number): number => (Number.isFinite(ns) ? ns / 1e9 : 0);
+        this.labels('p50').set(s(loop.percentile(50)));
+        this.labels('p99').set(s(loop.percentile(99)));
+        this.labels('max').set(s(loop.max));
+        this.labels('mean').set(s(loop.mean));
+        loop.reset();
+      },
+    });
+
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg });
+  }
+
+  /** A message received; `command` as on the wire. */
+  messageIn(command: string, bytes: number): void {
+    const k = commandId(command) * 2;
+    this.inCounts[k]! += 1;
+    this.inCounts[k + 1]! += bytes;
+  }
+
+  /** Same by the command id the WASM scanner reports (0 = unknown). */
+  messageInById(id: number, bytes: number): void {
+    const k = (id >= 0 && id < COMMAND_LABELS.length ? id : 0) * 2;
+    this.inCounts[k]! += 1;
+    this.inCounts[k + 1]! += bytes;
+  }
+
+  messageOut(command: string, bytes: number): void {
+    const k = commandId(command) * 2;
+    this.outCounts[k]! += 1;
+    this.outCounts[k + 1]! += bytes;
+  }
+
+  messageOutById(id: number, bytes: number): void {
+    const k = (id >= 0 && id < COMMAND_LABELS.length ? id : 0) * 2;
+    this.outCounts[k]! += 1;
+    this.outCounts[k + 1]! += bytes;
+  }
+
+  /** A rejected frame; codes outside FRAME_ERROR_CODES are not counted here. */
+  frameError(code: ErrorCode): void {
+    this.frameErrors.get(code)?.inc();
+  }
+
+  setPeers(direction: PeerDirection, state: PeerState, count: number): void {
+    this.peerGauge.labels(direction, state).set(count);
+  }
+
+  banScore(score: number): void {
+    this.banScores.observe(score);
+  }
+
+  banned(): void {
+    this.bansTotal.inc();
+  }
+
+  setActiveBans(count: number): void {
+    this.bansActive.set(count);
+  }
+
+  setRelayCacheSize(entries: number): void {
+    this.relayCache.set(entries);
+  }
+
+  setPoolQueueDepth(tasks: number): void {
+    this.poolQueue.set(tasks);
+  }
+
+  taskSeconds(seconds: number): void {
+    this.taskLatency.observe(seconds);
+  }
+
+  batchSize(frames: number): void {
+    this.batchSizes.observe(frames);
+  }
+
+  /** Flow counts and drops are read from `source` at each scrape. */
+  attachFlowTable(source: FlowSource): void {
+    this.flows = source;
+  }
+
+  /** The Prometheus text exposition for GET /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Stops the event-loop sampler; the registry stays readable. */
+  close(): void {
+    this.loopDelay.disable();
+  }
+}
