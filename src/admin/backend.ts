@@ -16,13 +16,13 @@ export type FlowOrder = 'bytes' | 'rate';
 export interface FlowRow {
   readonly src: string;
   readonly dst: string;
-  /** Totals since the flow was created. */
+  /** Delivered to a peer connected here, since the flow was created (flow table: `local`). */
   readonly packets: number;
   readonly bytes: number;
-  /** Totals for the current region (the flow table's rolling window). */
+  /** Forwarded to a mesh instance for its peers (flow table: `region`). */
   readonly packetsRegion: number;
   readonly bytesRegion: number;
-  /** Items dropped on this flow, by drop reason (e.g. `queue_head`). */
+  /** Packets dropped on this flow, by drop reason (e.g. `queue_head`); src/stats/drop-reasons.ts. */
   readonly drops: Readonly<Record<string, number>>;
   /** Milliseconds since the Unix epoch. */
   readonly createdAt: number;
@@ -43,8 +43,8 @@ export interface HealthInfo {
   /** Connect/disconnect cycles counted as flaps. */
   readonly flapCount: number;
   readonly lastFlap: number | null;
-  /** Health tier label assigned by the health module (e.g. `stable`, `flappy`). */
-  readonly tier: string;
+  /** Flap rate-limit tier (src/health: flapCount / FLAP_TIER_SIZE, clamped); 0 = best. */
+  readonly tier: number;
   readonly online: boolean;
 }
 

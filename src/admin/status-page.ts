@@ -131,7 +131,7 @@ function render(status, peers, health, flows) {
     ['uptime-ratio', fmtPct(h.uptimeRatio), true],
     ['uptime', fmtDuration(h.uptimeMs), true],
     ['flaps', String(h.flapCount), true],
-    ['tier', h.tier, false],
+    ['tier', String(h.tier), true],
   ]]), 6);
 
   fillTable('flows', 'data-flow', flows.map((f) => [f.src + '>' + f.dst, [

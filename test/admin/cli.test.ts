@@ -55,8 +55,8 @@ beforeEach(async () => {
   backend = new MemoryBackend();
   backend.addPeer('10.0.0.1:8333', { banScore: 10, rttMs: 12.4, bytesIn: 2048, userAgent: '/Satoshi:27.0.0/' });
   backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', mesh: true, state: 'handshaking', rttMs: null });
-  backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.9, flapCount: 2, tier: 'stable' });
-  backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.25, flapCount: 17, tier: 'flappy', lastFlap: null });
+  backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.9, flapCount: 2, tier: 0 });
+  backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.25, flapCount: 17, tier: 2, lastFlap: null });
   server = new AdminServer({ backend, dataDir });
   const addr = await server.start('127.0.0.1', 0);
   endpoint = addr.addr;
@@ -128,7 +128,7 @@ describe('read commands', () => {
   it('health shows one peer, IPv6 included', async () => {
     const r = await cli(health, [...common, '[2001:db8::1]:8333']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^tier: +flappy$/m);
+    expect(r.out).toMatch(/^tier: +2$/m);
     expect(r.out).toMatch(/^uptime: +25\.0% /m);
     expect(r.out).toMatch(/^flaps: +17$/m);
     expect(r.out).toMatch(/^last flap: +-$/m);

@@ -26,7 +26,7 @@ beforeEach(async () => {
   backend.addPeer('10.0.0.1:8333');
   backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound' });
   backend.setHealth('10.0.0.1:8333');
-  backend.setHealth('[::1]:8333', { tier: 'flappy', flapCount: 9 });
+  backend.setHealth('[::1]:8333', { tier: 1, flapCount: 9 });
   server = new AdminServer({ backend, dataDir });
   ({ port } = await server.start('127.0.0.1', 0));
   token = await readCookie(server.cookiePath!);

@@ -83,7 +83,7 @@ export class MemoryBackend implements AdminBackend {
       uptimeRatio: 0.9,
       flapCount: 2,
       lastFlap: 1_700_000_050_000,
-      tier: 'stable',
+      tier: 0,
       online: this.peerMap.has(peer),
       ...overrides,
     });

@@ -48,8 +48,8 @@ beforeEach(async () => {
   backend = new MemoryBackend();
   backend.addPeer('10.0.0.1:8333', { banScore: 7, rttMs: 31, bytesIn: 3 * 1024 * 1024 });
   backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', state: 'handshaking', rttMs: null });
-  backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.875, flapCount: 3, tier: 'stable' });
-  backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.125, flapCount: 40, tier: 'flappy', online: false });
+  backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.875, flapCount: 3, tier: 0 });
+  backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.125, flapCount: 40, tier: 1, online: false });
   backend.flowRows = [makeFlow('10.0.0.1:8333', '[2001:db8::1]:8333', 9000, 512)];
   server = new AdminServer({ backend, dataDir: null });
   const { port } = await server.start('127.0.0.1', 0);
@@ -90,7 +90,7 @@ describe('status page', () => {
 
     expect(await page.textContent(cell('health', '10.0.0.1:8333', 'uptime-ratio'))).toBe('87.5%');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('40');
-    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('flappy');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('1');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'online'))).toBe('no');
 
     const flow = '#flows tbody tr[data-flow="10.0.0.1:8333>[2001:db8::1]:8333"]';
@@ -107,7 +107,7 @@ describe('status page', () => {
     backend.addPeer('10.0.0.9:18444', { state: 'connecting', direction: 'outbound' });
     backend.peerMap.set('[2001:db8::1]:8333', { ...backend.peerMap.get('[2001:db8::1]:8333')!, state: 'established', banScore: 55 });
     backend.peerMap.delete('10.0.0.1:8333');
-    backend.setHealth('[2001:db8::1]:8333', { flapCount: 41, tier: 'quarantined', online: true });
+    backend.setHealth('[2001:db8::1]:8333', { flapCount: 41, tier: 3, online: true });
     backend.banMap.set('10.0.0.1', { target: '10.0.0.1', until: 1, reason: 'manual' });
 
     await page.waitForSelector(peerRow('10.0.0.9:18444'), { timeout: UPDATE_TIMEOUT_MS });
@@ -118,7 +118,7 @@ describe('status page', () => {
       .waitFor({ timeout: UPDATE_TIMEOUT_MS });
     expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'score'))).toBe('55');
     expect(await page.textContent(cell('peers', '10.0.0.9:18444', 'state'))).toBe('connecting');
-    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('quarantined');
+    expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('3');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('41');
     expect(await page.textContent('#status [data-field="bans"]')).toBe('1');
 

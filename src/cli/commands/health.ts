@@ -23,7 +23,7 @@ export function run(args: string[], io: CliIo = processIo): Promise<number> {
           renderKeyValues([
             ['peer', h.peer],
             ['online', h.online ? 'yes' : 'no'],
-            ['tier', h.tier],
+            ['tier', String(h.tier)],
             ['uptime', `${formatPercent(h.uptimeRatio)} (${formatDuration(h.uptimeMs)} of ${formatDuration(h.lifespanMs)})`],
             ['flaps', String(h.flapCount)],
             ['last flap', h.lastFlap === null ? '-' : formatTimestamp(h.lastFlap)],
