@@ -152,6 +152,6 @@ export class StreamDecoder {
     }
     this.need = outcome.need;
     // Defensive: a scan that made no progress must not be repeated on the same bytes.
-    if (count === 0 && consumed === 0 && this.need <= this.pending) this.need = this.pending + 1;
+    if (count === 0 && consumed === 0 && this.need <= bytes.byteLength) this.need = bytes.byteLength + 1;
   }
 }

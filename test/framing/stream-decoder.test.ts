@@ -117,3 +117,28 @@ describe('StreamDecoder', () => {
     expect(out.errors).toEqual([{ code: 'ERR_FRAME_OVERSIZE', fatal: true }]);
   });
 });
+
+describe('StreamDecoder with the worker pool', () => {
+  it('delivers large frames whose bytes arrive while a batch is in the pool', async () => {
+    const { WorkerPool } = await import('../../src/pool/pool.js');
+    const pool = new WorkerPool({ threads: 1 });
+    try {
+      const frames = Array.from({ length: 4 }, (_, i) => ({ command: 'block', payload: new Uint8Array(1 << 20).fill(i) }));
+      const stream = scanner.encodeFrames(magic, frames);
+      const got: number[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const d = new StreamDecoder(magic, new FrameVerifier(pool, { poolMinBytes: 0 }, scanner), {
+          onFrame: (f) => {
+            got.push(f.payload[0]!);
+            if (got.length === 4) resolve();
+          },
+          onFrameError: (e) => reject(e),
+        });
+        for (let off = 0; off < stream.length; off += 65536) d.push(stream.slice(off, off + 65536));
+      });
+      expect(got).toEqual([0, 1, 2, 3]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
