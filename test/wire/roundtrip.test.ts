@@ -84,7 +84,17 @@ describe('boundary counts', () => {
       const payload = encodePayload(m, PVER);
       const prefixAt = command === 'getheaders' || command === 'getblocks' ? 4 : 0;
       expect(toHex(payload.subarray(prefixAt, prefixAt + cs(n).length))).toBe(toHex(cs(n)));
-      expect(decodePayload(m.command, payload, PVER)).toEqual(m);
+      const back = decodePayload(m.command, payload, PVER);
+      // Deep equality on 50,000 objects takes vitest ~20 s: compare fully up to 254 items, and
+      // for the max compare the re-encoded bytes plus the items at both ends.
+      if (n <= 254) expect(back).toEqual(m);
+      else {
+        expect(Buffer.compare(encodePayload(back, PVER), payload)).toBe(0);
+        const items = (x: Message) => Object.values(x).find(Array.isArray) as unknown[];
+        expect(items(back).length).toBe(n);
+        expect(items(back)[0]).toEqual(items(m)[0]);
+        expect(items(back)[n - 1]).toEqual(items(m)[n - 1]);
+      }
     });
 
     it('max + 1 is refused by both encoder and decoder', () => {
