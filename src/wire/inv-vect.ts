@@ -50,8 +50,8 @@ export function encodeInvList(items: readonly InvVect[], field: string): Uint8Ar
   const w = new WireWriter(compactSizeLen(items.length) + items.length * INV_VECT_SIZE);
   w.compactSize(items.length);
   for (const it of items) {
-    w.u32le(it.type, `${field}.type`);
-    w.hash32(it.hash, `${field}.hash`);
+    w.u32le(it.type, field);
+    w.hash32(it.hash, field);
   }
   return w.finish();
 }
