@@ -85,15 +85,15 @@ type Variant = { name: string; make: (clock: Clock) => Recorder & { registerPeer
 const table = (opts: Partial<FlowTableOptions>) => (clock: Clock) => new FlowTable({ clock, ...opts });
 const VARIANTS: Variant[] = [
   { name: 'naive Map<string, object>', make: (clock) => new NaiveFlowTable(clock) },
-  { name: 'FlowTable open + peer LRU', make: table({}) },
-  { name: 'FlowTable open, no LRU', make: table({ peerCacheSize: 0 }) },
-  { name: 'FlowTable Map<number> + peer LRU', make: table({ index: 'map' }) },
+  { name: 'FlowTable (default: open index)', make: table({}) },
+  { name: 'FlowTable open + peer LRU 100', make: table({ peerCacheSize: 100 }) },
+  { name: 'FlowTable Map<number> index', make: table({ index: 'map' }) },
 ];
 const BASELINE = VARIANTS[0]!.name;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
+/** Best of the rounds: other processes on a shared VM only ever add time. */
+function best(xs: number[]): number {
+  return Math.min(...xs);
 }
 
 type Picks = { srcs: Uint32Array; dsts: Uint32Array; sizes: Uint16Array };
@@ -139,7 +139,7 @@ function measure(flows: number, variant: Variant, clock: Clock, byPattern: Recor
       return Number(process.hrtime.bigint() - t0) / OPS;
     };
     run(); // warm-up: lets the JIT settle and the caches fill
-    ns[pattern] = median(Array.from({ length: ROUNDS }, run));
+    ns[pattern] = best(Array.from({ length: ROUNDS }, run));
   }
   if (t instanceof FlowTable && t.stats().count !== flows) throw new Error(`expected ${flows} flows, got ${t.stats().count}`);
   t = undefined as unknown as Recorder;
@@ -162,7 +162,7 @@ function main(): void {
 
   const first = results[0]!;
   const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`.padStart(7);
-  console.log(`flows.bench  node ${process.version}  ${cpus()[0]?.model ?? '?'} ×${cpus().length}  ${OPS} records per round, median of ${ROUNDS}`);
+  console.log(`flows.bench  node ${process.version}  ${cpus()[0]?.model ?? '?'} ×${cpus().length}  ${OPS} records per round, best of ${ROUNDS}`);
   console.log('ns/record: uniform over all flows | hot 10k of them. "naive" = ratio to the Map<string, object> baseline; "10k" = ratio to the same variant at 10k flows');
   console.log('flows     variant                            uniform  naive    10k |    hot  naive    10k | bytes/flow  naive');
   for (const r of results) {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { ConfigError } from '../errors.js';
 import { errText, type LogFn, stderrLog } from '../persist/logger.js';
 import type { FlapEntry, HealthStore } from './health-store.js';
 
@@ -21,7 +22,7 @@ export interface HealthFlusherOptions {
  * retried at the next tick; nothing here throws, since it runs from a timer.
  */
 export class HealthFlusher {
-  private readonly opts: Required<Omit<HealthFlusherOptions, 'log'>> & { log: LogFn };
+  private readonly opts: Required<HealthFlusherOptions>;
   private lastFlushMs: number;
   private savedVersion = -1;
   private inFlight: Promise<boolean> | undefined;
@@ -29,7 +30,9 @@ export class HealthFlusher {
   private stopped = false;
 
   constructor(opts: HealthFlusherOptions) {
-    this.opts = { intervalMs: FLAP_FLUSH_INTERVAL_MS, log: stderrLog, ...opts };
+    const intervalMs = opts.intervalMs ?? FLAP_FLUSH_INTERVAL_MS;
+    if (!(intervalMs > 0)) throw new ConfigError('HealthFlusher: intervalMs must be > 0');
+    this.opts = { ...opts, intervalMs, log: opts.log ?? stderrLog };
     this.lastFlushMs = opts.clock.now();
   }
 

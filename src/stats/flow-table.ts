@@ -8,7 +8,7 @@ import {
   type DropReason,
 } from './drop-reasons.js';
 import { type FlowIndex, MapFlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
-import { DEFAULT_PEER_FLOW_CACHE_SIZE, PeerFlowCache } from './peer-flow-cache.js';
+import { PeerFlowCache } from './peer-flow-cache.js';
 
 /**
  * Directional per-(source peer, destination peer) relay counters, after the flow tracking in
@@ -67,7 +67,12 @@ export interface FlowTableOptions {
   clock: Clock;
   /** Flows to size the columns for; they double when full. */
   initialCapacity?: number;
-  /** Per-source LRU of recent flows (DERP: 100); 0 turns it off. */
+  /**
+   * Per-source LRU of recent flows (DERP uses 100); default 0 = off. Measured slower than going
+   * straight to the open-addressing index at every size and access pattern tried (see
+   * docs/flows-and-health.md): with no lock to avoid, a probe into a small table costs about what a
+   * probe into the big one does, and the LRU upkeep comes on top.
+   */
   peerCacheSize?: number;
   /** Key map: open addressing in typed arrays (default) or a Map<number, number>. */
   index?: 'open' | 'map';
@@ -186,7 +191,7 @@ export class FlowTable {
     if (!Number.isInteger(cap) || cap < 1) throw new ConfigError('initialCapacity must be a positive integer');
     const idleMs = opts.idleEvictMs ?? DEFAULT_IDLE_EVICT_MS;
     if (!(idleMs >= 0)) throw new ConfigError('idleEvictMs must be >= 0');
-    const cacheSize = opts.peerCacheSize ?? DEFAULT_PEER_FLOW_CACHE_SIZE;
+    const cacheSize = opts.peerCacheSize ?? 0;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError('peerCacheSize must be an integer >= 0');
     this.clock = opts.clock;
     const now = this.clock.now();
@@ -250,7 +255,8 @@ export class FlowTable {
   /** Counts one message from `src` that did not reach `dst`. */
   drop(src: number, dst: number, reason: DropReason, bytes: number): void {
     const r = DROP_REASON_INDEX[reason];
-    if (r === undefined) throw new ConfigError(`unknown drop reason "${String(reason)}"`);
+    // typeof, not === undefined: a name like "toString" would find Object.prototype's.
+    if (typeof r !== 'number') throw new ConfigError(`unknown drop reason "${String(reason)}"`);
     const i = this.flowOf(src, dst);
     const now = this.nowSec();
     const last = (i << 4) + U_LAST;

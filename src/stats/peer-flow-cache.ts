@@ -7,6 +7,9 @@
  * Everything lives in typed arrays sized once: a 2^k slot table (load ≤ 0.4) for lookups and a
  * doubly linked list through the entries for recency. No allocation after construction.
  *
+ * Off by default in FlowTable: on this runtime it measured slower than the shared index it is
+ * meant to spare (docs/flows-and-health.md). Kept, tested, for access patterns where it may pay.
+ *
  * The flow table keeps the cached indices exact: it calls `set` when a swap-remove moves a flow
  * and `delete` when it evicts one, so a hit needs no re-check of the key.
  */

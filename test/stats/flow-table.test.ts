@@ -35,8 +35,8 @@ function sumFlows(flows: readonly FlowCounters[]): { pl: number; bl: number; pr:
 }
 
 const variants: Array<[string, Partial<FlowTableOptions>]> = [
-  ['open index + peer caches', {}],
-  ['open index, no peer caches', { peerCacheSize: 0 }],
+  ['open index (default)', {}],
+  ['open index + 100-entry peer caches', { peerCacheSize: 100 }],
   ['Map index + small peer caches', { index: 'map', peerCacheSize: 8 }],
 ];
 
@@ -138,6 +138,7 @@ describe('FlowTable', () => {
       fc.property(fc.array(op, { maxLength: 300 }), fc.boolean(), (ops, cached) => {
         const clock = new ManualClock();
         const table = new FlowTable({ clock, initialCapacity: 2, peerCacheSize: cached ? 3 : 0 });
+        expect(table.audit()).toEqual([]);
         if (cached) for (let p = 0; p <= 6; p++) table.registerPeer(p, `p${p}:1`);
         const lastTrue = new Map<string, number>();
         const bytes = new Map<string, number>();
@@ -244,6 +245,7 @@ describe('FlowTable', () => {
       expect(hasErrorCode(err, 'ERR_CONFIG')).toBe(true);
     }
     expect(() => table.drop(1, 2, 'nope' as DropReason, 1)).toThrow(/unknown drop reason/);
+    expect(() => table.drop(1, 2, 'toString' as DropReason, 1)).toThrow(/unknown drop reason/);
     expect(table.stats().count).toBe(0);
   });
 
