@@ -71,9 +71,15 @@ export class BackupServer {
 
   private async send(s: Socket, buf: Buffer): Promise<void> {
     if (s.destroyed) return;
-    if (!s.write(buf)) await new Promise<void>((r) => {
-      s.once('drain', r);
-      s.once('close', r);
+    if (s.write(buf)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        s.off('drain', done);
+        s.off('close', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('close', done);
     });
   }
 
