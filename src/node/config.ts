@@ -1,0 +1,105 @@
+/**
+ * Relay configuration: defaults and validation. Every bad option is rejected at start-up with a
+ * message that names the option, never discovered later as odd behaviour.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { NETWORKS, networkByName } from '../wire/constants.js';
+import type { HostPort, LogLevel, RelayConfig } from './types.js';
+
+export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
+  /** `HOST:PORT`, a HostPort, or null for no listener. */
+  listen?: string | HostPort | null;
+  /** `HOST:PORT`, a HostPort, or null for no admin endpoint. */
+  http?: string | HostPort | null;
+};
+
+/** The data directory the CLI uses when `--data-dir` is not given. */
+export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
+export const DEFAULT_ADMIN_PORT = 9464;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export function parseHostPort(text: string, what: string): HostPort {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s]+):(\d+)$/.exec(text);
+  if (m === null) throw new ConfigError(`${what}: expected HOST:PORT (IPv6 as [::1]:PORT), got "${text}"`);
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${what}: port out of range in "${text}"`);
+  return { host: m[1]!, port };
+}
+
+export function formatHostPort(hp: HostPort): string {
+  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}
+
+function hostPortOption(value: string | HostPort | null | undefined, fallback: HostPort | null, what: string): HostPort | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (typeof value === 'string') return parseHostPort(value, what);
+  if (typeof value.host !== 'string' || !Number.isInteger(value.port) || value.port < 0 || value.port > 65535) {
+    throw new ConfigError(`${what}: expected { host, port } with a port from 0 to 65535`);
+  }
+  return { host: value.host, port: value.port };
+}
+
+function int(value: number | undefined, fallback: number, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${what} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  return v;
+}
+
+function addrList(value: readonly string[] | undefined, what: string): string[] {
+  const list = [...(value ?? [])];
+  for (const a of list) parseHostPort(a, what);
+  return list;
+}
+
+export function resolveConfig(options: RelayOptions = {}): RelayConfig {
+  let network;
+  try {
+    network = networkByName(options.network ?? 'regtest');
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const logLevel = options.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const backup = options.backup ?? null;
+  if (backup !== null && !/^(file:\/\/\/|socket:\/\/)/.test(backup)) {
+    throw new ConfigError(`backup must be file:///PATH or socket://HOST:PORT, got "${backup}"`);
+  }
+  for (const w of options.whitelist ?? []) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(w)) throw new ConfigError(`whitelist: "${w}" is not an IP address or CIDR subnet`);
+  }
+  return Object.freeze({
+    network: network.name,
+    listen: hostPortOption(options.listen, { host: '127.0.0.1', port: NETWORKS[network.name].defaultPort }, 'listen'),
+    connect: addrList(options.connect, 'connect'),
+    addPeer: addrList(options.addPeer, 'addPeer'),
+    mesh: addrList(options.mesh, 'mesh'),
+    dataDir: options.dataDir ?? null,
+    maxInbound: int(options.maxInbound, 117, 'maxInbound', 0, 100_000),
+    targetOutbound: int(options.targetOutbound, 8, 'targetOutbound', 0, 10_000),
+    banThreshold: int(options.banThreshold, 100, 'banThreshold', 1, 2 ** 32 - 1),
+    banDurationMs: int(options.banDurationMs, 24 * 3600_000, 'banDurationMs', 1000),
+    whitelist: [...(options.whitelist ?? [])],
+    workers: int(options.workers, 1, 'workers', 0, 64),
+    poolMinBytes: int(options.poolMinBytes, 256 * 1024, 'poolMinBytes', 0),
+    logLevel,
+    http: hostPortOption(options.http, { host: '127.0.0.1', port: DEFAULT_ADMIN_PORT }, 'http'),
+    userAgent: options.userAgent ?? '/wirerelay:0.1.0/',
+    trickleIntervalMs: int(options.trickleIntervalMs, 10_000, 'trickleIntervalMs', 0),
+    pingIntervalMs: int(options.pingIntervalMs, 120_000, 'pingIntervalMs', 1),
+    handshakeTimeoutMs: int(options.handshakeTimeoutMs, 30_000, 'handshakeTimeoutMs', 1),
+    idleTimeoutMs: int(options.idleTimeoutMs, 300_000, 'idleTimeoutMs', 1),
+    stallTimeoutMs: int(options.stallTimeoutMs, 30_000, 'stallTimeoutMs', 1),
+    sendQueueMaxBytes: int(options.sendQueueMaxBytes, 8 * 1024 * 1024, 'sendQueueMaxBytes', 1024),
+    sendQueueMaxMessages: int(options.sendQueueMaxMessages, 10_000, 'sendQueueMaxMessages', 1),
+    receiveBufferMaxBytes: int(options.receiveBufferMaxBytes, 8 * 1024 * 1024, 'receiveBufferMaxBytes', 64 * 1024),
+    relayCacheMaxBytes: int(options.relayCacheMaxBytes, 64 * 1024 * 1024, 'relayCacheMaxBytes', 1024),
+    getdataTimeoutMs: int(options.getdataTimeoutMs, 30_000, 'getdataTimeoutMs', 1),
+    allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
+    backup,
+    rejoinAfterLeave: options.rejoinAfterLeave ?? false,
+  });
+}

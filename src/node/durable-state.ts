@@ -1,0 +1,93 @@
+/**
+ * The node's durable decisions (bans, flap counts, the address table, clocks) behind one interface:
+ * the versioned state log (src/persist/state-store.ts) when the node has a data directory, an
+ * in-memory model with the same change semantics when it has none. Also owns the membership
+ * snapshot (whom we were connected to), replayed before any network I/O.
+ */
+import { join } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { StateStore } from '../persist/state-store.js';
+import { applyChange, emptyState, validateChange } from '../persist/state-model.js';
+import type { NodeState, StateChange } from '../persist/state-model.js';
+import { MembershipSnapshot } from '../persist/membership-snapshot.js';
+import type { MembershipReplay } from '../persist/membership-snapshot.js';
+import type { RelayConfig } from './types.js';
+
+export const MEMBERSHIP_FILE = 'membership.snapshot';
+
+export class DurableState {
+  private memory: NodeState | null = null;
+  private memoryVersion = 0;
+
+  private constructor(
+    private readonly store: StateStore | null,
+    readonly membership: MembershipSnapshot | null,
+    readonly replay: MembershipReplay | null,
+  ) {
+    if (store === null) this.memory = emptyState();
+  }
+
+  static async open(config: RelayConfig, clock: Clock, logger: Logger): Promise<DurableState> {
+    if (config.dataDir === null) return new DurableState(null, null, null);
+    const log = logger.child({ component: 'state' }).log;
+    const store = await StateStore.open(config.dataDir, {
+      clock,
+      log,
+      ...(config.backup === null ? {} : { backup: config.backup }),
+    });
+    try {
+      const { snapshot, replay } = await MembershipSnapshot.open(join(config.dataDir, MEMBERSHIP_FILE), {
+        clock,
+        log,
+        rejoinAfterLeave: config.rejoinAfterLeave,
+      });
+      return new DurableState(store, snapshot, replay);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  private get state(): Readonly<NodeState> {
+    return this.store?.state ?? this.memory!;
+  }
+
+  /** Version of the state log; null when the node keeps its state in memory only. */
+  get version(): number | null {
+    return this.store === null ? null : this.store.version;
+  }
+
+  get persistent(): boolean {
+    return this.store !== null;
+  }
+
+  bans(): Readonly<NodeState['bans']> {
+    return this.state.bans;
+  }
+
+  flaps(): Readonly<NodeState['flaps']> {
+    return this.state.flaps;
+  }
+
+  addrTable(): unknown | null {
+    return this.state.addrTable;
+  }
+
+  clocks(): Readonly<NodeState['clocks']> {
+    return this.state.clocks;
+  }
+
+  /** Applies a change; resolves with its version once it is durable (fsynced, group-committed). */
+  commit(change: StateChange): Promise<number> {
+    if (this.store !== null) return this.store.commit(change);
+    validateChange(change);
+    applyChange(this.memory!, change, ++this.memoryVersion);
+    return Promise.resolve(this.memoryVersion);
+  }
+
+  async close(): Promise<void> {
+    await this.membership?.close();
+    await this.store?.close();
+  }
+}

@@ -1,0 +1,799 @@
+/**
+ * The relay node: accepts and dials peers, scores and bans misbehaviour, relays transactions and
+ * blocks between peers, and keeps its durable decisions (bans, addresses, flap counts) on disk.
+ * See docs/architecture.md for the data flow.
+ *
+ * All timers run off one ticker (1 s) that drives every peer, the relay and address persistence:
+ * a thousand peers cost one timer, not four thousand.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, connect as netConnect, isIP } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { RelayError } from '../errors.js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { Logger } from '../log.js';
+import { WorkerPool } from '../pool/pool.js';
+import { FrameVerifier } from '../framing/frame-verifier.js';
+import { FrameScanner } from '../wasm/frame-scanner.js';
+import { hash256 as wasmHash256 } from '../wasm/hasher.js';
+import { encodePayload } from '../wire/codec.js';
+import type { Message } from '../wire/codec.js';
+import { ADDRV2_VERSION, NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
+import { txIds } from '../wire/tx-id.js';
+import { formatHostPort as formatIpPort, parseHostPort as parseIpPort } from '../wire/net-address.js';
+import { addrV2ToText } from '../wire/addrv2.js';
+import { LruSet } from '../util/lru-set.js';
+import { AddrManager } from '../addr/addr-manager.js';
+import type { AddrEntry } from '../addr/addr-manager.js';
+import { AddrRateLimiter } from '../addr/addr-rate-limiter.js';
+import { ConnManager } from '../conn/conn-manager.js';
+import type { OffenceId } from '../ban/ban-policy.js';
+import { FlowTable } from '../stats/flow-table.js';
+import { HealthStore } from '../health/health-store.js';
+import { RelayMetrics } from '../metrics/metrics.js';
+import type { FrameErrorCode } from '../metrics/metrics.js';
+import { AdminServer } from '../admin/http-server.js';
+import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
+import { Peer } from '../peer/peer.js';
+import type { Offence, PeerHost } from '../peer/peer.js';
+import { InventoryRelay } from '../relay/inventory-relay.js';
+import type { RelayHost } from '../relay/inventory-relay.js';
+import type { RelayItem } from '../relay/relay-cache.js';
+import { BanManager } from './ban-manager.js';
+import { DurableState } from './durable-state.js';
+import { resolveConfig, formatHostPort, parseHostPort } from './config.js';
+import type { RelayOptions } from './config.js';
+import type { BanInfo, DisconnectReason, NodeStatus, PeerInfo, RelayConfig, RelayEvents } from './types.js';
+
+export interface RelayDeps {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** btcd dumpAddressInterval: the address table is saved this often and at shutdown. */
+const ADDR_SAVE_INTERVAL_MS = 10 * 60_000;
+/** Flap counts are written hourly (lnd FlapCountFlushRate) and at shutdown. */
+const FLAP_SAVE_INTERVAL_MS = 3_600_000;
+
+/** How a peer-layer offence is scored (see the offence table in docs/addresses-and-connections.md). */
+const OFFENCE_IDS: Readonly<Record<Offence, OffenceId | null>> = {
+  bad_magic: 'WRONG_MAGIC',
+  oversize_frame: 'OVERSIZE',
+  oversize_command: 'OVERSIZE',
+  bad_checksum: 'BAD_CHECKSUM',
+  bad_command: 'MALFORMED_PAYLOAD',
+  malformed_payload: 'MALFORMED_PAYLOAD',
+  duplicate_version: 'DUPLICATE_VERSION',
+  duplicate_verack: 'DUPLICATE_VERACK',
+  // btcd disconnects on these without scoring.
+  handshake_violation: null,
+  unsolicited_data: null,
+};
+
+export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
+  readonly config: RelayConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly magic: number;
+  readonly metrics: RelayMetrics;
+  readonly flowTable: FlowTable;
+  readonly healthStore: HealthStore;
+  readonly sentNonces = new LruSet<bigint>(50);
+  private readonly peersById = new Map<number, Peer>();
+  private readonly peersByAddr = new Map<string, Peer>();
+  private readonly connReqOf = new Map<number, number>();
+  private readonly addrLimiters = new Map<number, AddrRateLimiter>();
+  private readonly meshAddrs: ReadonlySet<string>;
+  private pool: WorkerPool | undefined;
+  private scanner!: FrameScanner;
+  private verifier!: FrameVerifier;
+  private durable!: DurableState;
+  private banMgr!: BanManager;
+  private addrs!: AddrManager;
+  private conns!: ConnManager<Peer>;
+  private relay!: InventoryRelay<Peer>;
+  private admin: AdminServer | undefined;
+  private server: Server | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private lastAddrSave = 0;
+  private lastFlapSave = 0;
+  private eventClock = 0;
+  private membershipClock = 0;
+  private relayedMessages = 0;
+  private relayedBytes = 0;
+  private stopped: Promise<void> | undefined;
+  private resolveStopped: (() => void) | undefined;
+
+  constructor(options: RelayOptions = {}, deps: RelayDeps = {}) {
+    super();
+    this.config = resolveConfig(options);
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.logger ?? new Logger(this.config.logLevel);
+    this.magic = NETWORKS[this.config.network].magic;
+    this.meshAddrs = new Set(this.config.mesh);
+    this.metrics = new RelayMetrics();
+    this.flowTable = new FlowTable({ clock: this.clock });
+    this.metrics.attachFlowTable(this.flowTable);
+    this.healthStore = new HealthStore({ clock: this.clock });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Opens the durable state, replays it, then listens and dials. Network I/O starts last. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new RelayError('ERR_CONFIG', `relay cannot start: it is ${this.state}`);
+    this.state = 'running';
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+    this.startedAt = this.clock.now();
+    this.lastAddrSave = this.lastFlapSave = this.startedAt;
+    try {
+      if (this.config.dataDir !== null) await mkdir(this.config.dataDir, { recursive: true });
+      this.durable = await DurableState.open(this.config, this.clock, this.log);
+      this.restoreState();
+      this.scanner = new FrameScanner();
+      this.pool = this.config.workers > 0 ? new WorkerPool({ threads: this.config.workers }) : undefined;
+      if (this.pool !== undefined) this.pool.onTaskLatency = (ms) => this.metrics.taskSeconds(ms / 1000);
+      this.verifier = new FrameVerifier(this.pool, { poolMinBytes: this.config.poolMinBytes }, this.scanner);
+      this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
+      this.conns = this.connManager();
+      if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
+      if (this.config.http !== null) {
+        this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
+        await this.admin.start(this.config.http.host, this.config.http.port);
+      }
+    } catch (err) {
+      await this.teardown();
+      this.state = 'stopped';
+      this.resolveStopped?.();
+      throw err;
+    }
+    this.ticker = setInterval(() => this.tick(), 1000);
+    this.ticker.unref();
+    this.dialInitialPeers();
+    this.log.info('relay started', {
+      network: this.config.network,
+      listen: this.listenAddress,
+      http: this.admin?.address?.addr ?? null,
+      dataDir: this.config.dataDir,
+      stateVersion: this.durable.version,
+    });
+  }
+
+  /** Graceful stop: peers closed, durable state flushed, threads and files closed. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    if (this.state !== 'running') return this.stopped;
+    this.state = 'stopping';
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    await this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
+    await this.saveFlaps().catch((err: unknown) => this.log.warn('saving flap counts failed', { err }));
+    await this.teardown();
+    this.state = 'stopped';
+    this.log.info('relay stopped');
+    this.resolveStopped?.();
+  }
+
+  /** Resolves when the node has stopped (by stop(), leave() or a fatal start error). */
+  whenStopped(): Promise<void> {
+    return this.stopped ?? Promise.resolve();
+  }
+
+  private async teardown(): Promise<void> {
+    const closing = this.server === undefined ? Promise.resolve() : new Promise<void>((r) => this.server!.close(() => r()));
+    // Stop recording membership before closing peers: a shutdown is not their departure (Serf).
+    await this.durable?.membership?.close().catch(() => {});
+    this.conns?.stop();
+    for (const p of [...this.peersById.values()]) p.destroy('shutdown');
+    await closing;
+    await this.admin?.close().catch(() => {});
+    await this.pool?.close();
+    await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
+    this.metrics.close();
+  }
+
+  get listenAddress(): string | null {
+    const a = this.server?.address();
+    if (a === null || a === undefined || typeof a === 'string') return null;
+    return formatHostPort({ host: (a as AddressInfo).address, port: (a as AddressInfo).port });
+  }
+
+  /** The admin endpoint's address and cookie file, when it runs. */
+  get adminEndpoint(): { addr: string; cookiePath: string | null } | null {
+    const a = this.admin?.address;
+    return a === null || a === undefined ? null : { addr: a.addr, cookiePath: this.admin!.cookiePath };
+  }
+
+  private listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => this.onInbound(socket));
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.log.error('listener error', { err }));
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  // ---- durable state ---------------------------------------------------------------------------
+
+  private restoreState(): void {
+    this.banMgr = new BanManager(this.config, this.clock, this.log, this.durable);
+    this.banMgr.load();
+    const addrOpts = { clock: this.clock, allowLocal: this.config.allowLocalAddresses, log: this.log.child({ component: 'addrman' }).log };
+    const table = this.durable.addrTable();
+    this.addrs = new AddrManager(addrOpts);
+    if (table !== null) {
+      try {
+        this.addrs = AddrManager.fromJSON(table, addrOpts);
+      } catch (err) {
+        this.log.warn('the stored address table is unreadable; starting with an empty one', { err });
+      }
+    }
+    const flaps = Object.entries(this.durable.flaps()).map(([peer, f]) => ({ peer, count: f.count, lastFlap: f.lastFlap }));
+    this.healthStore.importFlaps(flaps);
+    const clocks = this.durable.clocks();
+    const replay = this.durable.replay;
+    // Never go backwards: after a crash the snapshot may miss up to 500 ms of clock updates.
+    const margin = replay !== null && !replay.clean ? 1000 : 0;
+    this.membershipClock = Math.max(clocks.membership, replay?.clock ?? 0);
+    this.eventClock = Math.max(clocks.event, replay?.eventClock ?? 0) + margin;
+  }
+
+  private async saveAddresses(): Promise<void> {
+    if (this.addrs === undefined || this.durable === undefined || !this.durable.persistent) return;
+    await this.durable.commit({ type: 'addrTable', table: this.addrs.toJSON() });
+    await this.durable.commit({ type: 'clocks', membership: this.membershipClock, event: this.eventClock });
+  }
+
+  private async saveFlaps(): Promise<void> {
+    if (this.durable === undefined) return;
+    const entries = this.healthStore.exportFlaps();
+    if (entries.length > 0) await this.durable.commit({ type: 'flaps', entries: entries.map((e) => ({ ...e })) });
+  }
+
+  // ---- connections -----------------------------------------------------------------------------
+
+  private connManager(): ConnManager<Peer> {
+    return new ConnManager<Peer>({
+      clock: this.clock,
+      dial: (addr) => this.dial(addr),
+      getNewAddress: (excludeGroups) =>
+        this.addrs.selectOutbound({
+          excludeGroups,
+          preference: (a) => this.healthStore.preferenceScore(a),
+          defaultPort: NETWORKS[this.config.network].defaultPort,
+        }),
+      targetOutbound: this.config.connect.length > 0 ? 0 : this.config.targetOutbound,
+      maxInbound: this.config.maxInbound,
+      allowLocal: this.config.allowLocalAddresses,
+      reconnectDelay: (addr) => this.healthStore.rateLimitMs(addr),
+      onConnection: (req, peer) => this.connReqOf.set(peer.id, req.id),
+      log: this.log.child({ component: 'connmgr' }).log,
+    });
+  }
+
+  private dialInitialPeers(): void {
+    for (const addr of this.config.mesh) this.conns.connect(addr, { permanent: true });
+    for (const addr of [...this.config.connect, ...this.config.addPeer]) this.conns.connect(addr, { permanent: true });
+    const replay = this.durable.replay;
+    if (replay !== null && !replay.left) {
+      const configured = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
+      const previous = [...replay.alive.values()].filter((a) => !configured.has(a));
+      shuffle(previous);
+      for (const addr of previous) {
+        this.log.info('rejoining previous peer', { peer: addr });
+        this.conns.connect(addr);
+      }
+    }
+    this.conns.start();
+  }
+
+  /** Opens a TCP connection and wraps it in a Peer; the handshake runs from there. */
+  private dial(addr: string): Promise<Peer> {
+    const { host, port } = parseHostPort(addr, 'peer address');
+    return new Promise((resolve, reject) => {
+      if (this.state !== 'running') return reject(new RelayError('ERR_PEER_LIMIT', 'the relay is stopping'));
+      const ip = host;
+      if (isIP(ip) !== 0 && this.banMgr.isBanned(ip)) return reject(new RelayError('ERR_BANNED', `${addr} is banned`));
+      const socket = netConnect({ host, port, noDelay: true });
+      const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.config.handshakeTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(this.addPeer(socket, addr, 'outbound', this.meshAddrs.has(addr)));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  private onInbound(socket: Socket): void {
+    socket.on('error', () => {});
+    const ip = stripMapped(socket.remoteAddress ?? '');
+    const addr = formatHostPort({ host: ip, port: socket.remotePort ?? 0 });
+    if (this.state !== 'running') {
+      socket.destroy();
+      return;
+    }
+    // A banned address is refused before it costs anything beyond the accept.
+    if (this.banMgr.isBanned(ip)) {
+      this.log.debug('refused banned peer', { peer: addr });
+      socket.destroy();
+      return;
+    }
+    if (!this.conns.acceptInbound(addr)) {
+      this.log.debug('refused inbound peer: no free slot', { peer: addr });
+      socket.destroy();
+      return;
+    }
+    this.addPeer(socket, addr, 'inbound', false);
+  }
+
+  private addPeer(socket: Socket, addr: string, direction: 'inbound' | 'outbound', mesh: boolean): Peer {
+    const permanent = mesh || this.config.connect.includes(addr) || this.config.addPeer.includes(addr);
+    const peer = new Peer(this.peerHost, socket, addr, direction, permanent, mesh, this.log);
+    this.peersById.set(peer.id, peer);
+    this.peersByAddr.set(addr, peer);
+    this.flowTable.registerPeer(peer.id, addr, { mesh });
+    this.refreshPeerGauges();
+    return peer;
+  }
+
+  connect(addr: string, opts: { permanent?: boolean } = {}): void {
+    parseHostPort(addr, 'peer address');
+    if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
+    this.conns.connect(addr, { permanent: opts.permanent === true });
+  }
+
+  disconnect(addr: string): boolean {
+    const p = this.peersByAddr.get(addr);
+    if (p === undefined) return false;
+    const req = this.connReqOf.get(p.id);
+    // A manual disconnect of an outbound peer is final (btcd Remove), not a trigger to redial.
+    if (req !== undefined) this.conns.remove(req);
+    p.close('local');
+    return true;
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.peersById.values()].map((p) => this.peerInfo(p));
+  }
+
+  private peerInfo(p: Peer): PeerInfo {
+    return { ...p.info(), banScore: this.banMgr.score(p.id) };
+  }
+
+  // ---- ticker ----------------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = this.clock.now();
+    for (const p of this.peersById.values()) p.tick(now);
+    this.relay.tick(now);
+    this.metrics.setRelayCacheSize(this.relay.cache.size);
+    this.metrics.setPoolQueueDepth(this.pool?.queueDepth ?? 0);
+    if (now - this.lastAddrSave >= ADDR_SAVE_INTERVAL_MS) {
+      this.lastAddrSave = now;
+      void this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
+    }
+    if (now - this.lastFlapSave >= FLAP_SAVE_INTERVAL_MS) {
+      this.lastFlapSave = now;
+      void this.saveFlaps().catch((err: unknown) => this.log.warn('saving flap counts failed', { err }));
+    }
+  }
+
+  private refreshPeerGauges(): void {
+    let inHs = 0;
+    let inAct = 0;
+    let outHs = 0;
+    let outAct = 0;
+    for (const p of this.peersById.values()) {
+      if (p.direction === 'inbound') p.established ? inAct++ : inHs++;
+      else p.established ? outAct++ : outHs++;
+    }
+    this.metrics.setPeers('inbound', 'handshaking', inHs);
+    this.metrics.setPeers('inbound', 'active', inAct);
+    this.metrics.setPeers('outbound', 'handshaking', outHs);
+    this.metrics.setPeers('outbound', 'active', outAct);
+  }
+
+  // ---- peer host -------------------------------------------------------------------------------
+
+  private readonly peerHost: PeerHost = (() => {
+    const node = this;
+    return {
+      get config() {
+        return node.config;
+      },
+      get magic() {
+        return node.magic;
+      },
+      get clock() {
+        return node.clock;
+      },
+      get verifier() {
+        return node.verifier;
+      },
+      encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
+      get sentNonces() {
+        return node.sentNonces;
+      },
+      bestHeight: () => 0,
+      onEstablished: (peer: Peer) => node.onEstablished(peer),
+      onMessage: (peer: Peer, msg: Message) => node.onMessage(peer, msg),
+      onOffence: (peer: Peer, offence: Offence, err: RelayError | null) => node.onOffence(peer, offence, err),
+      onClosed: (peer: Peer, reason: DisconnectReason) => node.onClosed(peer, reason),
+      isMeshPeer: (peer: Peer, ua: string | undefined) => node.isMeshPeer(peer, ua),
+      userAgentFor: (peer: Peer) => node.userAgentFor(peer),
+      countIn: (id: number, bytes: number) => node.metrics.messageInById(id, bytes),
+      countOut: (command: string, bytes: number) => node.metrics.messageOut(command, bytes),
+    } satisfies PeerHost;
+  })();
+
+  /** Mesh dials say which listen address they come from (a BIP14 user-agent comment). */
+  private userAgentFor(peer: Peer): string {
+    const ua = this.config.userAgent;
+    if (!peer.mesh || peer.direction !== 'outbound' || this.listenAddress === null) return ua;
+    return ua.replace(/\/$/, `(mesh:${this.listenAddress})/`);
+  }
+
+  /** An inbound peer is a mesh instance if it names a configured mesh address from that address's IP. */
+  private isMeshPeer(peer: Peer, ua: string | undefined): boolean {
+    const m = ua === undefined ? null : /\(mesh:([^)]+)\)\/$/.exec(ua);
+    if (m === null || !this.meshAddrs.has(m[1]!)) return false;
+    const claimed = parseHostPort(m[1]!, 'mesh address').host;
+    return claimed === parseHostPort(peer.addr, 'peer address').host;
+  }
+
+  private onEstablished(peer: Peer): void {
+    this.refreshPeerGauges();
+    this.flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
+    this.addrLimiters.set(peer.id, new AddrRateLimiter({ clock: this.clock, whitelisted: this.banMgr.isWhitelisted(hostOf(peer.addr)) }));
+    if (peer.direction === 'outbound') {
+      this.healthStore.online(peer.addr);
+      this.addrs.connected(peer.addr);
+      this.addrs.good(peer.addr);
+      this.durable.membership?.alive(peer.addr, peer.addr);
+      this.durable.membership?.updateClock(++this.membershipClock);
+      if (this.addrs.needMoreAddresses()) {
+        this.addrLimiters.get(peer.id)!.onGetAddrSent();
+        peer.sendMessage({ command: 'getaddr' });
+      }
+    }
+    this.log.info('peer connected', { peer: peer.addr, direction: peer.direction, mesh: peer.mesh, ua: peer.userAgent, pver: peer.protocolVersion });
+    this.emit('peerConnect', this.peerInfo(peer));
+  }
+
+  private onClosed(peer: Peer, reason: DisconnectReason): void {
+    const info = this.peerInfo(peer);
+    this.peersById.delete(peer.id);
+    if (this.peersByAddr.get(peer.addr) === peer) this.peersByAddr.delete(peer.addr);
+    this.addrLimiters.delete(peer.id);
+    this.banMgr.release(peer.id);
+    this.flowTable.unregisterPeer(peer.id);
+    this.relay?.onPeerGone(peer.id);
+    if (peer.direction === 'inbound') this.conns.releaseInbound(peer.addr);
+    if (info.state === 'closed' && peer.direction === 'outbound' && peer.connectedAt > 0) this.healthStore.offline(peer.addr);
+    if (this.state === 'running' && peer.direction === 'outbound') {
+      this.durable.membership?.notAlive(peer.addr);
+      this.durable.membership?.updateClock(++this.membershipClock);
+    }
+    const req = this.connReqOf.get(peer.id);
+    this.connReqOf.delete(peer.id);
+    if (req !== undefined && this.state === 'running') this.conns.disconnect(req);
+    this.refreshPeerGauges();
+    this.log.info('peer disconnected', { peer: peer.addr, reason });
+    this.emit('peerDisconnect', info, reason);
+  }
+
+  private onOffence(peer: Peer, offence: Offence, err: RelayError | null): void {
+    if (err !== null && err.code.startsWith('ERR_FRAME_')) this.metrics.frameError(err.code as FrameErrorCode);
+    const id = OFFENCE_IDS[offence];
+    if (id === null) return;
+    this.punish(peer, id, 1, err?.message ?? offence);
+  }
+
+  /** Scores an offence; bans and disconnects when the policy says so. Mesh peers are trusted. */
+  private punish(peer: Peer, id: OffenceId, count: number, why: string): void {
+    if (peer.mesh) return;
+    const ip = hostOf(peer.addr);
+    const outcome = this.banMgr.offence(peer.id, ip, id, count);
+    peer.banScore = outcome.score;
+    this.metrics.banScore(outcome.score);
+    if (outcome.verdict === 'warn') this.log.warn('peer misbehaving', { peer: peer.addr, offence: id, score: outcome.score });
+    if (outcome.verdict === 'ban') {
+      peer.destroy('banned');
+      void this.ban(ip, { reason: `${id}: ${why}` }).then(
+        () => this.emit('peerBan', { addr: peer.addr, target: ip, until: this.clock.now() + this.config.banDurationMs, reason: id }),
+        (err: unknown) => this.log.error('recording a ban failed', { err }),
+      );
+      return;
+    }
+    if (outcome.disconnect) peer.close('protocol');
+  }
+
+  // ---- messages --------------------------------------------------------------------------------
+
+  private onMessage(peer: Peer, msg: Message): void {
+    switch (msg.command) {
+      case 'inv':
+        this.relay.onInv(peer, msg.inventory);
+        break;
+      case 'getdata':
+        this.punish(peer, 'GETDATA', msg.inventory.length, 'getdata');
+        if (!peer.established) return;
+        this.relay.onGetdata(peer, msg.inventory);
+        break;
+      case 'notfound': {
+        const solicited = this.relay.onNotfound(peer, msg.inventory);
+        // Only what we did not ask for scores: an honest "I no longer have it" is not an offence.
+        const unsolicited = msg.inventory.length - solicited;
+        if (unsolicited > 0) this.punish(peer, 'NOTFOUND_TX', unsolicited, 'unsolicited notfound');
+        break;
+      }
+      case 'tx':
+        this.relay.onTx(peer, msg.raw, peer.mesh);
+        break;
+      case 'block':
+        this.relay.onBlock(peer, msg.raw, peer.mesh);
+        break;
+      case 'addr':
+        if (msg.addresses.length === 0) {
+          this.punish(peer, 'ADDR_EMPTY', 1, 'empty addr');
+          return;
+        }
+        this.intakeAddresses(
+          peer,
+          msg.addresses.map((a) => ({ addr: formatIpPort(a.ip, a.port), timestamp: a.timestamp, services: a.services })),
+        );
+        break;
+      case 'addrv2':
+        if (msg.addresses.length === 0) {
+          this.punish(peer, 'ADDR_EMPTY', 1, 'empty addrv2');
+          return;
+        }
+        this.intakeAddresses(
+          peer,
+          msg.addresses
+            .filter((a) => a.networkId === 1 || a.networkId === 2)
+            .map((a) => ({ addr: addrV2ToText(a), timestamp: a.timestamp, services: a.services })),
+        );
+        break;
+      case 'getaddr':
+        this.answerGetaddr(peer);
+        break;
+      case 'mempool':
+        this.punish(peer, 'MEMPOOL_NO_BLOOM', 1, 'mempool without bloom');
+        break;
+      default:
+        break;
+    }
+    this.emit('message', { peer: peer.addr, command: msg.command, message: msg });
+  }
+
+  private intakeAddresses(peer: Peer, list: AddrEntry[]): void {
+    const limiter = this.addrLimiters.get(peer.id);
+    this.addrs.addAddresses(list, peer.addr, limiter === undefined ? {} : { limiter });
+  }
+
+  /** btcd: getaddr is answered for inbound peers only, once per connection. */
+  private answerGetaddr(peer: Peer): void {
+    if (peer.direction !== 'inbound' || peer.answeredGetaddr) return;
+    peer.answeredGetaddr = true;
+    const cache = this.addrs.addressCache();
+    if (cache.length === 0) return;
+    if (peer.wantsAddrV2 && (peer.protocolVersion ?? 0) >= ADDRV2_VERSION) {
+      const addresses = cache.flatMap((e) => {
+        try {
+          const { ip, port } = parseIpPort(e.addr);
+          const v4 = ip.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
+          return [{ timestamp: e.timestamp, services: e.services ?? 0n, networkId: v4 ? 1 : 2, addr: v4 ? ip.slice(12) : ip.slice(), port }];
+        } catch {
+          return [];
+        }
+      });
+      for (let i = 0; i < addresses.length; i += 1000) peer.sendMessage({ command: 'addrv2', addresses: addresses.slice(i, i + 1000) });
+      return;
+    }
+    const addresses = cache.flatMap((e) => {
+      try {
+        const { ip, port } = parseIpPort(e.addr);
+        return [{ timestamp: e.timestamp, services: e.services ?? 0n, ip, port }];
+      } catch {
+        return [];
+      }
+    });
+    for (let i = 0; i < addresses.length; i += 1000) peer.sendMessage({ command: 'addr', addresses: addresses.slice(i, i + 1000) });
+  }
+
+  // ---- relay -----------------------------------------------------------------------------------
+
+  private relayHost(): RelayHost<Peer> {
+    return {
+      clock: this.clock,
+      hash256: wasmHash256,
+      peers: () => this.peersById.values(),
+      peerById: (id) => this.peersById.get(id),
+      sendGetdata: (peer, items, onWritten) => peer.sendMessage({ command: 'getdata', inventory: items }, onWritten),
+      sendNotfound: (peer, items) => peer.sendMessage({ command: 'notfound', inventory: items }),
+      sendItem: (peer, item) => this.sendItem(peer, item),
+      onNewItem: (item, from) => this.onNewItem(item, from),
+      onDuplicate: (src, dst, bytes) => {
+        if (src >= 0) this.flowTable.drop(src, dst.id, 'duplicate', bytes);
+      },
+    };
+  }
+
+  /** Sends an item's payload (a served getdata or a mesh push), counted in the flow src → dst. */
+  private sendItem(peer: Peer, item: RelayItem): void {
+    const frame = this.scanner.encodeFrame(this.magic, item.kind, item.raw);
+    const src = item.from;
+    const bytes = frame.byteLength;
+    this.metrics.messageOut(item.kind, bytes);
+    if (src >= 0) this.flowTable.record(src, peer.id, bytes, peer.mesh ? 'region' : 'local');
+    this.relayedMessages++;
+    this.relayedBytes += bytes;
+    peer.sendFrame(frame, true, undefined, () => {
+      if (src >= 0) this.flowTable.drop(src, peer.id, this.state === 'running' && this.peersById.has(peer.id) ? 'queue_head' : 'gone_disconnected', bytes);
+    });
+  }
+
+  private onNewItem(item: RelayItem, from: Peer | null): void {
+    this.eventClock++;
+    this.durable.membership?.updateEventClock(this.eventClock);
+    const peer = from?.addr ?? null;
+    if (item.kind === 'tx') this.emit('tx', { peer, txid: hashToHex(item.id), wtxid: hashToHex(item.wid), raw: item.raw });
+    else this.emit('block', { peer, hash: hashToHex(item.id), raw: item.raw });
+  }
+
+  /** Injects a raw transaction as if received: cached and announced to every peer. */
+  relayTransaction(raw: Uint8Array): { txid: string; wtxid: string } {
+    if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
+    const { txid, wtxid } = txIds(raw, wasmHash256);
+    this.relay.onTx(null, raw, false);
+    return { txid: hashToHex(txid), wtxid: hashToHex(wtxid) };
+  }
+
+
+  /** Sends a message to every established peer but the excluded ones; returns how many got it. */
+  broadcast(msg: Message, opts: { exclude?: readonly string[] } = {}): number {
+    const exclude = new Set(opts.exclude ?? []);
+    let n = 0;
+    const frame = this.scanner.encodeFrame(this.magic, msg.command, encodePayload(msg, PROTOCOL_VERSION));
+    for (const p of this.peersById.values()) {
+      if (!p.established || exclude.has(p.addr)) continue;
+      p.sendFrame(frame, false);
+      n++;
+    }
+    return n;
+  }
+
+  // ---- bans ------------------------------------------------------------------------------------
+
+  async ban(target: string, opts: { durationMs?: number; reason?: string } = {}): Promise<void> {
+    await this.banMgr.ban(target, opts.durationMs ?? this.config.banDurationMs, opts.reason ?? 'manual');
+    this.metrics.banned();
+    this.metrics.setActiveBans(this.banMgr.entries().length);
+    // Disconnect every connected peer the ban covers.
+    for (const p of [...this.peersById.values()]) {
+      if (this.banMgr.isBanned(hostOf(p.addr))) p.destroy('banned');
+    }
+  }
+
+  async unban(target: string): Promise<boolean> {
+    const removed = await this.banMgr.unban(target);
+    this.metrics.setActiveBans(this.banMgr.entries().length);
+    return removed;
+  }
+
+  bans(): BanInfo[] {
+    return this.banMgr.entries();
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  status(): NodeStatus {
+    let inbound = 0;
+    let outbound = 0;
+    let established = 0;
+    for (const p of this.peersById.values()) {
+      if (p.direction === 'inbound') inbound++;
+      else outbound++;
+      if (p.established) established++;
+    }
+    return {
+      network: this.config.network,
+      listen: this.listenAddress,
+      http: this.admin?.address?.addr ?? null,
+      startedAt: this.startedAt,
+      uptimeMs: this.clock.now() - this.startedAt,
+      peers: { inbound, outbound, established },
+      bans: this.banMgr?.entries().length ?? 0,
+      addresses: { new: this.addrs?.numNew() ?? 0, tried: this.addrs?.numTried() ?? 0 },
+      relayCache: { items: this.relay?.cache.size ?? 0, bytes: this.relay?.cache.byteLength ?? 0 },
+      relayed: { messages: this.relayedMessages, bytes: this.relayedBytes },
+      pool: { threads: this.pool?.threads ?? 0, queueDepth: this.pool?.queueDepth ?? 0 },
+      stateVersion: this.durable?.version ?? null,
+    };
+  }
+
+  /** The busiest flows, peers named HOST:PORT (AdminBackend). */
+  flows(top: number, by: FlowOrder): FlowRow[] {
+    return this.flowTable.top(top, by).map((f) => ({
+      src: f.srcLabel ?? String(f.src),
+      dst: f.dstLabel ?? String(f.dst),
+      packets: f.packetsLocal,
+      bytes: f.bytesLocal,
+      packetsRegion: f.packetsRegion,
+      bytesRegion: f.bytesRegion,
+      drops: Object.fromEntries(Object.entries(f.drops).map(([k, v]) => [k, v.packets])),
+      createdAt: f.createdMs,
+      lastActive: f.lastActiveMs,
+      rateBps: f.bytesPerSec,
+    }));
+  }
+
+  /** Long-run health of a peer address (AdminBackend). */
+  health(peer: string): HealthInfo | null {
+    const h = this.healthStore.health(peer);
+    if (h === undefined) return null;
+    return {
+      peer,
+      lifespanMs: h.lifespanMs,
+      uptimeMs: h.uptimeMs,
+      uptimeRatio: h.uptimeRatio,
+      flapCount: h.flapCount,
+      lastFlap: h.lastFlap ?? null,
+      tier: h.tier,
+      online: h.online,
+    };
+  }
+
+  metricsText(): Promise<string> {
+    return this.metrics.text();
+  }
+
+  /** Leaves the network: records the departure durably, then stops. The next start will not rejoin. */
+  async leave(): Promise<void> {
+    await this.durable.membership?.leave();
+    setImmediate(() => void this.stop());
+  }
+
+  /** The node's data file path for `name`, or null without a data directory. */
+  dataPath(name: string): string | null {
+    return this.config.dataDir === null ? null : `${this.config.dataDir}/${name}`;
+  }
+}
+
+/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+function hostOf(addr: string): string {
+  return parseHostPort(addr, 'peer address').host;
+}
+
+function shuffle<T>(list: T[]): void {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+}
+
+/** Creates a relay node; call `start()` to listen and connect. */
+export function createRelay(options: RelayOptions = {}, deps: RelayDeps = {}): RelayNode {
+  return new RelayNode(options, deps);
+}
+

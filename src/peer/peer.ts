@@ -1,0 +1,540 @@
+/**
+ * One TCP connection to a peer: framing, the version handshake, keep-alive, timeouts, the known
+ * inventory, trickled announcements and a bounded send queue with TCP backpressure.
+ *
+ * The peer decides nothing about relay: after the handshake it hands messages to its host (the
+ * node). Malformed input becomes a typed error and an offence reported to the host, which scores
+ * it; nothing a peer sends can throw out of here.
+ */
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { RelayError, WireError, hasErrorCode } from '../errors.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { StreamDecoder } from '../framing/stream-decoder.js';
+import type { Frame } from '../framing/frame.js';
+import type { FrameVerifier } from '../framing/frame-verifier.js';
+import { decodePayload, encodePayload } from '../wire/codec.js';
+import type { Message } from '../wire/codec.js';
+import {
+  ADDRV2_VERSION,
+  BIP0031_VERSION,
+  MIN_PEER_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  RejectCode,
+  REJECT_VERSION,
+} from '../wire/constants.js';
+import type { Command } from '../wire/constants.js';
+import { LruSet } from '../util/lru-set.js';
+import { SendQueue } from './send-queue.js';
+import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
+
+/** Known-inventory LRU size per peer (btcd maxKnownInventory). */
+export const MAX_KNOWN_INVENTORY = 1000;
+/** Entries per trickled inv message (btcd maxInvTrickleSize). */
+export const MAX_INV_TRICKLE = 1000;
+
+export type Offence =
+  | 'bad_magic'
+  | 'oversize_frame'
+  | 'oversize_command'
+  | 'bad_checksum'
+  | 'bad_command'
+  | 'malformed_payload'
+  | 'handshake_violation'
+  | 'duplicate_version'
+  | 'duplicate_verack'
+  | 'unsolicited_data';
+
+export interface FrameEncoder {
+  encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array;
+}
+
+/** What a peer needs from the node that owns it. */
+export interface PeerHost {
+  readonly config: RelayConfig;
+  readonly magic: number;
+  readonly clock: Clock;
+  readonly verifier: FrameVerifier;
+  readonly encoder: FrameEncoder;
+  /** Nonces of version messages we sent recently: seeing one come back means we dialled ourselves. */
+  readonly sentNonces: LruSet<bigint>;
+  bestHeight(): number;
+  onEstablished(peer: Peer): void;
+  onMessage(peer: Peer, msg: Message): void;
+  onOffence(peer: Peer, offence: Offence, error: RelayError | null): void;
+  onClosed(peer: Peer, reason: DisconnectReason): void;
+  /** An inbound peer's version arrived: is it one of our mesh instances? */
+  isMeshPeer(peer: Peer, userAgent: string | undefined): boolean;
+  /** The user agent to send to this peer (mesh dials carry our listen address). */
+  userAgentFor(peer: Peer): string;
+  /** Per-command traffic accounting (metrics). */
+  countIn(commandId: number, bytes: number): void;
+  countOut(command: string, bytes: number): void;
+}
+
+/** An inventory item waiting for the next trickle (hash in internal byte order). */
+interface PendingInv {
+  readonly type: number;
+  readonly hash: Uint8Array;
+  readonly key: string;
+}
+
+let nextPeerId = 1;
+
+function randomNonce(): bigint {
+  // 63-bit like btcd, so it is never confused with a sign bit by other implementations.
+  return randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn;
+}
+
+export class Peer {
+  readonly id = nextPeerId++;
+  readonly connectedAt: number;
+  state: PeerState = 'handshaking';
+  protocolVersion: number | null = null;
+  userAgent: string | null = null;
+  services = 0n;
+  startHeight: number | null = null;
+  /** The peer's version `relay` flag: false asks us not to announce transactions. */
+  relayTxs = true;
+  wantsAddrV2 = false;
+  wantsWtxid = false;
+  wantsHeaders = false;
+  /** feefilter in sat/kB; 0 when none. */
+  feeFilter = 0n;
+  banScore = 0;
+  rttMs: number | null = null;
+  bytesIn = 0;
+  bytesOut = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  /** Inventory the peer is known to have (it announced or sent it, or we announced it). */
+  readonly knownInventory = new LruSet<string>(MAX_KNOWN_INVENTORY);
+  /** True once the node has answered a getaddr on this connection (btcd: once per connection). */
+  answeredGetaddr = false;
+
+  private readonly decoder: StreamDecoder;
+  private readonly queue: SendQueue;
+  private readonly log: Logger;
+  private gotVersion = false;
+  private sentVerack = false;
+  private gotVerack = false;
+  private closed = false;
+  private paused = false;
+  private lastRecv: number;
+  private lastPingSent = 0;
+  private pingNonce: bigint | null = null;
+  private nextPingAt: number;
+  private nextTrickleAt: number;
+  private trickle: PendingInv[] = [];
+  /** Requests we sent, keyed by item, with their deadline; set when the bytes reached the kernel. */
+  private readonly awaiting = new Map<string, number>();
+  private readonly handshakeDeadline: number;
+  private writing = false;
+
+  constructor(
+    private readonly host: PeerHost,
+    private readonly socket: Socket,
+    readonly addr: string,
+    readonly direction: PeerDirection,
+    readonly permanent: boolean,
+    /** A trusted instance of our relay mesh: no ban score, no trickle delay. Set on dial or by version. */
+    public mesh: boolean,
+    logger: Logger,
+  ) {
+    const now = host.clock.now();
+    this.connectedAt = now;
+    this.lastRecv = now;
+    this.handshakeDeadline = now + host.config.handshakeTimeoutMs;
+    this.nextPingAt = now + host.config.pingIntervalMs;
+    this.nextTrickleAt = now + host.config.trickleIntervalMs;
+    this.log = logger.child({ peer: addr });
+    const cfg = host.config;
+    this.queue = new SendQueue(cfg.sendQueueMaxBytes, cfg.sendQueueMaxMessages);
+    this.decoder = new StreamDecoder(host.magic, host.verifier, {
+      onFrame: (f) => this.onFrame(f),
+      onFrameError: (e, fatal) => this.onFrameError(e, fatal),
+    });
+    this.decoder.onIdle = () => this.maybeResume();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.flush());
+    socket.on('error', (err) => {
+      this.log.debug('socket error', { err });
+      this.close('socket_error');
+    });
+    socket.on('close', () => this.close('remote'));
+    if (direction === 'outbound') this.sendVersion();
+  }
+
+  get established(): boolean {
+    return this.state === 'established';
+  }
+
+  get sendQueueBytes(): number {
+    return this.queue.byteLength;
+  }
+
+  get droppedFromQueue(): number {
+    return this.queue.droppedItems;
+  }
+
+  info(): PeerInfo {
+    return {
+      id: this.id,
+      addr: this.addr,
+      direction: this.direction,
+      permanent: this.permanent,
+      mesh: this.mesh,
+      state: this.state,
+      protocolVersion: this.protocolVersion,
+      userAgent: this.userAgent,
+      services: this.services.toString(),
+      startHeight: this.startHeight,
+      relay: this.relayTxs,
+      banScore: this.banScore,
+      rttMs: this.rttMs,
+      connectedAt: this.connectedAt,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      sendQueueBytes: this.queue.byteLength,
+    };
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.bytesIn += chunk.byteLength;
+    this.decoder.push(chunk);
+    // Backpressure: a peer that sends faster than we frame is slowed by TCP, not by our memory.
+    if (!this.paused && this.decoder.pendingBytes > this.host.config.receiveBufferMaxBytes && this.decoder.busy) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private onFrameError(err: WireError, fatal: boolean): void {
+    if (this.closed) return;
+    if (hasErrorCode(err) && err.code.startsWith('ERR_POOL')) {
+      // Our failure, not the peer's: drop the connection without blaming it.
+      this.log.warn('frame verification failed in the pool', { err });
+      this.close('local');
+      return;
+    }
+    const offence: Offence =
+      err.code === 'ERR_FRAME_BAD_MAGIC'
+        ? 'bad_magic'
+        : err.code === 'ERR_FRAME_OVERSIZE'
+          ? 'oversize_frame'
+          : err.code === 'ERR_FRAME_COMMAND_OVERSIZE'
+            ? 'oversize_command'
+            : err.code === 'ERR_FRAME_BAD_CHECKSUM'
+              ? 'bad_checksum'
+              : 'bad_command';
+    this.log.debug('bad frame', { err, fatal });
+    this.host.onOffence(this, offence, err);
+    if (fatal) this.close('protocol');
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.closed) return;
+    this.lastRecv = this.host.clock.now();
+    this.messagesIn++;
+    this.host.countIn(frame.commandId, frame.payload.byteLength + 24);
+    const command = frame.command;
+    if (command === undefined) return; // unknown commands are ignored, also during the handshake
+    let msg: Message;
+    try {
+      msg = decodePayload(command, frame.payload, this.protocolVersion ?? PROTOCOL_VERSION);
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.log.debug('malformed payload', { command, err });
+      this.host.onOffence(this, 'malformed_payload', err);
+      if (this.state !== 'established') this.close('protocol');
+      return;
+    }
+    if (this.state === 'established') this.onEstablishedMessage(msg);
+    else this.onHandshakeMessage(msg);
+  }
+
+  private onHandshakeMessage(msg: Message): void {
+    if (!this.gotVersion) {
+      if (msg.command !== 'version') {
+        this.sendReject(msg.command, RejectCode.Malformed, 'first message must be version');
+        this.host.onOffence(this, 'handshake_violation', null);
+        this.close('protocol');
+        return;
+      }
+      this.onVersion(msg);
+      return;
+    }
+    switch (msg.command) {
+      case 'version':
+        this.sendReject('version', RejectCode.Duplicate, 'duplicate version message');
+        this.host.onOffence(this, 'duplicate_version', null);
+        this.close('duplicate');
+        return;
+      case 'verack':
+        this.gotVerack = true;
+        this.maybeEstablish();
+        return;
+      case 'sendaddrv2':
+        if ((this.protocolVersion ?? 0) >= ADDRV2_VERSION) this.wantsAddrV2 = true;
+        return;
+      case 'wtxidrelay':
+        if ((this.protocolVersion ?? 0) >= ADDRV2_VERSION) this.wantsWtxid = true;
+        return;
+      default:
+        // btcd: anything else before verack is an invalid handshake.
+        this.host.onOffence(this, 'handshake_violation', null);
+        this.close('protocol');
+    }
+  }
+
+  private onVersion(msg: Extract<Message, { command: 'version' }>): void {
+    this.gotVersion = true;
+    if (msg.nonce !== undefined && this.host.sentNonces.has(msg.nonce)) {
+      this.log.info('connected to ourselves, disconnecting');
+      this.close('self_connection');
+      return;
+    }
+    if (msg.protocolVersion < MIN_PEER_PROTOCOL_VERSION) {
+      this.sendReject('version', RejectCode.Obsolete, `protocol version must be ${MIN_PEER_PROTOCOL_VERSION} or greater`);
+      this.close('protocol');
+      return;
+    }
+    this.protocolVersion = Math.min(PROTOCOL_VERSION, msg.protocolVersion);
+    this.userAgent = msg.userAgent ?? null;
+    this.services = msg.services;
+    this.startHeight = msg.startHeight ?? null;
+    // Absent before BIP37 (pver 70001): such peers always get transactions.
+    this.relayTxs = msg.relay ?? true;
+    if (this.direction === 'inbound' && this.host.isMeshPeer(this, msg.userAgent)) this.mesh = true;
+    if (this.direction === 'inbound') this.sendVersion();
+    if (this.protocolVersion >= ADDRV2_VERSION) {
+      // BIP339 and BIP155 feature negotiation goes between version and verack.
+      this.sendMessage({ command: 'wtxidrelay' });
+      this.sendMessage({ command: 'sendaddrv2' });
+    }
+    this.sendMessage({ command: 'verack' });
+    this.sentVerack = true;
+    this.maybeEstablish();
+  }
+
+  private maybeEstablish(): void {
+    if (!this.gotVerack || !this.sentVerack || this.state === 'established' || this.closed) return;
+    this.state = 'established';
+    this.host.onEstablished(this);
+  }
+
+  private onEstablishedMessage(msg: Message): void {
+    switch (msg.command) {
+      case 'version':
+        this.sendReject('version', RejectCode.Duplicate, 'duplicate version message');
+        this.host.onOffence(this, 'duplicate_version', null);
+        this.close('duplicate');
+        return;
+      case 'verack':
+        this.sendReject('verack', RejectCode.Duplicate, 'duplicate verack message');
+        this.host.onOffence(this, 'duplicate_verack', null);
+        this.close('duplicate');
+        return;
+      case 'sendaddrv2':
+      case 'wtxidrelay':
+        // Feature negotiation after verack is a protocol violation (btcd: silent disconnect).
+        this.close('protocol');
+        return;
+      case 'ping':
+        if ((this.protocolVersion ?? 0) > BIP0031_VERSION) this.sendMessage({ command: 'pong', nonce: msg.nonce });
+        return;
+      case 'pong':
+        if (this.pingNonce !== null && msg.nonce === this.pingNonce) {
+          this.rttMs = this.host.clock.now() - this.lastPingSent;
+          this.pingNonce = null;
+        }
+        return;
+      case 'feefilter':
+        this.feeFilter = msg.minFee;
+        return;
+      case 'sendheaders':
+        this.wantsHeaders = true;
+        return;
+      case 'reject':
+        this.log.debug('peer rejected a message', { rejected: msg.message, code: msg.code, reason: msg.reason });
+        return;
+      default:
+        this.host.onMessage(this, msg);
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  private sendVersion(): void {
+    const nonce = randomNonce();
+    this.host.sentNonces.add(nonce);
+    this.sendMessage({
+      command: 'version',
+      protocolVersion: PROTOCOL_VERSION,
+      services: 0n,
+      timestamp: BigInt(Math.floor(this.host.clock.now() / 1000)),
+      addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
+      addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
+      nonce,
+      userAgent: this.host.userAgentFor(this),
+      startHeight: this.host.bestHeight(),
+      relay: true,
+    });
+  }
+
+  private sendReject(command: string, code: number, reason: string): void {
+    if ((this.protocolVersion ?? 0) < REJECT_VERSION) return;
+    this.sendMessage({ command: 'reject', message: command, code, reason });
+  }
+
+  /** Encodes and queues a control message (never dropped). */
+  sendMessage(msg: Message, onWritten?: () => void): void {
+    if (this.closed) return;
+    const pver = this.protocolVersion ?? PROTOCOL_VERSION;
+    const payload = encodePayload(msg, pver);
+    this.host.countOut(msg.command, payload.byteLength + 24);
+    this.sendFrame(this.host.encoder.encodeFrame(this.host.magic, msg.command, payload), false, onWritten);
+  }
+
+  /** Queues already-encoded frame bytes; `droppable` items go first when the queue is full. */
+  sendFrame(bytes: Uint8Array, droppable: boolean, onWritten?: () => void, onDropped?: () => void): void {
+    if (this.closed) {
+      onDropped?.();
+      return;
+    }
+    this.messagesOut++;
+    this.queue.push({ bytes, droppable, onWritten, onDropped });
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.closed || this.writing) return;
+    this.writing = true;
+    try {
+      // Write while the kernel takes it; the rest waits in our bounded queue for 'drain'.
+      while (this.socket.writableLength < 256 * 1024) {
+        const item = this.queue.shift();
+        if (item === undefined) break;
+        this.bytesOut += item.bytes.byteLength;
+        const done = item.onWritten;
+        this.socket.write(item.bytes, done === undefined ? undefined : () => done());
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  // ---- inventory -------------------------------------------------------------------------------
+
+  /** Queues an announcement; blocks and mesh peers go at once, transactions wait for the trickle. */
+  announce(type: number, hash: Uint8Array, key: string, immediate: boolean): void {
+    if (this.closed || this.knownInventory.has(key)) return;
+    if (immediate || this.mesh || this.host.config.trickleIntervalMs === 0) {
+      this.knownInventory.add(key);
+      this.sendMessage({ command: 'inv', inventory: [{ type, hash }] });
+      return;
+    }
+    this.trickle.push({ type, hash, key });
+  }
+
+  /** Records that we asked for `key`; the stall deadline starts when the request is on the wire. */
+  expect(key: string): () => void {
+    return () => {
+      if (!this.closed) this.awaiting.set(key, this.host.clock.now() + this.host.config.stallTimeoutMs);
+    };
+  }
+
+  /** The peer answered (or said notfound) for `key`. */
+  fulfilled(key: string): boolean {
+    return this.awaiting.delete(key);
+  }
+
+  private flushTrickle(): void {
+    if (this.trickle.length === 0) return;
+    const items = this.trickle;
+    this.trickle = [];
+    let batch: Array<{ type: number; hash: Uint8Array }> = [];
+    for (const it of items) {
+      if (this.knownInventory.has(it.key)) continue;
+      this.knownInventory.add(it.key);
+      batch.push({ type: it.type, hash: it.hash });
+      if (batch.length === MAX_INV_TRICKLE) {
+        this.sendMessage({ command: 'inv', inventory: batch });
+        batch = [];
+      }
+    }
+    if (batch.length > 0) this.sendMessage({ command: 'inv', inventory: batch });
+  }
+
+  // ---- timers ----------------------------------------------------------------------------------
+
+  /** Driven by the node's single ticker: handshake, idle, stall, ping and trickle deadlines. */
+  tick(now: number): void {
+    if (this.closed) return;
+    if (this.state !== 'established') {
+      if (now >= this.handshakeDeadline) this.close('handshake_timeout');
+      return;
+    }
+    if (now - this.lastRecv >= this.host.config.idleTimeoutMs) {
+      this.close('idle_timeout');
+      return;
+    }
+    for (const deadline of this.awaiting.values()) {
+      if (now >= deadline) {
+        this.log.info('peer stalled on a request');
+        this.close('stall');
+        return;
+      }
+    }
+    if (now >= this.nextPingAt) {
+      this.nextPingAt = now + this.host.config.pingIntervalMs;
+      if ((this.protocolVersion ?? 0) > BIP0031_VERSION) {
+        this.pingNonce = randomNonce();
+        this.lastPingSent = now;
+        this.sendMessage({ command: 'ping', nonce: this.pingNonce });
+      }
+    }
+    if (now >= this.nextTrickleAt) {
+      this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
+      this.flushTrickle();
+    }
+  }
+
+  /** Closes the connection once; the host hears about it exactly once. */
+  close(reason: DisconnectReason = 'local'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state = 'closed';
+    this.decoder.close();
+    for (const item of this.queue.clear()) item.onDropped?.();
+    this.trickle = [];
+    this.awaiting.clear();
+    // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.
+    this.socket.end();
+    const t = setTimeout(() => this.socket.destroy(), 1000);
+    t.unref();
+    this.host.onClosed(this, reason);
+  }
+
+  /** Forcefully ends the socket (bans, shutdown). */
+  destroy(reason: DisconnectReason): void {
+    this.close(reason);
+    this.socket.destroy();
+  }
+}
+
+export type { Command };
