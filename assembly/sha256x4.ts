@@ -134,11 +134,6 @@ function nextJob(): bool {
 @inline function ch4(e: v128, f: v128, g: v128): v128 {
   return v128.bitselect(f, g, e);
 }
-/** Maj(a, b, c): where a and b agree that bit, else c. */
-// @ts-ignore: decorator
-@inline function maj4(a: v128, b: v128, c: v128): v128 {
-  return v128.bitselect(c, b, v128.xor(a, b));
-}
 // @ts-ignore: decorator
 @inline function wk(t: usize): v128 {
   return i32x4.add(v128.load(W4 + (t << 4)), v128.load(K4 + (t << 4)));
@@ -166,32 +161,44 @@ function rounds4(s: usize): void {
   let f = v128.load(s, 80);
   let g = v128.load(s, 96);
   let h = v128.load(s, 112);
+  // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and b ^ c is the previous round's a ^ b: carrying it
+  // saves one of the four vector ops a bitselect-based Maj costs.
+  let p = v128.xor(b, c);
+  let q: v128;
   for (let t: usize = 0; t < 64; t += 8) {
     let x: v128;
     x = i32x4.add(i32x4.add(h, bigS1(e)), i32x4.add(ch4(e, f, g), wk(t)));
+    q = v128.xor(a, b);
     d = i32x4.add(d, x);
-    h = i32x4.add(x, i32x4.add(bigS0(a), maj4(a, b, c)));
+    h = i32x4.add(x, i32x4.add(bigS0(a), v128.xor(v128.and(q, p), b)));
     x = i32x4.add(i32x4.add(g, bigS1(d)), i32x4.add(ch4(d, e, f), wk(t + 1)));
+    p = v128.xor(h, a);
     c = i32x4.add(c, x);
-    g = i32x4.add(x, i32x4.add(bigS0(h), maj4(h, a, b)));
+    g = i32x4.add(x, i32x4.add(bigS0(h), v128.xor(v128.and(p, q), a)));
     x = i32x4.add(i32x4.add(f, bigS1(c)), i32x4.add(ch4(c, d, e), wk(t + 2)));
+    q = v128.xor(g, h);
     b = i32x4.add(b, x);
-    f = i32x4.add(x, i32x4.add(bigS0(g), maj4(g, h, a)));
+    f = i32x4.add(x, i32x4.add(bigS0(g), v128.xor(v128.and(q, p), h)));
     x = i32x4.add(i32x4.add(e, bigS1(b)), i32x4.add(ch4(b, c, d), wk(t + 3)));
+    p = v128.xor(f, g);
     a = i32x4.add(a, x);
-    e = i32x4.add(x, i32x4.add(bigS0(f), maj4(f, g, h)));
+    e = i32x4.add(x, i32x4.add(bigS0(f), v128.xor(v128.and(p, q), g)));
     x = i32x4.add(i32x4.add(d, bigS1(a)), i32x4.add(ch4(a, b, c), wk(t + 4)));
+    q = v128.xor(e, f);
     h = i32x4.add(h, x);
-    d = i32x4.add(x, i32x4.add(bigS0(e), maj4(e, f, g)));
+    d = i32x4.add(x, i32x4.add(bigS0(e), v128.xor(v128.and(q, p), f)));
     x = i32x4.add(i32x4.add(c, bigS1(h)), i32x4.add(ch4(h, a, b), wk(t + 5)));
+    p = v128.xor(d, e);
     g = i32x4.add(g, x);
-    c = i32x4.add(x, i32x4.add(bigS0(d), maj4(d, e, f)));
+    c = i32x4.add(x, i32x4.add(bigS0(d), v128.xor(v128.and(p, q), e)));
     x = i32x4.add(i32x4.add(b, bigS1(g)), i32x4.add(ch4(g, h, a), wk(t + 6)));
+    q = v128.xor(c, d);
     f = i32x4.add(f, x);
-    b = i32x4.add(x, i32x4.add(bigS0(c), maj4(c, d, e)));
+    b = i32x4.add(x, i32x4.add(bigS0(c), v128.xor(v128.and(q, p), d)));
     x = i32x4.add(i32x4.add(a, bigS1(f)), i32x4.add(ch4(f, g, h), wk(t + 7)));
+    p = v128.xor(b, c);
     e = i32x4.add(e, x);
-    a = i32x4.add(x, i32x4.add(bigS0(b), maj4(b, c, d)));
+    a = i32x4.add(x, i32x4.add(bigS0(b), v128.xor(v128.and(p, q), c)));
   }
   v128.store(s, i32x4.add(v128.load(s, 0), a), 0);
   v128.store(s, i32x4.add(v128.load(s, 16), b), 16);
