@@ -519,9 +519,13 @@ export class AddrManager {
 
   /**
    * Verifies every cross-reference and throws StoreError(ERR_STORE_CORRUPT) describing the first
-   * violation. O(table); tests run it after every operation, fromJSON after every load.
+   * violation: index ↔ buckets, refs counts, nNew/nTried, no address both new and tried, bucket
+   * sizes. O(table) without hashing; tests run it after every operation, fromJSON after every
+   * load. `placement: true` also re-hashes every tried entry to check it sits in the bucket its
+   * key leads to (2 dSHA256 per entry; done on load, where a file made under other bucket rules
+   * would otherwise be silently mis-bucketed, dcrd#1131).
    */
-  checkInvariants(): void {
+  checkInvariants(opts: { placement?: boolean } = {}): void {
     const fail = (msg: string, details: Record<string, unknown> = {}): never => {
       throw new StoreError('ERR_STORE_CORRUPT', `address manager invariant: ${msg}`, details);
     };
@@ -550,8 +554,6 @@ export class AddrManager {
         if (this.index.get(ka.addr) !== ka) fail(`tried entry ${ka.addr} is not the indexed object`);
         if (!ka.tried) fail(`${ka.addr} is in tried bucket ${b} but not marked tried`);
         if (ka.refs !== 0) fail(`tried ${ka.addr} has refs ${ka.refs}`);
-        const want = this.triedBucketOf(ka.addr);
-        if (want !== b) fail(`tried ${ka.addr} is in bucket ${b}, its key puts it in ${want}`);
       }
     }
     let nNew = 0;
@@ -570,6 +572,14 @@ export class AddrManager {
     }
     if (nNew !== this.nNew) fail(`nNew is ${this.nNew}, counted ${nNew}`);
     if (nTried !== this.nTried || triedSeen !== nTried) fail(`nTried is ${this.nTried}, counted ${nTried} (${triedSeen} in buckets)`);
+    if (opts.placement === true) {
+      for (let b = 0; b < TRIED_BUCKET_COUNT; b++) {
+        for (const ka of this.triedTable[b]!) {
+          const want = this.triedBucketOf(ka.addr);
+          if (want !== b) fail(`tried ${ka.addr} is in bucket ${b}, its key puts it in ${want}`);
+        }
+      }
+    }
   }
 
   // ---- Serialisation ------------------------------------------------------------------------
@@ -636,7 +646,7 @@ export class AddrManager {
       if (ka.tried) m.nTried++;
       else m.nNew++;
     }
-    m.checkInvariants();
+    m.checkInvariants({ placement: true });
     return m;
   }
 
