@@ -3,8 +3,8 @@
  * needed. Every failure is an AdminClientError whose `kind` tells the CLI which message to print.
  */
 import { request } from 'node:http';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../node/config.js';
 import { COOKIE_FILE_NAME } from './cookie.js';
 import type { ParsedHostPort } from './targets.js';
 
@@ -16,11 +16,11 @@ export const DEFAULT_CLIENT_TIMEOUT_MS = 60_000;
 const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 
 /**
- * The data directory the CLI assumes when none is given, `~/.wirerelay`; the node's `--data-dir`
- * default must be the same. The node owns the directory; the CLI only reads the cookie from it.
+ * The data directory the CLI assumes when none is given: the node's own default, `~/.wirerelay`.
+ * The node owns the directory; the CLI only reads the cookie from it.
  */
 export function defaultDataDir(): string {
-  return join(homedir(), '.wirerelay');
+  return DEFAULT_DATA_DIR;
 }
 
 export function cookiePathFor(dataDir: string): string {
