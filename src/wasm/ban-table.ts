@@ -97,28 +97,27 @@ export class BanTable<K = string> {
     const n = list.length;
     const scores = new Uint32Array(n);
     if (n === 0) return scores;
-    const slots = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      checkPersistent(list[i]!.persistent);
-      slots[i] = this.slotFor(list[i]!.key);
-    }
     const x = this.wasm.exports;
     const bytes = n * 20;
     if (bytes > x.scratchCapacity() >>> 0 && x.ensureScratch(bytes) === 0) {
       throw new RelayError('ERR_WASM', `cannot grow WASM scratch for ${n} ban increases`);
     }
     const desc = x.scratchPtr() >>> 0;
-    const out = desc + n * 16;
-    const u32 = this.wasm.mem.u32();
-    const f64 = this.wasm.mem.f64();
-    for (let i = 0; i < n; i++) {
-      const d = desc + i * 16;
-      u32[d >>> 2] = slots[i]!;
-      u32[(d >>> 2) + 1] = list[i]!.persistent;
-      f64[(d + 8) >>> 3] = list[i]!.transient;
+    const mem = this.wasm.mem;
+    // Descriptors are written as slots are found; slotFor may grow memory, so views are re-read
+    // (mem.u32() only compares one reference when nothing moved).
+    for (let i = 0, d = desc >>> 2; i < n; i++, d += 4) {
+      const op = list[i]!;
+      checkPersistent(op.persistent);
+      const slot = this.slots.get(op.key) ?? this.slotFor(op.key);
+      const u32 = mem.u32();
+      u32[d] = slot;
+      u32[d + 1] = op.persistent;
+      mem.f64()[(d >>> 1) + 1] = op.transient;
     }
+    const out = desc + n * 16;
     x.banApply(desc, n, nowSec, out);
-    scores.set(this.wasm.mem.u32().subarray(out >>> 2, (out >>> 2) + n));
+    scores.set(mem.u32().subarray(out >>> 2, (out >>> 2) + n));
     return scores;
   }
 
