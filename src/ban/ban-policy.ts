@@ -70,16 +70,20 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     why: 'another network or a desynced stream; banning stops reconnect churn (bcash#46)',
   },
   OVERSIZE: {
-    persistent: 50,
+    persistent: 0,
     transient: 0,
+    instantBan: true,
     disconnect: true,
-    why: 'header claims more than the command or global cap: an allocation attack or desync (btcd#1721); two strikes ban',
+    why:
+      'header claims more than the command or global cap: the stream is not Bitcoin framing (an HTTP request, random bytes, a desync; btcd#1721) or an allocation attack; nothing after it can be framed, and a reconnect would repeat it',
   },
   BAD_CHECKSUM: {
     persistent: 0,
-    transient: 20,
+    transient: 0,
+    instantBan: true,
     disconnect: true,
-    why: 'may be a flaky link, so it decays; a peer that keeps reconnecting with bad frames reaches the threshold in a minute',
+    why:
+      'TCP already checksums every segment, so a frame whose payload does not match its checksum was built that way: a broken or hostile implementation. Core#29575 scores every misbehaviour 100',
   },
   MALFORMED_PAYLOAD: {
     persistent: 0,

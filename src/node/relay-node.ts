@@ -462,10 +462,13 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.addrLimiters.set(peer.id, new AddrRateLimiter({ clock: this.clock, whitelisted: this.banMgr.isWhitelisted(hostOf(peer.addr)) }));
     if (peer.direction === 'outbound') {
       this.healthStore.online(peer.addr);
+      // A peer we dialled is a known-good address, also when it came from --connect, not the table.
+      if (!this.addrs.has(peer.addr)) this.addrs.addAddresses([{ addr: peer.addr, timestamp: Math.floor(this.clock.now() / 1000) }], peer.addr);
       this.addrs.connected(peer.addr);
       this.addrs.good(peer.addr);
       this.durable.membership?.alive(peer.addr, peer.addr);
       this.durable.membership?.updateClock(++this.membershipClock);
+      this.advertiseSelf(peer);
       if (this.addrs.needMoreAddresses()) {
         this.addrLimiters.get(peer.id)!.onGetAddrSent();
         peer.sendMessage({ command: 'getaddr' });
@@ -473,6 +476,27 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }
     this.log.info('peer connected', { peer: peer.addr, direction: peer.direction, mesh: peer.mesh, ua: peer.userAgent, pver: peer.protocolVersion });
     this.emit('peerConnect', this.peerInfo(peer));
+  }
+
+  /**
+   * Tells an outbound peer where we listen (Core's AdvertiseLocal), so addresses spread. Skipped for
+   * wildcard listeners, and for local addresses unless the network allows them.
+   */
+  private advertiseSelf(peer: Peer): void {
+    const listen = this.listenAddress;
+    if (listen === null) return;
+    let ip: Uint8Array;
+    let port: number;
+    try {
+      ({ ip, port } = parseIpPort(listen));
+    } catch {
+      return;
+    }
+    if (ip.every((b, i) => (i < 10 ? b === 0 : i < 12 ? b === 0xff || b === 0 : b === 0))) return;
+    const isLocal = /^(127\.|10\.|192\.168\.|\[::1\])/.test(listen);
+    if (isLocal && !this.config.allowLocalAddresses) return;
+    const timestamp = Math.floor(this.clock.now() / 1000);
+    peer.sendMessage({ command: 'addr', addresses: [{ timestamp, services: 0n, ip, port }] });
   }
 
   private onClosed(peer: Peer, reason: DisconnectReason): void {
