@@ -195,8 +195,9 @@ export class ConnManager<C extends Connection = Connection> {
    * an outbound peer fails at once. Returns the request id.
    */
   connect(addr: string, opts: { permanent?: boolean } = {}): number {
+    if (this.stopped) return ++this.nextId; // an id that names nothing: a stopped manager dials no one
     const req = this.register(addr, opts.permanent === true, false);
-    if (!this.stopped) this.dialReq(req);
+    this.dialReq(req);
     return req.id;
   }
 

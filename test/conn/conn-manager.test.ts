@@ -378,10 +378,12 @@ describe('cancel, remove, stop', () => {
     expect(d.conns.every((c) => c.closed)).toBe(true);
     expect(dropped).toHaveLength(2);
     expect(cm.list()).toEqual([]);
-    cm.connect('5.5.5.5:8333');
+    const late = cm.connect('5.5.5.5:8333');
     cm.start();
     await settle();
     expect(d.calls).not.toContain('5.5.5.5:8333');
+    expect(cm.list()).toEqual([]);
+    expect(cm.remove(late)).toBe(false);
     expect(cm.acceptInbound('1.1.1.1:1')).toBe(false);
   });
 
