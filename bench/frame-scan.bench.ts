@@ -56,7 +56,33 @@ function stream(kind: 'small' | 'tx' | 'block', totalBytes: number): { chunks: U
   return { chunks, messages: frames.length };
 }
 
-/** Both framers keep an incomplete tail and prepend it to the next chunk. */
+/**
+ * Both framers keep an incomplete tail and, once they know the size of the frame it starts
+ * (from its header), collect chunks until that many bytes are there before parsing again, so a
+ * 1 MiB block is concatenated once rather than once per chunk.
+ */
+class Buffered {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  need = 0;
+  push(chunk: Uint8Array): Uint8Array | undefined {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size < this.need) return undefined;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return buf;
+  }
+  keep(tail: Uint8Array, need: number): void {
+    this.need = need;
+    if (tail.length > 0) {
+      this.parts.push(tail);
+      this.size += tail.length;
+    }
+  }
+}
+
 interface Framer {
   name: string;
   /** Processes the whole stream; returns the number of verified messages. */
@@ -67,16 +93,21 @@ const plain: Framer = {
   name: 'plain TS + crypto.hash ×2',
   run(chunks) {
     let ok = 0;
-    let tail: Uint8Array = new Uint8Array(0);
+    const pending = new Buffered();
     for (const chunk of chunks) {
-      const buf = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      const buf = pending.push(chunk);
+      if (buf === undefined) continue;
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       let pos = 0;
+      let need = 0;
       while (buf.length - pos >= 24) {
         if (dv.getUint32(pos, true) !== MAGIC) throw new Error('magic');
         const len = dv.getUint32(pos + 16, true);
         if (len > 4_000_000) throw new Error('oversize');
-        if (buf.length - pos < 24 + len) break;
+        if (buf.length - pos < 24 + len) {
+          need = 24 + len;
+          break;
+        }
         let end = pos + 4;
         while (end < pos + 16 && buf[end] !== 0) end++;
         const command = Buffer.from(buf.buffer, buf.byteOffset + pos + 4, end - pos - 4).toString('latin1');
@@ -84,7 +115,7 @@ const plain: Framer = {
         if (sum === dv.getUint32(pos + 20, true) && command.length > 0) ok++;
         pos += 24 + len;
       }
-      tail = buf.subarray(pos);
+      pending.keep(buf.subarray(pos), need);
     }
     return ok;
   },
@@ -95,9 +126,10 @@ function wasmFramer(scanner: FrameScanner): Framer {
     name: `FrameScanner (nativeHashMin ${scanner.nativeHashMin})`,
     run(chunks) {
       let ok = 0;
-      let tail: Uint8Array = new Uint8Array(0);
+      const pending = new Buffered();
       for (const chunk of chunks) {
-        const buf = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+        const buf = pending.push(chunk);
+        if (buf === undefined) continue;
         const r = scanner.scan(buf, MAGIC);
         const rec = r.records;
         for (let i = 0; i < r.count; i++) {
@@ -105,7 +137,7 @@ function wasmFramer(scanner: FrameScanner): Framer {
           if (status === Status.OK) ok++;
           else if (status >= 20) throw new Error(`fatal ${status}`);
         }
-        tail = buf.subarray(r.consumed);
+        pending.keep(buf.subarray(r.consumed), r.need);
       }
       return ok;
     },

@@ -13,7 +13,7 @@ import { hash as cryptoHash } from 'node:crypto';
 import Benchmark from 'benchmark';
 import { loadWasm } from '../src/wasm/loader.js';
 
-const SIZES = [8, 64, 128, 256, 512, 1024, 4096, 65536, 1 << 20];
+const SIZES = [8, 64, 128, 256, 384, 512, 1024, 2048, 4096, 65536, 1 << 20];
 const w = loadWasm();
 const x = w.exports;
 

@@ -2,7 +2,7 @@
  * Frame scanning and encoding over one WASM instance (docs/wasm-abi.md "Framing"). Per call: one
  * copy of the input into linear memory, one WASM call, no per-frame allocation.
  */
-import { COMMAND_SIZE, HEADER_SIZE } from '../wire/constants.js';
+import { COMMAND_SIZE, HEADER_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH } from '../wire/constants.js';
 import { NATIVE_BATCH_HASH_MIN, nativeChecksum } from './hasher.js';
 import { getWasm, type WasmInstance } from './loader.js';
 import { Status } from './status.js';
@@ -39,6 +39,11 @@ export interface FrameSpec {
 }
 
 const RECORD_WORDS = 4;
+/**
+ * Inputs at least this large are staged without the payloads that are hashed natively. Below it
+ * the walk over the headers costs more than the copy it saves (64 KiB chunks of small frames).
+ */
+const SPARSE_STAGING_MIN = 256 * 1024;
 const encoder = new TextEncoder();
 const commandBytesCache = new Map<string, Uint8Array>();
 
@@ -98,13 +103,45 @@ export class FrameScanner {
   }
 
   /**
+   * As stage, but leaves out the payloads of frames whose checksum will be verified natively
+   * (payload ≥ nativeHashMin): WASM reads only their headers. For a buffer holding a 1 MiB block
+   * this saves a 1 MiB copy, ~10 % of verifying it. Frames are found by their length fields;
+   * anything odd (a length over the global cap) ends the walk and the rest is copied as is.
+   */
+  private stageSparse(bytes: Uint8Array): void {
+    const x = this.wasm.exports;
+    let p = x.inputPtr() >>> 0;
+    if (bytes.length > x.inputCapacity() >>> 0) {
+      p = x.ensureInput(bytes.length) >>> 0;
+      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${bytes.length} bytes`);
+    }
+    const u8 = this.wasm.mem.u8();
+    const len = bytes.length;
+    const min = this.nativeHashMin;
+    let runStart = 0;
+    let pos = 0;
+    while (len - pos >= HEADER_SIZE) {
+      const length = (bytes[pos + 16]! | (bytes[pos + 17]! << 8) | (bytes[pos + 18]! << 16) | (bytes[pos + 19]! << 24)) >>> 0;
+      if (length > MAX_PROTOCOL_MESSAGE_LENGTH) break;
+      const end = pos + HEADER_SIZE + length;
+      if (length >= min && end <= len) {
+        u8.set(bytes.subarray(runStart, pos + HEADER_SIZE), p + runStart);
+        runStart = end;
+      }
+      pos = end;
+    }
+    if (runStart < len) u8.set(bytes.subarray(runStart), p + runStart);
+  }
+
+  /**
    * Scans `bytes` for frames of the network `magic` (u32 value). Records are in wire order; a
    * fatal status (isFatal) is always the last record. `bytes.length - consumed` bytes are an
    * incomplete tail to keep for the next call.
    */
   scan(bytes: Uint8Array, magic: number): ScanResult {
     const x = this.wasm.exports;
-    this.stage(bytes);
+    if (bytes.length >= SPARSE_STAGING_MIN) this.stageSparse(bytes);
+    else this.stage(bytes);
     const count = x.scanFrames(bytes.length, magic, this.nativeHashMin, 0xffffffff) >>> 0;
     const result = this.result;
     const records = this.records();

@@ -66,6 +66,31 @@ describe('FrameScanner', () => {
     for (let i = 0; i < r.count; i++) expect(r.records[4 * i + 3]).toBe(Status.OK);
   });
 
+  it('a buffer over 256 KiB (staged without native payloads) is scanned and verified the same', () => {
+    const big = frame('block', payload(300_000, 3));
+    const badBig = frame('tx', payload(200_000, 4), { checksum: 9 });
+    const small = frame('inv', payload(37));
+    const partial = frame('block', payload(100_000, 5)).subarray(0, 50_000);
+    const bytes = Buffer.concat([small, big, small, badBig, frame('ping', payload(8)), partial]);
+    const r = scanner.scan(bytes, MAGIC);
+    const b = 61 + big.length;
+    expect(rows(r)).toEqual([
+      [0, 37, 9, Status.OK],
+      [61, 300_000, 13, Status.OK],
+      [b, 37, 9, Status.OK],
+      [b + 61, 200_000, 12, Status.BAD_CHECKSUM],
+      [b + 61 + badBig.length, 8, 3, Status.OK],
+    ]);
+    expect(r.consumed).toBe(bytes.length - partial.length);
+    expect(r.need).toBe(100_024);
+  });
+
+  it('a large buffer with a bad header after a native frame still stops there', () => {
+    const bytes = Buffer.concat([frame('block', payload(300_000)), frame('tx', new Uint8Array(0), { length: 4_000_001 }), frame('ping', payload(8))]);
+    const r = scanner.scan(bytes, MAGIC);
+    expect(rows(r)).toEqual([[0, 300_000, 13, Status.OK], [300_024, 4_000_001, 0, Status.OVERSIZE]]);
+  });
+
   it('a fatal status ends the records', () => {
     const bytes = Buffer.concat([frame('ping', payload(8)), frame('ping', payload(8), { length: 4_000_001 }), frame('ping', payload(8))]);
     const r = scanner.scan(bytes, MAGIC);
