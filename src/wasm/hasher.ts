@@ -7,15 +7,18 @@ import { getWasm } from './loader.js';
 
 /**
  * Payload size from which one message is hashed by node:crypto instead of the scalar WASM code.
- * Measured by bench/hash.bench.ts: PLACEHOLDER.
+ * bench/hash.bench.ts, 2026-11-22, AMD EPYC 2 vCPU (SHA-NI), Node 20.20, shared and loaded VM:
+ * WASM scalar / crypto.hash×2 = 1.33–1.39× at 256 B, 0.76–1.04× at 512 B, 0.45–0.62× at 1 KiB
+ * (two runs). Each crypto.hash call costs ~1 µs of overhead; scalar WASM ~5 ns/byte.
  */
 export const NATIVE_HASH_MIN = 512;
 
 /**
  * The same crossover for messages hashed in a batch by the 4-lane WASM hasher (hash256Many, and
- * FrameScanner's default nativeHashMin). Measured by bench/hash.bench.ts: PLACEHOLDER.
+ * FrameScanner's default nativeHashMin). bench/hash.bench.ts, 2026-11-22, same machine:
+ * SIMD batch / crypto.hash×2 = 1.34–1.69× at 1 KiB, 0.90× at 2 KiB, 0.57–0.63× at 4 KiB.
  */
-export const NATIVE_BATCH_HASH_MIN = 1024;
+export const NATIVE_BATCH_HASH_MIN = 2048;
 
 /** Double SHA-256 by node:crypto (two crypto.hash calls beat createHash chains on small inputs). */
 export function nativeHash256(data: Uint8Array): Buffer {
