@@ -1,0 +1,83 @@
+/**
+ * What the harness reads about a process from outside it: CPU time and RSS from /proc (Linux; all
+ * threads, so the worker pool counts), and the node's own figures from its admin endpoint.
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+
+/** USER_HZ: 100 on every Linux the harness targets (it is fixed in the kernel ABI on x86 and arm64). */
+const CLK_TCK = 100;
+
+export interface ProcSample {
+  /** User + system CPU seconds of the whole process, all threads. */
+  readonly cpuSec: number;
+  readonly rssBytes: number;
+  readonly atMs: number;
+}
+
+export function procSample(pid: number): ProcSample | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpuSec = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return { cpuSec, rssBytes: m === null ? 0 : Number(m[1]) * 1024, atMs: Date.now() };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU use between two samples as a share of one core (1.0 = one core busy). */
+export function cpuShare(a: ProcSample, b: ProcSample): number {
+  const dt = (b.atMs - a.atMs) / 1000;
+  return dt <= 0 ? 0 : (b.cpuSec - a.cpuSec) / dt;
+}
+
+export function httpGet(url: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 0) >= 400) reject(new Error(`GET ${url}: ${res.statusCode} ${body.slice(0, 200)}`));
+        else resolve(body);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface MetricSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Parses Prometheus text exposition (the subset prom-client writes: no timestamps, no escapes in use). */
+export function parsePrometheus(text: string): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    if (m[2] !== undefined) for (const l of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+/** The value of `name` whose labels include `match`, or the sum over all matches; 0 if absent. */
+export function metric(samples: readonly MetricSample[], name: string, match: Readonly<Record<string, string>> = {}): number {
+  let sum = 0;
+  for (const s of samples) {
+    if (s.name !== name) continue;
+    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) sum += s.value;
+  }
+  return sum;
+}
