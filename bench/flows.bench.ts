@@ -91,10 +91,6 @@ const VARIANTS: Variant[] = [
 ];
 const BASELINE = VARIANTS[0]!.name;
 
-/** Best of the rounds: other processes on a shared VM only ever add time. */
-function best(xs: number[]): number {
-  return Math.min(...xs);
-}
 
 type Picks = { srcs: Uint32Array; dsts: Uint32Array; sizes: Uint16Array };
 const PATTERNS = ['uniform', 'hot'] as const;
@@ -123,40 +119,55 @@ function picks(flows: number, active: number): Picks {
   return { srcs, dsts, sizes };
 }
 
-function measure(flows: number, variant: Variant, clock: Clock, byPattern: Record<(typeof PATTERNS)[number], Picks>) {
+type Built = { variant: Variant; table: Recorder; bytesPerFlow: number };
+
+/** Builds one variant's table with every flow present and measures its memory. */
+function build(flows: number, variant: Variant, clock: Clock): Built {
   const peers = Math.ceil(Math.sqrt(flows));
   const before = mem();
-  let t = variant.make(clock);
+  const t = variant.make(clock);
   if (t instanceof FlowTable) for (let p = 1; p <= peers; p++) t.registerPeer(p, `10.${p >> 16}.${(p >> 8) & 255}.${p & 255}:8333`, { mesh: p % 10 === 0 });
   for (let f = 0; f < flows; f++) t.record(1 + ((f / peers) | 0), 1 + (f % peers), 100, 'local');
-  const bytesPerFlow = (mem() - before) / flows;
-  const ns = {} as Record<(typeof PATTERNS)[number], number>;
+  return { variant, table: t, bytesPerFlow: (mem() - before) / flows };
+}
+
+function run(t: Recorder, { srcs, dsts, sizes }: Picks): number {
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'region' : 'local');
+  return Number(process.hrtime.bigint() - t0) / OPS;
+}
+
+/**
+ * Rounds interleave the variants (A B C D A B C D …) so load from other processes on a shared
+ * machine lands on all of them alike; each keeps its best round.
+ */
+function measure(flows: number, clock: Clock, byPattern: Record<(typeof PATTERNS)[number], Picks>) {
+  const built = VARIANTS.map((v) => build(flows, v, clock));
+  const ns = built.map(() => ({ uniform: Infinity, hot: Infinity }));
   for (const pattern of PATTERNS) {
-    const { srcs, dsts, sizes } = byPattern[pattern];
-    const run = (): number => {
-      const t0 = process.hrtime.bigint();
-      for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'region' : 'local');
-      return Number(process.hrtime.bigint() - t0) / OPS;
-    };
-    run(); // warm-up: lets the JIT settle and the caches fill
-    ns[pattern] = best(Array.from({ length: ROUNDS }, run));
+    for (const b of built) run(b.table, byPattern[pattern]); // warm-up: JIT and caches
+    for (let r = 0; r < ROUNDS; r++) {
+      built.forEach((b, k) => {
+        ns[k]![pattern] = Math.min(ns[k]![pattern], run(b.table, byPattern[pattern]));
+      });
+    }
   }
-  if (t instanceof FlowTable && t.stats().count !== flows) throw new Error(`expected ${flows} flows, got ${t.stats().count}`);
-  t = undefined as unknown as Recorder;
-  return { nsPerRecord: ns, bytesPerFlow };
+  const out: Record<string, { nsPerRecord: { uniform: number; hot: number }; bytesPerFlow: number }> = {};
+  built.forEach((b, k) => {
+    if (b.table instanceof FlowTable && b.table.stats().count !== flows) throw new Error(`expected ${flows} flows, got ${b.table.stats().count}`);
+    out[b.variant.name] = { nsPerRecord: ns[k]!, bytesPerFlow: b.bytesPerFlow };
+  });
+  return out;
 }
 
 function main(): void {
   if (gc === undefined) console.warn('note: run node with --expose-gc; bytes/flow below include uncollected garbage');
   const clock = new CoarseClock(systemClock, 250).start();
-  type Measured = ReturnType<typeof measure>;
-  const results: Array<{ flows: number; variants: Record<string, Measured> }> = [];
+  const results: Array<{ flows: number; variants: ReturnType<typeof measure> }> = [];
   for (const flows of SIZES) {
     // Picks are drawn before any table exists so they are outside every memory delta.
     const byPattern = { uniform: picks(flows, flows), hot: picks(flows, Math.min(HOT_FLOWS, flows)) };
-    const row: (typeof results)[number] = { flows, variants: {} };
-    for (const v of VARIANTS) row.variants[v.name] = measure(flows, v, clock, byPattern);
-    results.push(row);
+    results.push({ flows, variants: measure(flows, clock, byPattern) });
   }
   clock.stop();
 
