@@ -24,10 +24,18 @@ const send = (e: ChildEvent): void => {
 /** Pending inv'd transactions kept for getdata; past this the oldest are forgotten (bounded memory). */
 const MAX_PENDING = 200_000;
 /** Don't queue more in Node's socket buffer than this: past it the target is not keeping up. */
-const WRITE_HIGH_WATER = 256 * 1024;
+const WRITE_HIGH_WATER = 64 * 1024;
 /** Paced sending falls back at most this far behind schedule before the debt is written off. */
 const MAX_DEBT_MS = 100;
 const INV_BATCH = 64;
+/**
+ * Transactions a source may have offered on one connection before the node has processed them.
+ * The node answers a ping after everything sent before it, so a ping after each batch and its pong
+ * bound what waits in the node's socket and framing buffers (8 MiB each by default — seconds of
+ * queue that would otherwise make "as fast as it accepts" measure buffer sizes, not the node).
+ */
+const WINDOW = 1024;
+const PING_EVERY = 32;
 
 class Conn {
   readonly framer: LiteFramer;
@@ -37,6 +45,11 @@ class Conn {
   gotVerack = false;
   out: Buffer[] = [];
   invs: Buffer[] = [];
+  /** Offered since the last answered ping, and the pings in flight with what each covers. */
+  unacked = 0;
+  sincePing = 0;
+  readonly pings: Array<{ nonce: bigint; count: number }> = [];
+  pendingPing: Buffer | null = null;
 
   constructor(readonly socket: Socket) {
     this.framer = new LiteFramer((f) => onFrame(this, f.command, f.payload));
@@ -60,6 +73,15 @@ class Conn {
   }
 
   flush(): void {
+    if (this.sincePing > 0 && cfg.handshake) {
+      const nonce = BigInt(++pingSeq);
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigUInt64LE(nonce);
+      this.pings.push({ nonce, count: this.sincePing });
+      this.sincePing = 0;
+      // After the invs and txs of this batch, so its pong covers them.
+      this.pendingPing = b;
+    }
     if (this.invs.length > 0) {
       for (let i = 0; i < this.invs.length; i += INV_BATCH) {
         const chunk = this.invs.slice(i, i + INV_BATCH);
@@ -67,6 +89,10 @@ class Conn {
         stats.sentInv += chunk.length;
       }
       this.invs = [];
+    }
+    if (this.pendingPing !== null) {
+      this.out.push(frame('ping', this.pendingPing));
+      this.pendingPing = null;
     }
     if (this.out.length === 0 || this.closed) {
       this.out = [];
@@ -79,7 +105,15 @@ class Conn {
   }
 
   get writable(): boolean {
-    return this.established && !this.closed && this.socket.writableLength < WRITE_HIGH_WATER;
+    return this.established && !this.closed && this.socket.writableLength < WRITE_HIGH_WATER && this.unacked < WINDOW;
+  }
+
+  onPong(nonce: bigint): void {
+    while (this.pings.length > 0) {
+      const p = this.pings.shift()!;
+      this.unacked -= p.count;
+      if (p.nonce === nonce) break;
+    }
   }
 }
 
@@ -88,6 +122,7 @@ const hist = new LatencyHistogram();
 const pending = new Map<string, Buffer>();
 const stats = { offeredTx: 0, sentTx: 0, sentInv: 0, sentBytes: 0, receivedTx: 0, receivedBytes: 0, notfound: 0, getdataSent: 0, behind: 0 };
 let seq = 0;
+let pingSeq = 0;
 let reading = true;
 
 function onFrame(c: Conn, command: string, payload: Buffer): void {
@@ -103,6 +138,9 @@ function onFrame(c: Conn, command: string, payload: Buffer): void {
       return;
     case 'ping':
       c.socket.write(frame('pong', payload));
+      return;
+    case 'pong':
+      if (payload.byteLength >= 8) c.onPong(payload.readBigUInt64LE(0));
       return;
     case 'inv':
       if (cfg.role === 'sink') {
@@ -213,6 +251,10 @@ function nextWritable(): Conn | undefined {
 
 function offerOne(c: Conn): void {
   stats.offeredTx++;
+  if (cfg.handshake) {
+    c.unacked++;
+    c.sincePing++;
+  }
   const t = nowMs();
   const raw = stampedTx(cfg.txBytes, cfg.sourceId, seq++, t);
   const f = frame('tx', raw);
@@ -255,6 +297,7 @@ function startPaced(rate: number): void {
       if (c === undefined) break;
       offerOne(c);
       offered++;
+      if (c.sincePing >= PING_EVERY) c.flush();
     }
     for (const c of conns) c.flush();
   }, 1);
@@ -270,7 +313,7 @@ function startMax(): void {
     while (performance.now() < end) {
       const c = nextWritable();
       if (c === undefined) break;
-      for (let k = 0; k < 16; k++) offerOne(c);
+      for (let k = 0; k < PING_EVERY && c.writable; k++) offerOne(c);
       c.flush();
       wrote++;
     }

@@ -7,7 +7,7 @@ import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, openSync, rmSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
     '--workers', String(opts.workers),
     ...(opts.extraArgs ?? []),
   ];
+  mkdirSync(dataDir, { recursive: true });
   const logFd = openSync(join(dataDir, 'node.log'), 'a');
   const child = spawn(process.execPath, args, { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);

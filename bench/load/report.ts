@@ -66,7 +66,7 @@ export function renderReport(r: LoadResult): string {
   for (const v of verdicts(r)) out.push(`| ${v.name} | ${v.target} | ${v.measured} | ${v.met === null ? 'n/a' : v.met ? 'yes' : '**no**'} |`);
   out.push('');
 
-  out.push('## Maximum rate (sources write as fast as TCP accepts)', '');
+  out.push('## Maximum sustained rate (best ladder step before the knee)', '');
   out.push('| target | relayed msgs/s | bytes/s | p50 ms | p99 ms | max ms | CPU | RSS |', '|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [name, m] of Object.entries(r.max)) {
     if (m === undefined) continue;
@@ -101,10 +101,10 @@ export function renderReport(r: LoadResult): string {
 
   if (r.peerSweep.length > 0) {
     out.push('## Peer sweep (fresh node per row)', '');
-    out.push('| peers | established | relayed msgs/s | node CPU µs/msg | RSS | RSS idle | per peer | p50 ms | p99 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| peers | established | relayed msgs/s | node CPU µs/msg | idle CPU | RSS | RSS before peers | per peer | p50 ms | p99 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of r.peerSweep) {
       out.push(
-        `| ${fmtNum(p.peers)} | ${fmtNum(p.established)} | ${fmtNum(p.msgsPerSec)} | ${fmtNum(p.cpuUsPerMsg, 1)} | ${fmtBytes(p.rssBytes)} | ${fmtBytes(p.rssIdleBytes)} | ${fmtBytes(p.bytesPerPeer)} | ${fmtMs(p.latencyMs.p50)} | ${fmtMs(p.latencyMs.p99)} |`,
+        `| ${fmtNum(p.peers)} | ${fmtNum(p.established)} | ${fmtNum(p.msgsPerSec)} | ${fmtNum(p.cpuUsPerMsg, 1)} | ${fmtNum(p.idleCpu * 100)} % | ${fmtBytes(p.rssBytes)} | ${fmtBytes(p.rssIdleBytes)} | ${fmtBytes(p.bytesPerPeer)} | ${fmtMs(p.latencyMs.p50)} | ${fmtMs(p.latencyMs.p99)} |`,
       );
     }
     out.push('');

@@ -41,8 +41,10 @@ export interface PeerSweepRow {
   readonly peers: number;
   readonly established: number;
   readonly msgsPerSec: number;
-  /** Node CPU µs per delivered message. */
+  /** Node CPU µs per delivered message, the idle cost of the connected peers subtracted. */
   readonly cpuUsPerMsg: number;
+  /** Node CPU share with the peers connected and no traffic. */
+  readonly idleCpu: number;
   readonly rssBytes: number;
   readonly rssIdleBytes: number;
   readonly bytesPerPeer: number;

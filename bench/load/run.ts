@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { LatencyHistogram } from './histogram.js';
@@ -65,8 +65,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     invFraction: num('--inv-fraction', 0.5),
     workers: num('--workers', 1),
     trickleMs: num('--trickle-ms', 0),
-    stepMs: num('--step-ms', quick ? 3000 : 8000),
-    warmMs: num('--warm-ms', quick ? 1000 : 2000),
+    stepMs: num('--step-ms', quick ? 2000 : 8000),
+    warmMs: num('--warm-ms', quick ? 500 : 2000),
     baselines: !has('--no-baselines'),
     sweeps: !has('--no-sweeps'),
     peerCounts: [10, 100, 1000],
@@ -74,9 +74,9 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   };
 }
 
-/** Fractions of the measured maximum offered in the ladder; past 1.0 shows what overload does. */
-const LADDER_FULL = [0.1, 0.25, 0.5, 0.7, 0.85, 1.0, 1.2];
-const LADDER_QUICK = [0.25, 0.5, 0.8, 1.1];
+/** Offered loads (deliveries/s): geometric, so a few steps cover two orders of magnitude. */
+const LADDER_FULL: Ladder = { startMsgs: 2000, factor: 1.5, maxSteps: 14 };
+const LADDER_QUICK: Ladder = { startMsgs: 4000, factor: 2, maxSteps: 7 };
 /** Past these a step is "blown up": the knee. */
 const KNEE_P99_MS = 50;
 const KNEE_LOSS = 0.01;
@@ -154,7 +154,7 @@ async function step(r: Rig, rate: number | 'max', o: RunOptions, tick: (info: st
   const m1 = await target.metrics().catch(() => null);
   const windowMs = Math.max(1, Date.now() - t0);
   sources.send({ cmd: 'pause' });
-  const sinkEnd = await drained(sinks, 3000);
+  const sinkEnd = await drained(sinks, 10_000);
   const srcEnd = await sources.snapshot(true);
   await sinks.snapshot(true);
   const m2 = await target.metrics().catch(() => null);
@@ -200,6 +200,8 @@ async function step(r: Rig, rate: number | 'max', o: RunOptions, tick: (info: st
 interface Progress {
   tick(info: string): void;
   done(): void;
+  /** Planned steps that will not run (a ladder ended at its knee). */
+  skip(n: number): void;
   stop(): void;
 }
 
@@ -209,9 +211,14 @@ function progress(total: number): Progress {
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { info: 'starting' });
+  let planned = total;
   return {
     tick: (info) => bar.update({ info }),
     done: () => bar.increment(),
+    skip: (n) => {
+      planned -= n;
+      bar.setTotal(planned);
+    },
     stop: () => bar.stop(),
   };
 }
@@ -221,30 +228,52 @@ function fmtStep(s: StepResult): string {
   return `${s.target} ${s.offeredTxPerSec === 'max' ? 'max' : `${k(s.offeredTxPerSec)} tx/s`}: ${k(s.msgsPerSec)} msgs/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, cpu ${(s.cpu * 100).toFixed(0)} %${s.blownUp === null ? '' : ` [${s.blownUp}]`}`;
 }
 
+interface Ladder {
+  /** First offered load, in deliveries per second (offered tx/s × sink connections). */
+  readonly startMsgs: number;
+  readonly factor: number;
+  readonly maxSteps: number;
+}
+
+/**
+ * Steps the offered load up by `factor` until a step blows up (the knee), then, if asked, measures
+ * once more at half of the best sustained rate. "Sustained" = relayed msgs/s of a step that did not
+ * blow up: past the knee throughput may still rise a little, but only by queueing without bound.
+ */
 async function runTarget(
   make: () => Promise<Target>,
   o: RunOptions,
-  ladder: readonly number[],
+  ladder: Ladder,
+  halfMax: boolean,
   p: Progress,
   log: (s: string) => void,
-): Promise<{ max: StepResult; steps: StepResult[] }> {
+): Promise<{ best: StepResult | undefined; steps: StepResult[]; half: StepResult | null }> {
   const target = await make();
   let r: Rig | undefined;
   try {
     r = await rig(target, o);
-    const max = await step(r, 'max', o, p.tick);
-    p.done();
-    log(fmtStep(max));
     const steps: StepResult[] = [];
-    for (const f of ladder) {
-      const s = await step(r, (f * max.msgsPerSec) / r.fanout, o, p.tick);
+    let offered = ladder.startMsgs;
+    for (let i = 0; i < ladder.maxSteps; i++) {
+      const s = await step(r, offered / r.fanout, o, p.tick);
       p.done();
       log(fmtStep(s));
       steps.push(s);
-      // One step past the knee is enough to show it; more only piles up queues.
-      if (s.blownUp !== null && f >= 1) break;
+      if (s.blownUp !== null) {
+        p.skip(ladder.maxSteps - i - 1);
+        break;
+      }
+      offered *= ladder.factor;
     }
-    return { max, steps };
+    const ok = steps.filter((s) => s.blownUp === null);
+    const best = (ok.length > 0 ? ok : steps.slice(0, 1)).reduce<StepResult | undefined>((a, b) => (a === undefined || b.msgsPerSec > a.msgsPerSec ? b : a), undefined);
+    let half: StepResult | null = null;
+    if (halfMax && best !== undefined) {
+      half = await step(r, best.msgsPerSec / 2 / r.fanout, o, p.tick);
+      p.done();
+      log(`half of max: ${fmtStep(half)}`);
+    }
+    return { best, steps, half };
   } finally {
     if (r !== undefined) await unrig(r);
     await target.stop();
@@ -260,16 +289,22 @@ async function peerSweep(o: RunOptions, deliveriesPerSec: number, p: Progress, l
       await sleep(500);
       const idle = procSample(target.pid);
       const sourceConns = 2;
-      r = await rig(target, { ...o, invFraction: o.invFraction }, peers - sourceConns, sourceConns);
+      r = await rig(target, o, peers - sourceConns, sourceConns);
+      // What the connected peers cost with no traffic (ticker, pings, metrics): not per message.
+      const q0 = procSample(target.pid);
+      await sleep(1500);
+      const q1 = procSample(target.pid);
+      const idleCpu = q0 !== null && q1 !== null ? cpuShare(q0, q1) : 0;
       const s = await step(r, deliveriesPerSec / r.fanout, o, p.tick);
       p.done();
       const status = (await target.status()) as { peers?: { established?: number } } | null;
-      const cpuUsPerMsg = s.msgsPerSec > 0 ? (s.cpu * 1e6) / s.msgsPerSec : NaN;
+      const cpuUsPerMsg = s.msgsPerSec > 0 ? (Math.max(0, s.cpu - idleCpu) * 1e6) / s.msgsPerSec : NaN;
       const row: PeerSweepRow = {
         peers,
         established: status?.peers?.established ?? 0,
         msgsPerSec: s.msgsPerSec,
         cpuUsPerMsg,
+        idleCpu,
         rssBytes: s.rssBytes,
         rssIdleBytes: idle?.rssBytes ?? 0,
         bytesPerPeer: (s.rssBytes - (idle?.rssBytes ?? 0)) / peers,
@@ -310,16 +345,16 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const started = Date.now();
   mkdirSync(o.outDir, { recursive: true });
   const ladder = o.quick ? LADDER_QUICK : LADDER_FULL;
-  const baseLadder = o.quick ? [0.5] : ladder;
-  const total = 1 + ladder.length + (o.baselines ? 2 * (1 + baseLadder.length) : 0) + (o.sweeps ? o.peerCounts.length : 0);
+  const total = ladder.maxSteps + 1 + (o.baselines ? 2 * ladder.maxSteps : 0) + (o.sweeps ? o.peerCounts.length : 0);
   const lines: string[] = [];
   const p = progress(total);
   const log = (s: string): void => {
     lines.push(s);
   };
-  const notes: string[] = [];
+  const notes: string[] = [`Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${cpus().length} cores (other work on the machine competes with every target alike).`];
   const steps: StepResult[] = [];
   const max: Partial<Record<TargetName, StepResult>> = {};
+  let halfMax: StepResult | null = null;
   let profile: string | null = null;
   let peerRows: PeerSweepRow[] = [];
   let flowRows: FlowSweepRow[] = [];
@@ -328,22 +363,24 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       () => startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf }),
       o,
       ladder,
+      true,
       p,
       log,
     );
-    max.wirerelay = wr.max;
+    if (wr.best !== undefined) max.wirerelay = wr.best;
+    halfMax = wr.half;
     steps.push(...wr.steps);
     if (o.cpuProfDir !== undefined) profile = newestProfile(o.cpuProfDir, started);
     if (o.baselines) {
       for (const kind of ['raw', 'naive'] as const) {
-        const b = await runTarget(() => startBaseline(kind, o.sinkConns), o, baseLadder, p, log);
-        max[b.max.target] = b.max;
+        const b = await runTarget(() => startBaseline(kind, o.sinkConns), o, ladder, false, p, log);
+        if (b.best !== undefined) max[b.best.target] = b.best;
         steps.push(...b.steps);
       }
     }
     if (o.sweeps) {
-      // A delivery rate every peer count can carry: a third of wirerelay's maximum, capped.
-      const d = Math.min(20_000, Math.max(1000, wr.max.msgsPerSec / 3));
+      // A delivery rate every peer count can carry: a third of wirerelay's sustained maximum, capped.
+      const d = Math.min(20_000, Math.max(1000, (max.wirerelay?.msgsPerSec ?? 3000) / 3));
       peerRows = await peerSweep(o, d, p, log);
       p.tick('flow sweep (in process)');
       flowRows = flowSweep(o.quick);
@@ -353,9 +390,6 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
     p.stop();
     for (const l of lines) console.log(l);
   }
-  const half = steps.filter((s) => s.target === 'wirerelay' && s.offeredTxPerSec !== 'max');
-  const halfTarget = (max.wirerelay?.msgsPerSec ?? 0) / 2;
-  const halfMax = half.length === 0 ? null : half.reduce((a, b) => (Math.abs((a.offeredMsgsPerSec ?? 0) - halfTarget) <= Math.abs((b.offeredMsgsPerSec ?? 0) - halfTarget) ? a : b));
   const result: LoadResult = {
     bench: 'load',
     date: new Date().toISOString(),
