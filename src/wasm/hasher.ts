@@ -7,18 +7,20 @@ import { getWasm } from './loader.js';
 
 /**
  * Payload size from which one message is hashed by node:crypto instead of the scalar WASM code.
- * bench/hash.bench.ts, 2026-11-22, AMD EPYC 2 vCPU (SHA-NI), Node 20.20, shared and loaded VM:
- * WASM scalar / crypto.hash×2 = 1.33–1.39× at 256 B, 0.76–1.04× at 512 B, 0.45–0.62× at 1 KiB
- * (two runs). Each crypto.hash call costs ~1 µs of overhead; scalar WASM ~5 ns/byte.
+ * bench/hash.bench.ts, 2026-11-22, AMD EPYC 2 vCPU (SHA-NI), Node 20.20, on a shared VM under
+ * load (±10–25 %). WASM scalar / crypto.hash×2 in three runs: 256 B 1.33, 1.39, 0.90;
+ * 384 B –, –, 1.03; 512 B 0.76, 1.04, 0.73; 1 KiB 0.45, 0.62, 0.53. Interpolated crossovers
+ * 404, 560 and 397 B: median ~400. (Each crypto.hash call costs ~1 µs here; scalar WASM ~5 ns/B.)
  */
-export const NATIVE_HASH_MIN = 512;
+export const NATIVE_HASH_MIN = 400;
 
 /**
  * The same crossover for messages hashed in a batch by the 4-lane WASM hasher (hash256Many, and
- * FrameScanner's default nativeHashMin). bench/hash.bench.ts, 2026-11-22, same machine:
- * SIMD batch / crypto.hash×2 = 1.34–1.69× at 1 KiB, 0.90× at 2 KiB, 0.57–0.63× at 4 KiB.
+ * FrameScanner's default nativeHashMin). Same runs, SIMD batch / crypto.hash×2: 1 KiB 1.34,
+ * 1.69, 1.54; 2 KiB –, 0.90, 1.07; 4 KiB 0.57, 0.63, 0.72. Interpolated crossovers 2380, 1918
+ * and 2457 B: median ~2400.
  */
-export const NATIVE_BATCH_HASH_MIN = 2048;
+export const NATIVE_BATCH_HASH_MIN = 2400;
 
 /** Double SHA-256 by node:crypto (two crypto.hash calls beat createHash chains on small inputs). */
 export function nativeHash256(data: Uint8Array): Buffer {
