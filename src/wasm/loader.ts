@@ -56,8 +56,12 @@ export interface WasmExports {
 
 /**
  * Views on linear memory that survive growth: a view on `memory.buffer` is detached when memory
- * grows (AssemblyScript#2778), so each accessor rebuilds its view when the buffer has changed.
+ * grows (AssemblyScript#2778), so each accessor rebuilds its views when the buffer has changed.
  * Re-fetch a view after any call that may grow memory (ensure*, banEnsure).
+ *
+ * The check is `byteLength === 0` on the buffer we hold: growing a non-shared memory detaches its
+ * old buffer, and reading byteLength is inlined by the JIT, whereas the `memory.buffer` getter is
+ * a runtime call (~30 ns) that would dominate small hashing calls.
  */
 export class WasmMemory {
   readonly memory: LinearMemory;
@@ -88,21 +92,21 @@ export class WasmMemory {
   }
 
   u8(): Uint8Array {
-    if (this.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.u8View;
   }
   /** Index with `ptr >>> 2`; all arenas are 16-byte aligned. */
   u32(): Uint32Array {
-    if (this.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.u32View;
   }
   /** Index with `ptr >>> 3`. */
   f64(): Float64Array {
-    if (this.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.f64View;
   }
   dv(): DataView {
-    if (this.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.dvView;
   }
 }
