@@ -71,6 +71,9 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   for (const w of options.whitelist ?? []) {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(w)) throw new ConfigError(`whitelist: "${w}" is not an IP address or CIDR subnet`);
   }
+  const retryBase = options.retryBaseMs ?? 5_000;
+  const retryMax = options.retryMaxMs ?? 300_000;
+  if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
   return Object.freeze({
     network: network.name,
     listen: hostPortOption(options.listen, { host: '127.0.0.1', port: NETWORKS[network.name].defaultPort }, 'listen'),
@@ -98,6 +101,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     receiveBufferMaxBytes: int(options.receiveBufferMaxBytes, 8 * 1024 * 1024, 'receiveBufferMaxBytes', 64 * 1024),
     relayCacheMaxBytes: int(options.relayCacheMaxBytes, 64 * 1024 * 1024, 'relayCacheMaxBytes', 1024),
     getdataTimeoutMs: int(options.getdataTimeoutMs, 30_000, 'getdataTimeoutMs', 1),
+    retryBaseMs: int(options.retryBaseMs, 5_000, 'retryBaseMs', 1),
+    retryMaxMs: int(options.retryMaxMs, 300_000, 'retryMaxMs', 1),
     allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
     backup,
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,

@@ -48,6 +48,9 @@ export interface RelayConfig {
   readonly receiveBufferMaxBytes: number;
   readonly relayCacheMaxBytes: number;
   readonly getdataTimeoutMs: number;
+  /** Outbound retry delay: n-th retry waits n × retryBaseMs, never more than retryMaxMs (btcd 5 s, 5 min). */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
   /** Allow loopback and private addresses in the address manager (default true on regtest). */
   readonly allowLocalAddresses: boolean;
   /** `--backup` destination for the state log (file:///path or socket://HOST:PORT). */

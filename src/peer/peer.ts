@@ -80,15 +80,12 @@ interface PendingInv {
   readonly key: string;
 }
 
-let nextPeerId = 1;
-
 function randomNonce(): bigint {
   // 63-bit like btcd, so it is never confused with a sign bit by other implementations.
   return randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn;
 }
 
 export class Peer {
-  readonly id = nextPeerId++;
   readonly connectedAt: number;
   state: PeerState = 'handshaking';
   protocolVersion: number | null = null;
@@ -133,6 +130,8 @@ export class Peer {
   private writing = false;
 
   constructor(
+    /** Connection id (small integer, see IdAllocator): keys the ban slot and the flows. */
+    readonly id: number,
     private readonly host: PeerHost,
     private readonly socket: Socket,
     readonly addr: string,

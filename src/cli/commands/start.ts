@@ -32,6 +32,9 @@ const HELP = `usage: wirerelay start [options]
   --http HOST:PORT       admin endpoint (default 127.0.0.1:9464; "off" for none)
   --backup URL           file:///PATH or socket://HOST:PORT copy of the state log
   --trickle-ms N         transaction announcement interval (default 10000)
+  --retry-base-ms N      n-th outbound retry waits n × this (default 5000)
+  --retry-max-ms N       cap of every retry delay (default 300000)
+  --rejoin-after-leave   rejoin previous peers even after an explicit leave
 `;
 
 function int(v: string | undefined, name: string): number | undefined {
@@ -61,6 +64,8 @@ export function optionsFromArgs(args: string[]): RelayOptions {
       http: { type: 'string' },
       backup: { type: 'string' },
       'trickle-ms': { type: 'string' },
+      'retry-base-ms': { type: 'string' },
+      'retry-max-ms': { type: 'string' },
       'rejoin-after-leave': { type: 'boolean' },
     },
   });
@@ -84,6 +89,8 @@ export function optionsFromArgs(args: string[]): RelayOptions {
   if (n('ban-threshold') !== undefined) opts.banThreshold = n('ban-threshold');
   if (n('workers') !== undefined) opts.workers = n('workers');
   if (n('trickle-ms') !== undefined) opts.trickleIntervalMs = n('trickle-ms');
+  if (n('retry-base-ms') !== undefined) opts.retryBaseMs = n('retry-base-ms');
+  if (n('retry-max-ms') !== undefined) opts.retryMaxMs = n('retry-max-ms');
   if (values['ban-duration'] !== undefined) {
     try {
       const ms = parseDuration(values['ban-duration']);
