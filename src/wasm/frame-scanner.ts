@@ -64,7 +64,6 @@ export class FrameScanner {
   readonly wasm: WasmInstance;
   readonly nativeHashMin: number;
   private readonly result: ScanResult;
-  private recordsBuffer: ArrayBuffer | undefined;
   private recordsPtr = -1;
 
   constructor(options: FrameScannerOptions = {}) {
@@ -77,15 +76,16 @@ export class FrameScanner {
     this.result = { records: new Uint32Array(0), count: 0, consumed: 0, need: 0 };
   }
 
-  /** View on the results arena, rebuilt only when memory or the arena moved. */
+  /**
+   * View on the results arena, rebuilt only when memory grew (the old view is then detached, so
+   * its byteLength reads 0) or the arena moved; avoids the memory.buffer getter on every scan.
+   */
   private records(): Uint32Array {
     const x = this.wasm.exports;
     const ptr = x.resultsPtr() >>> 0;
-    const buffer = x.memory.buffer;
-    if (buffer !== this.recordsBuffer || ptr !== this.recordsPtr) {
-      this.recordsBuffer = buffer;
+    if (this.result.records.byteLength === 0 || ptr !== this.recordsPtr) {
       this.recordsPtr = ptr;
-      this.result.records = new Uint32Array(buffer, ptr, (x.resultsCapacity() >>> 0) * RECORD_WORDS);
+      this.result.records = new Uint32Array(x.memory.buffer, ptr, (x.resultsCapacity() >>> 0) * RECORD_WORDS);
     }
     return this.result.records;
   }
