@@ -4,6 +4,7 @@
  * in-memory model with the same change semantics when it has none. Also owns the membership
  * snapshot (whom we were connected to), replayed before any network I/O.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -15,9 +16,12 @@ import type { MembershipReplay } from '../persist/membership-snapshot.js';
 import type { RelayConfig } from './types.js';
 
 export const MEMBERSHIP_FILE = 'membership.snapshot';
+/** The state log is compacted once it grows past this (the address table alone can be megabytes). */
+export const COMPACT_LOG_BYTES = 64 * 1024 * 1024;
 
 export class DurableState {
   private memory: NodeState | null = null;
+  private compacting: Promise<unknown> | null = null;
   private memoryVersion = 0;
 
   private constructor(
@@ -86,7 +90,21 @@ export class DurableState {
     return Promise.resolve(this.memoryVersion);
   }
 
+  /**
+   * Compacts the state log in the background when it is over `thresholdBytes`. Compaction runs in a
+   * worker thread and keeps changes made meanwhile (src/persist/state-store.ts), so relaying goes on.
+   */
+  async maybeCompact(thresholdBytes = COMPACT_LOG_BYTES): Promise<boolean> {
+    if (this.store === null || this.compacting !== null) return false;
+    const { size } = await stat(this.store.path);
+    if (size < thresholdBytes) return false;
+    this.compacting = this.store.compact().finally(() => (this.compacting = null));
+    await this.compacting;
+    return true;
+  }
+
   async close(): Promise<void> {
+    await this.compacting?.catch(() => {});
     await this.membership?.close();
     await this.store?.close();
   }

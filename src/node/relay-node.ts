@@ -420,7 +420,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.metrics.setPoolQueueDepth(this.pool?.queueDepth ?? 0);
     if (now - this.lastAddrSave >= ADDR_SAVE_INTERVAL_MS) {
       this.lastAddrSave = now;
-      void this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
+      void this.saveAddresses()
+        .then(() => this.durable.maybeCompact())
+        .catch((err: unknown) => this.log.warn('saving or compacting the state failed', { err }));
     }
     if (now - this.lastFlapSave >= FLAP_SAVE_INTERVAL_MS) {
       this.lastFlapSave = now;
