@@ -9,18 +9,14 @@
  * and every ban recorded before the kill still present after the restart (durable). Writes
  * bench/results/soak.json and soak.md; exits 1 if a check fails.
  */
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { GenProc, ROOT, freePort, loopbackIps, sleep, startWirerelay } from '../load/procs.js';
 import { httpGet, metric, parsePrometheus, procSample } from '../load/proc-stats.js';
-import { MAGIC, frame, versionFrame, LiteFramer } from '../load/wire-lite.js';
+import { KINDS, misbehave } from './misbehave.js';
+import type { Misbehaviour } from './misbehave.js';
 
-type Misbehaviour = 'bad_checksum' | 'bad_magic' | 'getdata_flood';
-const KINDS: readonly Misbehaviour[] = ['bad_checksum', 'bad_magic', 'getdata_flood'];
 
 interface Sample {
   readonly tSec: number;
@@ -40,57 +36,6 @@ const argNum = (f: string, d: number): number => {
 };
 const durationMs = argv.includes('--seconds') ? argNum('--seconds', 600) * 1000 : argNum('--minutes', 10) * 60_000;
 const CYCLE_MS = Math.max(2000, Math.min(10_000, durationMs / 30));
-
-/** Opens a raw connection from `ip`, handshakes, and does one kind of harm. Resolves when closed. */
-function misbehave(port: number, ip: string, kind: Misbehaviour): Promise<void> {
-  return new Promise((resolve) => {
-    const s: Socket = connect({ host: '127.0.0.1', port, localAddress: ip });
-    let got = { version: false, verack: false };
-    const timer = setTimeout(() => s.destroy(), 15_000);
-    const framer = new LiteFramer((f) => {
-      if (f.command === 'version') {
-        got = { ...got, version: true };
-        s.write(frame('verack', new Uint8Array(0)));
-      }
-      if (f.command === 'verack') got = { ...got, verack: true };
-      if (got.version && got.verack) {
-        got = { version: false, verack: false }; // act once
-        if (kind === 'bad_checksum') {
-          const bad = frame('ping', randomBytes(8));
-          bad[20] = bad[20]! ^ 0xff;
-          s.write(bad);
-        } else if (kind === 'bad_magic') {
-          s.write(frame('ping', randomBytes(8), MAGIC ^ 0x01010101));
-        } else {
-          // 50,000 entries score 99 each (btcd's N·99/50000): two of them cross the ban threshold.
-          const n = 50_000;
-          const p = Buffer.alloc(5 + 36 * n);
-          p[0] = 0xfe;
-          p.writeUInt32LE(n, 1);
-          for (let i = 0; i < n; i++) {
-            p.writeUInt32LE(1, 5 + 36 * i);
-            randomBytes(32).copy(p, 9 + 36 * i);
-          }
-          s.write(frame('getdata', p));
-          s.write(frame('getdata', p));
-        }
-      }
-    });
-    s.on('data', (c: Buffer) => {
-      try {
-        framer.push(c);
-      } catch {
-        s.destroy();
-      }
-    });
-    s.on('error', () => {});
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    s.once('connect', () => s.write(versionFrame(randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn, false)));
-  });
-}
 
 async function sample(t0: number, pid: number, http: number): Promise<Sample | null> {
   try {
