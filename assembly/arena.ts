@@ -15,6 +15,9 @@ const MAX_PAGES: u64 = 65536;
  */
 const SLACK: u64 = 128;
 
+// Initial sizes: the input holds a few 64 KiB socket reads plus a partial frame without growing;
+// scratch holds 1,600 hash descriptors with their digests; 1,024 ban slots cover the peer limit of
+// a typical node. Together ~520 KiB of the 8 MiB initial memory (asconfig.json).
 const INITIAL_INPUT: u32 = 256 * 1024;
 const INITIAL_SCRATCH: u32 = 64 * 1024;
 const INITIAL_BAN_SLOTS: u32 = 1024;
