@@ -32,7 +32,8 @@ if (i >= 0) {
   mkdirSync(dir, { recursive: true });
   const full = argv.includes('--full');
   const base = parseRunArgs(argv);
-  const result = await runLoad({ ...base, cpuProfDir: dir, baselines: full && base.baselines, sweeps: full && base.sweeps });
+  // Its own output dir: a profiled run (node slowed by the sampler) must not replace load.json.
+  const result = await runLoad({ ...base, outDir: dir, cpuProfDir: dir, baselines: full && base.baselines, sweeps: full && base.sweeps });
   if (result.profile === null) {
     console.error('no .cpuprofile was written (did the node exit cleanly?)');
     process.exitCode = 1;
