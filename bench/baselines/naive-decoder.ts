@@ -12,7 +12,11 @@ export interface NaiveFrame {
 const MAX_LENGTH = 4_000_000;
 
 export class NaiveDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  // Chunks wait in a list until a whole frame can be cut, so a 1 MiB frame arriving in 64 KiB
+  // pieces is joined once, not re-copied per chunk: the baseline is plain, not careless.
+  private chunks: Buffer[] = [];
+  private pending = 0;
+  private need = 24;
   frames = 0;
   errors = 0;
 
@@ -22,14 +26,20 @@ export class NaiveDecoder {
   ) {}
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.chunks.push(chunk);
+    this.pending += chunk.length;
+    if (this.pending < this.need) return;
+    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
     let off = 0;
-    const b = this.buf;
+    this.need = 24;
     while (b.length - off >= 24) {
       if (b.readUInt32LE(off) !== this.magic) throw new Error('bad magic');
       const len = b.readUInt32LE(off + 16);
       if (len > MAX_LENGTH) throw new Error('oversize');
-      if (b.length - off < 24 + len) break;
+      if (b.length - off < 24 + len) {
+        this.need = 24 + len;
+        break;
+      }
       const payload = b.subarray(off + 24, off + 24 + len);
       const first = hash('sha256', payload, 'buffer');
       const second = hash('sha256', first, 'buffer');
@@ -43,7 +53,8 @@ export class NaiveDecoder {
       }
       off += 24 + len;
     }
-    this.buf = off === b.length ? Buffer.alloc(0) : b.subarray(off);
+    this.chunks = off === b.length ? [] : [b.subarray(off)];
+    this.pending = b.length - off;
   }
 }
 
