@@ -152,14 +152,21 @@ function onFrame(c: Conn, command: string, payload: Buffer): void {
       return;
     case 'getdata': {
       const n = payload[0]!;
+      const missing: Buffer[] = [];
       for (let i = 0; i < n && 1 + 36 * (i + 1) <= payload.byteLength; i++) {
         const key = payload.toString('latin1', 5 + 36 * i, 41 + 36 * i);
         const tx = pending.get(key);
-        if (tx === undefined) continue;
+        if (tx === undefined) {
+          missing.push(payload.subarray(1 + 36 * i, 1 + 36 * (i + 1)));
+          continue;
+        }
         pending.delete(key);
         stats.sentTx++;
         c.queue(tx);
       }
+      // Like a real node: what we no longer have is answered with notfound, or the relay would
+      // wait for it until its stall timeout and drop us.
+      if (missing.length > 0 && missing.length < 0xfd) c.queue(frame('notfound', Buffer.concat([Buffer.from([missing.length]), ...missing])));
       scheduleFlush();
       return;
     }

@@ -90,6 +90,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly peersByAddr = new Map<string, Peer>();
   private readonly connReqOf = new Map<number, number>();
   private readonly peerIds: IdAllocator;
+  /** Encoded frames of cached items; weak, so an item evicted from the cache takes its frame along. */
+  private readonly encodedItems = new WeakMap<RelayItem, Uint8Array>();
   private readonly addrLimiters = new Map<number, AddrRateLimiter>();
   private readonly meshAddrs: ReadonlySet<string>;
   private pool: WorkerPool | undefined;
@@ -699,7 +701,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** Sends an item's payload (a served getdata or a mesh push), counted in the flow src → dst. */
   private sendItem(peer: Peer, item: RelayItem): void {
-    const frame = this.scanner.encodeFrame(this.magic, item.kind, item.raw);
+    // One encoding (and one checksum) per item, however many peers it goes to.
+    let frame = this.encodedItems.get(item);
+    if (frame === undefined) {
+      frame = this.scanner.encodeFrame(this.magic, item.kind, item.raw);
+      this.encodedItems.set(item, frame);
+    }
     const src = item.from;
     const bytes = frame.byteLength;
     this.metrics.messageOut(item.kind, bytes);
@@ -714,6 +721,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private onNewItem(item: RelayItem, from: Peer | null): void {
     this.eventClock++;
     this.durable.membership?.updateEventClock(this.eventClock);
+    // Hex ids cost a string per item: build them only for listeners.
+    if (this.listenerCount(item.kind) === 0) return;
     const peer = from?.addr ?? null;
     if (item.kind === 'tx') this.emit('tx', { peer, txid: hashToHex(item.id), wtxid: hashToHex(item.wid), raw: item.raw });
     else this.emit('block', { peer, hash: hashToHex(item.id), raw: item.raw });

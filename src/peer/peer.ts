@@ -33,6 +33,8 @@ import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig 
 export const MAX_KNOWN_INVENTORY = 1000;
 /** Entries per trickled inv message (btcd maxInvTrickleSize). */
 export const MAX_INV_TRICKLE = 1000;
+/** Bytes handed to the kernel before we wait for 'drain'; the rest stays in our bounded queue. */
+const WRITE_BUDGET_BYTES = 256 * 1024;
 
 export type Offence =
   | 'bad_magic'
@@ -127,7 +129,9 @@ export class Peer {
   /** Requests we sent, keyed by item, with their deadline; set when the bytes reached the kernel. */
   private readonly awaiting = new Map<string, number>();
   private readonly handshakeDeadline: number;
-  private writing = false;
+  private flushScheduled = false;
+  /** Announcements that go out this turn (blocks, mesh peers, zero trickle interval). */
+  private immediateInv: PendingInv[] = [];
 
   constructor(
     /** Connection id (small integer, see IdAllocator): keys the ban slot and the flows. */
@@ -157,7 +161,7 @@ export class Peer {
     this.decoder.onIdle = () => this.maybeResume();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => this.flushNow());
     socket.on('error', (err) => {
       this.log.debug('socket error', { err });
       this.close('socket_error');
@@ -417,37 +421,78 @@ export class Peer {
     }
     this.messagesOut++;
     this.queue.push({ bytes, droppable, onWritten, onDropped });
-    this.flush();
+    this.scheduleFlush();
   }
 
-  private flush(): void {
-    if (this.closed || this.writing) return;
-    this.writing = true;
-    try {
-      // Write while the kernel takes it; the rest waits in our bounded queue for 'drain'.
-      while (this.socket.writableLength < 256 * 1024) {
-        const item = this.queue.shift();
-        if (item === undefined) break;
-        this.bytesOut += item.bytes.byteLength;
-        const done = item.onWritten;
-        this.socket.write(item.bytes, done === undefined ? undefined : () => done());
+  /**
+   * Everything queued during one turn of the event loop leaves in one write: a syscall per frame
+   * was the largest cost in the load profile (bench/results/profile-summary.md, 2026-11-22).
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushTask);
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flushNow();
+  };
+
+  private flushNow(): void {
+    if (this.closed && this.socket.destroyed) return;
+    if (this.immediateInv.length > 0) this.sendInvBatch(this.takeImmediateInv());
+    // Write while the kernel takes it; the rest waits in our bounded queue for 'drain'.
+    while (this.socket.writableLength < WRITE_BUDGET_BYTES) {
+      const first = this.queue.shift();
+      if (first === undefined) return;
+      let budget = WRITE_BUDGET_BYTES - this.socket.writableLength - first.bytes.byteLength;
+      const parts: Uint8Array[] = [first.bytes];
+      const callbacks: Array<() => void> = first.onWritten === undefined ? [] : [first.onWritten];
+      let total = first.bytes.byteLength;
+      while (budget > 0 && parts.length < 1024) {
+        const next = this.queue.shift();
+        if (next === undefined) break;
+        parts.push(next.bytes);
+        total += next.bytes.byteLength;
+        budget -= next.bytes.byteLength;
+        if (next.onWritten !== undefined) callbacks.push(next.onWritten);
       }
-    } finally {
-      this.writing = false;
+      this.bytesOut += total;
+      const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+      this.socket.write(chunk, callbacks.length === 0 ? undefined : () => callbacks.forEach((f) => f()));
     }
   }
 
   // ---- inventory -------------------------------------------------------------------------------
 
-  /** Queues an announcement; blocks and mesh peers go at once, transactions wait for the trickle. */
+  /**
+   * Queues an announcement. Blocks, mesh peers and a zero trickle interval go out this turn (one inv
+   * for everything announced in the turn); other transactions wait for the trickle.
+   */
   announce(type: number, hash: Uint8Array, key: string, immediate: boolean): void {
     if (this.closed || this.knownInventory.has(key)) return;
     if (immediate || this.mesh || this.host.config.trickleIntervalMs === 0) {
       this.knownInventory.add(key);
-      this.sendMessage({ command: 'inv', inventory: [{ type, hash }] });
+      this.immediateInv.push({ type, hash, key });
+      this.scheduleFlush();
       return;
     }
     this.trickle.push({ type, hash, key });
+  }
+
+  private takeImmediateInv(): PendingInv[] {
+    const items = this.immediateInv;
+    this.immediateInv = [];
+    return items;
+  }
+
+  /** Sends items as inv messages of at most MAX_INV_TRICKLE entries. */
+  private sendInvBatch(items: readonly PendingInv[]): void {
+    for (let i = 0; i < items.length; i += MAX_INV_TRICKLE) {
+      const inventory = items.slice(i, i + MAX_INV_TRICKLE).map((it) => ({ type: it.type, hash: it.hash }));
+      this.sendMessage({ command: 'inv', inventory });
+    }
   }
 
   /** Records that we asked for `key`; the stall deadline starts when the request is on the wire. */
@@ -464,19 +509,11 @@ export class Peer {
 
   private flushTrickle(): void {
     if (this.trickle.length === 0) return;
-    const items = this.trickle;
+    // What the peer announced to us while the item waited is not announced back (btcd).
+    const items = this.trickle.filter((it) => !this.knownInventory.has(it.key));
     this.trickle = [];
-    let batch: Array<{ type: number; hash: Uint8Array }> = [];
-    for (const it of items) {
-      if (this.knownInventory.has(it.key)) continue;
-      this.knownInventory.add(it.key);
-      batch.push({ type: it.type, hash: it.hash });
-      if (batch.length === MAX_INV_TRICKLE) {
-        this.sendMessage({ command: 'inv', inventory: batch });
-        batch = [];
-      }
-    }
-    if (batch.length > 0) this.sendMessage({ command: 'inv', inventory: batch });
+    for (const it of items) this.knownInventory.add(it.key);
+    this.sendInvBatch(items);
   }
 
   // ---- timers ----------------------------------------------------------------------------------
@@ -516,10 +553,13 @@ export class Peer {
   /** Closes the connection once; the host hears about it exactly once. */
   close(reason: DisconnectReason = 'local'): void {
     if (this.closed) return;
+    // Control messages queued this turn (a reject explaining the disconnect) still go out.
+    this.flushNow();
     this.closed = true;
     this.state = 'closed';
     this.decoder.close();
     for (const item of this.queue.clear()) item.onDropped?.();
+    this.immediateInv = [];
     this.trickle = [];
     this.awaiting.clear();
     // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.
