@@ -157,16 +157,20 @@ export class RelayMetrics {
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
 
-    this.loopDelay = monitorEventLoopDelay({ resolution: opts.eventLoopResolutionMs ?? 20 });
+    const resolutionMs = opts.eventLoopResolutionMs ?? 20;
+    this.loopDelay = monitorEventLoopDelay({ resolution: resolutionMs });
     this.loopDelay.enable();
     const loop = this.loopDelay;
+    // The histogram records whole sampling intervals (an idle loop reads ~20 ms at 20 ms
+    // resolution); the lag is what exceeds the interval.
+    const resolutionNs = resolutionMs * 1e6;
     new Gauge({
       name: `${p}event_loop_delay_seconds`,
-      help: 'Event-loop delay since the previous scrape (monitorEventLoopDelay).',
+      help: 'Event-loop lag since the previous scrape: monitorEventLoopDelay samples minus the sampling interval.',
       labelNames: ['stat'],
       registers: [reg],
       collect() {
-        const s = (ns: number): number => (Number.isFinite(ns) ? ns / 1e9 : 0);
+        const s = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns - resolutionNs) / 1e9 : 0);
         this.labels('p50').set(s(loop.percentile(50)));
         this.labels('p99').set(s(loop.percentile(99)));
         this.labels('max').set(s(loop.max));
