@@ -5,8 +5,7 @@
  * aside, never deleted: an operator may want to look at it, and a corrupt file must not put the
  * node into a restart loop (Core#26599).
  */
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rename } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
 import { canonicalHostPort } from '../util/ip.js';
 import { BUCKET_KEY_LENGTH, NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from './buckets.js';
@@ -110,31 +109,8 @@ export function parseAddrFile(obj: unknown): AddrFileV1 {
   };
 }
 
-/**
- * Writes `data` to `path` atomically: `<path>.tmp`, fsync, rename over `path`, fsync the
- * directory (skipped where the platform cannot open a directory). Callers serialise their writes:
- * two concurrent writers would share the tmp name.
- */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const f = await open(tmp, 'w', 0o644);
-  try {
-    await f.writeFile(data, 'utf8');
-    await f.sync();
-  } finally {
-    await f.close();
-  }
-  await rename(tmp, path);
-  let dir;
-  try {
-    dir = await open(dirname(path), 'r');
-    await dir.sync();
-  } catch {
-    // Windows cannot fsync a directory; the rename is then as durable as the OS makes it.
-  } finally {
-    await dir?.close();
-  }
-}
+// The one atomic writer of the project (tmp, fsync, rename, fsync dir).
+export { writeFileAtomic } from '../persist/atomic-file.js';
 
 /** Outcome of reading a state file. */
 export type ReadJsonResult =

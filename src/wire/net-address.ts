@@ -1,3 +1,4 @@
+import { formatIp, parseHostPort as parseHostPortOrNull, parseIp as parseIpOrNull } from '../util/ip.js';
 import type { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
@@ -53,38 +54,14 @@ export function isIPv4Mapped(ip: Uint8Array): boolean {
 }
 
 /**
- * Text form of an IP: dotted quad for 4-byte and IPv4-mapped addresses, RFC 5952 IPv6 otherwise
- * (lower case, longest run of two or more zero groups as "::", the first on a tie) — the same text
- * as Go's net.IP.String, so our keys match btcd's NetAddressKey.
+ * Text form of an IP: dotted quad for 4-byte and IPv4-mapped addresses, RFC 5952 IPv6 otherwise —
+ * the same text as Go's net.IP.String, so our keys match btcd's NetAddressKey. The address text
+ * code lives in src/util/ip.ts; these wrappers give the wire layer its throwing error channel.
  */
 export function ipToText(ip: Uint8Array): string {
   if (ip.length === 4) return `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}`;
   if (ip.length !== 16) throw new RangeError(`an IP is 4 or 16 bytes, got ${ip.length}`);
-  if (isIPv4Mapped(ip)) return `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((ip[i]! << 8) | ip[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string =>
-    groups
-      .slice(from, to)
-      .map((g) => g.toString(16))
-      .join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  return formatIp(ip);
 }
 
 /** "1.2.3.4:8333" or "[2001:db8::1]:8333" (Go net.JoinHostPort). */
@@ -93,90 +70,19 @@ export function formatHostPort(ip: Uint8Array, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function badText(text: string, why: string): never {
-  throw new TypeError(`invalid address "${text}": ${why}`);
-}
-
-/** Dotted quad to 4 bytes, or undefined. Leading zeros are refused (octal ambiguity, as in Go ≥ 1.17). */
-function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out.push(v);
-  }
-  return out;
-}
-
 /**
  * Parses an IP in text form to its 16-byte wire form (IPv4 becomes IPv4-mapped).
  * Throws TypeError: this is operator or config input, never peer input.
  */
 export function parseIp(text: string): Uint8Array {
-  const out = new Uint8Array(16);
-  const v4 = parseIPv4(text);
-  if (v4 !== undefined) {
-    out[10] = 0xff;
-    out[11] = 0xff;
-    out.set(v4, 12);
-    return out;
-  }
-  if (!text.includes(':')) badText(text, 'not an IPv4 or IPv6 address');
-  const halves = text.split('::');
-  if (halves.length > 2) badText(text, 'more than one "::"');
-  const groupsOf = (part: string, allowV4: boolean): number[] => {
-    if (part === '') return [];
-    const pieces = part.split(':');
-    const groups: number[] = [];
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!;
-      if (allowV4 && i === pieces.length - 1 && piece.includes('.')) {
-        const q = parseIPv4(piece) ?? badText(text, `bad embedded IPv4 "${piece}"`);
-        groups.push((q[0]! << 8) | q[1]!, (q[2]! << 8) | q[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) badText(text, `bad group "${piece}"`);
-        groups.push(parseInt(piece, 16));
-      }
-    }
-    return groups;
-  };
-  let groups: number[];
-  if (halves.length === 2) {
-    const head = groupsOf(halves[0]!, false);
-    const tail = groupsOf(halves[1]!, true);
-    if (head.length + tail.length > 7) badText(text, 'too many groups');
-    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  } else {
-    groups = groupsOf(text, true);
-    if (groups.length !== 8) badText(text, 'an IPv6 address has 8 groups');
-  }
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = groups[i]! >>> 8;
-    out[2 * i + 1] = groups[i]! & 0xff;
-  }
-  return out;
+  const ip = parseIpOrNull(text);
+  if (ip === null) throw new TypeError(`invalid address "${text}": not an IPv4 or IPv6 address`);
+  return ip;
 }
 
 /** Parses "1.2.3.4:8333" or "[::1]:8333". Throws TypeError on anything else. */
 export function parseHostPort(text: string): { ip: Uint8Array; port: number } {
-  let host: string;
-  let portText: string;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') badText(text, 'expected "[IPv6]:PORT"');
-    host = text.slice(1, close);
-    portText = text.slice(close + 2);
-    if (!host.includes(':')) badText(text, 'brackets are for IPv6 only');
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon < 0) badText(text, 'missing ":PORT"');
-    host = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    if (host.includes(':')) badText(text, 'an IPv6 host must be in brackets');
-  }
-  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 0xffff) badText(text, `bad port "${portText}"`);
-  return { ip: parseIp(host), port: Number(portText) };
+  const hp = parseHostPortOrNull(text);
+  if (hp === null) throw new TypeError(`invalid address "${text}": expected IPv4:PORT or [IPv6]:PORT`);
+  return { ip: hp.ip, port: hp.port };
 }
