@@ -10,6 +10,7 @@ import { createRelay } from '../../src/node/relay-node.js';
 import type { RelayNode } from '../../src/node/relay-node.js';
 import type { RelayOptions } from '../../src/node/config.js';
 import { eventually } from '../helpers/raw-peer.js';
+import { parseExposition, value } from '../helpers/prometheus.js';
 
 const nodes: RelayNode[] = [];
 
@@ -69,6 +70,13 @@ describe('relay network on loopback', () => {
     expect(flows.length).toBe(1);
     expect(flows[0]!.dst).toBe(b.peers().find((p) => p.direction === 'inbound')!.addr);
     expect(flows[0]!.packets).toBe(1);
+
+    // The node's /metrics text is valid exposition and its counters saw this traffic.
+    const families = parseExposition(await b.metricsText());
+    expect(value(families, 'wirerelay_messages_in_total', { command: 'tx' })).toBe(1);
+    expect(value(families, 'wirerelay_messages_in_total', { command: 'version' })).toBe(2);
+    expect(value(families, 'wirerelay_messages_out_total', { command: 'tx' })).toBe(1);
+    expect(value(families, 'wirerelay_peers', { direction: 'inbound', state: 'active' })).toBe(1);
   });
 
   it('trickles transaction announcements', async () => {
