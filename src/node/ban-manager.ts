@@ -69,6 +69,10 @@ export class BanManager {
    */
   offence(peerId: number, ip: string, id: OffenceId, count = 1): OffenceOutcome {
     const pts = scoreOffence(id, count);
+    // Most getdata messages cost nothing (btcd: ≤ 505 items): skip the whitelist and table lookups.
+    if (pts.persistent === 0 && pts.transient === 0 && !pts.instantBan && !pts.disconnect) {
+      return { score: this.score(peerId), verdict: 'ok', disconnect: false };
+    }
     if (this.list.isWhitelisted(ip)) return { score: this.score(peerId), verdict: 'exempt', disconnect: pts.disconnect };
     const score =
       pts.persistent === 0 && pts.transient === 0

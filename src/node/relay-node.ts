@@ -573,6 +573,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (peer.mesh) return;
     const ip = hostOf(peer.addr);
     const outcome = this.banMgr.offence(peer.id, ip, id, count);
+    if (outcome.verdict === 'ok' && !outcome.disconnect && outcome.score === peer.banScore) return;
     peer.banScore = outcome.score;
     this.metrics.banScore(outcome.score);
     if (outcome.verdict === 'warn') this.log.warn('peer misbehaving', { peer: peer.addr, offence: id, score: outcome.score });
@@ -643,7 +644,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       default:
         break;
     }
-    this.emit('message', { peer: peer.addr, command: msg.command, message: msg });
+    if (this.listenerCount('message') > 0) this.emit('message', { peer: peer.addr, command: msg.command, message: msg });
   }
 
   private intakeAddresses(peer: Peer, list: AddrEntry[]): void {
