@@ -71,9 +71,8 @@ const OFFENCE_IDS: Readonly<Record<Offence, OffenceId | null>> = {
   malformed_payload: 'MALFORMED_PAYLOAD',
   duplicate_version: 'DUPLICATE_VERSION',
   duplicate_verack: 'DUPLICATE_VERACK',
-  // btcd disconnects on these without scoring.
+  // btcd disconnects on this without scoring.
   handshake_violation: null,
-  unsolicited_data: null,
 };
 
 export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
@@ -840,11 +839,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   async leave(): Promise<void> {
     await this.durable.membership?.leave();
     setImmediate(() => void this.stop());
-  }
-
-  /** The node's data file path for `name`, or null without a data directory. */
-  dataPath(name: string): string | null {
-    return this.config.dataDir === null ? null : `${this.config.dataDir}/${name}`;
   }
 }
 

@@ -45,8 +45,7 @@ export type Offence =
   | 'malformed_payload'
   | 'handshake_violation'
   | 'duplicate_version'
-  | 'duplicate_verack'
-  | 'unsolicited_data';
+  | 'duplicate_verack';
 
 export interface FrameEncoder {
   encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array;
@@ -178,10 +177,6 @@ export class Peer {
     return this.queue.byteLength;
   }
 
-  get droppedFromQueue(): number {
-    return this.queue.droppedItems;
-  }
-
   info(): PeerInfo {
     return {
       id: this.id,
@@ -283,9 +278,7 @@ export class Peer {
     }
     switch (msg.command) {
       case 'version':
-        this.sendReject('version', RejectCode.Duplicate, 'duplicate version message');
-        this.host.onOffence(this, 'duplicate_version', null);
-        this.close('duplicate');
+        this.rejectDuplicate('version');
         return;
       case 'verack':
         this.gotVerack = true;
@@ -302,6 +295,13 @@ export class Peer {
         this.host.onOffence(this, 'handshake_violation', null);
         this.close('protocol');
     }
+  }
+
+  /** btcd: a second version or verack gets reject(duplicate) and the connection is closed. */
+  private rejectDuplicate(command: 'version' | 'verack'): void {
+    this.sendReject(command, RejectCode.Duplicate, `duplicate ${command} message`);
+    this.host.onOffence(this, command === 'version' ? 'duplicate_version' : 'duplicate_verack', null);
+    this.close('duplicate');
   }
 
   private onVersion(msg: Extract<Message, { command: 'version' }>): void {
@@ -343,14 +343,10 @@ export class Peer {
   private onEstablishedMessage(msg: Message): void {
     switch (msg.command) {
       case 'version':
-        this.sendReject('version', RejectCode.Duplicate, 'duplicate version message');
-        this.host.onOffence(this, 'duplicate_version', null);
-        this.close('duplicate');
+        this.rejectDuplicate('version');
         return;
       case 'verack':
-        this.sendReject('verack', RejectCode.Duplicate, 'duplicate verack message');
-        this.host.onOffence(this, 'duplicate_verack', null);
-        this.close('duplicate');
+        this.rejectDuplicate('verack');
         return;
       case 'sendaddrv2':
       case 'wtxidrelay':
