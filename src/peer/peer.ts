@@ -206,7 +206,13 @@ export class Peer {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;
-    this.decoder.push(chunk);
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      // Frame errors arrive as statuses; a throw here is ours (e.g. WASM memory that cannot grow).
+      this.internalError(err, 'framing');
+      return;
+    }
     // Backpressure: a peer that sends faster than we frame is slowed by TCP, not by our memory.
     if (!this.paused && this.decoder.pendingBytes > this.host.config.receiveBufferMaxBytes && this.decoder.busy) {
       this.paused = true;
@@ -255,14 +261,27 @@ export class Peer {
     try {
       msg = decodePayload(command, frame.payload, this.protocolVersion ?? PROTOCOL_VERSION);
     } catch (err) {
-      if (!(err instanceof WireError)) throw err;
+      if (!(err instanceof WireError)) return this.internalError(err, command);
       this.log.debug('malformed payload', { command, err });
       this.host.onOffence(this, 'malformed_payload', err);
       if (this.state !== 'established') this.close('protocol');
       return;
     }
-    if (this.state === 'established') this.onEstablishedMessage(msg);
-    else this.onHandshakeMessage(msg);
+    try {
+      if (this.state === 'established') this.onEstablishedMessage(msg);
+      else this.onHandshakeMessage(msg);
+    } catch (err) {
+      this.internalError(err, command);
+    }
+  }
+
+  /**
+   * A bug of ours met this peer's message: the process must not go down with it (bcoin#29,
+   * bitcore-p2p#85). Logged loudly, the connection closed, the peer not blamed.
+   */
+  private internalError(err: unknown, command: string): void {
+    this.log.error('internal error while handling a message; closing the connection', { command, err: String((err as Error)?.stack ?? err) });
+    this.close('local');
   }
 
   private onHandshakeMessage(msg: Message): void {
