@@ -162,7 +162,14 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       throw err;
     }
     this.coarseClock.start();
-    this.ticker = setInterval(() => this.tick(), 1000);
+    this.ticker = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        // Timers keep running after a bug in one pass; the process does not go down for it.
+        this.log.error('ticker pass failed', { err: String((err as Error)?.stack ?? err) });
+      }
+    }, 1000);
     this.ticker.unref();
     this.dialInitialPeers();
     this.log.info('relay started', {
