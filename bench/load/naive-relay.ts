@@ -11,6 +11,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { NaiveDecoder, naiveEncode } from '../baselines/naive-decoder.js';
 import { decodePayload, encodePayload } from '../../src/wire/codec.js';
+import { newVersionMessage } from '../../src/wire/messages/version.js';
 import type { Message } from '../../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { MAGIC, doubleSha256, invPayload } from './wire-lite.js';
@@ -81,18 +82,14 @@ export class NaiveRelay {
         const v = decodePayload('version', payload, PROTOCOL_VERSION);
         p.gotVersion = true;
         p.relay = v.relay ?? true;
-        this.send(p, {
-          command: 'version',
-          protocolVersion: PROTOCOL_VERSION,
-          services: 0n,
-          timestamp: BigInt(Math.floor(Date.now() / 1000)),
-          addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
-          addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
-          nonce: randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn,
-          userAgent: '/naive-relay:0.1/',
-          startHeight: 0,
-          relay: true,
-        });
+        this.send(
+          p,
+          newVersionMessage({
+            nonce: randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn,
+            userAgent: '/naive-relay:0.1/',
+            timestampSec: Math.floor(Date.now() / 1000),
+          }),
+        );
         this.send(p, { command: 'verack' });
         p.established = p.gotVerack;
         return;

@@ -13,6 +13,7 @@
  */
 import { hash } from 'node:crypto';
 import { encodePayload } from '../../src/wire/codec.js';
+import { newVersionMessage } from '../../src/wire/messages/version.js';
 import type { Message } from '../../src/wire/codec.js';
 import { NETWORKS, PROTOCOL_VERSION } from '../../src/wire/constants.js';
 
@@ -48,18 +49,7 @@ export function messageFrame(msg: Message): Buffer {
 
 /** A version message; `relay: false` asks the node not to announce transactions to us (BIP37). */
 export function versionFrame(nonce: bigint, relay: boolean, userAgent = '/wirerelay-load:0.1/'): Buffer {
-  return messageFrame({
-    command: 'version',
-    protocolVersion: PROTOCOL_VERSION,
-    services: 0n,
-    timestamp: BigInt(Math.floor(Date.now() / 1000)),
-    addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
-    addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
-    nonce,
-    userAgent,
-    startHeight: 0,
-    relay,
-  });
+  return messageFrame(newVersionMessage({ nonce, userAgent, relay, timestampSec: Math.floor(Date.now() / 1000) }));
 }
 
 /** A unique transaction of `size` bytes (60..312) stamped with `sentMs`. */

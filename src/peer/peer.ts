@@ -15,6 +15,7 @@ import { StreamDecoder } from '../framing/stream-decoder.js';
 import type { Frame } from '../framing/frame.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
 import { decodePayload, encodePayload } from '../wire/codec.js';
+import { newVersionMessage } from '../wire/messages/version.js';
 import type { Message } from '../wire/codec.js';
 import {
   ADDRV2_VERSION,
@@ -400,18 +401,14 @@ export class Peer {
   private sendVersion(): void {
     const nonce = randomNonce();
     this.host.sentNonces.add(nonce);
-    this.sendMessage({
-      command: 'version',
-      protocolVersion: PROTOCOL_VERSION,
-      services: 0n,
-      timestamp: BigInt(Math.floor(this.host.clock.now() / 1000)),
-      addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
-      addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
-      nonce,
-      userAgent: this.host.userAgentFor(this),
-      startHeight: this.host.bestHeight(),
-      relay: true,
-    });
+    this.sendMessage(
+      newVersionMessage({
+        nonce,
+        userAgent: this.host.userAgentFor(this),
+        timestampSec: Math.floor(this.host.clock.now() / 1000),
+        startHeight: this.host.bestHeight(),
+      }),
+    );
   }
 
   private sendReject(command: string, code: number, reason: string): void {

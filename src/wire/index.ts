@@ -13,6 +13,7 @@ export * from './tx-id.js';
 export * from './codec.js';
 export * from './json.js';
 export type { VersionMessage } from './messages/version.js';
+export { newVersionMessage } from './messages/version.js';
 export type { VerackMessage } from './messages/verack.js';
 export type { PingMessage } from './messages/ping.js';
 export type { PongMessage } from './messages/pong.js';

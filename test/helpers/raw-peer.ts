@@ -8,6 +8,7 @@ import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { StreamDecoder } from '../../src/framing/stream-decoder.js';
 import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import { decodePayload, encodePayload } from '../../src/wire/codec.js';
+import { newVersionMessage } from '../../src/wire/messages/version.js';
 import type { Message } from '../../src/wire/codec.js';
 import { NETWORKS, PROTOCOL_VERSION } from '../../src/wire/constants.js';
 
@@ -19,18 +20,7 @@ export function frameOf(msg: Message, magic = REGTEST): Uint8Array {
 }
 
 export function versionMessage(nonce = 12345n, userAgent = '/raw-peer:0.1/'): Message {
-  return {
-    command: 'version',
-    protocolVersion: PROTOCOL_VERSION,
-    services: 0n,
-    timestamp: BigInt(Math.floor(Date.now() / 1000)),
-    addrRecv: { services: 0n, ip: new Uint8Array(16), port: 0 },
-    addrFrom: { services: 0n, ip: new Uint8Array(16), port: 0 },
-    nonce,
-    userAgent,
-    startHeight: 0,
-    relay: true,
-  };
+  return newVersionMessage({ nonce, userAgent, timestampSec: Math.floor(Date.now() / 1000) });
 }
 
 export class RawPeer {

@@ -1,4 +1,4 @@
-import { BIP0037_VERSION, MAX_USER_AGENT_LEN } from '../constants.js';
+import { BIP0037_VERSION, MAX_USER_AGENT_LEN, PROTOCOL_VERSION } from '../constants.js';
 import { NET_ADDRESS_SIZE, readNetAddress, writeNetAddress, type NetAddress } from '../net-address.js';
 import { WireReader } from '../reader.js';
 import { utf8Bytes, varBytesLen, WireWriter } from '../writer.js';
@@ -27,6 +27,33 @@ export interface VersionMessage {
    * there is trailing). Strictly 0 or 1, see WireReader.bool.
    */
   readonly relay?: boolean;
+}
+
+const UNSPECIFIED_ADDRESS: NetAddress = Object.freeze({ services: 0n, ip: new Uint8Array(16), port: 0 });
+
+/**
+ * The version message we send: our protocol version, no services (a relay serves no blocks),
+ * unspecified addresses (Core ignores them), and every optional field present.
+ */
+export function newVersionMessage(opts: {
+  nonce: bigint;
+  userAgent: string;
+  timestampSec: number;
+  startHeight?: number;
+  relay?: boolean;
+}): VersionMessage {
+  return {
+    command: 'version',
+    protocolVersion: PROTOCOL_VERSION,
+    services: 0n,
+    timestamp: BigInt(opts.timestampSec),
+    addrRecv: UNSPECIFIED_ADDRESS,
+    addrFrom: UNSPECIFIED_ADDRESS,
+    nonce: opts.nonce,
+    userAgent: opts.userAgent,
+    startHeight: opts.startHeight ?? 0,
+    relay: opts.relay ?? true,
+  };
 }
 
 const FIXED_SIZE = 4 + 8 + 8 + NET_ADDRESS_SIZE;
