@@ -99,6 +99,10 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     sendQueueMaxBytes: int(options.sendQueueMaxBytes, 8 * 1024 * 1024, 'sendQueueMaxBytes', 1024),
     sendQueueMaxMessages: int(options.sendQueueMaxMessages, 10_000, 'sendQueueMaxMessages', 1),
     receiveBufferMaxBytes: int(options.receiveBufferMaxBytes, 8 * 1024 * 1024, 'receiveBufferMaxBytes', 64 * 1024),
+    // 32 MiB/s is far above what an honest peer sends; it only stops one connection from taking the
+    // whole event loop. The burst admits a maximal block (4 MB) plus change in one go.
+    receiveRateBytesPerSec: int(options.receiveRateBytesPerSec, 32 * 1024 * 1024, 'receiveRateBytesPerSec', 0),
+    receiveBurstBytes: int(options.receiveBurstBytes, 8 * 1024 * 1024, 'receiveBurstBytes', 64 * 1024),
     relayCacheMaxBytes: int(options.relayCacheMaxBytes, 64 * 1024 * 1024, 'relayCacheMaxBytes', 1024),
     getdataTimeoutMs: int(options.getdataTimeoutMs, 30_000, 'getdataTimeoutMs', 1),
     retryBaseMs: int(options.retryBaseMs, 5_000, 'retryBaseMs', 1),

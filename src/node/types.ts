@@ -46,6 +46,10 @@ export interface RelayConfig {
   readonly sendQueueMaxMessages: number;
   /** Stop reading a peer's socket while this many received bytes wait to be framed. */
   readonly receiveBufferMaxBytes: number;
+  /** Per-peer receive rate (bytes/s) enforced by not reading the socket; 0 = unlimited. Mesh peers are exempt. */
+  readonly receiveRateBytesPerSec: number;
+  /** Bytes a peer may send at once above its rate (a whole block fits). */
+  readonly receiveBurstBytes: number;
   readonly relayCacheMaxBytes: number;
   readonly getdataTimeoutMs: number;
   /** Outbound retry delay: n-th retry waits n × retryBaseMs, never more than retryMaxMs (btcd 5 s, 5 min). */
@@ -118,6 +122,8 @@ export type DisconnectReason =
   | 'self_connection'
   | 'duplicate'
   | 'socket_error'
+  /** Its send queue stayed over twice its bound with nothing left to drop. */
+  | 'slow_reader'
   | 'shutdown';
 
 export interface RelayEvents {

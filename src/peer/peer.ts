@@ -130,6 +130,9 @@ export class Peer {
   private readonly awaiting = new Map<string, number>();
   private readonly handshakeDeadline: number;
   private flushScheduled = false;
+  private rateLimited = false;
+  private rxTokens: number;
+  private rxLastMs: number;
   /** Announcements that go out this turn (blocks, mesh peers, zero trickle interval). */
   private immediateInv: PendingInv[] = [];
 
@@ -149,6 +152,8 @@ export class Peer {
     this.connectedAt = now;
     this.lastRecv = now;
     this.handshakeDeadline = now + host.config.handshakeTimeoutMs;
+    this.rxTokens = host.config.receiveBurstBytes;
+    this.rxLastMs = now;
     this.nextPingAt = now + host.config.pingIntervalMs;
     this.nextTrickleAt = now + host.config.trickleIntervalMs;
     this.log = logger.child({ peer: addr });
@@ -207,6 +212,7 @@ export class Peer {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;
+    this.meterReceive(chunk.byteLength);
     try {
       this.decoder.push(chunk);
     } catch (err) {
@@ -224,8 +230,30 @@ export class Peer {
   private maybeResume(): void {
     if (this.paused && !this.closed) {
       this.paused = false;
-      this.socket.resume();
+      if (!this.rateLimited) this.socket.resume();
     }
+  }
+
+  /**
+   * Per-peer receive limit (tailscale#19222): past its rate a peer's socket is not read until the
+   * budget refills, so TCP slows the sender; nothing is dropped and nothing piles up here. Mesh
+   * peers are exempt. The burst lets a whole block through at once.
+   */
+  private meterReceive(bytes: number): void {
+    const rate = this.host.config.receiveRateBytesPerSec;
+    if (rate === 0 || this.mesh) return;
+    const now = this.host.clock.now();
+    const burst = this.host.config.receiveBurstBytes;
+    this.rxTokens = Math.min(burst, this.rxTokens + ((now - this.rxLastMs) * rate) / 1000) - bytes;
+    this.rxLastMs = now;
+    if (this.rxTokens >= 0 || this.rateLimited) return;
+    this.rateLimited = true;
+    this.socket.pause();
+    const t = setTimeout(() => {
+      this.rateLimited = false;
+      if (!this.closed && !this.paused) this.socket.resume();
+    }, Math.ceil((-this.rxTokens * 1000) / rate));
+    t.unref();
   }
 
   private onFrameError(err: WireError, fatal: boolean): void {
@@ -416,7 +444,7 @@ export class Peer {
     this.sendMessage({ command: 'reject', message: command, code, reason });
   }
 
-  /** Encodes and queues a control message (never dropped). */
+  /** Encodes and queues a control message (never dropped; see sendFrame for the overflow rule). */
   sendMessage(msg: Message, onWritten?: () => void): void {
     if (this.closed) return;
     const pver = this.protocolVersion ?? PROTOCOL_VERSION;
@@ -432,7 +460,17 @@ export class Peer {
       return;
     }
     this.messagesOut++;
+    // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
+    // read (its socket buffer stays full) should lose items, not one that asked for a burst.
+    if (this.queue.byteLength + bytes.byteLength > this.queue.maxBytes || this.queue.length >= this.queue.maxMessages) this.flushNow();
     this.queue.push({ bytes, droppable, onWritten, onDropped });
+    // Only control messages are left and they still exceed twice the bound: the peer asks (pings,
+    // getdata) faster than it reads the answers. Buffering for it without end is not an option.
+    if (this.queue.byteLength > 2 * this.queue.maxBytes || this.queue.length > 2 * this.queue.maxMessages) {
+      this.log.info('peer does not read what it asks for; disconnecting', { queued: this.queue.byteLength });
+      this.close('slow_reader');
+      return;
+    }
     this.scheduleFlush();
   }
 
@@ -503,6 +541,8 @@ export class Peer {
   private sendInvBatch(items: readonly PendingInv[]): void {
     for (let i = 0; i < items.length; i += MAX_INV_TRICKLE) {
       const inventory = items.slice(i, i + MAX_INV_TRICKLE).map((it) => ({ type: it.type, hash: it.hash }));
+      // Announcements are not dropped (a peer that misses one never asks for the item); a peer that
+      // lets them pile up past twice the queue bound is disconnected instead (see sendFrame).
       this.sendMessage({ command: 'inv', inventory });
     }
   }
