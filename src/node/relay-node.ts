@@ -93,6 +93,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly encodedItems = new WeakMap<RelayItem, Uint8Array>();
   private readonly addrLimiters = new Map<number, AddrRateLimiter>();
   private readonly meshAddrs: ReadonlySet<string>;
+  /** Outbound peers redialled forever: --connect, --add-peer, --mesh and admin `connect --permanent`. */
+  private readonly permanentAddrs: Set<string>;
   private pool: WorkerPool | undefined;
   private scanner!: FrameScanner;
   private verifier!: FrameVerifier;
@@ -122,6 +124,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.log = deps.logger ?? new Logger(this.config.logLevel);
     this.magic = NETWORKS[this.config.network].magic;
     this.meshAddrs = new Set(this.config.mesh);
+    this.permanentAddrs = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
     this.metrics = new RelayMetrics();
     // Date.now() costs more than a flow update; the table reads a clock cached every 250 ms.
     this.coarseClock = new CoarseClock(this.clock);
@@ -379,7 +382,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private addPeer(socket: Socket, addr: string, direction: 'inbound' | 'outbound', mesh: boolean): Peer {
-    const permanent = mesh || this.config.connect.includes(addr) || this.config.addPeer.includes(addr);
+    const permanent = mesh || (direction === 'outbound' && this.permanentAddrs.has(addr));
     const id = this.peerIds.take();
     if (id === null) {
       // Over two million connections within the quarantine: refuse rather than mix up flows.
@@ -397,6 +400,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   connect(addr: string, opts: { permanent?: boolean } = {}): void {
     parseHostPort(addr, 'peer address');
     if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
+    if (opts.permanent === true) this.permanentAddrs.add(addr);
     this.conns.connect(addr, { permanent: opts.permanent === true });
   }
 
@@ -406,6 +410,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const req = this.connReqOf.get(p.id);
     // A manual disconnect of an outbound peer is final (btcd Remove), not a trigger to redial.
     if (req !== undefined) this.conns.remove(req);
+    this.permanentAddrs.delete(addr);
     p.close('local');
     return true;
   }
