@@ -89,8 +89,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly peersByAddr = new Map<string, Peer>();
   private readonly connReqOf = new Map<number, number>();
   private readonly peerIds: IdAllocator;
-  /** Encoded frames of cached items; weak, so an item evicted from the cache takes its frame along. */
-  private readonly encodedItems = new WeakMap<RelayItem, Uint8Array>();
   private readonly addrLimiters = new Map<number, AddrRateLimiter>();
   private readonly meshAddrs: ReadonlySet<string>;
   /** Outbound peers redialled forever: --connect, --add-peer, --mesh and admin `connect --permanent`. */
@@ -699,6 +697,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     return {
       clock: this.clock,
       hash256: wasmHash256,
+      encodeItem: (kind, raw) => this.scanner.encodeFrame(this.magic, kind, raw),
       peers: () => this.peersById.values(),
       peerById: (id) => this.peersById.get(id),
       sendGetdata: (peer, items, onWritten) => peer.sendMessage({ command: 'getdata', inventory: items }, onWritten),
@@ -713,12 +712,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** Sends an item's payload (a served getdata or a mesh push), counted in the flow src → dst. */
   private sendItem(peer: Peer, item: RelayItem): void {
-    // One encoding (and one checksum) per item, however many peers it goes to.
-    let frame = this.encodedItems.get(item);
-    if (frame === undefined) {
-      frame = this.scanner.encodeFrame(this.magic, item.kind, item.raw);
-      this.encodedItems.set(item, frame);
-    }
+    // One encoding (and one checksum) per item, made when it entered the cache.
+    const frame = item.frame;
     const src = item.from;
     const bytes = frame.byteLength;
     this.metrics.messageOut(item.kind, bytes);

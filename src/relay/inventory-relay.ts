@@ -40,6 +40,8 @@ export interface RelayPeer {
 export interface RelayHost<P extends RelayPeer> {
   readonly clock: Clock;
   readonly hash256: Hash256;
+  /** Encodes an item's frame (header + payload); the cache keeps this one copy of the item. */
+  encodeItem(kind: ItemKind, raw: Uint8Array): Uint8Array;
   peers(): Iterable<P>;
   peerById(id: number): P | undefined;
   sendGetdata(peer: P, items: InvItem[], onWritten: () => void): void;
@@ -175,12 +177,15 @@ export class InventoryRelay<P extends RelayPeer> {
       return null;
     }
     this.received++;
-    // Copy out of the batch buffer: the cache outlives it, and the batch would otherwise stay alive.
+    // Encoding copies out of the batch buffer (the cache outlives it, and the batch would otherwise
+    // stay alive) and makes the one frame every destination gets.
+    const frame = this.host.encodeItem(kind, raw);
     const item: RelayItem = {
       kind,
       id: id.slice(),
       wid: wid.slice(),
-      raw: raw.slice(),
+      raw: frame.subarray(frame.byteLength - raw.byteLength),
+      frame,
       from: peer?.id ?? -1,
       fromMesh,
       receivedAt: this.host.clock.now(),

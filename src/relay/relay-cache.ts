@@ -11,8 +11,10 @@ export interface RelayItem {
   readonly id: Uint8Array;
   /** wtxid for transactions (equals the txid without witness), the block hash for blocks. */
   readonly wid: Uint8Array;
-  /** The whole message payload as received: served verbatim. */
+  /** The whole message payload as received: served verbatim. A view into `frame`. */
   readonly raw: Uint8Array;
+  /** The complete frame (header + payload) as we send it: encoded once, for every destination. */
+  readonly frame: Uint8Array;
   /** Peer id it came from (-1: injected locally). */
   readonly from: number;
   readonly fromMesh: boolean;
@@ -49,7 +51,7 @@ export class RelayCache {
     this.byId.set(key, item);
     const wkey = hashKey(item.wid);
     if (wkey !== key) this.byWid.set(wkey, item);
-    this.bytes += item.raw.byteLength;
+    this.bytes += item.frame.byteLength;
     while (this.bytes > this.maxBytes && this.byId.size > 1) this.evictOldest();
     return true;
   }
@@ -66,7 +68,7 @@ export class RelayCache {
     const [key, item] = this.byId.entries().next().value as [string, RelayItem];
     this.byId.delete(key);
     this.byWid.delete(hashKey(item.wid));
-    this.bytes -= item.raw.byteLength;
+    this.bytes -= item.frame.byteLength;
     this.evicted++;
   }
 }
