@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BackupServer } from '../../persist/backup/backup-server.js';
 
-export const summary = 'keep a node\'s state log backup (--listen HOST:PORT --dir DIR)';
+export const summary = "Keep nodes' state log backups (--listen HOST:PORT --dir DIR)";
 
 const usage = `usage: wirerelay backup-server --listen HOST:PORT --dir DIR
   Serves socket://HOST:PORT backups for one node; the copy is DIR/state.log.`;

@@ -11,7 +11,7 @@ import { entryCrc, entryPayload, readLogSnapshot } from '../../persist/state-log
 import { StateStore, STATE_LOG_NAME } from '../../persist/state-store.js';
 import type { LogFn } from '../../persist/logger.js';
 
-export const summary = 'state log backup: init | status | compact | restore';
+export const summary = 'Manage the state log backup: init | status | compact | restore';
 
 const usage = `usage:
   wirerelay backup init    --data-dir DIR --backup URL [--force]   seed the backup with the local state

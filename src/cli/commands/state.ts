@@ -9,7 +9,7 @@ import { readLogSnapshot, rebuildState } from '../../persist/state-log.js';
 import { summarizeState } from '../../persist/state-model.js';
 import { STATE_LOG_NAME } from '../../persist/state-store.js';
 
-export const summary = 'show the durable state (state show --data-dir DIR)';
+export const summary = 'Show the durable state as JSON (state show --data-dir DIR)';
 
 const usage = `usage: wirerelay state show --data-dir DIR [--full]
   Prints version, bans, flap counts, address-table counts and clocks as JSON.
