@@ -20,15 +20,10 @@ import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256 as wasmHash256 } from '../wasm/hasher.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import { ADDRV2_VERSION, NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
+import { NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
-import { formatHostPort as formatIpPort, parseHostPort as parseIpPort } from '../wire/net-address.js';
-import { addrV2ToText } from '../wire/addrv2.js';
 import { LruSet } from '../util/lru-set.js';
-import { AddrManager } from '../addr/addr-manager.js';
-import type { AddrEntry } from '../addr/addr-manager.js';
-import { AddrRateLimiter } from '../addr/addr-rate-limiter.js';
 import { ConnManager } from '../conn/conn-manager.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
@@ -45,6 +40,7 @@ import type { Offence, PeerHost } from '../peer/peer.js';
 import { InventoryRelay } from '../relay/inventory-relay.js';
 import type { RelayHost } from '../relay/inventory-relay.js';
 import type { RelayItem } from '../relay/relay-cache.js';
+import { AddressGossip } from './address-gossip.js';
 import { BanManager } from './ban-manager.js';
 import { DurableState } from './durable-state.js';
 import { resolveConfig, formatHostPort, parseHostPort } from './config.js';
@@ -89,7 +85,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly peersByAddr = new Map<string, Peer>();
   private readonly connReqOf = new Map<number, number>();
   private readonly peerIds: IdAllocator;
-  private readonly addrLimiters = new Map<number, AddrRateLimiter>();
   private readonly meshAddrs: ReadonlySet<string>;
   /** Outbound peers redialled forever: --connect, --add-peer, --mesh and admin `connect --permanent`. */
   private readonly permanentAddrs: Set<string>;
@@ -98,7 +93,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private verifier!: FrameVerifier;
   private durable!: DurableState;
   private banMgr!: BanManager;
-  private addrs!: AddrManager;
+  private gossip!: AddressGossip;
   private conns!: ConnManager<Peer>;
   private relay!: InventoryRelay<Peer>;
   private admin: AdminServer | undefined;
@@ -248,16 +243,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private restoreState(): void {
     this.banMgr = new BanManager(this.config, this.clock, this.log, this.durable);
     this.banMgr.load();
-    const addrOpts = { clock: this.clock, allowLocal: this.config.allowLocalAddresses, log: this.log.child({ component: 'addrman' }).log };
-    const table = this.durable.addrTable();
-    this.addrs = new AddrManager(addrOpts);
-    if (table !== null) {
-      try {
-        this.addrs = AddrManager.fromJSON(table, addrOpts);
-      } catch (err) {
-        this.log.warn('the stored address table is unreadable; starting with an empty one', { err });
-      }
-    }
+    this.gossip = new AddressGossip(this.config, this.clock, this.log, this.durable.addrTable());
     const flaps = Object.entries(this.durable.flaps()).map(([peer, f]) => ({ peer, count: f.count, lastFlap: f.lastFlap }));
     this.healthStore.importFlaps(flaps);
     const clocks = this.durable.clocks();
@@ -269,8 +255,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private async saveAddresses(): Promise<void> {
-    if (this.addrs === undefined || this.durable === undefined || !this.durable.persistent) return;
-    await this.durable.commit({ type: 'addrTable', table: this.addrs.toJSON() });
+    if (this.gossip === undefined || this.durable === undefined || !this.durable.persistent) return;
+    await this.durable.commit({ type: 'addrTable', table: this.gossip.addrs.toJSON() });
     await this.durable.commit({ type: 'clocks', membership: this.membershipClock, event: this.eventClock });
   }
 
@@ -307,17 +293,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const c of this.conns.list()) if (c.addr !== null && c.state !== 'canceled' && c.state !== 'disconnected') busy.add(c.addr);
     const self = this.listenAddress;
     if (self !== null) busy.add(self);
-    // Selection over a table whose every entry is taken spins through its whole retry budget for
-    // nothing (measured: seconds of event-loop stall with 8 slots retrying); skip it.
-    let free = this.addrs.size();
-    for (const a of busy) if (this.addrs.has(a)) free--;
-    if (free <= 0) return null;
-    const addr = this.addrs.selectOutbound({
-      excludeGroups,
-      preference: (a) => (busy.has(a) ? 0 : this.healthStore.preferenceScore(a)),
-      defaultPort: NETWORKS[this.config.network].defaultPort,
-    });
-    return addr === null || busy.has(addr) ? null : addr;
+    return this.gossip.pickOutbound(excludeGroups, busy, (a) => this.healthStore.preferenceScore(a), NETWORKS[this.config.network].defaultPort);
   }
 
   private dialInitialPeers(): void {
@@ -507,51 +483,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private onEstablished(peer: Peer): void {
     this.refreshPeerGauges();
     this.flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
-    this.addrLimiters.set(peer.id, new AddrRateLimiter({ clock: this.clock, whitelisted: this.banMgr.isWhitelisted(hostOf(peer.addr)) }));
+    this.gossip.onEstablished(peer, this.banMgr.isWhitelisted(hostOf(peer.addr)), this.listenAddress);
     if (peer.direction === 'outbound') {
       this.healthStore.online(peer.addr);
-      // A peer we dialled is a known-good address, also when it came from --connect, not the table.
-      if (!this.addrs.has(peer.addr)) this.addrs.addAddresses([{ addr: peer.addr, timestamp: Math.floor(this.clock.now() / 1000) }], peer.addr);
-      this.addrs.connected(peer.addr);
-      this.addrs.good(peer.addr);
       this.durable.membership?.alive(peer.addr, peer.addr);
       this.durable.membership?.updateClock(++this.membershipClock);
-      this.advertiseSelf(peer);
-      if (this.addrs.needMoreAddresses()) {
-        this.addrLimiters.get(peer.id)!.onGetAddrSent();
-        peer.sendMessage({ command: 'getaddr' });
-      }
     }
     this.log.info('peer connected', { peer: peer.addr, direction: peer.direction, mesh: peer.mesh, ua: peer.userAgent, pver: peer.protocolVersion });
     this.emit('peerConnect', this.peerInfo(peer));
-  }
-
-  /**
-   * Tells an outbound peer where we listen (Core's AdvertiseLocal), so addresses spread. Skipped for
-   * wildcard listeners, and for local addresses unless the network allows them.
-   */
-  private advertiseSelf(peer: Peer): void {
-    const listen = this.listenAddress;
-    if (listen === null) return;
-    let ip: Uint8Array;
-    let port: number;
-    try {
-      ({ ip, port } = parseIpPort(listen));
-    } catch {
-      return;
-    }
-    if (ip.every((b, i) => (i < 10 ? b === 0 : i < 12 ? b === 0xff || b === 0 : b === 0))) return;
-    const isLocal = /^(127\.|10\.|192\.168\.|\[::1\])/.test(listen);
-    if (isLocal && !this.config.allowLocalAddresses) return;
-    const timestamp = Math.floor(this.clock.now() / 1000);
-    peer.sendMessage({ command: 'addr', addresses: [{ timestamp, services: 0n, ip, port }] });
   }
 
   private onClosed(peer: Peer, reason: DisconnectReason): void {
     const info = this.peerInfo(peer);
     this.peersById.delete(peer.id);
     if (this.peersByAddr.get(peer.addr) === peer) this.peersByAddr.delete(peer.addr);
-    this.addrLimiters.delete(peer.id);
+    this.gossip.onClosed(peer.id);
     this.banMgr.release(peer.id);
     this.flowTable.unregisterPeer(peer.id);
     this.peerIds.release(peer.id);
@@ -623,29 +569,16 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         this.relay.onBlock(peer, msg.raw, peer.mesh);
         break;
       case 'addr':
-        if (msg.addresses.length === 0) {
-          this.punish(peer, 'ADDR_EMPTY', 1, 'empty addr');
-          return;
-        }
-        this.intakeAddresses(
-          peer,
-          msg.addresses.map((a) => ({ addr: formatIpPort(a.ip, a.port), timestamp: a.timestamp, services: a.services })),
-        );
-        break;
       case 'addrv2':
+        // btcd disconnects on an empty addr; an empty message never scores (btcd#1886).
         if (msg.addresses.length === 0) {
-          this.punish(peer, 'ADDR_EMPTY', 1, 'empty addrv2');
+          this.punish(peer, 'ADDR_EMPTY', 1, `empty ${msg.command}`);
           return;
         }
-        this.intakeAddresses(
-          peer,
-          msg.addresses
-            .filter((a) => a.networkId === 1 || a.networkId === 2)
-            .map((a) => ({ addr: addrV2ToText(a), timestamp: a.timestamp, services: a.services })),
-        );
+        this.gossip.onAddresses(peer, msg);
         break;
       case 'getaddr':
-        this.answerGetaddr(peer);
+        this.gossip.onGetaddr(peer);
         break;
       case 'mempool':
         this.punish(peer, 'MEMPOOL_NO_BLOOM', 1, 'mempool without bloom');
@@ -654,41 +587,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         break;
     }
     if (this.listenerCount('message') > 0) this.emit('message', { peer: peer.addr, command: msg.command, message: msg });
-  }
-
-  private intakeAddresses(peer: Peer, list: AddrEntry[]): void {
-    const limiter = this.addrLimiters.get(peer.id);
-    this.addrs.addAddresses(list, peer.addr, limiter === undefined ? {} : { limiter });
-  }
-
-  /** btcd: getaddr is answered for inbound peers only, once per connection. */
-  private answerGetaddr(peer: Peer): void {
-    if (peer.direction !== 'inbound' || peer.answeredGetaddr) return;
-    peer.answeredGetaddr = true;
-    const cache = this.addrs.addressCache();
-    if (cache.length === 0) return;
-    if (peer.wantsAddrV2 && (peer.protocolVersion ?? 0) >= ADDRV2_VERSION) {
-      const addresses = cache.flatMap((e) => {
-        try {
-          const { ip, port } = parseIpPort(e.addr);
-          const v4 = ip.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
-          return [{ timestamp: e.timestamp, services: e.services ?? 0n, networkId: v4 ? 1 : 2, addr: v4 ? ip.slice(12) : ip.slice(), port }];
-        } catch {
-          return [];
-        }
-      });
-      for (let i = 0; i < addresses.length; i += 1000) peer.sendMessage({ command: 'addrv2', addresses: addresses.slice(i, i + 1000) });
-      return;
-    }
-    const addresses = cache.flatMap((e) => {
-      try {
-        const { ip, port } = parseIpPort(e.addr);
-        return [{ timestamp: e.timestamp, services: e.services ?? 0n, ip, port }];
-      } catch {
-        return [];
-      }
-    });
-    for (let i = 0; i < addresses.length; i += 1000) peer.sendMessage({ command: 'addr', addresses: addresses.slice(i, i + 1000) });
   }
 
   // ---- relay -----------------------------------------------------------------------------------
@@ -798,7 +696,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       uptimeMs: this.clock.now() - this.startedAt,
       peers: { inbound, outbound, established },
       bans: this.banMgr?.entries().length ?? 0,
-      addresses: { new: this.addrs?.numNew() ?? 0, tried: this.addrs?.numTried() ?? 0 },
+      addresses: { new: this.gossip?.addrs.numNew() ?? 0, tried: this.gossip?.addrs.numTried() ?? 0 },
       relayCache: { items: this.relay?.cache.size ?? 0, bytes: this.relay?.cache.byteLength ?? 0 },
       relayed: { messages: this.relayedMessages, bytes: this.relayedBytes },
       pool: { threads: this.pool?.threads ?? 0, queueDepth: this.pool?.queueDepth ?? 0 },
