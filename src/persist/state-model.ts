@@ -179,8 +179,14 @@ export function summarizeState(s: NodeState): Record<string, unknown> {
   if (Array.isArray(t)) addrTable = { entries: t.length };
   else if (t !== null && typeof t === 'object') {
     addrTable = {};
-    for (const [k, v] of Object.entries(t)) if (Array.isArray(v)) addrTable[k] = v.length;
-    else if (v !== null && typeof v === 'object') addrTable[k] = Object.keys(v).length;
+    for (const [k, v] of Object.entries(t)) {
+      if (!Array.isArray(v)) {
+        if (v !== null && typeof v === 'object') addrTable[k] = Object.keys(v).length;
+        continue;
+      }
+      // Bucket lists (arrays of arrays of keys) count the distinct addresses in them, not buckets.
+      addrTable[k] = v.every(Array.isArray) && v.length > 0 ? new Set((v as unknown[][]).flat()).size : v.length;
+    }
   }
   return { version: s.version, bans: s.bans, flaps: s.flaps, addrTable, clocks: s.clocks, meta: s.meta };
 }
