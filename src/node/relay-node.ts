@@ -249,7 +249,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const clocks = this.durable.clocks();
     const replay = this.durable.replay;
     // Never go backwards: after a crash the snapshot may miss up to 500 ms of clock updates.
-    const margin = replay !== null && !replay.clean ? 1000 : 0;
+    const hadHistory = replay !== null && (replay.clock > 0 || replay.eventClock > 0 || replay.alive.size > 0);
+    const margin = replay !== null && !replay.clean && hadHistory ? 1000 : 0;
     this.membershipClock = Math.max(clocks.membership, replay?.clock ?? 0);
     this.eventClock = Math.max(clocks.event, replay?.eventClock ?? 0) + margin;
   }
