@@ -30,6 +30,8 @@ export const DEFAULT_POOL_MIN_BYTES = 256 * 1024;
 export class FrameVerifier {
   readonly poolMinBytes: number;
   private readonly scanner: FrameScanner;
+  /** Called with the frame count of every batch verified in the pool (metrics). */
+  onPoolBatch: ((frames: number) => void) | undefined;
 
   constructor(
     private readonly pool: WorkerPool | undefined,
@@ -55,6 +57,8 @@ export class FrameVerifier {
   /** `bytes` must own its buffer: it is transferred to a worker and comes back in the outcome. */
   async verifyInPool(bytes: Uint8Array, magic: number): Promise<ScanOutcome> {
     if (this.pool === undefined) return this.verifyInline(bytes, magic);
-    return this.pool.scan(bytes, magic);
+    const outcome = await this.pool.scan(bytes, magic);
+    this.onPoolBatch?.(outcome.count);
+    return outcome;
   }
 }

@@ -144,6 +144,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.pool = this.config.workers > 0 ? new WorkerPool({ threads: this.config.workers }) : undefined;
       if (this.pool !== undefined) this.pool.onTaskLatency = (ms) => this.metrics.taskSeconds(ms / 1000);
       this.verifier = new FrameVerifier(this.pool, { poolMinBytes: this.config.poolMinBytes }, this.scanner);
+      this.verifier.onPoolBatch = (frames) => this.metrics.batchSize(frames);
       this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
       this.conns = this.connManager();
       if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
