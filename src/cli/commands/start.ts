@@ -28,6 +28,8 @@ const HELP = `usage: wirerelay start [options]
   --ban-duration D       24h, 7d, 30m, 90s or seconds (default 24h)
   --whitelist IP|CIDR    exempt from bans (repeatable; nothing by default, loopback included)
   --workers N            frame-verification worker threads; 0 = inline only (default 1)
+  --pool-min-bytes N     batches at least this big are verified in the pool (default 262144)
+  --receive-rate N       per-peer receive limit in bytes/s, 0 = none (default 33554432)
   --log-level LEVEL      debug | info | warn | error | silent (default info)
   --http HOST:PORT       admin endpoint (default 127.0.0.1:9464; "off" for none)
   --backup URL           file:///PATH or socket://HOST:PORT copy of the state log
@@ -60,6 +62,8 @@ export function optionsFromArgs(args: string[]): RelayOptions {
       'ban-duration': { type: 'string' },
       whitelist: { type: 'string', multiple: true },
       workers: { type: 'string' },
+      'pool-min-bytes': { type: 'string' },
+      'receive-rate': { type: 'string' },
       'log-level': { type: 'string' },
       http: { type: 'string' },
       backup: { type: 'string' },
@@ -88,6 +92,8 @@ export function optionsFromArgs(args: string[]): RelayOptions {
   if (n('target-outbound') !== undefined) opts.targetOutbound = n('target-outbound');
   if (n('ban-threshold') !== undefined) opts.banThreshold = n('ban-threshold');
   if (n('workers') !== undefined) opts.workers = n('workers');
+  if (n('pool-min-bytes') !== undefined) opts.poolMinBytes = n('pool-min-bytes');
+  if (n('receive-rate') !== undefined) opts.receiveRateBytesPerSec = n('receive-rate');
   if (n('trickle-ms') !== undefined) opts.trickleIntervalMs = n('trickle-ms');
   if (n('retry-base-ms') !== undefined) opts.retryBaseMs = n('retry-base-ms');
   if (n('retry-max-ms') !== undefined) opts.retryMaxMs = n('retry-max-ms');
