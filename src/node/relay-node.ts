@@ -326,7 +326,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(this.addPeer(socket, addr, 'outbound', this.meshAddrs.has(addr)));
+        try {
+          resolve(this.addPeer(socket, addr, 'outbound', this.meshAddrs.has(addr)));
+        } catch (err) {
+          reject(err);
+        }
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -354,7 +358,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       socket.destroy();
       return;
     }
-    this.addPeer(socket, addr, 'inbound', false);
+    try {
+      this.addPeer(socket, addr, 'inbound', false);
+    } catch (err) {
+      this.conns.releaseInbound(addr);
+      this.log.warn('refused inbound peer', { peer: addr, err });
+    }
   }
 
   private addPeer(socket: Socket, addr: string, direction: 'inbound' | 'outbound', mesh: boolean): Peer {
