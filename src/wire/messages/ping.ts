@@ -11,16 +11,27 @@ export interface PingMessage {
   readonly nonce: bigint;
 }
 
-export function decodePing(payload: Uint8Array, pver: number): PingMessage {
+const NONCE_FIELD = { ping: 'ping.nonce', pong: 'pong.nonce' } as const;
+
+/** The body shared by ping and pong: a u64 nonce from BIP31 on, nothing before. */
+export function decodeNonceMessage(payload: Uint8Array, pver: number, command: 'ping' | 'pong'): bigint {
   const r = new WireReader(payload);
-  const nonce = pver > BIP0031_VERSION ? r.u64le('ping.nonce') : 0n;
-  r.finish('ping');
-  return { command: 'ping', nonce };
+  const nonce = pver > BIP0031_VERSION ? r.u64le(NONCE_FIELD[command]) : 0n;
+  r.finish(command);
+  return nonce;
+}
+
+export function encodeNonceMessage(nonce: bigint, pver: number, command: 'ping' | 'pong'): Uint8Array {
+  if (pver <= BIP0031_VERSION) return new Uint8Array(0);
+  const w = new WireWriter(8);
+  w.u64le(nonce, NONCE_FIELD[command]);
+  return w.finish();
+}
+
+export function decodePing(payload: Uint8Array, pver: number): PingMessage {
+  return { command: 'ping', nonce: decodeNonceMessage(payload, pver, 'ping') };
 }
 
 export function encodePing(msg: PingMessage, pver: number): Uint8Array {
-  if (pver <= BIP0031_VERSION) return new Uint8Array(0);
-  const w = new WireWriter(8);
-  w.u64le(msg.nonce, 'ping.nonce');
-  return w.finish();
+  return encodeNonceMessage(msg.nonce, pver, 'ping');
 }

@@ -1,10 +1,8 @@
-import { BIP0031_VERSION } from '../constants.js';
-import { WireReader } from '../reader.js';
-import { WireWriter } from '../writer.js';
+import { decodeNonceMessage, encodeNonceMessage } from './ping.js';
 
 /**
- * pong: echoes a ping nonce. The nonce exists only for pver > 60000 (BIP31; btcd refuses pong
- * below that, we leave that to the peer layer); at or below 60000 decode gives 0n, encode omits it.
+ * pong: echoes a ping nonce. Same body as ping (the nonce exists only for pver > 60000, BIP31;
+ * btcd refuses pong below that, we leave that to the peer layer).
  */
 export interface PongMessage {
   readonly command: 'pong';
@@ -12,15 +10,9 @@ export interface PongMessage {
 }
 
 export function decodePong(payload: Uint8Array, pver: number): PongMessage {
-  const r = new WireReader(payload);
-  const nonce = pver > BIP0031_VERSION ? r.u64le('pong.nonce') : 0n;
-  r.finish('pong');
-  return { command: 'pong', nonce };
+  return { command: 'pong', nonce: decodeNonceMessage(payload, pver, 'pong') };
 }
 
 export function encodePong(msg: PongMessage, pver: number): Uint8Array {
-  if (pver <= BIP0031_VERSION) return new Uint8Array(0);
-  const w = new WireWriter(8);
-  w.u64le(msg.nonce, 'pong.nonce');
-  return w.finish();
+  return encodeNonceMessage(msg.nonce, pver, 'pong');
 }
