@@ -80,8 +80,8 @@ describe('relay network on loopback', () => {
   });
 
   it('trickles transaction announcements', async () => {
-    const a = await startNode({ trickleIntervalMs: 3_000 });
-    const b = await startNode({ connect: [a.listenAddress!], trickleIntervalMs: 3_000 });
+    const a = await startNode({ trickleIntervalMs: 4_000 });
+    const b = await startNode({ connect: [a.listenAddress!], trickleIntervalMs: 4_000 });
     await eventually(() => b.peers().some((p) => p.state === 'established'), 'handshake');
     const t0 = Date.now();
     const seen = new Promise<number>((resolve) => b.once('tx', () => resolve(Date.now() - t0)));
