@@ -2,6 +2,7 @@
  * The load harness's result schema: what bench/results/load.json holds and what the report and the
  * chart are rendered from. Rates are per second of the measurement window; latencies in ms.
  */
+import type { RunOptions } from './run.js';
 
 export type TargetName = 'wirerelay' | 'raw-forwarder' | 'naive-relay';
 
@@ -63,15 +64,7 @@ export interface LoadResult {
   readonly date: string;
   readonly quick: boolean;
   readonly machine: { readonly node: string; readonly cpu: string; readonly cores: number };
-  readonly setup: {
-    readonly sourceConns: number;
-    readonly sinkConns: number;
-    readonly txBytes: number;
-    readonly invFraction: number;
-    readonly workers: number;
-    readonly trickleMs: number;
-    readonly stepMs: number;
-  };
+  readonly setup: Pick<RunOptions, 'sourceConns' | 'sinkConns' | 'txBytes' | 'invFraction' | 'workers' | 'trickleMs' | 'stepMs'>;
   readonly steps: readonly StepResult[];
   /** Max-rate runs (offered 'max') per target. */
   readonly max: Readonly<Partial<Record<TargetName, StepResult>>>;

@@ -124,6 +124,11 @@ export interface SelectOutboundOptions {
    * whose every known peer is unhealthy still dials someone.
    */
   readonly preference?: (addr: string) => number;
+  /**
+   * Addresses never to return (connected, being dialled, ourselves). When every known address is
+   * in it, selection returns null at once instead of spending its tries on picks it must refuse.
+   */
+  readonly exclude?: ReadonlySet<string>;
   /** Tries before giving up; default 100. */
   readonly tries?: number;
   /** When set, other ports are skipped during the first 50 tries (btcd). */
@@ -478,9 +483,16 @@ export class AddrManager {
   selectOutbound(opts: SelectOutboundOptions = {}): string | null {
     const tries = opts.tries ?? SELECT_TRIES;
     const now = this.clock.now();
+    const exclude = opts.exclude;
+    if (exclude !== undefined) {
+      let free = this.size();
+      for (const a of exclude) if (this.has(a)) free--;
+      if (free <= 0) return null;
+    }
     for (let t = 0; t < tries; t++) {
       const ka = this.pick();
       if (ka === undefined) return null;
+      if (exclude?.has(ka.addr) === true) continue;
       if (opts.excludeGroups?.has(this.groupOf(ka.addr)) === true) continue;
       if (t < SELECT_SKIP_RECENT_TRIES && now - ka.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (t < SELECT_SKIP_PORT_TRIES) {

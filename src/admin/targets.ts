@@ -3,6 +3,7 @@
  * backend sees a string, so the node never has to guess what a malformed address meant.
  */
 import { isIP } from 'node:net';
+import { formatHostPort as formatHostPortOf } from '../node/config.js';
 
 export interface ParsedHostPort {
   readonly host: string;
@@ -40,7 +41,7 @@ export function parseHostPort(text: string): ParsedHostPort | null {
 }
 
 export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPortOf({ host, port });
 }
 
 /** An IP address or CIDR subnet (`10.0.0.0/8`, `2001:db8::/32`); returns it unchanged, or null. */

@@ -118,13 +118,7 @@ export class AddressGossip {
    * ourselves); `preference` biases towards healthy peers.
    */
   pickOutbound(excludeGroups: ReadonlySet<string>, busy: ReadonlySet<string>, preference: (addr: string) => number, defaultPort: number): string | null {
-    // Selection over a table whose every entry is taken spins through its whole retry budget for
-    // nothing (measured: seconds of event-loop stall with 8 slots retrying); skip it.
-    let free = this.addrs.size();
-    for (const a of busy) if (this.addrs.has(a)) free--;
-    if (free <= 0) return null;
-    const addr = this.addrs.selectOutbound({ excludeGroups, preference: (a) => (busy.has(a) ? 0 : preference(a)), defaultPort });
-    return addr === null || busy.has(addr) ? null : addr;
+    return this.addrs.selectOutbound({ excludeGroups, exclude: busy, preference, defaultPort });
   }
 
   /**

@@ -514,7 +514,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.peerIds.release(peer.id);
     this.relay?.onPeerGone(peer.id);
     if (peer.direction === 'inbound') this.conns.releaseInbound(peer.addr);
-    if (info.state === 'closed' && peer.direction === 'outbound' && peer.connectedAt > 0) this.healthStore.offline(peer.addr);
+    if (peer.direction === 'outbound') this.healthStore.offline(peer.addr);
     if (this.state === 'running' && peer.direction === 'outbound') {
       this.durable.membership?.notAlive(peer.addr);
       this.durable.membership?.updateClock(++this.membershipClock);

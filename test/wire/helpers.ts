@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import { WireError } from '../../src/errors.js';
 import { InvType } from '../../src/wire/constants.js';
 import type { Message } from '../../src/wire/codec.js';
 import type { BlockHeader } from '../../src/wire/block-header.js';
@@ -223,4 +225,15 @@ export function messageArb(pver: number): fc.Arbitrary<Message> {
     i64.map((f) => ({ command: 'feefilter' as const, minFee: f })),
     rejectArb,
   );
+}
+
+/** The WireError code a call throws, or 'none'; anything but a WireError fails the test. */
+export function codeOf(f: () => unknown): string {
+  try {
+    f();
+    return 'none';
+  } catch (e) {
+    expect(e).toBeInstanceOf(WireError);
+    return (e as WireError).code;
+  }
 }

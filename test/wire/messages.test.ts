@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { WireError, type ErrorCode } from '../../src/errors.js';
 import { decodeMessage, decodePayload, encodePayload } from '../../src/wire/codec.js';
 import { COMMANDS, PROTOCOL_VERSION, type Command } from '../../src/wire/constants.js';
 import { decodeMempool } from '../../src/wire/messages/mempool.js';
 import { decodeVerack } from '../../src/wire/messages/verack.js';
-import { concat, cs, hex, le32, le64, toHex } from './helpers.js';
+import { codeOf, concat, cs, hex, le32, le64, toHex } from './helpers.js';
 
 const PVER = PROTOCOL_VERSION;
 
-function codeOf(f: () => unknown): ErrorCode | 'none' {
-  try {
-    f();
-    return 'none';
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return (e as WireError).code;
-  }
-}
 
 /**
  * A version message built field by field from protocol-facts §1.10–11 (btcd msgversion.go):

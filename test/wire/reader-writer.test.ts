@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WireError, hasErrorCode, type ErrorCode } from '../../src/errors.js';
+import { WireError, hasErrorCode } from '../../src/errors.js';
 import { WireReader } from '../../src/wire/reader.js';
 import { compactSizeLen, WireWriter } from '../../src/wire/writer.js';
-import { cs, hex, toHex } from './helpers.js';
+import { codeOf, cs, hex, toHex } from './helpers.js';
 
-function codeOf(f: () => unknown): ErrorCode | 'none' {
-  try {
-    f();
-    return 'none';
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return (e as WireError).code;
-  }
-}
 
 function writeCs(n: number): Uint8Array {
   const w = new WireWriter(compactSizeLen(n));

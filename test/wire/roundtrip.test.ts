@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { WireError } from '../../src/errors.js';
 import { decodePayload, encodePayload, type Message } from '../../src/wire/codec.js';
 import {
   MAX_ADDR_PER_MSG,
@@ -10,7 +9,7 @@ import {
   PROTOCOL_VERSION,
   type Command,
 } from '../../src/wire/constants.js';
-import { buildTx, concat, cs, hex, messageArb, PVERS, toHex } from './helpers.js';
+import { codeOf, buildTx, concat, cs, hex, messageArb, PVERS, toHex } from './helpers.js';
 
 const PVER = PROTOCOL_VERSION;
 
@@ -56,15 +55,6 @@ function listMessage(command: string, n: number): Message {
 /** Encoded size of listMessage's first element. */
 const ELEMENT_SIZE: Record<string, number> = { inv: 36, getdata: 36, notfound: 36, addr: 30, addrv2: 13, headers: 81, getheaders: 32, getblocks: 32 };
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-    return 'none';
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return (e as WireError).code;
-  }
-}
 
 const LISTS: [command: string, max: number][] = [
   ['inv', MAX_INV_PER_MSG],
