@@ -1,9 +1,13 @@
 /**
  * Process entry for the baselines: `node baseline-proc.js raw FANOUT` or `node baseline-proc.js naive`.
- * Reports its ports over IPC ({ evt: 'listening', ... }) and runs until the parent disconnects.
+ * Reports its ports over IPC ({ evt: 'listening', ... }), answers the harness's probe (probe.ts) like
+ * the node does, and runs until the parent disconnects.
  */
 import { NaiveRelay } from './naive-relay.js';
 import { RawForwarder } from './raw-forwarder.js';
+import { startProbe } from './probe.js';
+
+startProbe();
 
 const kind = process.argv[2];
 if (kind === 'raw') {

@@ -35,6 +35,30 @@ export function cpuShare(a: ProcSample, b: ProcSample): number {
   return dt <= 0 ? 0 : (b.cpuSec - a.cpuSec) / dt;
 }
 
+export interface MachineSample {
+  /** Busy CPU seconds of all cores (everything but idle and iowait). */
+  readonly busySec: number;
+  readonly atMs: number;
+}
+
+/** The whole machine's busy CPU time from /proc/stat: what other work on a shared machine takes. */
+export function machineSample(): MachineSample | null {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n')[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busySec: (total - f[3]! - f[4]!) / CLK_TCK, atMs: Date.now() };
+  } catch {
+    return null;
+  }
+}
+
+/** Cores busy between two machine samples. */
+export function machineCores(a: MachineSample, b: MachineSample): number {
+  const dt = (b.atMs - a.atMs) / 1000;
+  return dt <= 0 ? 0 : (b.busySec - a.busySec) / dt;
+}
+
 export function httpGet(url: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {

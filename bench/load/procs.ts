@@ -15,6 +15,8 @@ import type { ChildEvent, ParentCommand, PeerProcConfig, Snapshot } from './ipc.
 import { httpGet, parsePrometheus } from './proc-stats.js';
 import type { MetricSample } from './proc-stats.js';
 import type { TargetName } from './results.js';
+import { PROBE_ENV } from './probe.js';
+import type { ProbeReport, ProbeRequest } from './probe.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** Repository root (this file runs from dist/bench/load/). */
@@ -56,8 +58,29 @@ export interface Target {
   readonly handshake: boolean;
   /** The node's /metrics, parsed; null for baselines. */
   metrics(): Promise<MetricSample[] | null>;
+  /** The process's own event-loop utilization and GC pauses since the last reset (probe.ts). */
+  probe(reset: boolean): Promise<ProbeReport | null>;
   status(): Promise<Record<string, unknown> | null>;
   stop(): Promise<void>;
+}
+
+/** Asks a target process's probe (probe.ts) for its figures; null if it does not answer in time. */
+function askProbe(child: ChildProcess, reset: boolean, timeoutMs = 5000): Promise<ProbeReport | null> {
+  if (!child.connected) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const onMessage = (m: { evt?: string }): void => {
+      if (m?.evt !== 'probe') return;
+      clearTimeout(t);
+      child.off('message', onMessage);
+      resolve(m as ProbeReport);
+    };
+    const t = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.send({ cmd: 'probe', reset } satisfies ProbeRequest);
+  });
 }
 
 export interface WirerelayOptions {
@@ -76,7 +99,8 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'wirerelay-load-'));
   const listen = opts.ports?.listen ?? (await freePort());
   const http = opts.ports?.http ?? (await freePort());
-  const nodeArgs: string[] = [];
+  // The probe rides along as a preload: the node itself is the unmodified CLI.
+  const nodeArgs: string[] = ['--import', new URL('./probe.js', import.meta.url).href];
   if (opts.cpuProfDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.heapProf === true && opts.cpuProfDir !== undefined) nodeArgs.push('--heap-prof', `--heap-prof-dir=${opts.cpuProfDir}`);
   const args = [
@@ -89,12 +113,14 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
     '--log-level', 'warn',
     '--trickle-ms', String(opts.trickleMs),
     '--max-inbound', String(opts.maxInbound),
+    // Loopback only: the node must never dial out on its own.
+    '--target-outbound', '0',
     '--workers', String(opts.workers),
     ...(opts.extraArgs ?? []),
   ];
   mkdirSync(dataDir, { recursive: true });
   const logFd = openSync(join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', logFd, logFd, 'ipc'], env: { ...process.env, [PROBE_ENV]: '1' } });
   closeSync(logFd);
   const base = `http://127.0.0.1:${http}`;
   const deadline = Date.now() + 20_000;
@@ -123,6 +149,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
     dataDir,
     child,
     metrics: async () => parsePrometheus(await httpGet(`${base}/metrics`)),
+    probe: (reset) => askProbe(child, reset),
     status: async () => JSON.parse(await httpGet(`${base}/status`)) as Record<string, unknown>,
     stop: async () => {
       // SIGINT is the graceful path: the node flushes its state and --cpu-prof writes its profile.
@@ -158,6 +185,7 @@ export async function startBaseline(kind: 'raw' | 'naive', fanout: number): Prom
     sinkPort: ports.sinkPort,
     handshake: kind === 'naive',
     metrics: async () => null,
+    probe: (reset) => askProbe(child, reset),
     status: async () => null,
     stop: async () => {
       child.kill('SIGTERM');
@@ -205,6 +233,13 @@ export class GenProc {
   async connect(timeoutMs = 120_000): Promise<{ established: number; failed: number }> {
     const ready = this.next('ready', timeoutMs);
     this.send({ cmd: 'connect' });
+    return ready;
+  }
+
+  /** Source: encode a step's frames ahead (see peer-proc.ts); resolves when they are ready. */
+  async prepare(p: Omit<Extract<ParentCommand, { cmd: 'prepare' }>, 'cmd'>, timeoutMs = 60_000): Promise<{ frames: number; encodeMs: number }> {
+    const ready = this.next('prepared', timeoutMs);
+    this.send({ cmd: 'prepare', ...p });
     return ready;
   }
 

@@ -2,8 +2,11 @@
  * Renders a LoadResult as the Markdown report (bench/results/load-report.md). Pure: the same
  * result gives the same text, which is what the unit test pins.
  */
-import type { LoadResult, StepResult } from './results.js';
-import { ratio, verdicts } from './results.js';
+import { describeAccounting } from './accounting.js';
+import type { Accounting } from './accounting.js';
+import { WANTED_METRICS } from './node-metrics.js';
+import type { LoadResult, Mode, StepResult, SweepRow } from './results.js';
+import { MODES, TARGETS, equalLoad, limitLines, ratio, verdicts } from './results.js';
 
 export function fmtNum(x: number | null | undefined, digits = 0): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
@@ -26,26 +29,81 @@ function fmtRatio(r: number | null): string {
   return r === null ? 'n/a' : `${r.toFixed(2)}× (${(r * 100).toFixed(1)} %)`;
 }
 
-function drops(s: StepResult): string {
-  const parts = Object.entries(s.drops)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${fmtNum(v)}`);
-  return parts.length === 0 ? '0' : parts.join(', ');
-}
+const fmtPct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${fmtNum(x * 100)} %`);
 
-function stepRow(s: StepResult): string {
-  const offered = s.offeredTxPerSec === 'max' ? 'max' : fmtNum(s.offeredTxPerSec);
-  const lag = s.eventLoopLagMs === null ? 'n/a' : `${fmtMs(s.eventLoopLagMs.p99)} / ${fmtMs(s.eventLoopLagMs.max)}`;
-  return (
-    `| ${offered} | ${fmtNum(s.offeredMsgsPerSec)} | ${fmtNum(s.msgsPerSec)} | ${fmtBytes(s.bytesPerSec)}/s | ` +
-    `${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p90)} | ${fmtMs(s.latencyMs.p99)} | ${fmtMs(s.latencyMs.max)} | ${drops(s)} | ` +
-    `${fmtNum(s.cpu * 100)} % | ${fmtBytes(s.rssBytes)} | ${lag} | ${s.poolQueueDepth === null ? 'n/a' : fmtNum(s.poolQueueDepth)} | ${s.blownUp ?? ''} |`
-  );
+/** "0" when all arrived; otherwise the count and, by cause, what explains it. */
+function drops(a: Accounting): string {
+  if (a.undelivered === 0 && a.overExplained === 0) return '0';
+  const parts = Object.entries(a.explained).map(([k, v]) => `${k} ${fmtNum(v)}`);
+  if (a.unexplained > 0) parts.push(`**unexplained ${fmtNum(a.unexplained)}**`);
+  if (a.overExplained > 0) parts.push(`+${fmtNum(a.overExplained)} counted`);
+  return `${fmtNum(a.undelivered)}: ${parts.join(', ')}`;
 }
 
 const STEP_HEADER =
-  '| offered tx/s | offered msgs/s | relayed msgs/s | bytes/s | p50 ms | p90 ms | p99 ms | max ms | drops | CPU | RSS | loop lag p99/max ms | pool queue | knee |\n' +
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|';
+  '| phase | offered/s | delivered/s | p50 ms | p99 ms | undelivered | node CPU | node µs/msg | node ELU | GC ms/s | pool batches (frames) | frames/read | frames/write | generators µs/msg | src / sink ELU | src late p99 ms | other CPU | knee |\n' +
+  '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+
+function stepRow(s: StepResult): string {
+  const g = s.generators;
+  const pool = s.poolBatches === null ? 'n/a' : `${fmtNum(s.poolBatches)} (${fmtNum(s.poolFrames)})`;
+  return (
+    `| ${s.phase} | ${fmtNum(s.offeredMsgsPerSec)} | ${fmtNum(s.msgsPerSec)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${drops(s.drops)} | ` +
+    `${fmtPct(s.cpu)} | ${fmtNum(s.nodeUsPerMsg, 1)} | ${fmtNum(s.nodeElu, 2)} | ${fmtNum(s.gcMsPerSec, 1)} | ${pool} | ${fmtNum(s.framesPerRead, 1)} | ${fmtNum(s.framesPerWrite, 1)} | ` +
+    `${fmtNum(g.usPerMsg, 1)} | ${fmtNum(g.sourceElu, 2)} / ${fmtNum(g.sinkElu, 2)} | ${fmtMs(g.lateP99Ms)} | ${fmtNum(s.otherCpu, 2)} | ${s.blownUp ?? ''} |`
+  );
+}
+
+function modeSection(r: LoadResult, mode: Mode, out: string[]): void {
+  const max = r.maxByMode[mode];
+  if (max === undefined) return;
+  out.push(`## ${mode === 'push' ? 'Push mode: every transaction sent as tx' : 'Inv mode: every transaction announced, sent on getdata'}`, '');
+  out.push('| target | max sustained deliveries/s | p50 ms | p99 ms | node CPU | node µs/msg | node ELU | generators µs/msg |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const t of TARGETS) {
+    const m = max[t];
+    if (m === undefined) continue;
+    out.push(`| ${t} | ${fmtNum(m.msgsPerSec)} | ${fmtMs(m.latencyMs.p50)} | ${fmtMs(m.latencyMs.p99)} | ${fmtPct(m.cpu)} | ${fmtNum(m.nodeUsPerMsg, 1)} | ${fmtNum(m.nodeElu, 2)} | ${fmtNum(m.generators.usPerMsg, 1)} |`);
+  }
+  out.push('');
+  const raw = r.maxByMode.push?.['raw-forwarder']?.msgsPerSec;
+  out.push(`- wirerelay / raw forwarder${mode === 'inv' ? ' (push)' : ''}: ${fmtRatio(ratio(max.wirerelay?.msgsPerSec, raw))}`);
+  out.push(`- wirerelay / naive relay: ${fmtRatio(ratio(max.wirerelay?.msgsPerSec, max['naive-relay']?.msgsPerSec))}`);
+  const e = equalLoad(r.steps, mode);
+  out.push(
+    e === null
+      ? '- equal load: no offered load that both wirerelay and the naive relay held'
+      : `- equal load (${fmtNum(e.offered)} deliveries/s offered, both held): node CPU per delivery ${fmtNum(e.wirerelay.nodeUsPerMsg, 1)} µs vs naive ${fmtNum(e.naive.nodeUsPerMsg, 1)} µs = ${e.ratio.toFixed(2)}×`,
+  );
+  const h = r.halfByMode[mode];
+  if (h !== undefined) {
+    out.push(`- at half of wirerelay's maximum (${fmtNum(h.offeredMsgsPerSec)} offered): ${fmtNum(h.msgsPerSec)} deliveries/s, p50 ${fmtMs(h.latencyMs.p50)} ms, p90 ${fmtMs(h.latencyMs.p90)} ms, p99 ${fmtMs(h.latencyMs.p99)} ms, max ${fmtMs(h.latencyMs.max)} ms`);
+  }
+  out.push('');
+  for (const run of r.runs.filter((x) => x.mode === mode)) {
+    const steps = r.steps.filter((s) => s.target === run.target && s.mode === mode && s.phase !== 'sweep');
+    out.push(`### ${run.target}, ${mode}`, '', STEP_HEADER, ...steps.map(stepRow), '');
+    const unexplained = steps.reduce((a, s) => a + s.drops.unexplained, 0);
+    const at = steps.find((s) => s.offeredMsgsPerSec === run.knee.failed);
+    if (at !== undefined && at.drops.undelivered > 0) out.push(`Drops at the knee: ${describeAccounting(at.drops)}.`, '');
+    if (unexplained > 0) out.push(`**${fmtNum(unexplained)} undelivered messages over these steps have no counted cause.**`, '');
+  }
+}
+
+function sweepTable(title: string, rows: readonly SweepRow[], out: string[]): void {
+  if (rows.length === 0) return;
+  out.push(title, '');
+  out.push(
+    '| peers | sources → sinks | established | offered/s | delivered/s | node µs/delivery | idle CPU | node ELU | RSS | RSS before peers | per peer | p50 ms | p99 ms | generators µs/delivery | undelivered |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  );
+  for (const x of rows) {
+    out.push(
+      `| ${fmtNum(x.peers)} | ${fmtNum(x.sources)} → ${fmtNum(x.sinks)} | ${fmtNum(x.established)} | ${fmtNum(x.offeredMsgsPerSec)} | ${fmtNum(x.msgsPerSec)} | ${fmtNum(x.nodeUsPerMsg, 1)} | ${fmtPct(x.idleCpu)} | ${fmtNum(x.nodeElu, 2)} | ` +
+        `${fmtBytes(x.rssBytes)} | ${fmtBytes(x.rssIdleBytes)} | ${fmtBytes(x.bytesPerPeer)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtNum(x.generators.usPerMsg, 1)} | ${drops(x.drops)} |`,
+    );
+  }
+  out.push('');
+}
 
 export function renderReport(r: LoadResult): string {
   const out: string[] = [];
@@ -53,68 +111,22 @@ export function renderReport(r: LoadResult): string {
   out.push(`${r.date} · node ${r.machine.node} · ${r.machine.cpu} ×${r.machine.cores}`, '');
   const s = r.setup;
   out.push(
-    `Setup: ${s.sourceConns} source and ${s.sinkConns} sink connections over loopback TCP, ${s.txBytes}-byte transactions, ` +
-      `${fmtNum(s.invFraction * 100)} % offered as inv → getdata → tx and the rest pushed; wirerelay with every check on ` +
-      `(checksums, ban scores, flow table, persistence to a data dir), --workers ${s.workers}, --trickle-ms ${s.trickleMs}; ` +
-      `${fmtNum(s.stepMs / 1000, 1)} s per step. A relayed message is a transaction arriving at a sink; every sink ` +
-      `connection should receive every transaction.`,
+    `Setup: ${s.sourceConns} source and ${s.sinkConns} sink connections over loopback TCP, ${s.txBytes}-byte transactions, modes ${s.modes.join(' and ')}; ` +
+      `wirerelay with every check on (checksums, ban scores, flow table, persistence to a data dir), --workers ${s.workers}, --trickle-ms ${s.trickleMs}; ` +
+      `${fmtNum(s.warmMs / 1000, 1)} s warm-up and ${fmtNum(s.stepMs / 1000, 1)} s measured per step. A delivery is a transaction arriving at a sink; ` +
+      'every sink connection should receive every transaction. CPU is in cores (100 % = one core).',
     '',
   );
-  out.push('![throughput against latency](load-chart.svg)', '');
-
-  out.push('## Targets', '', '| target | goal | measured | met |', '|---|---|---|---|');
+  out.push('## Verdict', '', ...limitLines(r).map((l) => `- ${l}`), '');
+  out.push('| target | goal | measured | met |', '|---|---|---|---|');
   for (const v of verdicts(r)) out.push(`| ${v.name} | ${v.target} | ${v.measured} | ${v.met === null ? 'n/a' : v.met ? 'yes' : '**no**'} |`);
   out.push('');
-
-  out.push('## Maximum sustained rate (best ladder step before the knee)', '');
-  out.push('| target | relayed msgs/s | bytes/s | p50 ms | p99 ms | max ms | CPU | RSS |', '|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const [name, m] of Object.entries(r.max)) {
-    if (m === undefined) continue;
-    out.push(
-      `| ${name} | ${fmtNum(m.msgsPerSec)} | ${fmtBytes(m.bytesPerSec)}/s | ${fmtMs(m.latencyMs.p50)} | ${fmtMs(m.latencyMs.p99)} | ${fmtMs(m.latencyMs.max)} | ${fmtNum(m.cpu * 100)} % | ${fmtBytes(m.rssBytes)} |`,
-    );
-  }
-  out.push('');
-  const wr = r.max.wirerelay?.msgsPerSec;
-  out.push(`- wirerelay / raw forwarder: ${fmtRatio(ratio(wr, r.max['raw-forwarder']?.msgsPerSec))}`);
-  out.push(`- wirerelay / naive relay: ${fmtRatio(ratio(wr, r.max['naive-relay']?.msgsPerSec))}`, '');
-
-  if (r.halfMax !== null) {
-    const h = r.halfMax;
-    out.push(
-      `## At half of wirerelay's maximum`,
-      '',
-      `Offered ${fmtNum(h.offeredMsgsPerSec)} msgs/s (max ${fmtNum(wr)}): relayed ${fmtNum(h.msgsPerSec)} msgs/s, ` +
-        `p50 ${fmtMs(h.latencyMs.p50)} ms, p90 ${fmtMs(h.latencyMs.p90)} ms, p99 ${fmtMs(h.latencyMs.p99)} ms, max ${fmtMs(h.latencyMs.max)} ms.`,
-      '',
-    );
-  }
-
-  out.push('## Offered-load ladder', '');
-  for (const t of ['wirerelay', 'raw-forwarder', 'naive-relay'] as const) {
-    const steps = r.steps.filter((x) => x.target === t);
-    if (steps.length === 0) continue;
-    out.push(`### ${t}`, '', STEP_HEADER, ...steps.map(stepRow), '');
-  }
-  const knee = r.steps.find((x) => x.target === 'wirerelay' && x.blownUp !== null);
-  out.push(knee === undefined ? 'No wirerelay step blew up: the knee is above the highest offered load.' : `wirerelay's knee: offered ${fmtNum(knee.offeredMsgsPerSec)} msgs/s (${knee.blownUp}).`, '');
-
-  if (r.peerSweep.length > 0) {
-    out.push('## Peer sweep (fresh node per row)', '');
-    out.push('| peers | established | relayed msgs/s | node CPU µs/msg | idle CPU | RSS | RSS before peers | per peer | p50 ms | p99 ms |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const p of r.peerSweep) {
-      out.push(
-        `| ${fmtNum(p.peers)} | ${fmtNum(p.established)} | ${fmtNum(p.msgsPerSec)} | ${fmtNum(p.cpuUsPerMsg, 1)} | ${fmtNum(p.idleCpu * 100)} % | ${fmtBytes(p.rssBytes)} | ${fmtBytes(p.rssIdleBytes)} | ${fmtBytes(p.bytesPerPeer)} | ${fmtMs(p.latencyMs.p50)} | ${fmtMs(p.latencyMs.p99)} |`,
-      );
-    }
-    out.push('');
-  }
-  if (r.flowSweep.length > 0) {
-    out.push('## Flow sweep', '', r.flowSweepNote, '');
-    out.push('| flows | ns/record, hot 10k | ns/record, uniform | bytes/flow |', '|---:|---:|---:|---:|');
-    for (const f of r.flowSweep) out.push(`| ${fmtNum(f.flows)} | ${fmtNum(f.nsPerRecordHot, 1)} | ${fmtNum(f.nsPerRecordUniform, 1)} | ${fmtNum(f.bytesPerFlow, 1)} |`);
-    out.push('');
-  }
+  out.push('![delivered rate against p99 latency](load-chart.svg)', '', '![CPU per delivery against offered load](load-cpu-chart.svg)', '');
+  for (const mode of MODES) modeSection(r, mode, out);
+  const fr = r.steps.some((x) => x.framesPerRead !== null);
+  if (!fr) out.push(`Frames per read and per write read n/a: the node exports no ${WANTED_METRICS.socketReads} / ${WANTED_METRICS.socketWrites}.`, '');
+  sweepTable('## Fan-in sweep (fresh node per row; many sources announcing, few sinks)', r.fanIn, out);
+  sweepTable('## Fan-out sweep (fresh node per row; one source, many sinks)', r.fanOut, out);
   if (r.profile !== null) out.push('## CPU profile', '', `\`${r.profile}\` (summary: profile-summary.md next to it; open in Chrome DevTools, see docs/benchmarks.md).`, '');
   if (r.notes.length > 0) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return out.join('\n');

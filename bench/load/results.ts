@@ -1,10 +1,20 @@
 /**
  * The load harness's result schema: what bench/results/load.json holds and what the report and the
- * chart are rendered from. Rates are per second of the measurement window; latencies in ms.
+ * charts are rendered from, plus the verdicts (issue 9's targets, and which side limited each run).
+ * Rates are per second of the measurement window; latencies in ms; CPU in cores (1.0 = one core).
+ *
+ * Kept for other tools: `max.<target>.msgsPerSec` and `steps[].{target, offeredMsgsPerSec,
+ * msgsPerSec, cpu, blownUp}`. `max` is push mode; `maxByMode` has both modes.
  */
+import type { Accounting } from './accounting.js';
+import type { KneeBracket, KneeCause } from './knee.js';
 import type { RunOptions } from './run.js';
 
 export type TargetName = 'wirerelay' | 'raw-forwarder' | 'naive-relay';
+export const TARGETS: readonly TargetName[] = ['wirerelay', 'naive-relay', 'raw-forwarder'];
+/** push: sources send every transaction as tx. inv: every one announced by inv, sent on getdata. */
+export type Mode = 'push' | 'inv';
+export const MODES: readonly Mode[] = ['push', 'inv'];
 
 export interface LatencySummary {
   readonly count: number;
@@ -14,49 +24,100 @@ export interface LatencySummary {
   readonly max: number;
 }
 
+/** The load generators over the measurement window. */
+export interface GeneratorStats {
+  /** CPU of the source and sink processes, in cores. */
+  readonly sourceCpu: number;
+  readonly sinkCpu: number;
+  readonly sourceElu: number;
+  readonly sinkElu: number;
+  /** Generators' CPU (sources + sinks) per delivery, µs: compare with the node's. */
+  readonly usPerMsg: number;
+  /** How late the sources sent measured transactions against their schedule, p99 ms. */
+  readonly lateP99Ms: number;
+}
+
 export interface StepResult {
   readonly target: TargetName;
-  /** Offered transactions per second from all sources, or 'max' (as fast as the target accepts). */
-  readonly offeredTxPerSec: number | 'max';
+  readonly mode: Mode;
+  /** How the step was chosen: climbing the ladder, bisecting the knee, half of the maximum, a sweep. */
+  readonly phase: 'ladder' | 'bisect' | 'half' | 'sweep';
+  readonly offeredTxPerSec: number;
   /** Deliveries the offer implies: offered tx/s × sink connections that should each get every tx. */
-  readonly offeredMsgsPerSec: number | null;
+  readonly offeredMsgsPerSec: number;
   readonly sentTxPerSec: number;
-  /** Transactions that arrived at sinks per second (the "relayed messages"). */
+  /** Transactions that arrived at sinks per second during the window (the "relayed messages"). */
   readonly msgsPerSec: number;
   readonly bytesPerSec: number;
+  /** Source → sink, from each measured transaction's scheduled send time. */
   readonly latencyMs: LatencySummary;
-  /** By reason; `undelivered` = expected at sinks after the drain but never arrived (harness-side). */
-  readonly drops: Readonly<Record<string, number>>;
+  /** Every expected delivery: arrived, explained by a counted cause, or unexplained. */
+  readonly drops: Accounting;
+  /** Node CPU (all threads), cores. */
   readonly cpu: number;
+  /** Node CPU per delivery, µs. */
+  readonly nodeUsPerMsg: number;
   readonly rssBytes: number;
+  /** The target's main-thread event-loop utilization over the window (probe.ts). */
+  readonly nodeElu: number | null;
+  /** GC pause time per second of window, and pauses. */
+  readonly gcMsPerSec: number | null;
+  readonly gcCount: number | null;
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number } | null;
   readonly poolQueueDepth: number | null;
-  /** Paced sending fell behind (the target pushed back through TCP). */
+  /** Batches (and their frames) the node sent to the worker pool during the window. */
+  readonly poolBatches: number | null;
+  readonly poolFrames: number | null;
+  /** Frames per socket read / write; null while the node exports no read/write counts. */
+  readonly framesPerRead: number | null;
+  readonly framesPerWrite: number | null;
+  readonly generators: GeneratorStats;
+  /** All CPU in use on the machine, and the part no process of this run used, in cores (/proc/stat). */
+  readonly machineCpu: number | null;
+  readonly otherCpu: number | null;
+  /** Ticks in which a source could not send what was due (the target pushed back through TCP). */
   readonly senderBehind: number;
   readonly windowMs: number;
+  readonly causes: readonly KneeCause[];
   /** Why this step counts as past the knee, if it does. */
   readonly blownUp: string | null;
 }
 
-export interface PeerSweepRow {
+/** Which side held a run back at its knee. */
+export interface Limit {
+  readonly side: 'node' | 'generators' | 'machine' | 'none';
+  readonly text: string;
+}
+
+/** One target in one mode: its ladder and knee search. */
+export interface TargetRun {
+  readonly target: TargetName;
+  readonly mode: Mode;
+  /** Best delivered rate among the steps that held. */
+  readonly best: StepResult | null;
+  readonly knee: KneeBracket & { readonly cause: string | null; readonly limit: Limit | null };
+  readonly half: StepResult | null;
+}
+
+export interface SweepRow {
+  readonly kind: 'fan-in' | 'fan-out';
+  readonly mode: Mode;
   readonly peers: number;
+  readonly sources: number;
+  readonly sinks: number;
   readonly established: number;
+  readonly offeredMsgsPerSec: number;
   readonly msgsPerSec: number;
-  /** Node CPU µs per delivered message, the idle cost of the connected peers subtracted. */
-  readonly cpuUsPerMsg: number;
-  /** Node CPU share with the peers connected and no traffic. */
+  /** Node CPU µs per delivery, the idle cost of the connected peers subtracted. */
+  readonly nodeUsPerMsg: number;
   readonly idleCpu: number;
+  readonly nodeElu: number | null;
   readonly rssBytes: number;
   readonly rssIdleBytes: number;
   readonly bytesPerPeer: number;
   readonly latencyMs: LatencySummary;
-}
-
-export interface FlowSweepRow {
-  readonly flows: number;
-  readonly nsPerRecordHot: number;
-  readonly nsPerRecordUniform: number;
-  readonly bytesPerFlow: number;
+  readonly generators: GeneratorStats;
+  readonly drops: Accounting;
 }
 
 export interface LoadResult {
@@ -64,15 +125,19 @@ export interface LoadResult {
   readonly date: string;
   readonly quick: boolean;
   readonly machine: { readonly node: string; readonly cpu: string; readonly cores: number };
-  readonly setup: Pick<RunOptions, 'sourceConns' | 'sinkConns' | 'txBytes' | 'invFraction' | 'workers' | 'trickleMs' | 'stepMs'>;
+  readonly setup: Pick<RunOptions, 'sourceConns' | 'sinkConns' | 'txBytes' | 'workers' | 'trickleMs' | 'stepMs' | 'warmMs' | 'modes'>;
   readonly steps: readonly StepResult[];
-  /** Max-rate runs (offered 'max') per target. */
+  /** Push mode: best sustained step per target. */
   readonly max: Readonly<Partial<Record<TargetName, StepResult>>>;
-  /** wirerelay at half of its measured maximum. */
+  readonly maxByMode: Readonly<Partial<Record<Mode, Readonly<Partial<Record<TargetName, StepResult>>>>>>;
+  /** wirerelay at half of its push-mode maximum (halfByMode: both modes). */
   readonly halfMax: StepResult | null;
-  readonly peerSweep: readonly PeerSweepRow[];
-  readonly flowSweep: readonly FlowSweepRow[];
-  readonly flowSweepNote: string;
+  readonly halfByMode: Readonly<Partial<Record<Mode, StepResult>>>;
+  readonly runs: readonly TargetRun[];
+  readonly fanIn: readonly SweepRow[];
+  readonly fanOut: readonly SweepRow[];
+  /** Metric names the harness reads that the node did not export (should be empty). */
+  readonly missingMetrics: readonly string[];
   readonly profile: string | null;
   readonly notes: readonly string[];
 }
@@ -85,55 +150,132 @@ export interface Verdict {
 }
 
 /** Ratio a / b, or null when either side is missing or b is 0. */
-export function ratio(a: number | undefined, b: number | undefined): number | null {
-  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
+export function ratio(a: number | undefined | null, b: number | undefined | null): number | null {
+  if (a === undefined || b === undefined || a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
   return a / b;
 }
 
-/** Largest relative deviation of `xs` from its first element (0.2 = 20 %). */
-export function spread(xs: readonly number[]): number | null {
-  if (xs.length < 2 || !(xs[0]! > 0)) return null;
-  return Math.max(...xs.map((x) => Math.abs(x - xs[0]!) / xs[0]!));
+/** Largest over smallest of positive values (1.0 = all equal); null with fewer than two. */
+export function spreadRatio(xs: readonly number[]): number | null {
+  const v = xs.filter((x) => Number.isFinite(x) && x > 0);
+  if (v.length < 2) return null;
+  return Math.max(...v) / Math.min(...v);
 }
 
-/** The issue's targets, evaluated on a result. */
+/** Node CPU per delivery, µs. */
+export function usPerMsg(cpu: number, msgsPerSec: number): number {
+  return msgsPerSec > 0 ? (cpu * 1e6) / msgsPerSec : NaN;
+}
+
+/** A side counts as saturated at this event-loop utilization (or share of the machine's cores). */
+export const SATURATED = 0.9;
+
+/** Which side held the step back: the node's loop, the generators' loops, the machine's cores, or none. */
+export function limitOf(s: StepResult, cores: number): Limit {
+  const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
+  const g = s.generators;
+  const genElu = Math.max(g.sourceElu, g.sinkElu);
+  const genName = g.sourceElu >= g.sinkElu ? 'sources' : 'sinks';
+  const node = s.nodeElu === null ? 'n/a' : s.nodeElu.toFixed(2);
+  if (s.nodeElu !== null && s.nodeElu >= SATURATED) return { side: 'node', text: `the node: event-loop utilization ${node} ≥ ${SATURATED} (generators ${genElu.toFixed(2)})` };
+  if (genElu >= SATURATED) return { side: 'generators', text: `the generators: ${genName}' event-loop utilization ${genElu.toFixed(2)} ≥ ${SATURATED} while the node's was ${node}` };
+  if (s.machineCpu !== null && s.machineCpu >= SATURATED * cores) {
+    return {
+      side: 'machine',
+      text: `the machine: ${s.machineCpu.toFixed(2)} of ${cores} cores busy (node ${s.cpu.toFixed(2)}, generators ${(g.sourceCpu + g.sinkCpu).toFixed(2)}, other work ${(s.otherCpu ?? 0).toFixed(2)}); no event loop saturated (node ${node}, generators ${genElu.toFixed(2)})`,
+    };
+  }
+  return {
+    side: 'none',
+    text: `no side saturated (node ELU ${node}, generators ${genElu.toFixed(2)}, machine ${s.machineCpu === null ? 'n/a' : pct(s.machineCpu / cores)} of its cores): the knee is the protocol's waiting (round trips, timers), not CPU`,
+  };
+}
+
+/**
+ * issue 9: "at the highest offered load that both wirerelay and the naive relay sustain". Steps of
+ * both ladders sit at the same offered loads (same start and factor), so the comparison is at the
+ * highest offered load where both have a step that held.
+ */
+export function equalLoad(steps: readonly StepResult[], mode: Mode): { offered: number; wirerelay: StepResult; naive: StepResult; ratio: number } | null {
+  const held = (t: TargetName): StepResult[] => steps.filter((s) => s.target === t && s.mode === mode && s.blownUp === null && s.phase !== 'sweep');
+  let best: { offered: number; wirerelay: StepResult; naive: StepResult; ratio: number } | null = null;
+  for (const w of held('wirerelay')) {
+    const n = held('naive-relay').find((x) => Math.abs(x.offeredMsgsPerSec - w.offeredMsgsPerSec) <= 0.02 * w.offeredMsgsPerSec);
+    if (n === undefined || (best !== null && w.offeredMsgsPerSec <= best.offered)) continue;
+    const r = ratio(w.nodeUsPerMsg, n.nodeUsPerMsg);
+    if (r !== null) best = { offered: w.offeredMsgsPerSec, wirerelay: w, naive: n, ratio: r };
+  }
+  return best;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+/** issue 9's targets, evaluated on a result (n/a where a side was not measured). */
 export function verdicts(r: LoadResult): Verdict[] {
   const out: Verdict[] = [];
-  const wr = r.max.wirerelay?.msgsPerSec;
-  const raw = r.max['raw-forwarder']?.msgsPerSec;
-  const q = ratio(wr, raw);
-  out.push({ name: 'throughput vs raw forwarder', target: '≥ 50 %', measured: q === null ? 'n/a' : `${(q * 100).toFixed(1)} %`, met: q === null ? null : q >= 0.5 });
-  const p99 = r.halfMax?.latencyMs.p99;
-  out.push({ name: 'p99 latency at half max', target: '≤ 2 ms', measured: p99 === undefined ? 'n/a' : `${p99.toFixed(2)} ms`, met: p99 === undefined ? null : p99 <= 2 });
-  const ps = spread(r.peerSweep.map((x) => x.cpuUsPerMsg));
-  out.push({
-    name: `cost per message, ${r.peerSweep.map((x) => x.peers).join('/')} peers`,
-    target: 'within 20 %',
-    measured: ps === null ? 'n/a' : `±${(ps * 100).toFixed(0)} %`,
-    met: ps === null ? null : ps <= 0.2,
-  });
-  // Flows enter a message's cost only through FlowTable.record: the sweep's extra ns per record at
-  // 1M flows, over what one relayed message costs the node end to end at 10k.
-  const f0 = r.flowSweep[0];
-  const fN = r.flowSweep[r.flowSweep.length - 1];
-  const w = r.max.wirerelay;
-  const perMsgUs = w !== undefined && w.msgsPerSec > 0 ? (w.cpu * 1e6) / w.msgsPerSec : NaN;
-  const fs = f0 === undefined || fN === undefined || f0 === fN || !Number.isFinite(perMsgUs) ? null : Math.abs(fN.nsPerRecordHot - f0.nsPerRecordHot) / 1000 / perMsgUs;
-  out.push({
-    name: `cost per message, ${r.flowSweep.map((x) => x.flows).join('/')} flows`,
-    target: 'within 20 %',
-    measured:
-      fs === null
-        ? 'n/a'
-        : `±${(fs * 100).toFixed(2)} % end to end (record alone ${f0!.nsPerRecordHot.toFixed(0)} → ${fN!.nsPerRecordHot.toFixed(0)} ns, of ${perMsgUs.toFixed(0)} µs per message)`,
-    met: fs === null ? null : fs <= 0.2,
-  });
-  const big = r.peerSweep.find((x) => x.peers >= 1000);
-  out.push({
-    name: 'RSS with 1,000 peers',
-    target: '< 512 MB',
-    measured: big === undefined ? 'n/a (not run)' : `${(big.rssBytes / 2 ** 20).toFixed(0)} MiB`,
-    met: big === undefined ? null : big.rssBytes < 512 * 2 ** 20,
-  });
+  const raw = r.maxByMode.push?.['raw-forwarder']?.msgsPerSec;
+  for (const [mode, goal] of [
+    ['push', 0.5],
+    ['inv', 0.25],
+  ] as const) {
+    const q = ratio(r.maxByMode[mode]?.wirerelay?.msgsPerSec, raw);
+    out.push({ name: `${mode}: max sustained deliveries/s vs raw forwarder`, target: `≥ ${goal * 100} %`, measured: q === null ? 'n/a' : pct(q), met: q === null ? null : q >= goal });
+  }
+  for (const mode of MODES) {
+    const e = equalLoad(r.steps, mode);
+    out.push({
+      name: `${mode}: node CPU per delivery vs naive relay at equal load`,
+      target: '≤ 0.5×',
+      measured: e === null ? 'n/a (no offered load both held)' : `${e.ratio.toFixed(2)}× (${e.wirerelay.nodeUsPerMsg.toFixed(1)} vs ${e.naive.nodeUsPerMsg.toFixed(1)} µs at ${Math.round(e.offered)} deliveries/s)`,
+      met: e === null ? null : e.ratio <= 0.5,
+    });
+  }
+  for (const mode of MODES) {
+    const h = r.halfByMode[mode];
+    const p99 = h?.latencyMs.p99;
+    out.push({
+      name: `${mode}: p99 at half of max`,
+      target: '≤ 2 ms',
+      measured: p99 === undefined || !Number.isFinite(p99) ? 'n/a' : `${p99.toFixed(2)} ms`,
+      met: p99 === undefined || !Number.isFinite(p99) ? null : p99 <= 2,
+    });
+  }
+  for (const [kind, rows] of [
+    ['fan-in', r.fanIn],
+    ['fan-out', r.fanOut],
+  ] as const) {
+    const s = spreadRatio(rows.map((x) => x.nodeUsPerMsg));
+    out.push({
+      name: `${kind}: node CPU per delivery, ${rows.map((x) => x.peers).join('/')} peers`,
+      target: 'within 1.5×',
+      measured: s === null ? 'n/a' : `${s.toFixed(2)}× (${rows.map((x) => x.nodeUsPerMsg.toFixed(1)).join(' / ')} µs)`,
+      met: s === null ? null : s <= 1.5,
+    });
+    const big = rows.find((x) => x.peers >= 1000);
+    out.push({
+      name: `${kind}: p99 with 1,000 peers`,
+      target: '≤ 50 ms',
+      measured: big === undefined || !Number.isFinite(big.latencyMs.p99) ? 'n/a' : `${big.latencyMs.p99.toFixed(1)} ms`,
+      met: big === undefined || !Number.isFinite(big.latencyMs.p99) ? null : big.latencyMs.p99 <= 50,
+    });
+  }
   return out;
+}
+
+/** The closing lines: per run, where the knee is, why, and which side limited it. */
+export function limitLines(r: LoadResult): string[] {
+  const k = (x: number | null): string => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+  return r.runs.map((run) => {
+    const b = run.knee;
+    const where =
+      b.failed === null
+        ? `no knee up to ${k(b.held)} deliveries/s offered`
+        : b.held === null
+          ? `failed already at ${k(b.failed)} deliveries/s offered`
+          : `knee between ${k(b.held)} and ${k(b.failed)} deliveries/s offered (${b.resolved ? 'within' : 'NOT within'} 10 %)`;
+    const best = run.best === null ? '' : `, best ${k(run.best.msgsPerSec)} deliveries/s`;
+    const cause = b.cause === null ? '' : `; cause: ${b.cause}`;
+    const limit = b.limit === null ? '' : `; limit: ${b.limit.text}`;
+    return `verdict ${run.mode} ${run.target}: ${where}${best}${cause}${limit}`;
+  });
 }

@@ -6,27 +6,35 @@
  *   npm run bench:load -- --quick      smoke run, under two minutes
  *   npm run profile                    the same with the node under --cpu-prof (see profile.ts)
  *
- * Per target: a max-rate step (sources write as fast as TCP accepts), then a ladder of offered
- * loads at fractions of that maximum, so the report shows the knee. The ratio wirerelay / baseline
- * is taken from the max-rate steps. Then a peer sweep (10/100/1,000 connections, fresh node each)
- * and a flow sweep (in process, see flow-sweep.ts). Writes bench/results/load.json (+ a dated copy),
- * load-report.md and load-chart.svg. See docs/benchmarks.md for how to read them.
+ * Per target and mode (push: every transaction sent as tx; inv: every one announced and sent on
+ * getdata) a knee search (knee.ts): a geometric ladder of offered loads until a step fails, then
+ * bisection until the knee is known within 10 %, then, for wirerelay, one step at half of the best
+ * sustained rate. Every step accounts for every expected delivery (accounting.ts) and records the
+ * node's and the generators' CPU, event-loop utilization and GC side by side, so the report can say
+ * which side was the limit. Then the fan-in and fan-out sweeps (fresh node per row). Writes
+ * bench/results/load.json (+ a dated copy), load-report.md, load-chart.svg, load-cpu-chart.svg.
+ * See docs/benchmarks.md for how to read them.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { reconcile } from './accounting.js';
 import { LatencyHistogram } from './histogram.js';
 import type { Snapshot } from './ipc.js';
-import { cpuShare, metric, procSample } from './proc-stats.js';
-import type { MetricSample } from './proc-stats.js';
+import { bracket, describeCauses, kneeCauses, nextOffered } from './knee.js';
+import type { KneeSearch, Probe } from './knee.js';
+import { delta, missingMetrics, nodeCounters } from './node-metrics.js';
+import type { NodeCounters } from './node-metrics.js';
+import { cpuShare, machineCores, machineSample, procSample } from './proc-stats.js';
+import type { MachineSample, ProcSample } from './proc-stats.js';
 import { GenProc, ROOT, loopbackIps, sleep, startBaseline, startWirerelay } from './procs.js';
 import type { Target } from './procs.js';
-import type { FlowSweepRow, LatencySummary, LoadResult, PeerSweepRow, StepResult, TargetName } from './results.js';
-import { renderChart } from './chart.js';
+import { limitOf, limitLines, usPerMsg } from './results.js';
+import type { GeneratorStats, LatencySummary, LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from './results.js';
+import { renderChart, renderCpuChart } from './chart.js';
 import { renderReport } from './report.js';
-import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
+import { nowMs } from './wire-lite.js';
 
 export interface RunOptions {
   readonly quick: boolean;
@@ -35,7 +43,7 @@ export interface RunOptions {
   readonly sourceConns: number;
   readonly sinkConns: number;
   readonly txBytes: number;
-  readonly invFraction: number;
+  readonly modes: readonly Mode[];
   readonly workers: number;
   readonly trickleMs: number;
   readonly stepMs: number;
@@ -48,39 +56,47 @@ export interface RunOptions {
 
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   const has = (f: string): boolean => argv.includes(f);
-  const num = (f: string, d: number): number => {
+  const val = (f: string): string | undefined => {
     const i = argv.indexOf(f);
-    if (i < 0) return d;
-    const v = Number(argv[i + 1]);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const num = (f: string, d: number): number => {
+    const s = val(f);
+    if (s === undefined) return d;
+    const v = Number(s);
     if (!Number.isFinite(v) || v < 0) throw new Error(`${f} needs a non-negative number`);
     return v;
   };
   const quick = has('--quick');
+  const modes = (val('--modes') ?? 'push,inv').split(',').filter((m) => m !== '');
+  for (const m of modes) if (m !== 'push' && m !== 'inv') throw new Error(`--modes: "${m}" is not push or inv`);
+  const peers = (val('--peers') ?? '10,100,1000').split(',').map(Number);
+  if (peers.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--peers needs positive integers, e.g. 10,100,1000');
   return {
     quick,
     heapProf: has('--heap-prof'),
     sourceConns: num('--source-conns', 4),
     sinkConns: num('--sink-conns', 4),
     txBytes: num('--tx-bytes', 250),
-    invFraction: num('--inv-fraction', 0.5),
+    modes: modes as Mode[],
     workers: num('--workers', 1),
     trickleMs: num('--trickle-ms', 0),
-    stepMs: num('--step-ms', quick ? 2000 : 8000),
-    warmMs: num('--warm-ms', quick ? 500 : 2000),
+    stepMs: num('--step-ms', quick ? 1000 : 5000),
+    warmMs: num('--warm-ms', quick ? 300 : 1000),
     baselines: !has('--no-baselines'),
     sweeps: !has('--no-sweeps'),
-    peerCounts: [10, 100, 1000],
+    peerCounts: peers,
     outDir: join(ROOT, 'bench/results'),
   };
 }
 
-/** Offered loads (deliveries/s): geometric, so a few steps cover two orders of magnitude. */
-const LADDER_FULL: Ladder = { startMsgs: 2000, factor: 1.5, maxSteps: 14 };
-const LADDER_QUICK: Ladder = { startMsgs: 4000, factor: 2, maxSteps: 7 };
-/** Past these a step is "blown up": the knee. */
-const KNEE_P99_MS = 50;
-const KNEE_LOSS = 0.01;
-const KNEE_SHORTFALL = 0.9;
+/** Offered deliveries/s: a geometric ladder, then bisection to 10 %. The raw forwarder starts higher. */
+function searchFor(target: TargetName, quick: boolean): KneeSearch {
+  const start = (quick ? 4000 : 2000) * (target === 'raw-forwarder' ? 8 : 1);
+  return { start, factor: quick ? 2 : 1.5, precision: 0.1, maxSteps: quick ? 10 : 18, ceiling: 512_000 };
+}
+/** Steps the progress bar plans per run before it knows better. */
+const PLANNED_STEPS = 7;
 
 interface Rig {
   readonly target: Target;
@@ -90,8 +106,8 @@ interface Rig {
   readonly fanout: number;
 }
 
-async function rig(target: Target, o: RunOptions, sinkConns = o.sinkConns, sourceConns = o.sourceConns): Promise<Rig> {
-  const common = { host: target.host, handshake: target.handshake, txBytes: o.txBytes, invFraction: o.invFraction };
+async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns: number): Promise<Rig> {
+  const common = { host: target.host, handshake: target.handshake, txBytes: o.txBytes, invFraction: 0 };
   // The raw forwarder pairs each source connection with its own `sinkConns` sinks (see raw-forwarder.ts).
   const sinkTotal = target.name === 'raw-forwarder' ? sinkConns * sourceConns : sinkConns;
   const sinks = new GenProc({ ...common, role: 'sink', port: target.sinkPort, conns: sinkTotal, localIps: loopbackIps(2, 250), sourceId: 0 });
@@ -99,7 +115,7 @@ async function rig(target: Target, o: RunOptions, sinkConns = o.sinkConns, sourc
   if (sinkReady.established < sinkTotal) throw new Error(`${target.name}: only ${sinkReady.established}/${sinkTotal} sinks connected`);
   // The forwarder must have accepted every sink before the first source takes its share.
   await sleep(300);
-  const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(1, 16), sourceId: 1 + (process.pid % 1000) });
+  const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(1, 250), sourceId: 1 + (process.pid % 1000) });
   const srcReady = await sources.connect();
   if (srcReady.established < sourceConns) throw new Error(`${target.name}: only ${srcReady.established}/${sourceConns} sources connected`);
   return { target, sources, sinks, fanout: sinkConns };
@@ -114,100 +130,154 @@ function summary(h: LatencyHistogram): LatencySummary {
   return { count: h.count, p50: ms(h.percentile(50)), p90: ms(h.percentile(90)), p99: ms(h.percentile(99)), max: ms(h.count === 0 ? NaN : h.max) };
 }
 
-function dropsOf(m: MetricSample[] | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (m === null) return out;
-  for (const r of DROP_REASONS) out[r] = metric(m, 'wirerelay_dropped_messages_total', { reason: r });
-  return out;
+interface Samples {
+  readonly node: ProcSample | null;
+  readonly src: ProcSample | null;
+  readonly sink: ProcSample | null;
+  readonly self: ProcSample | null;
+  readonly machine: MachineSample | null;
 }
 
+function sampleAll(r: Rig): Samples {
+  return { node: procSample(r.target.pid), src: procSample(r.sources.pid), sink: procSample(r.sinks.pid), self: procSample(process.pid), machine: machineSample() };
+}
+
+const share = (a: ProcSample | null, b: ProcSample | null): number => (a !== null && b !== null ? cpuShare(a, b) : NaN);
+
+/** Waits until the sinks' measured count stops growing (or maxMs). */
 async function drained(sinks: GenProc, maxMs: number): Promise<Snapshot> {
   const end = Date.now() + maxMs;
   let last = -1;
   let still = 0;
   for (;;) {
     const s = await sinks.snapshot(false);
-    if (s.receivedTx === last) still++;
+    if (s.measured.received === last) still++;
     else still = 0;
-    last = s.receivedTx;
+    last = s.measured.received;
     if (still >= 2 || Date.now() > end) return s;
-    await sleep(150);
+    await sleep(100);
   }
 }
 
-/** One measured step: warm up at `rate`, reset counters, measure for stepMs, stop, drain, account. */
-async function step(r: Rig, rate: number | 'max', o: RunOptions, tick: (info: string) => void): Promise<StepResult> {
-  const { target, sources, sinks } = r;
-  sources.send({ cmd: 'rate', rate });
-  await sleep(o.warmMs);
-  await Promise.all([sources.snapshot(true), sinks.snapshot(true)]);
-  const m0 = await target.metrics().catch(() => null); // also resets the node's loop-delay window
-  const p0 = procSample(target.pid);
-  const t0 = Date.now();
-  const end = t0 + o.stepMs;
-  while (Date.now() < end) {
-    await sleep(Math.min(500, end - Date.now()));
-    tick(`${target.name} ${rate === 'max' ? 'max' : `${Math.round(rate)} tx/s`}`);
-  }
-  const [srcMid, sinkMid] = await Promise.all([sources.snapshot(false), sinks.snapshot(false)]);
-  const p1 = procSample(target.pid);
-  const m1 = await target.metrics().catch(() => null);
-  const windowMs = Math.max(1, Date.now() - t0);
+async function untilPlanDone(sources: GenProc, maxMs: number): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end && !(await sources.snapshot(false)).planDone) await sleep(50);
   sources.send({ cmd: 'pause' });
-  const sinkEnd = await drained(sinks, 10_000);
-  const srcEnd = await sources.snapshot(true);
-  await sinks.snapshot(true);
+}
+
+let epochSeq = 0;
+
+/**
+ * One measured step at `offeredMsgs` deliveries/s: the sources encode the whole step ahead, start
+ * together at t0, warm up, and the window between warm-up and the end of the schedule is measured;
+ * then the schedule's stragglers are waited for and every measured transaction is accounted for.
+ */
+async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, tick: (info: string) => void): Promise<StepResult> {
+  const { target, sources, sinks } = r;
+  const rate = offeredMsgs / r.fanout;
+  const epoch = ++epochSeq;
+  await sources.prepare({ epoch, rate, invFraction: mode === 'inv' ? 1 : 0, warmMs: o.warmMs, stepMs: o.stepMs });
+  const t0 = nowMs() + 20;
+  sinks.send({ cmd: 'epoch', epoch, t0 });
+  sources.send({ cmd: 'go', epoch, t0 });
+  await sleep(Math.max(0, t0 + o.warmMs - nowMs()));
+  const [m0] = await Promise.all([target.metrics().catch(() => null), target.probe(true), sources.snapshot(true), sinks.snapshot(true)]);
+  const s0 = sampleAll(r);
+  const tStart = Date.now();
+  const end = t0 + o.warmMs + o.stepMs;
+  const label = `${target.name} ${mode} ${Math.round(offeredMsgs / 100) / 10}k/s`;
+  while (nowMs() < end) {
+    await sleep(Math.min(250, Math.max(1, end - nowMs())));
+    tick(label);
+  }
+  const s1 = sampleAll(r);
+  const [srcW, sinkW, probe, m1] = await Promise.all([sources.snapshot(false), sinks.snapshot(false), target.probe(false), target.metrics().catch(() => null)]);
+  const windowMs = Math.max(1, Date.now() - tStart);
+  await untilPlanDone(sources, 10_000);
+  const sinkEnd = await drained(sinks, 5_000);
+  const srcEnd = await sources.snapshot(false);
   const m2 = await target.metrics().catch(() => null);
 
-  const h = LatencyHistogram.fromJSON(sinkEnd.latency);
-  const expected = srcEnd.offeredTx * r.fanout;
-  const undelivered = Math.max(0, expected - sinkEnd.receivedTx);
-  const d0 = dropsOf(m0);
-  const d2 = dropsOf(m2);
-  const drops: Record<string, number> = { undelivered };
-  for (const k of Object.keys(d2)) drops[k] = d2[k]! - (d0[k] ?? 0);
-  const msgsPerSec = (sinkMid.receivedTx * 1000) / windowMs;
-  const offeredMsgs = rate === 'max' ? null : rate * r.fanout;
-  const lat = summary(h);
-  let blownUp: string | null = null;
-  if (rate !== 'max') {
-    if (expected > 0 && undelivered / expected > KNEE_LOSS) blownUp = `${((100 * undelivered) / expected).toFixed(1)} % undelivered`;
-    else if (offeredMsgs !== null && msgsPerSec < KNEE_SHORTFALL * offeredMsgs) blownUp = `throughput ${((100 * msgsPerSec) / offeredMsgs).toFixed(0)} % of offered`;
-    else if (lat.p99 > KNEE_P99_MS) blownUp = `p99 ${lat.p99.toFixed(1)} ms > ${KNEE_P99_MS} ms`;
+  const c0: NodeCounters | null = m0 === null ? null : nodeCounters(m0);
+  const c1: NodeCounters | null = m1 === null ? null : nodeCounters(m1);
+  const c2: NodeCounters | null = m2 === null ? null : nodeCounters(m2);
+  let nodeDrops: Record<string, number> | null = null;
+  if (c0?.dropsByReason && c2?.dropsByReason) {
+    nodeDrops = {};
+    for (const [k, v] of Object.entries(c2.dropsByReason)) nodeDrops[k] = v - (c0.dropsByReason[k] ?? 0);
   }
+  const drops = reconcile({
+    offered: srcEnd.measured.offered,
+    announced: srcEnd.measured.announced,
+    served: srcEnd.measured.served,
+    fanout: r.fanout,
+    delivered: sinkEnd.measured.received,
+    nodeDrops,
+    notfound: sinkEnd.measured.notfound,
+  });
+  const sec = windowMs / 1000;
+  const msgsPerSec = sinkW.receivedTx / sec;
+  const cpu = share(s0.node, s1.node);
+  const sourceCpu = share(s0.src, s1.src);
+  const sinkCpu = share(s0.sink, s1.sink);
+  const machineCpu = s0.machine !== null && s1.machine !== null ? machineCores(s0.machine, s1.machine) : null;
+  const ours = cpu + sourceCpu + sinkCpu + share(s0.self, s1.self);
+  const generators: GeneratorStats = {
+    sourceCpu,
+    sinkCpu,
+    sourceElu: srcW.elu,
+    sinkElu: sinkW.elu,
+    usPerMsg: usPerMsg(sourceCpu + sinkCpu, msgsPerSec),
+    lateP99Ms: LatencyHistogram.fromJSON(srcEnd.measured.latency).percentile(99) / 1000,
+  };
+  const lat = summary(LatencyHistogram.fromJSON(sinkEnd.measured.latency));
+  const outcome = { expected: drops.expected, delivered: drops.delivered, offeredMsgsPerSec: offeredMsgs, msgsPerSec, p99Ms: lat.p99 };
+  const causes = phase === 'sweep' ? [] : kneeCauses(outcome);
+  const per = (n: number | null, d: number | null): number | null => (n === null || d === null || d <= 0 ? null : n / d);
   return {
     target: target.name,
+    mode,
+    phase,
     offeredTxPerSec: rate,
     offeredMsgsPerSec: offeredMsgs,
-    sentTxPerSec: (srcMid.offeredTx * 1000) / windowMs,
+    sentTxPerSec: srcW.sentTx / sec,
     msgsPerSec,
-    bytesPerSec: (sinkMid.receivedBytes * 1000) / windowMs,
+    bytesPerSec: sinkW.receivedBytes / sec,
     latencyMs: lat,
     drops,
-    cpu: p0 !== null && p1 !== null ? cpuShare(p0, p1) : NaN,
-    rssBytes: p1?.rssBytes ?? 0,
-    eventLoopLagMs:
-      m1 === null
-        ? null
-        : { p99: metric(m1, 'wirerelay_event_loop_delay_seconds', { stat: 'p99' }) * 1000, max: metric(m1, 'wirerelay_event_loop_delay_seconds', { stat: 'max' }) * 1000 },
-    poolQueueDepth: m1 === null ? null : metric(m1, 'wirerelay_pool_queue_depth'),
-    senderBehind: srcMid.behind,
+    cpu,
+    nodeUsPerMsg: usPerMsg(cpu, msgsPerSec),
+    rssBytes: s1.node?.rssBytes ?? 0,
+    nodeElu: probe?.elu ?? null,
+    gcMsPerSec: probe === null ? null : probe.gcMs / (probe.windowMs / 1000),
+    gcCount: probe?.gcCount ?? null,
+    eventLoopLagMs: c1?.loopDelayP99Ms != null && c1.loopDelayMaxMs != null ? { p99: c1.loopDelayP99Ms, max: c1.loopDelayMaxMs } : null,
+    poolQueueDepth: c1?.poolQueueDepth ?? null,
+    poolBatches: delta(c0?.poolBatches, c1?.poolBatches),
+    poolFrames: delta(c0?.poolFrames, c1?.poolFrames),
+    framesPerRead: per(delta(c0?.messagesIn, c1?.messagesIn), delta(c0?.socketReads, c1?.socketReads)),
+    framesPerWrite: per(delta(c0?.messagesOut, c1?.messagesOut), delta(c0?.socketWrites, c1?.socketWrites)),
+    generators,
+    machineCpu,
+    otherCpu: machineCpu === null ? null : Math.max(0, machineCpu - ours),
+    senderBehind: srcW.behind,
     windowMs,
-    blownUp,
+    causes,
+    blownUp: causes.length === 0 ? null : describeCauses(outcome),
   };
 }
 
 interface Progress {
   tick(info: string): void;
   done(): void;
-  /** Planned steps that will not run (a ladder ended at its knee). */
-  skip(n: number): void;
+  /** A run took more (or fewer) steps than planned. */
+  adjust(n: number): void;
   stop(): void;
 }
 
 function progress(total: number): Progress {
   const bar = new cliProgress.SingleBar(
-    { format: 'load {bar} {value}/{total} steps | {eta_formatted} left | {info}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 4 },
+    { format: 'load {bar} {value}/{total} steps | {eta_formatted} left | {info}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 6 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { info: 'starting' });
@@ -215,117 +285,125 @@ function progress(total: number): Progress {
   return {
     tick: (info) => bar.update({ info }),
     done: () => bar.increment(),
-    skip: (n) => {
-      planned -= n;
+    adjust: (n) => {
+      planned += n;
       bar.setTotal(planned);
     },
     stop: () => bar.stop(),
   };
 }
 
+function k(x: number): string {
+  return x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
+}
+
 function fmtStep(s: StepResult): string {
-  const k = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
-  return `${s.target} ${s.offeredTxPerSec === 'max' ? 'max' : `${k(s.offeredTxPerSec)} tx/s`}: ${k(s.msgsPerSec)} msgs/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, cpu ${(s.cpu * 100).toFixed(0)} %${s.blownUp === null ? '' : ` [${s.blownUp}]`}`;
+  return (
+    `${s.target} ${s.mode} ${s.phase} offered ${k(s.offeredMsgsPerSec)}/s: ${k(s.msgsPerSec)} deliveries/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ` +
+    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}, generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)}` +
+    `${s.drops.unexplained > 0 ? `, ${s.drops.unexplained} unexplained` : ''}${s.blownUp === null ? '' : ` [${s.blownUp}]`}`
+  );
 }
 
-interface Ladder {
-  /** First offered load, in deliveries per second (offered tx/s × sink connections). */
-  readonly startMsgs: number;
-  readonly factor: number;
-  readonly maxSteps: number;
+/** The knee search for one target in one mode on a running rig, then (if asked) half of the best. */
+async function searchKnee(r: Rig, mode: Mode, o: RunOptions, halfMax: boolean, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<TargetRun> {
+  const search = searchFor(r.target.name, o.quick);
+  const probes: Probe[] = [];
+  const steps: StepResult[] = [];
+  for (let offered = nextOffered(probes, search); offered !== null; offered = nextOffered(probes, search)) {
+    const phase = bracket(probes, search.precision).failed === null && probes.every((x) => x.ok) ? 'ladder' : 'bisect';
+    const s = await step(r, offered, mode, phase, o, p.tick);
+    p.done();
+    log(fmtStep(s));
+    steps.push(s);
+    all.push(s);
+    probes.push({ offered, ok: s.blownUp === null });
+  }
+  p.adjust(steps.length - PLANNED_STEPS);
+  const b = bracket(probes, search.precision);
+  const ok = steps.filter((s) => s.blownUp === null);
+  const best = ok.reduce<StepResult | null>((a, x) => (a === null || x.msgsPerSec > a.msgsPerSec ? x : a), null);
+  // The limit is read at the lowest failed step (the knee); with no knee, at the highest step run.
+  const at = b.failed !== null ? steps.find((s) => s.offeredMsgsPerSec === b.failed) : [...steps].sort((x, y) => y.offeredMsgsPerSec - x.offeredMsgsPerSec)[0];
+  const limit = at === undefined ? null : limitOf(at, cpus().length);
+  let half: StepResult | null = null;
+  if (halfMax && best !== null) {
+    half = await step(r, best.msgsPerSec / 2, mode, 'half', o, p.tick);
+    p.done();
+    log(`half of max: ${fmtStep(half)}`);
+    all.push(half);
+  }
+  return { target: r.target.name, mode, best, knee: { ...b, cause: at?.blownUp ?? null, limit }, half };
 }
 
-/**
- * Steps the offered load up by `factor` until a step blows up (the knee), then, if asked, measures
- * once more at half of the best sustained rate. "Sustained" = relayed msgs/s of a step that did not
- * blow up: past the knee throughput may still rise a little, but only by queueing without bound.
- */
-async function runTarget(
-  make: () => Promise<Target>,
-  o: RunOptions,
-  ladder: Ladder,
-  halfMax: boolean,
-  p: Progress,
-  log: (s: string) => void,
-): Promise<{ best: StepResult | undefined; steps: StepResult[]; half: StepResult | null }> {
+async function runTarget(make: () => Promise<Target>, o: RunOptions, modes: readonly Mode[], halfMax: boolean, p: Progress, log: (s: string) => void, all: StepResult[], missing: Set<string>): Promise<TargetRun[]> {
   const target = await make();
   let r: Rig | undefined;
   try {
-    r = await rig(target, o);
-    const steps: StepResult[] = [];
-    let offered = ladder.startMsgs;
-    for (let i = 0; i < ladder.maxSteps; i++) {
-      const s = await step(r, offered / r.fanout, o, p.tick);
-      p.done();
-      log(fmtStep(s));
-      steps.push(s);
-      if (s.blownUp !== null) {
-        p.skip(ladder.maxSteps - i - 1);
-        break;
-      }
-      offered *= ladder.factor;
-    }
-    const ok = steps.filter((s) => s.blownUp === null);
-    const best = (ok.length > 0 ? ok : steps.slice(0, 1)).reduce<StepResult | undefined>((a, b) => (a === undefined || b.msgsPerSec > a.msgsPerSec ? b : a), undefined);
-    let half: StepResult | null = null;
-    if (halfMax && best !== undefined) {
-      half = await step(r, best.msgsPerSec / 2 / r.fanout, o, p.tick);
-      p.done();
-      log(`half of max: ${fmtStep(half)}`);
-    }
-    return { best, steps, half };
+    const m = await target.metrics().catch(() => null);
+    if (m !== null) for (const n of missingMetrics(m)) missing.add(n);
+    r = await rig(target, o, o.sinkConns, o.sourceConns);
+    const runs: TargetRun[] = [];
+    for (const mode of modes) runs.push(await searchKnee(r, mode, o, halfMax, p, log, all));
+    return runs;
   } finally {
     if (r !== undefined) await unrig(r);
     await target.stop();
   }
 }
 
-async function peerSweep(o: RunOptions, deliveriesPerSec: number, p: Progress, log: (s: string) => void): Promise<PeerSweepRow[]> {
-  const rows: PeerSweepRow[] = [];
-  for (const peers of o.peerCounts) {
-    const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000 });
-    let r: Rig | undefined;
-    try {
-      await sleep(500);
-      const idle = procSample(target.pid);
-      const sourceConns = 2;
-      r = await rig(target, o, peers - sourceConns, sourceConns);
-      // What the connected peers cost with no traffic (ticker, pings, metrics): not per message.
-      const q0 = procSample(target.pid);
-      await sleep(1500);
-      const q1 = procSample(target.pid);
-      const idleCpu = q0 !== null && q1 !== null ? cpuShare(q0, q1) : 0;
-      const s = await step(r, deliveriesPerSec / r.fanout, o, p.tick);
-      p.done();
-      const status = (await target.status()) as { peers?: { established?: number } } | null;
-      const cpuUsPerMsg = s.msgsPerSec > 0 ? (Math.max(0, s.cpu - idleCpu) * 1e6) / s.msgsPerSec : NaN;
-      const row: PeerSweepRow = {
-        peers,
-        established: status?.peers?.established ?? 0,
-        msgsPerSec: s.msgsPerSec,
-        cpuUsPerMsg,
-        idleCpu,
-        rssBytes: s.rssBytes,
-        rssIdleBytes: idle?.rssBytes ?? 0,
-        bytesPerPeer: (s.rssBytes - (idle?.rssBytes ?? 0)) / peers,
-        latencyMs: s.latencyMs,
-      };
-      log(`peers ${peers}: ${row.msgsPerSec.toFixed(0)} msgs/s, ${cpuUsPerMsg.toFixed(1)} µs CPU/msg, RSS ${(row.rssBytes / 2 ** 20).toFixed(0)} MiB (${(row.bytesPerPeer / 1024).toFixed(1)} KiB/peer), p99 ${s.latencyMs.p99.toFixed(2)} ms`);
-      rows.push(row);
-    } finally {
-      if (r !== undefined) await unrig(r);
-      await target.stop();
-    }
+/**
+ * One sweep row on a fresh node: `sources` source connections and `sinks` sink connections, one step
+ * at `deliveries`/s. Node CPU per delivery has the connected peers' idle cost (timers, pings)
+ * subtracted; RSS per peer is the growth over the node's RSS before any peer connected.
+ */
+async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sources: number, sinks: number, deliveries: number, p: Progress, all: StepResult[]): Promise<SweepRow> {
+  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: sources + sinks + 100 });
+  let r: Rig | undefined;
+  try {
+    await sleep(300);
+    const idle = procSample(target.pid);
+    p.tick(`${kind} ${sources}→${sinks}: connecting`);
+    r = await rig(target, o, sinks, sources);
+    const q0 = procSample(target.pid);
+    await sleep(1000);
+    const q1 = procSample(target.pid);
+    const idleCpu = share(q0, q1);
+    const s = await step(r, deliveries, mode, 'sweep', o, p.tick);
+    p.done();
+    all.push(s);
+    const status = (await target.status()) as { peers?: { established?: number } } | null;
+    const peers = kind === 'fan-in' ? sources : sinks;
+    return {
+      kind,
+      mode,
+      peers,
+      sources,
+      sinks,
+      established: status?.peers?.established ?? 0,
+      offeredMsgsPerSec: deliveries,
+      msgsPerSec: s.msgsPerSec,
+      nodeUsPerMsg: usPerMsg(Math.max(0, s.cpu - (Number.isFinite(idleCpu) ? idleCpu : 0)), s.msgsPerSec),
+      idleCpu,
+      nodeElu: s.nodeElu,
+      rssBytes: s.rssBytes,
+      rssIdleBytes: idle?.rssBytes ?? 0,
+      bytesPerPeer: (s.rssBytes - (idle?.rssBytes ?? 0)) / (sources + sinks),
+      latencyMs: s.latencyMs,
+      generators: s.generators,
+      drops: s.drops,
+    };
+  } finally {
+    if (r !== undefined) await unrig(r);
+    await target.stop();
   }
-  return rows;
 }
 
-function flowSweep(quick: boolean): FlowSweepRow[] {
-  const out = execFileSync(process.execPath, ['--expose-gc', join(ROOT, 'dist/bench/load/flow-sweep.js'), String(quick ? 300_000 : 2_000_000)], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  return (JSON.parse(out) as { rows: FlowSweepRow[] }).rows;
+function fmtSweep(x: SweepRow): string {
+  return (
+    `${x.kind} ${x.sources}→${x.sinks}: ${k(x.msgsPerSec)} deliveries/s, node ${x.nodeUsPerMsg.toFixed(1)} µs/delivery, generators ${x.generators.usPerMsg.toFixed(1)} µs/delivery, ` +
+    `RSS ${(x.rssBytes / 2 ** 20).toFixed(0)} MiB (${(x.bytesPerPeer / 1024).toFixed(1)} KiB/peer), p50 ${x.latencyMs.p50.toFixed(2)} ms, p99 ${x.latencyMs.p99.toFixed(2)} ms`
+  );
 }
 
 function newestProfile(dir: string, since: number): string | null {
@@ -341,76 +419,94 @@ function newestProfile(dir: string, since: number): string | null {
   }
 }
 
+function bestOf(runs: readonly TargetRun[], mode: Mode): Partial<Record<TargetName, StepResult>> {
+  const out: Partial<Record<TargetName, StepResult>> = {};
+  for (const r of runs) if (r.mode === mode && r.best !== null) out[r.target] = r.best;
+  return out;
+}
+
 export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const started = Date.now();
   mkdirSync(o.outDir, { recursive: true });
-  const ladder = o.quick ? LADDER_QUICK : LADDER_FULL;
-  const total = ladder.maxSteps + 1 + (o.baselines ? 2 * ladder.maxSteps : 0) + (o.sweeps ? o.peerCounts.length : 0);
+  const runCount = o.modes.length * (o.baselines ? 2 : 1) + (o.baselines && o.modes.includes('push') ? 1 : 0);
+  const p = progress(runCount * PLANNED_STEPS + (o.sweeps ? 2 * o.peerCounts.length : 0));
   const lines: string[] = [];
-  const p = progress(total);
   const log = (s: string): void => {
     lines.push(s);
   };
-  const notes: string[] = [`Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${cpus().length} cores (other work on the machine competes with every target alike).`];
-  const steps: StepResult[] = [];
-  const max: Partial<Record<TargetName, StepResult>> = {};
-  let halfMax: StepResult | null = null;
+  const notes: string[] = [`Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} on ${cpus().length} cores (other work on the machine competes with every target alike; its share is in each step's "other CPU").`];
+  const all: StepResult[] = [];
+  const runs: TargetRun[] = [];
+  const missing = new Set<string>();
   let profile: string | null = null;
-  let peerRows: PeerSweepRow[] = [];
-  let flowRows: FlowSweepRow[] = [];
+  const fanIn: SweepRow[] = [];
+  const fanOut: SweepRow[] = [];
   try {
-    const wr = await runTarget(
-      () => startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf }),
-      o,
-      ladder,
-      true,
-      p,
-      log,
+    runs.push(
+      ...(await runTarget(
+        () => startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf }),
+        o,
+        o.modes,
+        true,
+        p,
+        log,
+        all,
+        missing,
+      )),
     );
-    if (wr.best !== undefined) max.wirerelay = wr.best;
-    halfMax = wr.half;
-    steps.push(...wr.steps);
     if (o.cpuProfDir !== undefined) profile = newestProfile(o.cpuProfDir, started);
     if (o.baselines) {
-      for (const kind of ['raw', 'naive'] as const) {
-        const b = await runTarget(() => startBaseline(kind, o.sinkConns), o, ladder, false, p, log);
-        if (b.best !== undefined) max[b.best.target] = b.best;
-        steps.push(...b.steps);
-      }
+      runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, p, log, all, missing)));
+      // The raw forwarder carries bytes, not the protocol: push mode only.
+      if (o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, p, log, all, missing)));
     }
     if (o.sweeps) {
-      // A delivery rate every peer count can carry: a third of wirerelay's sustained maximum, capped.
-      const d = Math.min(20_000, Math.max(1000, (max.wirerelay?.msgsPerSec ?? 3000) / 3));
-      peerRows = await peerSweep(o, d, p, log);
-      p.tick('flow sweep (in process)');
-      flowRows = flowSweep(o.quick);
-      notes.push(`Peer sweep offered ${d.toFixed(0)} deliveries/s at every peer count (2 source connections, the rest sinks).`);
+      // A delivery rate every peer count can carry: half of wirerelay's sustained maximum, capped.
+      const rateFor = (mode: Mode): number => Math.min(20_000, Math.max(1000, (bestOf(runs, mode).wirerelay?.msgsPerSec ?? 4000) / 2));
+      const dIn = rateFor('inv');
+      for (const n of o.peerCounts) {
+        const row = await sweepRow(o, 'fan-in', 'inv', n, o.sinkConns, dIn, p, all);
+        log(fmtSweep(row));
+        fanIn.push(row);
+      }
+      const dOut = rateFor('push');
+      for (const n of o.peerCounts) {
+        const row = await sweepRow(o, 'fan-out', 'push', 1, n, dOut, p, all);
+        log(fmtSweep(row));
+        fanOut.push(row);
+      }
+      notes.push(
+        `Fan-in: ${o.peerCounts.join('/')} sources announcing (inv mode) to ${o.sinkConns} sinks at ${dIn.toFixed(0)} deliveries/s; ` +
+          `fan-out: 1 source pushing to ${o.peerCounts.join('/')} sinks at ${dOut.toFixed(0)} deliveries/s (half of wirerelay's maximum in that mode, capped at 20k).`,
+      );
     }
   } finally {
     p.stop();
     for (const l of lines) console.log(l);
   }
+  const maxByMode: Partial<Record<Mode, Partial<Record<TargetName, StepResult>>>> = {};
+  const halfByMode: Partial<Record<Mode, StepResult>> = {};
+  for (const mode of o.modes) {
+    maxByMode[mode] = bestOf(runs, mode);
+    const h = runs.find((r) => r.mode === mode && r.target === 'wirerelay')?.half;
+    if (h) halfByMode[mode] = h;
+  }
+  if (missing.size > 0) notes.push(`The node did not export: ${[...missing].join(', ')} — those columns read n/a.`);
   const result: LoadResult = {
     bench: 'load',
     date: new Date().toISOString(),
     quick: o.quick,
     machine: { node: process.version, cpu: cpus()[0]?.model ?? '?', cores: cpus().length },
-    setup: {
-      sourceConns: o.sourceConns,
-      sinkConns: o.sinkConns,
-      txBytes: o.txBytes,
-      invFraction: o.invFraction,
-      workers: o.workers,
-      trickleMs: o.trickleMs,
-      stepMs: o.stepMs,
-    },
-    steps,
-    max,
-    halfMax,
-    peerSweep: peerRows,
-    flowSweep: flowRows,
-    flowSweepNote:
-      'Flow sweep runs FlowTable in process (bench/load/flow-sweep.ts): 1M flows over sockets would need ~1,000 × 1,000 connected peer pairs, beyond this machine.',
+    setup: { sourceConns: o.sourceConns, sinkConns: o.sinkConns, txBytes: o.txBytes, workers: o.workers, trickleMs: o.trickleMs, stepMs: o.stepMs, warmMs: o.warmMs, modes: o.modes },
+    steps: all,
+    max: maxByMode.push ?? {},
+    maxByMode,
+    halfMax: halfByMode.push ?? null,
+    halfByMode,
+    runs,
+    fanIn,
+    fanOut,
+    missingMetrics: [...missing],
     profile,
     notes,
   };
@@ -418,7 +514,9 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   writeFileSync(join(o.outDir, 'load.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(o.outDir, `load-${stamp}.json`), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(o.outDir, 'load-chart.svg'), renderChart(result));
+  writeFileSync(join(o.outDir, 'load-cpu-chart.svg'), renderCpuChart(result));
   writeFileSync(join(o.outDir, 'load-report.md'), renderReport(result));
-  console.log(`\nwrote ${join(o.outDir, 'load.json')}, load-report.md, load-chart.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\nwrote ${join(o.outDir, 'load.json')}, load-report.md, load-chart.svg, load-cpu-chart.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  for (const l of limitLines(result)) console.log(l);
   return result;
 }
