@@ -395,7 +395,7 @@ function tick(): void {
   const now = nowMs();
   const C = conns.length;
   const prev = due;
-  due = Math.min(p.n, Math.floor(((now - p.t0) * p.rate) / 1000) + 1);
+  due = Math.max(0, Math.min(p.n, Math.floor(((now - p.t0) * p.rate) / 1000) + 1));
   if (due <= 0 || C === 0) return;
   const visit = (c: Conn): void => {
     if (pump(c, p, due, now)) lagging.delete(c);

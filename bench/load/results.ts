@@ -40,8 +40,11 @@ export interface GeneratorStats {
 export interface StepResult {
   readonly target: TargetName;
   readonly mode: Mode;
-  /** How the step was chosen: climbing the ladder, bisecting the knee, half of the maximum, a sweep. */
-  readonly phase: 'ladder' | 'bisect' | 'half' | 'sweep';
+  /**
+   * How the step was chosen: climbing the ladder, bisecting the knee, repeating a step that failed on
+   * latency alone, half of the maximum, the naive relay's best load (equal-load comparison), a sweep.
+   */
+  readonly phase: 'ladder' | 'bisect' | 'repeat' | 'half' | 'equal' | 'sweep';
   readonly offeredTxPerSec: number;
   /** Deliveries the offer implies: offered tx/s × sink connections that should each get every tx. */
   readonly offeredMsgsPerSec: number;
@@ -170,7 +173,10 @@ export function usPerMsg(cpu: number, msgsPerSec: number): number {
 /** A side counts as saturated at this event-loop utilization (or share of the machine's cores). */
 export const SATURATED = 0.9;
 
-/** Which side held the step back: the node's loop, the generators' loops, the machine's cores, or none. */
+/**
+ * Which side held the step back: the node's loop, the generators' loops (saturated, or sending so
+ * late that their lateness is most of the latency), the machine's cores, or none.
+ */
 export function limitOf(s: StepResult, cores: number): Limit {
   const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
   const g = s.generators;
@@ -179,6 +185,12 @@ export function limitOf(s: StepResult, cores: number): Limit {
   const node = s.nodeElu === null ? 'n/a' : s.nodeElu.toFixed(2);
   if (s.nodeElu !== null && s.nodeElu >= SATURATED) return { side: 'node', text: `the node: event-loop utilization ${node} ≥ ${SATURATED} (generators ${genElu.toFixed(2)})` };
   if (genElu >= SATURATED) return { side: 'generators', text: `the generators: ${genName}' event-loop utilization ${genElu.toFixed(2)} ≥ ${SATURATED} while the node's was ${node}` };
+  if (s.causes.length === 1 && s.causes[0] === 'latency' && g.lateP99Ms >= 0.5 * s.latencyMs.p99) {
+    return {
+      side: 'generators',
+      text: `the generators: the sources sent late (p99 ${g.lateP99Ms.toFixed(1)} ms of the ${s.latencyMs.p99.toFixed(1)} ms end-to-end p99) while the node's event-loop utilization was ${node}${s.otherCpu !== null && s.otherCpu > 0.25 * cores ? ` and other work took ${s.otherCpu.toFixed(2)} cores` : ''}`,
+    };
+  }
   if (s.machineCpu !== null && s.machineCpu >= SATURATED * cores) {
     return {
       side: 'machine',
@@ -265,7 +277,8 @@ export function verdicts(r: LoadResult): Verdict[] {
 /** The closing lines: per run, where the knee is, why, and which side limited it. */
 export function limitLines(r: LoadResult): string[] {
   const k = (x: number | null): string => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
-  return r.runs.map((run) => {
+  const order = (x: TargetRun): number => TARGETS.indexOf(x.target) * 10 + MODES.indexOf(x.mode);
+  return [...r.runs].sort((a, b) => order(a) - order(b)).map((run) => {
     const b = run.knee;
     const where =
       b.failed === null

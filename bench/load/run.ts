@@ -51,6 +51,8 @@ export interface RunOptions {
   readonly baselines: boolean;
   readonly sweeps: boolean;
   readonly peerCounts: readonly number[];
+  /** Deliveries/s offered in every sweep row. */
+  readonly sweepRate: number;
   readonly outDir: string;
 }
 
@@ -86,6 +88,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     baselines: !has('--no-baselines'),
     sweeps: !has('--no-sweeps'),
     peerCounts: peers,
+    sweepRate: num('--sweep-rate', 5000),
     outDir: join(ROOT, 'bench/results'),
   };
 }
@@ -168,6 +171,20 @@ async function untilPlanDone(sources: GenProc, maxMs: number): Promise<void> {
 let epochSeq = 0;
 
 /**
+ * Waits (up to 5 s) until the target's event loop is nearly idle, so a step does not start while
+ * the target still works off the backlog of an overloaded one before it.
+ */
+async function settle(target: Target): Promise<void> {
+  const end = Date.now() + 5000;
+  await target.probe(true);
+  while (Date.now() < end) {
+    await sleep(150);
+    const p = await target.probe(true);
+    if (p === null || p.elu < 0.3) return;
+  }
+}
+
+/**
  * One measured step at `offeredMsgs` deliveries/s: the sources encode the whole step ahead, start
  * together at t0, warm up, and the window between warm-up and the end of the schedule is measured;
  * then the schedule's stragglers are waited for and every measured transaction is accounted for.
@@ -176,6 +193,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
   const { target, sources, sinks } = r;
   const rate = offeredMsgs / r.fanout;
   const epoch = ++epochSeq;
+  await settle(target);
   await sources.prepare({ epoch, rate, invFraction: mode === 'inv' ? 1 : 0, warmMs: o.warmMs, stepMs: o.stepMs });
   const t0 = nowMs() + 20;
   sinks.send({ cmd: 'epoch', epoch, t0 });
@@ -300,23 +318,50 @@ function k(x: number): string {
 function fmtStep(s: StepResult): string {
   return (
     `${s.target} ${s.mode} ${s.phase} offered ${k(s.offeredMsgsPerSec)}/s: ${k(s.msgsPerSec)} deliveries/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ` +
-    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}, generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)}` +
+    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}, ` +
+    `generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)} late p99 ${s.generators.lateP99Ms.toFixed(1)} ms, other ${s.otherCpu?.toFixed(2) ?? 'n/a'} cores` +
     `${s.drops.unexplained > 0 ? `, ${s.drops.unexplained} unexplained` : ''}${s.blownUp === null ? '' : ` [${s.blownUp}]`}`
   );
 }
 
+/**
+ * A step, repeated once if it failed on latency alone: on a shared machine one scheduling stall of
+ * any process can put a short window's p99 over the line, and one stall does not make a knee. Both
+ * are recorded; the repeat decides.
+ */
+async function confirmed(r: Rig, offered: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<StepResult> {
+  let s = await step(r, offered, mode, phase, o, p.tick);
+  p.done();
+  log(fmtStep(s));
+  all.push(s);
+  if (s.causes.length === 1 && s.causes[0] === 'latency') {
+    p.adjust(1);
+    s = await step(r, offered, mode, 'repeat', o, p.tick);
+    p.done();
+    log(fmtStep(s));
+    all.push(s);
+  }
+  return s;
+}
+
 /** The knee search for one target in one mode on a running rig, then (if asked) half of the best. */
-async function searchKnee(r: Rig, mode: Mode, o: RunOptions, halfMax: boolean, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<TargetRun> {
+async function searchKnee(
+  r: Rig,
+  mode: Mode,
+  o: RunOptions,
+  halfMax: boolean,
+  equalAt: number | null,
+  p: Progress,
+  log: (s: string) => void,
+  all: StepResult[],
+): Promise<TargetRun> {
   const search = searchFor(r.target.name, o.quick);
   const probes: Probe[] = [];
   const steps: StepResult[] = [];
   for (let offered = nextOffered(probes, search); offered !== null; offered = nextOffered(probes, search)) {
     const phase = bracket(probes, search.precision).failed === null && probes.every((x) => x.ok) ? 'ladder' : 'bisect';
-    const s = await step(r, offered, mode, phase, o, p.tick);
-    p.done();
-    log(fmtStep(s));
+    const s = await confirmed(r, offered, mode, phase, o, p, log, all);
     steps.push(s);
-    all.push(s);
     probes.push({ offered, ok: s.blownUp === null });
   }
   p.adjust(steps.length - PLANNED_STEPS);
@@ -333,10 +378,25 @@ async function searchKnee(r: Rig, mode: Mode, o: RunOptions, halfMax: boolean, p
     log(`half of max: ${fmtStep(half)}`);
     all.push(half);
   }
+  // issue 9 compares CPU per delivery at the highest load both relays sustain: if the naive relay's
+  // best offered load is one this run held but did not measure, measure it.
+  if (equalAt !== null && b.held !== null && equalAt <= b.held && !steps.some((s) => Math.abs(s.offeredMsgsPerSec - equalAt) <= 0.02 * equalAt)) {
+    await confirmed(r, equalAt, mode, 'equal', o, p, log, all);
+  }
   return { target: r.target.name, mode, best, knee: { ...b, cause: at?.blownUp ?? null, limit }, half };
 }
 
-async function runTarget(make: () => Promise<Target>, o: RunOptions, modes: readonly Mode[], halfMax: boolean, p: Progress, log: (s: string) => void, all: StepResult[], missing: Set<string>): Promise<TargetRun[]> {
+async function runTarget(
+  make: () => Promise<Target>,
+  o: RunOptions,
+  modes: readonly Mode[],
+  halfMax: boolean,
+  equalAt: (mode: Mode) => number | null,
+  p: Progress,
+  log: (s: string) => void,
+  all: StepResult[],
+  missing: Set<string>,
+): Promise<TargetRun[]> {
   const target = await make();
   let r: Rig | undefined;
   try {
@@ -344,7 +404,7 @@ async function runTarget(make: () => Promise<Target>, o: RunOptions, modes: read
     if (m !== null) for (const n of missingMetrics(m)) missing.add(n);
     r = await rig(target, o, o.sinkConns, o.sourceConns);
     const runs: TargetRun[] = [];
-    for (const mode of modes) runs.push(await searchKnee(r, mode, o, halfMax, p, log, all));
+    for (const mode of modes) runs.push(await searchKnee(r, mode, o, halfMax, equalAt(mode), p, log, all));
     return runs;
   } finally {
     if (r !== undefined) await unrig(r);
@@ -442,12 +502,16 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const fanIn: SweepRow[] = [];
   const fanOut: SweepRow[] = [];
   try {
+    // The naive relay first, so wirerelay's run can also measure at the naive relay's best load.
+    if (o.baselines) runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, () => null, p, log, all, missing)));
+    const naiveHeld = (mode: Mode): number | null => runs.find((x) => x.target === 'naive-relay' && x.mode === mode)?.knee.held ?? null;
     runs.push(
       ...(await runTarget(
         () => startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf }),
         o,
         o.modes,
         true,
+        naiveHeld,
         p,
         log,
         all,
@@ -455,21 +519,16 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       )),
     );
     if (o.cpuProfDir !== undefined) profile = newestProfile(o.cpuProfDir, started);
-    if (o.baselines) {
-      runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, p, log, all, missing)));
-      // The raw forwarder carries bytes, not the protocol: push mode only.
-      if (o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, p, log, all, missing)));
-    }
+    // The raw forwarder carries bytes, not the protocol: push mode only.
+    if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing)));
     if (o.sweeps) {
-      // A delivery rate every peer count can carry: half of wirerelay's sustained maximum, capped.
-      const rateFor = (mode: Mode): number => Math.min(20_000, Math.max(1000, (bestOf(runs, mode).wirerelay?.msgsPerSec ?? 4000) / 2));
-      const dIn = rateFor('inv');
+      const dIn = o.sweepRate;
       for (const n of o.peerCounts) {
         const row = await sweepRow(o, 'fan-in', 'inv', n, o.sinkConns, dIn, p, all);
         log(fmtSweep(row));
         fanIn.push(row);
       }
-      const dOut = rateFor('push');
+      const dOut = o.sweepRate;
       for (const n of o.peerCounts) {
         const row = await sweepRow(o, 'fan-out', 'push', 1, n, dOut, p, all);
         log(fmtSweep(row));
@@ -477,7 +536,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       }
       notes.push(
         `Fan-in: ${o.peerCounts.join('/')} sources announcing (inv mode) to ${o.sinkConns} sinks at ${dIn.toFixed(0)} deliveries/s; ` +
-          `fan-out: 1 source pushing to ${o.peerCounts.join('/')} sinks at ${dOut.toFixed(0)} deliveries/s (half of wirerelay's maximum in that mode, capped at 20k).`,
+          `fan-out: 1 source pushing to ${o.peerCounts.join('/')} sinks at ${dOut.toFixed(0)} deliveries/s (--sweep-rate: one fixed rate, so rows and runs compare).`,
       );
     }
   } finally {

@@ -61,14 +61,14 @@ describe('prometheus text', () => {
     const s = parsePrometheus(
       [
         '# HELP x y',
-        'wirerelay_dropped_messages_total{reason="queue_head"} 3',
-        'wirerelay_dropped_messages_total{reason="duplicate"} 4',
+        'wirerelay_dropped_packets_total{reason="queue_head"} 3',
+        'wirerelay_dropped_packets_total{reason="duplicate"} 4',
         'wirerelay_event_loop_delay_seconds{stat="p99"} 0.0125',
         'wirerelay_pool_queue_depth 2',
       ].join('\n'),
     );
-    expect(metric(s, 'wirerelay_dropped_messages_total')).toBe(7);
-    expect(metric(s, 'wirerelay_dropped_messages_total', { reason: 'duplicate' })).toBe(4);
+    expect(metric(s, 'wirerelay_dropped_packets_total')).toBe(7);
+    expect(metric(s, 'wirerelay_dropped_packets_total', { reason: 'duplicate' })).toBe(4);
     expect(metric(s, 'wirerelay_event_loop_delay_seconds', { stat: 'p99' })).toBe(0.0125);
     expect(metric(s, 'wirerelay_pool_queue_depth')).toBe(2);
     expect(metric(s, 'absent')).toBe(0);

@@ -1,110 +1,221 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../bench/load/report.js';
-import { renderChart } from '../../bench/load/chart.js';
-import { ratio, spread, verdicts } from '../../bench/load/results.js';
-import type { LoadResult, StepResult, TargetName } from '../../bench/load/results.js';
+import { renderChart, renderCpuChart } from '../../bench/load/chart.js';
+import { reconcile } from '../../bench/load/accounting.js';
+import { equalLoad, limitLines, limitOf, ratio, spreadRatio, verdicts } from '../../bench/load/results.js';
+import type { LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from '../../bench/load/results.js';
 
-function step(target: TargetName, offeredMsgs: number, msgs: number, p50: number, p99: number, blownUp: string | null = null): StepResult {
+interface StepOpts {
+  p99?: number;
+  cpu?: number;
+  elu?: number;
+  genElu?: number;
+  late?: number;
+  machine?: number;
+  delivered?: number;
+  blownUp?: string | null;
+  phase?: StepResult['phase'];
+}
+
+function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: StepOpts = {}): StepResult {
+  const cpu = o.cpu ?? 0.5;
+  const expected = offered;
+  const blownUp = o.blownUp ?? null;
   return {
     target,
-    offeredTxPerSec: offeredMsgs / 4,
-    offeredMsgsPerSec: offeredMsgs,
-    sentTxPerSec: offeredMsgs / 4,
+    mode,
+    phase: o.phase ?? 'ladder',
+    offeredTxPerSec: offered / 4,
+    offeredMsgsPerSec: offered,
+    sentTxPerSec: offered / 4,
     msgsPerSec: msgs,
     bytesPerSec: msgs * 274,
-    latencyMs: { count: msgs * 2, p50, p90: p50 * 2, p99, max: p99 * 2 },
-    drops: { undelivered: blownUp === null ? 0 : 120, queue_head: 0 },
-    cpu: 0.5,
+    latencyMs: { count: msgs, p50: 1, p90: 2, p99: o.p99 ?? 3, max: 9 },
+    drops: reconcile({ offered: offered / 4, announced: 0, served: 0, fanout: 4, delivered: o.delivered ?? expected, nodeDrops: target === 'wirerelay' ? { duplicate: 0 } : null, notfound: 0 }),
+    cpu,
+    nodeUsPerMsg: (cpu * 1e6) / msgs,
     rssBytes: 100 * 2 ** 20,
+    nodeElu: o.elu ?? 0.5,
+    gcMsPerSec: 10,
+    gcCount: 20,
     eventLoopLagMs: target === 'wirerelay' ? { p99: 1.5, max: 4 } : null,
     poolQueueDepth: target === 'wirerelay' ? 0 : null,
+    poolBatches: target === 'wirerelay' ? 0 : null,
+    poolFrames: target === 'wirerelay' ? 0 : null,
+    framesPerRead: null,
+    framesPerWrite: null,
+    generators: { sourceCpu: 0.1, sinkCpu: 0.1, sourceElu: o.genElu ?? 0.2, sinkElu: 0.1, usPerMsg: 2e5 / msgs, lateP99Ms: o.late ?? 0.5 },
+    machineCpu: o.machine ?? 1.0,
+    otherCpu: 0.2,
     senderBehind: 0,
-    windowMs: 2000,
+    windowMs: 1000,
+    causes: blownUp === null ? [] : ['latency'],
     blownUp,
   };
 }
 
-const wr = [step('wirerelay', 10_000, 10_000, 0.4, 1.2), step('wirerelay', 20_000, 20_000, 0.6, 1.9), step('wirerelay', 40_000, 31_000, 30, 180, 'throughput 78 % of offered')];
-const raw = [step('raw-forwarder', 20_000, 20_000, 0.2, 0.5), step('raw-forwarder', 40_000, 40_000, 0.2, 0.8)];
-const naive = [step('naive-relay', 10_000, 10_000, 0.8, 3)];
+const wrPush = [
+  step('wirerelay', 'push', 10_000, 10_000, { cpu: 0.2 }),
+  step('wirerelay', 'push', 20_000, 20_000, { cpu: 0.3 }),
+  step('wirerelay', 'push', 40_000, 39_000, { p99: 80, elu: 0.95, blownUp: 'latency: p99 80.0 ms > 50 ms' }),
+  step('wirerelay', 'push', 28_284, 28_000, { cpu: 0.4, phase: 'bisect' }),
+];
+const wrInv = [step('wirerelay', 'inv', 10_000, 10_000, { cpu: 0.3 }), step('wirerelay', 'inv', 20_000, 18_000, { delivered: 19_000, blownUp: 'loss 5.00 %' })];
+const naive = [step('naive-relay', 'push', 10_000, 10_000, { cpu: 0.5 }), step('naive-relay', 'push', 20_000, 20_000, { cpu: 0.9, genElu: 0.95, p99: 70, blownUp: 'latency' })];
+const raw = [step('raw-forwarder', 'push', 32_000, 32_000, { cpu: 0.1 }), step('raw-forwarder', 'push', 56_000, 56_000, { cpu: 0.12 })];
+const halfPush = step('wirerelay', 'push', 14_000, 14_000, { p99: 1.5, phase: 'half' });
+const halfInv = step('wirerelay', 'inv', 5_000, 5_000, { p99: 2.5, phase: 'half' });
+
+function run(target: TargetName, mode: Mode, best: StepResult, held: number, failed: number | null, at: StepResult | null, half: StepResult | null = null): TargetRun {
+  return { target, mode, best, knee: { held, failed, resolved: failed !== null && failed / held <= 1.1, cause: at?.blownUp ?? null, limit: at === null ? null : limitOf(at, 2) }, half };
+}
+
+function sweep(kind: SweepRow['kind'], peers: number, us: number, p99: number): SweepRow {
+  return {
+    kind,
+    mode: kind === 'fan-in' ? 'inv' : 'push',
+    peers,
+    sources: kind === 'fan-in' ? peers : 1,
+    sinks: kind === 'fan-in' ? 4 : peers,
+    established: peers + 4,
+    offeredMsgsPerSec: 5000,
+    msgsPerSec: 5000,
+    nodeUsPerMsg: us,
+    idleCpu: 0.01,
+    nodeElu: 0.3,
+    rssBytes: 120 * 2 ** 20,
+    rssIdleBytes: 80 * 2 ** 20,
+    bytesPerPeer: (40 * 2 ** 20) / peers,
+    latencyMs: { count: 1, p50: 1, p90: 2, p99, max: p99 },
+    generators: { sourceCpu: 0.1, sinkCpu: 0.1, sourceElu: 0.1, sinkElu: 0.1, usPerMsg: 10, lateP99Ms: 0.3 },
+    drops: reconcile({ offered: 1000, announced: 1000, served: 1000, fanout: 4, delivered: 4000, nodeDrops: {}, notfound: 0 }),
+  };
+}
 
 const sample: LoadResult = {
   bench: 'load',
-  date: '2026-11-22T00:00:00.000Z',
+  date: '2026-11-30T00:00:00.000Z',
   quick: true,
   machine: { node: 'v20.20.2', cpu: 'Test CPU', cores: 2 },
-  setup: { sourceConns: 4, sinkConns: 4, txBytes: 250, invFraction: 0.5, workers: 1, trickleMs: 0, stepMs: 2000 },
-  steps: [...wr, ...raw, ...naive],
-  max: { wirerelay: wr[1]!, 'raw-forwarder': raw[1]!, 'naive-relay': naive[0]! },
-  halfMax: step('wirerelay', 10_000, 10_000, 0.45, 1.5),
-  peerSweep: [
-    { peers: 10, established: 10, msgsPerSec: 5000, cpuUsPerMsg: 20, idleCpu: 0.01, rssBytes: 90 * 2 ** 20, rssIdleBytes: 80 * 2 ** 20, bytesPerPeer: 2 ** 20, latencyMs: { count: 1, p50: 1, p90: 1, p99: 1, max: 1 } },
-    { peers: 1000, established: 1000, msgsPerSec: 5000, cpuUsPerMsg: 23, idleCpu: 0.05, rssBytes: 120 * 2 ** 20, rssIdleBytes: 80 * 2 ** 20, bytesPerPeer: 40 * 1024, latencyMs: { count: 1, p50: 1, p90: 1, p99: 1, max: 1 } },
+  setup: { sourceConns: 4, sinkConns: 4, txBytes: 250, workers: 1, trickleMs: 0, stepMs: 1000, warmMs: 300, modes: ['push', 'inv'] },
+  steps: [...wrPush, halfPush, ...wrInv, halfInv, ...naive, ...raw],
+  max: { wirerelay: wrPush[3]!, 'naive-relay': naive[0]!, 'raw-forwarder': raw[1]! },
+  maxByMode: { push: { wirerelay: wrPush[3]!, 'naive-relay': naive[0]!, 'raw-forwarder': raw[1]! }, inv: { wirerelay: wrInv[0]! } },
+  halfMax: halfPush,
+  halfByMode: { push: halfPush, inv: halfInv },
+  runs: [
+    run('naive-relay', 'push', naive[0]!, 10_000, 20_000, naive[1]!),
+    run('wirerelay', 'push', wrPush[3]!, 28_284, 40_000, wrPush[2]!, halfPush),
+    run('wirerelay', 'inv', wrInv[0]!, 10_000, 20_000, wrInv[1]!, halfInv),
+    run('raw-forwarder', 'push', raw[1]!, 56_000, null, null),
   ],
-  flowSweep: [
-    { flows: 10_000, nsPerRecordHot: 30, nsPerRecordUniform: 30, bytesPerFlow: 150 },
-    { flows: 1_000_000, nsPerRecordHot: 130, nsPerRecordUniform: 300, bytesPerFlow: 100 },
-  ],
-  flowSweepNote: 'in process',
+  fanIn: [sweep('fan-in', 10, 20, 5), sweep('fan-in', 100, 22, 8), sweep('fan-in', 1000, 26, 40)],
+  fanOut: [sweep('fan-out', 10, 20, 5), sweep('fan-out', 100, 25, 9), sweep('fan-out', 1000, 40, 70)],
+  missingMetrics: [],
   profile: null,
   notes: ['a note'],
 };
 
-describe('load report', () => {
-  it('prints the ratios against both baselines from the max steps', () => {
-    const md = renderReport(sample);
-    expect(md).toContain('- wirerelay / raw forwarder: 0.50× (50.0 %)');
-    expect(md).toContain('- wirerelay / naive relay: 2.00× (200.0 %)');
+describe('load verdicts', () => {
+  it("evaluates issue 9's targets for both modes and both sweeps", () => {
+    const v = Object.fromEntries(verdicts(sample).map((x) => [x.name, x]));
+    // 28,000 / 56,000 = exactly 50 % (push), 10,000 / 56,000 = 17.9 % (inv, goal 25 %).
+    expect(v['push: max sustained deliveries/s vs raw forwarder']).toMatchObject({ measured: '50.0 %', met: true });
+    expect(v['inv: max sustained deliveries/s vs raw forwarder']).toMatchObject({ measured: '17.9 %', met: false });
+    // At 20,000 offered wirerelay held (15 µs) and naive failed; at 10,000 both held: 20 vs 50 µs.
+    expect(v['push: node CPU per delivery vs naive relay at equal load']!.measured).toBe('0.40× (20.0 vs 50.0 µs at 10000 deliveries/s)');
+    expect(v['push: node CPU per delivery vs naive relay at equal load']!.met).toBe(true);
+    expect(v['inv: node CPU per delivery vs naive relay at equal load']!.met).toBeNull();
+    expect(v['push: p99 at half of max']).toMatchObject({ measured: '1.50 ms', met: true });
+    expect(v['inv: p99 at half of max']).toMatchObject({ measured: '2.50 ms', met: false });
+    expect(v['fan-in: node CPU per delivery, 10/100/1000 peers']).toMatchObject({ measured: '1.30× (20.0 / 22.0 / 26.0 µs)', met: true });
+    expect(v['fan-out: node CPU per delivery, 10/100/1000 peers']!.met).toBe(false); // 2.0×
+    expect(v['fan-in: p99 with 1,000 peers']).toMatchObject({ measured: '40.0 ms', met: true });
+    expect(v['fan-out: p99 with 1,000 peers']!.met).toBe(false);
   });
 
-  it('evaluates every target of the issue', () => {
-    const v = Object.fromEntries(verdicts(sample).map((x) => [x.name.split(',')[0], x]));
-    expect(v['throughput vs raw forwarder']!.met).toBe(true); // exactly 50 %
-    expect(v['p99 latency at half max']!.measured).toBe('1.50 ms');
-    expect(v['p99 latency at half max']!.met).toBe(true);
-    expect(verdicts(sample).find((x) => x.name.includes('peers'))!.measured).toBe('±15 %'); // 20 → 23 µs
-    expect(v['RSS with 1']!.measured).toBe('120 MiB');
-    // 100 ns more per record at 1M flows, of 25 µs per message (0.5 CPU / 20k msgs/s).
-    const flows = verdicts(sample).find((x) => x.name.includes('flows'))!;
-    expect(flows.measured.startsWith('±0.40 % end to end')).toBe(true);
-    expect(flows.met).toBe(true);
+  it('compares CPU at the highest offered load both relays held', () => {
+    const e = equalLoad(sample.steps, 'push')!;
+    expect(e.offered).toBe(10_000);
+    expect(e.ratio).toBeCloseTo(0.4);
+    expect(equalLoad(sample.steps, 'inv')).toBeNull();
   });
 
-  it('marks the knee and lists drops by reason, leaving zero reasons out', () => {
-    const md = renderReport(sample);
-    expect(md).toContain("wirerelay's knee: offered 40,000 msgs/s (throughput 78 % of offered).");
-    expect(md).toContain('| undelivered 120 |');
-    expect(md).not.toContain('queue_head 0');
-    expect(md).toContain('| 1.50 / 4.00 | 0 | throughput 78 % of offered |');
+  it('names the side that limited a step', () => {
+    expect(limitOf(step('wirerelay', 'push', 1, 1, { elu: 0.95 }), 2).side).toBe('node');
+    expect(limitOf(step('wirerelay', 'push', 1, 1, { genElu: 0.92 }), 2).side).toBe('generators');
+    // Sources sending late account for most of a latency knee.
+    expect(limitOf(step('wirerelay', 'push', 1, 1, { p99: 80, late: 60, blownUp: 'latency' }), 2).side).toBe('generators');
+    expect(limitOf(step('wirerelay', 'push', 1, 1, { machine: 1.9 }), 2).side).toBe('machine');
+    const none = limitOf(step('wirerelay', 'push', 1, 1), 2);
+    expect(none.side).toBe('none');
+    expect(none.text).toContain('no side saturated');
   });
 
-  it('is deterministic and tabulates both sweeps', () => {
-    const md = renderReport(sample);
-    expect(renderReport(sample)).toBe(md);
-    expect(md).toContain('| 1,000 | 1,000 | 5,000 | 23.0 | 5 % | 120.0 MiB | 80.0 MiB | 40.0 KiB |');
-    expect(md).toContain('| 1,000,000 | 130.0 | 300.0 | 100.0 |');
-    expect(md).toContain('![throughput against latency](load-chart.svg)');
+  it('ends with one verdict line per run, wirerelay first, naming the knee, its cause and the limit', () => {
+    const lines = limitLines(sample);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(
+      'verdict push wirerelay: knee between 28.3k and 40.0k deliveries/s offered (NOT within 10 %), best 28.0k deliveries/s; cause: latency: p99 80.0 ms > 50 ms; ' +
+        'limit: the node: event-loop utilization 0.95 ≥ 0.9 (generators 0.20)',
+    );
+    expect(lines[2]).toContain('verdict push naive-relay:');
+    expect(lines[2]).toContain("limit: the generators: sources' event-loop utilization 0.95");
+    expect(lines[3]).toBe('verdict push raw-forwarder: no knee up to 56.0k deliveries/s offered, best 56.0k deliveries/s');
   });
 
-  it('says n/a rather than inventing a number when a side is missing', () => {
-    const partial: LoadResult = { ...sample, max: { wirerelay: wr[1]! }, halfMax: null, peerSweep: [], flowSweep: [] };
-    const md = renderReport(partial);
-    expect(md).toContain('- wirerelay / raw forwarder: n/a');
-    expect(verdicts(partial).every((v) => v.name.startsWith('throughput') || v.name.startsWith('p99') || v.met === null || v.name.startsWith('cost'))).toBe(true);
+  it('ratio and spread helpers say null rather than invent a number', () => {
     expect(ratio(1, 0)).toBeNull();
-    expect(spread([5])).toBeNull();
-    expect(spread([10, 12, 9])).toBeCloseTo(0.2);
+    expect(ratio(undefined, 3)).toBeNull();
+    expect(spreadRatio([5])).toBeNull();
+    expect(spreadRatio([10, 15, 12])).toBeCloseTo(1.5);
   });
 });
 
-describe('load chart', () => {
-  it('draws one p99 and one p50 line per target, with the knee hollow', () => {
+describe('load report', () => {
+  const md = renderReport(sample);
+
+  it('has a verdict section, both modes, both sweeps and both charts', () => {
+    expect(md).toContain('## Verdict');
+    expect(md).toContain('- verdict push wirerelay: knee between');
+    expect(md).toContain('## Push mode');
+    expect(md).toContain('## Inv mode');
+    expect(md).toContain('- wirerelay / raw forwarder: 0.50× (50.0 %)');
+    expect(md).toContain('## Fan-in sweep');
+    expect(md).toContain('## Fan-out sweep');
+    expect(md).toContain('![delivered rate against p99 latency](load-chart.svg)');
+    expect(md).toContain('![CPU per delivery against offered load](load-cpu-chart.svg)');
+    expect(renderReport(sample)).toBe(md);
+  });
+
+  it('lists undelivered messages with their causes, and what has none as unexplained', () => {
+    // wirerelay inv at 20,000: 1,000 undelivered, no drop counted.
+    expect(md).toContain('| 1,000: **unexplained 1,000** |');
+    expect(md).toContain('**1,000 undelivered messages over these steps have no counted cause.**');
+    expect(md).toContain('Frames per read and per write read n/a: the node exports no wirerelay_socket_reads_total / wirerelay_socket_writes_total.');
+  });
+
+  it('tabulates node and generator cost per step', () => {
+    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | n/a | n/a | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
+    expect(md).toContain('| 1,000 | 1,000 → 4 | 1,004 | 5,000 | 5,000 | 26.0 | 1 % | 0.30 | 120.0 MiB | 80.0 MiB | 41.0 KiB | 1.00 | 40.0 | 10.0 | 0 |');
+  });
+});
+
+describe('load charts', () => {
+  it('draws one line per target and mode, the knee hollow, sweeps left out', () => {
     const svg = renderChart(sample);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polyline /g)?.length).toBe(6);
-    expect(svg.match(/<circle /g)?.length).toBe(2 * (wr.length + raw.length + naive.length));
-    expect(svg).toContain('fill="#fff" stroke="#d1495b"><title>wirerelay offered 40000 msgs/s');
-    expect((svg.match(/<circle /g) ?? []).length).toBe((svg.match(/<\/circle>/g) ?? []).length);
+    expect(svg.match(/<polyline /g)?.length).toBe(4); // wirerelay push, wirerelay inv, naive push, raw push
+    expect(svg.match(/<circle /g)?.length).toBe(sample.steps.length);
+    expect(svg).toContain('fill="#fff" stroke="#d1495b"><title>wirerelay push offered 40000/s');
+  });
+
+  it('plots CPU per delivery against offered load for all three targets', () => {
+    const svg = renderCpuChart(sample);
+    expect(svg).toContain('Target CPU per delivery against offered load');
+    expect(svg.match(/<polyline /g)?.length).toBe(4);
+    for (const t of ['wirerelay push', 'naive-relay push', 'raw-forwarder push']) expect(svg).toContain(`>${t}</text>`);
+    expect(svg).toContain('raw-forwarder push offered 56000/s: 56000 deliveries/s, 2.14 µs/delivery');
   });
 });

@@ -1,0 +1,52 @@
+/**
+ * The load harness reads the node's /metrics by name (bench/load/node-metrics.ts). A name the node
+ * does not export would read as "missing", so check every one against a real node's /metrics.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRelay, type RelayNode } from '../../src/node/relay-node.js';
+import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
+import { NODE_METRICS, REQUIRED_METRIC_NAMES, missingMetrics, nodeCounters, readMetric } from '../../bench/load/node-metrics.js';
+import { httpGet, parsePrometheus } from '../../bench/load/proc-stats.js';
+import type { MetricSample } from '../../bench/load/proc-stats.js';
+
+let node: RelayNode;
+let dir: string;
+let samples: MetricSample[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wirerelay-load-metrics-'));
+  node = createRelay({ network: 'regtest', listen: '127.0.0.1:0', http: '127.0.0.1:0', dataDir: dir, workers: 0, targetOutbound: 0, logLevel: 'silent' });
+  await node.start();
+  samples = parsePrometheus(await httpGet(`http://${node.adminEndpoint!.addr}/metrics`));
+}, 30_000);
+
+afterAll(async () => {
+  await node?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the load harness's metric names", () => {
+  it('every name it reads is exported by a real node', () => {
+    expect(REQUIRED_METRIC_NAMES.length).toBeGreaterThan(0);
+    expect(missingMetrics(samples)).toEqual([]);
+  });
+
+  it('the drop counter carries every drop reason, and the labels the harness selects exist', () => {
+    const reasons = new Set(samples.filter((s) => s.name === NODE_METRICS.droppedPackets).map((s) => s.labels['reason']));
+    expect([...reasons].sort()).toEqual([...DROP_REASONS].sort());
+    expect(samples.some((s) => s.name === NODE_METRICS.messagesIn && s.labels['command'] === 'tx')).toBe(true);
+    for (const stat of ['p99', 'max']) expect(samples.some((s) => s.name === NODE_METRICS.eventLoopDelay && s.labels['stat'] === stat)).toBe(true);
+    const c = nodeCounters(samples);
+    expect(c.dropsByReason).not.toBeNull();
+    expect(c.txIn).toBe(0);
+    expect(c.poolBatches).not.toBeNull();
+  });
+
+  it('reads an absent name as null, not 0', () => {
+    expect(readMetric(samples, 'wirerelay_no_such_metric_total')).toBeNull();
+    expect(missingMetrics(samples.filter((s) => s.name !== NODE_METRICS.droppedPackets))).toEqual([NODE_METRICS.droppedPackets]);
+  });
+});
