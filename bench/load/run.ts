@@ -83,8 +83,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     modes: modes as Mode[],
     workers: num('--workers', 1),
     trickleMs: num('--trickle-ms', 0),
-    stepMs: num('--step-ms', quick ? 1000 : 5000),
-    warmMs: num('--warm-ms', quick ? 300 : 1000),
+    stepMs: num('--step-ms', quick ? 800 : 5000),
+    warmMs: num('--warm-ms', quick ? 250 : 1000),
     baselines: !has('--no-baselines'),
     sweeps: !has('--no-sweeps'),
     peerCounts: peers,
@@ -95,8 +95,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
 
 /** Offered deliveries/s: a geometric ladder, then bisection to 10 %. The raw forwarder starts higher. */
 function searchFor(target: TargetName, quick: boolean): KneeSearch {
-  const start = (quick ? 4000 : 2000) * (target === 'raw-forwarder' ? 8 : 1);
-  return { start, factor: quick ? 2 : 1.5, precision: 0.1, maxSteps: quick ? 10 : 18, ceiling: 512_000 };
+  const start = (quick ? 4000 : 2000) * (target === 'raw-forwarder' ? (quick ? 16 : 8) : 1);
+  return { start, factor: quick ? 2 : 1.5, precision: 0.1, maxSteps: quick ? 9 : 18, ceiling: 512_000 };
 }
 /** Steps the progress bar plans per run before it knows better. */
 const PLANNED_STEPS = 7;
@@ -178,7 +178,7 @@ async function settle(target: Target): Promise<void> {
   const end = Date.now() + 5000;
   await target.probe(true);
   while (Date.now() < end) {
-    await sleep(150);
+    await sleep(100);
     const p = await target.probe(true);
     if (p === null || p.elu < 0.3) return;
   }
@@ -426,7 +426,7 @@ async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sourc
     p.tick(`${kind} ${sources}→${sinks}: connecting`);
     r = await rig(target, o, sinks, sources);
     const q0 = procSample(target.pid);
-    await sleep(1000);
+    await sleep(o.quick ? 500 : 2000);
     const q1 = procSample(target.pid);
     const idleCpu = share(q0, q1);
     const s = await step(r, deliveries, mode, 'sweep', o, p.tick);
