@@ -25,6 +25,8 @@ export interface AccountingInput {
   readonly nodeDrops: Readonly<Record<string, number>> | null;
   /** notfound entries the sinks received. */
   readonly notfound: number;
+  /** The harness stopped waiting while transactions were still arriving (or the target still busy). */
+  readonly drainTimedOut?: boolean;
 }
 
 export interface Accounting {
@@ -42,6 +44,8 @@ export interface Accounting {
   readonly overExplained: number;
   /** The node exported drop counters (false for baselines: nothing to reconcile against). */
   readonly nodeCounted: boolean;
+  /** Undelivered may be late rather than lost: the wait for stragglers ran out. */
+  readonly drainTimedOut: boolean;
 }
 
 export function reconcile(a: AccountingInput): Accounting {
@@ -62,6 +66,7 @@ export function reconcile(a: AccountingInput): Accounting {
     unexplained: Math.max(0, undelivered - counted),
     overExplained: Math.max(0, counted - undelivered),
     nodeCounted: a.nodeDrops !== null,
+    drainTimedOut: a.drainTimedOut ?? false,
   };
 }
 
@@ -71,5 +76,6 @@ export function describeAccounting(x: Accounting): string {
   const parts = Object.entries(x.explained).map(([k, v]) => `${k} ${v}`);
   if (x.unexplained > 0) parts.push(`unexplained ${x.unexplained}`);
   if (x.overExplained > 0) parts.push(`counted beyond the undelivered ${x.overExplained}`);
-  return `${x.undelivered} of ${x.expected} undelivered: ${parts.join(', ')}`;
+  const late = x.drainTimedOut ? ' (still arriving when the wait for stragglers ran out: late, maybe not lost)' : '';
+  return `${x.undelivered} of ${x.expected} undelivered${late}: ${parts.join(', ')}`;
 }

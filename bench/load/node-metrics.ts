@@ -52,6 +52,7 @@ export function missingMetrics(samples: readonly MetricSample[]): string[] {
 export interface NodeCounters {
   readonly dropsByReason: Readonly<Record<string, number>> | null;
   readonly txIn: number | null;
+  readonly txOut: number | null;
   readonly messagesIn: number | null;
   readonly messagesOut: number | null;
   readonly poolBatches: number | null;
@@ -73,6 +74,7 @@ export function nodeCounters(m: readonly MetricSample[]): NodeCounters {
   return {
     dropsByReason: drops,
     txIn: readMetric(m, NODE_METRICS.messagesIn, { command: 'tx' }),
+    txOut: readMetric(m, NODE_METRICS.messagesOut, { command: 'tx' }),
     messagesIn: readMetric(m, NODE_METRICS.messagesIn),
     messagesOut: readMetric(m, NODE_METRICS.messagesOut),
     poolBatches: readMetric(m, NODE_METRICS.poolBatchFramesCount),

@@ -37,7 +37,7 @@ function drops(a: Accounting): string {
   const parts = Object.entries(a.explained).map(([k, v]) => `${k} ${fmtNum(v)}`);
   if (a.unexplained > 0) parts.push(`**unexplained ${fmtNum(a.unexplained)}**`);
   if (a.overExplained > 0) parts.push(`+${fmtNum(a.overExplained)} counted`);
-  return `${fmtNum(a.undelivered)}: ${parts.join(', ')}`;
+  return `${fmtNum(a.undelivered)}${a.drainTimedOut ? ' (still arriving)' : ''}: ${parts.join(', ')}`;
 }
 
 const STEP_HEADER =
@@ -84,7 +84,14 @@ function modeSection(r: LoadResult, mode: Mode, out: string[]): void {
     out.push(`### ${run.target}, ${mode}`, '', STEP_HEADER, ...steps.map(stepRow), '');
     const unexplained = steps.reduce((a, s) => a + s.drops.unexplained, 0);
     const at = steps.find((s) => s.offeredMsgsPerSec === run.knee.failed);
-    if (at !== undefined && at.drops.undelivered > 0) out.push(`Drops at the knee: ${describeAccounting(at.drops)}.`, '');
+    if (at !== undefined && at.drops.undelivered > 0) {
+      const w = at.path;
+      out.push(
+        `Drops at the knee: ${describeAccounting(at.drops)}. Transactions from the window's start to the end of the drain: ` +
+          `sources sent ${fmtNum(w.sourceSentTx)}, the node read ${fmtNum(w.nodeTxIn)} and wrote ${fmtNum(w.nodeTxOut)}, the sinks received ${fmtNum(w.sinkReceivedTx)}.`,
+        '',
+      );
+    }
     if (unexplained > 0) out.push(`**${fmtNum(unexplained)} undelivered messages over these steps have no counted cause.**`, '');
   }
 }

@@ -56,6 +56,12 @@ export interface StepResult {
   readonly latencyMs: LatencySummary;
   /** Every expected delivery: arrived, explained by a counted cause, or unexplained. */
   readonly drops: Accounting;
+  /**
+   * Where transactions went, counted from the window's start to the end of the drain (all
+   * transactions, not only the measured ones): what the sources sent, what the node read and wrote
+   * (its message counters; null for baselines), what the sinks received. Locates unexplained loss.
+   */
+  readonly path: { readonly sourceSentTx: number; readonly nodeTxIn: number | null; readonly nodeTxOut: number | null; readonly sinkReceivedTx: number };
   /** Node CPU (all threads), cores. */
   readonly cpu: number;
   /** Node CPU per delivery, µs. */

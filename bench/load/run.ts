@@ -147,17 +147,24 @@ function sampleAll(r: Rig): Samples {
 
 const share = (a: ProcSample | null, b: ProcSample | null): number => (a !== null && b !== null ? cpuShare(a, b) : NaN);
 
-/** Waits until the sinks' measured count stops growing (or maxMs). */
-async function drained(sinks: GenProc, maxMs: number): Promise<Snapshot> {
+/**
+ * Waits until the sinks' measured count stops growing while the target is idle (or maxMs): an
+ * overloaded target may still be working off its backlog, and what it has not written yet is late,
+ * not lost.
+ */
+async function drained(sinks: GenProc, target: Target, maxMs: number): Promise<{ snapshot: Snapshot; timedOut: boolean }> {
   const end = Date.now() + maxMs;
   let last = -1;
   let still = 0;
+  await target.probe(true);
   for (;;) {
     const s = await sinks.snapshot(false);
-    if (s.measured.received === last) still++;
+    const busy = ((await target.probe(true))?.elu ?? 0) >= 0.3;
+    if (s.measured.received === last && !busy) still++;
     else still = 0;
     last = s.measured.received;
-    if (still >= 2 || Date.now() > end) return s;
+    if (still >= 2) return { snapshot: s, timedOut: false };
+    if (Date.now() > end) return { snapshot: s, timedOut: true };
     await sleep(100);
   }
 }
@@ -212,7 +219,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
   const [srcW, sinkW, probe, m1] = await Promise.all([sources.snapshot(false), sinks.snapshot(false), target.probe(false), target.metrics().catch(() => null)]);
   const windowMs = Math.max(1, Date.now() - tStart);
   await untilPlanDone(sources, 10_000);
-  const sinkEnd = await drained(sinks, 5_000);
+  const { snapshot: sinkEnd, timedOut } = await drained(sinks, target, o.quick ? 6000 : 15_000);
   const srcEnd = await sources.snapshot(false);
   const m2 = await target.metrics().catch(() => null);
 
@@ -232,6 +239,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
     delivered: sinkEnd.measured.received,
     nodeDrops,
     notfound: sinkEnd.measured.notfound,
+    drainTimedOut: timedOut,
   });
   const sec = windowMs / 1000;
   const msgsPerSec = sinkW.receivedTx / sec;
@@ -263,6 +271,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
     bytesPerSec: sinkW.receivedBytes / sec,
     latencyMs: lat,
     drops,
+    path: { sourceSentTx: srcEnd.sentTx, nodeTxIn: delta(c0?.txIn, c2?.txIn), nodeTxOut: delta(c0?.txOut, c2?.txOut), sinkReceivedTx: sinkEnd.receivedTx },
     cpu,
     nodeUsPerMsg: usPerMsg(cpu, msgsPerSec),
     rssBytes: s1.node?.rssBytes ?? 0,

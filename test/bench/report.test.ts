@@ -32,6 +32,7 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     bytesPerSec: msgs * 274,
     latencyMs: { count: msgs, p50: 1, p90: 2, p99: o.p99 ?? 3, max: 9 },
     drops: reconcile({ offered: offered / 4, announced: 0, served: 0, fanout: 4, delivered: o.delivered ?? expected, nodeDrops: target === 'wirerelay' ? { duplicate: 0 } : null, notfound: 0 }),
+    path: { sourceSentTx: offered / 4, nodeTxIn: target === 'raw-forwarder' ? null : offered / 4, nodeTxOut: target === 'raw-forwarder' ? null : msgs, sinkReceivedTx: msgs },
     cpu,
     nodeUsPerMsg: (cpu * 1e6) / msgs,
     rssBytes: 100 * 2 ** 20,
@@ -192,6 +193,9 @@ describe('load report', () => {
     // wirerelay inv at 20,000: 1,000 undelivered, no drop counted.
     expect(md).toContain('| 1,000: **unexplained 1,000** |');
     expect(md).toContain('**1,000 undelivered messages over these steps have no counted cause.**');
+    expect(md).toContain(
+      "Drops at the knee: 1000 of 20000 undelivered: unexplained 1000. Transactions from the window's start to the end of the drain: sources sent 5,000, the node read 5,000 and wrote 18,000, the sinks received 18,000.",
+    );
     expect(md).toContain('Frames per read and per write read n/a: the node exports no wirerelay_socket_reads_total / wirerelay_socket_writes_total.');
   });
 
