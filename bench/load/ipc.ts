@@ -78,8 +78,6 @@ export interface Snapshot {
   readonly receivedBytes: number;
   readonly notfound: number;
   readonly getdataSent: number;
-  /** Source→sink latency (sink) of measured transactions; for a source, how late it sent them. */
-  readonly latency: HistogramJSON;
   /** Ticks in which paced sending fell behind its schedule (the target did not take the load). */
   readonly behind: number;
   /** This process's event-loop utilization since the last reset (0..1). */

@@ -435,7 +435,6 @@ function snapshot(reset: boolean): Snapshot {
     atMs: nowMs(),
     open: conns.filter((c) => !c.closed).length,
     ...stats,
-    latency: hist.toJSON(),
     elu: performance.eventLoopUtilization(elu0).utilization,
     measured: { ...measured, latency: hist.toJSON() },
     planDone: plan === null || plan.offered >= plan.n,
