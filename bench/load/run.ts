@@ -30,7 +30,7 @@ import { cpuShare, machineCores, machineSample, procSample } from './proc-stats.
 import type { MachineSample, ProcSample } from './proc-stats.js';
 import { GenProc, ROOT, loopbackIps, sleep, startBaseline, startWirerelay } from './procs.js';
 import type { Target } from './procs.js';
-import { limitOf, limitLines, usPerMsg } from './results.js';
+import { equalLoad, limitOf, limitLines, usPerMsg } from './results.js';
 import type { GeneratorStats, LatencySummary, LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from './results.js';
 import { renderChart, renderCpuChart } from './chart.js';
 import { renderReport } from './report.js';
@@ -422,6 +422,25 @@ async function runTarget(
 }
 
 /**
+ * issue 9's equal-load comparison when wirerelay held less than the naive relay and the two
+ * searches share no offered load: the naive relay runs again, at wirerelay's best held load.
+ */
+async function naiveAt(o: RunOptions, need: ReadonlyArray<{ mode: Mode; at: number }>, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<void> {
+  const target = await startBaseline('naive', o.sinkConns);
+  let r: Rig | undefined;
+  try {
+    r = await rig(target, o, o.sinkConns, o.sourceConns);
+    for (const n of need) {
+      p.adjust(1);
+      await confirmed(r, n.at, n.mode, 'equal', o, p, log, all);
+    }
+  } finally {
+    if (r !== undefined) await unrig(r);
+    await target.stop();
+  }
+}
+
+/**
  * One sweep row on a fresh node: `sources` source connections and `sinks` sink connections, one step
  * at `deliveries`/s. Node CPU per delivery has the connected peers' idle cost (timers, pings)
  * subtracted; RSS per peer is the growth over the node's RSS before any peer connected.
@@ -430,7 +449,7 @@ async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sourc
   const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: sources + sinks + 100 });
   let r: Rig | undefined;
   try {
-    await sleep(300);
+    await sleep(100);
     const idle = procSample(target.pid);
     p.tick(`${kind} ${sources}→${sinks}: connecting`);
     r = await rig(target, o, sinks, sources);
@@ -528,6 +547,15 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       )),
     );
     if (o.cpuProfDir !== undefined) profile = newestProfile(o.cpuProfDir, started);
+    if (o.baselines) {
+      const held = (t: TargetName, mode: Mode): number | null => runs.find((x) => x.target === t && x.mode === mode)?.knee.held ?? null;
+      const need = o.modes.flatMap((mode) => {
+        const w = held('wirerelay', mode);
+        const n = held('naive-relay', mode);
+        return equalLoad(all, mode) === null && w !== null && n !== null && w < n ? [{ mode, at: w }] : [];
+      });
+      if (need.length > 0) await naiveAt(o, need, p, log, all);
+    }
     // The raw forwarder carries bytes, not the protocol: push mode only.
     if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing)));
     if (o.sweeps) {
