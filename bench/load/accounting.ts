@@ -27,6 +27,8 @@ export interface AccountingInput {
   readonly notfound: number;
   /** The harness stopped waiting while transactions were still arriving (or the target still busy). */
   readonly drainTimedOut?: boolean;
+  /** Sink connections the target closed during the step (nothing more can reach them). */
+  readonly closedSinks?: number;
 }
 
 export interface Accounting {
@@ -46,6 +48,8 @@ export interface Accounting {
   readonly nodeCounted: boolean;
   /** Undelivered may be late rather than lost: the wait for stragglers ran out. */
   readonly drainTimedOut: boolean;
+  /** Sink connections the target closed during the step: a likely cause of what is unexplained. */
+  readonly closedSinks: number;
 }
 
 export function reconcile(a: AccountingInput): Accounting {
@@ -67,6 +71,7 @@ export function reconcile(a: AccountingInput): Accounting {
     overExplained: Math.max(0, counted - undelivered),
     nodeCounted: a.nodeDrops !== null,
     drainTimedOut: a.drainTimedOut ?? false,
+    closedSinks: a.closedSinks ?? 0,
   };
 }
 
@@ -77,5 +82,6 @@ export function describeAccounting(x: Accounting): string {
   if (x.unexplained > 0) parts.push(`unexplained ${x.unexplained}`);
   if (x.overExplained > 0) parts.push(`counted beyond the undelivered ${x.overExplained}`);
   const late = x.drainTimedOut ? ' (still arriving when the wait for stragglers ran out: late, maybe not lost)' : '';
+  if (x.closedSinks > 0) parts.push(`the target closed ${x.closedSinks} sink connection${x.closedSinks === 1 ? '' : 's'}`);
   return `${x.undelivered} of ${x.expected} undelivered${late}: ${parts.join(', ')}`;
 }

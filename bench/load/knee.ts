@@ -14,7 +14,7 @@ export const KNEE_LOSS = 0.001;
 /** Delivered during the window under this share of the offered load: the target fell behind. */
 export const KNEE_SHORTFALL = 0.9;
 
-export type KneeCause = 'loss' | 'shortfall' | 'latency';
+export type KneeCause = 'disconnected' | 'loss' | 'shortfall' | 'latency';
 
 export interface StepOutcome {
   /** Expected deliveries of the measured transactions, and how many arrived (after the drain). */
@@ -23,11 +23,14 @@ export interface StepOutcome {
   readonly offeredMsgsPerSec: number;
   readonly msgsPerSec: number;
   readonly p99Ms: number;
+  /** Generator connections (sources and sinks) that were closed during the step. */
+  readonly closed?: number;
 }
 
 /** Why a step is past the knee, every cause that applies, most fundamental first; empty if it held. */
 export function kneeCauses(s: StepOutcome): KneeCause[] {
   const out: KneeCause[] = [];
+  if ((s.closed ?? 0) > 0) out.push('disconnected');
   if (s.expected > 0 && (s.expected - s.delivered) / s.expected >= KNEE_LOSS) out.push('loss');
   if (s.msgsPerSec < KNEE_SHORTFALL * s.offeredMsgsPerSec) out.push('shortfall');
   if (!(s.p99Ms <= KNEE_P99_MS)) out.push('latency');
@@ -38,7 +41,9 @@ export function kneeCauses(s: StepOutcome): KneeCause[] {
 export function describeCauses(s: StepOutcome): string {
   return kneeCauses(s)
     .map((c) =>
-      c === 'loss'
+      c === 'disconnected'
+        ? `disconnected: ${s.closed} generator connection${s.closed === 1 ? '' : 's'} closed`
+        : c === 'loss'
         ? `loss ${((100 * (s.expected - s.delivered)) / Math.max(1, s.expected)).toFixed(2)} %`
         : c === 'shortfall'
           ? `shortfall: delivered ${((100 * s.msgsPerSec) / Math.max(1, s.offeredMsgsPerSec)).toFixed(0)} % of offered`

@@ -7,7 +7,7 @@ import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,8 @@ export interface Target {
   metrics(): Promise<MetricSample[] | null>;
   /** The process's own event-loop utilization and GC pauses since the last reset (probe.ts). */
   probe(reset: boolean): Promise<ProbeReport | null>;
+  /** Warnings the node has logged so far, counted by message (and offence); null for baselines. */
+  warnings(): Record<string, number> | null;
   status(): Promise<Record<string, unknown> | null>;
   stop(): Promise<void>;
 }
@@ -81,6 +83,29 @@ function askProbe(child: ChildProcess, reset: boolean, timeoutMs = 5000): Promis
     child.on('message', onMessage);
     child.send({ cmd: 'probe', reset } satisfies ProbeRequest);
   });
+}
+
+/** Counts the warn/error lines of a node's JSON log by message (with the offence, when there is one). */
+export function countWarnings(logFile: string): Record<string, number> | null {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const e = JSON.parse(line) as { level?: string; msg?: string; offence?: string };
+      if (e.level !== 'warn' && e.level !== 'error') continue;
+      const key = e.offence === undefined ? String(e.msg) : `${e.msg} (${e.offence})`;
+      out[key] = (out[key] ?? 0) + 1;
+    } catch {
+      // a partly written last line
+    }
+  }
+  return out;
 }
 
 export interface WirerelayOptions {
@@ -150,6 +175,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
     child,
     metrics: async () => parsePrometheus(await httpGet(`${base}/metrics`)),
     probe: (reset) => askProbe(child, reset),
+    warnings: () => countWarnings(join(dataDir, 'node.log')),
     status: async () => JSON.parse(await httpGet(`${base}/status`)) as Record<string, unknown>,
     stop: async () => {
       // SIGINT is the graceful path: the node flushes its state and --cpu-prof writes its profile.
@@ -186,6 +212,7 @@ export async function startBaseline(kind: 'raw' | 'naive', fanout: number): Prom
     handshake: kind === 'naive',
     metrics: async () => null,
     probe: (reset) => askProbe(child, reset),
+    warnings: () => null,
     status: async () => null,
     stop: async () => {
       child.kill('SIGTERM');

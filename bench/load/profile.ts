@@ -1,8 +1,9 @@
 /**
  * `npm run profile [-- --heap-prof] [--full] [load-harness flags]`: runs the load harness with the
  * wirerelay node under `node --cpu-prof` (and `--heap-prof` if asked), writes the profile into
- * bench/results/profiles/, and prints the top functions by self time grouped by layer.
- * Baselines and sweeps are skipped unless --full: only the node's ladder is profiled.
+ * bench/results/profiles/ (one node, so one profile, per mode), and prints the top functions by self
+ * time grouped by layer. Baselines and sweeps are skipped unless --full: only the node's knee
+ * searches are profiled.
  *
  *   node dist/bench/load/profile.js --summarize FILE.cpuprofile    summarise an existing profile
  */
@@ -13,20 +14,22 @@ import type { CpuProfile } from './cpuprofile.js';
 import { ROOT } from './procs.js';
 import { parseRunArgs, runLoad } from './run.js';
 
-function summarize(file: string): void {
+/** Summarises one profile next to it; returns the summary. */
+function summarize(file: string, heading?: string): string {
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   const md = renderProfileSummary(summary, file);
   const out = file.replace(/\.cpuprofile$/, '.summary.md');
   writeFileSync(out, md + '\n');
-  writeFileSync(join(ROOT, 'bench/results/profile-summary.md'), md + '\n');
-  console.log(md);
-  console.log(`\nwrote ${out}\nOpen the profile in Chrome DevTools: Performance panel → "Load profile…" → ${file} (see docs/benchmarks.md).`);
+  console.log(heading === undefined ? md : `${heading}\n\n${md}`);
+  console.log(`\nwrote ${out}\nOpen the profile in Chrome DevTools: Performance panel → "Load profile…" → ${file} (see docs/benchmarks.md).\n`);
+  return md;
 }
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf('--summarize');
+const summaryFile = join(ROOT, 'bench/results/profile-summary.md');
 if (i >= 0) {
-  summarize(argv[i + 1] ?? '');
+  writeFileSync(summaryFile, summarize(argv[i + 1] ?? '') + '\n');
 } else {
   const dir = join(ROOT, 'bench/results/profiles');
   mkdirSync(dir, { recursive: true });
@@ -34,10 +37,12 @@ if (i >= 0) {
   const base = parseRunArgs(argv);
   // Its own output dir: a profiled run (node slowed by the sampler) must not replace load.json.
   const result = await runLoad({ ...base, outDir: dir, cpuProfDir: dir, baselines: full && base.baselines, sweeps: full && base.sweeps });
-  if (result.profile === null) {
+  const files = Object.entries(result.profiles);
+  if (files.length === 0) {
     console.error('no .cpuprofile was written (did the node exit cleanly?)');
     process.exitCode = 1;
   } else {
-    summarize(result.profile);
+    // One node per mode, so one profile per mode.
+    writeFileSync(summaryFile, files.map(([mode, f]) => `# ${mode} mode\n\n${summarize(f, `# ${mode} mode`)}`).join('\n\n') + '\n');
   }
 }

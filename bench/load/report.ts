@@ -40,6 +40,12 @@ function drops(a: Accounting): string {
   return `${fmtNum(a.undelivered)}${a.drainTimedOut ? ' (still arriving)' : ''}: ${parts.join(', ')}`;
 }
 
+/** What the node logged as warnings during the step ("" if nothing). */
+function warned(s: StepResult): string {
+  const w = Object.entries(s.nodeWarnings ?? {});
+  return w.length === 0 ? '' : `node warned: ${w.map(([k, v]) => `${k} ×${fmtNum(v)}`).join(', ')}`;
+}
+
 const STEP_HEADER =
   '| phase | offered/s | delivered/s | p50 ms | p99 ms | undelivered | node CPU | node µs/msg | node ELU | GC ms/s | pool batches (frames) | frames/read | frames/write | generators µs/msg | src / sink ELU | src late p99 ms | other CPU | knee |\n' +
   '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
@@ -50,7 +56,7 @@ function stepRow(s: StepResult): string {
   return (
     `| ${s.phase} | ${fmtNum(s.offeredMsgsPerSec)} | ${fmtNum(s.msgsPerSec)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${drops(s.drops)} | ` +
     `${fmtPct(s.cpu)} | ${fmtNum(s.nodeUsPerMsg, 1)} | ${fmtNum(s.nodeElu, 2)} | ${fmtNum(s.gcMsPerSec, 1)} | ${pool} | ${fmtNum(s.framesPerRead, 1)} | ${fmtNum(s.framesPerWrite, 1)} | ` +
-    `${fmtNum(g.usPerMsg, 1)} | ${fmtNum(g.sourceElu, 2)} / ${fmtNum(g.sinkElu, 2)} | ${fmtMs(g.lateP99Ms)} | ${fmtNum(s.otherCpu, 2)} | ${s.blownUp ?? ''} |`
+    `${fmtNum(g.usPerMsg, 1)} | ${fmtNum(g.sourceElu, 2)} / ${fmtNum(g.sinkElu, 2)} | ${fmtMs(g.lateP99Ms)} | ${fmtNum(s.otherCpu, 2)} | ${[s.blownUp ?? '', warned(s)].filter((x) => x !== '').join('; ')} |`
   );
 }
 
@@ -134,7 +140,10 @@ export function renderReport(r: LoadResult): string {
   if (!fr) out.push(`Frames per read and per write read n/a: the node exports no ${WANTED_METRICS.socketReads} / ${WANTED_METRICS.socketWrites}.`, '');
   sweepTable('## Fan-in sweep (fresh node per row; many sources announcing, few sinks)', r.fanIn, out);
   sweepTable('## Fan-out sweep (fresh node per row; one source, many sinks)', r.fanOut, out);
-  if (r.profile !== null) out.push('## CPU profile', '', `\`${r.profile}\` (summary: profile-summary.md next to it; open in Chrome DevTools, see docs/benchmarks.md).`, '');
+  const profiles = Object.entries(r.profiles);
+  if (profiles.length > 0) {
+    out.push('## CPU profiles', '', ...profiles.map(([mode, f]) => `- ${mode}: \`${f}\``), '', 'Summaries: profile-summary.md next to them; open in Chrome DevTools, see docs/benchmarks.md.', '');
+  }
   if (r.notes.length > 0) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return out.join('\n');
 }

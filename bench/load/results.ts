@@ -86,6 +86,10 @@ export interface StepResult {
   readonly otherCpu: number | null;
   /** Ticks in which a source could not send what was due (the target pushed back through TCP). */
   readonly senderBehind: number;
+  /** Generator connections the target closed during the step (a ban, a timeout). */
+  readonly closedConnections: { readonly sources: number; readonly sinks: number };
+  /** Warnings the node logged during the step, by message (and offence); null for baselines. */
+  readonly nodeWarnings: Readonly<Record<string, number>> | null;
   readonly windowMs: number;
   readonly causes: readonly KneeCause[];
   /** Why this step counts as past the knee, if it does. */
@@ -147,7 +151,8 @@ export interface LoadResult {
   readonly fanOut: readonly SweepRow[];
   /** Metric names the harness reads that the node did not export (should be empty). */
   readonly missingMetrics: readonly string[];
-  readonly profile: string | null;
+  /** CPU profiles of the node, one per mode (npm run profile). */
+  readonly profiles: Readonly<Partial<Record<Mode, string>>>;
   readonly notes: readonly string[];
 }
 
@@ -189,6 +194,14 @@ export function limitOf(s: StepResult, cores: number): Limit {
   const genElu = Math.max(g.sourceElu, g.sinkElu);
   const genName = g.sourceElu >= g.sinkElu ? 'sources' : 'sinks';
   const node = s.nodeElu === null ? 'n/a' : s.nodeElu.toFixed(2);
+  const closed = s.closedConnections.sources + s.closedConnections.sinks;
+  if (closed > 0) {
+    const w = Object.entries(s.nodeWarnings ?? {}).map(([k, v]) => `${k} ×${v}`);
+    return {
+      side: 'node',
+      text: `the target: it closed ${closed} generator connection${closed === 1 ? '' : 's'} (${s.closedConnections.sinks} sink, ${s.closedConnections.sources} source)${w.length === 0 ? '' : `; it warned: ${w.join(', ')}`}`,
+    };
+  }
   if (s.nodeElu !== null && s.nodeElu >= SATURATED) return { side: 'node', text: `the node: event-loop utilization ${node} ≥ ${SATURATED} (generators ${genElu.toFixed(2)})` };
   if (genElu >= SATURATED) return { side: 'generators', text: `the generators: ${genName}' event-loop utilization ${genElu.toFixed(2)} ≥ ${SATURATED} while the node's was ${node}` };
   if (s.causes.length === 1 && s.causes[0] === 'latency' && g.lateP99Ms >= 0.5 * s.latencyMs.p99) {

@@ -107,21 +107,45 @@ interface Rig {
   readonly sinks: GenProc;
   /** Sink connections that should each receive every transaction. */
   readonly fanout: number;
+  readonly sourceConns: number;
+  readonly sinkConns: number;
+  /** Set when a step found generator connections closed: the next step gets a fresh rig. */
+  broken: boolean;
 }
+
+/** Each rig connects from its own 127.0.x.0/24 pair, so addresses the target banned are not reused. */
+let rigGeneration = 0;
 
 async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns: number): Promise<Rig> {
   const common = { host: target.host, handshake: target.handshake, txBytes: o.txBytes, invFraction: 0 };
+  const net = 1 + 2 * (rigGeneration++ % 120);
   // The raw forwarder pairs each source connection with its own `sinkConns` sinks (see raw-forwarder.ts).
   const sinkTotal = target.name === 'raw-forwarder' ? sinkConns * sourceConns : sinkConns;
-  const sinks = new GenProc({ ...common, role: 'sink', port: target.sinkPort, conns: sinkTotal, localIps: loopbackIps(2, 250), sourceId: 0 });
+  const sinks = new GenProc({ ...common, role: 'sink', port: target.sinkPort, conns: sinkTotal, localIps: loopbackIps(net + 1, 250), sourceId: 0 });
   const sinkReady = await sinks.connect();
   if (sinkReady.established < sinkTotal) throw new Error(`${target.name}: only ${sinkReady.established}/${sinkTotal} sinks connected`);
   // The forwarder must have accepted every sink before the first source takes its share.
   await sleep(300);
-  const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(1, 250), sourceId: 1 + (process.pid % 1000) });
+  const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(net, 250), sourceId: 1 + (process.pid % 1000) });
   const srcReady = await sources.connect();
   if (srcReady.established < sourceConns) throw new Error(`${target.name}: only ${srcReady.established}/${sourceConns} sources connected`);
-  return { target, sources, sinks, fanout: sinkConns };
+  return { target, sources, sinks, fanout: sinkConns, sourceConns, sinkConns: sinkTotal, broken: false };
+}
+
+/** Replaces a rig whose connections the target closed (a ban, a timeout) with a fresh one. */
+async function healthy(h: { r: Rig }, o: RunOptions): Promise<Rig> {
+  if (!h.r.broken) return h.r;
+  await unrig(h.r);
+  h.r = await rig(h.r.target, o, h.r.fanout, h.r.sourceConns);
+  return h.r;
+}
+
+/** Counts that grew between two warning tallies. */
+function grown(a: Record<string, number> | null, b: Record<string, number> | null): Record<string, number> | null {
+  if (b === null) return null;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b)) if (v > (a?.[k] ?? 0)) out[k] = v - (a?.[k] ?? 0);
+  return out;
 }
 
 async function unrig(r: Rig): Promise<void> {
@@ -196,8 +220,10 @@ async function settle(target: Target): Promise<void> {
  * together at t0, warm up, and the window between warm-up and the end of the schedule is measured;
  * then the schedule's stragglers are waited for and every measured transaction is accounted for.
  */
-async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, tick: (info: string) => void): Promise<StepResult> {
+async function step(h: { r: Rig }, offeredMsgs: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, tick: (info: string) => void): Promise<StepResult> {
+  const r = await healthy(h, o);
   const { target, sources, sinks } = r;
+  const w0 = target.warnings();
   const rate = offeredMsgs / r.fanout;
   const epoch = ++epochSeq;
   await settle(target);
@@ -222,6 +248,8 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
   const { snapshot: sinkEnd, timedOut } = await drained(sinks, target, o.quick ? 6000 : 15_000);
   const srcEnd = await sources.snapshot(false);
   const m2 = await target.metrics().catch(() => null);
+  const closed = { sources: Math.max(0, r.sourceConns - srcEnd.open), sinks: Math.max(0, r.sinkConns - sinkEnd.open) };
+  if (closed.sources + closed.sinks > 0) r.broken = true;
 
   const c0: NodeCounters | null = m0 === null ? null : nodeCounters(m0);
   const c1: NodeCounters | null = m1 === null ? null : nodeCounters(m1);
@@ -240,6 +268,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
     nodeDrops,
     notfound: sinkEnd.measured.notfound,
     drainTimedOut: timedOut,
+    closedSinks: closed.sinks,
   });
   const sec = windowMs / 1000;
   const msgsPerSec = sinkW.receivedTx / sec;
@@ -257,7 +286,7 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
     lateP99Ms: LatencyHistogram.fromJSON(srcEnd.measured.latency).percentile(99) / 1000,
   };
   const lat = summary(LatencyHistogram.fromJSON(sinkEnd.measured.latency));
-  const outcome = { expected: drops.expected, delivered: drops.delivered, offeredMsgsPerSec: offeredMsgs, msgsPerSec, p99Ms: lat.p99 };
+  const outcome = { expected: drops.expected, delivered: drops.delivered, offeredMsgsPerSec: offeredMsgs, msgsPerSec, p99Ms: lat.p99, closed: closed.sources + closed.sinks };
   const causes = phase === 'sweep' ? [] : kneeCauses(outcome);
   const per = (n: number | null, d: number | null): number | null => (n === null || d === null || d <= 0 ? null : n / d);
   return {
@@ -288,6 +317,8 @@ async function step(r: Rig, offeredMsgs: number, mode: Mode, phase: StepResult['
     machineCpu,
     otherCpu: machineCpu === null ? null : Math.max(0, machineCpu - ours),
     senderBehind: srcW.behind,
+    closedConnections: closed,
+    nodeWarnings: grown(w0, target.warnings()),
     windowMs,
     causes,
     blownUp: causes.length === 0 ? null : describeCauses(outcome),
@@ -338,7 +369,7 @@ function fmtStep(s: StepResult): string {
  * any process can put a short window's p99 over the line, and one stall does not make a knee. Both
  * are recorded; the repeat decides.
  */
-async function confirmed(r: Rig, offered: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<StepResult> {
+async function confirmed(r: { r: Rig }, offered: number, mode: Mode, phase: StepResult['phase'], o: RunOptions, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<StepResult> {
   let s = await step(r, offered, mode, phase, o, p.tick);
   p.done();
   log(fmtStep(s));
@@ -355,7 +386,7 @@ async function confirmed(r: Rig, offered: number, mode: Mode, phase: StepResult[
 
 /** The knee search for one target in one mode on a running rig, then (if asked) half of the best. */
 async function searchKnee(
-  r: Rig,
+  r: { r: Rig },
   mode: Mode,
   o: RunOptions,
   halfMax: boolean,
@@ -364,7 +395,8 @@ async function searchKnee(
   log: (s: string) => void,
   all: StepResult[],
 ): Promise<TargetRun> {
-  const search = searchFor(r.target.name, o.quick);
+  const name = r.r.target.name;
+  const search = searchFor(name, o.quick);
   const probes: Probe[] = [];
   const steps: StepResult[] = [];
   for (let offered = nextOffered(probes, search); offered !== null; offered = nextOffered(probes, search)) {
@@ -392,7 +424,7 @@ async function searchKnee(
   if (equalAt !== null && b.held !== null && equalAt <= b.held && !steps.some((s) => Math.abs(s.offeredMsgsPerSec - equalAt) <= 0.02 * equalAt)) {
     await confirmed(r, equalAt, mode, 'equal', o, p, log, all);
   }
-  return { target: r.target.name, mode, best, knee: { ...b, cause: at?.blownUp ?? null, limit }, half };
+  return { target: name, mode, best, knee: { ...b, cause: at?.blownUp ?? null, limit }, half };
 }
 
 async function runTarget(
@@ -405,20 +437,29 @@ async function runTarget(
   log: (s: string) => void,
   all: StepResult[],
   missing: Set<string>,
+  profiles: Partial<Record<Mode, string>> | null,
 ): Promise<TargetRun[]> {
-  const target = await make();
-  let r: Rig | undefined;
-  try {
-    const m = await target.metrics().catch(() => null);
-    if (m !== null) for (const n of missingMetrics(m)) missing.add(n);
-    r = await rig(target, o, o.sinkConns, o.sourceConns);
-    const runs: TargetRun[] = [];
-    for (const mode of modes) runs.push(await searchKnee(r, mode, o, halfMax, equalAt(mode), p, log, all));
-    return runs;
-  } finally {
-    if (r !== undefined) await unrig(r);
-    await target.stop();
+  const runs: TargetRun[] = [];
+  // A fresh target per mode: one mode's history (caches, scores) must not shape the other's.
+  for (const mode of modes) {
+    const started = Date.now();
+    const target = await make();
+    let h: { r: Rig } | undefined;
+    try {
+      const m = await target.metrics().catch(() => null);
+      if (m !== null) for (const n of missingMetrics(m)) missing.add(n);
+      h = { r: await rig(target, o, o.sinkConns, o.sourceConns) };
+      runs.push(await searchKnee(h, mode, o, halfMax, equalAt(mode), p, log, all));
+    } finally {
+      if (h !== undefined) await unrig(h.r);
+      await target.stop();
+    }
+    if (profiles !== null && o.cpuProfDir !== undefined) {
+      const f = newestProfile(o.cpuProfDir, started);
+      if (f !== null) profiles[mode] = f;
+    }
   }
+  return runs;
 }
 
 /**
@@ -427,15 +468,15 @@ async function runTarget(
  */
 async function naiveAt(o: RunOptions, need: ReadonlyArray<{ mode: Mode; at: number }>, p: Progress, log: (s: string) => void, all: StepResult[]): Promise<void> {
   const target = await startBaseline('naive', o.sinkConns);
-  let r: Rig | undefined;
+  let h: { r: Rig } | undefined;
   try {
-    r = await rig(target, o, o.sinkConns, o.sourceConns);
+    h = { r: await rig(target, o, o.sinkConns, o.sourceConns) };
     for (const n of need) {
       p.adjust(1);
-      await confirmed(r, n.at, n.mode, 'equal', o, p, log, all);
+      await confirmed(h, n.at, n.mode, 'equal', o, p, log, all);
     }
   } finally {
-    if (r !== undefined) await unrig(r);
+    if (h !== undefined) await unrig(h.r);
     await target.stop();
   }
 }
@@ -457,7 +498,9 @@ async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sourc
     await sleep(o.quick ? 500 : 2000);
     const q1 = procSample(target.pid);
     const idleCpu = share(q0, q1);
-    const s = await step(r, deliveries, mode, 'sweep', o, p.tick);
+    const h = { r };
+    const s = await step(h, deliveries, mode, 'sweep', o, p.tick);
+    r = h.r;
     p.done();
     all.push(s);
     const status = (await target.status()) as { peers?: { established?: number } } | null;
@@ -526,12 +569,12 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const all: StepResult[] = [];
   const runs: TargetRun[] = [];
   const missing = new Set<string>();
-  let profile: string | null = null;
+  const profiles: Partial<Record<Mode, string>> = {};
   const fanIn: SweepRow[] = [];
   const fanOut: SweepRow[] = [];
   try {
     // The naive relay first, so wirerelay's run can also measure at the naive relay's best load.
-    if (o.baselines) runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, () => null, p, log, all, missing)));
+    if (o.baselines) runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, () => null, p, log, all, missing, null)));
     const naiveHeld = (mode: Mode): number | null => runs.find((x) => x.target === 'naive-relay' && x.mode === mode)?.knee.held ?? null;
     runs.push(
       ...(await runTarget(
@@ -544,9 +587,9 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
         log,
         all,
         missing,
+        profiles,
       )),
     );
-    if (o.cpuProfDir !== undefined) profile = newestProfile(o.cpuProfDir, started);
     if (o.baselines) {
       const held = (t: TargetName, mode: Mode): number | null => runs.find((x) => x.target === t && x.mode === mode)?.knee.held ?? null;
       const need = o.modes.flatMap((mode) => {
@@ -557,7 +600,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       if (need.length > 0) await naiveAt(o, need, p, log, all);
     }
     // The raw forwarder carries bytes, not the protocol: push mode only.
-    if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing)));
+    if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing, null)));
     if (o.sweeps) {
       const dIn = o.sweepRate;
       for (const n of o.peerCounts) {
@@ -603,7 +646,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
     fanIn,
     fanOut,
     missingMetrics: [...missing],
-    profile,
+    profiles,
     notes,
   };
   const stamp = result.date.replace(/[:.]/g, '-');

@@ -6,7 +6,7 @@ const base = { offered: 1000, announced: 0, served: 0, fanout: 4, delivered: 400
 describe('drop reconciliation', () => {
   it('everything delivered: nothing to explain', () => {
     const a = reconcile(base);
-    expect(a).toMatchObject({ expected: 4000, delivered: 4000, undelivered: 0, unexplained: 0, overExplained: 0, nodeCounted: true, drainTimedOut: false });
+    expect(a).toMatchObject({ expected: 4000, delivered: 4000, undelivered: 0, unexplained: 0, overExplained: 0, nodeCounted: true, drainTimedOut: false, closedSinks: 0 });
     expect(a.explained).toEqual({});
     expect(describeAccounting(a)).toBe('all delivered');
   });
@@ -39,6 +39,12 @@ describe('drop reconciliation', () => {
     const a = reconcile({ ...base, delivered: 3000, drainTimedOut: true });
     expect(a.drainTimedOut).toBe(true);
     expect(describeAccounting(a)).toBe('1000 of 4000 undelivered (still arriving when the wait for stragglers ran out: late, maybe not lost): unexplained 1000');
+  });
+
+  it('points at sink connections the target closed', () => {
+    const a = reconcile({ ...base, delivered: 2000, closedSinks: 2 });
+    expect(a.unexplained).toBe(2000);
+    expect(describeAccounting(a)).toBe('2000 of 4000 undelivered: unexplained 2000, the target closed 2 sink connections');
   });
 
   it('a baseline without drop counters: every undelivered message is unexplained', () => {

@@ -54,7 +54,7 @@ describe('knee search', () => {
     expect(nextOffered(probes, K)).toBeCloseTo(45_254.8, 1);
   });
 
-  it('names every cause of a failed step: loss, shortfall, latency', () => {
+  it('names every cause of a failed step: disconnected, loss, shortfall, latency', () => {
     const ok = { expected: 10_000, delivered: 10_000, offeredMsgsPerSec: 10_000, msgsPerSec: 9_950, p99Ms: 3 };
     expect(kneeCauses(ok)).toEqual([]);
     expect(describeCauses(ok)).toBe('');
@@ -63,6 +63,8 @@ describe('knee search', () => {
     expect(kneeCauses({ ...ok, msgsPerSec: 8_000 })).toEqual(['shortfall']);
     expect(kneeCauses({ ...ok, p99Ms: KNEE_P99_MS + 1 })).toEqual(['latency']);
     expect(kneeCauses({ ...ok, p99Ms: NaN })).toEqual(['latency']); // nothing arrived to time
+    expect(kneeCauses({ ...ok, closed: 4 })).toEqual(['disconnected']);
+    expect(describeCauses({ ...ok, closed: 1 })).toBe('disconnected: 1 generator connection closed');
     expect(describeCauses({ ...ok, delivered: 9_000, msgsPerSec: 5_000, p99Ms: 120 })).toBe(
       'loss 10.00 %; shortfall: delivered 50 % of offered; latency: p99 120.0 ms > 50 ms',
     );

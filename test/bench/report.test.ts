@@ -49,6 +49,8 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     machineCpu: o.machine ?? 1.0,
     otherCpu: 0.2,
     senderBehind: 0,
+    closedConnections: { sources: 0, sinks: 0 },
+    nodeWarnings: target === 'wirerelay' ? {} : null,
     windowMs: 1000,
     causes: blownUp === null ? [] : ['latency'],
     blownUp,
@@ -61,7 +63,10 @@ const wrPush = [
   step('wirerelay', 'push', 40_000, 39_000, { p99: 80, elu: 0.95, blownUp: 'latency: p99 80.0 ms > 50 ms' }),
   step('wirerelay', 'push', 28_284, 28_000, { cpu: 0.4, phase: 'bisect' }),
 ];
-const wrInv = [step('wirerelay', 'inv', 10_000, 10_000, { cpu: 0.3 }), step('wirerelay', 'inv', 20_000, 18_000, { delivered: 19_000, blownUp: 'loss 5.00 %' })];
+const wrInv = [
+  step('wirerelay', 'inv', 10_000, 10_000, { cpu: 0.3 }),
+  { ...step('wirerelay', 'inv', 20_000, 18_000, { delivered: 19_000, blownUp: 'loss 5.00 %' }), nodeWarnings: { 'peer misbehaving (GETDATA)': 12 } },
+];
 const naive = [step('naive-relay', 'push', 10_000, 10_000, { cpu: 0.5 }), step('naive-relay', 'push', 20_000, 20_000, { cpu: 0.9, genElu: 0.95, p99: 70, blownUp: 'latency' })];
 const raw = [step('raw-forwarder', 'push', 32_000, 32_000, { cpu: 0.1 }), step('raw-forwarder', 'push', 56_000, 56_000, { cpu: 0.12 })];
 const halfPush = step('wirerelay', 'push', 14_000, 14_000, { p99: 1.5, phase: 'half' });
@@ -113,7 +118,7 @@ const sample: LoadResult = {
   fanIn: [sweep('fan-in', 10, 20, 5), sweep('fan-in', 100, 22, 8), sweep('fan-in', 1000, 26, 40)],
   fanOut: [sweep('fan-out', 10, 20, 5), sweep('fan-out', 100, 25, 9), sweep('fan-out', 1000, 40, 70)],
   missingMetrics: [],
-  profile: null,
+  profiles: {},
   notes: ['a note'],
 };
 
@@ -148,6 +153,8 @@ describe('load verdicts', () => {
     // Sources sending late account for most of a latency knee.
     expect(limitOf(step('wirerelay', 'push', 1, 1, { p99: 80, late: 60, blownUp: 'latency' }), 2).side).toBe('generators');
     expect(limitOf(step('wirerelay', 'push', 1, 1, { machine: 1.9 }), 2).side).toBe('machine');
+    const banned = { ...step('wirerelay', 'push', 1, 1), closedConnections: { sources: 0, sinks: 4 }, nodeWarnings: { 'peer misbehaving (GETDATA)': 12 } };
+    expect(limitOf(banned, 2)).toEqual({ side: 'node', text: 'the target: it closed 4 generator connections (4 sink, 0 source); it warned: peer misbehaving (GETDATA) ×12' });
     const none = limitOf(step('wirerelay', 'push', 1, 1), 2);
     expect(none.side).toBe('none');
     expect(none.text).toContain('no side saturated');
@@ -196,6 +203,7 @@ describe('load report', () => {
     expect(md).toContain(
       "Drops at the knee: 1000 of 20000 undelivered: unexplained 1000. Transactions from the window's start to the end of the drain: sources sent 5,000, the node read 5,000 and wrote 18,000, the sinks received 18,000.",
     );
+    expect(md).toContain('| loss 5.00 %; node warned: peer misbehaving (GETDATA) ×12 |');
     expect(md).toContain('Frames per read and per write read n/a: the node exports no wirerelay_socket_reads_total / wirerelay_socket_writes_total.');
   });
 
