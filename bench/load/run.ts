@@ -125,7 +125,7 @@ async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns
   const sinkReady = await sinks.connect();
   if (sinkReady.established < sinkTotal) throw new Error(`${target.name}: only ${sinkReady.established}/${sinkTotal} sinks connected`);
   // The forwarder must have accepted every sink before the first source takes its share.
-  await sleep(300);
+  if (target.name === 'raw-forwarder') await sleep(300);
   const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(net, 250), sourceId: 1 + (process.pid % 1000) });
   const srcReady = await sources.connect();
   if (srcReady.established < sourceConns) throw new Error(`${target.name}: only ${srcReady.established}/${sourceConns} sources connected`);
@@ -209,7 +209,7 @@ async function settle(target: Target): Promise<void> {
   const end = Date.now() + 5000;
   await target.probe(true);
   while (Date.now() < end) {
-    await sleep(100);
+    await sleep(50);
     const p = await target.probe(true);
     if (p === null || p.elu < 0.3) return;
   }
@@ -495,7 +495,7 @@ async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sourc
     p.tick(`${kind} ${sources}→${sinks}: connecting`);
     r = await rig(target, o, sinks, sources);
     const q0 = procSample(target.pid);
-    await sleep(o.quick ? 500 : 2000);
+    await sleep(o.quick ? 300 : 2000);
     const q1 = procSample(target.pid);
     const idleCpu = share(q0, q1);
     const h = { r };
