@@ -85,7 +85,7 @@ function modeSection(r: LoadResult, mode: Mode, out: string[]): void {
     out.push(`- at half of wirerelay's maximum (${fmtNum(h.offeredMsgsPerSec)} offered): ${fmtNum(h.msgsPerSec)} deliveries/s, p50 ${fmtMs(h.latencyMs.p50)} ms, p90 ${fmtMs(h.latencyMs.p90)} ms, p99 ${fmtMs(h.latencyMs.p99)} ms, max ${fmtMs(h.latencyMs.max)} ms`);
   }
   out.push('');
-  for (const run of r.runs.filter((x) => x.mode === mode)) {
+  for (const run of r.runs.filter((x) => x.mode === mode).sort((a, b) => TARGETS.indexOf(a.target) - TARGETS.indexOf(b.target))) {
     const steps = r.steps.filter((s) => s.target === run.target && s.mode === mode && s.phase !== 'sweep');
     out.push(`### ${run.target}, ${mode}`, '', STEP_HEADER, ...steps.map(stepRow), '');
     const unexplained = steps.reduce((a, s) => a + s.drops.unexplained, 0);
