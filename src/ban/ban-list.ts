@@ -19,8 +19,8 @@ export interface BanEntry {
   /** Unix ms after which the ban no longer applies. */
   readonly expiresAt: number;
   readonly reason: string;
-  /** Unix ms. */
-  readonly createdAt: number;
+  /** Unix ms; null for an entry saved before creation times were kept. */
+  readonly createdAt: number | null;
 }
 
 export interface BanListJSON {
@@ -59,13 +59,13 @@ export class BanList {
    * Bans an IP or subnet for `durationMs` from now, replacing any ban of the same target.
    * Throws ConfigError for a malformed target or a non-positive duration.
    */
-  ban(target: string, durationMs: number, reason: string): BanEntry {
+  ban(target: string, durationMs: number, reason: string): BanEntry & { readonly createdAt: number } {
     const cidr = targetOf(target);
     if (!(durationMs > 0) || !Number.isFinite(durationMs)) {
       throw new ConfigError(`ban duration must be a positive number of ms, got ${durationMs}`, { durationMs });
     }
     const now = this.clock.now();
-    const entry: BanEntry = Object.freeze({ target: formatCidr(cidr), expiresAt: now + durationMs, reason, createdAt: now });
+    const entry = Object.freeze({ target: formatCidr(cidr), expiresAt: now + durationMs, reason, createdAt: now });
     this.bans.set(entry.target, { cidr, entry });
     return entry;
   }
@@ -152,10 +152,18 @@ export class BanList {
       const cidr = typeof e.target === 'string' ? parseCidr(e.target) : null;
       if (cidr === null) throw corrupt(`bans[${i}].target is not an IP or CIDR`);
       if (typeof e.expiresAt !== 'number' || !Number.isFinite(e.expiresAt)) throw corrupt(`bans[${i}].expiresAt is not a time`);
-      if (typeof e.createdAt !== 'number' || !Number.isFinite(e.createdAt)) throw corrupt(`bans[${i}].createdAt is not a time`);
-      if (typeof e.reason !== 'string') throw corrupt(`bans[${i}].reason is not a string`);
+      // Creation time and reason may be absent in entries written before they were kept.
+      if (e.createdAt !== undefined && e.createdAt !== null && (typeof e.createdAt !== 'number' || !Number.isFinite(e.createdAt))) {
+        throw corrupt(`bans[${i}].createdAt is not a time`);
+      }
+      if (e.reason !== undefined && typeof e.reason !== 'string') throw corrupt(`bans[${i}].reason is not a string`);
       if (e.expiresAt <= now) return;
-      const entry: BanEntry = Object.freeze({ target: formatCidr(cidr), expiresAt: e.expiresAt, reason: e.reason, createdAt: e.createdAt });
+      const entry: BanEntry = Object.freeze({
+        target: formatCidr(cidr),
+        expiresAt: e.expiresAt,
+        reason: typeof e.reason === 'string' ? e.reason : '',
+        createdAt: typeof e.createdAt === 'number' ? e.createdAt : null,
+      });
       list.bans.set(entry.target, { cidr, entry });
     });
     o.whitelist.forEach((w: unknown, i) => {

@@ -87,7 +87,7 @@ export class BanManager {
     const entry = this.list.ban(target, durationMs, reason);
     await this.durable.commit({ type: 'ban', key: entry.target, until: entry.expiresAt, reason: entry.reason, createdAt: entry.createdAt });
     this.log.info('banned', { target: entry.target, until: new Date(entry.expiresAt).toISOString(), reason });
-    return { target: entry.target, until: entry.expiresAt, reason: entry.reason };
+    return { target: entry.target, createdAt: entry.createdAt, until: entry.expiresAt, reason: entry.reason };
   }
 
   /** Removes a ban; resolves (true) once the removal is durable, false if there was none. */
@@ -102,7 +102,7 @@ export class BanManager {
   }
 
   entries(): BanInfo[] {
-    return this.list.list().map((b) => ({ target: b.target, until: b.expiresAt, reason: b.reason }));
+    return this.list.list().map((b) => ({ target: b.target, createdAt: b.createdAt, until: b.expiresAt, reason: b.reason }));
   }
 
   private nowSec(): number {

@@ -66,6 +66,12 @@ export class DurableState {
     return this.store !== null;
   }
 
+  /** The backup replicator's state, null without `--backup` (for /status). */
+  get backupStatus(): { url: string; status: string; pending: number } | null {
+    const b = this.store?.backupStatus ?? null;
+    return b === null ? null : { url: b.url, status: b.status, pending: b.pending };
+  }
+
   bans(): Readonly<NodeState['bans']> {
     return this.state.bans;
   }

@@ -29,6 +29,9 @@ import type { OffenceId } from '../ban/ban-policy.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
 import { MAX_PEER_ID } from '../stats/flow-index.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
+import { emptyStatsView, NodeStats } from '../stats/node-stats.js';
+import { nodeWarnings } from '../stats/node-warnings.js';
+import { WIRERELAY_VERSION } from '../version.js';
 import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
@@ -79,6 +82,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   readonly metrics: RelayMetrics;
   readonly flowTable: FlowTable;
   private readonly coarseClock: CoarseClock;
+  private nodeStats: NodeStats | undefined;
   readonly healthStore: HealthStore;
   readonly sentNonces = new LruSet<bigint>(50);
   private readonly peersById = new Map<number, Peer>();
@@ -118,7 +122,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.magic = NETWORKS[this.config.network].magic;
     this.meshAddrs = new Set(this.config.mesh);
     this.permanentAddrs = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
-    this.metrics = new RelayMetrics();
+    this.metrics = new RelayMetrics({ build: { version: WIRERELAY_VERSION, network: this.config.network } });
     // Date.now() costs more than a flow update; the table reads a clock cached every 250 ms.
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
@@ -159,6 +163,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       throw err;
     }
     this.coarseClock.start();
+    this.nodeStats = new NodeStats(() => {
+      const t = this.metrics.totals();
+      return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: this.relayedMessages, relayedBytes: this.relayedBytes };
+    }, this.config.dataDir);
+    this.nodeStats.tick(this.startedAt);
     this.ticker = setInterval(() => {
       try {
         this.tick();
@@ -210,7 +219,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await this.admin?.close().catch(() => {});
     await this.pool?.close();
     await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
-    this.metrics.close();
+    this.nodeStats?.close();
     this.coarseClock.stop();
   }
 
@@ -405,7 +414,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private peerInfo(p: Peer): PeerInfo {
-    return { ...p.info(), banScore: this.banMgr.score(p.id) };
+    return { ...p.info(), banScore: this.banMgr.score(p.id), whitelisted: this.banMgr.isWhitelisted(hostOf(p.addr)) };
   }
 
   // ---- ticker ----------------------------------------------------------------------------------
@@ -414,7 +423,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const now = this.clock.now();
     for (const p of this.peersById.values()) p.tick(now);
     this.relay.tick(now);
-    this.metrics.setRelayCacheSize(this.relay.cache.size);
+    this.flowTable.markRates();
+    this.nodeStats?.tick(now);
+    this.metrics.setRelayCacheSize(this.relay.cache.size, this.relay.cache.byteLength);
     this.metrics.setPoolQueueDepth(this.pool?.queueDepth ?? 0);
     if (now - this.lastAddrSave >= ADDR_SAVE_INTERVAL_MS) {
       this.lastAddrSave = now;
@@ -546,7 +557,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (outcome.verdict === 'ban') {
       peer.destroy('banned');
       void this.ban(ip, { reason: `${id}: ${why}` }).then(
-        () => this.emit('peerBan', { addr: peer.addr, target: ip, until: this.clock.now() + this.config.banDurationMs, reason: id }),
+        () => this.emit('peerBan', { addr: peer.addr, target: ip, createdAt: this.clock.now(), until: this.clock.now() + this.config.banDurationMs, reason: id }),
         (err: unknown) => this.log.error('recording a ban failed', { err }),
       );
       return;
@@ -625,11 +636,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const frame = item.frame;
     const src = item.from;
     const bytes = frame.byteLength;
-    this.metrics.messageOut(item.kind, bytes);
     if (src >= 0) this.flowTable.record(src, peer.id, bytes, peer.mesh ? 'region' : 'local');
-    this.relayedMessages++;
-    this.relayedBytes += bytes;
-    peer.sendFrame(frame, true, undefined, () => {
+    // Counted once the socket has taken the bytes: a queued item that is dropped was never relayed.
+    const written = (): void => {
+      this.metrics.messageOut(item.kind, bytes);
+      peer.stats.sent(item.kind, bytes);
+      this.relayedMessages++;
+      this.relayedBytes += bytes;
+    };
+    peer.sendFrame(frame, true, written, () => {
       if (src >= 0) this.flowTable.drop(src, peer.id, this.state === 'running' && this.peersById.has(peer.id) ? 'queue_head' : 'gone_disconnected', bytes);
     });
   }
@@ -694,17 +709,26 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     let inbound = 0;
     let outbound = 0;
     let established = 0;
+    let outboundEstablished = 0;
     for (const p of this.peersById.values()) {
       if (p.direction === 'inbound') inbound++;
       else outbound++;
       if (p.established) established++;
+      if (p.established && p.direction === 'outbound') outboundEstablished++;
     }
+    const view = this.nodeStats?.view() ?? emptyStatsView();
+    const backup = this.durable?.backupStatus ?? null;
+    const uptimeMs = this.clock.now() - this.startedAt;
+    const wantsOutbound = this.config.targetOutbound > 0 || this.permanentAddrs.size > 0;
     return {
+      version: WIRERELAY_VERSION,
       network: this.config.network,
+      userAgent: this.config.userAgent,
+      dataDir: this.config.dataDir,
       listen: this.listenAddress,
       http: this.admin?.address?.addr ?? null,
       startedAt: this.startedAt,
-      uptimeMs: this.clock.now() - this.startedAt,
+      uptimeMs,
       peers: { inbound, outbound, established },
       bans: this.banMgr?.entries().length ?? 0,
       addresses: { new: this.gossip?.addrs.numNew() ?? 0, tried: this.gossip?.addrs.numTried() ?? 0 },
@@ -712,6 +736,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       relayed: { messages: this.relayedMessages, bytes: this.relayedBytes },
       pool: { threads: this.pool?.threads ?? 0, queueDepth: this.pool?.queueDepth ?? 0 },
       stateVersion: this.durable?.version ?? null,
+      rates: view.rates,
+      history: view.history,
+      process: view.process,
+      backup,
+      warnings: nodeWarnings({ uptimeMs, outbound: outboundEstablished, wantsOutbound, backup, disk: view.disk }),
     };
   }
 
