@@ -13,9 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
 import { AdminHttpError, type AdminErrorBody } from './admin-error.js';
-import type { AdminBackend, FlowOrder, HealthInfo } from './backend.js';
+import { currentHealth, type AdminBackend, type FlowOrder } from './backend.js';
 import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
-import { renderStatusPage } from './status-page.js';
+import { renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';
+import { buildStatusView } from './status-view.js';
 import { formatHostPort, isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from './targets.js';
 
 /** Admin bodies are a few fields; 64 KiB is generous and still bounds memory per connection. */
@@ -162,7 +163,7 @@ export class AdminServer {
     get('/', (ctx) => ({
       status: 200,
       type: 'text/html; charset=utf-8',
-      body: renderStatusPage(ctx.nonce),
+      body: renderStatusPage(ctx.nonce, b),
       headers: {
         'Content-Security-Policy':
           `default-src 'none'; script-src 'nonce-${ctx.nonce}'; style-src 'nonce-${ctx.nonce}'; ` +
@@ -170,10 +171,11 @@ export class AdminServer {
       },
     }));
     get('/status', () => json(b.status()));
+    get(STATUS_VIEW_PATH, () => json(buildStatusView(b)));
     get('/peers', () => json(b.peers()));
     get('/bans', () => json(b.bans()));
     get('/flows', (ctx) => json(b.flows(...parseFlowQuery(ctx.query))));
-    get('/health', () => json(this.allHealth()));
+    get('/health', () => json(currentHealth(b)));
     get('/metrics', async () => ({ status: 200, type: METRICS_CONTENT_TYPE, body: await b.metricsText() }));
     post('/ban', async ({ body }) => {
       allowFields(body, ['target', 'durationMs', 'reason']);
@@ -213,15 +215,6 @@ export class AdminServer {
       return json({ ok: true });
     });
     return routes;
-  }
-
-  private allHealth(): HealthInfo[] {
-    const out: HealthInfo[] = [];
-    for (const p of this.backend.peers()) {
-      const h = this.backend.health(p.addr);
-      if (h !== null) out.push(h);
-    }
-    return out;
   }
 
   private getHealth(param: string): Reply {

@@ -148,7 +148,7 @@ describe('write commands', () => {
     const r = await cli(ban, [...common, '10.0.0.5', '--duration', '24h', '--reason', 'spam']);
     expect(r.code).toBe(0);
     expect(r.out).toBe(`banned 10.0.0.5 until 2023-11-15T22:13:20Z\n`);
-    expect(backend.banMap.get('10.0.0.5')).toEqual({ target: '10.0.0.5', until: backend.clock.now() + 86_400_000, reason: 'spam' });
+    expect(backend.banMap.get('10.0.0.5')).toEqual({ target: '10.0.0.5', createdAt: backend.clock.now(), until: backend.clock.now() + 86_400_000, reason: 'spam' });
 
     expect((await cli(ban, [...common, '10.1.0.0/16', '--duration', '60'])).code).toBe(0);
     expect(backend.banMap.get('10.1.0.0/16')?.until).toBe(backend.clock.now() + 60_000);
