@@ -5,7 +5,9 @@
  * the page and `wirerelay status|peers|ban` print the same units.
  */
 import type { BanInfo, NodeStatus, PeerInfo, TrafficRates } from '../node/types.js';
-import { formatBytes, formatDuration, formatPercent, formatRate, formatTimestamp } from '../cli/format.js';
+import { formatAgo as ago, formatBytes, formatBytesByCommand as perMessage, formatDuration, formatPercent, formatRate, formatTimestamp } from '../cli/format.js';
+import { peerFlags } from '../cli/node-views.js';
+import { DEFAULT_MARKS } from '../stats/rate-ticker.js';
 import { currentHealth, type AdminBackend, type FlowRow, type HealthInfo } from './backend.js';
 
 export const STATUS_PAGE_FLOWS_TOP = 10;
@@ -81,31 +83,21 @@ export const PROCESS_FIELDS: ReadonlyArray<readonly [string, string]> = [
 const num = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const rate = (n: number): string => (n >= 100 ? num(n) : n >= 10 ? num(n, 1) : num(n, 2));
 
-/** Points of a sparkline, scaled to its own maximum (a flat zero line when idle). */
-export function sparkPoints(values: readonly number[], width = SPARK_WIDTH, height = SPARK_HEIGHT): string {
-  if (values.length === 0) return '';
-  const max = Math.max(...values);
-  const step = values.length > 1 ? width / (values.length - 1) : 0;
-  return values
+/**
+ * Points of a sparkline of the last `slots` intervals, newest at the right edge, scaled to its own
+ * maximum (a flat line at the bottom when idle); a young node's line starts part-way across.
+ */
+export function sparkPoints(values: readonly number[], slots = DEFAULT_MARKS - 1, width = SPARK_WIDTH, height = SPARK_HEIGHT): string {
+  const shown = values.slice(-slots);
+  const max = Math.max(0, ...shown);
+  const step = width / Math.max(1, slots - 1);
+  return shown
     .map((v, i) => {
+      const x = width - (shown.length - 1 - i) * step;
       const y = max > 0 ? height - 1 - (v / max) * (height - 2) : height - 1;
-      return `${(i * step).toFixed(1)},${y.toFixed(1)}`;
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
     })
     .join(' ');
-}
-
-function ago(now: number, t: number | null): string {
-  return t === null ? '-' : formatDuration(Math.max(0, now - t));
-}
-
-function perMessage(bytes: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(bytes).sort((a, b) => b[1] - a[1]);
-  return entries.length === 0 ? 'nothing yet' : entries.map(([c, n]) => `${c} ${formatBytes(n)}`).join(', ');
-}
-
-/** whitelisted, permanent, mesh: the getpeerinfo flags an operator looks for. */
-export function peerFlags(p: PeerInfo): string {
-  return [p.mesh ? 'mesh' : '', p.permanent ? 'permanent' : '', p.whitelisted ? 'whitelisted' : ''].filter((f) => f !== '').join(' ');
 }
 
 function statusFields(s: NodeStatus): Record<string, string> {
