@@ -27,6 +27,12 @@ import type { FlowSweepRow, LatencySummary, LoadResult, PeerSweepRow, StepResult
 import { renderChart } from './chart.js';
 import { renderReport } from './report.js';
 import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
+import { EVENT_LOOP_RESOLUTION_MS } from '../../src/metrics/metrics.js';
+
+/** prom-client's event-loop delay since the previous scrape, less its sampling interval (ms). */
+function loopLagMs(m: readonly MetricSample[], stat: 'p99' | 'max'): number {
+  return Math.max(0, metric(m, `nodejs_eventloop_lag_${stat}_seconds`) * 1000 - EVENT_LOOP_RESOLUTION_MS);
+}
 
 export interface RunOptions {
   readonly quick: boolean;
@@ -189,7 +195,7 @@ async function step(r: Rig, rate: number | 'max', o: RunOptions, tick: (info: st
     eventLoopLagMs:
       m1 === null
         ? null
-        : { p99: metric(m1, 'wirerelay_event_loop_delay_seconds', { stat: 'p99' }) * 1000, max: metric(m1, 'wirerelay_event_loop_delay_seconds', { stat: 'max' }) * 1000 },
+        : { p99: loopLagMs(m1, 'p99'), max: loopLagMs(m1, 'max') },
     poolQueueDepth: m1 === null ? null : metric(m1, 'wirerelay_pool_queue_depth'),
     senderBehind: srcMid.behind,
     windowMs,

@@ -41,6 +41,12 @@ export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 export { OTHER_COMMAND } from '../stats/command-counts.js';
 
+/**
+ * prom-client's event-loop sampling interval. Its `nodejs_eventloop_lag_*_seconds` record whole
+ * intervals (an idle loop reads about this much), so the lag proper is the value minus this.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 10;
+
 /** btcd bans at 100; buckets around it show how close peers come. */
 const BAN_SCORE_BUCKETS = [0, 10, 20, 30, 50, 70, 90, 100, 150, 200, 500];
 /** 50 µs (an inline check) to 1 s (a badly backed-up pool). */
@@ -174,7 +180,7 @@ export class RelayMetrics {
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
 
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   }
 
   /** A message received; `command` as on the wire. */
