@@ -530,7 +530,8 @@ export class Peer {
       this.bytesOut += total;
       this.stats.wrote(this.host.clock.now());
       const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
-      this.socket.write(chunk, callbacks.length === 0 ? undefined : () => callbacks.forEach((f) => f()));
+      // A failed write calls back with the error: those bytes were not written (nor relayed).
+      this.socket.write(chunk, callbacks.length === 0 ? undefined : (err) => err == null && callbacks.forEach((f) => f()));
     }
   }
 
