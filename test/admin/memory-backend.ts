@@ -108,6 +108,7 @@ export class MemoryBackend implements AdminBackend {
       network: 'regtest',
       userAgent: '/wirerelay:0.1.0/',
       dataDir: '/var/lib/wirerelay',
+      listen: '127.0.0.1:18444',
       http: null,
       startedAt: this.startedAt,
       uptimeMs: this.clock.now() - this.startedAt,
