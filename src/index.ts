@@ -1,7 +1,10 @@
-/** wirerelay's public API. Re-exports only. */
-export { createRelay, RelayNode } from './node/relay-node.js';
-export type { RelayDeps } from './node/relay-node.js';
-export { resolveConfig, DEFAULT_DATA_DIR } from './node/config.js';
+/**
+ * wirerelay's public API (re-exports only): the relay node, its options, events and results, the
+ * error classes and codes, and the wire codecs and stream inspector as a library of their own.
+ * Anything not exported here is internal and may change in any release.
+ */
+export { createRelay } from './node/relay-node.js';
+export type { RelayNode, RelayDeps } from './node/relay-node.js';
 export type { RelayOptions } from './node/config.js';
 export type {
   BanInfo,
@@ -15,17 +18,14 @@ export type {
   RelayConfig,
   RelayEvents,
 } from './node/types.js';
-export type { FlowRow, HealthInfo } from './admin/backend.js';
+export type { FlowOrder, FlowRow, HealthInfo } from './admin/backend.js';
 export { RelayError, WireError, ConfigError, StoreError, hasErrorCode } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { systemClock, ManualClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { Logger } from './log.js';
-export { WorkerPool } from './pool/pool.js';
-export { StreamDecoder } from './framing/stream-decoder.js';
-export { FrameVerifier } from './framing/frame-verifier.js';
-export { FrameScanner } from './wasm/frame-scanner.js';
-export { hash256, hash256Many } from './wasm/hasher.js';
+export type { LogFields, LoggerOptions } from './log.js';
+export { VERSION } from './version.js';
+// The wire codecs: decode and encode Bitcoin P2P payloads, compute ids, inspect a captured stream.
 export { decodePayload, encodePayload, decodeMessage } from './wire/codec.js';
 export type { Message, AnyMessage } from './wire/codec.js';
 export { messageToJson } from './wire/json.js';

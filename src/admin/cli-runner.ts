@@ -120,7 +120,7 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   try {
     return await spec.exec({ client, values, positionals, json: values.json === true, io });
   } catch (err) {
-    io.err(`wirerelay ${spec.name}: ${describeFailure(err, cookieProblem)}\n`);
+    io.err(`wirerelay ${spec.name}: ${describeFailure(err, { path: cookiePath, problem: cookieProblem, named: typeof values.cookie === 'string' || typeof values['data-dir'] === 'string', endpoint: endpoint.addr })}\n`);
     if (err instanceof UsageError) {
       io.err(`${usage}\n`);
       return 2;
@@ -129,10 +129,21 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   }
 }
 
-function describeFailure(err: unknown, cookieProblem: string | null): string {
+interface CookieTried {
+  readonly path: string;
+  readonly problem: string | null;
+  /** True when --cookie or --data-dir named the file; false when it was the default. */
+  readonly named: boolean;
+  readonly endpoint: string;
+}
+
+function describeFailure(err: unknown, cookie: CookieTried): string {
   if (err instanceof AdminClientError) {
     if (err.kind === 'http' && err.status === 401) {
-      return `bad or missing cookie, pass --data-dir (or --cookie)${cookieProblem !== null ? `: ${cookieProblem}` : ''}`;
+      // Name the file that was tried, and whether it was only the default (a node started with another --data-dir).
+      const which = cookie.named ? cookie.path : `${cookie.path} (the default: no --data-dir or --cookie was given)`;
+      const why = cookie.problem ?? `the node at ${cookie.endpoint} did not accept its token`;
+      return `bad or missing cookie, pass --data-dir DIR (the node's data directory) or --cookie FILE; tried ${which}: ${why}`;
     }
     if (err.kind === 'http') return err.code !== null ? `${err.message} (${err.code})` : err.message;
     return err.message;

@@ -179,7 +179,11 @@ export function parseFlags(args: readonly string[]): Map<string, Sourced> {
     } else if (eq >= 0) {
       text = arg.slice(eq + 1);
     } else {
-      if (i + 1 >= args.length) throw new UsageError(`${flag} needs a value (${s.arg})`);
+      // "--listen --http X" forgot the value; "--max-inbound -5" gave a bad one.
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith('--') && BY_NAME.has(next.slice(2).split('=')[0]!))) {
+        throw new UsageError(`${flag} needs a value (${s.arg})`);
+      }
       text = args[++i]!;
     }
     addValue(out, lists, s, text, flag);

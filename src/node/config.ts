@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseCidr, splitHostPort } from '../util/ip.js';
+import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import type { HostPort, LogLevel, RelayConfig } from './types.js';
 
@@ -85,7 +86,7 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   }
   for (const w of options.whitelist ?? []) {
     if (typeof w !== 'string' || parseCidr(w) === null) {
-      throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /128 for IPv6)`);
+      throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /0 to /128 for IPv6)`);
     }
   }
   const retryBase = options.retryBaseMs ?? 5_000;
@@ -108,7 +109,7 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     logLevel,
     // The library opens no admin port unless asked; the CLI asks for 127.0.0.1:9464 by default.
     http: hostPortOption(options.http, null, 'http'),
-    userAgent: options.userAgent ?? '/wirerelay:0.1.0/',
+    userAgent: options.userAgent ?? `/wirerelay:${VERSION}/`,
     trickleIntervalMs: int(options.trickleIntervalMs, 10_000, 'trickleIntervalMs', 0),
     pingIntervalMs: int(options.pingIntervalMs, 120_000, 'pingIntervalMs', 1),
     handshakeTimeoutMs: int(options.handshakeTimeoutMs, 30_000, 'handshakeTimeoutMs', 1),
