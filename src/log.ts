@@ -14,8 +14,11 @@ import type { LogLevel } from './node/types.js';
 export type LogFields = Record<string, unknown>;
 export type LogFn = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => void;
 
-/** The components whose debug lines `--debug` can select (`all` selects every one). */
-export const LOG_COMPONENTS = ['node', 'peer', 'connmgr', 'addrman', 'ban', 'state'] as const;
+/**
+ * The components whose debug lines `--debug` can select (`all` selects every one): `node` is the
+ * root logger (lines with no component), the others are children named by their `component`.
+ */
+export const LOG_COMPONENTS = ['node', 'peer', 'connmgr', 'addrman', 'state'] as const;
 export type LogComponent = (typeof LOG_COMPONENTS)[number];
 
 export interface LoggerOptions {
@@ -28,6 +31,8 @@ export interface LoggerOptions {
 
 interface Shared {
   readonly debug: ReadonlySet<string>;
+  /** The level of a component not selected for debug. */
+  readonly level: LogLevel;
 }
 
 export class Logger {
@@ -43,17 +48,19 @@ export class Logger {
     const destination: DestinationStream = write !== undefined ? { write } : pino.destination({ fd: 2, sync: true });
     const root = createPino(level, destination);
     this.level = level;
-    this.shared = { debug: new Set() };
+    this.shared = { debug: new Set(), level };
     this.pino = Object.keys(base).length > 0 ? root.child(base) : root;
   }
 
   /** A logger with per-component debug selection and any destination (the CLI's logger). */
   static create(options: LoggerOptions = {}): Logger {
     const debug = new Set(options.debug ?? []);
-    const requested = options.level ?? 'info';
-    const level: LogLevel = debug.has('all') && requested !== 'silent' ? 'debug' : requested;
+    const base = options.level ?? 'info';
+    const selected = (c: string): boolean => base !== 'silent' && (debug.has(c) || debug.has('all'));
+    const shared: Shared = { debug, level: debug.has('all') && base !== 'silent' ? 'debug' : base };
+    const level: LogLevel = selected('node') ? 'debug' : shared.level;
     const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
-    return Logger.wrap(createPino(level, destination), level, { debug });
+    return Logger.wrap(createPino(level, destination), level, shared);
   }
 
   private static wrap(p: PinoLogger, level: LogLevel, shared: Shared): Logger {
@@ -70,9 +77,10 @@ export class Logger {
   /** A logger that adds `fields` to every line (e.g. `{ component: 'connmgr' }`, `{ peer: '1.2.3.4:8333' }`). */
   child(fields: LogFields): Logger {
     const component = typeof fields.component === 'string' ? fields.component : fields.peer !== undefined ? 'peer' : null;
-    const selected = component !== null && this.level !== 'silent' && this.shared.debug.has(component);
+    const { debug, level: base } = this.shared;
     // A pino child's level is its own: a selected component logs debug under an info root.
-    const level: LogLevel = selected ? 'debug' : this.level;
+    let level = this.level;
+    if (component !== null) level = base !== 'silent' && (debug.has(component) || debug.has('all')) ? 'debug' : base;
     return Logger.wrap(this.pino.child(fields, { level }), level, this.shared);
   }
 

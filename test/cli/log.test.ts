@@ -46,6 +46,13 @@ describe('Logger (pino)', () => {
     everything.debug('b');
     expect(all.lines.map((l) => l.msg)).toEqual(['a', 'b']);
 
+    const root = capture();
+    const node = Logger.create({ level: 'info', debug: ['node'], destination: { write: root.write } });
+    node.debug('root debug');
+    node.child({ component: 'connmgr' }).debug('connmgr debug: not selected');
+    node.child({ component: 'connmgr' }).info('connmgr info');
+    expect(root.lines.map((l) => l.msg)).toEqual(['root debug', 'connmgr info']);
+
     const quiet = capture();
     Logger.create({ level: 'silent', debug: ['connmgr'], destination: { write: quiet.write } }).child({ component: 'connmgr' }).error('x');
     expect(quiet.lines).toEqual([]);
