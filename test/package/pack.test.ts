@@ -5,11 +5,11 @@
  * Packs what `npm test` has just built (`--ignore-scripts`); `prepare` builds it at install and pack.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -17,14 +17,19 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ve
 /** npm's own variables from the `npm test` that runs us would redirect the nested npm. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && !k.startsWith('WIRERELAY_')));
 
+let out: string | undefined;
 let project: string;
 let files: string[];
+
+afterAll(() => {
+  if (out !== undefined) rmSync(out, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/src/index.js')) || !existsSync(join(ROOT, 'build/release.wasm'))) {
     throw new Error('run "npm run build" first (npm test does)');
   }
-  const out = mkdtempSync(join(tmpdir(), 'wirerelay-pack-'));
+  out = mkdtempSync(join(tmpdir(), 'wirerelay-pack-'));
   const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out], { cwd: ROOT, env });
   const [info] = JSON.parse(stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
   files = info!.files.map((f) => f.path);
