@@ -138,13 +138,23 @@ describe('wirerelay as a service', () => {
     }
   });
 
-  it('usage errors exit 2 and name the flag; --version prints the package version', async () => {
+  it('usage errors exit 2 and name the flag; config shows each value\'s source; --version prints the package version', async () => {
     const neg = await run(['start', '--max-inbound', '-5']);
     expect(neg.code).toBe(2);
     expect(neg.stderr).toMatch(/^wirerelay start: --max-inbound: must be a non-negative integer, got "-5"/);
     const cidr = await run(['start', '--whitelist', '10.0.0.0/99']);
     expect(cidr.code).toBe(2);
     expect(cidr.stderr).toMatch(/^wirerelay start: --whitelist: "10\.0\.0\.0\/99"/);
+    const dir = mkdtempSync(join(tmpdir(), 'wirerelay-cfg-'));
+    writeFileSync(join(dir, 'wirerelay.conf'), '# test\nmax-inbound=9\n');
+    const config = await run(['config', '--data-dir', dir, '--json'], cleanEnv({ WIRERELAY_WORKERS: '0' }));
+    expect(config.code).toBe(0);
+    expect(JSON.parse(config.stdout)).toMatchObject({
+      'max-inbound': { value: '9', source: `${join(dir, 'wirerelay.conf')}:2` },
+      workers: { value: '0', source: 'WIRERELAY_WORKERS' },
+      'data-dir': { value: dir, source: '--data-dir' },
+      network: { value: 'regtest', source: 'default' },
+    });
     const version = await run(['--version']);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(version.stdout).toBe(`wirerelay ${pkg.version}\n`);

@@ -61,6 +61,10 @@ export async function run(args: string[]): Promise<number> {
   };
   // logrotate moves the file and sends SIGHUP: the next line goes to a new file at the same path.
   const onHangup = (): void => {
+    if (settings.logFile === null) {
+      node.log.info('SIGHUP: no --log-file to reopen, nothing to do');
+      return;
+    }
     destination.reopen();
     node.log.info('log file reopened', { file: settings.logFile });
   };
