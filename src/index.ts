@@ -3,9 +3,20 @@
  * error classes and codes, and the wire codecs and stream inspector as a library of their own.
  * Anything not exported here is internal and may change in any release.
  */
-export { createRelay } from './node/relay-node.js';
-export type { RelayNode, RelayDeps } from './node/relay-node.js';
-export type { RelayOptions } from './node/config.js';
+import { createRelay as createRelayNode } from './node/relay-node.js';
+import type { RelayDeps, RelayNode as RelayNodeClass } from './node/relay-node.js';
+import type { RelayOptions } from './node/config.js';
+
+/**
+ * The node `createRelay` returns: its lifecycle, peer and ban control, queries and events. The
+ * parts the node shares with its own components (metrics registry, flow table, health store,
+ * nonce set, clock) are not part of the API.
+ */
+export type RelayNode = Omit<RelayNodeClass, 'clock' | 'magic' | 'metrics' | 'flowTable' | 'healthStore' | 'sentNonces'>;
+
+/** Creates a relay node; call `start()` to listen and connect. Unknown or bad options throw ConfigError. */
+export const createRelay: (options?: RelayOptions, deps?: RelayDeps) => RelayNode = createRelayNode;
+export type { RelayDeps, RelayOptions };
 export type {
   BanInfo,
   DisconnectReason,

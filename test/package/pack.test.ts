@@ -101,11 +101,18 @@ try { await import('wirerelay/dist/src/pool/pool.js'); } catch (err) { console.l
     expect(stdout).toBe(`wirerelay ${pkg.version}\n`);
   });
 
-  it("the README's example type-checks under strict against the installed package", async () => {
+  it("the README's example type-checks under strict against the installed package; internals are not in its types", async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const example = /```ts\n\/\/ example: embed\n([\s\S]*?)```/.exec(readme);
     expect(example).not.toBeNull();
     writeFileSync(join(project, 'example.mts'), example![1]!);
+    // Internals are not in the public type: each line below must be a type error.
+    writeFileSync(
+      join(project, 'internals.mts'),
+      `import { createRelay } from 'wirerelay';\nconst r = createRelay({ targetOutbound: 0 });\n` +
+        ['flowTable', 'metrics', 'healthStore', 'sentNonces'].map((k) => `// @ts-expect-error internal\nvoid r.${k};\n`).join('') +
+        `// @ts-expect-error not an option\ncreateRelay({ lisen: '127.0.0.1:0' });\n`,
+    );
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -119,7 +126,7 @@ try { await import('wirerelay/dist/src/pool/pool.js'); } catch (err) { console.l
           typeRoots: [join(ROOT, 'node_modules/@types')],
           skipLibCheck: true,
         },
-        files: ['example.mts'],
+        files: ['example.mts', 'internals.mts'],
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
