@@ -98,8 +98,12 @@ describe('wirerelay as a service', () => {
     const home = mkdtempSync(join(tmpdir(), 'wirerelay-home-'));
     const leave = await run(['leave', '--http', started.http!], cleanEnv({ HOME: home }));
     expect(leave.code).toBe(1);
-    expect(leave.stderr).toContain(`tried ${join(home, '.wirerelay', '.cookie')} (the default: no --data-dir or --cookie was given)`);
+    expect(leave.stderr).toContain(`tried ${join(home, '.wirerelay', '.cookie')} (the default: no --data-dir, WIRERELAY_DATA_DIR or --cookie was given)`);
     expect(leave.stderr).toContain('--data-dir DIR');
+    // The node's WIRERELAY_DATA_DIR, as a container or unit sets it, names the cookie for the CLI too.
+    const ban = await run(['ban', '203.0.113.5', '--http', started.http!], cleanEnv({ HOME: home, WIRERELAY_DATA_DIR: join(dir, 'data') }));
+    expect(ban.stderr).toBe('');
+    expect(ban.stdout).toMatch(/^banned 203\.0\.113\.5/);
 
     // logrotate: move the file, SIGHUP the node; it writes on at the path and keeps running.
     renameSync(logFile, `${logFile}.1`);
