@@ -166,7 +166,8 @@ export function splitHostPort(text: string): { host: string; port: number } | nu
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
     if (host.includes(':')) return null;
-    if (parseIPv4Parts(host) === null && !HOSTNAME.test(host)) return null;
+    // "1.2.3.999" is a bad IPv4 address, not a host name (RFC 1123 §2.1: a name is never all-numeric).
+    if (parseIPv4Parts(host) === null && (!HOSTNAME.test(host) || /^[0-9.]+$/.test(host))) return null;
   }
   if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) return null;
   const port = Number(portText);
