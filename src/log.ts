@@ -19,7 +19,6 @@ export type LogFn = (level: Exclude<LogLevel, 'silent'>, message: string, fields
  * root logger (lines with no component), the others are children named by their `component`.
  */
 export const LOG_COMPONENTS = ['node', 'peer', 'connmgr', 'addrman', 'state'] as const;
-export type LogComponent = (typeof LOG_COMPONENTS)[number];
 
 export interface LoggerOptions {
   readonly level?: LogLevel;
@@ -54,15 +53,13 @@ export class Logger {
 
   /** A logger with per-component debug selection and any destination (the CLI's logger). */
   static create(options: LoggerOptions = {}): Logger {
-    const debug = new Set(options.debug ?? []);
-    const base = options.level ?? 'info';
-    const selected = (c: string): boolean => base !== 'silent' && (debug.has(c) || debug.has('all'));
-    const shared: Shared = { debug, level: debug.has('all') && base !== 'silent' ? 'debug' : base };
-    const level: LogLevel = selected('node') ? 'debug' : shared.level;
+    const shared: Shared = { debug: new Set(options.debug ?? []), level: options.level ?? 'info' };
+    const level = componentLevel(shared, 'node');
     const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
     return Logger.wrap(createPino(level, destination), level, shared);
   }
 
+  /** A Logger around an existing pino logger (the constructor always makes a new root). */
   private static wrap(p: PinoLogger, level: LogLevel, shared: Shared): Logger {
     const logger = Object.create(Logger.prototype) as Logger;
     Object.assign(logger, { level, pino: p, shared });
@@ -77,10 +74,8 @@ export class Logger {
   /** A logger that adds `fields` to every line (e.g. `{ component: 'connmgr' }`, `{ peer: '1.2.3.4:8333' }`). */
   child(fields: LogFields): Logger {
     const component = typeof fields.component === 'string' ? fields.component : fields.peer !== undefined ? 'peer' : null;
-    const { debug, level: base } = this.shared;
     // A pino child's level is its own: a selected component logs debug under an info root.
-    let level = this.level;
-    if (component !== null) level = base !== 'silent' && (debug.has(component) || debug.has('all')) ? 'debug' : base;
+    const level = component === null ? this.level : componentLevel(this.shared, component);
     return Logger.wrap(this.pino.child(fields, { level }), level, this.shared);
   }
 
@@ -106,6 +101,11 @@ export class Logger {
   error(message: string, fields?: LogFields): void {
     this.log('error', message, fields);
   }
+}
+
+function componentLevel(shared: Shared, component: string): LogLevel {
+  const selected = shared.debug.has(component) || shared.debug.has('all');
+  return selected && shared.level !== 'silent' ? 'debug' : shared.level;
 }
 
 function createPino(level: LogLevel, destination: DestinationStream): PinoLogger {
