@@ -42,6 +42,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`wirerelay start: ${(err as Error).message}\n`);
     return 2;
   }
+  if (settings.configFile !== null) node.log.info('config file read', { file: settings.configFile });
   try {
     await node.start();
   } catch (err) {
