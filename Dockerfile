@@ -8,7 +8,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm pack --ignore-scripts --pack-destination /pkg
+RUN npm run build && mkdir -p /pkg && npm pack --ignore-scripts --pack-destination /pkg
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
