@@ -130,12 +130,12 @@ describe('wirerelay as a service', () => {
       const dataDir = join(dir, 'data');
       const p2p = await run(['start', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--http', 'off']);
       expect(p2p.code).toBe(1);
-      expect(p2p.stderr).toMatch(new RegExp(`^wirerelay start: --listen 127\\.0\\.0\\.1:${port}: address already in use`));
+      expect(p2p.stderr).toMatch(new RegExp(`^wirerelay start: --listen 127\\.0\\.0\\.1:${port}: address already in use`, 'm'));
       const conf = join(dir, 'node.conf');
       writeFileSync(conf, `http=127.0.0.1:${port}\n`);
       const admin = await run(['start', '--config', conf, '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
       expect(admin.code).toBe(1);
-      expect(admin.stderr).toMatch(new RegExp(`^wirerelay start: --http \\(from ${conf}:1\\) 127\\.0\\.0\\.1:${port}: address already in use`));
+      expect(admin.stderr).toMatch(new RegExp(`^wirerelay start: --http \\(from ${conf}:1\\) 127\\.0\\.0\\.1:${port}: address already in use`, 'm'));
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       await new Promise((r) => busy.close(r));
