@@ -138,6 +138,8 @@ export class ConnManager<C extends Connection = Connection> {
   private inboundCount = 0;
   private nextId = 0;
   private failedAttempts = 0;
+  /** Set while the address table is empty: said once, not once per outbound slot and retry. */
+  private noAddressLogged = false;
   private started = false;
   private stopped = false;
 
@@ -415,9 +417,12 @@ export class ConnManager<C extends Connection = Connection> {
     }
     if (addr === null) {
       req.state = 'failing';
-      this.handleFailed(req, 'no address');
+      if (!this.noAddressLogged) this.log('info', 'no address to dial yet; outbound slots wait for addresses from peers');
+      this.noAddressLogged = true;
+      this.handleFailed(req, null);
       return;
     }
+    this.noAddressLogged = false;
     req.addr = addr;
     this.dialReq(req);
   }
@@ -481,10 +486,10 @@ export class ConnManager<C extends Connection = Connection> {
     this.handleFailed(req, err);
   }
 
-  /** btcd handleFailedConn, with the cap applied on every path. */
+  /** btcd handleFailedConn, with the cap applied on every path. `why` null: the caller logged it. */
   private handleFailed(req: ConnReq<C>, why: unknown, dropped = false): void {
     if (this.stopped) return;
-    this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
+    if (why !== null) this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
     if (req.permanent) {
       req.retryCount++;
       const delay = this.retryDelay(req.retryCount, req.addr);

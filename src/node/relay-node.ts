@@ -31,7 +31,7 @@ import { MAX_PEER_ID } from '../stats/flow-index.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
 import { emptyStatsView, NodeStats } from '../stats/node-stats.js';
 import { nodeWarnings } from '../stats/node-warnings.js';
-import { WIRERELAY_VERSION } from '../version.js';
+import { VERSION } from '../version.js';
 import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
@@ -122,7 +122,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.magic = NETWORKS[this.config.network].magic;
     this.meshAddrs = new Set(this.config.mesh);
     this.permanentAddrs = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
-    this.metrics = new RelayMetrics({ build: { version: WIRERELAY_VERSION, network: this.config.network } });
+    this.metrics = new RelayMetrics({ build: { version: VERSION, network: this.config.network } });
     // Date.now() costs more than a flow update; the table reads a clock cached every 250 ms.
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
@@ -141,6 +141,10 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.startedAt = this.clock.now();
     this.lastAddrSave = this.lastFlapSave = this.startedAt;
     try {
+      // Ports first: a port in use fails the start before anything is written to the data directory.
+      // Until the state is replayed below, the listener closes what it accepts (no network I/O yet).
+      if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
+      if (this.config.http !== null) await probePort(this.config.http.host, this.config.http.port);
       if (this.config.dataDir !== null) await mkdir(this.config.dataDir, { recursive: true });
       this.durable = await DurableState.open(this.config, this.clock, this.log);
       this.restoreState();
@@ -151,7 +155,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.verifier.onPoolBatch = (frames) => this.metrics.batchSize(frames);
       this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
       this.conns = this.connManager();
-      if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
       if (this.config.http !== null) {
         this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
         await this.admin.start(this.config.http.host, this.config.http.port);
@@ -237,7 +240,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket) => this.onInbound(socket));
+      const server = createServer({ noDelay: true }, (socket) => (this.conns === undefined ? socket.destroy() : this.onInbound(socket)));
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
@@ -721,7 +724,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const uptimeMs = this.clock.now() - this.startedAt;
     const wantsOutbound = this.config.targetOutbound > 0 || this.permanentAddrs.size > 0;
     return {
-      version: WIRERELAY_VERSION,
+      version: VERSION,
       network: this.config.network,
       userAgent: this.config.userAgent,
       dataDir: this.config.dataDir,
@@ -790,6 +793,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 /** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
 export function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** Binds and releases HOST:PORT: a port in use is reported before the data directory is touched. */
+function probePort(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 function hostOf(addr: string): string {

@@ -33,7 +33,7 @@ export interface RelayConfig {
   readonly workers: number;
   readonly poolMinBytes: number;
   readonly logLevel: LogLevel;
-  /** Admin endpoint; null = none. Default 127.0.0.1:9464. */
+  /** Admin endpoint; null = none, the default (the CLI asks for 127.0.0.1:9464). */
   readonly http: HostPort | null;
   readonly userAgent: string;
   readonly trickleIntervalMs: number;

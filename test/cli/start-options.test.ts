@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFromArgs } from '../../src/cli/commands/start.js';
+import { loadSettings } from '../../src/cli/settings.js';
+
+/** The options `wirerelay start ARGS` runs with, with no variables and no config file. */
+const optionsFromArgs = (args: string[]) => loadSettings([...args, ...(args.includes('--data-dir') ? [] : ['--data-dir', '/nonexistent/wirerelay-test'])], {}).options;
 import { resolveConfig } from '../../src/node/config.js';
 import { hasErrorCode } from '../../src/errors.js';
 
@@ -39,6 +42,8 @@ describe('wirerelay start options', () => {
 
   it('defaults work offline on loopback: regtest on 127.0.0.1, admin on 127.0.0.1:9464', () => {
     const c = resolveConfig(optionsFromArgs([]));
+    // The library alone opens no admin port.
+    expect(resolveConfig({}).http).toBeNull();
     expect(c.network).toBe('regtest');
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 18444 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 9464 });
@@ -47,6 +52,12 @@ describe('wirerelay start options', () => {
 
   const bad: Array<[string, string[] | Record<string, unknown>, RegExp]> = [
     ['a non-numeric count', ['--max-inbound', 'many'], /--max-inbound/],
+    ['a negative count', ['--max-inbound', '-5'], /^--max-inbound: must be a non-negative integer, got "-5"$/],
+    ['a negative count after =', ['--target-outbound=-1'], /^--target-outbound: must be a non-negative integer/],
+    ['a CIDR prefix out of range', ['--whitelist', '10.0.0.0/99'], /^--whitelist: "10\.0\.0\.0\/99" is not an IP address or CIDR subnet/],
+    ['an unknown flag', ['--max-inbond', '3'], /^unknown option --max-inbond$/],
+    ['a flag without its value', ['--listen'], /^--listen needs a value/],
+    ['an unknown option key', { maxInbond: 3 }, /^unknown option "maxInbond"$/],
     ['a bad duration', ['--ban-duration', 'forever'], /--ban-duration/],
     ['an unknown network', { network: 'moonnet' }, /unknown network "moonnet"/],
     ['a listen address without a port', { listen: '127.0.0.1' }, /listen: expected HOST:PORT/],

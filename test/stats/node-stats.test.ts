@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyStatsView, NodeStats } from '../../src/stats/node-stats.js';
 import { zeroRates } from '../../src/stats/rate-ticker.js';
-import { WIRERELAY_VERSION } from '../../src/version.js';
+import { VERSION } from '../../src/version.js';
 import { eventually } from '../helpers/raw-peer.js';
 
 describe('NodeStats', () => {
@@ -55,6 +55,6 @@ describe('NodeStats', () => {
 
   it('reports the version package.json has', async () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    expect(WIRERELAY_VERSION).toBe(pkg.version);
+    expect(VERSION).toBe(pkg.version);
   });
 });
