@@ -203,8 +203,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     // Network first: no dial completes, no handshake goes on while state is saved.
     for (const abort of [...this.pendingDials]) abort();
     this.pendingDials.clear();
-    this.conns?.stop();
     for (const p of [...this.peersById.values()]) p.destroy('shutdown');
+    this.conns?.stop();
     await this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
     await this.saveFlaps().catch((err: unknown) => this.log.warn('saving flap counts failed', { err }));
     await this.teardown();
