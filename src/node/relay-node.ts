@@ -37,7 +37,7 @@ import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
 import { FRAME_ERROR_CODES } from '../metrics/metrics.js';
 import type { FrameErrorCode } from '../metrics/metrics.js';
-import { AdminServer } from '../admin/http-server.js';
+import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
 import { Peer } from '../peer/peer.js';
 import type { Offence, PeerHost } from '../peer/peer.js';
@@ -162,6 +162,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.conns = this.connManager();
       if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
       if (this.config.http !== null) {
+        const exposed = exposureWarning(this.config.http.host);
+        if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(this.config.http) });
         this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
         await this.admin.start(this.config.http.host, this.config.http.port);
       }
