@@ -10,6 +10,7 @@ import { DEFAULT_DATA_DIR } from '../../node/config.js';
 import type { RelayOptions } from '../../node/config.js';
 import { createRelay } from '../../node/relay-node.js';
 import type { LogLevel } from '../../node/types.js';
+import type { DialNet, GossipDialScope } from '../../conn/dial-scope.js';
 import type { NetworkName } from '../../wire/constants.js';
 
 export const summary = 'Run a relay node (default: regtest on 127.0.0.1, admin on 127.0.0.1:9464)';
@@ -23,6 +24,12 @@ const HELP = `usage: wirerelay start [options]
   --mesh HOST:PORT       another wirerelay instance of this relay mesh (repeatable)
   --data-dir DIR         durable state, cookie and snapshots (default ${DEFAULT_DATA_DIR})
   --max-inbound N        inbound peer slots (default 117)
+  --max-inbound-per-address N   inbound slots one IP may hold (default 8)
+  --max-inbound-per-group N     inbound slots one /16 (IPv6 /32) may hold (default 16)
+  --max-pending-inbound N       slots connections still in the handshake may hold (default half)
+  --onlynet NET          dial only ipv4, ipv6 or loopback (repeatable; default all three)
+  --gossip-dial-scope S  addresses learned from peers: any | local (loopback and private;
+                         the regtest default)
   --target-outbound N    automatic outbound peers (default 8)
   --ban-threshold N      ban score that bans (default 100)
   --ban-duration D       24h, 7d, 30m, 90s or seconds (default 24h)
@@ -57,6 +64,11 @@ export function optionsFromArgs(args: string[]): RelayOptions {
       mesh: { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
       'max-inbound': { type: 'string' },
+      'max-inbound-per-address': { type: 'string' },
+      'max-inbound-per-group': { type: 'string' },
+      'max-pending-inbound': { type: 'string' },
+      onlynet: { type: 'string', multiple: true },
+      'gossip-dial-scope': { type: 'string' },
       'target-outbound': { type: 'string' },
       'ban-threshold': { type: 'string' },
       'ban-duration': { type: 'string' },
@@ -89,6 +101,11 @@ export function optionsFromArgs(args: string[]): RelayOptions {
   if (values['rejoin-after-leave'] === true) opts.rejoinAfterLeave = true;
   const n = (k: string) => int(values[k as keyof typeof values] as string | undefined, k);
   if (n('max-inbound') !== undefined) opts.maxInbound = n('max-inbound');
+  if (n('max-inbound-per-address') !== undefined) opts.maxInboundPerAddress = n('max-inbound-per-address');
+  if (n('max-inbound-per-group') !== undefined) opts.maxInboundPerGroup = n('max-inbound-per-group');
+  if (n('max-pending-inbound') !== undefined) opts.maxPendingInbound = n('max-pending-inbound');
+  if (values.onlynet !== undefined) opts.onlynet = values.onlynet.flatMap((v) => v.split(',')) as DialNet[];
+  if (values['gossip-dial-scope'] !== undefined) opts.gossipDialScope = values['gossip-dial-scope'] as GossipDialScope;
   if (n('target-outbound') !== undefined) opts.targetOutbound = n('target-outbound');
   if (n('ban-threshold') !== undefined) opts.banThreshold = n('ban-threshold');
   if (n('workers') !== undefined) opts.workers = n('workers');
