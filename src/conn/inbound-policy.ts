@@ -6,7 +6,8 @@
  *    slots, however often it reconnects. Whitelisted (noban) peers are exempt.
  * 2. Pre-handshake budget: connections that have not finished the version handshake may hold at
  *    most `maxPending` slots. Past it, a newcomer displaces a pending connection of the most
- *    crowded group (its oldest one: it had the longest time to say something).
+ *    crowded group (its oldest one: it had the longest time to say something); when that group
+ *    is the newcomer's own, the newcomer is refused instead (same outcome, less work).
  * 3. When every slot is taken and some connection is still pending, the newcomer displaces one of
  *    those the same way: a silent socket never holds a slot against a peer that talks.
  * 4. When every slot is held by an established peer, Core's eviction picks one
@@ -59,7 +60,7 @@ export interface InboundLimits {
   readonly maxPending: number;
 }
 
-export type RefusalReason = 'per_address' | 'per_group' | 'full' | 'none_evictable';
+export type RefusalReason = 'per_address' | 'per_group' | 'pending_budget' | 'full' | 'none_evictable';
 
 export type InboundDecision =
   | { readonly accept: true; readonly evict: number | null; readonly why: 'free' | 'pending_budget' | 'pending' | 'eviction' }
@@ -86,8 +87,12 @@ function pendingVictim(peers: readonly InboundPeer[]): number | null {
 /** Decides on a new inbound connection from `ip`, given the current inbound peers. */
 export function decideInbound(incoming: { readonly ip: string; readonly noban: boolean }, peers: readonly InboundPeer[], limits: InboundLimits, groupRank: GroupRank): InboundDecision {
   if (limits.maxInbound === 0) return { accept: false, reason: 'full' };
+  const group = inboundGroup(incoming.ip);
+  // A newcomer that would only displace a pending connection of its own group is refused
+  // instead: same outcome, without the cost of accepting it and closing the other.
+  const displace = (why: 'pending_budget' | 'pending', v: number): InboundDecision =>
+    !incoming.noban && peers.find((p) => p.id === v)!.group === group ? { accept: false, reason: 'pending_budget' } : { accept: true, evict: v, why };
   if (!incoming.noban) {
-    const group = inboundGroup(incoming.ip);
     let sameAddr = 0;
     let sameGroup = 0;
     for (const p of peers) {
@@ -101,11 +106,11 @@ export function decideInbound(incoming: { readonly ip: string; readonly noban: b
   for (const p of peers) if (!p.established) pending++;
   if (pending >= limits.maxPending) {
     const v = pendingVictim(peers);
-    if (v !== null) return { accept: true, evict: v, why: 'pending_budget' };
+    if (v !== null) return displace('pending_budget', v);
   }
   if (peers.length < limits.maxInbound) return { accept: true, evict: null, why: 'free' };
   const v = pendingVictim(peers);
-  if (v !== null) return { accept: true, evict: v, why: 'pending' };
+  if (v !== null) return displace('pending', v);
   const e = selectInboundToEvict(
     peers.filter((p) => p.established),
     groupRank,

@@ -60,6 +60,13 @@ describe('InboundSlots', () => {
     expect(b).not.toContain((d as { evict: number }).evict);
   });
 
+  it('a newcomer that would only displace its own group\'s pending connection is refused instead', () => {
+    const slots = new InboundSlots({ maxInbound: 20, maxPending: 4, maxPerAddress: 8, key: KEY });
+    fill(slots, '127.0.0.1', 4, 1, 0);
+    expect(slots.admit('127.0.0.1', false)).toEqual({ accept: false, reason: 'pending_budget' });
+    expect(slots.admit('127.0.0.2', false)).toEqual({ accept: true, evict: 1, why: 'pending_budget' });
+  });
+
   it('when every slot is taken, a pending connection goes before any established peer', () => {
     const slots = new InboundSlots({ maxInbound: 10, maxPending: 10, maxPerAddress: 10, maxPerGroup: 10, key: KEY });
     fill(slots, '127.0.0.5', 9, 1, 0, true);
