@@ -143,6 +143,7 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
       await sleep(200);
     }
     const baseline = base.sort((a, b) => a - b)[Math.floor(base.length / 2)] ?? 0;
+    const heapBase = await metricSum(node.metrics, 'nodejs_heap_size_used_bytes');
     const good = await startGoodPeer(node.sourcePort);
     const legit = new LegitConnector(node.sourcePort);
     let peak = baseline;
@@ -164,6 +165,9 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
     await sleep(o.settleMs);
     clearInterval(sampler);
     const later = rssOf(node.pid);
+    // The JS heap beside RSS: a heap back at baseline with RSS still high is memory the allocator
+    // has not returned yet, not something the node still holds.
+    const heapLater = await metricSum(node.metrics, 'nodejs_heap_size_used_bytes');
     const bans = await metricSum(node.metrics, 'wirerelay_bans_total');
     const frameErrors = await metricSum(node.metrics, 'wirerelay_frame_errors_total');
     const p50 = percentile(rtts, 50);
@@ -173,7 +177,12 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
       rssLater: later !== null && later <= baseline * (1 + TARGETS.laterWithinRatio),
       p99Ping: p99 !== null && p99 <= TARGETS.p99PingMs,
     };
-    const extra: Record<string, number | string | null> = { bytesSent: out.bytesSent, connections: out.connections };
+    const extra: Record<string, number | string | null> = {
+      bytesSent: out.bytesSent,
+      connections: out.connections,
+      heapUsedBaselineMb: heapBase === null ? null : mb(heapBase),
+      heapUsedLaterMb: heapLater === null ? null : mb(heapLater),
+    };
     if (attack.name === 'slots') targets.legitConnects = legit.attempts > 0 && legit.accepted / legit.attempts >= TARGETS.legitAcceptedRatio;
     if (attack.name === 'trickle') {
       const perByte = out.bytesSent > 0 ? (peak - baseline) / out.bytesSent : null;
@@ -323,13 +332,13 @@ async function runStop(): Promise<AttackRow> {
 }
 
 function table(rows: readonly AttackRow[]): string {
-  const head = ['attack', 'input', 'peak RSS MB (base)', 'RSS later MB', 'ping p50/p99 ms', 'legit accepted', 'banned', 'targets'];
+  const head = ['attack', 'input', 'peak RSS MB (base)', 'RSS later MB (heap)', 'ping p50/p99 ms', 'legit accepted', 'banned', 'targets'];
   const cell = (v: number | null): string => (v === null ? '-' : String(v));
   const lines = rows.map((r) => [
     r.attack,
     r.input,
     r.peakRssMb === null ? '-' : `${r.peakRssMb} (${cell(r.baselineRssMb)})`,
-    cell(r.laterRssMb),
+    r.laterRssMb === null ? '-' : `${r.laterRssMb} (${cell(r.extra.heapUsedLaterMb as number | null)})`,
     r.pingP50Ms === null && r.pingP99Ms === null ? '-' : `${cell(r.pingP50Ms)} / ${cell(r.pingP99Ms)}`,
     r.legitAttempts === 0 ? '-' : `${r.legitAccepted}/${r.legitAttempts}`,
     cell(r.offendersBanned),
