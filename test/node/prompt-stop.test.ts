@@ -3,7 +3,7 @@
  * "relay stopped". The peers here are silent loopback listeners that accept and never answer.
  * Assertions are on events and bytes, never on how long anything took.
  */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay } from '../../src/node/relay-node.js';
@@ -89,7 +89,6 @@ describe('prompt stop', () => {
   it('inbound peers in the handshake are closed at stop, and a connection arriving during stop is refused', async () => {
     const { node, stopped } = nodeWithLog();
     await node.start();
-    const { connect } = await import('node:net');
     const [host, port] = [node.listenAddress!.split(':')[0]!, Number(node.listenAddress!.split(':')[1])];
     const received: number[] = [];
     const early = connect({ host, port });
