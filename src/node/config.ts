@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
-import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
+import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 import type { HostPort, LogLevel, RelayConfig } from './types.js';
@@ -77,6 +77,14 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const onlynet = [...(options.onlynet ?? DIAL_NETS)];
   for (const n of onlynet) if (!DIAL_NETS.includes(n)) throw new ConfigError(`onlynet: "${String(n)}" is not one of ${DIAL_NETS.join(', ')}`);
   if (onlynet.length === 0) throw new ConfigError(`onlynet: name at least one of ${DIAL_NETS.join(', ')}`);
+  // A configured peer the node would refuse to dial is a contradiction in the options.
+  const scope = new DialScope(onlynet as DialNet[], 'any');
+  for (const [what, list] of [['connect', options.connect], ['addPeer', options.addPeer], ['mesh', options.mesh]] as const) {
+    for (const a of list ?? []) {
+      const why = scope.refuseDial(a);
+      if (why !== null) throw new ConfigError(`${what}: ${why}`);
+    }
+  }
   const gossipDialScope: GossipDialScope = options.gossipDialScope ?? (network.name === 'regtest' ? 'local' : 'any');
   if (!GOSSIP_DIAL_SCOPES.includes(gossipDialScope)) throw new ConfigError(`gossipDialScope must be one of ${GOSSIP_DIAL_SCOPES.join(', ')}, got "${String(gossipDialScope)}"`);
   const maxInbound = int(options.maxInbound, 117, 'maxInbound', 0, 100_000);

@@ -33,6 +33,7 @@ describe('DialScope', () => {
     expect(() => resolveConfig({ onlynet: ['tor' as 'ipv4'] })).toThrow(/onlynet/);
     expect(() => resolveConfig({ onlynet: [] })).toThrow(/onlynet/);
     expect(() => resolveConfig({ gossipDialScope: 'public' as 'any' })).toThrow(/gossipDialScope/);
+    expect(() => resolveConfig({ onlynet: ['ipv4'], addPeer: ['127.0.0.1:18444'] })).toThrow(/addPeer: 127\.0\.0\.1:18444 is on loopback, outside --onlynet ipv4/);
   });
 
   it('address selection skips what the scope forbids', () => {
