@@ -9,7 +9,7 @@
  * writes peer-supplied strings as text only), and a client that sends an endless body (capped).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
 import { AdminHttpError, type AdminErrorBody } from './admin-error.js';
@@ -28,8 +28,30 @@ export const MAX_FLOWS_TOP = 1000;
 /** Longest ban a request may ask for: ten years is "forever" for a peer address. */
 const MAX_BAN_DURATION_MS = 10 * 365 * 24 * 3600 * 1000;
 const MAX_REASON_LENGTH = 256;
-/** Plenty for an operator and a dashboard; bounds sockets a local client can hold open. */
-const MAX_CONNECTIONS = 128;
+/**
+ * Plenty for an operator and a dashboard; bounds sockets a local client can hold open. When all
+ * are taken, a new connection closes the longest-idle one (no request in flight) rather than
+ * being refused: idle sockets cannot lock the CLI out.
+ */
+export const MAX_CONNECTIONS = 128;
+/** A connection must send its request headers within this (Node's headersTimeout). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** A connection with no request in flight is closed after this long idle. */
+export const IDLE_TIMEOUT_MS = 30_000;
+
+/**
+ * The warning for an admin endpoint bound beyond loopback (`--http 0.0.0.0:PORT`), or null. It is
+ * allowed: the cookie still guards every write, and cross-site requests are still refused. But
+ * anyone who can reach the port can read status, peers and metrics, and try the cookie.
+ */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackAddress(host) || host === 'localhost') return null;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  return (
+    `the admin endpoint listens on ${wildcard ? 'every interface' : host}, not only loopback: anyone who can reach it ` +
+    'can read status, peers and metrics (writes still need the cookie). Put it behind a firewall, or use --http 127.0.0.1:PORT'
+  );
+}
 
 export interface AdminServerOptions {
   readonly backend: AdminBackend;
@@ -111,7 +133,7 @@ export class AdminServer {
     const server = createServer((req, res) => {
       void this.dispatch(req, res, cookie.token);
     });
-    server.maxConnections = MAX_CONNECTIONS;
+    this.limitConnections(server);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -149,6 +171,54 @@ export class AdminServer {
 
   whenDrained(): Promise<void> {
     return this.drained;
+  }
+
+  /**
+   * Timeouts for slow or silent clients, and room for a new connection made by closing the
+   * longest-idle one when MAX_CONNECTIONS are open. Sockets are kept in arrival order, and a
+   * socket moves to the back each time a request on it finishes, so the first idle one found is
+   * the longest idle.
+   */
+  private limitConnections(server: Server): void {
+    const open = new Set<Socket>();
+    const busy = new Set<Socket>();
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = 2 * HEADERS_TIMEOUT_MS;
+    server.keepAliveTimeout = 5_000;
+    server.on('connection', (socket: Socket) => {
+      if (open.size >= MAX_CONNECTIONS) {
+        let idle: Socket | undefined;
+        for (const s of open) {
+          if (!busy.has(s)) {
+            idle = s;
+            break;
+          }
+        }
+        if (idle === undefined) {
+          socket.destroy();
+          return;
+        }
+        idle.destroy();
+        open.delete(idle);
+      }
+      open.add(socket);
+      // A socket that never sends a request is closed when idle this long.
+      socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+        if (!busy.has(socket)) socket.destroy();
+      });
+      socket.once('close', () => {
+        open.delete(socket);
+        busy.delete(socket);
+      });
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      busy.add(socket);
+      res.once('close', () => {
+        busy.delete(socket);
+        if (open.delete(socket)) open.add(socket);
+      });
+    });
   }
 
   private buildRoutes(): Map<string, Route> {

@@ -8,6 +8,9 @@ import { ConfigError } from '../errors.js';
 import { parseCidr, splitHostPort } from '../util/ip.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
+import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
+import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
+import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 import type { HostPort, LogLevel, RelayConfig } from './types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
@@ -25,7 +28,8 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   idleTimeoutMs: true, stallTimeoutMs: true, sendQueueMaxBytes: true, sendQueueMaxMessages: true,
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
-  rejoinAfterLeave: true,
+  rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
+  onlynet: true, gossipDialScope: true,
 };
 
 /** The data directory the CLI uses when `--data-dir` is not given. */
@@ -89,6 +93,20 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
       throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /0 to /128 for IPv6)`);
     }
   }
+  const onlynet = [...(options.onlynet ?? DIAL_NETS)];
+  for (const n of onlynet) if (!DIAL_NETS.includes(n)) throw new ConfigError(`onlynet: "${String(n)}" is not one of ${DIAL_NETS.join(', ')}`);
+  if (onlynet.length === 0) throw new ConfigError(`onlynet: name at least one of ${DIAL_NETS.join(', ')}`);
+  // A configured peer the node would refuse to dial is a contradiction in the options.
+  const scope = new DialScope(onlynet as DialNet[], 'any');
+  for (const [what, list] of [['connect', options.connect], ['addPeer', options.addPeer], ['mesh', options.mesh]] as const) {
+    for (const a of list ?? []) {
+      const why = scope.refuseDial(a);
+      if (why !== null) throw new ConfigError(`${what}: ${why}`);
+    }
+  }
+  const gossipDialScope: GossipDialScope = options.gossipDialScope ?? (network.name === 'regtest' ? 'local' : 'any');
+  if (!GOSSIP_DIAL_SCOPES.includes(gossipDialScope)) throw new ConfigError(`gossipDialScope must be one of ${GOSSIP_DIAL_SCOPES.join(', ')}, got "${String(gossipDialScope)}"`);
+  const maxInbound = int(options.maxInbound, 117, 'maxInbound', 0, 100_000);
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
@@ -99,7 +117,12 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     addPeer: addrList(options.addPeer, 'addPeer'),
     mesh: addrList(options.mesh, 'mesh'),
     dataDir: options.dataDir ?? null,
-    maxInbound: int(options.maxInbound, 117, 'maxInbound', 0, 100_000),
+    maxInbound,
+    maxInboundPerAddress: int(options.maxInboundPerAddress, DEFAULT_MAX_INBOUND_PER_ADDRESS, 'maxInboundPerAddress', 1, 100_000),
+    maxInboundPerGroup: int(options.maxInboundPerGroup, DEFAULT_MAX_INBOUND_PER_GROUP, 'maxInboundPerGroup', 1, 100_000),
+    maxPendingInbound: int(options.maxPendingInbound, defaultMaxPending(maxInbound), 'maxPendingInbound', 0, 100_000),
+    onlynet: onlynet as DialNet[],
+    gossipDialScope,
     targetOutbound: int(options.targetOutbound, 8, 'targetOutbound', 0, 10_000),
     banThreshold: int(options.banThreshold, 100, 'banThreshold', 1, 2 ** 32 - 1),
     banDurationMs: int(options.banDurationMs, 24 * 3600_000, 'banDurationMs', 1000),

@@ -25,6 +25,9 @@ import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
 import { LruSet } from '../util/lru-set.js';
 import { ConnManager } from '../conn/conn-manager.js';
+import { InboundSlots } from '../conn/inbound-policy.js';
+import { RefusalLog } from '../conn/refusal-log.js';
+import { DialScope } from '../conn/dial-scope.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
 import { MAX_PEER_ID } from '../stats/flow-index.js';
@@ -35,8 +38,9 @@ import { VERSION } from '../version.js';
 import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
+import { FRAME_ERROR_CODES } from '../metrics/metrics.js';
 import type { FrameErrorCode } from '../metrics/metrics.js';
-import { AdminServer } from '../admin/http-server.js';
+import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
 import { Peer } from '../peer/peer.js';
 import type { Offence, PeerHost } from '../peer/peer.js';
@@ -92,6 +96,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly meshAddrs: ReadonlySet<string>;
   /** Outbound peers redialled forever: --connect, --add-peer, --mesh and admin `connect --permanent`. */
   private readonly permanentAddrs: Set<string>;
+  private readonly inbound: InboundSlots;
+  private readonly refusals: RefusalLog;
+  private readonly dialScope: DialScope;
+  /** Dials whose TCP connect has not completed: stop() aborts them. */
+  private readonly pendingDials = new Set<() => void>();
   private pool: WorkerPool | undefined;
   private scanner!: FrameScanner;
   private verifier!: FrameVerifier;
@@ -129,6 +138,10 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.peerIds = new IdAllocator(this.clock, MAX_PEER_ID, DEFAULT_IDLE_EVICT_MS);
     this.metrics.attachFlowTable(this.flowTable);
     this.healthStore = new HealthStore({ clock: this.clock });
+    const c = this.config;
+    this.inbound = new InboundSlots({ maxInbound: c.maxInbound, maxPerAddress: c.maxInboundPerAddress, maxPerGroup: c.maxInboundPerGroup, maxPending: c.maxPendingInbound });
+    this.refusals = new RefusalLog(this.clock, (msg, fields) => this.log.info(msg, fields));
+    this.dialScope = new DialScope(c.onlynet, c.gossipDialScope);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -156,6 +169,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
       this.conns = this.connManager();
       if (this.config.http !== null) {
+        const exposed = exposureWarning(this.config.http.host);
+        if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(this.config.http) });
         this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
         await this.admin.start(this.config.http.host, this.config.http.port);
       }
@@ -199,6 +214,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (this.state !== 'running') return this.stopped;
     this.state = 'stopping';
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    // Network first: no dial completes, no handshake goes on while state is saved.
+    for (const abort of [...this.pendingDials]) abort();
+    this.pendingDials.clear();
+    for (const p of [...this.peersById.values()]) p.destroy('shutdown');
+    this.conns?.stop();
     await this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
     await this.saveFlaps().catch((err: unknown) => this.log.warn('saving flap counts failed', { err }));
     await this.teardown();
@@ -288,7 +308,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       dial: (addr) => this.dial(addr),
       getNewAddress: (excludeGroups) => this.pickOutbound(excludeGroups),
       targetOutbound: this.config.connect.length > 0 ? 0 : this.config.targetOutbound,
-      maxInbound: this.config.maxInbound,
       retryBaseMs: this.config.retryBaseMs,
       retryMaxMs: this.config.retryMaxMs,
       allowLocal: this.config.allowLocalAddresses,
@@ -307,7 +326,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const c of this.conns.list()) if (c.addr !== null && c.state !== 'canceled' && c.state !== 'disconnected') busy.add(c.addr);
     const self = this.listenAddress;
     if (self !== null) busy.add(self);
-    return this.gossip.pickOutbound(excludeGroups, busy, (a) => this.healthStore.preferenceScore(a), NETWORKS[this.config.network].defaultPort);
+    return this.gossip.pickOutbound(excludeGroups, busy, (a) => this.healthStore.preferenceScore(a), NETWORKS[this.config.network].defaultPort, (a) => this.dialScope.allowsGossiped(a));
   }
 
   private dialInitialPeers(): void {
@@ -316,7 +335,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const replay = this.durable.replay;
     if (replay !== null && !replay.left) {
       const configured = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
-      const previous = [...replay.alive.values()].filter((a) => !configured.has(a));
+      const previous = [...replay.alive.values()].filter((a) => !configured.has(a) && this.dialScope.allowsGossiped(a));
       shuffle(previous);
       for (const addr of previous) {
         this.log.info('rejoining previous peer', { peer: addr });
@@ -333,11 +352,22 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       if (this.state !== 'running') return reject(new RelayError('ERR_PEER_LIMIT', 'the relay is stopping'));
       const ip = host;
       if (isIP(ip) !== 0 && this.banMgr.isBanned(ip)) return reject(new RelayError('ERR_BANNED', `${addr} is banned`));
+      const outside = this.dialScope.refuseDial(addr);
+      if (outside !== null) return reject(new RelayError('ERR_CONFIG', outside));
       const socket = netConnect({ host, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.config.handshakeTimeoutMs);
+      // stop() aborts a dial still connecting: no socket outlives the node, nothing is sent after it.
+      const abort = (): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new RelayError('ERR_PEER_LIMIT', 'the relay is stopping'));
+      };
+      this.pendingDials.add(abort);
       socket.once('connect', () => {
         clearTimeout(timer);
+        this.pendingDials.delete(abort);
         socket.removeAllListeners('error');
+        if (this.state !== 'running') return abort();
         try {
           resolve(this.addPeer(socket, addr, 'outbound', this.meshAddrs.has(addr)));
         } catch (err) {
@@ -346,6 +376,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
+        this.pendingDials.delete(abort);
         reject(err);
       });
     });
@@ -365,15 +396,23 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       socket.destroy();
       return;
     }
-    if (!this.conns.acceptInbound(addr)) {
-      this.log.debug('refused inbound peer: no free slot', { peer: addr });
+    const noban = this.banMgr.isWhitelisted(ip);
+    const decision = this.inbound.admit(ip, noban);
+    if (!decision.accept) {
+      this.refusals.note(decision.reason, 'refused inbound peer', { peer: addr });
       socket.destroy();
       return;
     }
+    if (decision.evict !== null) {
+      const victim = this.peersById.get(decision.evict);
+      this.refusals.note(`evict_${decision.why}`, 'evicted inbound peer for a newcomer', { peer: victim?.addr, newcomer: addr, why: decision.why });
+      if (victim !== undefined) victim.destroy('evicted');
+      else this.inbound.remove(decision.evict);
+    }
     try {
-      this.addPeer(socket, addr, 'inbound', false);
+      const peer = this.addPeer(socket, addr, 'inbound', false);
+      this.inbound.add(peer.id, ip, this.clock.now(), noban);
     } catch (err) {
-      this.conns.releaseInbound(addr);
       this.log.warn('refused inbound peer', { peer: addr, err });
     }
   }
@@ -424,7 +463,10 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private tick(): void {
     const now = this.clock.now();
-    for (const p of this.peersById.values()) p.tick(now);
+    for (const p of this.peersById.values()) {
+      p.tick(now);
+      if (p.rttMs !== null) this.inbound.ping(p.id, p.rttMs);
+    }
     this.relay.tick(now);
     this.flowTable.markRates();
     this.nodeStats?.tick(now);
@@ -506,6 +548,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private onEstablished(peer: Peer): void {
+    this.inbound.established(peer.id);
     this.refreshPeerGauges();
     this.flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
     this.gossip.onEstablished(peer, this.banMgr.isWhitelisted(hostOf(peer.addr)), this.listenAddress);
@@ -527,7 +570,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.flowTable.unregisterPeer(peer.id);
     this.peerIds.release(peer.id);
     this.relay?.onPeerGone(peer.id);
-    if (peer.direction === 'inbound') this.conns.releaseInbound(peer.addr);
+    this.inbound.remove(peer.id);
     if (peer.direction === 'outbound') this.healthStore.offline(peer.addr);
     if (this.state === 'running' && peer.direction === 'outbound') {
       this.durable.membership?.notAlive(peer.addr);
@@ -542,7 +585,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private onOffence(peer: Peer, offence: Offence, err: RelayError | null): void {
-    if (err !== null && err.code.startsWith('ERR_FRAME_')) this.metrics.frameError(err.code as FrameErrorCode);
+    // Frame and payload decode errors alike (ERR_FRAME_*, ERR_PAYLOAD_*).
+    if (err !== null && (FRAME_ERROR_CODES as readonly string[]).includes(err.code)) this.metrics.frameError(err.code as FrameErrorCode);
     const id = OFFENCE_IDS[offence];
     if (id === null) return;
     this.punish(peer, id, 1, err?.message ?? offence);
@@ -653,6 +697,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private onNewItem(item: RelayItem, from: Peer | null): void {
+    if (from !== null) (item.kind === 'tx' ? this.inbound.novelTx(from.id, this.clock.now()) : this.inbound.novelBlock(from.id, this.clock.now()));
     this.eventClock++;
     this.durable.membership?.updateEventClock(this.eventClock);
     // Hex ids cost a string per item: build them only for listeners.

@@ -3,6 +3,7 @@
  * admin endpoint and the CLI share. Peers are identified by `HOST:PORT` everywhere.
  */
 import type { NetworkName } from '../wire/constants.js';
+import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -25,6 +26,16 @@ export interface RelayConfig {
   /** Directory for durable state; null keeps everything in memory. */
   readonly dataDir: string | null;
   readonly maxInbound: number;
+  /** Inbound connections one IP address may hold (whitelisted peers are exempt). */
+  readonly maxInboundPerAddress: number;
+  /** Inbound connections one network group (/16, IPv6 /32) may hold. */
+  readonly maxInboundPerGroup: number;
+  /** Inbound slots that connections still in the version handshake may hold (default: half). */
+  readonly maxPendingInbound: number;
+  /** Networks the node dials (`--onlynet`); default all three. */
+  readonly onlynet: readonly DialNet[];
+  /** What addresses learned by gossip may be dialled: `local` = loopback and private only (regtest default). */
+  readonly gossipDialScope: GossipDialScope;
   readonly targetOutbound: number;
   readonly banThreshold: number;
   readonly banDurationMs: number;
@@ -167,6 +178,8 @@ export type DisconnectReason =
   | 'self_connection'
   | 'duplicate'
   | 'socket_error'
+  /** Its inbound slot went to a newcomer (src/conn/inbound-policy.ts). */
+  | 'evicted'
   /** Its send queue stayed over twice its bound with nothing left to drop. */
   | 'slow_reader'
   | 'shutdown';

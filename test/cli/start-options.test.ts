@@ -14,6 +14,8 @@ describe('wirerelay start options', () => {
       '--target-outbound', '3', '--ban-threshold', '50', '--ban-duration', '2h', '--whitelist', '10.0.0.0/8',
       '--workers', '2', '--pool-min-bytes', '65536', '--receive-rate', '0', '--log-level', 'warn', '--http', 'off',
       '--trickle-ms', '500', '--retry-base-ms', '100', '--retry-max-ms', '1000', '--rejoin-after-leave',
+      '--max-inbound-per-address', '2', '--max-inbound-per-group', '4', '--max-pending-inbound', '3',
+      '--onlynet', 'ipv4', '--onlynet', 'loopback', '--gossip-dial-scope', 'local',
     ]);
     const c = resolveConfig(o);
     expect(c).toMatchObject({
@@ -37,6 +39,11 @@ describe('wirerelay start options', () => {
       retryBaseMs: 100,
       retryMaxMs: 1000,
       rejoinAfterLeave: true,
+      maxInboundPerAddress: 2,
+      maxInboundPerGroup: 4,
+      maxPendingInbound: 3,
+      onlynet: ['ipv4', 'loopback'],
+      gossipDialScope: 'local',
     });
   });
 
