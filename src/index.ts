@@ -1,8 +1,22 @@
-/** wirerelay's public API. Re-exports only. */
-export { createRelay, RelayNode } from './node/relay-node.js';
-export type { RelayDeps } from './node/relay-node.js';
-export { resolveConfig, DEFAULT_DATA_DIR } from './node/config.js';
-export type { RelayOptions } from './node/config.js';
+/**
+ * wirerelay's public API (re-exports only): the relay node, its options, events and results, the
+ * error classes and codes, and the wire codecs and stream inspector as a library of their own.
+ * Anything not exported here is internal and may change in any release.
+ */
+import { createRelay as createRelayNode } from './node/relay-node.js';
+import type { RelayDeps, RelayNode as RelayNodeClass } from './node/relay-node.js';
+import type { RelayOptions } from './node/config.js';
+
+/**
+ * The node `createRelay` returns: its lifecycle, peer and ban control, queries and events. The
+ * parts the node shares with its own components (metrics registry, flow table, health store,
+ * nonce set, clock) are not part of the API.
+ */
+export type RelayNode = Omit<RelayNodeClass, 'clock' | 'magic' | 'metrics' | 'flowTable' | 'healthStore' | 'sentNonces'>;
+
+/** Creates a relay node; call `start()` to listen and connect. Unknown or bad options throw ConfigError. */
+export const createRelay: (options?: RelayOptions, deps?: RelayDeps) => RelayNode = createRelayNode;
+export type { RelayDeps, RelayOptions };
 export type {
   BanInfo,
   DisconnectReason,
@@ -15,17 +29,14 @@ export type {
   RelayConfig,
   RelayEvents,
 } from './node/types.js';
-export type { FlowRow, HealthInfo } from './admin/backend.js';
+export type { FlowOrder, FlowRow, HealthInfo } from './admin/backend.js';
 export { RelayError, WireError, ConfigError, StoreError, hasErrorCode } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { systemClock, ManualClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { Logger } from './log.js';
-export { WorkerPool } from './pool/pool.js';
-export { StreamDecoder } from './framing/stream-decoder.js';
-export { FrameVerifier } from './framing/frame-verifier.js';
-export { FrameScanner } from './wasm/frame-scanner.js';
-export { hash256, hash256Many } from './wasm/hasher.js';
+export type { LogFields, LoggerOptions } from './log.js';
+export { VERSION } from './version.js';
+// The wire codecs: decode and encode Bitcoin P2P payloads, compute ids, inspect a captured stream.
 export { decodePayload, encodePayload, decodeMessage } from './wire/codec.js';
 export type { Message, AnyMessage } from './wire/codec.js';
 export { messageToJson } from './wire/json.js';

@@ -4,19 +4,22 @@
  * (which is how "drops always read 0" went unnoticed). test/bench/node-metrics.test.ts checks each
  * REQUIRED name against a real node's /metrics.
  */
+import { EVENT_LOOP_RESOLUTION_MS } from '../../src/metrics/metrics.js';
 import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
 import type { MetricSample } from './proc-stats.js';
 
 export const NODE_METRICS = {
   /** Relayed messages dropped, by reason (src/stats/drop-reasons.ts). */
   droppedPackets: 'wirerelay_dropped_packets_total',
-  messagesIn: 'wirerelay_messages_in_total',
-  messagesOut: 'wirerelay_messages_out_total',
+  messagesIn: 'wirerelay_received_messages_total',
+  messagesOut: 'wirerelay_sent_messages_total',
   /** Histogram: frames per batch sent to the worker pool (_count = batches, _sum = frames). */
   poolBatchFramesCount: 'wirerelay_batch_frames_count',
   poolBatchFramesSum: 'wirerelay_batch_frames_sum',
   poolQueueDepth: 'wirerelay_pool_queue_depth',
-  eventLoopDelay: 'wirerelay_event_loop_delay_seconds',
+  /** prom-client's event-loop delay since the previous scrape (sampled every EVENT_LOOP_RESOLUTION_MS). */
+  eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+  eventLoopLagMax: 'nodejs_eventloop_lag_max_seconds',
 } as const;
 
 /**
@@ -70,7 +73,8 @@ export function nodeCounters(m: readonly MetricSample[]): NodeCounters {
     drops = {};
     for (const r of DROP_REASONS) drops[r] = readMetric(m, NODE_METRICS.droppedPackets, { reason: r }) ?? 0;
   }
-  const ms = (x: number | null): number | null => (x === null ? null : x * 1000);
+  // The histogram records whole sampling intervals: the lag is what exceeds one.
+  const lag = (x: number | null): number | null => (x === null ? null : Math.max(0, x * 1000 - EVENT_LOOP_RESOLUTION_MS));
   return {
     dropsByReason: drops,
     txIn: readMetric(m, NODE_METRICS.messagesIn, { command: 'tx' }),
@@ -80,8 +84,8 @@ export function nodeCounters(m: readonly MetricSample[]): NodeCounters {
     poolBatches: readMetric(m, NODE_METRICS.poolBatchFramesCount),
     poolFrames: readMetric(m, NODE_METRICS.poolBatchFramesSum),
     poolQueueDepth: readMetric(m, NODE_METRICS.poolQueueDepth),
-    loopDelayP99Ms: ms(readMetric(m, NODE_METRICS.eventLoopDelay, { stat: 'p99' })),
-    loopDelayMaxMs: ms(readMetric(m, NODE_METRICS.eventLoopDelay, { stat: 'max' })),
+    loopDelayP99Ms: lag(readMetric(m, NODE_METRICS.eventLoopLagP99)),
+    loopDelayMaxMs: lag(readMetric(m, NODE_METRICS.eventLoopLagMax)),
     socketReads: readMetric(m, WANTED_METRICS.socketReads),
     socketWrites: readMetric(m, WANTED_METRICS.socketWrites),
   };

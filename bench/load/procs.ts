@@ -97,8 +97,9 @@ export function countWarnings(logFile: string): Record<string, number> | null {
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const e = JSON.parse(line) as { level?: string; msg?: string; offence?: string };
-      if (e.level !== 'warn' && e.level !== 'error') continue;
+      // Named levels, or pino's numbers (40 warn, 50 error, 60 fatal).
+      const e = JSON.parse(line) as { level?: string | number; msg?: string; offence?: string };
+      if (!(e.level === 'warn' || e.level === 'error' || (typeof e.level === 'number' && e.level >= 40))) continue;
       const key = e.offence === undefined ? String(e.msg) : `${e.msg} (${e.offence})`;
       out[key] = (out[key] ?? 0) + 1;
     } catch {

@@ -129,6 +129,8 @@ export interface SelectOutboundOptions {
    * in it, selection returns null at once instead of spending its tries on picks it must refuse.
    */
   readonly exclude?: ReadonlySet<string>;
+  /** Addresses that may be dialled at all (the dial scope, src/conn/dial-scope.ts); others are skipped. */
+  readonly allow?: (addr: string) => boolean;
   /** Tries before giving up; default 100. */
   readonly tries?: number;
   /** When set, other ports are skipped during the first 50 tries (btcd). */
@@ -493,6 +495,7 @@ export class AddrManager {
       const ka = this.pick();
       if (ka === undefined) return null;
       if (exclude?.has(ka.addr) === true) continue;
+      if (opts.allow !== undefined && !opts.allow(ka.addr)) continue;
       if (opts.excludeGroups?.has(this.groupOf(ka.addr)) === true) continue;
       if (t < SELECT_SKIP_RECENT_TRIES && now - ka.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (t < SELECT_SKIP_PORT_TRIES) {

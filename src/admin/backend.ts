@@ -80,3 +80,13 @@ export interface AdminBackend {
   /** Leave the network gracefully; resolves once the leave is recorded durably. */
   leave(): Promise<void>;
 }
+
+/** Health records of the peers connected now (`GET /health`, the status page). */
+export function currentHealth(b: AdminBackend): HealthInfo[] {
+  const out: HealthInfo[] = [];
+  for (const p of b.peers()) {
+    const h = b.health(p.addr);
+    if (h !== null) out.push(h);
+  }
+  return out;
+}

@@ -33,7 +33,7 @@ const COMMON_OPTIONS = {
 const COMMON_HELP = `
 common options:
   --http HOST:PORT   admin endpoint of the node (default ${DEFAULT_ADMIN_HTTP})
-  --data-dir DIR     the node's data directory, where it writes .cookie (default ~/.wirerelay)
+  --data-dir DIR     the node's data directory, where it writes .cookie (default $WIRERELAY_DATA_DIR, or ~/.wirerelay)
   --cookie FILE      the cookie file itself (for a node without a data directory)
   --json             print the endpoint's JSON instead of a table
   -h, --help         this help
@@ -97,10 +97,10 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
     io.err(`wirerelay ${spec.name}: --http must be HOST:PORT, got "${httpText}"\n${usage}\n`);
     return 2;
   }
-  const cookiePath =
-    typeof values.cookie === 'string'
-      ? values.cookie
-      : cookiePathFor(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir());
+  // WIRERELAY_DATA_DIR, as `wirerelay start` reads it, so the CLI next to a node configured that way
+  // (a container, a systemd unit's Environment=) finds its cookie.
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.WIRERELAY_DATA_DIR || undefined;
+  const cookiePath = typeof values.cookie === 'string' ? values.cookie : cookiePathFor(dataDir ?? defaultDataDir());
 
   // Loopback reads need no token; not sending one there also keeps a stale cookie left by a crashed
   // node from turning a working `status` into a 401.
@@ -120,7 +120,7 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   try {
     return await spec.exec({ client, values, positionals, json: values.json === true, io });
   } catch (err) {
-    io.err(`wirerelay ${spec.name}: ${describeFailure(err, cookieProblem)}\n`);
+    io.err(`wirerelay ${spec.name}: ${describeFailure(err, { path: cookiePath, problem: cookieProblem, named: typeof values.cookie === 'string' || dataDir !== undefined, endpoint: endpoint.addr })}\n`);
     if (err instanceof UsageError) {
       io.err(`${usage}\n`);
       return 2;
@@ -129,10 +129,21 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   }
 }
 
-function describeFailure(err: unknown, cookieProblem: string | null): string {
+interface CookieTried {
+  readonly path: string;
+  readonly problem: string | null;
+  /** True when --cookie or --data-dir named the file; false when it was the default. */
+  readonly named: boolean;
+  readonly endpoint: string;
+}
+
+function describeFailure(err: unknown, cookie: CookieTried): string {
   if (err instanceof AdminClientError) {
     if (err.kind === 'http' && err.status === 401) {
-      return `bad or missing cookie, pass --data-dir (or --cookie)${cookieProblem !== null ? `: ${cookieProblem}` : ''}`;
+      // Name the file that was tried, and whether it was only the default (a node started with another --data-dir).
+      const which = cookie.named ? cookie.path : `${cookie.path} (the default: no --data-dir, WIRERELAY_DATA_DIR or --cookie was given)`;
+      const why = cookie.problem ?? `the node at ${cookie.endpoint} did not accept its token`;
+      return `bad or missing cookie, pass --data-dir DIR (the node's data directory) or --cookie FILE; tried ${which}: ${why}`;
     }
     if (err.kind === 'http') return err.code !== null ? `${err.message} (${err.code})` : err.message;
     return err.message;

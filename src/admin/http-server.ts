@@ -9,13 +9,14 @@
  * writes peer-supplied strings as text only), and a client that sends an endless body (capped).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
 import { AdminHttpError, type AdminErrorBody } from './admin-error.js';
-import type { AdminBackend, FlowOrder, HealthInfo } from './backend.js';
+import { currentHealth, type AdminBackend, type FlowOrder } from './backend.js';
 import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
-import { renderStatusPage } from './status-page.js';
+import { renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';
+import { buildStatusView } from './status-view.js';
 import { formatHostPort, isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from './targets.js';
 
 /** Admin bodies are a few fields; 64 KiB is generous and still bounds memory per connection. */
@@ -27,8 +28,30 @@ export const MAX_FLOWS_TOP = 1000;
 /** Longest ban a request may ask for: ten years is "forever" for a peer address. */
 const MAX_BAN_DURATION_MS = 10 * 365 * 24 * 3600 * 1000;
 const MAX_REASON_LENGTH = 256;
-/** Plenty for an operator and a dashboard; bounds sockets a local client can hold open. */
-const MAX_CONNECTIONS = 128;
+/**
+ * Plenty for an operator and a dashboard; bounds sockets a local client can hold open. When all
+ * are taken, a new connection closes the longest-idle one (no request in flight) rather than
+ * being refused: idle sockets cannot lock the CLI out.
+ */
+export const MAX_CONNECTIONS = 128;
+/** A connection must send its request headers within this (Node's headersTimeout). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** A connection with no request in flight is closed after this long idle. */
+export const IDLE_TIMEOUT_MS = 30_000;
+
+/**
+ * The warning for an admin endpoint bound beyond loopback (`--http 0.0.0.0:PORT`), or null. It is
+ * allowed: the cookie still guards every write, and cross-site requests are still refused. But
+ * anyone who can reach the port can read status, peers and metrics, and try the cookie.
+ */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackAddress(host) || host === 'localhost') return null;
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  return (
+    `the admin endpoint listens on ${wildcard ? 'every interface' : host}, not only loopback: anyone who can reach it ` +
+    'can read status, peers and metrics (writes still need the cookie). Put it behind a firewall, or use --http 127.0.0.1:PORT'
+  );
+}
 
 export interface AdminServerOptions {
   readonly backend: AdminBackend;
@@ -110,7 +133,7 @@ export class AdminServer {
     const server = createServer((req, res) => {
       void this.dispatch(req, res, cookie.token);
     });
-    server.maxConnections = MAX_CONNECTIONS;
+    this.limitConnections(server);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -150,6 +173,54 @@ export class AdminServer {
     return this.drained;
   }
 
+  /**
+   * Timeouts for slow or silent clients, and room for a new connection made by closing the
+   * longest-idle one when MAX_CONNECTIONS are open. Sockets are kept in arrival order, and a
+   * socket moves to the back each time a request on it finishes, so the first idle one found is
+   * the longest idle.
+   */
+  private limitConnections(server: Server): void {
+    const open = new Set<Socket>();
+    const busy = new Set<Socket>();
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = 2 * HEADERS_TIMEOUT_MS;
+    server.keepAliveTimeout = 5_000;
+    server.on('connection', (socket: Socket) => {
+      if (open.size >= MAX_CONNECTIONS) {
+        let idle: Socket | undefined;
+        for (const s of open) {
+          if (!busy.has(s)) {
+            idle = s;
+            break;
+          }
+        }
+        if (idle === undefined) {
+          socket.destroy();
+          return;
+        }
+        idle.destroy();
+        open.delete(idle);
+      }
+      open.add(socket);
+      // A socket that never sends a request is closed when idle this long.
+      socket.setTimeout(IDLE_TIMEOUT_MS, () => {
+        if (!busy.has(socket)) socket.destroy();
+      });
+      socket.once('close', () => {
+        open.delete(socket);
+        busy.delete(socket);
+      });
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      busy.add(socket);
+      res.once('close', () => {
+        busy.delete(socket);
+        if (open.delete(socket)) open.add(socket);
+      });
+    });
+  }
+
   private buildRoutes(): Map<string, Route> {
     const b = this.backend;
     const routes = new Map<string, Route>();
@@ -162,7 +233,7 @@ export class AdminServer {
     get('/', (ctx) => ({
       status: 200,
       type: 'text/html; charset=utf-8',
-      body: renderStatusPage(ctx.nonce),
+      body: renderStatusPage(ctx.nonce, b),
       headers: {
         'Content-Security-Policy':
           `default-src 'none'; script-src 'nonce-${ctx.nonce}'; style-src 'nonce-${ctx.nonce}'; ` +
@@ -170,10 +241,11 @@ export class AdminServer {
       },
     }));
     get('/status', () => json(b.status()));
+    get(STATUS_VIEW_PATH, () => json(buildStatusView(b)));
     get('/peers', () => json(b.peers()));
     get('/bans', () => json(b.bans()));
     get('/flows', (ctx) => json(b.flows(...parseFlowQuery(ctx.query))));
-    get('/health', () => json(this.allHealth()));
+    get('/health', () => json(currentHealth(b)));
     get('/metrics', async () => ({ status: 200, type: METRICS_CONTENT_TYPE, body: await b.metricsText() }));
     post('/ban', async ({ body }) => {
       allowFields(body, ['target', 'durationMs', 'reason']);
@@ -213,15 +285,6 @@ export class AdminServer {
       return json({ ok: true });
     });
     return routes;
-  }
-
-  private allHealth(): HealthInfo[] {
-    const out: HealthInfo[] = [];
-    for (const p of this.backend.peers()) {
-      const h = this.backend.health(p.addr);
-      if (h !== null) out.push(h);
-    }
-    return out;
   }
 
   private getHealth(param: string): Reply {

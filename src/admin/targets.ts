@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { formatHostPort as formatHostPortOf } from '../node/config.js';
+import { splitHostPort } from '../util/ip.js';
 
 export interface ParsedHostPort {
   readonly host: string;
@@ -12,32 +13,11 @@ export interface ParsedHostPort {
   readonly addr: string;
 }
 
-// RFC 1123 labels; a hostname is allowed only where the node dials (connect), never in a ban.
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-/** `HOST:PORT` with an IPv4 address, a bracketed IPv6 address or a hostname; null if malformed. */
+/** `HOST:PORT` with an IPv4 address, a bracketed IPv6 address or a hostname, port 1..65535; null if malformed. */
 export function parseHostPort(text: string): ParsedHostPort | null {
-  let host: string;
-  let portText: string;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') return null;
-    host = text.slice(1, close);
-    portText = text.slice(close + 2);
-    if (isIP(host) !== 6) return null;
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon <= 0) return null;
-    host = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    // An unbracketed IPv6 address is ambiguous: "::1:8333" could be ::1 port 8333 or ::1:8333 with no port.
-    if (host.includes(':')) return null;
-    if (isIP(host) !== 4 && !HOSTNAME.test(host)) return null;
-  }
-  if (!/^[0-9]{1,5}$/.test(portText)) return null;
-  const port = Number(portText);
-  if (port < 1 || port > 65535) return null;
-  return { host, port, addr: formatHostPort(host, port) };
+  const hp = splitHostPort(text);
+  if (hp === null || hp.port === 0) return null;
+  return { host: hp.host, port: hp.port, addr: formatHostPort(hp.host, hp.port) };
 }
 
 export function formatHostPort(host: string, port: number): string {

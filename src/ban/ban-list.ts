@@ -19,9 +19,12 @@ export interface BanEntry {
   /** Unix ms after which the ban no longer applies. */
   readonly expiresAt: number;
   readonly reason: string;
-  /** Unix ms. */
-  readonly createdAt: number;
+  /** Unix ms; null for an entry saved before creation times were kept. */
+  readonly createdAt: number | null;
 }
+
+/** An entry made now, which always has its creation time. */
+export type StampedBanEntry = BanEntry & { readonly createdAt: number };
 
 export interface BanListJSON {
   version: 1;
@@ -59,15 +62,33 @@ export class BanList {
    * Bans an IP or subnet for `durationMs` from now, replacing any ban of the same target.
    * Throws ConfigError for a malformed target or a non-positive duration.
    */
-  ban(target: string, durationMs: number, reason: string): BanEntry {
+  ban(target: string, durationMs: number, reason: string): StampedBanEntry {
+    return this.add(this.entryFor(target, durationMs, reason));
+  }
+
+  /**
+   * The entry ban() would add, without adding it: a caller that must make the ban durable first
+   * commits this, then add()s it. Throws ConfigError like ban().
+   */
+  entryFor(target: string, durationMs: number, reason: string): StampedBanEntry {
     const cidr = targetOf(target);
     if (!(durationMs > 0) || !Number.isFinite(durationMs)) {
       throw new ConfigError(`ban duration must be a positive number of ms, got ${durationMs}`, { durationMs });
     }
     const now = this.clock.now();
-    const entry: BanEntry = Object.freeze({ target: formatCidr(cidr), expiresAt: now + durationMs, reason, createdAt: now });
-    this.bans.set(entry.target, { cidr, entry });
+    return Object.freeze({ target: formatCidr(cidr), expiresAt: now + durationMs, reason, createdAt: now });
+  }
+
+  /** Adds an entry made by entryFor(), replacing any ban of the same target. */
+  add<E extends BanEntry>(entry: E): E {
+    this.bans.set(entry.target, { cidr: targetOf(entry.target), entry });
     return entry;
+  }
+
+  /** True when exactly this target (canonical form) is banned now. */
+  has(target: string, now: number = this.clock.now()): boolean {
+    const rule = this.bans.get(formatCidr(targetOf(target)));
+    return rule !== undefined && rule.entry.expiresAt > now;
   }
 
   /** Lifts the ban of exactly this target ("10.0.0.0/8" does not lift "10.1.2.3"); true if one existed. */
@@ -152,10 +173,18 @@ export class BanList {
       const cidr = typeof e.target === 'string' ? parseCidr(e.target) : null;
       if (cidr === null) throw corrupt(`bans[${i}].target is not an IP or CIDR`);
       if (typeof e.expiresAt !== 'number' || !Number.isFinite(e.expiresAt)) throw corrupt(`bans[${i}].expiresAt is not a time`);
-      if (typeof e.createdAt !== 'number' || !Number.isFinite(e.createdAt)) throw corrupt(`bans[${i}].createdAt is not a time`);
-      if (typeof e.reason !== 'string') throw corrupt(`bans[${i}].reason is not a string`);
+      // Creation time and reason may be absent in entries written before they were kept.
+      if (e.createdAt !== undefined && e.createdAt !== null && (typeof e.createdAt !== 'number' || !Number.isFinite(e.createdAt))) {
+        throw corrupt(`bans[${i}].createdAt is not a time`);
+      }
+      if (e.reason !== undefined && typeof e.reason !== 'string') throw corrupt(`bans[${i}].reason is not a string`);
       if (e.expiresAt <= now) return;
-      const entry: BanEntry = Object.freeze({ target: formatCidr(cidr), expiresAt: e.expiresAt, reason: e.reason, createdAt: e.createdAt });
+      const entry: BanEntry = Object.freeze({
+        target: formatCidr(cidr),
+        expiresAt: e.expiresAt,
+        reason: typeof e.reason === 'string' ? e.reason : '',
+        createdAt: typeof e.createdAt === 'number' ? e.createdAt : null,
+      });
       list.bans.set(entry.target, { cidr, entry });
     });
     o.whitelist.forEach((w: unknown, i) => {

@@ -77,3 +77,14 @@ export function formatTimestamp(ms: number): string {
 export function formatPercent(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
 }
+
+/** Time since `t` (Unix ms) as of `now`, e.g. `5m 2s`; `-` for never. */
+export function formatAgo(now: number, t: number | null): string {
+  return t === null ? '-' : formatDuration(Math.max(0, now - t));
+}
+
+/** getpeerinfo's bytes-per-message map, largest first: `tx 1.2 MiB, inv 80.0 KiB`; `-` when empty. */
+export function formatBytesByCommand(bytes: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(bytes).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? '-' : entries.map(([c, n]) => `${c} ${formatBytes(n)}`).join(', ');
+}

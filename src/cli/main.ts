@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { VERSION } from '../version.js';
 
 export interface CliCommand {
   readonly summary: string;
@@ -43,8 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write((await usage()) + '\n');
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') {
-    process.stdout.write('wirerelay 0.1.0\n');
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`wirerelay ${VERSION}\n`);
     return 0;
   }
   const cmd = await loadCommand(name);

@@ -1,9 +1,9 @@
 /**
  * Outbound connection bookkeeping after btcd connmgr (protocol-facts §3): keep `targetOutbound`
  * peers, retry permanent peers forever with a growing, jittered, capped delay, throttle after a
- * run of failures, and ration outbound peers to one per network group. Inbound slots are counted
- * apart, so inbound peers can never take our outbound slots (lnd#9874). No sockets here: `dial`,
- * addresses, time and timers are injected.
+ * run of failures, and ration outbound peers to one per network group. Inbound slots are kept
+ * apart (src/conn/inbound-policy.ts), so inbound peers can never take our outbound slots
+ * (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
  *
  * Deliberate differences from btcd (docs/addresses-and-connections.md):
  * - every scheduled delay is ≤ retryMax, on every path, and retryMax is configurable (lnd#9294);
@@ -41,8 +41,6 @@ export const systemScheduler: TimerScheduler = Object.freeze({
 
 /** btcd defaultTargetOutbound. */
 export const DEFAULT_TARGET_OUTBOUND = 8;
-/** Inbound slots: Core's 125 total minus our 8 outbound. */
-export const DEFAULT_MAX_INBOUND = 117;
 /** btcd defaultRetryDuration: the n-th retry waits n × this. */
 export const DEFAULT_RETRY_BASE_MS = 5_000;
 /** btcd maxRetryDuration. */
@@ -82,8 +80,6 @@ export interface ConnManagerOptions<C extends Connection> {
   /** Jitter source. */
   readonly random?: Random;
   readonly targetOutbound?: number;
-  /** Inbound slots; Infinity for no limit, 0 for none. */
-  readonly maxInbound?: number;
   readonly retryBaseMs?: number;
   /** Upper bound of every delay the manager schedules. */
   readonly retryMaxMs?: number;
@@ -127,17 +123,16 @@ export class ConnManager<C extends Connection = Connection> {
   private readonly scheduler: TimerScheduler;
   private readonly random: Random;
   readonly targetOutbound: number;
-  readonly maxInbound: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   private readonly jitter: number;
 
   private readonly reqs = new Map<number, ConnReq<C>>();
   private readonly groups = new Map<string, number>();
-  private readonly inbound = new Map<string, number>();
-  private inboundCount = 0;
   private nextId = 0;
   private failedAttempts = 0;
+  /** Set while the address table is empty: said once, not once per outbound slot and retry. */
+  private noAddressLogged = false;
   private started = false;
   private stopped = false;
 
@@ -148,7 +143,6 @@ export class ConnManager<C extends Connection = Connection> {
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.random = opts.random ?? cryptoRandom;
     this.targetOutbound = positive('targetOutbound', opts.targetOutbound, DEFAULT_TARGET_OUTBOUND, true);
-    this.maxInbound = positive('maxInbound', opts.maxInbound, DEFAULT_MAX_INBOUND, true);
     this.retryBaseMs = positive('retryBaseMs', opts.retryBaseMs, DEFAULT_RETRY_BASE_MS);
     this.retryMaxMs = positive('retryMaxMs', opts.retryMaxMs, DEFAULT_RETRY_MAX_MS);
     this.jitter = positive('jitter', opts.jitter, DEFAULT_JITTER, true);
@@ -266,30 +260,6 @@ export class ConnManager<C extends Connection = Connection> {
   /** Consecutive failed attempts (reset by any successful connection). */
   consecutiveFailures(): number {
     return this.failedAttempts;
-  }
-
-  // ---- Inbound ------------------------------------------------------------------------------
-
-  /** Claims an inbound slot for `addr`; false when all are taken. Outbound never uses these. */
-  acceptInbound(addr: string): boolean {
-    if (this.stopped || this.inboundCount >= this.maxInbound) return false;
-    this.inbound.set(addr, (this.inbound.get(addr) ?? 0) + 1);
-    this.inboundCount++;
-    return true;
-  }
-
-  /** Frees the slot claimed for `addr`; false if it held none. */
-  releaseInbound(addr: string): boolean {
-    const n = this.inbound.get(addr);
-    if (n === undefined) return false;
-    if (n === 1) this.inbound.delete(addr);
-    else this.inbound.set(addr, n - 1);
-    this.inboundCount--;
-    return true;
-  }
-
-  inboundSlotsUsed(): number {
-    return this.inboundCount;
   }
 
   // ---- Internals ----------------------------------------------------------------------------
@@ -415,9 +385,12 @@ export class ConnManager<C extends Connection = Connection> {
     }
     if (addr === null) {
       req.state = 'failing';
-      this.handleFailed(req, 'no address');
+      if (!this.noAddressLogged) this.log('info', 'no address to dial yet; outbound slots wait for addresses from peers');
+      this.noAddressLogged = true;
+      this.handleFailed(req, null);
       return;
     }
+    this.noAddressLogged = false;
     req.addr = addr;
     this.dialReq(req);
   }
@@ -481,10 +454,10 @@ export class ConnManager<C extends Connection = Connection> {
     this.handleFailed(req, err);
   }
 
-  /** btcd handleFailedConn, with the cap applied on every path. */
+  /** btcd handleFailedConn, with the cap applied on every path. `why` null: the caller logged it. */
   private handleFailed(req: ConnReq<C>, why: unknown, dropped = false): void {
     if (this.stopped) return;
-    this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
+    if (why !== null) this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
     if (req.permanent) {
       req.retryCount++;
       const delay = this.retryDelay(req.retryCount, req.addr);

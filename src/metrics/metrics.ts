@@ -1,9 +1,8 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../errors.js';
+import { COMMAND_LABELS, CommandCounts } from '../stats/command-counts.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
 import type { FlowCounters, FlowTableStats } from '../stats/flow-table.js';
-import { commandId, COMMANDS } from '../wire/constants.js';
 
 /**
  * Every metric the relay exports, pre-created in a private prom-client Registry (several nodes in
@@ -13,6 +12,10 @@ import { commandId, COMMANDS } from '../wire/constants.js';
  *
  * Message counts are the hottest calls: they add to a Float64Array by command id, and the numbers
  * are copied into the counters only when /metrics is scraped.
+ *
+ * Names follow the Prometheus conventions (unit suffix, `_total` for counters, e.g.
+ * `wirerelay_received_bytes_total`). Event-loop lag, CPU and memory are prom-client's default
+ * metrics (`nodejs_eventloop_lag_*`, `process_*`), not duplicated here.
  */
 
 export const PEER_DIRECTIONS = ['inbound', 'outbound'] as const;
@@ -36,10 +39,13 @@ export const FRAME_ERROR_CODES = [
 ] as const satisfies readonly ErrorCode[];
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
-/** Label for command id 0 and any name not in COMMANDS. */
-export const OTHER_COMMAND = 'other';
-/** Index = command id (0 = other), as the WASM scanner reports it. */
-const COMMAND_LABELS: readonly string[] = [OTHER_COMMAND, ...COMMANDS];
+export { OTHER_COMMAND } from '../stats/command-counts.js';
+
+/**
+ * prom-client's event-loop sampling interval. Its `nodejs_eventloop_lag_*_seconds` record whole
+ * intervals (an idle loop reads about this much), so the lag proper is the value minus this.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 10;
 
 /** btcd bans at 100; buckets around it show how close peers come. */
 const BAN_SCORE_BUCKETS = [0, 10, 20, 30, 50, 70, 90, 100, 150, 200, 500];
@@ -56,34 +62,42 @@ export interface FlowSource {
 export interface RelayMetricsOptions {
   /** Prefix of the relay's own metrics; default "wirerelay_". */
   prefix?: string;
-  /** Process metrics (CPU, memory, handles, GC) in this registry; default true. */
+  /** Process metrics (CPU, memory, handles, GC, event-loop lag) in this registry; default true. */
   processMetrics?: boolean;
-  /** Event-loop delay sampling resolution; default 20 ms. */
-  eventLoopResolutionMs?: number;
+  /** Labels of the `build_info` gauge; the node version is added. */
+  build?: { readonly version: string; readonly network: string };
+}
+
+/** Running totals over every command, for the rates ticker. */
+export interface TrafficTotals {
+  readonly messagesIn: number;
+  readonly bytesIn: number;
+  readonly messagesOut: number;
+  readonly bytesOut: number;
 }
 
 export class RelayMetrics {
   readonly registry = new Registry();
-  private readonly inCounts = new Float64Array(COMMAND_LABELS.length * 2);
-  private readonly outCounts = new Float64Array(COMMAND_LABELS.length * 2);
+  private readonly received = new CommandCounts();
+  private readonly sent = new CommandCounts();
   private readonly peerGauge: Gauge<'direction' | 'state'>;
   private readonly frameErrors: ReadonlyMap<string, Counter.Internal>;
   private readonly banScores: Histogram;
   private readonly bansTotal: Counter;
   private readonly bansActive: Gauge;
   private readonly relayCache: Gauge;
+  private readonly relayCacheBytes: Gauge;
   private readonly poolQueue: Gauge;
   private readonly taskLatency: Histogram;
   private readonly batchSizes: Histogram;
-  private readonly loopDelay: IntervalHistogram;
   private flows: FlowSource | undefined;
 
   constructor(opts: RelayMetricsOptions = {}) {
     const p = opts.prefix ?? 'wirerelay_';
     const reg = this.registry;
     const labels = COMMAND_LABELS;
-    const inCounts = this.inCounts;
-    const outCounts = this.outCounts;
+    const inCounts = this.received.counts;
+    const outCounts = this.sent.counts;
     const perCommand = (name: string, help: string, counts: Float64Array, half: 0 | 1): void => {
       new Counter({
         name,
@@ -96,10 +110,18 @@ export class RelayMetrics {
         },
       });
     };
-    perCommand(`${p}messages_in_total`, 'Messages received, by command ("other" = unknown to us).', inCounts, 0);
-    perCommand(`${p}bytes_in_total`, 'Bytes received (header + payload), by command.', inCounts, 1);
-    perCommand(`${p}messages_out_total`, 'Messages sent, by command.', outCounts, 0);
-    perCommand(`${p}bytes_out_total`, 'Bytes sent (header + payload), by command.', outCounts, 1);
+    perCommand(`${p}received_messages_total`, 'Messages received, by command ("other" = unknown to us).', inCounts, 0);
+    perCommand(`${p}received_bytes_total`, 'Bytes received (header + payload), by command.', inCounts, 1);
+    perCommand(`${p}sent_messages_total`, 'Messages sent, by command (relayed items once written to the socket).', outCounts, 0);
+    perCommand(`${p}sent_bytes_total`, 'Bytes sent (header + payload), by command (relayed items once written to the socket).', outCounts, 1);
+
+    const build = new Gauge({
+      name: `${p}build_info`,
+      help: 'Always 1; the labels say which wirerelay, on which network and Node.js.',
+      labelNames: ['version', 'network', 'node_version'],
+      registers: [reg],
+    });
+    build.labels(opts.build?.version ?? 'unknown', opts.build?.network ?? 'unknown', process.version).set(1);
 
     this.peerGauge = new Gauge({ name: `${p}peers`, help: 'Connected peers by direction and state.', labelNames: ['direction', 'state'], registers: [reg] });
     for (const d of PEER_DIRECTIONS) for (const s of PEER_STATES) this.peerGauge.labels(d, s).set(0);
@@ -153,59 +175,40 @@ export class RelayMetrics {
     }
 
     this.relayCache = new Gauge({ name: `${p}relay_cache_entries`, help: 'Items in the relay cache.', registers: [reg] });
+    this.relayCacheBytes = new Gauge({ name: `${p}relay_cache_bytes`, help: 'Bytes of items held in the relay cache.', registers: [reg] });
     this.poolQueue = new Gauge({ name: `${p}pool_queue_depth`, help: 'Tasks waiting for a worker.', registers: [reg] });
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
 
-    const resolutionMs = opts.eventLoopResolutionMs ?? 20;
-    this.loopDelay = monitorEventLoopDelay({ resolution: resolutionMs });
-    this.loopDelay.enable();
-    const loop = this.loopDelay;
-    // The histogram records whole sampling intervals (an idle loop reads ~20 ms at 20 ms
-    // resolution); the lag is what exceeds the interval.
-    const resolutionNs = resolutionMs * 1e6;
-    new Gauge({
-      name: `${p}event_loop_delay_seconds`,
-      help: 'Event-loop lag since the previous scrape: monitorEventLoopDelay samples minus the sampling interval.',
-      labelNames: ['stat'],
-      registers: [reg],
-      collect() {
-        const s = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns - resolutionNs) / 1e9 : 0);
-        this.labels('p50').set(s(loop.percentile(50)));
-        this.labels('p99').set(s(loop.percentile(99)));
-        this.labels('max').set(s(loop.max));
-        this.labels('mean').set(s(loop.mean));
-        loop.reset();
-      },
-    });
-
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   }
 
   /** A message received; `command` as on the wire. */
   messageIn(command: string, bytes: number): void {
-    const k = commandId(command) * 2;
-    this.inCounts[k]! += 1;
-    this.inCounts[k + 1]! += bytes;
+    this.received.add(command, bytes);
   }
 
   /** Same by the command id the WASM scanner reports (0 = unknown). */
   messageInById(id: number, bytes: number): void {
-    const k = (id >= 0 && id < COMMAND_LABELS.length ? id : 0) * 2;
-    this.inCounts[k]! += 1;
-    this.inCounts[k + 1]! += bytes;
+    this.received.addById(id, bytes);
   }
 
   messageOut(command: string, bytes: number): void {
-    const k = commandId(command) * 2;
-    this.outCounts[k]! += 1;
-    this.outCounts[k + 1]! += bytes;
+    this.sent.add(command, bytes);
   }
 
   messageOutById(id: number, bytes: number): void {
-    const k = (id >= 0 && id < COMMAND_LABELS.length ? id : 0) * 2;
-    this.outCounts[k]! += 1;
-    this.outCounts[k + 1]! += bytes;
+    this.sent.addById(id, bytes);
+  }
+
+  /** Sums over every command: O(commands), read by the rates ticker once a second. */
+  totals(): TrafficTotals {
+    return {
+      messagesIn: this.received.totalMessages(),
+      bytesIn: this.received.totalBytes(),
+      messagesOut: this.sent.totalMessages(),
+      bytesOut: this.sent.totalBytes(),
+    };
   }
 
   /** A rejected frame; codes outside FRAME_ERROR_CODES are not counted here. */
@@ -229,8 +232,9 @@ export class RelayMetrics {
     this.bansActive.set(count);
   }
 
-  setRelayCacheSize(entries: number): void {
+  setRelayCacheSize(entries: number, bytes: number): void {
     this.relayCache.set(entries);
+    this.relayCacheBytes.set(bytes);
   }
 
   setPoolQueueDepth(tasks: number): void {
@@ -257,10 +261,5 @@ export class RelayMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
-  }
-
-  /** Stops the event-loop sampler; the registry stays readable. */
-  close(): void {
-    this.loopDelay.disable();
   }
 }

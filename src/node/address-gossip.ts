@@ -117,8 +117,8 @@ export class AddressGossip {
    * An address for an automatic outbound slot, never one in `busy` (connected, being dialled, or
    * ourselves); `preference` biases towards healthy peers.
    */
-  pickOutbound(excludeGroups: ReadonlySet<string>, busy: ReadonlySet<string>, preference: (addr: string) => number, defaultPort: number): string | null {
-    return this.addrs.selectOutbound({ excludeGroups, exclude: busy, preference, defaultPort });
+  pickOutbound(excludeGroups: ReadonlySet<string>, busy: ReadonlySet<string>, preference: (addr: string) => number, defaultPort: number, allow?: (addr: string) => boolean): string | null {
+    return this.addrs.selectOutbound({ excludeGroups, exclude: busy, preference, defaultPort, ...(allow === undefined ? {} : { allow }) });
   }
 
   /**

@@ -5,7 +5,8 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
+import type { StateChange } from '../persist/state-model.js';
 import { BanList } from '../ban/ban-list.js';
 import { formatCidr, parseCidr } from '../util/ip.js';
 import { decideOffence, scoreOffence } from '../ban/ban-policy.js';
@@ -82,27 +83,41 @@ export class BanManager {
     return { score, verdict, disconnect: pts.disconnect || verdict === 'ban' };
   }
 
-  /** Bans an IP or subnet; resolves once the ban is durable. */
+  /**
+   * Bans an IP or subnet. Durable first: the ban takes effect once its commit succeeds; when the
+   * commit fails nothing changes and the error (ERR_STORE_IO) says why.
+   */
   async ban(target: string, durationMs: number, reason: string): Promise<BanInfo> {
-    const entry = this.list.ban(target, durationMs, reason);
-    await this.durable.commit({ type: 'ban', key: entry.target, until: entry.expiresAt, reason: entry.reason, createdAt: entry.createdAt });
+    const entry = this.list.entryFor(target, durationMs, reason);
+    await this.commitOrExplain(`ban of ${entry.target}`, { type: 'ban', key: entry.target, until: entry.expiresAt, reason: entry.reason, createdAt: entry.createdAt });
+    this.list.add(entry);
     this.log.info('banned', { target: entry.target, until: new Date(entry.expiresAt).toISOString(), reason });
-    return { target: entry.target, until: entry.expiresAt, reason: entry.reason };
+    return { target: entry.target, createdAt: entry.createdAt, until: entry.expiresAt, reason: entry.reason };
   }
 
-  /** Removes a ban; resolves (true) once the removal is durable, false if there was none. */
+  /** Removes a ban once the removal is durable (true); false if there was none. Durable first, like ban(). */
   async unban(target: string): Promise<boolean> {
     const cidr = parseCidr(target);
     if (cidr === null) throw new ConfigError(`not an IP address or CIDR range: "${target}"`, { target });
     const canonical = formatCidr(cidr);
-    if (!this.list.unban(canonical)) return false;
-    await this.durable.commit({ type: 'unban', key: canonical });
+    if (!this.list.has(canonical)) return false;
+    await this.commitOrExplain(`unban of ${canonical}`, { type: 'unban', key: canonical });
+    this.list.unban(canonical);
     this.log.info('unbanned', { target: canonical });
     return true;
   }
 
+  private async commitOrExplain(what: string, change: StateChange): Promise<void> {
+    try {
+      await this.durable.commit(change);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      throw new StoreError(err.code, `${what} not applied: the state could not be saved (${err.message}); nothing changed`, { ...err.details, change: change.type }, { cause: err });
+    }
+  }
+
   entries(): BanInfo[] {
-    return this.list.list().map((b) => ({ target: b.target, until: b.expiresAt, reason: b.reason }));
+    return this.list.list().map((b) => ({ target: b.target, createdAt: b.createdAt, until: b.expiresAt, reason: b.reason }));
   }
 
   private nowSec(): number {

@@ -5,14 +5,31 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { parseCidr, splitHostPort } from '../util/ip.js';
+import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
+import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
+import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
+import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 import type { HostPort, LogLevel, RelayConfig } from './types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
   /** `HOST:PORT`, a HostPort, or null for no listener. */
   listen?: string | HostPort | null;
-  /** `HOST:PORT`, a HostPort, or null for no admin endpoint. */
+  /** `HOST:PORT`, a HostPort, or null (the default) for no admin endpoint. */
   http?: string | HostPort | null;
+};
+
+/** Every option `createRelay` accepts; anything else is a ConfigError naming the key. */
+const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
+  network: true, listen: true, connect: true, addPeer: true, mesh: true, dataDir: true, maxInbound: true,
+  targetOutbound: true, banThreshold: true, banDurationMs: true, whitelist: true, workers: true, poolMinBytes: true,
+  logLevel: true, http: true, userAgent: true, trickleIntervalMs: true, pingIntervalMs: true, handshakeTimeoutMs: true,
+  idleTimeoutMs: true, stallTimeoutMs: true, sendQueueMaxBytes: true, sendQueueMaxMessages: true,
+  receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
+  getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
+  rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
+  onlynet: true, gossipDialScope: true,
 };
 
 /** The data directory the CLI uses when `--data-dir` is not given. */
@@ -21,12 +38,11 @@ export const DEFAULT_ADMIN_PORT = 9464;
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
+/** `HOST:PORT` (see splitHostPort in util/ip.ts) or a ConfigError naming `what`. */
 export function parseHostPort(text: string, what: string): HostPort {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s]+):(\d+)$/.exec(text);
-  if (m === null) throw new ConfigError(`${what}: expected HOST:PORT (IPv6 as [::1]:PORT), got "${text}"`);
-  const port = Number(m[2]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${what}: port out of range in "${text}"`);
-  return { host: m[1]!, port };
+  const hp = splitHostPort(text);
+  if (hp === null) throw new ConfigError(`${what}: expected HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), got "${text}"`);
+  return hp;
 }
 
 export function formatHostPort(hp: HostPort): string {
@@ -56,6 +72,10 @@ function addrList(value: readonly string[] | undefined, what: string): string[] 
 }
 
 export function resolveConfig(options: RelayOptions = {}): RelayConfig {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(OPTION_KEYS, key)) throw new ConfigError(`unknown option "${key}"`, { option: key });
+  }
   let network;
   try {
     network = networkByName(options.network ?? 'regtest');
@@ -69,8 +89,24 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     throw new ConfigError(`backup must be file:///PATH or socket://HOST:PORT, got "${backup}"`);
   }
   for (const w of options.whitelist ?? []) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(w)) throw new ConfigError(`whitelist: "${w}" is not an IP address or CIDR subnet`);
+    if (typeof w !== 'string' || parseCidr(w) === null) {
+      throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /0 to /128 for IPv6)`);
+    }
   }
+  const onlynet = [...(options.onlynet ?? DIAL_NETS)];
+  for (const n of onlynet) if (!DIAL_NETS.includes(n)) throw new ConfigError(`onlynet: "${String(n)}" is not one of ${DIAL_NETS.join(', ')}`);
+  if (onlynet.length === 0) throw new ConfigError(`onlynet: name at least one of ${DIAL_NETS.join(', ')}`);
+  // A configured peer the node would refuse to dial is a contradiction in the options.
+  const scope = new DialScope(onlynet as DialNet[], 'any');
+  for (const [what, list] of [['connect', options.connect], ['addPeer', options.addPeer], ['mesh', options.mesh]] as const) {
+    for (const a of list ?? []) {
+      const why = scope.refuseDial(a);
+      if (why !== null) throw new ConfigError(`${what}: ${why}`);
+    }
+  }
+  const gossipDialScope: GossipDialScope = options.gossipDialScope ?? (network.name === 'regtest' ? 'local' : 'any');
+  if (!GOSSIP_DIAL_SCOPES.includes(gossipDialScope)) throw new ConfigError(`gossipDialScope must be one of ${GOSSIP_DIAL_SCOPES.join(', ')}, got "${String(gossipDialScope)}"`);
+  const maxInbound = int(options.maxInbound, 117, 'maxInbound', 0, 100_000);
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
@@ -81,7 +117,12 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     addPeer: addrList(options.addPeer, 'addPeer'),
     mesh: addrList(options.mesh, 'mesh'),
     dataDir: options.dataDir ?? null,
-    maxInbound: int(options.maxInbound, 117, 'maxInbound', 0, 100_000),
+    maxInbound,
+    maxInboundPerAddress: int(options.maxInboundPerAddress, DEFAULT_MAX_INBOUND_PER_ADDRESS, 'maxInboundPerAddress', 1, 100_000),
+    maxInboundPerGroup: int(options.maxInboundPerGroup, DEFAULT_MAX_INBOUND_PER_GROUP, 'maxInboundPerGroup', 1, 100_000),
+    maxPendingInbound: int(options.maxPendingInbound, defaultMaxPending(maxInbound), 'maxPendingInbound', 0, 100_000),
+    onlynet: onlynet as DialNet[],
+    gossipDialScope,
     targetOutbound: int(options.targetOutbound, 8, 'targetOutbound', 0, 10_000),
     banThreshold: int(options.banThreshold, 100, 'banThreshold', 1, 2 ** 32 - 1),
     banDurationMs: int(options.banDurationMs, 24 * 3600_000, 'banDurationMs', 1000),
@@ -89,8 +130,9 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     workers: int(options.workers, 1, 'workers', 0, 64),
     poolMinBytes: int(options.poolMinBytes, 256 * 1024, 'poolMinBytes', 0),
     logLevel,
-    http: hostPortOption(options.http, { host: '127.0.0.1', port: DEFAULT_ADMIN_PORT }, 'http'),
-    userAgent: options.userAgent ?? '/wirerelay:0.1.0/',
+    // The library opens no admin port unless asked; the CLI asks for 127.0.0.1:9464 by default.
+    http: hostPortOption(options.http, null, 'http'),
+    userAgent: options.userAgent ?? `/wirerelay:${VERSION}/`,
     trickleIntervalMs: int(options.trickleIntervalMs, 10_000, 'trickleIntervalMs', 0),
     pingIntervalMs: int(options.pingIntervalMs, 120_000, 'pingIntervalMs', 1),
     handshakeTimeoutMs: int(options.handshakeTimeoutMs, 30_000, 'handshakeTimeoutMs', 1),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { StateStore } from '../persist/state-store.js';
+import type { FileOps } from '../persist/file-ops.js';
 import { applyChange, emptyState, validateChange } from '../persist/state-model.js';
 import type { NodeState, StateChange } from '../persist/state-model.js';
 import { MembershipSnapshot } from '../persist/membership-snapshot.js';
@@ -32,12 +33,14 @@ export class DurableState {
     if (store === null) this.memory = emptyState();
   }
 
-  static async open(config: RelayConfig, clock: Clock, logger: Logger): Promise<DurableState> {
+  /** `ops` is the file layer (tests inject disk faults there); the real one by default. */
+  static async open(config: RelayConfig, clock: Clock, logger: Logger, ops?: FileOps): Promise<DurableState> {
     if (config.dataDir === null) return new DurableState(null, null, null);
     const log = logger.child({ component: 'state' }).log;
     const store = await StateStore.open(config.dataDir, {
       clock,
       log,
+      ...(ops === undefined ? {} : { ops }),
       ...(config.backup === null ? {} : { backup: config.backup }),
     });
     try {
@@ -64,6 +67,12 @@ export class DurableState {
 
   get persistent(): boolean {
     return this.store !== null;
+  }
+
+  /** The backup replicator's state, null without `--backup` (for /status). */
+  get backupStatus(): { url: string; status: string; pending: number } | null {
+    const b = this.store?.backupStatus ?? null;
+    return b === null ? null : { url: b.url, status: b.status, pending: b.pending };
   }
 
   bans(): Readonly<NodeState['bans']> {

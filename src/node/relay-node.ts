@@ -25,15 +25,22 @@ import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
 import { LruSet } from '../util/lru-set.js';
 import { ConnManager } from '../conn/conn-manager.js';
+import { InboundSlots } from '../conn/inbound-policy.js';
+import { RefusalLog } from '../conn/refusal-log.js';
+import { DialScope } from '../conn/dial-scope.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
 import { MAX_PEER_ID } from '../stats/flow-index.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
+import { emptyStatsView, NodeStats } from '../stats/node-stats.js';
+import { nodeWarnings } from '../stats/node-warnings.js';
+import { VERSION } from '../version.js';
 import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
+import { FRAME_ERROR_CODES } from '../metrics/metrics.js';
 import type { FrameErrorCode } from '../metrics/metrics.js';
-import { AdminServer } from '../admin/http-server.js';
+import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
 import { Peer } from '../peer/peer.js';
 import type { Offence, PeerHost } from '../peer/peer.js';
@@ -79,6 +86,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   readonly metrics: RelayMetrics;
   readonly flowTable: FlowTable;
   private readonly coarseClock: CoarseClock;
+  private nodeStats: NodeStats | undefined;
   readonly healthStore: HealthStore;
   readonly sentNonces = new LruSet<bigint>(50);
   private readonly peersById = new Map<number, Peer>();
@@ -88,6 +96,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly meshAddrs: ReadonlySet<string>;
   /** Outbound peers redialled forever: --connect, --add-peer, --mesh and admin `connect --permanent`. */
   private readonly permanentAddrs: Set<string>;
+  private readonly inbound: InboundSlots;
+  private readonly refusals: RefusalLog;
+  private readonly dialScope: DialScope;
+  /** Dials whose TCP connect has not completed: stop() aborts them. */
+  private readonly pendingDials = new Set<() => void>();
   private pool: WorkerPool | undefined;
   private scanner!: FrameScanner;
   private verifier!: FrameVerifier;
@@ -118,13 +131,17 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.magic = NETWORKS[this.config.network].magic;
     this.meshAddrs = new Set(this.config.mesh);
     this.permanentAddrs = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
-    this.metrics = new RelayMetrics();
+    this.metrics = new RelayMetrics({ build: { version: VERSION, network: this.config.network } });
     // Date.now() costs more than a flow update; the table reads a clock cached every 250 ms.
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
     this.peerIds = new IdAllocator(this.clock, MAX_PEER_ID, DEFAULT_IDLE_EVICT_MS);
     this.metrics.attachFlowTable(this.flowTable);
     this.healthStore = new HealthStore({ clock: this.clock });
+    const c = this.config;
+    this.inbound = new InboundSlots({ maxInbound: c.maxInbound, maxPerAddress: c.maxInboundPerAddress, maxPerGroup: c.maxInboundPerGroup, maxPending: c.maxPendingInbound });
+    this.refusals = new RefusalLog(this.clock, (msg, fields) => this.log.info(msg, fields));
+    this.dialScope = new DialScope(c.onlynet, c.gossipDialScope);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -137,6 +154,10 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.startedAt = this.clock.now();
     this.lastAddrSave = this.lastFlapSave = this.startedAt;
     try {
+      // Ports first: a port in use fails the start before anything is written to the data directory.
+      // Until the state is replayed below, the listener closes what it accepts (no network I/O yet).
+      if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
+      if (this.config.http !== null) await probePort(this.config.http.host, this.config.http.port);
       if (this.config.dataDir !== null) await mkdir(this.config.dataDir, { recursive: true });
       this.durable = await DurableState.open(this.config, this.clock, this.log);
       this.restoreState();
@@ -147,8 +168,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.verifier.onPoolBatch = (frames) => this.metrics.batchSize(frames);
       this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
       this.conns = this.connManager();
-      if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
       if (this.config.http !== null) {
+        const exposed = exposureWarning(this.config.http.host);
+        if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(this.config.http) });
         this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
         await this.admin.start(this.config.http.host, this.config.http.port);
       }
@@ -159,6 +181,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       throw err;
     }
     this.coarseClock.start();
+    this.nodeStats = new NodeStats(() => {
+      const t = this.metrics.totals();
+      return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: this.relayedMessages, relayedBytes: this.relayedBytes };
+    }, this.config.dataDir);
+    this.nodeStats.tick(this.startedAt);
     this.ticker = setInterval(() => {
       try {
         this.tick();
@@ -187,6 +214,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (this.state !== 'running') return this.stopped;
     this.state = 'stopping';
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    // Network first: no dial completes, no handshake goes on while state is saved.
+    for (const abort of [...this.pendingDials]) abort();
+    this.pendingDials.clear();
+    for (const p of [...this.peersById.values()]) p.destroy('shutdown');
+    this.conns?.stop();
     await this.saveAddresses().catch((err: unknown) => this.log.warn('saving the address table failed', { err }));
     await this.saveFlaps().catch((err: unknown) => this.log.warn('saving flap counts failed', { err }));
     await this.teardown();
@@ -210,7 +242,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await this.admin?.close().catch(() => {});
     await this.pool?.close();
     await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
-    this.metrics.close();
+    this.nodeStats?.close();
     this.coarseClock.stop();
   }
 
@@ -228,7 +260,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private listen(host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket) => this.onInbound(socket));
+      const server = createServer({ noDelay: true }, (socket) => (this.conns === undefined ? socket.destroy() : this.onInbound(socket)));
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
@@ -276,7 +308,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       dial: (addr) => this.dial(addr),
       getNewAddress: (excludeGroups) => this.pickOutbound(excludeGroups),
       targetOutbound: this.config.connect.length > 0 ? 0 : this.config.targetOutbound,
-      maxInbound: this.config.maxInbound,
       retryBaseMs: this.config.retryBaseMs,
       retryMaxMs: this.config.retryMaxMs,
       allowLocal: this.config.allowLocalAddresses,
@@ -295,7 +326,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const c of this.conns.list()) if (c.addr !== null && c.state !== 'canceled' && c.state !== 'disconnected') busy.add(c.addr);
     const self = this.listenAddress;
     if (self !== null) busy.add(self);
-    return this.gossip.pickOutbound(excludeGroups, busy, (a) => this.healthStore.preferenceScore(a), NETWORKS[this.config.network].defaultPort);
+    return this.gossip.pickOutbound(excludeGroups, busy, (a) => this.healthStore.preferenceScore(a), NETWORKS[this.config.network].defaultPort, (a) => this.dialScope.allowsGossiped(a));
   }
 
   private dialInitialPeers(): void {
@@ -304,7 +335,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const replay = this.durable.replay;
     if (replay !== null && !replay.left) {
       const configured = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
-      const previous = [...replay.alive.values()].filter((a) => !configured.has(a));
+      const previous = [...replay.alive.values()].filter((a) => !configured.has(a) && this.dialScope.allowsGossiped(a));
       shuffle(previous);
       for (const addr of previous) {
         this.log.info('rejoining previous peer', { peer: addr });
@@ -321,11 +352,22 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       if (this.state !== 'running') return reject(new RelayError('ERR_PEER_LIMIT', 'the relay is stopping'));
       const ip = host;
       if (isIP(ip) !== 0 && this.banMgr.isBanned(ip)) return reject(new RelayError('ERR_BANNED', `${addr} is banned`));
+      const outside = this.dialScope.refuseDial(addr);
+      if (outside !== null) return reject(new RelayError('ERR_CONFIG', outside));
       const socket = netConnect({ host, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.config.handshakeTimeoutMs);
+      // stop() aborts a dial still connecting: no socket outlives the node, nothing is sent after it.
+      const abort = (): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new RelayError('ERR_PEER_LIMIT', 'the relay is stopping'));
+      };
+      this.pendingDials.add(abort);
       socket.once('connect', () => {
         clearTimeout(timer);
+        this.pendingDials.delete(abort);
         socket.removeAllListeners('error');
+        if (this.state !== 'running') return abort();
         try {
           resolve(this.addPeer(socket, addr, 'outbound', this.meshAddrs.has(addr)));
         } catch (err) {
@@ -334,6 +376,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
+        this.pendingDials.delete(abort);
         reject(err);
       });
     });
@@ -353,15 +396,23 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       socket.destroy();
       return;
     }
-    if (!this.conns.acceptInbound(addr)) {
-      this.log.debug('refused inbound peer: no free slot', { peer: addr });
+    const noban = this.banMgr.isWhitelisted(ip);
+    const decision = this.inbound.admit(ip, noban);
+    if (!decision.accept) {
+      this.refusals.note(decision.reason, 'refused inbound peer', { peer: addr });
       socket.destroy();
       return;
     }
+    if (decision.evict !== null) {
+      const victim = this.peersById.get(decision.evict);
+      this.refusals.note(`evict_${decision.why}`, 'evicted inbound peer for a newcomer', { peer: victim?.addr, newcomer: addr, why: decision.why });
+      if (victim !== undefined) victim.destroy('evicted');
+      else this.inbound.remove(decision.evict);
+    }
     try {
-      this.addPeer(socket, addr, 'inbound', false);
+      const peer = this.addPeer(socket, addr, 'inbound', false);
+      this.inbound.add(peer.id, ip, this.clock.now(), noban);
     } catch (err) {
-      this.conns.releaseInbound(addr);
       this.log.warn('refused inbound peer', { peer: addr, err });
     }
   }
@@ -405,16 +456,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private peerInfo(p: Peer): PeerInfo {
-    return { ...p.info(), banScore: this.banMgr.score(p.id) };
+    return { ...p.info(), banScore: this.banMgr.score(p.id), whitelisted: this.banMgr.isWhitelisted(hostOf(p.addr)) };
   }
 
   // ---- ticker ----------------------------------------------------------------------------------
 
   private tick(): void {
     const now = this.clock.now();
-    for (const p of this.peersById.values()) p.tick(now);
+    for (const p of this.peersById.values()) {
+      p.tick(now);
+      if (p.rttMs !== null) this.inbound.ping(p.id, p.rttMs);
+    }
     this.relay.tick(now);
-    this.metrics.setRelayCacheSize(this.relay.cache.size);
+    this.flowTable.markRates();
+    this.nodeStats?.tick(now);
+    this.metrics.setRelayCacheSize(this.relay.cache.size, this.relay.cache.byteLength);
     this.metrics.setPoolQueueDepth(this.pool?.queueDepth ?? 0);
     if (now - this.lastAddrSave >= ADDR_SAVE_INTERVAL_MS) {
       this.lastAddrSave = now;
@@ -492,6 +548,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private onEstablished(peer: Peer): void {
+    this.inbound.established(peer.id);
     this.refreshPeerGauges();
     this.flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
     this.gossip.onEstablished(peer, this.banMgr.isWhitelisted(hostOf(peer.addr)), this.listenAddress);
@@ -513,7 +570,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.flowTable.unregisterPeer(peer.id);
     this.peerIds.release(peer.id);
     this.relay?.onPeerGone(peer.id);
-    if (peer.direction === 'inbound') this.conns.releaseInbound(peer.addr);
+    this.inbound.remove(peer.id);
     if (peer.direction === 'outbound') this.healthStore.offline(peer.addr);
     if (this.state === 'running' && peer.direction === 'outbound') {
       this.durable.membership?.notAlive(peer.addr);
@@ -528,7 +585,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   private onOffence(peer: Peer, offence: Offence, err: RelayError | null): void {
-    if (err !== null && err.code.startsWith('ERR_FRAME_')) this.metrics.frameError(err.code as FrameErrorCode);
+    // Frame and payload decode errors alike (ERR_FRAME_*, ERR_PAYLOAD_*).
+    if (err !== null && (FRAME_ERROR_CODES as readonly string[]).includes(err.code)) this.metrics.frameError(err.code as FrameErrorCode);
     const id = OFFENCE_IDS[offence];
     if (id === null) return;
     this.punish(peer, id, 1, err?.message ?? offence);
@@ -546,7 +604,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (outcome.verdict === 'ban') {
       peer.destroy('banned');
       void this.ban(ip, { reason: `${id}: ${why}` }).then(
-        () => this.emit('peerBan', { addr: peer.addr, target: ip, until: this.clock.now() + this.config.banDurationMs, reason: id }),
+        () => this.emit('peerBan', { addr: peer.addr, target: ip, createdAt: this.clock.now(), until: this.clock.now() + this.config.banDurationMs, reason: id }),
         (err: unknown) => this.log.error('recording a ban failed', { err }),
       );
       return;
@@ -625,16 +683,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const frame = item.frame;
     const src = item.from;
     const bytes = frame.byteLength;
-    this.metrics.messageOut(item.kind, bytes);
     if (src >= 0) this.flowTable.record(src, peer.id, bytes, peer.mesh ? 'region' : 'local');
-    this.relayedMessages++;
-    this.relayedBytes += bytes;
-    peer.sendFrame(frame, true, undefined, () => {
+    // Counted once the socket has taken the bytes: a queued item that is dropped was never relayed.
+    const written = (): void => {
+      this.metrics.messageOut(item.kind, bytes);
+      peer.stats.sent(item.kind, bytes);
+      this.relayedMessages++;
+      this.relayedBytes += bytes;
+    };
+    peer.sendFrame(frame, true, written, () => {
       if (src >= 0) this.flowTable.drop(src, peer.id, this.state === 'running' && this.peersById.has(peer.id) ? 'queue_head' : 'gone_disconnected', bytes);
     });
   }
 
   private onNewItem(item: RelayItem, from: Peer | null): void {
+    if (from !== null) (item.kind === 'tx' ? this.inbound.novelTx(from.id, this.clock.now()) : this.inbound.novelBlock(from.id, this.clock.now()));
     this.eventClock++;
     this.durable.membership?.updateEventClock(this.eventClock);
     // Hex ids cost a string per item: build them only for listeners.
@@ -694,17 +757,26 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     let inbound = 0;
     let outbound = 0;
     let established = 0;
+    let outboundEstablished = 0;
     for (const p of this.peersById.values()) {
       if (p.direction === 'inbound') inbound++;
       else outbound++;
       if (p.established) established++;
+      if (p.established && p.direction === 'outbound') outboundEstablished++;
     }
+    const view = this.nodeStats?.view() ?? emptyStatsView();
+    const backup = this.durable?.backupStatus ?? null;
+    const uptimeMs = this.clock.now() - this.startedAt;
+    const wantsOutbound = this.config.targetOutbound > 0 || this.permanentAddrs.size > 0;
     return {
+      version: VERSION,
       network: this.config.network,
+      userAgent: this.config.userAgent,
+      dataDir: this.config.dataDir,
       listen: this.listenAddress,
       http: this.admin?.address?.addr ?? null,
       startedAt: this.startedAt,
-      uptimeMs: this.clock.now() - this.startedAt,
+      uptimeMs,
       peers: { inbound, outbound, established },
       bans: this.banMgr?.entries().length ?? 0,
       addresses: { new: this.gossip?.addrs.numNew() ?? 0, tried: this.gossip?.addrs.numTried() ?? 0 },
@@ -712,6 +784,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       relayed: { messages: this.relayedMessages, bytes: this.relayedBytes },
       pool: { threads: this.pool?.threads ?? 0, queueDepth: this.pool?.queueDepth ?? 0 },
       stateVersion: this.durable?.version ?? null,
+      rates: view.rates,
+      history: view.history,
+      process: view.process,
+      backup,
+      warnings: nodeWarnings({ uptimeMs, outbound: outboundEstablished, wantsOutbound, backup, disk: view.disk }),
     };
   }
 
@@ -761,6 +838,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 /** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
 export function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+/** Binds and releases HOST:PORT: a port in use is reported before the data directory is touched. */
+function probePort(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 function hostOf(addr: string): string {

@@ -3,6 +3,7 @@
  * admin endpoint and the CLI share. Peers are identified by `HOST:PORT` everywhere.
  */
 import type { NetworkName } from '../wire/constants.js';
+import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -25,6 +26,16 @@ export interface RelayConfig {
   /** Directory for durable state; null keeps everything in memory. */
   readonly dataDir: string | null;
   readonly maxInbound: number;
+  /** Inbound connections one IP address may hold (whitelisted peers are exempt). */
+  readonly maxInboundPerAddress: number;
+  /** Inbound connections one network group (/16, IPv6 /32) may hold. */
+  readonly maxInboundPerGroup: number;
+  /** Inbound slots that connections still in the version handshake may hold (default: half). */
+  readonly maxPendingInbound: number;
+  /** Networks the node dials (`--onlynet`); default all three. */
+  readonly onlynet: readonly DialNet[];
+  /** What addresses learned by gossip may be dialled: `local` = loopback and private only (regtest default). */
+  readonly gossipDialScope: GossipDialScope;
   readonly targetOutbound: number;
   readonly banThreshold: number;
   readonly banDurationMs: number;
@@ -33,7 +44,7 @@ export interface RelayConfig {
   readonly workers: number;
   readonly poolMinBytes: number;
   readonly logLevel: LogLevel;
-  /** Admin endpoint; null = none. Default 127.0.0.1:9464. */
+  /** Admin endpoint; null = none, the default (the CLI asks for 127.0.0.1:9464). */
   readonly http: HostPort | null;
   readonly userAgent: string;
   readonly trickleIntervalMs: number;
@@ -72,32 +83,61 @@ export interface PeerInfo {
   readonly direction: PeerDirection;
   readonly permanent: boolean;
   readonly mesh: boolean;
+  /** The address is whitelisted (--whitelist): never banned, not scored. */
+  readonly whitelisted: boolean;
   readonly state: PeerState;
   readonly protocolVersion: number | null;
   readonly userAgent: string | null;
   /** Service bits as a decimal string (64-bit). */
   readonly services: string;
+  /** The same bits by name (`NETWORK`, `WITNESS`, …, `UNKNOWN[2^n]`), as getpeerinfo's servicesnames. */
+  readonly servicesNames: readonly string[];
   readonly startHeight: number | null;
   readonly relay: boolean;
   readonly banScore: number;
+  /** Round trip of the last answered ping and the smallest on this connection; the first ping goes out right after the handshake. */
   readonly rttMs: number | null;
+  readonly minRttMs: number | null;
+  /** Unix ms. */
   readonly connectedAt: number;
+  /** Unix ms of the last bytes written to / frame read from the socket; null before the first. */
+  readonly lastSend: number | null;
+  readonly lastRecv: number | null;
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly messagesIn: number;
   readonly messagesOut: number;
+  /** Bytes (header included) by command, commands never exchanged left out; unknown commands are "other". */
+  readonly bytesSentPerMsg: Readonly<Record<string, number>>;
+  readonly bytesRecvPerMsg: Readonly<Record<string, number>>;
   readonly sendQueueBytes: number;
 }
 
 export interface BanInfo {
   /** IP address or CIDR subnet. */
   readonly target: string;
+  /** Unix ms: when the ban was made (null for a ban recorded before creation times were kept) and when it ends. */
+  readonly createdAt: number | null;
   readonly until: number;
   readonly reason: string;
 }
 
+/** Per-second rates over a window. */
+export interface TrafficRates {
+  readonly msgsIn: number;
+  readonly msgsOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Relayed items (tx, block) written to peers' sockets: queued items that were dropped never count. */
+  readonly relayedMsgs: number;
+  readonly relayedBytes: number;
+}
+
 export interface NodeStatus {
+  readonly version: string;
   readonly network: NetworkName;
+  readonly userAgent: string;
+  readonly dataDir: string | null;
   readonly listen: string | null;
   readonly http: string | null;
   readonly startedAt: number;
@@ -106,9 +146,25 @@ export interface NodeStatus {
   readonly bans: number;
   readonly addresses: { readonly new: number; readonly tried: number };
   readonly relayCache: { readonly items: number; readonly bytes: number };
+  /** Relayed items written to peers' sockets since start (dropped ones never count). */
   readonly relayed: { readonly messages: number; readonly bytes: number };
   readonly pool: { readonly threads: number; readonly queueDepth: number };
   readonly stateVersion: number | null;
+  /** Rates from marks the node's 1 s ticker takes (reading never moves them). */
+  readonly rates: { readonly last10s: TrafficRates; readonly last1m: TrafficRates };
+  /** Per-second rate of each of the last (up to) 60 ticker intervals, oldest first: sparklines. */
+  readonly history: { readonly [K in keyof TrafficRates]: readonly number[] };
+  readonly process: {
+    /** p99 and max event-loop delay over the last second. */
+    readonly eventLoopLagMs: number;
+    readonly eventLoopLagMaxMs: number;
+    /** Percent of one core over the last second. */
+    readonly cpuPercent: number;
+    readonly rssBytes: number;
+  };
+  readonly backup: { readonly url: string; readonly status: string; readonly pending: number } | null;
+  /** Conditions that need the operator: no outbound peers, backup behind, disk nearly full. */
+  readonly warnings: readonly string[];
 }
 
 export type DisconnectReason =
@@ -122,6 +178,8 @@ export type DisconnectReason =
   | 'self_connection'
   | 'duplicate'
   | 'socket_error'
+  /** Its inbound slot went to a newcomer (src/conn/inbound-policy.ts). */
+  | 'evicted'
   /** Its send queue stayed over twice its bound with nothing left to drop. */
   | 'slow_reader'
   | 'shutdown';

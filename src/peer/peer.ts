@@ -27,6 +27,8 @@ import {
 } from '../wire/constants.js';
 import type { Command } from '../wire/constants.js';
 import { LruSet } from '../util/lru-set.js';
+import { PeerStats } from '../stats/peer-stats.js';
+import { serviceNames } from '../wire/services.js';
 import { SendQueue } from './send-queue.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
 
@@ -102,7 +104,8 @@ export class Peer {
   /** feefilter in sat/kB; 0 when none. */
   feeFilter = 0n;
   banScore = 0;
-  rttMs: number | null = null;
+  /** getpeerinfo-style counters: per-message bytes, last send/receive, ping and minimum ping. */
+  readonly stats = new PeerStats();
   bytesIn = 0;
   bytesOut = 0;
   messagesIn = 0;
@@ -183,7 +186,12 @@ export class Peer {
     return this.queue.byteLength;
   }
 
-  info(): PeerInfo {
+  get rttMs(): number | null {
+    return this.stats.pingMs;
+  }
+
+  /** `whitelisted` is the node's to say; everything else is the connection's own. */
+  info(): Omit<PeerInfo, 'whitelisted'> {
     return {
       id: this.id,
       addr: this.addr,
@@ -194,15 +202,21 @@ export class Peer {
       protocolVersion: this.protocolVersion,
       userAgent: this.userAgent,
       services: this.services.toString(),
+      servicesNames: serviceNames(this.services),
       startHeight: this.startHeight,
       relay: this.relayTxs,
       banScore: this.banScore,
-      rttMs: this.rttMs,
+      rttMs: this.stats.pingMs,
+      minRttMs: this.stats.minPingMs,
       connectedAt: this.connectedAt,
+      lastSend: this.stats.lastSend,
+      lastRecv: this.stats.lastRecv,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
+      bytesSentPerMsg: this.stats.bytesSentPerMessage(),
+      bytesRecvPerMsg: this.stats.bytesReceivedPerMessage(),
       sendQueueBytes: this.queue.byteLength,
     };
   }
@@ -284,6 +298,7 @@ export class Peer {
     this.lastRecv = this.host.clock.now();
     this.messagesIn++;
     this.host.countIn(frame.commandId, frame.payload.byteLength + 24);
+    this.stats.received(frame.commandId, frame.payload.byteLength + 24, this.lastRecv);
     const command = frame.command;
     if (command === undefined) return; // unknown commands are ignored, also during the handshake
     let msg: Message;
@@ -385,6 +400,8 @@ export class Peer {
   private maybeEstablish(): void {
     if (!this.gotVerack || !this.sentVerack || this.state === 'established' || this.closed) return;
     this.state = 'established';
+    // getpeerinfo shows a ping time from the start, not after the first ping interval.
+    this.sendPing(this.host.clock.now());
     this.host.onEstablished(this);
   }
 
@@ -406,7 +423,7 @@ export class Peer {
         return;
       case 'pong':
         if (this.pingNonce !== null && msg.nonce === this.pingNonce) {
-          this.rttMs = this.host.clock.now() - this.lastPingSent;
+          this.stats.pong(this.host.clock.now() - this.lastPingSent);
           this.pingNonce = null;
         }
         return;
@@ -450,6 +467,8 @@ export class Peer {
     const pver = this.protocolVersion ?? PROTOCOL_VERSION;
     const payload = encodePayload(msg, pver);
     this.host.countOut(msg.command, payload.byteLength + 24);
+    // Control messages are never dropped from the queue: counted when queued.
+    this.stats.sent(msg.command, payload.byteLength + 24);
     this.sendFrame(this.host.encoder.encodeFrame(this.host.magic, msg.command, payload), false, onWritten);
   }
 
@@ -509,8 +528,10 @@ export class Peer {
         if (next.onWritten !== undefined) callbacks.push(next.onWritten);
       }
       this.bytesOut += total;
+      this.stats.wrote(this.host.clock.now());
       const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
-      this.socket.write(chunk, callbacks.length === 0 ? undefined : () => callbacks.forEach((f) => f()));
+      // A failed write calls back with the error: those bytes were not written (nor relayed).
+      this.socket.write(chunk, callbacks.length === 0 ? undefined : (err) => err == null && callbacks.forEach((f) => f()));
     }
   }
 
@@ -588,18 +609,19 @@ export class Peer {
         return;
       }
     }
-    if (now >= this.nextPingAt) {
-      this.nextPingAt = now + this.host.config.pingIntervalMs;
-      if ((this.protocolVersion ?? 0) > BIP0031_VERSION) {
-        this.pingNonce = randomNonce();
-        this.lastPingSent = now;
-        this.sendMessage({ command: 'ping', nonce: this.pingNonce });
-      }
-    }
+    if (now >= this.nextPingAt) this.sendPing(now);
     if (now >= this.nextTrickleAt) {
       this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
       this.flushTrickle();
     }
+  }
+
+  private sendPing(now: number): void {
+    this.nextPingAt = now + this.host.config.pingIntervalMs;
+    if ((this.protocolVersion ?? 0) <= BIP0031_VERSION) return;
+    this.pingNonce = randomNonce();
+    this.lastPingSent = now;
+    this.sendMessage({ command: 'ping', nonce: this.pingNonce });
   }
 
   /** Closes the connection once; the host hears about it exactly once. */

@@ -192,7 +192,14 @@ function validEntryAfter(b: Buffer, from: number, lastGood: number): EntryRef | 
 
 /** Verifies every entry of a state log held in `b`. Throws on damage that is not a torn tail. */
 export function scanLog(b: Buffer, path: string): ScanResult {
-  const header = decodeHeader(b, path);
+  return scanEntries(b, path, decodeHeader(b, path));
+}
+
+/**
+ * Verifies the entries after the header slot, cross-checked against `header`, or on their own
+ * (null) as when the header's checksum fails or the header was lost (src/persist/header-repair.ts).
+ */
+export function scanEntries(b: Buffer, path: string, header: LogHeader | null): ScanResult {
   const entries: EntryRef[] = [];
   let off = HEADER_SIZE;
   let version = header?.baseVersion ?? 0;

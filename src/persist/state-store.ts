@@ -61,7 +61,8 @@ class Mutex {
   }
 }
 
-async function takeLock(dir: string, ops: FileOps): Promise<string> {
+/** Takes the data directory's lock file (refusing while a live process holds it); returns its path. */
+export async function takeLock(dir: string, ops: FileOps): Promise<string> {
   const path = join(dir, LOCK_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

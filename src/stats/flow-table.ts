@@ -22,7 +22,7 @@ import { PeerFlowCache } from './peer-flow-cache.js';
  *
  * Row layout (little-endian views over one buffer):
  *   f64[0..3]  packets local, bytes local, packets region, bytes region
- *   f64[4..5]  byte total at the previous and current rate mark (see top())
+ *   f64[4..5]  byte total at the previous and current rate mark (see markRates())
  *   u32[12]    src   u32[13] dst   u32[14] created (s since baseSec)   u32[15] last activity (s)
  */
 
@@ -77,6 +77,8 @@ export interface FlowTableOptions {
   /** Key map: open addressing in typed arrays (default) or a Map<number, number>. */
   index?: 'open' | 'map';
   idleEvictMs?: number;
+  /** How far apart markRates() takes its marks; default DEFAULT_TOP_WINDOW_MS. */
+  rateWindowMs?: number;
 }
 
 export interface FlowCounters {
@@ -162,6 +164,7 @@ export class FlowTable {
   private readonly idleEvictSec: number;
   private readonly peerCacheSize: number;
   private readonly index: FlowIndex;
+  private readonly rateWindowMs: number;
 
   private cap: number;
   private n = 0;
@@ -194,6 +197,9 @@ export class FlowTable {
     const cacheSize = opts.peerCacheSize ?? 0;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError('peerCacheSize must be an integer >= 0');
     this.clock = opts.clock;
+    const windowMs = opts.rateWindowMs ?? DEFAULT_TOP_WINDOW_MS;
+    if (!(windowMs > 0)) throw new ConfigError('rateWindowMs must be > 0');
+    this.rateWindowMs = windowMs;
     const now = this.clock.now();
     this.baseSec = Math.floor(now / 1000);
     this.tPrev = now;
@@ -322,42 +328,42 @@ export class FlowTable {
   }
 
   /**
-   * The `n` flows with the most bytes (local + region), all-time or per second.
-   *
-   * Rate: the table keeps two marks of every flow's byte total, taken at tPrev < tCur. A call
-   * whose window has passed since tCur measures over [tCur, now] and then shifts the marks
-   * (prev := cur, cur := now); an earlier call measures over [tPrev, now]. So a rate always spans
-   * at least windowMs (after the first window) and under 2·windowMs when readers call at least
-   * once per window; rarer calls get the whole gap since the previous one. Cost: 16 bytes per
-   * flow and O(flows) per call; nothing on the hot path.
+   * Moves the rate marks; the node's ticker calls this (every second is fine). The table keeps two
+   * marks of every flow's byte total, taken at tPrev < tCur; once rateWindowMs has passed since
+   * tCur, the marks shift (prev := cur, cur := now). Only the ticker moves them, so any number of
+   * readers see the same rates. Cost: 16 bytes per flow and O(flows) per shift; nothing on the hot path.
    */
-  top(n: number, by: TopBy, windowMs = DEFAULT_TOP_WINDOW_MS): RatedFlow[] {
+  markRates(now: number = this.clock.now()): void {
+    if (now - this.tCur < this.rateWindowMs) return;
+    const f = this.f64;
+    for (let i = 0; i < this.n; i++) {
+      const row = i << 3;
+      f[row + F_MARK_PREV] = f[row + F_MARK_CUR]!;
+      f[row + F_MARK_CUR] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+    }
+    this.tPrev = this.tCur;
+    this.tCur = now;
+  }
+
+  /**
+   * The `n` flows with the most bytes (local + region), all-time or per second. A rate spans
+   * [previous mark, now] (or the flow's creation, if later): between one and two rate windows when
+   * the ticker runs. Reading changes nothing.
+   */
+  top(n: number, by: TopBy): RatedFlow[] {
     if (!Number.isInteger(n) || n < 0) throw new ConfigError('top(n): n must be an integer >= 0');
-    if (!(windowMs > 0)) throw new ConfigError('top(): windowMs must be > 0');
     const count = this.n;
     const now = this.clock.now();
     const score = new Float64Array(count);
     const since = new Float64Array(count);
-    const shift = now - this.tCur >= windowMs;
-    const start = shift ? this.tCur : this.tPrev;
-    const mark = shift ? F_MARK_CUR : F_MARK_PREV;
     const f = this.f64;
     const total = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const row = i << 3;
       total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
-      const from = Math.max(start, (this.baseSec + this.u32[(i << 4) + U_CREATED]!) * 1000);
+      const from = Math.max(this.tPrev, (this.baseSec + this.u32[(i << 4) + U_CREATED]!) * 1000);
       since[i] = from;
-      score[i] = ((total[i]! - f[row + mark]!) * 1000) / Math.max(1, now - from);
-    }
-    if (by === 'rate' && shift) {
-      for (let i = 0; i < count; i++) {
-        const row = i << 3;
-        f[row + F_MARK_PREV] = f[row + F_MARK_CUR]!;
-        f[row + F_MARK_CUR] = total[i]!;
-      }
-      this.tPrev = this.tCur;
-      this.tCur = now;
+      score[i] = ((total[i]! - f[row + F_MARK_PREV]!) * 1000) / Math.max(1, now - from);
     }
     const order = topIndices(count, Math.min(n, count), (i) => (by === 'rate' ? score[i]! : total[i]!));
     return order.map((i) => Object.freeze({ ...this.snapshot(i), bytesPerSec: score[i]!, sinceMs: since[i]! }));

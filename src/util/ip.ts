@@ -143,8 +143,15 @@ export function formatIp(ip: Ip16): string {
   return `${left}::${right}`;
 }
 
-/** Parses "1.2.3.4:8333" or "[::1]:8333" (port 0..65535, decimal, no sign); null if malformed. */
-export function parseHostPort(text: string): HostPort | null {
+// RFC 1123 host names (labels of letters, digits and inner hyphens).
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * The one `HOST:PORT` syntax: "1.2.3.4:8333", "[::1]:8333" or "host.example:8333"; the port is
+ * decimal 0..65535 with no sign or leading zero. A bare IPv6 literal with a port ("::1:8333") is
+ * ambiguous and refused: brackets are required. Null if malformed.
+ */
+export function splitHostPort(text: string): { host: string; port: number } | null {
   let host: string;
   let portText: string;
   if (text.startsWith('[')) {
@@ -152,21 +159,28 @@ export function parseHostPort(text: string): HostPort | null {
     if (close < 0 || text[close + 1] !== ':') return null;
     host = text.slice(1, close);
     portText = text.slice(close + 2);
-    if (!host.includes(':')) return null;
+    if (!host.includes(':') || parseIp(host) === null) return null;
   } else {
     const colon = text.lastIndexOf(':');
     if (colon < 0) return null;
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
-    // A bare IPv6 literal with a port is ambiguous ("::1:8333"); brackets are required.
     if (host.includes(':')) return null;
+    // "1.2.3.999" is a bad IPv4 address, not a host name (RFC 1123 §2.1: a name is never all-numeric).
+    if (parseIPv4Parts(host) === null && (!HOSTNAME.test(host) || /^[0-9.]+$/.test(host))) return null;
   }
   if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) return null;
   const port = Number(portText);
   if (port > 65535) return null;
-  const ip = parseIp(host);
-  if (ip === null) return null;
-  return { ip, port };
+  return { host, port };
+}
+
+/** Parses "1.2.3.4:8333" or "[::1]:8333" to the 16-byte form (no host names); null if malformed. */
+export function parseHostPort(text: string): HostPort | null {
+  const hp = splitHostPort(text);
+  if (hp === null) return null;
+  const ip = parseIp(hp.host);
+  return ip === null ? null : { ip, port: hp.port };
 }
 
 /** `HOST:PORT` as btcd NetAddressKey / Go net.JoinHostPort: "1.2.3.4:8333", "[::1]:8333". */

@@ -1,6 +1,6 @@
 /**
  * The installed entry point, `node bin/wirerelay.js <command>`, as a real child process talking to
- * an admin server in this process. Compiles the tree first (`tsc`, as `npm run build:ts` does).
+ * an admin server in this process. Runs the build that `npm test` makes first.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,10 +37,7 @@ let server: AdminServer;
 let http: string;
 
 beforeAll(async () => {
-  // Other areas may have type errors mid-work; tsc still emits, so only our outputs are checked.
-  await new Promise<void>((done) => {
-    execFile(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT }, () => done());
-  });
+  // `npm test` builds first. Recompiling here rewrote dist/ under other test files' child processes.
   for (const name of COMMANDS) {
     const out = join(ROOT, `dist/src/cli/commands/${name}.js`);
     if (!existsSync(out)) throw new Error(`tsc did not produce ${out}`);

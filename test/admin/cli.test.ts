@@ -75,6 +75,13 @@ describe('read commands', () => {
     expect(text.err).toBe('');
     expect(text.out).toMatch(/^network: +regtest$/m);
     expect(text.out).toMatch(/^peers: +1 established \(1 in, 1 out\)$/m);
+    expect(text.out).toMatch(/^version: +0\.1\.0$/m);
+    expect(text.out).toMatch(/^data dir: +\/var\/lib\/wirerelay$/m);
+    expect(text.out).toMatch(/^received: +12\.5 msgs\/s 4\.0 KiB\/s \(10 s\), 12\.5 msgs\/s 2\.0 KiB\/s \(1 min\)$/m);
+    expect(text.out).toMatch(/^process: +CPU 12\.5%, RSS 80\.0 MiB$/m);
+    expect(text.out).not.toMatch(/^warning:/m);
+    backend.warnings = ['no outbound peers: the node hears only from peers that dial it'];
+    expect((await cli(status, common)).out).toMatch(/^warning: +no outbound peers: the node hears only from peers that dial it$/m);
     const json = await cli(status, [...common, '--json']);
     expect(JSON.parse(json.out)).toEqual(backend.status());
   });
@@ -88,15 +95,31 @@ describe('read commands', () => {
     const r = await cli(peers, common);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +SCORE +RTT +IN +OUT +HEIGHT +AGENT$/);
+    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +FLAGS +SCORE +PING +MINPING +SEND +RECV +IN +OUT +CONNTIME +VER +AGENT$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +10 +12ms +2\.0 KiB .*\/Satoshi:27\.0\.0\/$/);
-    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in,mesh +handshaking +0 +- /);
+    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +- +10 +12ms +40ms +\d+d \d+h +\d+d \d+h +2\.0 KiB +7\.7 KiB +\d+d \d+h +70016 +\/Satoshi:27\.0\.0\/$/);
+    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in +handshaking +mesh +0 +- /);
     // The header and rows line up: the SCORE column ends at the same offset everywhere.
     const end = lines[0]!.indexOf('SCORE') + 'SCORE'.length;
     expect(lines[1]!.slice(end - 2, end)).toBe('10');
     const json = await cli(peers, [...common, '--json']);
     expect(JSON.parse(json.out)).toEqual(backend.peers());
+  });
+
+  it('peers -v prints what getpeerinfo shows, per peer', async () => {
+    backend.peerMap.clear();
+    backend.addPeer('10.0.0.1:8333', { permanent: true, whitelisted: true, rttMs: 12.4, minRttMs: 9.6 });
+    const r = await cli(peers, [...common, '-v']);
+    expect(r.code).toBe(0);
+    const block = r.out.split('\n');
+    expect(block[0]).toBe('10.0.0.1:8333');
+    expect(r.out).toMatch(/^  direction: +outbound \(perm,wl\)$/m);
+    expect(r.out).toMatch(/^  services: +NETWORK WITNESS NETWORK_LIMITED \(0x409\)$/m);
+    expect(r.out).toMatch(/^  ping: +12ms \(min 10ms\)$/m);
+    expect(r.out).toMatch(/^  version: +70016 \/Satoshi:27\.0\.0\/$/m);
+    expect(r.out).toMatch(/^  sent: +7\.7 KiB in 80 msgs: inv 7\.6 KiB, version 126 B$/m);
+    expect(r.out).toMatch(/^  received: +120\.6 KiB in 100 msgs: tx 120\.4 KiB, version 126 B$/m);
+    expect(r.out).toMatch(/^  state: +established, connected \d+d \d+h ago \(2023-11-14T22:13:20Z\)$/m);
   });
 
   it('peers prints control characters from a user agent as ?', async () => {
@@ -148,13 +171,15 @@ describe('write commands', () => {
     const r = await cli(ban, [...common, '10.0.0.5', '--duration', '24h', '--reason', 'spam']);
     expect(r.code).toBe(0);
     expect(r.out).toBe(`banned 10.0.0.5 until 2023-11-15T22:13:20Z\n`);
-    expect(backend.banMap.get('10.0.0.5')).toEqual({ target: '10.0.0.5', until: backend.clock.now() + 86_400_000, reason: 'spam' });
+    expect(backend.banMap.get('10.0.0.5')).toEqual({ target: '10.0.0.5', createdAt: backend.clock.now(), until: backend.clock.now() + 86_400_000, reason: 'spam' });
 
     expect((await cli(ban, [...common, '10.1.0.0/16', '--duration', '60'])).code).toBe(0);
     expect(backend.banMap.get('10.1.0.0/16')?.until).toBe(backend.clock.now() + 60_000);
 
     const list = await cli(ban, common);
-    expect(list.out.split('\n')[0]).toMatch(/^TARGET +UNTIL +REASON$/);
+    const rows = list.out.split('\n');
+    expect(rows[0]).toMatch(/^TARGET +CREATED +EXPIRES +REASON$/);
+    expect(rows[1]).toMatch(/^10\.0\.0\.5 +2023-11-14T22:13:20Z +2023-11-15T22:13:20Z \(in .+\) +spam$/);
     expect(list.out).toContain('10.1.0.0/16');
     expect(JSON.parse((await cli(ban, [...common, '--json'])).out)).toHaveLength(2);
 

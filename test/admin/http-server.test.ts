@@ -47,8 +47,8 @@ describe('read routes', () => {
     const peers = await http({ port, path: '/peers' });
     expect(peers.json().map((p: { addr: string }) => p.addr)).toEqual(['10.0.0.1:8333', '[2001:db8::1]:8333']);
 
-    backend.banMap.set('10.9.0.0/16', { target: '10.9.0.0/16', until: 1, reason: 'test' });
-    expect((await http({ port, path: '/bans' })).json()).toEqual([{ target: '10.9.0.0/16', until: 1, reason: 'test' }]);
+    backend.banMap.set('10.9.0.0/16', { target: '10.9.0.0/16', createdAt: null, until: 1, reason: 'test' });
+    expect((await http({ port, path: '/bans' })).json()).toEqual([{ target: '10.9.0.0/16', createdAt: null, until: 1, reason: 'test' }]);
   });
 
   it('answers HEAD like GET without a body', async () => {
@@ -193,7 +193,7 @@ describe('mutating calls with the token', () => {
   it('ban records the ban and answers with it', async () => {
     const r = await post(port, '/ban', { target: '10.0.0.5', durationMs: 60_000, reason: 'spam' }, token);
     expect(r.status).toBe(200);
-    expect(r.json()).toEqual({ ok: true, ban: { target: '10.0.0.5', until: backend.clock.now() + 60_000, reason: 'spam' } });
+    expect(r.json()).toEqual({ ok: true, ban: { target: '10.0.0.5', createdAt: backend.clock.now(), until: backend.clock.now() + 60_000, reason: 'spam' } });
     const subnet = await post(port, '/ban', { target: '2001:db8::/32' }, token);
     expect(subnet.json().ban.until).toBe(backend.clock.now() + DEFAULT_BAN_MS);
   });
@@ -223,7 +223,7 @@ describe('mutating calls with the token', () => {
   });
 
   it('unban, connect, disconnect and leave change the backend', async () => {
-    backend.banMap.set('10.0.0.7', { target: '10.0.0.7', until: 1, reason: 'x' });
+    backend.banMap.set('10.0.0.7', { target: '10.0.0.7', createdAt: null, until: 1, reason: 'x' });
     expect((await post(port, '/unban', { target: '10.0.0.7' }, token)).status).toBe(200);
     expect(backend.banMap.size).toBe(0);
 

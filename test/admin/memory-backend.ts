@@ -17,19 +17,26 @@ export function makePeer(addr: string, overrides: Partial<PeerInfo> = {}): PeerI
     direction: 'outbound',
     permanent: false,
     mesh: false,
+    whitelisted: false,
     state: 'established',
     protocolVersion: 70016,
     userAgent: '/Satoshi:27.0.0/',
     services: '1033',
+    servicesNames: ['NETWORK', 'WITNESS', 'NETWORK_LIMITED'],
     startHeight: 850_000,
     relay: true,
     banScore: 0,
     rttMs: 42,
+    minRttMs: 40,
     connectedAt: 1_700_000_000_000,
+    lastSend: 1_700_000_090_000,
+    lastRecv: 1_700_000_095_000,
     bytesIn: 123_456,
     bytesOut: 7890,
     messagesIn: 100,
     messagesOut: 80,
+    bytesSentPerMsg: { version: 126, inv: 7764 },
+    bytesRecvPerMsg: { version: 126, tx: 123_330 },
     sendQueueBytes: 0,
     ...overrides,
   };
@@ -66,6 +73,8 @@ export class MemoryBackend implements AdminBackend {
   onLeave: () => Promise<void> = () => Promise.resolve();
   /** Throws from status() when set: stands in for a backend bug. */
   statusError: unknown = null;
+  /** What status() reports under `warnings`. */
+  warnings: string[] = [];
   /** Targets the node refuses to ban (whitelisted). */
   readonly whitelist = new Set<string>();
 
@@ -92,8 +101,13 @@ export class MemoryBackend implements AdminBackend {
   status(): NodeStatus {
     if (this.statusError !== null) throw this.statusError;
     const peers = [...this.peerMap.values()];
+    const rates = { msgsIn: 12.5, msgsOut: 30, bytesIn: 4096, bytesOut: 10_240, relayedMsgs: 25, relayedBytes: 8192 };
+    const history = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, [0, v / 2, v, v * 1.5]])) as unknown as NodeStatus['history'];
     return {
+      version: '0.1.0',
       network: 'regtest',
+      userAgent: '/wirerelay:0.1.0/',
+      dataDir: '/var/lib/wirerelay',
       listen: '127.0.0.1:18444',
       http: null,
       startedAt: this.startedAt,
@@ -109,6 +123,11 @@ export class MemoryBackend implements AdminBackend {
       relayed: { messages: 77, bytes: 65_536 },
       pool: { threads: 1, queueDepth: 0 },
       stateVersion: 4,
+      rates: { last10s: rates, last1m: { ...rates, bytesIn: 2048 } },
+      history,
+      process: { eventLoopLagMs: 1.5, eventLoopLagMaxMs: 9, cpuPercent: 12.5, rssBytes: 80 * 1024 * 1024 },
+      backup: null,
+      warnings: this.warnings,
     };
   }
 
@@ -125,6 +144,7 @@ export class MemoryBackend implements AdminBackend {
     await this.durable();
     this.banMap.set(target, {
       target,
+      createdAt: this.clock.now(),
       until: this.clock.now() + (opts.durationMs ?? DEFAULT_BAN_MS),
       reason: opts.reason ?? 'manual',
     });

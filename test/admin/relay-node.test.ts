@@ -15,6 +15,8 @@ import * as banCmd from '../../src/cli/commands/ban.js';
 import * as peersCmd from '../../src/cli/commands/peers.js';
 import { createRelay, type RelayNode } from '../../src/node/relay-node.js';
 import type { NodeStatus, PeerInfo } from '../../src/node/types.js';
+import { eventually } from '../helpers/raw-peer.js';
+import { rawTx } from '../helpers/raw-tx.js';
 import { http, post } from './http-client.js';
 
 let dirA: string;
@@ -42,6 +44,7 @@ beforeAll(async () => {
     dataDir: dirA,
     workers: 0,
     targetOutbound: 0,
+    trickleIntervalMs: 0,
     logLevel: 'silent',
   });
   await a.start();
@@ -95,6 +98,24 @@ describe('admin endpoint of a real node', () => {
     expect(peers[0]!.userAgent).toMatch(/wirerelay/);
   });
 
+  it('serves what getpeerinfo shows, with a ping time right after the handshake', async () => {
+    // The ping interval is two minutes: a round trip now comes from the ping sent at the handshake.
+    await eventually(() => a.peers()[0]?.rttMs !== null, 'a ping time');
+    const p = ((await http({ port: adminPort, path: '/peers' })).json() as PeerInfo[])[0]!;
+    expect(p.minRttMs).not.toBeNull();
+    expect(p.minRttMs!).toBeLessThanOrEqual(p.rttMs!);
+    expect(p.servicesNames).toEqual([]); // wirerelay serves no blocks: no service bits
+    expect(p.services).toBe('0');
+    expect(p.protocolVersion).toBe(70016);
+    expect(p).toMatchObject({ whitelisted: false, permanent: false, mesh: false });
+    expect(p.bytesRecvPerMsg.version).toBeGreaterThan(24);
+    expect(p.bytesRecvPerMsg.verack).toBe(24);
+    expect(p.bytesRecvPerMsg.pong).toBe(32);
+    expect(p.bytesSentPerMsg.ping).toBe(32);
+    expect(p.lastRecv).toBeGreaterThanOrEqual(p.connectedAt);
+    expect(p.lastSend).toBeGreaterThanOrEqual(p.connectedAt);
+  });
+
   it('serves health of an outbound peer (the dialling side tracks it) and Prometheus metrics', async () => {
     const bAdmin = b.adminEndpoint!.addr;
     const bPort = Number(bAdmin.slice(bAdmin.lastIndexOf(':') + 1));
@@ -134,7 +155,14 @@ describe('admin endpoint of a real node', () => {
     expect(c.out()).toMatch(/\bin +established\b/);
   });
 
-  it('shows the peer on the status page in a real browser', async () => {
+  it('shows the peers and rates of a relaying node on the status page in a real browser', async () => {
+    // A relays transactions to B; the rates come from the ticker's marks, so wait for one.
+    let got = 0;
+    b.on('tx', () => got++);
+    for (let i = 1; i <= 20; i++) a.relayTransaction(rawTx(i));
+    await eventually(() => got === 20, 'B gets every transaction');
+    await eventually(() => a.status().rates.last10s.relayedBytes > 0, 'a relay rate');
+    expect(a.status().relayed.messages).toBe(20);
     const executablePath = process.env.WIRERELAY_CHROMIUM ?? '/usr/bin/chromium';
     if (!existsSync(executablePath)) throw new Error(`needs Chromium at ${executablePath}: apt-get install -y chromium`);
     const browser = await chromium.launch({
@@ -150,6 +178,16 @@ describe('admin endpoint of a real node', () => {
       expect(await page.textContent(`${row} td[data-col="state"]`)).toBe('established');
       expect(await page.textContent(`${row} td[data-col="direction"]`)).toBe('inbound');
       expect(await page.textContent('#status [data-field="network"]')).toBe('regtest');
+      expect(await page.textContent('#status [data-field="admin"]')).toBe(adminAddr);
+      expect(await page.textContent('#status [data-field="data-dir"]')).toBe(dirA);
+      expect(await page.textContent('#status [data-field="relayed"]')).toMatch(/^20 msgs \//);
+      expect(await page.textContent('#status [data-field="rate-10s-bytes-relayed"]')).toMatch(/^[1-9][0-9.]* (B|KiB)\/s$/);
+      expect(await page.textContent('#status [data-field="rate-1m-msgs-relayed"]')).not.toBe('0.00');
+      expect(await page.getAttribute('svg[data-spark="bytes-relayed"] polyline', 'points')).toMatch(/\d/);
+      expect(await page.textContent(`${row} td[data-col="agent"]`)).toBe('/wirerelay:0.1.0/');
+      expect(await page.textContent(`${row} td[data-col="rtt"]`)).toMatch(/^\d+ ms$/);
+      // For a look at the page: WIRERELAY_SCREENSHOT=/tmp/status.png npx vitest run test/admin/relay-node.test.ts
+      if (process.env.WIRERELAY_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.WIRERELAY_SCREENSHOT, fullPage: true });
     } finally {
       await browser.close();
     }

@@ -1,6 +1,6 @@
 /**
- * The status page in a real headless Chromium: it renders what the JSON routes say and follows
- * changes live. Needs Debian's `chromium` package (or WIRERELAY_CHROMIUM pointing at a binary);
+ * The status page in a real headless Chromium: the server renders the node's view into the first
+ * response (shown even with JavaScript off), and the page follows changes live. Needs Debian's `chromium` package (or WIRERELAY_CHROMIUM pointing at a binary);
  * without it these tests fail rather than skip, so a CI image that lacks it is noticed.
  */
 import { existsSync } from 'node:fs';
@@ -46,7 +46,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   backend = new MemoryBackend();
-  backend.addPeer('10.0.0.1:8333', { banScore: 7, rttMs: 31, bytesIn: 3 * 1024 * 1024 });
+  backend.addPeer('10.0.0.1:8333', { banScore: 7, rttMs: 31, minRttMs: 9, bytesIn: 3 * 1024 * 1024, permanent: true, whitelisted: true });
   backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', state: 'handshaking', rttMs: null });
   backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.875, flapCount: 3, tier: 0 });
   backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.125, flapCount: 40, tier: 1, online: false });
@@ -72,9 +72,44 @@ const cell = (table: string, key: string, col: string): string =>
   `#${table} tbody tr[data-peer="${key}"] td[data-col="${col}"]`;
 
 describe('status page', () => {
-  it('renders status, peers, health and flows from the JSON routes', async () => {
+  it('is rendered on the server: with JavaScript off it shows status, rates, peers, bans and warnings', async () => {
+    backend.banMap.set('10.0.0.66', { target: '10.0.0.66', createdAt: 1_700_000_000_000, until: 1_900_000_000_000, reason: 'manual: spam' });
+    backend.warnings = ['no outbound peers: the node hears only from peers that dial it'];
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const bare = await context.newPage();
+      await bare.goto(baseUrl);
+      expect(await bare.textContent('#status [data-field="version"]')).toBe('0.1.0');
+      expect(await bare.textContent('#status [data-field="user-agent"]')).toBe('/wirerelay:0.1.0/');
+      expect(await bare.textContent('#status [data-field="data-dir"]')).toBe('/var/lib/wirerelay');
+      expect(await bare.textContent('#status [data-field="listen"]')).toBe('127.0.0.1:18444');
+      expect(await bare.textContent('#status [data-field="admin"]')).toBe('off');
+      expect(await bare.textContent('#status [data-field="rate-10s-bytes-in"]')).toBe('4.0 KiB/s');
+      expect(await bare.textContent('#status [data-field="rate-1m-bytes-in"]')).toBe('2.0 KiB/s');
+      expect(await bare.textContent('#status [data-field="rate-10s-msgs-in"]')).toBe('12.5');
+      expect(await bare.textContent('#status [data-field="rate-10s-bytes-relayed"]')).toBe('8.0 KiB/s');
+      expect(await bare.textContent('#status [data-field="cpu"]')).toBe('12.5%');
+      expect(await bare.textContent('#status [data-field="rss"]')).toBe('80.0 MiB');
+      expect(await bare.getAttribute('svg[data-spark="bytes-in"] polyline', 'points')).toBe('113.9,23.0 115.9,15.7 118.0,8.3 120.0,1.0');
+      expect(await bare.locator('#peers tbody tr[data-peer]').count()).toBe(2);
+      expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'flags'))).toBe('perm,wl');
+      expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'services'))).toBe('NETWORK WITNESS NETWORK_LIMITED');
+      expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'min-rtt'))).toBe('9 ms');
+      expect(await bare.getAttribute(cell('peers', '10.0.0.1:8333', 'bytes-out'), 'title')).toBe('sent: inv 7.6 KiB, version 126 B');
+      const ban = '#bans tbody tr[data-ban="10.0.0.66"]';
+      expect(await bare.textContent(`${ban} td[data-col="created"]`)).toBe('2023-11-14T22:13:20Z');
+      expect(await bare.textContent(`${ban} td[data-col="expires"]`)).toMatch(/^2030-03-17T17:46:40Z \(in \d+d \d+h\)$/);
+      expect(await bare.textContent(`${ban} td[data-col="reason"]`)).toBe('manual: spam');
+      expect(await bare.locator('#warnings li').allTextContents()).toEqual(backend.warnings);
+      expect(await bare.getAttribute('body', 'data-refreshes')).toBe('0');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('renders status, peers, health and flows, then keeps refreshing them', async () => {
     await page.goto(baseUrl);
-    await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
+    await page.waitForSelector('body:not([data-refreshes="0"])', { timeout: UPDATE_TIMEOUT_MS });
 
     expect(await page.textContent('#status [data-field="network"]')).toBe('regtest');
     expect(await page.textContent('#status [data-field="inbound"]')).toBe('1');
@@ -108,7 +143,8 @@ describe('status page', () => {
     backend.peerMap.set('[2001:db8::1]:8333', { ...backend.peerMap.get('[2001:db8::1]:8333')!, state: 'established', banScore: 55 });
     backend.peerMap.delete('10.0.0.1:8333');
     backend.setHealth('[2001:db8::1]:8333', { flapCount: 41, tier: 3, online: true });
-    backend.banMap.set('10.0.0.1', { target: '10.0.0.1', until: 1, reason: 'manual' });
+    backend.banMap.set('10.0.0.1', { target: '10.0.0.1', createdAt: null, until: 1, reason: 'manual' });
+    backend.warnings = ['backup file:///b is down; 3 changes not yet backed up'];
 
     await page.waitForSelector(peerRow('10.0.0.9:18444'), { timeout: UPDATE_TIMEOUT_MS });
     await page.waitForSelector(peerRow('10.0.0.1:8333'), { state: 'detached', timeout: UPDATE_TIMEOUT_MS });
@@ -121,6 +157,8 @@ describe('status page', () => {
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'tier'))).toBe('3');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('41');
     expect(await page.textContent('#status [data-field="bans"]')).toBe('1');
+    await page.locator('#bans tbody tr[data-ban="10.0.0.1"]').waitFor({ timeout: UPDATE_TIMEOUT_MS });
+    expect(await page.locator('#warnings li').allTextContents()).toEqual(backend.warnings);
 
     backend.peerMap.clear();
     await page.waitForSelector('#peers tbody tr.empty', { timeout: UPDATE_TIMEOUT_MS });
@@ -133,20 +171,34 @@ describe('status page', () => {
     await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
     backend.statusError = new Error('store offline');
     await page.locator('#error', { hasText: 'ERR_INTERNAL' }).waitFor({ timeout: UPDATE_TIMEOUT_MS });
-    expect(await page.textContent('#error')).toBe('/status: ERR_INTERNAL: store offline');
+    expect(await page.textContent('#error')).toBe('/status/view: ERR_INTERNAL: store offline');
     backend.statusError = null;
     await page.locator('#error:empty').waitFor({ timeout: UPDATE_TIMEOUT_MS });
     // The page itself logs failed fetches as console errors; only script errors would be a bug.
     expect(consoleErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 
-  it('writes peer-supplied strings as text, so a hostile user agent cannot run script', async () => {
+  it('writes peer-supplied strings as text, server-side and in refreshes, so a hostile user agent cannot run script', async () => {
     const agent = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>';
     backend.addPeer('10.6.6.6:8333', { userAgent: agent });
+    backend.banMap.set('10.6.6.6', { target: '10.6.6.6', createdAt: null, until: 2e12, reason: agent });
     await page.goto(baseUrl);
-    await page.waitForSelector(peerRow('10.6.6.6:8333'), { timeout: UPDATE_TIMEOUT_MS });
+    // As the server rendered it…
     expect(await page.textContent(cell('peers', '10.6.6.6:8333', 'agent'))).toBe(agent);
-    expect(await page.locator('#peers img, #peers script').count()).toBe(0);
+    expect(await page.textContent('#bans tbody tr[data-ban="10.6.6.6"] td[data-col="reason"]')).toBe(agent);
+    // …and as the script wrote it after a refresh.
+    await page.waitForSelector('body:not([data-refreshes="0"])', { timeout: UPDATE_TIMEOUT_MS });
+    expect(await page.textContent(cell('peers', '10.6.6.6:8333', 'agent'))).toBe(agent);
+    expect(await page.locator('#peers img, #peers script, #bans img, #bans script').count()).toBe(0);
     expect(await page.getAttribute('body', 'data-pwned')).toBeNull();
+  });
+
+  it('shows the error in the page when the node fails while rendering it', async () => {
+    backend.statusError = new Error('store offline');
+    await page.goto(baseUrl);
+    expect(await page.textContent('#error')).toBe('/status/view: store offline');
+    backend.statusError = null;
+    await page.waitForSelector(peerRow('10.0.0.1:8333'), { timeout: UPDATE_TIMEOUT_MS });
+    await page.locator('#error:empty').waitFor({ timeout: UPDATE_TIMEOUT_MS });
   });
 });

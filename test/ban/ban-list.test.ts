@@ -133,5 +133,18 @@ describe('BanList', () => {
     expect(codeOf({ ...good, bans: [{ target: '1.2.3', expiresAt: 1, createdAt: 1, reason: '' }] })).toBe('ERR_STORE_CORRUPT');
     expect(codeOf({ ...good, bans: [{ target: '1.2.3.4', expiresAt: '1', createdAt: 1, reason: '' }] })).toBe('ERR_STORE_CORRUPT');
     expect(codeOf({ ...good, whitelist: [7] })).toBe('ERR_STORE_CORRUPT');
+    expect(codeOf({ ...good, bans: [{ target: '1.2.3.4', expiresAt: 2e12, createdAt: 'yesterday', reason: '' }] })).toBe('ERR_STORE_CORRUPT');
+    expect(codeOf({ ...good, bans: [{ target: '1.2.3.4', expiresAt: 2e12, createdAt: 1, reason: 7 }] })).toBe('ERR_STORE_CORRUPT');
+  });
+
+  it('keeps the creation time and reason of a ban, and loads entries saved without them', () => {
+    const { clock, bans } = list();
+    const made = bans.ban('1.2.3.4', HOUR, 'manual: spam');
+    expect(made.createdAt).toBe(clock.now());
+    expect(bans.list()[0]).toMatchObject({ createdAt: clock.now(), reason: 'manual: spam' });
+    const old = { version: 1, bans: [{ target: '5.6.7.8', expiresAt: clock.now() + HOUR }], whitelist: [] };
+    const loaded = BanList.fromJSON(old, { clock });
+    expect(loaded.list()).toEqual([{ target: '5.6.7.8', expiresAt: clock.now() + HOUR, reason: '', createdAt: null }]);
+    expect(loaded.isBanned('5.6.7.8')).toBe(true);
   });
 });

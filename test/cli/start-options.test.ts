@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFromArgs } from '../../src/cli/commands/start.js';
+import { loadSettings } from '../../src/cli/settings.js';
+
+/** The options `wirerelay start ARGS` runs with, with no variables and no config file. */
+const optionsFromArgs = (args: string[]) => loadSettings([...args, ...(args.includes('--data-dir') ? [] : ['--data-dir', '/nonexistent/wirerelay-test'])], {}).options;
 import { resolveConfig } from '../../src/node/config.js';
 import { hasErrorCode } from '../../src/errors.js';
 
@@ -11,6 +14,8 @@ describe('wirerelay start options', () => {
       '--target-outbound', '3', '--ban-threshold', '50', '--ban-duration', '2h', '--whitelist', '10.0.0.0/8',
       '--workers', '2', '--pool-min-bytes', '65536', '--receive-rate', '0', '--log-level', 'warn', '--http', 'off',
       '--trickle-ms', '500', '--retry-base-ms', '100', '--retry-max-ms', '1000', '--rejoin-after-leave',
+      '--max-inbound-per-address', '2', '--max-inbound-per-group', '4', '--max-pending-inbound', '3',
+      '--onlynet', 'ipv4', '--onlynet', 'loopback', '--gossip-dial-scope', 'local',
     ]);
     const c = resolveConfig(o);
     expect(c).toMatchObject({
@@ -34,11 +39,18 @@ describe('wirerelay start options', () => {
       retryBaseMs: 100,
       retryMaxMs: 1000,
       rejoinAfterLeave: true,
+      maxInboundPerAddress: 2,
+      maxInboundPerGroup: 4,
+      maxPendingInbound: 3,
+      onlynet: ['ipv4', 'loopback'],
+      gossipDialScope: 'local',
     });
   });
 
   it('defaults work offline on loopback: regtest on 127.0.0.1, admin on 127.0.0.1:9464', () => {
     const c = resolveConfig(optionsFromArgs([]));
+    // The library alone opens no admin port.
+    expect(resolveConfig({}).http).toBeNull();
     expect(c.network).toBe('regtest');
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 18444 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 9464 });
@@ -47,6 +59,12 @@ describe('wirerelay start options', () => {
 
   const bad: Array<[string, string[] | Record<string, unknown>, RegExp]> = [
     ['a non-numeric count', ['--max-inbound', 'many'], /--max-inbound/],
+    ['a negative count', ['--max-inbound', '-5'], /^--max-inbound: must be a non-negative integer, got "-5"$/],
+    ['a negative count after =', ['--target-outbound=-1'], /^--target-outbound: must be a non-negative integer/],
+    ['a CIDR prefix out of range', ['--whitelist', '10.0.0.0/99'], /^--whitelist: "10\.0\.0\.0\/99" is not an IP address or CIDR subnet/],
+    ['an unknown flag', ['--max-inbond', '3'], /^unknown option --max-inbond$/],
+    ['a flag without its value', ['--listen'], /^--listen needs a value/],
+    ['an unknown option key', { maxInbond: 3 }, /^unknown option "maxInbond"$/],
     ['a bad duration', ['--ban-duration', 'forever'], /--ban-duration/],
     ['an unknown network', { network: 'moonnet' }, /unknown network "moonnet"/],
     ['a listen address without a port', { listen: '127.0.0.1' }, /listen: expected HOST:PORT/],

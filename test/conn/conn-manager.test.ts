@@ -299,37 +299,6 @@ describe('groups', () => {
   });
 });
 
-describe('inbound slots', () => {
-  it('are counted apart: inbound never takes outbound slots and outbound never takes inbound', async () => {
-    let n = 0;
-    const { cm } = setup({ targetOutbound: 2, maxInbound: 3, getNewAddress: () => addrN(n++) });
-    cm.start();
-    await settle();
-    expect(cm.outboundCount()).toBe(2);
-    expect([cm.acceptInbound('9.9.9.1:1'), cm.acceptInbound('9.9.9.2:1'), cm.acceptInbound('9.9.9.2:1')]).toEqual([true, true, true]);
-    expect(cm.acceptInbound('9.9.9.3:1')).toBe(false);
-    // Full inbound does not stop outbound (lnd#9874).
-    cm.connect('7.7.7.7:8333');
-    await settle();
-    expect(cm.outboundCount()).toBe(3);
-    expect(cm.inboundSlotsUsed()).toBe(3);
-    expect(cm.releaseInbound('9.9.9.2:1')).toBe(true);
-    expect(cm.releaseInbound('8.8.8.8:1')).toBe(false);
-    expect(cm.acceptInbound('9.9.9.3:1')).toBe(true);
-    expect(cm.acceptInbound('9.9.9.4:1')).toBe(false);
-  });
-
-  it('default 117; 0 means none', () => {
-    const { cm } = setup();
-    expect(cm.maxInbound).toBe(117);
-    let ok = 0;
-    for (let i = 0; i < 200; i++) if (cm.acceptInbound(`9.9.${i}.1:1`)) ok++;
-    expect(ok).toBe(117);
-    const { cm: none } = setup({ maxInbound: 0 });
-    expect(none.acceptInbound('1.1.1.1:1')).toBe(false);
-  });
-});
-
 describe('cancel, remove, stop', () => {
   it('disconnect of a pending dial cancels it and closes the late connection', async () => {
     let release: ((c: FakeConn) => void) | undefined;
@@ -384,7 +353,6 @@ describe('cancel, remove, stop', () => {
     expect(d.calls).not.toContain('5.5.5.5:8333');
     expect(cm.list()).toEqual([]);
     expect(cm.remove(late)).toBe(false);
-    expect(cm.acceptInbound('1.1.1.1:1')).toBe(false);
   });
 
   it('rejects bad options with ERR_CONFIG', () => {

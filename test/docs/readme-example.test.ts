@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 describe('README', () => {
   it('library example runs and relays a transaction between two nodes', async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const m = /```js\n\/\/ example: embed\n([\s\S]*?)```/.exec(readme);
+    const m = /```ts\n\/\/ example: embed\n([\s\S]*?)```/.exec(readme);
     expect(m).not.toBeNull();
     const dir = join(root, '.tmp');
     mkdirSync(dir, { recursive: true });

@@ -11,6 +11,7 @@ import type { Message } from '../../src/wire/codec.js';
 import { txIds } from '../../src/wire/tx-id.js';
 import { nodeHash256 } from '../../src/wire/hash.js';
 import { RawPeer, eventually } from '../helpers/raw-peer.js';
+import { bigTx } from '../helpers/raw-tx.js';
 
 const nodes: RelayNode[] = [];
 const peers: RawPeer[] = [];
@@ -25,23 +26,6 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
 });
 const portOf = (n: RelayNode) => Number(n.listenAddress!.split(':')[1]);
-
-/** A legacy transaction of about `size` bytes, unique per `tag`. */
-function bigTx(tag: number, size: number): Uint8Array {
-  const script = Buffer.alloc(size - 60, 0x6a);
-  const head = Buffer.alloc(4 + 1 + 32 + 4 + 1 + 4 + 1 + 8);
-  let o = head.writeUInt32LE(2, 0);
-  head[o++] = 1;
-  head.writeUInt32LE(tag, o); // previous txid: unique per tag
-  o += 32;
-  o = head.writeUInt32LE(0, o);
-  head[o++] = 0;
-  o = head.writeUInt32LE(0xffffffff, o);
-  head[o++] = 1;
-  head.writeBigUInt64LE(1000n, o);
-  const len = Buffer.from([0xfd, script.length & 0xff, script.length >> 8]);
-  return new Uint8Array(Buffer.concat([head, len, script, Buffer.alloc(4)]));
-}
 
 describe('backpressure', () => {
   it('drops the oldest relayed items for a peer that stops reading and keeps serving the others', async () => {

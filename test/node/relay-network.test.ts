@@ -10,6 +10,7 @@ import { createRelay } from '../../src/node/relay-node.js';
 import type { RelayNode } from '../../src/node/relay-node.js';
 import type { RelayOptions } from '../../src/node/config.js';
 import { eventually } from '../helpers/raw-peer.js';
+import { rawTx } from '../helpers/raw-tx.js';
 import { parseExposition, value } from '../helpers/prometheus.js';
 
 const nodes: RelayNode[] = [];
@@ -24,24 +25,6 @@ async function startNode(opts: RelayOptions = {}): Promise<RelayNode> {
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
 });
-
-/** A syntactically valid one-input, one-output legacy transaction, unique per `tag`. */
-function rawTx(tag: number): Uint8Array {
-  const b: number[] = [];
-  const u32 = (v: number) => b.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
-  u32(2); // version
-  b.push(1); // one input
-  for (let i = 0; i < 32; i++) b.push((tag + i) & 0xff); // previous txid
-  u32(0); // previous index
-  b.push(0); // empty scriptSig
-  u32(0xffffffff); // sequence
-  b.push(1); // one output
-  u32(50_000);
-  u32(0); // value (u64)
-  b.push(1, 0x51); // scriptPubKey: OP_TRUE
-  u32(0); // locktime
-  return new Uint8Array(b);
-}
 
 describe('relay network on loopback', () => {
   it('three nodes handshake, exchange addresses, and relay a transaction end to end', async () => {
@@ -73,9 +56,9 @@ describe('relay network on loopback', () => {
 
     // The node's /metrics text is valid exposition and its counters saw this traffic.
     const families = parseExposition(await b.metricsText());
-    expect(value(families, 'wirerelay_messages_in_total', { command: 'tx' })).toBe(1);
-    expect(value(families, 'wirerelay_messages_in_total', { command: 'version' })).toBe(2);
-    expect(value(families, 'wirerelay_messages_out_total', { command: 'tx' })).toBe(1);
+    expect(value(families, 'wirerelay_received_messages_total', { command: 'tx' })).toBe(1);
+    expect(value(families, 'wirerelay_received_messages_total', { command: 'version' })).toBe(2);
+    expect(value(families, 'wirerelay_sent_messages_total', { command: 'tx' })).toBe(1);
     expect(value(families, 'wirerelay_peers', { direction: 'inbound', state: 'active' })).toBe(1);
   });
 

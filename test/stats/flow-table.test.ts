@@ -205,32 +205,53 @@ describe('FlowTable', () => {
     }).toThrow(TypeError);
   });
 
-  it('ranks flows by bytes and by rate over a window', () => {
+  it('ranks flows by bytes and by rate between marks the ticker moves', () => {
     const clock = new ManualClock();
-    const table = new FlowTable({ clock });
+    const table = new FlowTable({ clock, rateWindowMs: 10_000 });
     // Flow 1>2 was big long ago; flow 3>4 is busy now.
     table.record(1, 2, 1_000_000, 'local');
     clock.advance(10_000);
-    expect(table.top(1, 'rate', 10_000)[0]!.src).toBe(1); // marks shift here: [t0, t0+10 s]
+    table.markRates(); // marks shift: prev = t0, cur = t0 + 10 s
+    expect(table.top(1, 'rate')[0]!.src).toBe(1);
     for (let k = 0; k < 10; k++) {
       clock.advance(1_000);
+      table.markRates(); // the ticker runs every second; the marks move only once a window has passed
       table.record(3, 4, 20_000, 'local');
       table.record(5, 6, 1_000, 'region');
     }
+    // The last markRates() (at t0 + 20 s) shifted: prev = t0 + 10 s.
     expect(table.top(3, 'bytes').map((f) => `${f.src}>${f.dst}`)).toEqual(['1>2', '3>4', '5>6']);
-    const rated = table.top(2, 'rate', 10_000);
+    const rated = table.top(2, 'rate');
     expect(rated.map((f) => `${f.src}>${f.dst}`)).toEqual(['3>4', '5>6']);
-    // 3>4 was created 9 s ago, inside this window: its rate starts at its creation.
+    // 3>4 was created 9 s ago, after the previous mark: its rate starts at its creation.
     expect(rated[0]!.sinceMs).toBe(clock.now() - 9_000);
     expect(rated[0]!.bytesPerSec).toBeCloseTo(200_000 / 9, 6);
-    // Read again within the window: the rate spans the previous mark too, not just the last 2 s.
     clock.advance(2_000);
-    const again = table.top(3, 'rate', 10_000);
+    const again = table.top(3, 'rate');
     expect(again.map((f) => `${f.src}>${f.dst}`)).toEqual(['3>4', '5>6', '1>2']);
     expect(again[0]!.sinceMs).toBe(clock.now() - 11_000);
     expect(again[0]!.bytesPerSec).toBeCloseTo(200_000 / 11, 6);
     expect(again[2]!.bytesPerSec).toBe(0);
     expect(table.top(0, 'bytes')).toEqual([]);
+  });
+
+  it('gives two readers the same rates: reading never shifts the window', () => {
+    const clock = new ManualClock();
+    const table = new FlowTable({ clock, rateWindowMs: 10_000 });
+    table.record(1, 2, 50_000, 'local');
+    clock.advance(10_000);
+    table.markRates();
+    table.record(1, 2, 30_000, 'local');
+    clock.advance(10_000);
+    // Before, the first reader past the window shifted the marks and the second saw only [now, now].
+    const a = table.top(1, 'rate');
+    const b = table.top(1, 'rate');
+    expect(b).toEqual(a);
+    expect(a[0]!.bytesPerSec).toBeCloseTo(80_000 / 20, 6);
+    table.markRates();
+    clock.advance(5_000);
+    expect(table.top(1, 'rate')[0]!.bytesPerSec).toBeCloseTo(30_000 / 15, 6);
+    expect(() => new FlowTable({ clock, rateWindowMs: 0 })).toThrow(/rateWindowMs/);
   });
 
   it('rejects bad ids and reasons with stable codes', () => {

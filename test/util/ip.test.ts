@@ -17,6 +17,7 @@ import {
   parseCidr,
   parseHostPort,
   parseIp,
+  splitHostPort,
 } from '../../src/util/ip.js';
 
 const ip = (s: string): Uint8Array => {
@@ -72,6 +73,15 @@ describe('HOST:PORT', () => {
 
   it.each(['1.2.3.4', '::1:8333', '[::1]8333', '[1.2.3.4]:1', '1.2.3.4:65536', '1.2.3.4:08333', '1.2.3.4:', 'host:80', '[::1]:-1'])('rejects %j', (bad) => {
     expect(parseHostPort(bad)).toBeNull();
+  });
+
+  it('splitHostPort is the one syntax: host names too, but never a bad IPv4 address or an unbracketed IPv6 one', () => {
+    expect(splitHostPort('seed.example.org:8333')).toEqual({ host: 'seed.example.org', port: 8333 });
+    expect(splitHostPort('localhost:0')).toEqual({ host: 'localhost', port: 0 });
+    expect(splitHostPort('[2001:db8::1]:1')).toEqual({ host: '2001:db8::1', port: 1 });
+    for (const bad of ['1.2.3.999:8333', '1.2.3:8333', '-bad.example:1', 'a_b:1', ':8333', '[zz::1]:1', '::1:8333', 'host:+80', 'host: 80']) {
+      expect(splitHostPort(bad)).toBeNull();
+    }
   });
 
   it('formats as net.JoinHostPort', () => {

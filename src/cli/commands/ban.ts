@@ -1,15 +1,10 @@
 import { printJson, processIo, runAdminCommand, UsageError, type CliIo } from '../../admin/cli-runner.js';
 import { parseDuration } from '../../admin/duration.js';
 import type { BanInfo } from '../../node/types.js';
-import { formatTimestamp, renderTable, type Column } from '../format.js';
+import { formatTimestamp } from '../format.js';
+import { renderBanTable } from '../node-views.js';
 
 export const summary = 'Ban an IP or subnet (no TARGET: list bans)';
-
-const COLUMNS: readonly Column<BanInfo>[] = [
-  { header: 'TARGET', value: (b) => b.target },
-  { header: 'UNTIL', value: (b) => formatTimestamp(b.until) },
-  { header: 'REASON', value: (b) => b.reason },
-];
 
 export function run(args: string[], io: CliIo = processIo): Promise<number> {
   return runAdminCommand(
@@ -34,7 +29,7 @@ TARGET is an IP address or CIDR subnet. Without TARGET, lists the current bans.
           const bans = (await client.get('/bans')) as BanInfo[];
           if (json) printJson(io, bans);
           else if (bans.length === 0) io.out('no bans\n');
-          else io.out(renderTable(COLUMNS, bans));
+          else io.out(renderBanTable(bans, Date.now()));
           return 0;
         }
         const body: Record<string, unknown> = { target };

@@ -1,34 +1,27 @@
 import { printJson, processIo, runAdminCommand, type CliIo } from '../../admin/cli-runner.js';
 import type { PeerInfo } from '../../node/types.js';
-import { formatBytes, renderTable, type Column } from '../format.js';
+import { renderPeerDetails, renderPeerTable } from '../node-views.js';
 
 export const summary = "List a running node's peers";
-
-const COLUMNS: readonly Column<PeerInfo>[] = [
-  { header: 'ADDR', value: (p) => p.addr },
-  { header: 'DIR', value: (p) => (p.direction === 'inbound' ? 'in' : 'out') + (p.mesh ? ',mesh' : p.permanent ? ',perm' : '') },
-  { header: 'STATE', value: (p) => p.state },
-  { header: 'SCORE', align: 'right', value: (p) => String(p.banScore) },
-  { header: 'RTT', align: 'right', value: (p) => (p.rttMs === null ? '-' : `${Math.round(p.rttMs)}ms`) },
-  { header: 'IN', align: 'right', value: (p) => formatBytes(p.bytesIn) },
-  { header: 'OUT', align: 'right', value: (p) => formatBytes(p.bytesOut) },
-  { header: 'HEIGHT', align: 'right', value: (p) => (p.startHeight === null ? '-' : String(p.startHeight)) },
-  { header: 'AGENT', value: (p) => p.userAgent ?? '-' },
-];
 
 export function run(args: string[], io: CliIo = processIo): Promise<number> {
   return runAdminCommand(
     {
       name: 'peers',
-      synopsis: '[--http HOST:PORT] [--json]',
+      synopsis: '[--http HOST:PORT] [-v|--verbose] [--json]',
+      help: `
+  -v, --verbose      everything getpeerinfo shows, per peer: services by name, ping and minimum
+                     ping, last send and receive, bytes sent and received per message type
+`,
+      options: { verbose: { type: 'boolean', short: 'v' } },
       minPositionals: 0,
       maxPositionals: 0,
       access: 'read',
-      async exec({ client, json, io }) {
+      async exec({ client, values, json, io }) {
         const peers = (await client.get('/peers')) as PeerInfo[];
         if (json) printJson(io, peers);
         else if (peers.length === 0) io.out('no peers\n');
-        else io.out(renderTable(COLUMNS, peers));
+        else io.out(values.verbose === true ? renderPeerDetails(peers, Date.now()) : renderPeerTable(peers, Date.now()));
         return 0;
       },
     },

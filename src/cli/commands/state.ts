@@ -8,14 +8,19 @@ import { hasErrorCode } from '../../errors.js';
 import { readLogSnapshot, rebuildState } from '../../persist/state-log.js';
 import { summarizeState } from '../../persist/state-model.js';
 import { STATE_LOG_NAME } from '../../persist/state-store.js';
+import { runRepair, usage as repairUsage } from './_state-repair.js';
 
-export const summary = 'Show the durable state as JSON (state show --data-dir DIR)';
+export const summary = 'Show the durable state as JSON (state show), or rebuild a lost log header (state repair)';
 
 const usage = `usage: wirerelay state show --data-dir DIR [--full]
   Prints version, bans, flap counts, address-table counts and clocks as JSON.
-  --full   print the address table itself instead of its counts`;
+  --full   print the address table itself instead of its counts
+
+${repairUsage}`;
 
 export async function run(args: string[]): Promise<number> {
+  // `state repair` has its own options (src/cli/commands/_state-repair.ts).
+  if (args[0] === 'repair') return runRepair(args.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, full: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });

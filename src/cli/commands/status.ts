@@ -1,6 +1,6 @@
 import { printJson, processIo, runAdminCommand, type CliIo } from '../../admin/cli-runner.js';
 import type { NodeStatus } from '../../node/types.js';
-import { formatBytes, formatDuration, renderKeyValues } from '../format.js';
+import { renderStatus } from '../node-views.js';
 
 export const summary = "Show a running node's status";
 
@@ -18,21 +18,7 @@ export function run(args: string[], io: CliIo = processIo): Promise<number> {
           printJson(io, s);
           return 0;
         }
-        io.out(
-          renderKeyValues([
-            ['network', s.network],
-            ['listen', s.listen ?? 'off'],
-            ['admin', s.http ?? 'off'],
-            ['uptime', formatDuration(s.uptimeMs)],
-            ['peers', `${s.peers.established} established (${s.peers.inbound} in, ${s.peers.outbound} out)`],
-            ['bans', String(s.bans)],
-            ['addresses', `${s.addresses.new} new, ${s.addresses.tried} tried`],
-            ['relay cache', `${s.relayCache.items} items, ${formatBytes(s.relayCache.bytes)}`],
-            ['relayed', `${s.relayed.messages} messages, ${formatBytes(s.relayed.bytes)}`],
-            ['verify pool', `${s.pool.threads} threads, queue ${s.pool.queueDepth}`],
-            ['state version', s.stateVersion === null ? '-' : String(s.stateVersion)],
-          ]),
-        );
+        io.out(renderStatus(s));
         return 0;
       },
     },
