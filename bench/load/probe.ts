@@ -51,7 +51,8 @@ export function startProbe(): void {
 }
 
 /** Set in the environment of a process preloaded with this file (procs.ts). */
-export const PROBE_ENV = 'WIRERELAY_LOAD_PROBE';
+// Not WIRERELAY_*: the CLI reads those as settings and refuses names it does not know.
+export const PROBE_ENV = 'LOAD_HARNESS_PROBE';
 
 // As a preload (`--import`) it starts itself; the baselines call startProbe.
 if (process.env[PROBE_ENV] === '1') startProbe();
