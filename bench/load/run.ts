@@ -95,7 +95,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
 
 /** Offered deliveries/s: a geometric ladder, then bisection to 10 %. The raw forwarder starts higher. */
 function searchFor(target: TargetName, quick: boolean): KneeSearch {
-  const start = (quick ? 4000 : 2000) * (target === 'raw-forwarder' ? (quick ? 16 : 8) : 1);
+  const start = (quick ? 4000 : 2000) * (target === 'raw-forwarder' ? (quick ? 32 : 8) : 1);
   return { start, factor: quick ? 2 : 1.5, precision: 0.1, maxSteps: quick ? 9 : 18, ceiling: 512_000 };
 }
 /** Steps the progress bar plans per run before it knows better. */

@@ -3,13 +3,14 @@
  * does not export would read as "missing", so check every one against a real node's /metrics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type RelayNode } from '../../src/node/relay-node.js';
 import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
 import { NODE_METRICS, REQUIRED_METRIC_NAMES, missingMetrics, nodeCounters, readMetric } from '../../bench/load/node-metrics.js';
 import { httpGet, parsePrometheus } from '../../bench/load/proc-stats.js';
+import { countWarnings } from '../../bench/load/procs.js';
 import type { MetricSample } from '../../bench/load/proc-stats.js';
 
 let node: RelayNode;
@@ -47,5 +48,24 @@ describe("the load harness's metric names", () => {
   it('reads an absent name as null, not 0', () => {
     expect(readMetric(samples, 'wirerelay_no_such_metric_total')).toBeNull();
     expect(missingMetrics(samples.filter((s) => s.name !== NODE_METRICS.droppedPackets))).toEqual([NODE_METRICS.droppedPackets]);
+  });
+});
+
+describe("the node's warnings, from its log", () => {
+  it('are counted by message and offence, for named and numeric (pino) levels', async () => {
+    const file = join(dir, 'node.log');
+    await writeFile(
+      file,
+      [
+        '{"level":40,"msg":"peer misbehaving","offence":"GETDATA","score":99}',
+        '{"level":40,"msg":"peer misbehaving","offence":"GETDATA","score":100}',
+        '{"level":30,"msg":"peer connected"}',
+        '{"level":"warn","msg":"refused inbound peer"}',
+        'not json',
+        '{"level":50,"msg":"saving the state failed"',
+      ].join('\n'),
+    );
+    expect(countWarnings(file)).toEqual({ 'peer misbehaving (GETDATA)': 2, 'refused inbound peer': 1 });
+    expect(countWarnings(join(dir, 'absent.log'))).toBeNull();
   });
 });
