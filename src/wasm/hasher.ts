@@ -4,6 +4,7 @@
  */
 import { hash as cryptoHash } from 'node:crypto';
 import { getWasm } from './loader.js';
+import { reserveInput, reserveScratch, stageInput } from './staging.js';
 
 /**
  * Payload size from which one message is hashed by node:crypto instead of the scalar WASM code.
@@ -32,16 +33,8 @@ export function nativeChecksum(data: Uint8Array): number {
   return nativeHash256(data).readUInt32LE(0);
 }
 
-/** Copies `data` into the input arena of this thread's instance and returns its pointer. */
 function stage(data: Uint8Array): number {
-  const w = getWasm();
-  let p = w.exports.inputPtr() >>> 0;
-  if (data.length > w.exports.inputCapacity()) {
-    p = w.exports.ensureInput(data.length) >>> 0;
-    if (p === 0) throw new RangeError(`cannot grow WASM memory for ${data.length} bytes`);
-  }
-  w.mem.u8().set(data, p);
-  return p;
+  return stageInput(getWasm(), data);
 }
 
 /** Single SHA-256 (WASM below NATIVE_HASH_MIN). */
@@ -100,12 +93,8 @@ export function hash256Many(list: readonly Uint8Array[]): Uint8Array[] {
   if (small > 0) {
     const w = getWasm();
     const x = w.exports;
-    if (bytes > x.inputCapacity() && x.ensureInput(bytes) === 0) throw new RangeError(`cannot grow WASM memory for ${bytes} bytes`);
-    if (small * 40 > x.scratchCapacity() && x.ensureScratch(small * 40) === 0) {
-      throw new RangeError(`cannot grow WASM memory for ${small} descriptors`);
-    }
-    const input = x.inputPtr() >>> 0;
-    const desc = x.scratchPtr() >>> 0;
+    const input = reserveInput(w, bytes);
+    const desc = reserveScratch(w, small * 40);
     const out = desc + small * 8;
     const u8 = w.mem.u8();
     const u32 = w.mem.u32();
