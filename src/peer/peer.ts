@@ -22,7 +22,8 @@ import type { Transport, TransportFactory } from '../transport/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { newVersionMessage } from '../wire/messages/version.js';
-import { BIP0031_VERSION, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import { BIP0031_VERSION, MAX_INV_PER_MSG, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import type { InvEntries } from '../relay/inv-entries.js';
 import type { Command } from '../wire/constants.js';
 import type { LruSet } from '../util/lru-set.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
@@ -171,7 +172,7 @@ export class Peer implements RelayPeer, HandshakePeer {
       host.scheduler,
       () => this.mesh,
     );
-    this.writer.beforeFlush = () => this.trickle.takeImmediate((p) => this.sendInventory('inv', p));
+    this.writer.beforeFlush = () => this.trickle.drainImmediate(host.magic, this.queueInv);
     this.writer.onOverflow = () => {
       // Only control messages are left and they still exceed twice the bound: the peer asks
       // (pings, getdata) faster than it reads the answers. Buffering for it without end is not an option.
@@ -428,12 +429,26 @@ export class Peer implements RelayPeer, HandshakePeer {
     this.writer.queueRelayed(frame, src);
   }
 
-  /** RelayPeer: a getdata, notfound or inv from its payload. */
-  sendInventory(command: 'getdata' | 'notfound' | 'inv', payload: Uint8Array): void {
-    this.sendPayload(command, payload);
+  /** RelayPeer: sends the entries as getdata or notfound frames (and clears the list). */
+  sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void {
+    if (this.closed) return list.clear();
+    list.drain(this.host.magic, command, MAX_INV_PER_MSG, command === 'getdata' ? this.queueGetdata : this.queueNotfound);
   }
 
-  /** RelayPeer: queues an announcement (blocks, mesh peers and trickle 0 go out this turn). */
+  private readonly queueInv = (frame: Uint8Array): void => this.queueInventory('inv', frame);
+  private readonly queueGetdata = (frame: Uint8Array): void => this.queueInventory('getdata', frame);
+  private readonly queueNotfound = (frame: Uint8Array): void => this.queueInventory('notfound', frame);
+
+  private queueInventory(command: string, frame: Uint8Array): void {
+    this.host.countOut(command, frame.byteLength);
+    this.messagesOut++;
+    this.writer.queueControl(frame);
+  }
+
+  /**
+   * RelayPeer: queues an announcement of a hash the caller found not known to the peer (blocks,
+   * mesh peers and trickle 0 go out this turn).
+   */
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void {
     if (this.closed) return;
     if (this.trickle.add(type, src, off, immediate || this.mesh || this.host.config.trickleIntervalMs === 0)) this.writer.schedule();
@@ -468,7 +483,7 @@ export class Peer implements RelayPeer, HandshakePeer {
     }
     if (now >= this.nextTrickleAt) {
       this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
-      this.trickle.takeTrickle((p) => this.sendInventory('inv', p));
+      this.trickle.drainTrickle(this.host.magic, this.queueInv);
     }
   }
 

@@ -15,6 +15,7 @@
 import type { Clock } from '../clock.js';
 import { InvType } from '../wire/constants.js';
 import { copyHash, HashIndex, sameHash } from './hash-index.js';
+import { InvEntries } from './inv-entries.js';
 import type { KnownInventory } from './known-inventory.js';
 import { RelayCache } from './relay-cache.js';
 import type { ItemKind } from './relay-cache.js';
@@ -44,8 +45,8 @@ export interface RelayPeer {
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void;
   /** Queues a cached item's frame, relayed from peer `src` (droppable under pressure). */
   sendRelayed(frame: Uint8Array, src: number): void;
-  /** Queues a getdata or notfound with this payload (count + entries). */
-  sendInventory(command: 'getdata' | 'notfound', payload: Uint8Array): void;
+  /** Sends the entries as getdata or notfound frames; the list is cleared. */
+  sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void;
   /** The peer left one of our requests unanswered too long. */
   stalled(): void;
 }
@@ -91,45 +92,6 @@ class Ledger {
   }
 }
 
-/** Growing scratch for inventory payloads (count + 36-byte entries). */
-class InvScratch {
-  buf = new Uint8Array(3 + 36 * 64);
-  n = 0;
-  push(type: number, src: Uint8Array, off: number): void {
-    const at = 3 + 36 * this.n;
-    if (at + 36 > this.buf.length) {
-      const g = new Uint8Array(this.buf.length * 2);
-      g.set(this.buf);
-      this.buf = g;
-    }
-    const b = this.buf;
-    b[at] = type & 0xff;
-    b[at + 1] = (type >>> 8) & 0xff;
-    b[at + 2] = (type >>> 16) & 0xff;
-    b[at + 3] = (type >>> 24) & 0xff;
-    copyHash(src, off, b, at + 4);
-    this.n++;
-  }
-  /** The payload (a fresh copy) and reset. */
-  take(): Uint8Array {
-    const n = this.n;
-    this.n = 0;
-    const body = 36 * n;
-    if (n < 0xfd) {
-      const out = new Uint8Array(1 + body);
-      out[0] = n;
-      out.set(this.buf.subarray(3, 3 + body), 1);
-      return out;
-    }
-    const out = new Uint8Array(3 + body);
-    out[0] = 0xfd;
-    out[1] = n & 0xff;
-    out[2] = n >>> 8;
-    out.set(this.buf.subarray(3, 3 + body), 3);
-    return out;
-  }
-}
-
 export class InventoryRelay<P extends RelayPeer> {
   readonly cache: RelayCache;
   // Request table: one slot per item being fetched.
@@ -150,7 +112,8 @@ export class InventoryRelay<P extends RelayPeer> {
   private readonly ledgers = new Map<number, Ledger>();
   /** Peers whose waiting announcements may be requested now (room freed up). */
   private readonly refill = new Set<number>();
-  private readonly scratch = new InvScratch();
+  /** Entries of the getdata being built (requests) or of the notfound answer. */
+  private readonly scratch = new InvEntries();
   private requested = 0;
   private received = 0;
   private duplicates = 0;
@@ -257,7 +220,7 @@ export class InventoryRelay<P extends RelayPeer> {
   }
 
   private flushRequests(peer: P): void {
-    if (this.scratch.n > 0) peer.sendInventory('getdata', this.scratch.take());
+    if (this.scratch.n > 0) peer.sendEntries('getdata', this.scratch);
   }
 
   private addAnnouncer(slot: number, peerId: number, type: number): void {
@@ -361,12 +324,13 @@ export class InventoryRelay<P extends RelayPeer> {
     const isTx = cache.isTx(slot);
     const fromMesh = cache.fromMesh(slot);
     const src = cache.from(slot);
+    const twoIds = !sameHash(ids, off, wids, off);
     for (const p of this.host.peers()) {
       if (p === from || !p.established) continue;
       // Something that came from the mesh is never sent back into the mesh (no loops).
       if (p.mesh && fromMesh) continue;
       if (isTx && !p.relayTxs && !p.mesh) continue;
-      if (p.known.has(ids, off) || p.known.has(wids, off)) {
+      if (p.known.has(ids, off) || (twoIds && p.known.has(wids, off))) {
         this.host.onDuplicate(src, p, cache.frame(slot).byteLength);
         continue;
       }
@@ -375,7 +339,7 @@ export class InventoryRelay<P extends RelayPeer> {
         // instance receives every item once.
         if (p.direction === 'inbound') continue;
         p.known.add(ids, off);
-        p.known.add(wids, off);
+        if (twoIds) p.known.add(wids, off);
         p.sendRelayed(cache.frame(slot), src);
         continue;
       }
@@ -403,7 +367,7 @@ export class InventoryRelay<P extends RelayPeer> {
     }
     if (missing.n > 0) {
       this.notfound += missing.n;
-      peer.sendInventory('notfound', missing.take());
+      peer.sendEntries('notfound', missing);
     }
   }
 
