@@ -16,13 +16,13 @@
  * and its writes into the byte counters. CPU time, not wall time: the machine is shared.
  * Writes bench/results/relay-core.json. Usage: npm run bench:relay-core [-- --quick]
  */
-import { EventEmitter } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createRelay } from '../src/node/relay-node.js';
 import type { RelayNode } from '../src/node/relay-node.js';
 import { NaiveRelay } from './load/naive-relay.js';
+import { MemSocket } from './support/mem-socket.js';
 import { doubleSha256, frame, invPayload, stampedTx, versionFrame } from './load/wire-lite.js';
 
 const SOURCES = 4;
@@ -38,59 +38,12 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 
 type Mode = 'push' | 'inv';
 
-/** The part of net.Socket a peer uses; writes are counted and kept for the driver to read. */
-class MemSocket extends EventEmitter {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  destroyed = false;
-  writableLength = 0;
-  bytesWritten = 0;
-  out: Uint8Array[] = [];
-  constructor(id: number) {
-    super();
-    this.remoteAddress = `127.0.0.${10 + id}`;
-    this.remotePort = 40000 + id;
-  }
-  write(chunk: Uint8Array, cb?: () => void): boolean {
-    this.bytesWritten += chunk.byteLength;
-    this.out.push(chunk);
-    if (cb !== undefined) process.nextTick(cb);
-    return true;
-  }
-  cork(): void {}
-  uncork(): void {}
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  pause(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  end(): this {
-    return this;
-  }
-  destroy(): this {
-    this.destroyed = true;
-    return this;
-  }
-  take(): Uint8Array[] {
-    const o = this.out;
-    this.out = [];
-    return o;
-  }
-}
-
 /** Walks the frames of `chunks` (a stream: a frame may span chunks) and calls `on` for each. */
 class Framer {
   private buf: Buffer = Buffer.alloc(0);
-  feed(chunks: Uint8Array[], on: (command: string, payload: Buffer) => void): void {
-    if (chunks.length === 0) return;
-    this.buf = Buffer.concat([this.buf, ...chunks]);
+  feed(chunk: Buffer, on: (command: string, payload: Buffer) => void): void {
+    if (chunk.length === 0) return;
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     let pos = 0;
     while (this.buf.length - pos >= 24) {
       const len = this.buf.readUInt32LE(pos + 16);
@@ -181,8 +134,8 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function run(make: () => Promise<Harness>, mode: Mode, corpus: Corpus): Promise<RunResult> {
   const h = await make();
-  const sources = Array.from({ length: SOURCES }, (_, i) => new MemSocket(i));
-  const sinks = Array.from({ length: SINKS }, (_, i) => new MemSocket(SOURCES + i));
+  const sources = Array.from({ length: SOURCES }, (_, i) => new MemSocket(`127.0.0.${10 + i}`, 40000 + i));
+  const sinks = Array.from({ length: SINKS }, (_, i) => new MemSocket(`127.0.0.${10 + SOURCES + i}`, 40000 + SOURCES + i));
   const framers = new Map<MemSocket, Framer>();
   for (const s of [...sources, ...sinks]) {
     framers.set(s, new Framer());

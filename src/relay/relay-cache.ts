@@ -14,8 +14,8 @@ const TX = 0;
 const BLOCK = 1;
 
 export class RelayCache {
-  /** Ring capacity in slots (power of two); grows when full. */
-  private cap = 1024;
+  /** Ring capacity in slots (power of two); grows when full (16k slots ≈ 1.4 MB to start). */
+  private cap = 16384;
   private head = 0;
   private count = 0;
   private ids = new Uint8Array(32 * this.cap);
@@ -24,7 +24,7 @@ export class RelayCache {
   private kinds = new Uint8Array(this.cap);
   private froms = new Int32Array(this.cap);
   private meshes = new Uint8Array(this.cap);
-  private readonly byId = new HashIndex(this.ids, 2048);
+  private readonly byId = new HashIndex(this.ids, 32768);
   /** Transactions with a witness: wtxid → slot (BIP339 peers ask by wtxid). */
   private readonly byWid = new HashIndex(this.wids, 256);
   private bytes = 0;
