@@ -106,6 +106,25 @@ describe('Peer keep-alive and deadlines', () => {
   });
 });
 
+describe('Peer announcements', () => {
+  it('trickles transaction announcements at the trickle deadline on the manual clock, not before', async () => {
+    const lab = new PeerLab({ trickleIntervalMs: 4000, pingIntervalMs: 1_000_000 });
+    const src = await lab.established();
+    const sink = await lab.established();
+    src.socket.emit('data', frameOf({ command: 'tx', raw: legacy(1) }));
+    await turn();
+    lab.clock.advance(3999);
+    lab.tick();
+    await turn();
+    expect(messagesOf(sink.socket.take()).filter((m) => m.command === 'inv')).toEqual([]);
+    lab.clock.advance(1);
+    lab.tick();
+    await turn();
+    const invs = messagesOf(sink.socket.take()).filter((m) => m.command === 'inv') as Extract<Message, { command: 'inv' }>[];
+    expect(invs.map((m) => m.inventory.length)).toEqual([1]);
+  });
+});
+
 describe('Peer batch dispatch', () => {
   it('takes many frames of one read in one pass, in order, with txids hashed once per batch', async () => {
     const lab = new PeerLab({ trickleIntervalMs: 0 });
