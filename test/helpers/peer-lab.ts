@@ -15,6 +15,7 @@ import { BatchDispatcher } from '../../src/peer/dispatch.js';
 import { Peer } from '../../src/peer/peer.js';
 import type { PeerHost } from '../../src/peer/peer.js';
 import { WriteScheduler } from '../../src/peer/writer.js';
+import { Turns } from '../../src/peer/turns.js';
 import type { FlowSink } from '../../src/peer/writer.js';
 import { InventoryRelay } from '../../src/relay/inventory-relay.js';
 import { v1Transport } from '../../src/transport/v1.js';
@@ -91,6 +92,8 @@ export class PeerLab {
       wantsMessageEvents: () => false,
       emitMessage: () => {},
       countIn: () => {},
+      addrBudget: () => Infinity,
+      onAddrSkipped: () => {},
     });
     this.host = {
       config: this.config,
@@ -100,6 +103,7 @@ export class PeerLab {
       encoder: scanner,
       transport: v1Transport,
       scheduler: new WriteScheduler(),
+      turns: new Turns(),
       flows,
       dispatcher,
       sentNonces: new LruSet<bigint>(50),

@@ -10,6 +10,7 @@ import type { Message } from '../../src/wire/codec.js';
 import { frameOf, versionMessage } from '../helpers/raw-peer.js';
 import { messagesOf, PeerLab, send, turn } from '../helpers/peer-lab.js';
 import { buildTx, type TxSpec } from '../wire/helpers.js';
+import { TURN_BUDGET_BYTES } from '../../src/peer/turns.js';
 
 const legacy = (tag: number): Uint8Array =>
   buildTx({ version: 2, inputs: [{ prevout: new Uint8Array(36).fill(tag), script: Uint8Array.of(0x51), sequence: 0 }], outputs: [{ value: 1000n, script: Uint8Array.of(0x51) }], lockTime: 0 });
@@ -171,5 +172,21 @@ describe('Peer batch dispatch', () => {
     (b.peer as unknown as { onTransportError(e: RelayError, fatal: boolean): void }).onTransportError(new RelayError('ERR_POOL_WORKER_CRASHED', 'worker died'), true);
     expect(lab.offences.length).toBe(before);
     expect(lab.closed.at(-1)).toEqual({ peer: b.peer.id, reason: 'local' });
+  });
+});
+
+describe('Peer fair service', () => {
+  it('stops reading a peer past its per-turn input budget and resumes it next turn', async () => {
+    const lab = new PeerLab({ receiveRateBytesPerSec: 0 });
+    const { peer, socket } = await lab.established();
+    const ping = frameOf({ command: 'ping', nonce: 1n });
+    const flood = Buffer.concat(Array.from({ length: Math.ceil(TURN_BUDGET_BYTES / ping.length) + 1 }, () => ping));
+    socket.emit('data', flood);
+    expect(socket.paused).toBe(true);
+    expect(peer.readingInput).toBe(false);
+    await turn();
+    expect(socket.paused).toBe(false);
+    // The input it had was handled in full: one pong per ping.
+    expect(messagesOf(socket.take()).filter((m) => m.command === 'pong').length).toBe(flood.length / ping.length);
   });
 });

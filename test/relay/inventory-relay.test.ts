@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { InventoryRelay, MAX_PEER_ANNOUNCEMENTS, MAX_PEER_IN_FLIGHT } from '../../src/relay/inventory-relay.js';
+import { InventoryRelay, MAX_PEER_ANNOUNCEMENTS, MAX_PEER_IN_FLIGHT, UNSOLICITED_PER_SEC } from '../../src/relay/inventory-relay.js';
 import type { RelayPeer } from '../../src/relay/inventory-relay.js';
 import type { InvEntries } from '../../src/relay/inv-entries.js';
 import { KnownInventory } from '../../src/relay/known-inventory.js';
@@ -199,5 +199,29 @@ describe('InventoryRelay', () => {
     peers.delete(1);
     relay.onPeerGone(1);
     expect(b.getdata).toEqual([hex(h)]);
+  });
+});
+
+describe('InventoryRelay unsolicited pushes', () => {
+  it(`takes at most ${UNSOLICITED_PER_SEC} unasked transactions per second from one peer; asked-for ones always`, () => {
+    const { relay, add, clock, overflow } = setup();
+    const a = add(1);
+    const frame = new Uint8Array(24 + 60);
+    for (let i = 0; i < UNSOLICITED_PER_SEC + 10; i++) {
+      const h = randomBytes(32);
+      relay.onTx(a, frame, 0, 60, h, 0, h, 0, false);
+    }
+    expect(relay.stats().received).toBe(UNSOLICITED_PER_SEC);
+    expect(overflow.reduce((x, y) => x + y, 0)).toBe(10);
+    // What we asked for is not unsolicited.
+    const asked = randomBytes(32);
+    relay.onInv(a, inv(asked), 0, 1);
+    relay.onTx(a, frame, 0, 60, asked, 0, asked, 0, false);
+    expect(relay.cache.has(asked)).toBe(true);
+    // The budget refills with time.
+    clock.advance(1000);
+    const later = randomBytes(32);
+    relay.onTx(a, frame, 0, 60, later, 0, later, 0, false);
+    expect(relay.cache.has(later)).toBe(true);
   });
 });
