@@ -210,7 +210,7 @@ export class BatchDispatcher {
     const dOff = records.digestAt(i);
     if (state === 2) this.host.relay.onTx(peer, batch.bytes, off, len, this.txids, 32 * i, digests, dOff, peer.mesh);
     else this.host.relay.onTx(peer, batch.bytes, off, len, digests, dOff, digests, dOff, peer.mesh);
-    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: batch.bytes.slice(off + HEADER_SIZE, off + HEADER_SIZE + len) });
+    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: Uint8Array.prototype.slice.call(batch.bytes, off + HEADER_SIZE, off + HEADER_SIZE + len) });
   }
 
   private onBlock(peer: Peer, bytes: Uint8Array, off: number, len: number): void {
