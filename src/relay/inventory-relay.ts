@@ -301,9 +301,10 @@ export class InventoryRelay<P extends RelayPeer> {
   }
 
   private accept(kind: ItemKind, peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, id: Uint8Array, idOff: number, wid: Uint8Array, widOff: number, fromMesh: boolean): void {
+    const twoIds = !sameHash(id, idOff, wid, widOff);
     if (peer !== null) {
       peer.known.add(id, idOff);
-      if (!sameHash(id, idOff, wid, widOff)) peer.known.add(wid, widOff);
+      if (twoIds) peer.known.add(wid, widOff);
     }
     let solicited = false;
     const r = this.index.find(id, idOff);
@@ -311,7 +312,7 @@ export class InventoryRelay<P extends RelayPeer> {
       solicited = this.askedOf[r] === (peer?.id ?? -2);
       this.close(r);
     }
-    const w = this.index.find(wid, widOff);
+    const w = twoIds ? this.index.find(wid, widOff) : -1;
     if (w >= 0) {
       solicited ||= this.askedOf[w] === (peer?.id ?? -2);
       this.close(w);
