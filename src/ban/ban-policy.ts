@@ -23,7 +23,6 @@ export type OffenceId =
   | 'OVERSIZE'
   | 'BAD_CHECKSUM'
   | 'MALFORMED_PAYLOAD'
-  | 'GETDATA'
   | 'NOTFOUND_BLOCK'
   | 'NOTFOUND_TX'
   | 'NOTFOUND_UNKNOWN_TYPE'
@@ -89,12 +88,6 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     transient: 50,
     disconnect: true,
     why: 'a frame with a good checksum that does not decode was built that way; decays in case of a buggy but honest client',
-  },
-  GETDATA: {
-    persistent: 0,
-    transient: 99,
-    per: 50_000,
-    why: 'btcd server.go OnGetData: N·99/50000, so ≤ 505 items cost 0 and a full 50,000-item getdata 99',
   },
   NOTFOUND_BLOCK: {
     persistent: 20,

@@ -237,8 +237,9 @@ export class BatchDispatcher {
     if (id === INV) {
       relay.onInv(peer, payload, at, n);
     } else if (id === GETDATA) {
-      this.host.punish(peer, 'GETDATA', n, 'getdata');
-      if (!peer.established) return;
+      // A getdata is not a fault, whatever its size (Core does not score it; one over 50,000
+      // entries is malformed and never gets here). What bounds a flood of them is the writer:
+      // replies past the peer's send-queue bound are dropped oldest first (docs/bounds.md).
       relay.onGetdata(peer, payload, at, n);
     } else {
       const solicited = relay.onNotfound(peer, payload, at, n);

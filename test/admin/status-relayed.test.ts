@@ -46,7 +46,7 @@ describe('relayed bytes in /status', () => {
     slow.socket.pause();
     for (const t of txs) source.send({ command: 'tx', raw: t } as Message);
     await eventually(() => n.status().relayCache.items === N, 'every tx cached', 30_000);
-    // Batches of 500 stay under the getdata size that scores.
+    // Three getdatas of 500 entries ask for every cached tx.
     for (let i = 0; i < N; i += 500) {
       const inventory = txs.slice(i, i + 500).map((t) => ({ type: 1, hash: txIds(t, nodeHash256).txid }));
       slow.send({ command: 'getdata', inventory } as Message);

@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decide, decideOffence, ERROR_OFFENCES, OFFENCES, offenceForError, scoreOffence, type OffenceId } from '../../src/ban/ban-policy.js';
 
 describe('offence table', () => {
-  it('getdata costs N·99/50000 in integer math (btcd)', () => {
-    expect(scoreOffence('GETDATA', 505).transient).toBe(0);
-    expect(scoreOffence('GETDATA', 506).transient).toBe(1);
-    expect(scoreOffence('GETDATA', 50_000).transient).toBe(99);
-    expect(scoreOffence('GETDATA', 50_000).persistent).toBe(0);
+  it('has no getdata offence: a getdata is not a fault (Core), an oversize one is malformed', () => {
+    expect(Object.keys(OFFENCES)).not.toContain('GETDATA');
+    expect(offenceForError('ERR_PAYLOAD_COUNT_TOO_LARGE')).toBe('MALFORMED_PAYLOAD');
   });
 
   it('notfound: 20 persistent per block, 10 transient per tx (btcd)', () => {
