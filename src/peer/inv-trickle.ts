@@ -11,8 +11,10 @@ import type { KnownInventory } from '../relay/known-inventory.js';
 export const MAX_INV_TRICKLE = 1000;
 
 export class InvTrickle {
-  private readonly trickled = new InvEntries();
-  private readonly immediate = new InvEntries();
+  private trickled = new InvEntries();
+  private immediate = new InvEntries();
+  /** The list being drained is swapped out first: emitting may queue (and flush) re-entrantly. */
+  private spare = new InvEntries();
 
   constructor(private readonly known: KnownInventory) {}
 
@@ -36,13 +38,19 @@ export class InvTrickle {
 
   /** This turn's announcements, as inv frames. */
   drainImmediate(magic: number, emit: (frame: Uint8Array) => void): void {
-    if (this.immediate.n > 0) this.immediate.drain(magic, 'inv', MAX_INV_TRICKLE, emit);
+    const list = this.immediate;
+    if (list.n === 0) return;
+    this.immediate = this.spare;
+    this.spare = list;
+    list.drain(magic, 'inv', MAX_INV_TRICKLE, emit);
   }
 
   /** The trickle: everything queued that the peer is not known to have (it becomes known). */
   drainTrickle(magic: number, emit: (frame: Uint8Array) => void): void {
     const list = this.trickled;
     if (list.n === 0) return;
+    this.trickled = this.spare;
+    this.spare = list;
     list.drain(magic, 'inv', MAX_INV_TRICKLE, emit, (at) => {
       if (this.known.has(list.buf, at + 4)) return false;
       this.known.add(list.buf, at + 4);

@@ -65,6 +65,7 @@ export class PeerWriter {
   private head = 0;
   private bytes = 0;
   private scheduled = false;
+  private flushing = false;
   private closed = false;
   droppedItems = 0;
   droppedBytes = 0;
@@ -115,13 +116,15 @@ export class PeerWriter {
       if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', frame.byteLength);
       return;
     }
-    const { maxBytes, maxMessages } = this.options;
-    // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
-    // read (its socket buffer stays full) should lose items, not one that asked for a burst.
-    if (this.bytes + frame.byteLength > maxBytes || this.length >= maxMessages) this.flush();
     this.bufs.push(frame);
     this.srcs.push(src);
     this.bytes += frame.byteLength;
+    // Queued by beforeFlush during a flush: the write that follows takes it; bounds apply after.
+    if (this.flushing) return;
+    const { maxBytes, maxMessages } = this.options;
+    // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
+    // read (its socket buffer stays full) should lose items, not one that asked for a burst.
+    if (this.bytes > maxBytes || this.length > maxMessages) this.flush();
     while ((this.bytes > maxBytes || this.length > maxMessages) && this.dropOldestRelayed()) {
       // keep dropping until within bounds or nothing droppable is left
     }
@@ -157,8 +160,18 @@ export class PeerWriter {
   /** Writes what the socket takes, in one coalesced write per budget. */
   flush(): void {
     this.scheduled = false;
-    if (this.socket.destroyed) return;
-    this.beforeFlush?.();
+    // beforeFlush queues frames, and queueing over the bound flushes: never re-enter.
+    if (this.socket.destroyed || this.flushing) return;
+    this.flushing = true;
+    try {
+      this.beforeFlush?.();
+      this.writeQueued();
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private writeQueued(): void {
     const mesh = this.isMesh();
     while (this.head < this.bufs.length && this.socket.writableLength < WRITE_BUDGET_BYTES) {
       let budget = WRITE_BUDGET_BYTES - this.socket.writableLength;

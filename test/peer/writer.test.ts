@@ -81,3 +81,21 @@ describe('PeerWriter', () => {
     expect(events.at(-1)).toBe('gone_disconnected 3→7 60');
   });
 });
+
+describe('PeerWriter re-entrancy', () => {
+  it('frames queued while flushing (this turn\'s announcements) are written in the same flush, never recursively', async () => {
+    const { socket, w, events } = setup(1000, 10);
+    let calls = 0;
+    // Like the peer's hook: it drains what was announced this turn (once).
+    w.beforeFlush = () => {
+      if (calls++ > 0) return;
+      for (let i = 0; i < 30; i++) w.queueControl(frame(10, 200 + i));
+    };
+    for (let i = 0; i < 11; i++) w.queueRelayed(frame(10, i), 1);
+    expect(events.filter((e) => e.startsWith('queue_head'))).toEqual([]);
+    await turn();
+    const out = socket.take();
+    expect(out.length).toBe(11 * 10 + 30 * 10);
+    expect(w.byteLength).toBe(0);
+  });
+});
