@@ -51,6 +51,26 @@ describe('PeerWriter', () => {
     expect(events).toEqual(['delivered 4→7 100']);
   });
 
+  it('a write that fails relays nothing: its relayed frames count as gone, not delivered', async () => {
+    const { socket, w, events } = setup();
+    // The connection resets under the write: like net.Socket, the completion carries the error.
+    socket.write = (_chunk, done) => {
+      process.nextTick(() => done?.(new Error('ECONNRESET')));
+      return false;
+    };
+    w.queueRelayed(frame(100, 1), 4);
+    w.queueControl(frame(10, 2));
+    await turn();
+    expect(events).toEqual(['gone_disconnected 4→7 100']);
+  });
+
+  it('a locally injected item (src -1) is delivered too (relayed totals), once written', async () => {
+    const { w, events } = setup();
+    w.queueRelayed(frame(80, 1), -1);
+    await turn();
+    expect(events).toEqual(['delivered -1→7 80']);
+  });
+
   it('over the bound with a full socket, drops the oldest relayed frames, never control frames', async () => {
     const { socket, w, events } = setup(1000, 100);
     socket.writableLength = 1 << 30; // the peer does not read: nothing can be handed over
