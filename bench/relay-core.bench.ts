@@ -61,6 +61,8 @@ interface Harness {
   attach(socket: MemSocket): void;
   /** Every attached peer finished its handshake. */
   ready(): boolean;
+  /** What the relay knows about a shortfall (peers left, drops by reason). */
+  diag(): string;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,11 @@ async function wirerelayHarness(pool = false): Promise<Harness> {
   return {
     attach: (s) => node.attachConnection(s as never, `${s.remoteAddress}:${s.remotePort}`, 'inbound'),
     ready: () => node.peers().every((p) => p.state === 'established'),
+    diag: () => {
+      const drops: Record<string, number> = {};
+      for (const f of node.flows(100, 'bytes')) for (const [k, v] of Object.entries(f.drops)) if (v > 0) drops[k] = (drops[k] ?? 0) + v;
+      return JSON.stringify({ peers: node.peers().length, cache: node.status().relayCache.items, drops });
+    },
     close: () => node.stop(),
   };
 }
@@ -89,7 +96,7 @@ async function naiveHarness(): Promise<Harness> {
   const relay = new NaiveRelay();
   // The naive relay's connection handler, given our in-memory socket instead of a TCP one.
   const onConnection = (relay as unknown as { onConnection(s: unknown): void }).onConnection.bind(relay);
-  return { attach: (s) => onConnection(s), ready: () => true, close: () => relay.close() };
+  return { attach: (s) => onConnection(s), ready: () => true, diag: () => '', close: () => relay.close() };
 }
 
 interface Corpus {
@@ -214,6 +221,7 @@ async function run(make: () => Promise<Harness>, mode: Mode, corpus: Corpus): Pr
   }
   const elapsedMs = performance.now() - t0;
   const c = process.cpuUsage(cpu0);
+  if (delivered < expected) console.warn(`  ${h.diag()}`);
   await h.close();
   const cpuMs = (c.user + c.system) / 1000;
   if (delivered < expected) console.warn(`  ${mode}: delivered only ${delivered} of ${expected}`);
