@@ -10,20 +10,18 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { WasmInstance } from '../../wasm/loader.js';
-import { PacketCipher, V2_IGNORE_BIT, type SealInput } from '../../wasm/v2-cipher.js';
+import { PacketCipher, type SealInput } from '../../wasm/v2-cipher.js';
 import { V2TransportError } from './errors.js';
 import { deriveKeys, ecdhSecret, ELLSWIFT_BYTES, generateKeyPair, GARBAGE_TERMINATOR_BYTES, type V2KeyPair } from './keys.js';
-import { encodeContents, parseContents } from './message-types.js';
+import { encodeContents } from './message-types.js';
+import { PacketReader, type V2Message } from './packet-reader.js';
+
+export type { V2Message } from './packet-reader.js';
 
 /** Most garbage a peer may send before its terminator (BIP324). */
 export const MAX_GARBAGE_BYTES = 4095;
 /** Bytes that tell a v1 peer: the network magic then "version" NUL-padded to 12 (BIP324). */
 export const V1_PREFIX_BYTES = 16;
-
-export interface V2Message {
-  command: string;
-  payload: Uint8Array;
-}
 
 export type V2Phase = 'detect' | 'key' | 'garbage' | 'version' | 'app' | 'v1' | 'failed';
 
@@ -91,11 +89,10 @@ export class V2Session {
   private readonly v1Prefix: Uint8Array;
   private inbox: Uint8Array[] = [];
   private inboxBytes = 0;
-  private need = 0;
   private sendCipher: PacketCipher | undefined;
   private recvCipher: PacketCipher | undefined;
   private recvTerminator: Uint8Array | undefined;
-  private recvGarbage: Uint8Array | undefined;
+  private reader: PacketReader | undefined;
   private outbox: SealInput[] = [];
   private sessionIdValue: Uint8Array | undefined;
 
@@ -183,7 +180,7 @@ export class V2Session {
   end(): V2TransportError | undefined {
     if (this.phaseValue === 'failed' || this.phaseValue === 'v1') return undefined;
     const phase = this.phaseValue;
-    const pending = this.inboxBytes;
+    const pending = this.inboxBytes + (this.reader?.pendingBytes ?? 0);
     this.phaseValue = 'failed';
     if (phase === 'app' && pending === 0) return undefined;
     return new V2TransportError('truncated', phase === 'app' ? `stream ended inside a v2 packet (${pending} bytes pending)` : `stream ended during the v2 handshake (${phase})`, { phase, pending });
@@ -295,39 +292,34 @@ export class V2Session {
       }
       return;
     }
-    this.recvGarbage = all.slice(0, at);
+    // The version packet is the first non-decoy packet; its contents are ignored (BIP324:
+    // reserved for future negotiation). The garbage authenticates the first packet.
+    this.reader = new PacketReader(this.recvCipher!, all.slice(0, at), 1);
     this.consume(at + GARBAGE_TERMINATOR_BYTES);
     this.phaseValue = 'version';
   }
 
   private stepPackets(out: V2Output): void {
-    if (this.inboxBytes < 3 || this.inboxBytes < this.need) return;
-    const all = this.buffered();
-    const r = this.recvCipher!.open(all, this.recvGarbage);
-    for (let i = 0; i < r.headers.length; i++) {
-      this.recvGarbage = undefined; // AAD only for the first packet
-      if ((r.headers[i]! & V2_IGNORE_BIT) !== 0) {
-        out.decoys++;
-        continue;
+    if (this.inboxBytes === 0) return;
+    const chunks = this.inbox;
+    this.inbox = [];
+    this.inboxBytes = 0;
+    const reader = this.reader!;
+    for (const c of chunks) {
+      const r = reader.push(c);
+      out.messages.push(...r.messages);
+      out.decoys += r.decoys;
+      out.dropped += r.dropped;
+      if (!reader.skipping) this.phaseValue = 'app';
+      if (r.failure !== undefined) {
+        this.fail(
+          out,
+          r.failure === 'bad-tag'
+            ? new V2TransportError('bad-tag', 'v2 packet failed authentication')
+            : new V2TransportError('oversize', 'v2 packet length exceeds 4,000,013 bytes'),
+        );
+        return;
       }
-      if (this.phaseValue === 'version') {
-        // The version packet: contents ignored (BIP324: reserved for future negotiation).
-        this.phaseValue = 'app';
-        continue;
-      }
-      const parsed = parseContents(r.contents[i]!);
-      if (parsed.ok) out.messages.push({ command: parsed.command, payload: parsed.payload });
-      else out.dropped++;
-    }
-    this.consume(r.consumed);
-    this.need = r.need;
-    if (r.failure !== undefined) {
-      this.fail(
-        out,
-        r.failure === 'bad-tag'
-          ? new V2TransportError('bad-tag', 'v2 packet failed authentication')
-          : new V2TransportError('oversize', 'v2 packet length exceeds 4,000,013 bytes'),
-      );
     }
   }
 }
