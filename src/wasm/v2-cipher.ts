@@ -25,7 +25,7 @@ export const V2_IGNORE_BIT = 0x80;
  * Header + contents size from which a packet is opened or sealed by node:crypto instead of WASM.
  * Placeholder until bench/v2.bench.ts measures the crossover (see docs/performance.md, "v2").
  */
-export const NATIVE_AEAD_MIN = 16_384;
+export const NATIVE_AEAD_MIN = 8192;
 
 /** Inputs at least this large are staged without the contents of packets left to node:crypto. */
 const SPARSE_STAGING_MIN = 256 * 1024;
