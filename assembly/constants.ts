@@ -16,8 +16,14 @@ export const HDR_CHECKSUM: u32 = 20;
  */
 export const MAX_PROTOCOL_MESSAGE_LENGTH: u32 = 4_000_000;
 
-/** Bytes in one result record: offset, length, commandId, status (u32 each). */
-export const RECORD_SIZE: u32 = 16;
+/**
+ * Bytes in one result record: offset, length, commandId, status (u32 each), then the payload's
+ * 32-byte double SHA-256 (written for every frame whose checksum was verified: the frame's
+ * checksum is its first 4 bytes, and for a `tx` it is the wtxid).
+ */
+export const RECORD_SIZE: u32 = 48;
+/** Offset of the digest inside a record. */
+export const RECORD_DIGEST: u32 = 16;
 
 /** SHA-256 block and digest sizes. */
 export const BLOCK_BYTES: u32 = 64;

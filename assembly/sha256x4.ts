@@ -12,7 +12,7 @@
 // Jobs come from one of three sources (MODE_*), so that the framer can feed its records and
 // frames straight in without building a descriptor list first.
 
-import { HDR_CHECKSUM, HEADER_SIZE, HDR_LENGTH, RECORD_SIZE } from './constants';
+import { HDR_CHECKSUM, HEADER_SIZE, HDR_LENGTH, RECORD_DIGEST, RECORD_SIZE } from './constants';
 import { K, IV, bswapMask, buildTail } from './sha256';
 import { OK, BAD_CHECKSUM, PENDING_CHECKSUM } from './status';
 
@@ -281,11 +281,15 @@ function finishQueue(count: u32): void {
       for (let i: usize = 0; i < 8; i++) store<u32>(out + (i << 2), load<u32>(FIN + (i << 4) + (q << 2)));
     }
   } else if (mode == MODE_SCAN) {
+    // The whole digest goes into the record: the checksum is its first word, and the caller gets
+    // the payload's hash (a tx's wtxid) without hashing the payload again.
+    const m = bswapMask();
+    for (let i: usize = 0; i < 8; i++) v128.store(FIN + (i << 4), i8x16.swizzle(v128.load(FIN + (i << 4)), m));
     for (let q: usize = 0; q < <usize>count; q++) {
       const r = load<usize>(QTAG + (q << 3));
-      const sum = bswap<u32>(load<u32>(FIN + (q << 2)));
+      for (let i: usize = 0; i < 8; i++) store<u32>(r + RECORD_DIGEST + (i << 2), load<u32>(FIN + (i << 4) + (q << 2)));
       const want = load<u32>(base + <usize>load<u32>(r), HDR_CHECKSUM);
-      store<u32>(r, sum == want ? OK : BAD_CHECKSUM, 12);
+      store<u32>(r, load<u32>(r, RECORD_DIGEST) == want ? OK : BAD_CHECKSUM, 12);
     }
   } else {
     for (let q: usize = 0; q < <usize>count; q++) {

@@ -133,7 +133,7 @@ function wasmFramer(scanner: FrameScanner): Framer {
         const r = scanner.scan(buf, MAGIC);
         const rec = r.records;
         for (let i = 0; i < r.count; i++) {
-          const status = rec[4 * i + 3]!;
+          const status = rec.status(i);
           if (status === Status.OK) ok++;
           else if (status >= 20) throw new Error(`fatal ${status}`);
         }

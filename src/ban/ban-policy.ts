@@ -11,6 +11,8 @@
  * immediate ban (bcash#46: alt-chain peers reconnect forever otherwise).
  */
 
+import type { ErrorCode } from '../errors.js';
+
 /** Default ban threshold (btcd --banthreshold). */
 export const DEFAULT_BAN_THRESHOLD = 100;
 /** Default ban duration (btcd --banduration). */
@@ -25,10 +27,7 @@ export type OffenceId =
   | 'NOTFOUND_BLOCK'
   | 'NOTFOUND_TX'
   | 'NOTFOUND_UNKNOWN_TYPE'
-  | 'MEMPOOL'
   | 'MEMPOOL_NO_BLOOM'
-  | 'FILTER_NO_BLOOM'
-  | 'FILTER_NO_BLOOM_OLD'
   | 'ADDR_EMPTY'
   | 'DUPLICATE_VERSION'
   | 'DUPLICATE_VERACK'
@@ -115,28 +114,11 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     disconnect: true,
     why: 'btcd disconnects on an unknown inventory type in notfound',
   },
-  MEMPOOL: {
-    persistent: 0,
-    transient: 33,
-    why: 'btcd OnMemPool with BLOOM offered: three in quick succession cross 100',
-  },
   MEMPOOL_NO_BLOOM: {
     persistent: 0,
     transient: 0,
     disconnect: true,
     why: 'btcd: mempool is a BIP35/BLOOM service; without it, disconnect',
-  },
-  FILTER_NO_BLOOM: {
-    persistent: 100,
-    transient: 0,
-    disconnect: true,
-    why: 'btcd: filterload/filteradd/filterclear from pver ≥ 70011 when BLOOM is not offered',
-  },
-  FILTER_NO_BLOOM_OLD: {
-    persistent: 0,
-    transient: 0,
-    disconnect: true,
-    why: 'the same below pver 70011, before NODE_BLOOM was enforced: disconnect only',
   },
   ADDR_EMPTY: {
     persistent: 0,
@@ -163,6 +145,30 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     why: 'btcd peer.go: silent disconnect',
   },
 });
+
+/**
+ * Peer faults by error code: the one place where an error becomes an offence. A code that is not
+ * here is ours — a pool or worker failure (ERR_POOL_*), WASM (ERR_WASM), an internal error, a full
+ * queue — and never costs the peer ban score.
+ */
+export const ERROR_OFFENCES: Readonly<Partial<Record<ErrorCode, OffenceId>>> = Object.freeze({
+  ERR_FRAME_BAD_MAGIC: 'WRONG_MAGIC',
+  ERR_FRAME_OVERSIZE: 'OVERSIZE',
+  ERR_FRAME_COMMAND_OVERSIZE: 'OVERSIZE',
+  ERR_FRAME_BAD_CHECKSUM: 'BAD_CHECKSUM',
+  ERR_FRAME_BAD_COMMAND: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_TRUNCATED: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_TRAILING_BYTES: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_NON_MINIMAL_VARINT: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_COUNT_TOO_LARGE: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_FIELD_TOO_LARGE: 'MALFORMED_PAYLOAD',
+  ERR_PAYLOAD_INVALID: 'MALFORMED_PAYLOAD',
+});
+
+/** The offence a peer committed by sending what raised `code`, or null when the fault is ours. */
+export function offenceForError(code: string): OffenceId | null {
+  return (ERROR_OFFENCES as Record<string, OffenceId | undefined>)[code] ?? null;
+}
 
 /**
  * The points for `count` occurrences (items, for per-item rows; default 1). Count 0 scores

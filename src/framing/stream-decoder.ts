@@ -1,31 +1,45 @@
 /**
- * Splits one connection's byte stream into verified frames.
+ * Splits one connection's byte stream into batches of verified frames.
  *
- * Chunks are kept as a list until a batch is ready, so each byte is copied at most once into a batch
- * (plus once into WASM memory), whatever the chunk sizes: no quadratic re-copying. When the scanner
- * reports the size of an incomplete frame (`need`), nothing is rescanned until that many bytes are
- * here; a header claiming 4 MB followed by nothing costs 24 bytes of memory, not 4 MB.
+ * A socket read that starts on a frame boundary is scanned in place: every complete frame in it is
+ * verified by one WASM scan and delivered as one batch, with no copy. Only a partial frame at the
+ * end is copied, into one growing buffer that later reads are appended to; the buffer at most
+ * doubles, so what a peer can make us hold is bounded by about twice the bytes it sent plus a small
+ * constant, however small its segments (a header claiming 4 MB followed by 1-byte segments costs
+ * what was received, not 4 MB and not a Buffer per segment). While the scanner's `need` (the size
+ * of the incomplete frame) is not reached, nothing is rescanned.
  *
- * Frames are delivered in stream order, also when a batch goes through the worker pool: while a
- * batch is away, later chunks wait here.
+ * Batches are delivered in stream order, also when one goes through the worker pool: while a
+ * batch is away, later bytes wait here.
  */
 import { HEADER_SIZE } from '../wire/constants.js';
 import { WireError } from '../errors.js';
 import { errorForStatus, isFatal, Status } from '../wasm/status.js';
 import { makeFrame, readCommand } from './frame.js';
 import type { Frame } from './frame.js';
+import type { FrameBatch } from './frame-batch.js';
 import type { FrameVerifier, ScanOutcome } from './frame-verifier.js';
 
 export interface DecoderSink {
-  /** A complete frame with a verified checksum (known command) or an unknown command (not verified). */
-  onFrame(frame: Frame): void;
+  /**
+   * A batch of frames in stream order. Records with a status other than OK or UNKNOWN_COMMAND
+   * have already been reported through onFrameError. The batch (records included) is valid only
+   * during the call: copy what must outlive it.
+   */
+  onBatch?(batch: FrameBatch): void;
+  /** Per-frame delivery for tools and tests (used when onBatch is absent). */
+  onFrame?(frame: Frame): void;
   /** A bad frame. After a fatal one the decoder stops: the stream cannot be re-synchronised. */
   onFrameError(error: WireError, fatal: boolean): void;
 }
 
+/** Smallest partial-frame buffer: a few small frames fit without regrowing. */
+const MIN_PENDING_CAPACITY = 4096;
+
 export class StreamDecoder {
-  private chunks: Uint8Array[] = [];
-  private pending = 0;
+  /** Bytes of partial frames, `buf[0..len)`. */
+  private buf = new Uint8Array(0);
+  private len = 0;
   /** Bytes the current incomplete frame needs in total, or 0 when unknown (tail shorter than a header). */
   private need = 0;
   /** Stream offset of the first pending byte. */
@@ -43,7 +57,12 @@ export class StreamDecoder {
 
   /** Bytes received but not yet framed: what a connection holds for this peer. */
   get pendingBytes(): number {
-    return this.pending;
+    return this.len;
+  }
+
+  /** Memory held for pending bytes (at most about twice pendingBytes, plus a small constant). */
+  get pendingCapacity(): number {
+    return this.buf.byteLength;
   }
 
   /** True while a batch is being verified in the pool. */
@@ -55,103 +74,134 @@ export class StreamDecoder {
     return this.dead;
   }
 
-  /** Feeds a chunk. The decoder keeps a reference to it: do not reuse its memory. */
+  /**
+   * Feeds a chunk. A chunk scanned in place is handed downstream as the batch's bytes, so its memory
+   * must not be reused by the caller (socket chunks never are).
+   */
   push(chunk: Uint8Array): void {
     if (this.dead || chunk.byteLength === 0) return;
-    this.chunks.push(chunk);
-    this.pending += chunk.byteLength;
+    if (this.len === 0 && !this.inFlight && chunk.byteLength >= HEADER_SIZE) {
+      // Fast path: the read starts on a frame boundary; scan it where it is.
+      this.run(chunk, true);
+      return;
+    }
+    this.append(chunk);
     if (!this.inFlight) this.process();
   }
 
   /** Stops decoding and releases buffered bytes. */
   close(): void {
     this.dead = true;
-    this.chunks = [];
-    this.pending = 0;
+    this.buf = new Uint8Array(0);
+    this.len = 0;
+  }
+
+  private append(chunk: Uint8Array): void {
+    const want = this.len + chunk.byteLength;
+    if (want > this.buf.byteLength) {
+      // Double, but never past what the pending frame needs (when known): growth stays proportional
+      // to the bytes that actually arrived.
+      let cap = Math.max(MIN_PENDING_CAPACITY, this.buf.byteLength * 2, want);
+      if (this.need > 0 && this.need >= want) cap = Math.min(cap, this.need);
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len = want;
   }
 
   private ready(): boolean {
-    return this.pending >= HEADER_SIZE && this.pending >= this.need;
+    return this.len >= HEADER_SIZE && this.len >= this.need;
   }
 
   private process(): void {
     while (!this.dead && !this.inFlight && this.ready()) {
-      const offload = this.verifier.offloads(this.pending);
-      const batch = this.takeBatch(offload);
-      if (offload) {
-        this.inFlight = true;
-        this.verifier.verifyInPool(batch, this.magic).then(
-          (outcome) => {
-            this.inFlight = false;
-            this.deliver(outcome);
-            this.process();
-            if (!this.inFlight) this.onIdle?.();
-          },
-          (err: unknown) => {
-            this.inFlight = false;
-            // A pool failure is ours, not the peer's (its code is ERR_POOL_*, which costs no ban score).
-            // The batch buffer was transferred away with the task, so the stream cannot go on.
-            this.dead = true;
-            this.sink.onFrameError(err as WireError, true);
-          },
-        );
-        return;
-      }
-      this.deliver(this.verifier.verifyInline(batch, this.magic));
+      // The pending buffer becomes the batch; later bytes go to a fresh buffer, so the views
+      // downstream consumers were handed are never overwritten.
+      const batch = this.buf.subarray(0, this.len);
+      this.buf = new Uint8Array(0);
+      this.len = 0;
+      this.run(batch, false);
     }
   }
 
-  /** Joins the pending chunks into one batch. A pool batch must own its buffer (it is transferred). */
-  private takeBatch(ownBuffer: boolean): Uint8Array {
-    let batch: Uint8Array;
-    if (this.chunks.length === 1 && !ownBuffer) {
-      batch = this.chunks[0]!;
-    } else {
-      batch = new Uint8Array(this.pending);
-      let off = 0;
-      for (const c of this.chunks) {
-        batch.set(c, off);
-        off += c.byteLength;
-      }
+  /** Verifies `bytes` (inline or in the pool) and delivers the outcome. */
+  private run(bytes: Uint8Array, inPlace: boolean): void {
+    if (this.verifier.offloads(bytes.byteLength)) {
+      // A pool batch must own its buffer (it is transferred); a socket chunk may share its slab.
+      const owned = inPlace || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? bytes.slice() : bytes;
+      this.inFlight = true;
+      this.verifier.verifyInPool(owned, this.magic).then(
+        (outcome) => {
+          this.inFlight = false;
+          this.deliver(outcome);
+          this.process();
+          if (!this.inFlight) this.onIdle?.();
+        },
+        (err: unknown) => {
+          this.inFlight = false;
+          // A pool failure is ours, not the peer's (its code is ERR_POOL_*, which costs no ban score).
+          // The batch buffer was transferred away with the task, so the stream cannot go on.
+          this.dead = true;
+          this.sink.onFrameError(err as WireError, true);
+        },
+      );
+      return;
     }
-    this.chunks = [];
-    this.pending = 0;
-    return batch;
+    this.deliver(this.verifier.verifyInline(bytes, this.magic));
   }
 
   private deliver(outcome: ScanOutcome): void {
-    const { bytes, records, count } = outcome;
+    const { bytes, records } = outcome;
+    const count = records.count;
     const base = this.streamOffset;
-    for (let i = 0; i < count && !this.dead; i++) {
-      const off = records[4 * i]!;
-      const len = records[4 * i + 1]!;
-      const cmd = records[4 * i + 2]!;
-      const status = records[4 * i + 3]!;
-      if (status === Status.OK || status === Status.UNKNOWN_COMMAND) {
-        this.sink.onFrame(makeFrame(bytes, off, len, status === Status.OK ? cmd : 0, base + off));
-        continue;
-      }
+    // Good frames go downstream in runs; a bad frame is reported between the runs around it, so
+    // everything happens in stream order.
+    let start = 0;
+    for (let i = 0; i < count; i++) {
+      const status = records.status(i);
+      if (status === Status.OK || status === Status.UNKNOWN_COMMAND) continue;
+      if (i > start) this.emit(bytes, outcome, base, start, i);
+      if (this.dead) return;
+      start = i + 1;
+      const off = records.offset(i);
       const fatal = isFatal(status);
-      const details = { streamOffset: base + off, length: len, command: readCommand(bytes, off) };
+      const details = { streamOffset: base + off, length: records.payloadLength(i), command: readCommand(bytes, off) };
       const err =
         errorForStatus(status, details) ?? new WireError('ERR_FRAME_BAD_COMMAND', `unexpected frame status ${status}`, details);
-      if (fatal) {
-        this.dead = true;
-        this.chunks = [];
-        this.pending = 0;
-      }
+      if (fatal) this.close();
       this.sink.onFrameError(err, fatal);
+      if (this.dead) return;
     }
+    if (count > start) this.emit(bytes, outcome, base, start, count);
     if (this.dead) return;
     const consumed = outcome.consumed;
     this.streamOffset += consumed;
-    if (consumed < bytes.byteLength) {
-      // The tail goes back in front of anything that arrived while the batch was away.
-      this.chunks.unshift(bytes.subarray(consumed));
-      this.pending += bytes.byteLength - consumed;
-    }
     this.need = outcome.need;
+    if (consumed < bytes.byteLength) {
+      // The tail goes in front of anything that arrived while the batch was away.
+      const rest = this.buf.subarray(0, this.len);
+      this.buf = new Uint8Array(0);
+      this.len = 0;
+      this.append(bytes.subarray(consumed));
+      if (rest.byteLength > 0) this.append(rest);
+    }
     // Defensive: a scan that made no progress must not be repeated on the same bytes.
     if (count === 0 && consumed === 0 && this.need <= bytes.byteLength) this.need = bytes.byteLength + 1;
+  }
+
+  /** Hands records [first, end) downstream, as one batch or frame by frame. */
+  private emit(bytes: Uint8Array, outcome: ScanOutcome, base: number, first: number, end: number): void {
+    const records = outcome.records;
+    if (this.sink.onBatch !== undefined) {
+      this.sink.onBatch({ bytes, records, first, end, streamOffset: base });
+      return;
+    }
+    for (let i = first; i < end && !this.dead; i++) {
+      const status = records.status(i);
+      const off = records.offset(i);
+      this.sink.onFrame?.(makeFrame(bytes, off, records.payloadLength(i), status === Status.OK ? records.commandId(i) : 0, base + off));
+    }
   }
 }

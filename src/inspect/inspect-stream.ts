@@ -7,6 +7,7 @@
 import { WireError } from '../errors.js';
 import type { RelayError } from '../errors.js';
 import { readCommand } from '../framing/frame.js';
+import { FrameRecords } from '../wasm/frame-records.js';
 import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256, nativeChecksum } from '../wasm/hasher.js';
 import { errorForStatus, isFatal, Status } from '../wasm/status.js';
@@ -48,14 +49,14 @@ export function* inspectStream(bytes: Uint8Array, magic: number, pver = PROTOCOL
     const view = bytes.subarray(pos);
     const r = scanner.scan(view, magic);
     // Copy out: the scanner reuses its record array on the next call.
-    const records = r.records.slice(0, r.count * 4);
+    const records = new FrameRecords(r.records.copy());
     const { count, consumed } = r;
     let resyncFrom = -1;
     for (let i = 0; i < count; i++) {
-      const off = records[4 * i]!;
-      const length = records[4 * i + 1]!;
-      const id = records[4 * i + 2]!;
-      const status = records[4 * i + 3]!;
+      const off = records.offset(i);
+      const length = records.payloadLength(i);
+      const id = records.commandId(i);
+      const status = records.status(i);
       const offset = pos + off;
       const command = commandName(id) ?? readCommand(view, off);
       if (isFatal(status)) {

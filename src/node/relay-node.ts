@@ -18,9 +18,10 @@ import { WorkerPool } from '../pool/pool.js';
 import { FrameVerifier } from '../framing/frame-verifier.js';
 import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256 as wasmHash256 } from '../wasm/hasher.js';
+import { v1Transport } from '../transport/v1.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import { NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
+import { HEADER_SIZE, NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
 import { LruSet } from '../util/lru-set.js';
@@ -36,10 +37,13 @@ import type { FrameErrorCode } from '../metrics/metrics.js';
 import { AdminServer } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
 import { Peer } from '../peer/peer.js';
-import type { Offence, PeerHost } from '../peer/peer.js';
+import type { PeerHost, PeerSocket } from '../peer/peer.js';
+import { BatchDispatcher } from '../peer/dispatch.js';
+import { WriteScheduler } from '../peer/writer.js';
+import type { FlowSink } from '../peer/writer.js';
 import { InventoryRelay } from '../relay/inventory-relay.js';
 import type { RelayHost } from '../relay/inventory-relay.js';
-import type { RelayItem } from '../relay/relay-cache.js';
+import type { RelayCache } from '../relay/relay-cache.js';
 import { AddressGossip } from './address-gossip.js';
 import { BanManager } from './ban-manager.js';
 import { DurableState } from './durable-state.js';
@@ -56,20 +60,6 @@ export interface RelayDeps {
 const ADDR_SAVE_INTERVAL_MS = 10 * 60_000;
 /** Flap counts are written hourly (lnd FlapCountFlushRate) and at shutdown. */
 const FLAP_SAVE_INTERVAL_MS = 3_600_000;
-
-/** How a peer-layer offence is scored (see the offence table in docs/addresses-and-connections.md). */
-const OFFENCE_IDS: Readonly<Record<Offence, OffenceId | null>> = {
-  bad_magic: 'WRONG_MAGIC',
-  oversize_frame: 'OVERSIZE',
-  oversize_command: 'OVERSIZE',
-  bad_checksum: 'BAD_CHECKSUM',
-  bad_command: 'MALFORMED_PAYLOAD',
-  malformed_payload: 'MALFORMED_PAYLOAD',
-  duplicate_version: 'DUPLICATE_VERSION',
-  duplicate_verack: 'DUPLICATE_VERACK',
-  // btcd disconnects on this without scoring.
-  handshake_violation: null,
-};
 
 export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
   readonly config: RelayConfig;
@@ -96,6 +86,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private gossip!: AddressGossip;
   private conns!: ConnManager<Peer>;
   private relay!: InventoryRelay<Peer>;
+  private readonly scheduler = new WriteScheduler();
+  private dispatcher!: BatchDispatcher;
   private admin: AdminServer | undefined;
   private server: Server | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -145,7 +137,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       if (this.pool !== undefined) this.pool.onTaskLatency = (ms) => this.metrics.taskSeconds(ms / 1000);
       this.verifier = new FrameVerifier(this.pool, { poolMinBytes: this.config.poolMinBytes }, this.scanner);
       this.verifier.onPoolBatch = (frames) => this.metrics.batchSize(frames);
-      this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, this.config.getdataTimeoutMs);
+      this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, {
+        fallbackAfterMs: this.config.getdataTimeoutMs,
+        stallAfterMs: this.config.stallTimeoutMs,
+      });
+      this.dispatcher = this.batchDispatcher();
       this.conns = this.connManager();
       if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
       if (this.config.http !== null) {
@@ -366,7 +362,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }
   }
 
-  private addPeer(socket: Socket, addr: string, direction: 'inbound' | 'outbound', mesh: boolean): Peer {
+  private addPeer(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', mesh: boolean): Peer {
     const permanent = mesh || (direction === 'outbound' && this.permanentAddrs.has(addr));
     const id = this.peerIds.take();
     if (id === null) {
@@ -380,6 +376,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.flowTable.registerPeer(peer.id, addr, { mesh });
     this.refreshPeerGauges();
     return peer;
+  }
+
+  /**
+   * Serves a connection that is already open (an in-process transport, or the relay-core
+   * benchmark's in-memory sockets) as if it had been accepted or dialled at `addr`.
+   */
+  attachConnection(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound'): void {
+    if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
+    this.addPeer(socket, addr, direction, false);
   }
 
   connect(addr: string, opts: { permanent?: boolean } = {}): void {
@@ -461,13 +466,20 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         return node.verifier;
       },
       encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
+      transport: v1Transport,
+      scheduler: node.scheduler,
+      get flows() {
+        return node.flowSink;
+      },
+      get dispatcher() {
+        return node.dispatcher;
+      },
       get sentNonces() {
         return node.sentNonces;
       },
       bestHeight: () => 0,
       onEstablished: (peer: Peer) => node.onEstablished(peer),
-      onMessage: (peer: Peer, msg: Message) => node.onMessage(peer, msg),
-      onOffence: (peer: Peer, offence: Offence, err: RelayError | null) => node.onOffence(peer, offence, err),
+      onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null, why: string) => node.onOffence(peer, id, err, why),
       onClosed: (peer: Peer, reason: DisconnectReason) => node.onClosed(peer, reason),
       isMeshPeer: (peer: Peer, ua: string | undefined) => node.isMeshPeer(peer, ua),
       userAgentFor: (peer: Peer) => node.userAgentFor(peer),
@@ -527,11 +539,10 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.emit('peerDisconnect', info, reason);
   }
 
-  private onOffence(peer: Peer, offence: Offence, err: RelayError | null): void {
+  private onOffence(peer: Peer, id: OffenceId | null, err: RelayError | null, why: string): void {
     if (err !== null && err.code.startsWith('ERR_FRAME_')) this.metrics.frameError(err.code as FrameErrorCode);
-    const id = OFFENCE_IDS[offence];
     if (id === null) return;
-    this.punish(peer, id, 1, err?.message ?? offence);
+    this.punish(peer, id, 1, why);
   }
 
   /** Scores an offence; bans and disconnects when the policy says so. Mesh peers are trusted. */
@@ -556,29 +567,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   // ---- messages --------------------------------------------------------------------------------
 
+  /** Messages the peer and the relay do not handle themselves. */
   private onMessage(peer: Peer, msg: Message): void {
     switch (msg.command) {
-      case 'inv':
-        this.relay.onInv(peer, msg.inventory);
-        break;
-      case 'getdata':
-        this.punish(peer, 'GETDATA', msg.inventory.length, 'getdata');
-        if (!peer.established) return;
-        this.relay.onGetdata(peer, msg.inventory);
-        break;
-      case 'notfound': {
-        const solicited = this.relay.onNotfound(peer, msg.inventory);
-        // Only what we did not ask for scores: an honest "I no longer have it" is not an offence.
-        const unsolicited = msg.inventory.length - solicited;
-        if (unsolicited > 0) this.punish(peer, 'NOTFOUND_TX', unsolicited, 'unsolicited notfound');
-        break;
-      }
-      case 'tx':
-        this.relay.onTx(peer, msg.raw, peer.mesh);
-        break;
-      case 'block':
-        this.relay.onBlock(peer, msg.raw, peer.mesh);
-        break;
       case 'addr':
       case 'addrv2':
         // btcd disconnects on an empty addr; an empty message never scores (btcd#1886).
@@ -597,61 +588,75 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       default:
         break;
     }
-    if (this.listenerCount('message') > 0) this.emit('message', { peer: peer.addr, command: msg.command, message: msg });
+  }
+
+  private batchDispatcher(): BatchDispatcher {
+    return new BatchDispatcher({
+      relay: this.relay,
+      onMessage: (peer, msg) => this.onMessage(peer, msg),
+      punish: (peer, id, count, why) => this.punish(peer, id, count, why),
+      wantsMessageEvents: () => this.listenerCount('message') > 0,
+      emitMessage: (peer, msg) => this.emit('message', { peer: peer.addr, command: msg.command, message: msg }),
+      countIn: (id, bytes) => this.metrics.messageInById(id, bytes),
+    });
   }
 
   // ---- relay -----------------------------------------------------------------------------------
 
+  /** Relayed bytes: counted when they reach the kernel; drops by reason in the flow table. */
+  private readonly flowSink: FlowSink = {
+    delivered: (src, dst, bytes, mesh) => {
+      this.flowTable.record(src, dst, bytes, mesh ? 'region' : 'local');
+      this.relayedMessages++;
+      this.relayedBytes += bytes;
+    },
+    dropped: (src, dst, reason, bytes) => {
+      this.flowTable.drop(src, dst, reason === 'queue_head' && this.state === 'running' && this.peersById.has(dst) ? 'queue_head' : 'gone_disconnected', bytes);
+    },
+  };
+
   private relayHost(): RelayHost<Peer> {
     return {
       clock: this.clock,
-      hash256: wasmHash256,
-      encodeItem: (kind, raw) => this.scanner.encodeFrame(this.magic, kind, raw),
       peers: () => this.peersById.values(),
       peerById: (id) => this.peersById.get(id),
-      sendGetdata: (peer, items, onWritten) => peer.sendMessage({ command: 'getdata', inventory: items }, onWritten),
-      sendNotfound: (peer, items) => peer.sendMessage({ command: 'notfound', inventory: items }),
-      sendItem: (peer, item) => this.sendItem(peer, item),
-      onNewItem: (item, from) => this.onNewItem(item, from),
+      onNewItem: (cache, slot, from) => this.onNewItem(cache, slot, from),
       onDuplicate: (src, dst, bytes) => {
         if (src >= 0) this.flowTable.drop(src, dst.id, 'duplicate', bytes);
       },
+      onOverflow: (peer, what, items) => this.log.debug('inventory over the per-peer bound ignored', { peer: peer.addr, what, items }),
     };
   }
 
-  /** Sends an item's payload (a served getdata or a mesh push), counted in the flow src → dst. */
-  private sendItem(peer: Peer, item: RelayItem): void {
-    // One encoding (and one checksum) per item, made when it entered the cache.
-    const frame = item.frame;
-    const src = item.from;
-    const bytes = frame.byteLength;
-    this.metrics.messageOut(item.kind, bytes);
-    if (src >= 0) this.flowTable.record(src, peer.id, bytes, peer.mesh ? 'region' : 'local');
-    this.relayedMessages++;
-    this.relayedBytes += bytes;
-    peer.sendFrame(frame, true, undefined, () => {
-      if (src >= 0) this.flowTable.drop(src, peer.id, this.state === 'running' && this.peersById.has(peer.id) ? 'queue_head' : 'gone_disconnected', bytes);
-    });
-  }
-
-  private onNewItem(item: RelayItem, from: Peer | null): void {
+  private onNewItem(cache: RelayCache, slot: number, from: Peer | null): void {
     this.eventClock++;
     this.durable.membership?.updateEventClock(this.eventClock);
     // Hex ids cost a string per item: build them only for listeners.
-    if (this.listenerCount(item.kind) === 0) return;
+    const kind = cache.kind(slot);
+    if (this.listenerCount(kind) === 0) return;
     const peer = from?.addr ?? null;
-    if (item.kind === 'tx') this.emit('tx', { peer, txid: hashToHex(item.id), wtxid: hashToHex(item.wid), raw: item.raw });
-    else this.emit('block', { peer, hash: hashToHex(item.id), raw: item.raw });
+    const raw = cache.frame(slot).subarray(HEADER_SIZE);
+    if (kind === 'tx') this.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
+    else this.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
   }
 
-  /** Injects a raw transaction as if received: cached and announced to every peer. */
+  /**
+   * Injects a raw transaction as if received: cached and announced to every peer. Its ids are
+   * hashed once here; the frame's checksum is the first four bytes of the wtxid.
+   */
   relayTransaction(raw: Uint8Array): { txid: string; wtxid: string } {
     if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
     const { txid, wtxid } = txIds(raw, wasmHash256);
-    this.relay.onTx(null, raw, false);
+    const frame = new Uint8Array(HEADER_SIZE + raw.byteLength);
+    const dv = new DataView(frame.buffer);
+    dv.setUint32(0, this.magic >>> 0, true);
+    frame.set([0x74, 0x78], 4); // "tx", NUL padded
+    dv.setUint32(16, raw.byteLength, true);
+    frame.set(wtxid.subarray(0, 4), 20);
+    frame.set(raw, HEADER_SIZE);
+    this.relay.onTx(null, frame, 0, raw.byteLength, txid, 0, wtxid, 0, false);
     return { txid: hashToHex(txid), wtxid: hashToHex(wtxid) };
   }
-
 
   /** Sends a message to every established peer but the excluded ones; returns how many got it. */
   broadcast(msg: Message, opts: { exclude?: readonly string[] } = {}): number {
@@ -660,7 +665,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const frame = this.scanner.encodeFrame(this.magic, msg.command, encodePayload(msg, PROTOCOL_VERSION));
     for (const p of this.peersById.values()) {
       if (!p.established || exclude.has(p.addr)) continue;
-      p.sendFrame(frame, false);
+      p.sendFrame(frame);
       n++;
     }
     return n;

@@ -1,55 +1,57 @@
 /**
- * One TCP connection to a peer: framing, the version handshake, keep-alive, timeouts, the known
- * inventory, trickled announcements and a bounded send queue with TCP backpressure.
+ * One connection to a peer, composed of: the transport (bytes ↔ verified frame batches,
+ * src/transport), the handshake state machine, the batch dispatcher, inv trickling, the writer
+ * (bounded queue, one coalesced write per turn) and the receive meter. Keep-alive and the
+ * connection's own deadlines (handshake, idle, ping, trickle) are here; request deadlines belong
+ * to the relay.
  *
- * The peer decides nothing about relay: after the handshake it hands messages to its host (the
- * node). Malformed input becomes a typed error and an offence reported to the host, which scores
- * it; nothing a peer sends can throw out of here.
+ * The peer decides nothing about relay. Malformed input becomes a typed error and an offence
+ * reported to the host, which scores it; nothing a peer sends can throw out of here.
  */
-import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { RelayError, WireError, hasErrorCode } from '../errors.js';
+import { RelayError, type WireError } from '../errors.js';
+import type { OffenceId } from '../ban/ban-policy.js';
+import { offenceForError } from '../ban/ban-policy.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { StreamDecoder } from '../framing/stream-decoder.js';
-import type { Frame } from '../framing/frame.js';
+import type { FrameBatch } from '../framing/frame-batch.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
-import { decodePayload, encodePayload } from '../wire/codec.js';
-import { newVersionMessage } from '../wire/messages/version.js';
+import { KnownInventory } from '../relay/known-inventory.js';
+import type { RelayPeer } from '../relay/inventory-relay.js';
+import type { Transport, TransportFactory } from '../transport/transport.js';
+import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import {
-  ADDRV2_VERSION,
-  BIP0031_VERSION,
-  MIN_PEER_PROTOCOL_VERSION,
-  PROTOCOL_VERSION,
-  RejectCode,
-  REJECT_VERSION,
-} from '../wire/constants.js';
+import { newVersionMessage } from '../wire/messages/version.js';
+import { BIP0031_VERSION, MAX_INV_PER_MSG, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import type { InvEntries } from '../relay/inv-entries.js';
 import type { Command } from '../wire/constants.js';
-import { LruSet } from '../util/lru-set.js';
-import { SendQueue } from './send-queue.js';
+import type { LruSet } from '../util/lru-set.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
+import type { BatchDispatcher } from './dispatch.js';
+import { Handshake } from './handshake.js';
+import type { HandshakePeer } from './handshake.js';
+import { InvTrickle } from './inv-trickle.js';
+import { ReceiveMeter } from './receive-meter.js';
+import { PeerWriter } from './writer.js';
+import type { FlowSink, WritableSocket, WriteScheduler } from './writer.js';
 
-/** Known-inventory LRU size per peer (btcd maxKnownInventory). */
-export const MAX_KNOWN_INVENTORY = 1000;
-/** Entries per trickled inv message (btcd maxInvTrickleSize). */
-export const MAX_INV_TRICKLE = 1000;
-/** Bytes handed to the kernel before we wait for 'drain'; the rest stays in our bounded queue. */
-const WRITE_BUDGET_BYTES = 256 * 1024;
-
-export type Offence =
-  | 'bad_magic'
-  | 'oversize_frame'
-  | 'oversize_command'
-  | 'bad_checksum'
-  | 'bad_command'
-  | 'malformed_payload'
-  | 'handshake_violation'
-  | 'duplicate_version'
-  | 'duplicate_verack';
+export { MAX_KNOWN_INVENTORY } from '../relay/known-inventory.js';
+export { MAX_INV_TRICKLE } from './inv-trickle.js';
 
 export interface FrameEncoder {
   encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array;
+}
+
+/** The part of net.Socket a peer uses (an in-memory socket in tests and benchmarks). */
+export interface PeerSocket extends WritableSocket {
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  setNoDelay(noDelay?: boolean): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
 }
 
 /** What a peer needs from the node that owns it. */
@@ -59,12 +61,16 @@ export interface PeerHost {
   readonly clock: Clock;
   readonly verifier: FrameVerifier;
   readonly encoder: FrameEncoder;
+  readonly transport: TransportFactory;
+  readonly scheduler: WriteScheduler;
+  readonly flows: FlowSink;
+  readonly dispatcher: BatchDispatcher;
   /** Nonces of version messages we sent recently: seeing one come back means we dialled ourselves. */
   readonly sentNonces: LruSet<bigint>;
   bestHeight(): number;
   onEstablished(peer: Peer): void;
-  onMessage(peer: Peer, msg: Message): void;
-  onOffence(peer: Peer, offence: Offence, error: RelayError | null): void;
+  /** An offence (null: a violation that disconnects without score), with the error when there is one. */
+  onOffence(peer: Peer, id: OffenceId | null, err: RelayError | null, why: string): void;
   onClosed(peer: Peer, reason: DisconnectReason): void;
   /** An inbound peer's version arrived: is it one of our mesh instances? */
   isMeshPeer(peer: Peer, userAgent: string | undefined): boolean;
@@ -75,19 +81,12 @@ export interface PeerHost {
   countOut(command: string, bytes: number): void;
 }
 
-/** An inventory item waiting for the next trickle (hash in internal byte order). */
-interface PendingInv {
-  readonly type: number;
-  readonly hash: Uint8Array;
-  readonly key: string;
-}
-
 function randomNonce(): bigint {
   // 63-bit like btcd, so it is never confused with a sign bit by other implementations.
   return randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn;
 }
 
-export class Peer {
+export class Peer implements RelayPeer, HandshakePeer {
   readonly connectedAt: number;
   state: PeerState = 'handshaking';
   protocolVersion: number | null = null;
@@ -104,43 +103,34 @@ export class Peer {
   banScore = 0;
   rttMs: number | null = null;
   bytesIn = 0;
-  bytesOut = 0;
   messagesIn = 0;
   messagesOut = 0;
   /** Inventory the peer is known to have (it announced or sent it, or we announced it). */
-  readonly knownInventory = new LruSet<string>(MAX_KNOWN_INVENTORY);
+  readonly known = new KnownInventory();
   /** True once the node has answered a getaddr on this connection (btcd: once per connection). */
   answeredGetaddr = false;
 
-  private readonly decoder: StreamDecoder;
-  private readonly queue: SendQueue;
+  readonly transport: Transport;
+  readonly handshake: Handshake;
+  private readonly writer: PeerWriter;
+  private readonly trickle: InvTrickle;
+  private readonly meter: ReceiveMeter;
   private readonly log: Logger;
-  private gotVersion = false;
-  private sentVerack = false;
-  private gotVerack = false;
   private closed = false;
   private paused = false;
-  private lastRecv: number;
+  private rateLimited = false;
+  lastRecv: number;
   private lastPingSent = 0;
   private pingNonce: bigint | null = null;
   private nextPingAt: number;
   private nextTrickleAt: number;
-  private trickle: PendingInv[] = [];
-  /** Requests we sent, keyed by item, with their deadline; set when the bytes reached the kernel. */
-  private readonly awaiting = new Map<string, number>();
   private readonly handshakeDeadline: number;
-  private flushScheduled = false;
-  private rateLimited = false;
-  private rxTokens: number;
-  private rxLastMs: number;
-  /** Announcements that go out this turn (blocks, mesh peers, zero trickle interval). */
-  private immediateInv: PendingInv[] = [];
 
   constructor(
     /** Connection id (small integer, see IdAllocator): keys the ban slot and the flows. */
     readonly id: number,
     private readonly host: PeerHost,
-    private readonly socket: Socket,
+    private readonly socket: PeerSocket,
     readonly addr: string,
     readonly direction: PeerDirection,
     readonly permanent: boolean,
@@ -149,38 +139,76 @@ export class Peer {
     logger: Logger,
   ) {
     const now = host.clock.now();
+    const cfg = host.config;
     this.connectedAt = now;
     this.lastRecv = now;
-    this.handshakeDeadline = now + host.config.handshakeTimeoutMs;
-    this.rxTokens = host.config.receiveBurstBytes;
-    this.rxLastMs = now;
-    this.nextPingAt = now + host.config.pingIntervalMs;
-    this.nextTrickleAt = now + host.config.trickleIntervalMs;
+    this.handshakeDeadline = now + cfg.handshakeTimeoutMs;
+    this.nextPingAt = now + cfg.pingIntervalMs;
+    this.nextTrickleAt = now + cfg.trickleIntervalMs;
     this.log = logger.child({ peer: addr });
-    const cfg = host.config;
-    this.queue = new SendQueue(cfg.sendQueueMaxBytes, cfg.sendQueueMaxMessages);
-    this.decoder = new StreamDecoder(host.magic, host.verifier, {
-      onFrame: (f) => this.onFrame(f),
-      onFrameError: (e, fatal) => this.onFrameError(e, fatal),
+    this.meter = new ReceiveMeter(host.clock, cfg.receiveRateBytesPerSec, cfg.receiveBurstBytes);
+    this.handshake = new Handshake(this);
+    this.trickle = new InvTrickle(this.known);
+    this.transport = host.transport({
+      magic: host.magic,
+      verifier: host.verifier,
+      direction,
+      sink: {
+        onBatch: (batch) => this.onBatch(batch),
+        onError: (err, fatal) => this.onTransportError(err, fatal),
+        onReady: () => {
+          if (direction === 'outbound') this.sendVersion();
+        },
+        writeRaw: (bytes) => this.writer.queueControl(bytes),
+      },
     });
-    this.decoder.onIdle = () => this.maybeResume();
+    this.transport.onIdle = () => this.maybeResume();
+    this.writer = new PeerWriter(
+      id,
+      socket,
+      this.transport,
+      { maxBytes: cfg.sendQueueMaxBytes, maxMessages: cfg.sendQueueMaxMessages },
+      host.flows,
+      host.scheduler,
+      () => this.mesh,
+    );
+    this.writer.beforeFlush = () => this.trickle.drainImmediate(host.magic, this.queueInv);
+    this.writer.onOverflow = () => {
+      // Only control messages are left and they still exceed twice the bound: the peer asks
+      // (pings, getdata) faster than it reads the answers. Buffering for it without end is not an option.
+      this.log.info('peer does not read what it asks for; disconnecting', { queued: this.writer.byteLength });
+      this.close('slow_reader');
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.flushNow());
-    socket.on('error', (err) => {
+    socket.on('drain', () => this.writer.flush());
+    socket.on('error', (err: Error) => {
       this.log.debug('socket error', { err });
       this.close('socket_error');
     });
     socket.on('close', () => this.close('remote'));
-    if (direction === 'outbound') this.sendVersion();
+    this.transport.start();
   }
 
   get established(): boolean {
     return this.state === 'established';
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get sendQueueBytes(): number {
-    return this.queue.byteLength;
+    return this.writer.byteLength;
+  }
+
+  /** Bytes not yet on the wire (queued here or in the socket). */
+  get writeBacklog(): number {
+    return this.writer.backlog;
+  }
+
+  get bytesOut(): number {
+    return this.writer.bytesOut;
   }
 
   info(): PeerInfo {
@@ -200,10 +228,10 @@ export class Peer {
       rttMs: this.rttMs,
       connectedAt: this.connectedAt,
       bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
+      bytesOut: this.writer.bytesOut,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
-      sendQueueBytes: this.queue.byteLength,
+      sendQueueBytes: this.writer.byteLength,
     };
   }
 
@@ -212,19 +240,33 @@ export class Peer {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;
-    this.meterReceive(chunk.byteLength);
+    if (!this.mesh) {
+      const waitMs = this.meter.charge(chunk.byteLength);
+      if (waitMs > 0 && !this.rateLimited) this.rateLimit(waitMs);
+    }
     try {
-      this.decoder.push(chunk);
+      this.transport.receive(chunk);
     } catch (err) {
       // Frame errors arrive as statuses; a throw here is ours (e.g. WASM memory that cannot grow).
       this.internalError(err, 'framing');
       return;
     }
     // Backpressure: a peer that sends faster than we frame is slowed by TCP, not by our memory.
-    if (!this.paused && this.decoder.pendingBytes > this.host.config.receiveBufferMaxBytes && this.decoder.busy) {
+    if (!this.paused && this.transport.busy && this.transport.pendingBytes > this.host.config.receiveBufferMaxBytes) {
       this.paused = true;
       this.socket.pause();
     }
+  }
+
+  /** Past its receive rate the socket is not read for `ms`, so TCP slows the sender. */
+  private rateLimit(ms: number): void {
+    this.rateLimited = true;
+    this.socket.pause();
+    const t = setTimeout(() => {
+      this.rateLimited = false;
+      if (!this.closed && !this.paused) this.socket.resume();
+    }, ms);
+    t.unref();
   }
 
   private maybeResume(): void {
@@ -234,199 +276,112 @@ export class Peer {
     }
   }
 
-  /**
-   * Per-peer receive limit (tailscale#19222): past its rate a peer's socket is not read until the
-   * budget refills, so TCP slows the sender; nothing is dropped and nothing piles up here. Mesh
-   * peers are exempt. The burst lets a whole block through at once.
-   */
-  private meterReceive(bytes: number): void {
-    const rate = this.host.config.receiveRateBytesPerSec;
-    if (rate === 0 || this.mesh) return;
-    const now = this.host.clock.now();
-    const burst = this.host.config.receiveBurstBytes;
-    this.rxTokens = Math.min(burst, this.rxTokens + ((now - this.rxLastMs) * rate) / 1000) - bytes;
-    this.rxLastMs = now;
-    if (this.rxTokens >= 0 || this.rateLimited) return;
-    this.rateLimited = true;
-    this.socket.pause();
-    const t = setTimeout(() => {
-      this.rateLimited = false;
-      if (!this.closed && !this.paused) this.socket.resume();
-    }, Math.ceil((-this.rxTokens * 1000) / rate));
-    t.unref();
+  private onBatch(batch: FrameBatch): void {
+    if (this.closed) return;
+    this.lastRecv = this.host.clock.now();
+    try {
+      this.host.dispatcher.dispatch(this, batch);
+    } catch (err) {
+      this.internalError(err, 'dispatch');
+    }
   }
 
-  private onFrameError(err: WireError, fatal: boolean): void {
+  private onTransportError(err: RelayError, fatal: boolean): void {
     if (this.closed) return;
-    if (hasErrorCode(err) && err.code.startsWith('ERR_POOL')) {
-      // Our failure, not the peer's: drop the connection without blaming it.
-      this.log.warn('frame verification failed in the pool', { err });
+    const offence = offenceForError(err.code);
+    if (offence === null) {
+      // Our failure, not the peer's (a pool or worker error): drop the connection without blaming it.
+      this.log.warn('frame verification failed on our side', { err });
       this.close('local');
       return;
     }
-    const offence: Offence =
-      err.code === 'ERR_FRAME_BAD_MAGIC'
-        ? 'bad_magic'
-        : err.code === 'ERR_FRAME_OVERSIZE'
-          ? 'oversize_frame'
-          : err.code === 'ERR_FRAME_COMMAND_OVERSIZE'
-            ? 'oversize_command'
-            : err.code === 'ERR_FRAME_BAD_CHECKSUM'
-              ? 'bad_checksum'
-              : 'bad_command';
     this.log.debug('bad frame', { err, fatal });
-    this.host.onOffence(this, offence, err);
+    this.host.onOffence(this, offence, err, err.message);
     if (fatal) this.close('protocol');
   }
 
-  private onFrame(frame: Frame): void {
-    if (this.closed) return;
-    this.lastRecv = this.host.clock.now();
-    this.messagesIn++;
-    this.host.countIn(frame.commandId, frame.payload.byteLength + 24);
-    const command = frame.command;
-    if (command === undefined) return; // unknown commands are ignored, also during the handshake
-    let msg: Message;
-    try {
-      msg = decodePayload(command, frame.payload, this.protocolVersion ?? PROTOCOL_VERSION);
-    } catch (err) {
-      if (!(err instanceof WireError)) return this.internalError(err, command);
-      this.log.debug('malformed payload', { command, err });
-      this.host.onOffence(this, 'malformed_payload', err);
-      if (this.state !== 'established') this.close('protocol');
-      return;
-    }
-    try {
-      if (this.state === 'established') this.onEstablishedMessage(msg);
-      else this.onHandshakeMessage(msg);
-    } catch (err) {
-      this.internalError(err, command);
-    }
+  /** A payload that did not decode (a peer fault by its code, or our bug). */
+  onDecodeError(err: unknown, command: string): void {
+    const code = err instanceof RelayError ? err.code : undefined;
+    const offence = code === undefined ? null : offenceForError(code);
+    if (offence === null) return this.internalError(err, command);
+    this.log.debug('malformed payload', { command, err });
+    this.host.onOffence(this, offence, err as WireError, (err as Error).message);
+    if (this.state !== 'established') this.close('protocol');
   }
 
   /**
    * A bug of ours met this peer's message: the process must not go down with it (bcoin#29,
    * bitcore-p2p#85). Logged loudly, the connection closed, the peer not blamed.
    */
-  private internalError(err: unknown, command: string): void {
+  internalError(err: unknown, command: string): void {
     this.log.error('internal error while handling a message; closing the connection', { command, err: String((err as Error)?.stack ?? err) });
     this.close('local');
   }
 
-  private onHandshakeMessage(msg: Message): void {
-    if (!this.gotVersion) {
-      if (msg.command !== 'version') {
-        this.sendReject(msg.command, RejectCode.Malformed, 'first message must be version');
-        this.host.onOffence(this, 'handshake_violation', null);
-        this.close('protocol');
-        return;
-      }
-      this.onVersion(msg);
-      return;
-    }
+  /** A control message after the handshake; false when it is not one (the node handles it). */
+  onControl(msg: Message): boolean {
     switch (msg.command) {
       case 'version':
-        this.rejectDuplicate('version');
-        return;
+        this.handshake.rejectDuplicate('version');
+        return true;
       case 'verack':
-        this.gotVerack = true;
-        this.maybeEstablish();
-        return;
-      case 'sendaddrv2':
-        if ((this.protocolVersion ?? 0) >= ADDRV2_VERSION) this.wantsAddrV2 = true;
-        return;
-      case 'wtxidrelay':
-        if ((this.protocolVersion ?? 0) >= ADDRV2_VERSION) this.wantsWtxid = true;
-        return;
-      default:
-        // btcd: anything else before verack is an invalid handshake.
-        this.host.onOffence(this, 'handshake_violation', null);
-        this.close('protocol');
-    }
-  }
-
-  /** btcd: a second version or verack gets reject(duplicate) and the connection is closed. */
-  private rejectDuplicate(command: 'version' | 'verack'): void {
-    this.sendReject(command, RejectCode.Duplicate, `duplicate ${command} message`);
-    this.host.onOffence(this, command === 'version' ? 'duplicate_version' : 'duplicate_verack', null);
-    this.close('duplicate');
-  }
-
-  private onVersion(msg: Extract<Message, { command: 'version' }>): void {
-    this.gotVersion = true;
-    if (msg.nonce !== undefined && this.host.sentNonces.has(msg.nonce)) {
-      this.log.info('connected to ourselves, disconnecting');
-      this.close('self_connection');
-      return;
-    }
-    if (msg.protocolVersion < MIN_PEER_PROTOCOL_VERSION) {
-      this.sendReject('version', RejectCode.Obsolete, `protocol version must be ${MIN_PEER_PROTOCOL_VERSION} or greater`);
-      this.close('protocol');
-      return;
-    }
-    this.protocolVersion = Math.min(PROTOCOL_VERSION, msg.protocolVersion);
-    this.userAgent = msg.userAgent ?? null;
-    this.services = msg.services;
-    this.startHeight = msg.startHeight ?? null;
-    // Absent before BIP37 (pver 70001): such peers always get transactions.
-    this.relayTxs = msg.relay ?? true;
-    if (this.direction === 'inbound' && this.host.isMeshPeer(this, msg.userAgent)) this.mesh = true;
-    if (this.direction === 'inbound') this.sendVersion();
-    if (this.protocolVersion >= ADDRV2_VERSION) {
-      // BIP339 and BIP155 feature negotiation goes between version and verack.
-      this.sendMessage({ command: 'wtxidrelay' });
-      this.sendMessage({ command: 'sendaddrv2' });
-    }
-    this.sendMessage({ command: 'verack' });
-    this.sentVerack = true;
-    this.maybeEstablish();
-  }
-
-  private maybeEstablish(): void {
-    if (!this.gotVerack || !this.sentVerack || this.state === 'established' || this.closed) return;
-    this.state = 'established';
-    this.host.onEstablished(this);
-  }
-
-  private onEstablishedMessage(msg: Message): void {
-    switch (msg.command) {
-      case 'version':
-        this.rejectDuplicate('version');
-        return;
-      case 'verack':
-        this.rejectDuplicate('verack');
-        return;
+        this.handshake.rejectDuplicate('verack');
+        return true;
       case 'sendaddrv2':
       case 'wtxidrelay':
         // Feature negotiation after verack is a protocol violation (btcd: silent disconnect).
+        this.host.onOffence(this, 'SENDADDRV2_AFTER_HANDSHAKE', null, `${msg.command} after verack`);
         this.close('protocol');
-        return;
+        return true;
       case 'ping':
         if ((this.protocolVersion ?? 0) > BIP0031_VERSION) this.sendMessage({ command: 'pong', nonce: msg.nonce });
-        return;
+        return true;
       case 'pong':
         if (this.pingNonce !== null && msg.nonce === this.pingNonce) {
           this.rttMs = this.host.clock.now() - this.lastPingSent;
           this.pingNonce = null;
         }
-        return;
+        return true;
       case 'feefilter':
         this.feeFilter = msg.minFee;
-        return;
+        return true;
       case 'sendheaders':
         this.wantsHeaders = true;
-        return;
+        return true;
       case 'reject':
         this.log.debug('peer rejected a message', { rejected: msg.message, code: msg.code, reason: msg.reason });
-        return;
+        return true;
       default:
-        this.host.onMessage(this, msg);
+        return false;
     }
+  }
+
+  // ---- HandshakePeer -----------------------------------------------------------------------------
+
+  isOwnNonce(nonce: bigint): boolean {
+    if (!this.host.sentNonces.has(nonce)) return false;
+    this.log.info('connected to ourselves, disconnecting');
+    return true;
+  }
+
+  checkMesh(userAgent: string | undefined): void {
+    if (this.host.isMeshPeer(this, userAgent)) this.mesh = true;
+  }
+
+  offence(id: OffenceId | null, why: string): void {
+    this.host.onOffence(this, id, null, why);
+  }
+
+  onHandshakeDone(): void {
+    if (this.closed) return;
+    this.state = 'established';
+    this.host.onEstablished(this);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  private sendVersion(): void {
+  sendVersion(): void {
     const nonce = randomNonce();
     this.host.sentNonces.add(nonce);
     this.sendMessage(
@@ -439,138 +394,75 @@ export class Peer {
     );
   }
 
-  private sendReject(command: string, code: number, reason: string): void {
+  sendReject(command: string, code: number, reason: string): void {
     if ((this.protocolVersion ?? 0) < REJECT_VERSION) return;
     this.sendMessage({ command: 'reject', message: command, code, reason });
   }
 
-  /** Encodes and queues a control message (never dropped; see sendFrame for the overflow rule). */
-  sendMessage(msg: Message, onWritten?: () => void): void {
+  /** Encodes and queues a control message (never dropped; see PeerWriter for the overflow rule). */
+  sendMessage(msg: Message): void {
     if (this.closed) return;
-    const pver = this.protocolVersion ?? PROTOCOL_VERSION;
-    const payload = encodePayload(msg, pver);
-    this.host.countOut(msg.command, payload.byteLength + 24);
-    this.sendFrame(this.host.encoder.encodeFrame(this.host.magic, msg.command, payload), false, onWritten);
+    const payload = encodePayload(msg, this.protocolVersion ?? PROTOCOL_VERSION);
+    this.sendPayload(msg.command, payload);
   }
 
-  /** Queues already-encoded frame bytes; `droppable` items go first when the queue is full. */
-  sendFrame(bytes: Uint8Array, droppable: boolean, onWritten?: () => void, onDropped?: () => void): void {
-    if (this.closed) {
-      onDropped?.();
-      return;
-    }
+  /** Queues a control message from its encoded payload. */
+  sendPayload(command: string, payload: Uint8Array): void {
+    if (this.closed) return;
+    this.host.countOut(command, payload.byteLength + 24);
     this.messagesOut++;
-    // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
-    // read (its socket buffer stays full) should lose items, not one that asked for a burst.
-    if (this.queue.byteLength + bytes.byteLength > this.queue.maxBytes || this.queue.length >= this.queue.maxMessages) this.flushNow();
-    this.queue.push({ bytes, droppable, onWritten, onDropped });
-    // Only control messages are left and they still exceed twice the bound: the peer asks (pings,
-    // getdata) faster than it reads the answers. Buffering for it without end is not an option.
-    if (this.queue.byteLength > 2 * this.queue.maxBytes || this.queue.length > 2 * this.queue.maxMessages) {
-      this.log.info('peer does not read what it asks for; disconnecting', { queued: this.queue.byteLength });
-      this.close('slow_reader');
-      return;
-    }
-    this.scheduleFlush();
+    this.writer.queueControl(this.host.encoder.encodeFrame(this.host.magic, command, payload));
+  }
+
+  /** Queues an already-encoded control frame (broadcasts). */
+  sendFrame(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.messagesOut++;
+    this.writer.queueControl(frame);
+  }
+
+  /** RelayPeer: a cached item's frame, written as it arrived; droppable under pressure. */
+  sendRelayed(frame: Uint8Array, src: number): void {
+    this.messagesOut++;
+    // The command is in the frame: "tx" or "block".
+    this.host.countOut(frame[4] === 0x74 ? 'tx' : 'block', frame.byteLength);
+    this.writer.queueRelayed(frame, src);
+  }
+
+  /** RelayPeer: sends the entries as getdata or notfound frames (and clears the list). */
+  sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void {
+    if (this.closed) return list.clear();
+    list.drain(this.host.magic, command, MAX_INV_PER_MSG, command === 'getdata' ? this.queueGetdata : this.queueNotfound);
+  }
+
+  private readonly queueInv = (frame: Uint8Array): void => this.queueInventory('inv', frame);
+  private readonly queueGetdata = (frame: Uint8Array): void => this.queueInventory('getdata', frame);
+  private readonly queueNotfound = (frame: Uint8Array): void => this.queueInventory('notfound', frame);
+
+  private queueInventory(command: string, frame: Uint8Array): void {
+    this.host.countOut(command, frame.byteLength);
+    this.messagesOut++;
+    this.writer.queueControl(frame);
   }
 
   /**
-   * Everything queued during one turn of the event loop leaves in one write: a syscall per frame
-   * was the largest cost in the load profile (bench/results/profile-summary.md, 2026-11-22).
+   * RelayPeer: queues an announcement of a hash the caller found not known to the peer (blocks,
+   * mesh peers and trickle 0 go out this turn).
    */
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.closed) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushTask);
+  announce(type: number, src: Uint8Array, off: number, immediate: boolean): void {
+    if (this.closed) return;
+    if (this.trickle.add(type, src, off, immediate || this.mesh || this.host.config.trickleIntervalMs === 0)) this.writer.schedule();
   }
 
-  private readonly flushTask = (): void => {
-    this.flushScheduled = false;
-    this.flushNow();
-  };
-
-  private flushNow(): void {
-    if (this.closed && this.socket.destroyed) return;
-    if (this.immediateInv.length > 0) this.sendInvBatch(this.takeImmediateInv());
-    // Write while the kernel takes it; the rest waits in our bounded queue for 'drain'.
-    while (this.socket.writableLength < WRITE_BUDGET_BYTES) {
-      const first = this.queue.shift();
-      if (first === undefined) return;
-      let budget = WRITE_BUDGET_BYTES - this.socket.writableLength - first.bytes.byteLength;
-      const parts: Uint8Array[] = [first.bytes];
-      const callbacks: Array<() => void> = first.onWritten === undefined ? [] : [first.onWritten];
-      let total = first.bytes.byteLength;
-      while (budget > 0 && parts.length < 1024) {
-        const next = this.queue.shift();
-        if (next === undefined) break;
-        parts.push(next.bytes);
-        total += next.bytes.byteLength;
-        budget -= next.bytes.byteLength;
-        if (next.onWritten !== undefined) callbacks.push(next.onWritten);
-      }
-      this.bytesOut += total;
-      const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
-      this.socket.write(chunk, callbacks.length === 0 ? undefined : () => callbacks.forEach((f) => f()));
-    }
-  }
-
-  // ---- inventory -------------------------------------------------------------------------------
-
-  /**
-   * Queues an announcement. Blocks, mesh peers and a zero trickle interval go out this turn (one inv
-   * for everything announced in the turn); other transactions wait for the trickle.
-   */
-  announce(type: number, hash: Uint8Array, key: string, immediate: boolean): void {
-    if (this.closed || this.knownInventory.has(key)) return;
-    if (immediate || this.mesh || this.host.config.trickleIntervalMs === 0) {
-      this.knownInventory.add(key);
-      this.immediateInv.push({ type, hash, key });
-      this.scheduleFlush();
-      return;
-    }
-    this.trickle.push({ type, hash, key });
-  }
-
-  private takeImmediateInv(): PendingInv[] {
-    const items = this.immediateInv;
-    this.immediateInv = [];
-    return items;
-  }
-
-  /** Sends items as inv messages of at most MAX_INV_TRICKLE entries. */
-  private sendInvBatch(items: readonly PendingInv[]): void {
-    for (let i = 0; i < items.length; i += MAX_INV_TRICKLE) {
-      const inventory = items.slice(i, i + MAX_INV_TRICKLE).map((it) => ({ type: it.type, hash: it.hash }));
-      // Announcements are not dropped (a peer that misses one never asks for the item); a peer that
-      // lets them pile up past twice the queue bound is disconnected instead (see sendFrame).
-      this.sendMessage({ command: 'inv', inventory });
-    }
-  }
-
-  /** Records that we asked for `key`; the stall deadline starts when the request is on the wire. */
-  expect(key: string): () => void {
-    return () => {
-      if (!this.closed) this.awaiting.set(key, this.host.clock.now() + this.host.config.stallTimeoutMs);
-    };
-  }
-
-  /** The peer answered (or said notfound) for `key`. */
-  fulfilled(key: string): boolean {
-    return this.awaiting.delete(key);
-  }
-
-  private flushTrickle(): void {
-    if (this.trickle.length === 0) return;
-    // What the peer announced to us while the item waited is not announced back (btcd).
-    const items = this.trickle.filter((it) => !this.knownInventory.has(it.key));
-    this.trickle = [];
-    for (const it of items) this.knownInventory.add(it.key);
-    this.sendInvBatch(items);
+  /** RelayPeer: one of our requests went unanswered past the stall deadline (btcd#518). */
+  stalled(): void {
+    this.log.info('peer stalled on a request');
+    this.close('stall');
   }
 
   // ---- timers ----------------------------------------------------------------------------------
 
-  /** Driven by the node's single ticker: handshake, idle, stall, ping and trickle deadlines. */
+  /** Driven by the node's single ticker: handshake, idle, ping and trickle deadlines. */
   tick(now: number): void {
     if (this.closed) return;
     if (this.state !== 'established') {
@@ -580,13 +472,6 @@ export class Peer {
     if (now - this.lastRecv >= this.host.config.idleTimeoutMs) {
       this.close('idle_timeout');
       return;
-    }
-    for (const deadline of this.awaiting.values()) {
-      if (now >= deadline) {
-        this.log.info('peer stalled on a request');
-        this.close('stall');
-        return;
-      }
     }
     if (now >= this.nextPingAt) {
       this.nextPingAt = now + this.host.config.pingIntervalMs;
@@ -598,7 +483,7 @@ export class Peer {
     }
     if (now >= this.nextTrickleAt) {
       this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
-      this.flushTrickle();
+      this.trickle.drainTrickle(this.host.magic, this.queueInv);
     }
   }
 
@@ -606,14 +491,12 @@ export class Peer {
   close(reason: DisconnectReason = 'local'): void {
     if (this.closed) return;
     // Control messages queued this turn (a reject explaining the disconnect) still go out.
-    this.flushNow();
+    this.writer.flush();
     this.closed = true;
     this.state = 'closed';
-    this.decoder.close();
-    for (const item of this.queue.clear()) item.onDropped?.();
-    this.immediateInv = [];
-    this.trickle = [];
-    this.awaiting.clear();
+    this.transport.close();
+    this.writer.close();
+    this.trickle.clear();
     // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.
     this.socket.end();
     const t = setTimeout(() => this.socket.destroy(), 1000);

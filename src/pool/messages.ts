@@ -27,7 +27,7 @@ export interface ScanResponse {
   readonly ok: true;
   /** The request's buffer, moved back so the caller can slice payloads out of it. */
   readonly buffer: ArrayBuffer;
-  /** 4 × u32 per frame: offset (relative to byteOffset), payload length, command id, status. */
+  /** FrameRecords words (12 × u32 per frame: offset relative to byteOffset, length, command id, status, digest). */
   readonly records: Uint32Array;
   readonly count: number;
   readonly consumed: number;

@@ -25,8 +25,8 @@ function transferring<T extends object>(value: T, buffers: ArrayBuffer[]): T {
 function scan(req: Extract<PoolRequest, { op: 'scan' }>): ScanResponse {
   const bytes = new Uint8Array(req.buffer, req.byteOffset, req.byteLength);
   const result = scanner.scan(bytes, req.magic);
-  // The scanner reuses its record view between calls; the copy is 16 bytes a frame.
-  const records = result.records.slice(0, result.count * 4);
+  // The scanner reuses its record view between calls; the copy is 48 bytes a frame.
+  const records = result.records.copy();
   const response: ScanResponse = {
     op: 'scan',
     ok: true,

@@ -1,66 +1,67 @@
 /**
  * Relay of transactions and blocks between peers, without validation: learn of an item from an
  * `inv`, fetch it from the first peer that announced it (moving on to the next announcer after a
- * timeout or a `notfound`), keep it in the relay cache, announce it to every other peer that wants
- * it, and serve `getdata` from the cache.
+ * timeout or a `notfound`), keep it in the relay cache as the frame it arrived in, announce it to
+ * every other peer that wants it, and serve `getdata` from the cache.
  *
- * Hashes are in internal byte order; map keys are latin1 strings of the 32 bytes (see hashKey).
+ * Everything works on raw inventory entries (type u32 + 32-byte hash, as on the wire) and binary
+ * keys: no per-item objects, strings or closures. This module is the one owner of request
+ * deadlines: a request moves to the next announcer after `fallbackAfterMs`, and a peer that leaves
+ * one of our requests unanswered for `stallAfterMs` is closed as stalling (btcd#518).
+ *
+ * Per-peer bounds (Bitcoin Core txdownloadman): at most MAX_PEER_IN_FLIGHT requests in flight and
+ * MAX_PEER_ANNOUNCEMENTS announcements waiting to be requested; what is over is dropped and counted.
  */
 import type { Clock } from '../clock.js';
-import type { Hash256 } from '../wire/hash.js';
 import { InvType } from '../wire/constants.js';
-import { txIds } from '../wire/tx-id.js';
-import { hashKey, RelayCache } from './relay-cache.js';
-import type { ItemKind, RelayItem } from './relay-cache.js';
+import { copyHash, HashIndex, sameHash } from './hash-index.js';
+import { InvEntries } from './inv-entries.js';
+import type { KnownInventory } from './known-inventory.js';
+import { RelayCache } from './relay-cache.js';
+import type { ItemKind } from './relay-cache.js';
 
 /** BIP339 inventory type for wtxid announcements (not in btcd's list). */
 export const INV_WTX = 5;
-
-export interface InvItem {
-  readonly type: number;
-  readonly hash: Uint8Array;
-}
+/** Bitcoin Core MAX_PEER_TX_REQUEST_IN_FLIGHT. */
+export const MAX_PEER_IN_FLIGHT = 100;
+/** Bitcoin Core MAX_PEER_TX_ANNOUNCEMENTS: announcements tracked per peer, not yet requested. */
+export const MAX_PEER_ANNOUNCEMENTS = 5000;
+/** Announcers remembered per item (the first is asked, the rest are fallbacks). */
+const MAX_ANNOUNCERS = 8;
 
 /** The view of a peer that relay needs (implemented by Peer). */
 export interface RelayPeer {
   readonly id: number;
-  readonly addr: string;
   readonly mesh: boolean;
   readonly direction: 'inbound' | 'outbound';
   readonly relayTxs: boolean;
   readonly wantsWtxid: boolean;
   readonly established: boolean;
-  readonly knownInventory: { has(key: string): boolean; add(key: string): void };
-  announce(type: number, hash: Uint8Array, key: string, immediate: boolean): void;
-  expect(key: string): () => void;
-  fulfilled(key: string): boolean;
+  /** Inventory the peer is known to have. */
+  readonly known: KnownInventory;
+  /** Bytes queued for this peer that have not reached the kernel yet. */
+  readonly writeBacklog: number;
+  /** Queues an announcement of the hash at src[off..]. */
+  announce(type: number, src: Uint8Array, off: number, immediate: boolean): void;
+  /** Queues a cached item's frame, relayed from peer `src` (droppable under pressure). */
+  sendRelayed(frame: Uint8Array, src: number): void;
+  /** Sends the entries as getdata or notfound frames; the list is cleared. */
+  sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void;
+  /** The peer left one of our requests unanswered too long. */
+  stalled(): void;
 }
 
-/** What relay asks of the node: sending, accounting and events. */
+/** What relay reports outward: events and flow accounting. */
 export interface RelayHost<P extends RelayPeer> {
   readonly clock: Clock;
-  readonly hash256: Hash256;
-  /** Encodes an item's frame (header + payload); the cache keeps this one copy of the item. */
-  encodeItem(kind: ItemKind, raw: Uint8Array): Uint8Array;
   peers(): Iterable<P>;
   peerById(id: number): P | undefined;
-  sendGetdata(peer: P, items: InvItem[], onWritten: () => void): void;
-  sendNotfound(peer: P, items: InvItem[]): void;
-  /** Sends an item's payload to `peer` (served getdata, or a mesh push); returns false if dropped. */
-  sendItem(peer: P, item: RelayItem): void;
-  onNewItem(item: RelayItem, from: P | null): void;
+  /** A new item entered the cache (events, event clock). */
+  onNewItem(cache: RelayCache, slot: number, from: P | null): void;
   /** The destination already had the item (flow drop reason `duplicate`). */
   onDuplicate(src: number, dst: P, bytes: number): void;
-}
-
-interface InFlight {
-  readonly kind: ItemKind;
-  /** Announcing peers in order; the first is asked, the rest are fallbacks. */
-  readonly announcers: number[];
-  readonly types: number[];
-  readonly hash: Uint8Array;
-  requestedFrom: number;
-  deadline: number;
+  /** Inventory over a per-peer bound was ignored (flow drop reason, counted per peer). */
+  onOverflow(peer: P, what: 'announcements' | 'in_flight', items: number): void;
 }
 
 export interface RelayStats {
@@ -70,24 +71,64 @@ export interface RelayStats {
   readonly served: number;
   readonly notfound: number;
   readonly timeouts: number;
+  readonly overflow: number;
+}
+
+export interface RelayTimeouts {
+  /** A request moves on to the next announcer after this long (Core GETDATA_TX_INTERVAL). */
+  readonly fallbackAfterMs: number;
+  /** A peer with a request of ours unanswered this long is closed as stalling. */
+  readonly stallAfterMs: number;
+}
+
+/** Per-peer request accounting. */
+class Ledger {
+  inFlight = 0;
+  /** Request slots announced by this peer and not requested yet, with their generation. */
+  waiting: number[] = [];
+  waitingHead = 0;
+  get waitingCount(): number {
+    return (this.waiting.length - this.waitingHead) >>> 1;
+  }
 }
 
 export class InventoryRelay<P extends RelayPeer> {
   readonly cache: RelayCache;
-  private readonly inFlight = new Map<string, InFlight>();
+  // Request table: one slot per item being fetched.
+  private cap = 256;
+  private keys = new Uint8Array(32 * this.cap);
+  private readonly index = new HashIndex(this.keys, 512);
+  private types = new Uint32Array(this.cap);
+  private kinds = new Uint8Array(this.cap);
+  /** Peer asked, or -1 while the item waits for an announcer with room. */
+  private askedOf = new Int32Array(this.cap);
+  private sentAt = new Float64Array(this.cap);
+  private gens = new Uint32Array(this.cap);
+  private used = new Uint8Array(this.cap);
+  /** Announcers beyond the first, with their types: [peer, type, peer, type, ...]. */
+  private others: (number[] | undefined)[] = new Array<number[] | undefined>(this.cap);
+  private free: number[] = [];
+  private live = 0;
+  private readonly ledgers = new Map<number, Ledger>();
+  /** Peers whose waiting announcements may be requested now (room freed up). */
+  private readonly refill = new Set<number>();
+  /** Entries of the getdata being built (requests) or of the notfound answer. */
+  private readonly scratch = new InvEntries();
   private requested = 0;
   private received = 0;
   private duplicates = 0;
   private served = 0;
   private notfound = 0;
   private timeouts = 0;
+  private overflow = 0;
 
   constructor(
     private readonly host: RelayHost<P>,
     cacheMaxBytes: number,
-    private readonly getdataTimeoutMs: number,
+    private readonly timeouts_: RelayTimeouts,
   ) {
     this.cache = new RelayCache(cacheMaxBytes);
+    for (let i = this.cap - 1; i >= 0; i--) this.free.push(i);
   }
 
   stats(): RelayStats {
@@ -98,204 +139,366 @@ export class InventoryRelay<P extends RelayPeer> {
       served: this.served,
       notfound: this.notfound,
       timeouts: this.timeouts,
+      overflow: this.overflow,
     };
   }
 
+  /** Items being fetched or waiting to be requested. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.live;
   }
 
-  /** An `inv` from an established peer. */
-  onInv(peer: P, items: readonly InvItem[]): void {
-    const toRequest: InvItem[] = [];
-    const now = this.host.clock.now();
-    for (const it of items) {
-      const kind = kindOf(it.type);
-      if (kind === undefined) continue;
-      const key = hashKey(it.hash);
-      peer.knownInventory.add(key);
-      if (this.cache.has(key)) continue;
-      const flight = this.inFlight.get(key);
-      if (flight !== undefined) {
-        if (!flight.announcers.includes(peer.id)) {
-          flight.announcers.push(peer.id);
-          flight.types.push(it.type);
-        }
+  private ledger(id: number): Ledger {
+    let l = this.ledgers.get(id);
+    if (l === undefined) {
+      l = new Ledger();
+      this.ledgers.set(id, l);
+    }
+    return l;
+  }
+
+  // ---- inbound inventory -------------------------------------------------------------------------
+
+  /** An `inv` from an established peer: `n` entries of 36 bytes from payload[at]. */
+  onInv(peer: P, payload: Uint8Array, at: number, n: number): void {
+    const ledger = this.ledger(peer.id);
+    let dropped = 0;
+    let droppedWhy: 'announcements' | 'in_flight' = 'announcements';
+    for (let i = 0; i < n; i++) {
+      const e = at + 36 * i;
+      const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
+      const kind = kindOf(type);
+      if (kind < 0) continue;
+      peer.known.add(payload, e + 4);
+      if (this.cache.find(payload, e + 4) >= 0) continue;
+      const r = this.index.find(payload, e + 4);
+      if (r >= 0) {
+        this.addAnnouncer(r, peer.id, type);
         continue;
       }
-      this.inFlight.set(key, {
-        kind,
-        announcers: [peer.id],
-        types: [it.type],
-        hash: it.hash.slice(),
-        requestedFrom: peer.id,
-        deadline: now + this.getdataTimeoutMs,
-      });
-      toRequest.push({ type: requestType(it.type), hash: it.hash });
-    }
-    if (toRequest.length > 0) this.request(peer, toRequest);
-  }
-
-  private request(peer: P, items: InvItem[]): void {
-    this.requested += items.length;
-    const armers = items.map((it) => peer.expect(hashKey(it.hash)));
-    this.host.sendGetdata(peer, items, () => {
-      const deadline = this.host.clock.now() + this.getdataTimeoutMs;
-      for (const it of items) {
-        const f = this.inFlight.get(hashKey(it.hash));
-        if (f !== undefined && f.requestedFrom === peer.id) f.deadline = deadline;
+      if (ledger.inFlight < MAX_PEER_IN_FLIGHT) {
+        const slot = this.open(payload, e + 4, type, kind);
+        this.ask(slot, peer.id, ledger);
+      } else if (ledger.waitingCount < MAX_PEER_ANNOUNCEMENTS) {
+        const slot = this.open(payload, e + 4, type, kind);
+        this.askedOf[slot] = -1;
+        this.others[slot] = [peer.id, type];
+        ledger.waiting.push(slot, this.gens[slot]!);
+      } else {
+        dropped++;
+        droppedWhy = 'announcements';
       }
-      for (const arm of armers) arm();
-    });
-  }
-
-  /** A `tx` message (requested or pushed). */
-  onTx(peer: P | null, raw: Uint8Array, fromMesh: boolean): RelayItem | null {
-    const { txid, wtxid } = txIds(raw, this.host.hash256);
-    return this.accept('tx', txid, wtxid, raw, peer, fromMesh);
-  }
-
-  /** A `block` message. */
-  onBlock(peer: P | null, raw: Uint8Array, fromMesh: boolean): RelayItem | null {
-    const hash = this.host.hash256(raw.subarray(0, 80));
-    return this.accept('block', hash, hash, raw, peer, fromMesh);
-  }
-
-  private accept(kind: ItemKind, id: Uint8Array, wid: Uint8Array, raw: Uint8Array, peer: P | null, fromMesh: boolean): RelayItem | null {
-    const key = hashKey(id);
-    const wkey = hashKey(wid);
-    if (peer !== null) {
-      peer.fulfilled(key);
-      peer.fulfilled(wkey);
-      peer.knownInventory.add(key);
-      peer.knownInventory.add(wkey);
     }
-    this.inFlight.delete(key);
-    this.inFlight.delete(wkey);
-    if (this.cache.has(key)) {
+    this.flushRequests(peer);
+    if (dropped > 0) {
+      this.overflow += dropped;
+      this.host.onOverflow(peer, droppedWhy, dropped);
+    }
+  }
+
+  /** Opens a request slot for the hash at src[off..]. */
+  private open(src: Uint8Array, off: number, type: number, kind: number): number {
+    if (this.free.length === 0) this.grow();
+    const slot = this.free.pop()!;
+    copyHash(src, off, this.keys, slot * 32);
+    this.types[slot] = type;
+    this.kinds[slot] = kind;
+    this.used[slot] = 1;
+    this.others[slot] = undefined;
+    this.index.insert(slot);
+    this.live++;
+    return slot;
+  }
+
+  /** Asks `peerId` for the item in `slot` (appended to the pending getdata). */
+  private ask(slot: number, peerId: number, ledger: Ledger): void {
+    this.askedOf[slot] = peerId;
+    this.sentAt[slot] = this.host.clock.now();
+    ledger.inFlight++;
+    this.requested++;
+    this.scratch.push(requestType(this.types[slot]!), this.keys, slot * 32);
+  }
+
+  private flushRequests(peer: P): void {
+    if (this.scratch.n > 0) peer.sendEntries('getdata', this.scratch);
+  }
+
+  private addAnnouncer(slot: number, peerId: number, type: number): void {
+    if (this.askedOf[slot] === peerId) return;
+    let o = this.others[slot];
+    if (o === undefined) o = this.others[slot] = [];
+    for (let i = 0; i < o.length; i += 2) if (o[i] === peerId) return;
+    if (o.length < 2 * MAX_ANNOUNCERS) o.push(peerId, type);
+  }
+
+  /** Closes a request slot (answered, or nobody left to ask). */
+  private close(slot: number): void {
+    const asked = this.askedOf[slot]!;
+    if (asked >= 0) this.release(asked);
+    this.index.remove(slot);
+    this.used[slot] = 0;
+    this.gens[slot] = (this.gens[slot]! + 1) >>> 0;
+    this.others[slot] = undefined;
+    this.free.push(slot);
+    this.live--;
+  }
+
+  /** One of `peerId`'s requests ended: room for a waiting announcement. */
+  private release(peerId: number): void {
+    const l = this.ledgers.get(peerId);
+    if (l === undefined) return;
+    l.inFlight--;
+    if (l.waitingCount > 0) this.refill.add(peerId);
+  }
+
+  /**
+   * Requests waiting announcements of peers that have room again: one getdata per peer. Called at
+   * the end of every batch and by the ticker.
+   */
+  flushRefills(): void {
+    if (this.refill.size === 0) return;
+    for (const id of this.refill) {
+      const peer = this.host.peerById(id);
+      const l = this.ledgers.get(id);
+      if (peer === undefined || l === undefined || !peer.established) continue;
+      while (l.inFlight < MAX_PEER_IN_FLIGHT && l.waitingCount > 0) {
+        const slot = l.waiting[l.waitingHead]!;
+        const gen = l.waiting[l.waitingHead + 1]!;
+        l.waitingHead += 2;
+        if (this.used[slot] !== 1 || this.gens[slot] !== gen || this.askedOf[slot] !== -1) continue;
+        this.ask(slot, id, l);
+      }
+      if (l.waitingHead > 1024 && l.waitingHead * 2 > l.waiting.length) {
+        l.waiting = l.waiting.slice(l.waitingHead);
+        l.waitingHead = 0;
+      }
+      this.flushRequests(peer);
+    }
+    this.refill.clear();
+  }
+
+  /**
+   * A `tx` (requested or pushed): the frame is bytes[frameOff .. frameOff + 24 + payloadLength).
+   * `wtxid` is the payload's double SHA-256 from the scan; `txid` equals it for a tx without
+   * witness. Nothing here hashes the payload again.
+   */
+  onTx(peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, txid: Uint8Array, txidOff: number, wtxid: Uint8Array, wtxidOff: number, fromMesh: boolean): void {
+    this.accept('tx', peer, bytes, frameOff, payloadLength, txid, txidOff, wtxid, wtxidOff, fromMesh);
+  }
+
+  /** A `block`; `hash` is its header's double SHA-256. */
+  onBlock(peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array, hashOff: number, fromMesh: boolean): void {
+    this.accept('block', peer, bytes, frameOff, payloadLength, hash, hashOff, hash, hashOff, fromMesh);
+  }
+
+  private accept(kind: ItemKind, peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, id: Uint8Array, idOff: number, wid: Uint8Array, widOff: number, fromMesh: boolean): void {
+    if (peer !== null) {
+      peer.known.add(id, idOff);
+      if (!sameHash(id, idOff, wid, widOff)) peer.known.add(wid, widOff);
+    }
+    const r = this.index.find(id, idOff);
+    if (r >= 0) this.close(r);
+    const w = this.index.find(wid, widOff);
+    if (w >= 0) this.close(w);
+    if (this.cache.find(id, idOff) >= 0) {
       this.duplicates++;
-      return null;
+      return;
     }
     this.received++;
-    // Encoding copies out of the batch buffer (the cache outlives it, and the batch would otherwise
-    // stay alive) and makes the one frame every destination gets.
-    const frame = this.host.encodeItem(kind, raw);
-    const item: RelayItem = {
-      kind,
-      id: id.slice(),
-      wid: wid.slice(),
-      raw: frame.subarray(frame.byteLength - raw.byteLength),
-      frame,
-      from: peer?.id ?? -1,
-      fromMesh,
-      receivedAt: this.host.clock.now(),
-    };
-    this.cache.add(item);
-    this.host.onNewItem(item, peer);
-    this.announce(item, peer);
-    return item;
+    // The one copy of the item: its frame exactly as it arrived (the receive buffer is not ours
+    // to keep, and a 250-byte tx must not pin a 64 KiB read). Every destination writes this.
+    const size = 24 + payloadLength;
+    const frame = Buffer.allocUnsafe(size);
+    frame.set(bytes.subarray(frameOff, frameOff + size));
+    const slot = this.cache.add(kind, id, idOff, wid, widOff, frame, peer?.id ?? -1, fromMesh);
+    this.host.onNewItem(this.cache, slot, peer);
+    this.announce(slot, peer);
   }
 
   /** Announces to every other peer that wants the item; mesh peers get the item itself at once. */
-  private announce(item: RelayItem, from: P | null): void {
-    const key = hashKey(item.id);
-    const wkey = hashKey(item.wid);
+  private announce(slot: number, from: P | null): void {
+    const cache = this.cache;
+    const ids = cache.idBytes;
+    const wids = cache.widBytes;
+    const off = slot * 32;
+    const isTx = cache.isTx(slot);
+    const fromMesh = cache.fromMesh(slot);
+    const src = cache.from(slot);
+    const twoIds = !sameHash(ids, off, wids, off);
     for (const p of this.host.peers()) {
       if (p === from || !p.established) continue;
       // Something that came from the mesh is never sent back into the mesh (no loops).
-      if (p.mesh && item.fromMesh) continue;
-      if (item.kind === 'tx' && !p.relayTxs && !p.mesh) continue;
-      if (p.knownInventory.has(key) || p.knownInventory.has(wkey)) {
-        this.host.onDuplicate(item.from, p, item.raw.byteLength);
+      if (p.mesh && fromMesh) continue;
+      if (isTx && !p.relayTxs && !p.mesh) continue;
+      if (p.known.has(ids, off) || (twoIds && p.known.has(wids, off))) {
+        this.host.onDuplicate(src, p, cache.frame(slot).byteLength);
         continue;
       }
       if (p.mesh) {
         // Two instances of a mesh dial each other; items go over our outbound link only, so each
         // instance receives every item once.
         if (p.direction === 'inbound') continue;
-        p.knownInventory.add(key);
-        p.knownInventory.add(wkey);
-        this.host.sendItem(p, item);
+        p.known.add(ids, off);
+        if (twoIds) p.known.add(wids, off);
+        p.sendRelayed(cache.frame(slot), src);
         continue;
       }
-      if (item.kind === 'block') p.announce(InvType.Block, item.id, key, true);
-      else if (p.wantsWtxid) p.announce(INV_WTX, item.wid, wkey, false);
-      else p.announce(InvType.Tx, item.id, key, false);
+      if (!isTx) p.announce(InvType.Block, ids, off, true);
+      else if (p.wantsWtxid) p.announce(INV_WTX, wids, off, false);
+      else p.announce(InvType.Tx, ids, off, false);
     }
   }
 
-  /** A `getdata` from a peer: serve from the cache, the rest as one `notfound`. */
-  onGetdata(peer: P, items: readonly InvItem[]): void {
-    const missing: InvItem[] = [];
-    for (const it of items) {
-      const item = kindOf(it.type) === undefined ? undefined : this.cache.get(hashKey(it.hash));
-      if (item === undefined) {
-        missing.push(it);
+  // ---- requests from peers -----------------------------------------------------------------------
+
+  /** A `getdata`: serve from the cache, the rest as one `notfound`. */
+  onGetdata(peer: P, payload: Uint8Array, at: number, n: number): void {
+    const missing = this.scratch;
+    for (let i = 0; i < n; i++) {
+      const e = at + 36 * i;
+      const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
+      const slot = kindOf(type) < 0 ? -1 : this.cache.find(payload, e + 4);
+      if (slot < 0) {
+        missing.push(type, payload, e + 4);
         continue;
       }
       this.served++;
-      this.host.sendItem(peer, item);
+      peer.sendRelayed(this.cache.frame(slot), this.cache.from(slot));
     }
-    if (missing.length > 0) {
-      this.notfound += missing.length;
-      this.host.sendNotfound(peer, missing);
+    if (missing.n > 0) {
+      this.notfound += missing.n;
+      peer.sendEntries('notfound', missing);
     }
   }
 
-  /** A `notfound` from a peer: ask the next announcer of each item we were waiting for. */
-  onNotfound(peer: P, items: readonly InvItem[]): number {
+  /** A `notfound`: ask the next announcer of each item we were waiting for. Returns how many we had asked for. */
+  onNotfound(peer: P, payload: Uint8Array, at: number, n: number): number {
     let solicited = 0;
-    for (const it of items) {
-      const key = hashKey(it.hash);
-      if (peer.fulfilled(key)) solicited++;
-      const f = this.inFlight.get(key);
-      if (f !== undefined && f.requestedFrom === peer.id) this.next(key, f);
+    for (let i = 0; i < n; i++) {
+      const r = this.index.find(payload, at + 36 * i + 4);
+      if (r < 0 || this.askedOf[r] !== peer.id) continue;
+      solicited++;
+      this.next(r, true);
     }
+    this.flushRefills();
     return solicited;
   }
 
   /** A peer went away: move its outstanding requests to other announcers. */
   onPeerGone(peerId: number): void {
-    for (const [key, f] of this.inFlight) {
-      if (f.requestedFrom === peerId) this.next(key, f);
+    this.ledgers.delete(peerId);
+    for (let s = 0; s < this.cap; s++) {
+      if (this.used[s] === 1 && this.askedOf[s] === peerId) {
+        this.askedOf[s] = -1; // its ledger is gone: nothing to release
+        this.next(s, true);
+      }
     }
+    this.flushRefills();
   }
 
-  /** Driven by the node's ticker: requests past their deadline move on to the next announcer. */
+  /**
+   * Driven by the node's ticker. A request is timed from when it was queued; while the peer's
+   * writer still holds unsent bytes, its requests are not counted as late (they are not on the wire).
+   */
   tick(now: number): void {
-    for (const [key, f] of this.inFlight) {
-      if (now >= f.deadline) {
+    const { fallbackAfterMs, stallAfterMs } = this.timeouts_;
+    let stalled: Set<number> | undefined;
+    for (let s = 0; s < this.cap; s++) {
+      if (this.used[s] !== 1) continue;
+      const asked = this.askedOf[s]!;
+      if (asked < 0) continue;
+      const peer = this.host.peerById(asked);
+      if (peer === undefined) continue;
+      if (peer.writeBacklog > 0) {
+        this.sentAt[s] = now;
+        continue;
+      }
+      const age = now - this.sentAt[s]!;
+      if (age >= stallAfterMs) {
+        (stalled ??= new Set()).add(asked);
+      } else if (age >= fallbackAfterMs && this.others[s] !== undefined && this.others[s]!.length > 0) {
         this.timeouts++;
-        this.next(key, f);
+        this.next(s, false);
+      }
+    }
+    this.flushRefills();
+    if (stalled !== undefined) {
+      for (const id of stalled) {
+        this.timeouts++;
+        this.host.peerById(id)?.stalled();
       }
     }
   }
 
-  private next(key: string, f: InFlight): void {
-    const idx = f.announcers.indexOf(f.requestedFrom);
-    for (let i = idx + 1; i < f.announcers.length; i++) {
-      const p = this.host.peerById(f.announcers[i]!);
+  /**
+   * Moves a request to the next announcer with room. With nobody left: closes it when `drop`
+   * (notfound, peer gone), otherwise leaves it with the peer asked (the stall deadline decides).
+   */
+  private next(slot: number, drop: boolean): void {
+    const o = this.others[slot];
+    const prev = this.askedOf[slot]!;
+    while (o !== undefined && o.length > 0) {
+      const id = o.shift()!;
+      const type = o.shift()!;
+      const p = this.host.peerById(id);
       if (p === undefined || !p.established) continue;
-      f.requestedFrom = p.id;
-      f.deadline = this.host.clock.now() + this.getdataTimeoutMs;
-      this.request(p, [{ type: requestType(f.types[i]!), hash: f.hash }]);
+      const l = this.ledger(id);
+      if (l.inFlight >= MAX_PEER_IN_FLIGHT) continue;
+      if (prev >= 0) this.release(prev);
+      this.types[slot] = type;
+      this.ask(slot, id, l);
+      this.flushRequests(p);
       return;
     }
-    this.inFlight.delete(key);
+    if (drop || prev < 0) this.close(slot);
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const keys = new Uint8Array(32 * cap);
+    keys.set(this.keys);
+    this.keys = keys;
+    this.index.setKeys(keys);
+    const grow32 = (a: Uint32Array): Uint32Array<ArrayBuffer> => {
+      const b = new Uint32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.types = grow32(this.types);
+    this.gens = grow32(this.gens);
+    const kinds = new Uint8Array(cap);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const used = new Uint8Array(cap);
+    used.set(this.used);
+    this.used = used;
+    const asked = new Int32Array(cap);
+    asked.set(this.askedOf);
+    this.askedOf = asked;
+    const sent = new Float64Array(cap);
+    sent.set(this.sentAt);
+    this.sentAt = sent;
+    this.others.length = cap;
+    for (let i = cap - 1; i >= this.cap; i--) this.free.push(i);
+    this.cap = cap;
   }
 }
 
-function kindOf(type: number): ItemKind | undefined {
+const TX = 0;
+const BLOCK = 1;
+
+/** 0 for transaction types, 1 for block types, -1 for what relay does not handle. */
+function kindOf(type: number): number {
   switch (type) {
     case InvType.Tx:
     case InvType.WitnessTx:
     case INV_WTX:
-      return 'tx';
+      return TX;
     case InvType.Block:
     case InvType.WitnessBlock:
-      return 'block';
+      return BLOCK;
     default:
-      return undefined;
+      return -1;
   }
 }
 

@@ -3,8 +3,10 @@
  * copy of the input into linear memory, one WASM call, no per-frame allocation.
  */
 import { COMMAND_SIZE, HEADER_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH } from '../wire/constants.js';
-import { NATIVE_BATCH_HASH_MIN, nativeChecksum } from './hasher.js';
+import { NATIVE_BATCH_HASH_MIN, nativeChecksum, nativeHash256 } from './hasher.js';
 import { getWasm, type WasmInstance } from './loader.js';
+import { FrameRecords, RECORD_WORDS } from './frame-records.js';
+import { reserveInput, stageInput } from './staging.js';
 import { Status } from './status.js';
 
 /**
@@ -13,11 +15,11 @@ import { Status } from './status.js';
  */
 export interface ScanResult {
   /**
-   * 4 u32 per frame: offset (of the header, within the scanned bytes), payload length, command id,
-   * status. Only the first `4 * count` entries are meaningful. Statuses are never
-   * CHECKSUM_DEFERRED: the scanner has verified those natively.
+   * One record per frame (FrameRecords: offset of the header within the scanned bytes, payload
+   * length, command id, status, payload digest). Statuses are never CHECKSUM_DEFERRED: the
+   * scanner has verified those natively (and filled in their digests).
    */
-  records: Uint32Array;
+  records: FrameRecords;
   /** Number of records. */
   count: number;
   /** Bytes covered by the records (for a fatal record, up to the end of its header). */
@@ -38,7 +40,6 @@ export interface FrameSpec {
   payload: Uint8Array;
 }
 
-const RECORD_WORDS = 4;
 /**
  * Inputs at least this large are staged without the payloads that are hashed natively. Below it
  * the walk over the headers costs more than the copy it saves (64 KiB chunks of small frames).
@@ -65,6 +66,7 @@ export class FrameScanner {
   readonly nativeHashMin: number;
   private readonly result: ScanResult;
   private recordsPtr = -1;
+  private recordWords: Uint32Array;
 
   constructor(options: FrameScannerOptions = {}) {
     this.wasm = options.wasm ?? getWasm();
@@ -73,7 +75,8 @@ export class FrameScanner {
       throw new RangeError(`nativeHashMin must be an integer in [0, 2^32), got ${min}`);
     }
     this.nativeHashMin = min;
-    this.result = { records: new Uint32Array(0), count: 0, consumed: 0, need: 0 };
+    this.result = { records: new FrameRecords(), count: 0, consumed: 0, need: 0 };
+    this.recordWords = new Uint32Array(0);
   }
 
   /**
@@ -83,23 +86,11 @@ export class FrameScanner {
   private records(): Uint32Array {
     const x = this.wasm.exports;
     const ptr = x.resultsPtr() >>> 0;
-    if (this.result.records.byteLength === 0 || ptr !== this.recordsPtr) {
+    if (this.recordWords.byteLength === 0 || ptr !== this.recordsPtr) {
       this.recordsPtr = ptr;
-      this.result.records = new Uint32Array(x.memory.buffer, ptr, (x.resultsCapacity() >>> 0) * RECORD_WORDS);
+      this.recordWords = new Uint32Array(x.memory.buffer, ptr, (x.resultsCapacity() >>> 0) * RECORD_WORDS);
     }
-    return this.result.records;
-  }
-
-  /** Copies `bytes` into the input arena, growing it if needed. */
-  private stage(bytes: Uint8Array): number {
-    const x = this.wasm.exports;
-    let p = x.inputPtr() >>> 0;
-    if (bytes.length > x.inputCapacity() >>> 0) {
-      p = x.ensureInput(bytes.length) >>> 0;
-      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${bytes.length} bytes`);
-    }
-    this.wasm.mem.u8().set(bytes, p);
-    return p;
+    return this.recordWords;
   }
 
   /**
@@ -109,12 +100,7 @@ export class FrameScanner {
    * anything odd (a length over the global cap) ends the walk and the rest is copied as is.
    */
   private stageSparse(bytes: Uint8Array): void {
-    const x = this.wasm.exports;
-    let p = x.inputPtr() >>> 0;
-    if (bytes.length > x.inputCapacity() >>> 0) {
-      p = x.ensureInput(bytes.length) >>> 0;
-      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${bytes.length} bytes`);
-    }
+    const p = reserveInput(this.wasm, bytes.length);
     const u8 = this.wasm.mem.u8();
     const len = bytes.length;
     const min = this.nativeHashMin;
@@ -141,22 +127,22 @@ export class FrameScanner {
   scan(bytes: Uint8Array, magic: number): ScanResult {
     const x = this.wasm.exports;
     if (bytes.length >= SPARSE_STAGING_MIN) this.stageSparse(bytes);
-    else this.stage(bytes);
+    else stageInput(this.wasm, bytes);
     const count = x.scanFrames(bytes.length, magic, this.nativeHashMin, 0xffffffff) >>> 0;
     const result = this.result;
-    const records = this.records();
+    const records = result.records;
+    records.attach(this.records(), count);
     result.count = count;
     result.consumed = x.scanConsumed() >>> 0;
     result.need = x.scanNeed() >>> 0;
-    if (count > 0) {
-      for (let i = 0, r = 0; i < count; i++, r += RECORD_WORDS) {
-        if (records[r + 3] !== Status.CHECKSUM_DEFERRED) continue;
-        const offset = records[r]!;
-        const start = offset + HEADER_SIZE;
-        const sum = nativeChecksum(bytes.subarray(start, start + records[r + 1]!));
-        const want = (bytes[offset + 20]! | (bytes[offset + 21]! << 8) | (bytes[offset + 22]! << 16) | (bytes[offset + 23]! << 24)) >>> 0;
-        records[r + 3] = sum === want ? Status.OK : Status.BAD_CHECKSUM;
-      }
+    for (let i = 0; i < count; i++) {
+      if (records.status(i) !== Status.CHECKSUM_DEFERRED) continue;
+      const offset = records.offset(i);
+      const start = offset + HEADER_SIZE;
+      const digest = nativeHash256(bytes.subarray(start, start + records.payloadLength(i)));
+      records.bytes.set(digest, records.digestAt(i));
+      const want = (bytes[offset + 20]! | (bytes[offset + 21]! << 8) | (bytes[offset + 22]! << 16) | (bytes[offset + 23]! << 24)) >>> 0;
+      records.setStatus(i, digest.readUInt32LE(0) === want ? Status.OK : Status.BAD_CHECKSUM);
     }
     return result;
   }
@@ -166,7 +152,7 @@ export class FrameScanner {
    * must be filled in). Small frames are sealed by WASM in one call, large ones natively.
    */
   seal(frames: Uint8Array): void {
-    const p = this.stage(frames);
+    const p = stageInput(this.wasm, frames);
     this.sealStaged(p, frames.length);
     frames.set(this.wasm.mem.u8().subarray(p, p + frames.length));
   }
@@ -208,12 +194,7 @@ export class FrameScanner {
   encodeFrames(magic: number, list: readonly FrameSpec[]): Uint8Array {
     let total = 0;
     for (const f of list) total += HEADER_SIZE + f.payload.length;
-    const x = this.wasm.exports;
-    let p = x.inputPtr() >>> 0;
-    if (total > x.inputCapacity() >>> 0) {
-      p = x.ensureInput(total) >>> 0;
-      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${total} bytes`);
-    }
+    const p = reserveInput(this.wasm, total);
     const u8 = this.wasm.mem.u8();
     const dv = this.wasm.mem.dv();
     let at = p;

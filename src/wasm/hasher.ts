@@ -2,8 +2,9 @@
  * Double SHA-256 for the JS side: WASM (scalar for one message, 4-lane SIMD for many) below
  * NATIVE_HASH_MIN, node:crypto at and above it, where OpenSSL's SHA-NI code wins.
  */
-import { hash as cryptoHash } from 'node:crypto';
+import { createHash, hash as cryptoHash } from 'node:crypto';
 import { getWasm } from './loader.js';
+import { reserveInput, reserveScratch, stageInput } from './staging.js';
 
 /**
  * Payload size from which one message is hashed by node:crypto instead of the scalar WASM code.
@@ -32,16 +33,8 @@ export function nativeChecksum(data: Uint8Array): number {
   return nativeHash256(data).readUInt32LE(0);
 }
 
-/** Copies `data` into the input arena of this thread's instance and returns its pointer. */
 function stage(data: Uint8Array): number {
-  const w = getWasm();
-  let p = w.exports.inputPtr() >>> 0;
-  if (data.length > w.exports.inputCapacity()) {
-    p = w.exports.ensureInput(data.length) >>> 0;
-    if (p === 0) throw new RangeError(`cannot grow WASM memory for ${data.length} bytes`);
-  }
-  w.mem.u8().set(data, p);
-  return p;
+  return stageInput(getWasm(), data);
 }
 
 /** Single SHA-256 (WASM below NATIVE_HASH_MIN). */
@@ -100,12 +93,8 @@ export function hash256Many(list: readonly Uint8Array[]): Uint8Array[] {
   if (small > 0) {
     const w = getWasm();
     const x = w.exports;
-    if (bytes > x.inputCapacity() && x.ensureInput(bytes) === 0) throw new RangeError(`cannot grow WASM memory for ${bytes} bytes`);
-    if (small * 40 > x.scratchCapacity() && x.ensureScratch(small * 40) === 0) {
-      throw new RangeError(`cannot grow WASM memory for ${small} descriptors`);
-    }
-    const input = x.inputPtr() >>> 0;
-    const desc = x.scratchPtr() >>> 0;
+    const input = reserveInput(w, bytes);
+    const desc = reserveScratch(w, small * 40);
     const out = desc + small * 8;
     const u8 = w.mem.u8();
     const u32 = w.mem.u32();
@@ -131,4 +120,58 @@ export function hash256Many(list: readonly Uint8Array[]): Uint8Array[] {
     if (m.length >= NATIVE_BATCH_HASH_MIN) result[i] = nativeHash256(m);
   }
   return result;
+}
+
+/**
+ * Double SHA-256 of `n` messages, message i being the concatenation of the spans
+ * spans[4i..4i+3] = (start, length, start, length) and spans[...] — exactly `parts` spans of `src`
+ * per message (2 words each). Digests go to out[outOff + 32 i ..]. Messages are gathered straight
+ * into WASM memory and hashed by one 4-lane call; large ones (≥ NATIVE_BATCH_HASH_MIN) natively.
+ * Used for the stripped serialization of witness transactions (their txid), a batch at a time.
+ */
+export function hash256Spans(src: Uint8Array, spans: Int32Array, n: number, parts: number, out: Uint8Array, outOff: number): void {
+  const stride = 2 * parts;
+  let small = 0;
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    for (let k = 0; k < parts; k++) len += spans[i * stride + 2 * k + 1]!;
+    if (len < NATIVE_BATCH_HASH_MIN) {
+      small++;
+      bytes += len;
+    } else {
+      const h = createHash('sha256');
+      for (let k = 0; k < parts; k++) {
+        const s = spans[i * stride + 2 * k]!;
+        h.update(src.subarray(s, s + spans[i * stride + 2 * k + 1]!));
+      }
+      out.set(cryptoHash('sha256', h.digest(), 'buffer'), outOff + 32 * i);
+    }
+  }
+  if (small === 0) return;
+  const w = getWasm();
+  const input = reserveInput(w, bytes);
+  const desc = reserveScratch(w, small * 40);
+  const outP = desc + small * 8;
+  const u8 = w.mem.u8();
+  const u32 = w.mem.u32();
+  let at = input;
+  let d = desc >>> 2;
+  const index: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let len = 0;
+    for (let k = 0; k < parts; k++) len += spans[i * stride + 2 * k + 1]!;
+    if (len >= NATIVE_BATCH_HASH_MIN) continue;
+    u32[d++] = at;
+    u32[d++] = len;
+    for (let k = 0; k < parts; k++) {
+      const s = spans[i * stride + 2 * k]!;
+      const l = spans[i * stride + 2 * k + 1]!;
+      u8.set(src.subarray(s, s + l), at);
+      at += l;
+    }
+    index.push(i);
+  }
+  w.exports.hash256Batch(desc, small, outP);
+  for (let j = 0; j < index.length; j++) out.set(u8.subarray(outP + 32 * j, outP + 32 * j + 32), outOff + 32 * index[j]!);
 }

@@ -1,4 +1,5 @@
 // scanFrames / scanConsumed / scanNeed / sealFrames at the ABI level (docs/wasm-abi.md).
+import { RECORD_WORDS } from '../../src/wasm/frame-records.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, MAX_PAYLOAD, NETWORKS, commandId } from '../../src/wire/constants.js';
@@ -45,7 +46,7 @@ function scan(w: WasmInstance, bytes: Uint8Array, opts: { magic?: number; native
   const u32 = w.mem.u32();
   const records: Scan['records'] = [];
   for (let i = 0; i < n; i++) {
-    const b = (r >>> 2) + 4 * i;
+    const b = (r >>> 2) + RECORD_WORDS * i;
     records.push([u32[b]!, u32[b + 1]!, u32[b + 2]!, u32[b + 3]!]);
   }
   return { records, consumed: x.scanConsumed() >>> 0, need: x.scanNeed() >>> 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, decideOffence, OFFENCES, scoreOffence, type OffenceId } from '../../src/ban/ban-policy.js';
+import { decide, decideOffence, ERROR_OFFENCES, OFFENCES, offenceForError, scoreOffence, type OffenceId } from '../../src/ban/ban-policy.js';
 
 describe('offence table', () => {
   it('getdata costs N·99/50000 in integer math (btcd)', () => {
@@ -24,8 +24,6 @@ describe('offence table', () => {
     expect(scoreOffence('WRONG_MAGIC')).toMatchObject({ instantBan: true, disconnect: true });
     expect(decideOffence('WRONG_MAGIC', 0)).toBe('ban');
     expect(scoreOffence('MEMPOOL_NO_BLOOM')).toEqual({ persistent: 0, transient: 0, instantBan: false, disconnect: true });
-    expect(scoreOffence('MEMPOOL')).toMatchObject({ persistent: 0, transient: 33, disconnect: false });
-    expect(scoreOffence('FILTER_NO_BLOOM')).toMatchObject({ persistent: 100, disconnect: true });
   });
 
   it('every row explains itself and has non-negative points', () => {
@@ -33,6 +31,23 @@ describe('offence table', () => {
       expect(rule.why.length, id).toBeGreaterThan(10);
       expect(rule.persistent, id).toBeGreaterThanOrEqual(0);
       expect(rule.transient, id).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe('error codes to offences', () => {
+  it('maps every peer-fault code to an offence that exists', () => {
+    for (const [code, id] of Object.entries(ERROR_OFFENCES)) {
+      expect(OFFENCES[id as OffenceId], code).toBeDefined();
+      expect(offenceForError(code)).toBe(id);
+    }
+    expect(offenceForError('ERR_FRAME_BAD_CHECKSUM')).toBe('BAD_CHECKSUM');
+    expect(offenceForError('ERR_PAYLOAD_TRUNCATED')).toBe('MALFORMED_PAYLOAD');
+  });
+
+  it('our own failures never score: pool, worker, WASM, internal, limits', () => {
+    for (const code of ['ERR_POOL_CLOSED', 'ERR_POOL_WORKER_CRASHED', 'ERR_WASM', 'ERR_PEER_LIMIT', 'ERR_TIMEOUT', 'ERR_CONFIG', 'ERR_INTERNAL']) {
+      expect(offenceForError(code), code).toBeNull();
     }
   });
 });

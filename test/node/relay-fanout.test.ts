@@ -7,8 +7,8 @@ import { createRelay } from '../../src/node/relay-node.js';
 import type { Message } from '../../src/wire/codec.js';
 import { txIds } from '../../src/wire/tx-id.js';
 import { nodeHash256 } from '../../src/wire/hash.js';
-import { hashKey } from '../../src/relay/relay-cache.js';
 import { RawPeer, eventually } from '../helpers/raw-peer.js';
+const hashKey = (h: Uint8Array): string => Buffer.from(h).toString('hex');
 function tx(tag: number): Uint8Array {
   return new Uint8Array(Buffer.from('02000000' + '01' + tag.toString(16).padStart(8, '0').repeat(8) + '00000000' + '00' + 'ffffffff' + '01' + '50c3000000000000' + '0151' + '00000000', 'hex'));
 }

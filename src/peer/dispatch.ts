@@ -1,0 +1,233 @@
+/**
+ * One dispatch pass per frame batch. Before it, one pass over the batch's `tx` frames: each is
+ * walked once (the structure check the codec would do), and the txids of witness transactions —
+ * the hash of the stripped serialization — are computed together in one WASM call. Every other
+ * id comes from the scan: a `tx` payload's double SHA-256 is its wtxid, and its txid too when it
+ * has no witness.
+ *
+ * Then the frames are handled in stream order. The relay messages (inv, getdata, notfound, tx,
+ * block) go to the relay as raw entries and byte offsets; no message object is built for them
+ * unless someone listens to the node's `message` event. Everything else is decoded by its codec
+ * and handled by the handshake, the peer (keep-alive, feature flags) or the node (addresses).
+ */
+import { RelayError } from '../errors.js';
+import type { OffenceId } from '../ban/ban-policy.js';
+import type { FrameBatch } from '../framing/frame-batch.js';
+import type { InventoryRelay } from '../relay/inventory-relay.js';
+import { hash256, hash256Spans } from '../wasm/hasher.js';
+import { Status } from '../wasm/status.js';
+import { decodePayload } from '../wire/codec.js';
+import type { Message } from '../wire/codec.js';
+import { commandId, commandName, HEADER_SIZE, MAX_INV_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.js';
+import { WireReader } from '../wire/reader.js';
+import { walkTx } from '../wire/tx-id.js';
+import type { Peer } from './peer.js';
+
+const INV = commandId('inv');
+const GETDATA = commandId('getdata');
+const NOTFOUND = commandId('notfound');
+const TX = commandId('tx');
+const BLOCK = commandId('block');
+
+/** What dispatch hands on to the node. */
+export interface DispatchHost {
+  readonly relay: InventoryRelay<Peer>;
+  /** A decoded message the peer does not handle itself (addr, getaddr, mempool, headers, ...). */
+  onMessage(peer: Peer, msg: Message): void;
+  /** Scores `count` occurrences of an offence. */
+  punish(peer: Peer, id: OffenceId, count: number, why: string): void;
+  /** True when the node's `message` event has listeners (messages are then decoded for them). */
+  wantsMessageEvents(): boolean;
+  emitMessage(peer: Peer, msg: Message): void;
+  countIn(commandId: number, bytes: number): void;
+}
+
+/** CompactSize count at payload[0..] for an inventory list of exactly `36 n` bytes, else -1. */
+function invCount(p: Uint8Array): number {
+  if (p.length === 0) return -1;
+  const b = p[0]!;
+  let n: number;
+  let at: number;
+  if (b < 0xfd) {
+    n = b;
+    at = 1;
+  } else if (b === 0xfd && p.length >= 3) {
+    n = p[1]! | (p[2]! << 8);
+    if (n < 0xfd) return -1; // not minimal: the codec reports it
+    at = 3;
+  } else return -1;
+  if (n > MAX_INV_PER_MSG || p.length !== at + 36 * n) return -1;
+  return n;
+}
+
+export class BatchDispatcher {
+  /** txid per tx record of the current batch: 32 bytes at 32 × record index. */
+  private txids = new Uint8Array(32 * 64);
+  /** Per record of the current batch: 0 not a tx, 1 txid = scan digest, 2 txid in `txids`, 3 malformed. */
+  private txState = new Uint8Array(64);
+  private txErrors = new Map<number, unknown>();
+  private spans = new Int32Array(6 * 16);
+
+  constructor(private readonly host: DispatchHost) {}
+
+  dispatch(peer: Peer, batch: FrameBatch): void {
+    const { bytes, records, first, end } = batch;
+    const host = this.host;
+    const established = peer.established;
+    if (established) this.prepareTxids(batch);
+    for (let i = first; i < end; i++) {
+      if (peer.isClosed) return;
+      const id = records.status(i) === Status.OK ? records.commandId(i) : 0;
+      const off = records.offset(i);
+      const len = records.payloadLength(i);
+      peer.messagesIn++;
+      host.countIn(id, HEADER_SIZE + len);
+      if (id === 0) continue; // unknown commands are ignored, also during the handshake
+      const start = off + HEADER_SIZE;
+      if (!peer.established) {
+        const msg = this.decode(peer, id, bytes, start, len);
+        if (msg === undefined) continue;
+        peer.handshake.onMessage(msg);
+        // Frames after the handshake completed in this batch: their tx ids were not prepared.
+        if (peer.established && i + 1 < end) return this.dispatch(peer, { ...batch, first: i + 1 });
+        continue;
+      }
+      switch (id) {
+        case TX:
+          this.onTx(peer, batch, i, off, len);
+          break;
+        case INV:
+        case GETDATA:
+        case NOTFOUND:
+          this.onInventory(peer, id, bytes, start, len);
+          break;
+        case BLOCK:
+          this.onBlock(peer, bytes, off, len);
+          break;
+        default: {
+          const msg = this.decode(peer, id, bytes, start, len);
+          if (msg === undefined) break;
+          if (peer.onControl(msg)) break;
+          host.onMessage(peer, msg);
+          if (host.wantsMessageEvents()) host.emitMessage(peer, msg);
+        }
+      }
+    }
+    host.relay.flushRefills();
+  }
+
+  private decode(peer: Peer, id: number, bytes: Uint8Array, start: number, len: number): Message | undefined {
+    const command = commandName(id)!;
+    try {
+      return decodePayload(command, bytes.subarray(start, start + len), peer.protocolVersion ?? PROTOCOL_VERSION);
+    } catch (err) {
+      peer.onDecodeError(err, command);
+      return undefined;
+    }
+  }
+
+  /** Walks every tx of the batch and computes the stripped-serialization txids in one WASM call. */
+  private prepareTxids(batch: FrameBatch): void {
+    const { bytes, records, first, end } = batch;
+    if (this.txState.length < end) {
+      this.txState = new Uint8Array(end * 2);
+      this.txids = new Uint8Array(32 * end * 2);
+    }
+    this.txErrors.clear();
+    let witness = 0;
+    let spans = this.spans;
+    const jobs: number[] = [];
+    for (let i = first; i < end; i++) {
+      this.txState[i] = 0;
+      if (records.status(i) !== Status.OK || records.commandId(i) !== TX) continue;
+      const start = records.offset(i) + HEADER_SIZE;
+      const stop = start + records.payloadLength(i);
+      try {
+        const r = new WireReader(bytes, start, stop);
+        const b = walkTx(r);
+        r.finish('tx');
+        if (!b.hasWitness) {
+          this.txState[i] = 1;
+          continue;
+        }
+        // Stripped form: version ‖ inputs and outputs ‖ lock time (BIP144).
+        if (spans.length < 6 * (witness + 1)) {
+          const g = new Int32Array(spans.length * 2);
+          g.set(spans);
+          spans = this.spans = g;
+        }
+        const s = 6 * witness;
+        spans[s] = b.start;
+        spans[s + 1] = 4;
+        spans[s + 2] = b.inputsStart;
+        spans[s + 3] = b.outputsEnd - b.inputsStart;
+        spans[s + 4] = b.end - 4;
+        spans[s + 5] = 4;
+        jobs.push(i);
+        witness++;
+        this.txState[i] = 2;
+      } catch (err) {
+        this.txState[i] = 3;
+        this.txErrors.set(i, err);
+      }
+    }
+    if (witness === 0) return;
+    const out = new Uint8Array(32 * witness);
+    hash256Spans(bytes, spans, witness, 3, out, 0);
+    for (let j = 0; j < witness; j++) this.txids.set(out.subarray(32 * j, 32 * j + 32), 32 * jobs[j]!);
+  }
+
+  private onTx(peer: Peer, batch: FrameBatch, i: number, off: number, len: number): void {
+    const state = this.txState[i];
+    if (state === 3 || state === 0 || state === undefined) {
+      // Malformed (or, defensively, not prepared): the codec's verdict decides.
+      const msg = this.decode(peer, TX, batch.bytes, off + HEADER_SIZE, len);
+      if (msg === undefined) return;
+      if (state === 3) return peer.onDecodeError(this.txErrors.get(i), 'tx');
+    }
+    const records = batch.records;
+    const digests = records.bytes;
+    const dOff = records.digestAt(i);
+    if (state === 2) this.host.relay.onTx(peer, batch.bytes, off, len, this.txids, 32 * i, digests, dOff, peer.mesh);
+    else this.host.relay.onTx(peer, batch.bytes, off, len, digests, dOff, digests, dOff, peer.mesh);
+    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: batch.bytes.slice(off + HEADER_SIZE, off + HEADER_SIZE + len) });
+  }
+
+  private onBlock(peer: Peer, bytes: Uint8Array, off: number, len: number): void {
+    const msg = this.decode(peer, BLOCK, bytes, off + HEADER_SIZE, len);
+    if (msg === undefined) return;
+    // The block hash is the header's hash, not the payload's: 80 bytes, hashed once here.
+    const hash = hash256(bytes.subarray(off + HEADER_SIZE, off + HEADER_SIZE + 80));
+    this.host.relay.onBlock(peer, bytes, off, len, hash, 0, peer.mesh);
+    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, msg);
+  }
+
+  private onInventory(peer: Peer, id: number, bytes: Uint8Array, start: number, len: number): void {
+    const payload = bytes.subarray(start, start + len);
+    const n = invCount(payload);
+    if (n < 0) {
+      // Not a well-formed list: the codec names the fault (and decodes it if it is fine after all).
+      const msg = this.decode(peer, id, bytes, start, len);
+      if (msg === undefined) return;
+      throw new RelayError('ERR_PROTOCOL', `inventory list accepted by the codec but not by the fast path (${msg.command})`);
+    }
+    const at = payload.length - 36 * n;
+    const relay = this.host.relay;
+    if (id === INV) {
+      relay.onInv(peer, payload, at, n);
+    } else if (id === GETDATA) {
+      this.host.punish(peer, 'GETDATA', n, 'getdata');
+      if (!peer.established) return;
+      relay.onGetdata(peer, payload, at, n);
+    } else {
+      const solicited = relay.onNotfound(peer, payload, at, n);
+      // Only what we did not ask for scores: an honest "I no longer have it" is not an offence.
+      const unsolicited = n - solicited;
+      if (unsolicited > 0) this.host.punish(peer, 'NOTFOUND_TX', unsolicited, 'unsolicited notfound');
+    }
+    if (this.host.wantsMessageEvents()) {
+      const msg = this.decode(peer, id, bytes, start, len);
+      if (msg !== undefined) this.host.emitMessage(peer, msg);
+    }
+  }
+}

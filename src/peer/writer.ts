@@ -1,0 +1,225 @@
+/**
+ * A peer's outgoing side: a bounded queue of frames and one coalesced socket write per event-loop
+ * turn. Control messages (handshake, pong, getdata, notfound, announcements) are never dropped;
+ * relayed items are, oldest first, once the queue is over its byte or message bound — a slow
+ * reader must not make the node buffer without limit (tailscale#16977: drop the head).
+ *
+ * Writes are batched across peers: every writer with something queued is flushed once, in one
+ * setImmediate for all of them (WriteScheduler). A flush gathers everything queued into one
+ * buffer and hands it to the socket in one write (measured against cork/uncork in
+ * docs/performance.md). Relayed frames are the cache's buffers, written as they are.
+ */
+import type { Transport } from '../transport/transport.js';
+
+/** Where delivered and dropped relayed bytes are counted (the node's flow table and totals). */
+export interface FlowSink {
+  /** A relayed frame from peer `src` was handed to the kernel for peer `dst`. */
+  delivered(src: number, dst: number, bytes: number, mesh: boolean): void;
+  dropped(src: number, dst: number, reason: 'queue_head' | 'gone_disconnected', bytes: number): void;
+}
+
+/** The part of a socket the writer uses (net.Socket, or an in-memory one in tests and benches). */
+export interface WritableSocket {
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  write(chunk: Uint8Array): boolean;
+}
+
+/** Bytes handed to the kernel before we wait for 'drain'; the rest stays in our bounded queue. */
+const WRITE_BUDGET_BYTES = 256 * 1024;
+/** Queue marker for a control frame (never dropped, no flow). */
+const CONTROL = -2;
+
+/** Runs every pending flush once per event-loop turn, in one callback. */
+export class WriteScheduler {
+  private pending: PeerWriter[] = [];
+  private scheduled = false;
+  private readonly run = (): void => {
+    this.scheduled = false;
+    const list = this.pending;
+    this.pending = [];
+    for (const w of list) w.flush();
+  };
+
+  schedule(w: PeerWriter): void {
+    this.pending.push(w);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.run);
+    }
+  }
+}
+
+export interface WriterOptions {
+  readonly maxBytes: number;
+  readonly maxMessages: number;
+}
+
+export class PeerWriter {
+  private bufs: (Uint8Array | undefined)[] = [];
+  private srcs: number[] = [];
+  private head = 0;
+  private bytes = 0;
+  private scheduled = false;
+  private closed = false;
+  droppedItems = 0;
+  droppedBytes = 0;
+  bytesOut = 0;
+  /** Runs at the start of every flush (the peer adds this turn's announcements). */
+  beforeFlush: (() => void) | undefined;
+  /** Control messages pile past twice the bound: the peer asks faster than it reads. */
+  onOverflow: (() => void) | undefined;
+
+  constructor(
+    private readonly peerId: number,
+    private readonly socket: WritableSocket,
+    private readonly transport: Transport,
+    private readonly options: WriterOptions,
+    private readonly flows: FlowSink,
+    private readonly scheduler: WriteScheduler,
+    private readonly isMesh: () => boolean,
+  ) {}
+
+  get length(): number {
+    return this.bufs.length - this.head;
+  }
+
+  /** Bytes queued here (not yet given to the socket). */
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /** Bytes not yet on the wire: queued here or buffered by the socket. */
+  get backlog(): number {
+    return this.bytes + this.socket.writableLength;
+  }
+
+  /** Queues a control frame (never dropped). */
+  queueControl(frame: Uint8Array): void {
+    this.push(frame, CONTROL);
+  }
+
+  /** Queues a relayed frame from peer `src` (-1: injected locally); dropped first under pressure. */
+  queueRelayed(frame: Uint8Array, src: number): void {
+    this.push(frame, src);
+  }
+
+  private push(frame: Uint8Array, src: number): void {
+    if (this.closed) {
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', frame.byteLength);
+      return;
+    }
+    const { maxBytes, maxMessages } = this.options;
+    // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
+    // read (its socket buffer stays full) should lose items, not one that asked for a burst.
+    if (this.bytes + frame.byteLength > maxBytes || this.length >= maxMessages) this.flush();
+    this.bufs.push(frame);
+    this.srcs.push(src);
+    this.bytes += frame.byteLength;
+    while ((this.bytes > maxBytes || this.length > maxMessages) && this.dropOldestRelayed()) {
+      // keep dropping until within bounds or nothing droppable is left
+    }
+    if (this.bytes > 2 * maxBytes || this.length > 2 * maxMessages) {
+      this.onOverflow?.();
+      return;
+    }
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    this.scheduler.schedule(this);
+  }
+
+  private dropOldestRelayed(): boolean {
+    for (let i = this.head; i < this.bufs.length; i++) {
+      const src = this.srcs[i]!;
+      if (src === CONTROL) continue;
+      const b = this.bufs[i]!;
+      this.bufs.splice(i, 1);
+      this.srcs.splice(i, 1);
+      this.bytes -= b.byteLength;
+      this.droppedItems++;
+      this.droppedBytes += b.byteLength;
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', b.byteLength);
+      return true;
+    }
+    return false;
+  }
+
+  /** Writes what the socket takes, in one coalesced write per budget. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.socket.destroyed) return;
+    this.beforeFlush?.();
+    const mesh = this.isMesh();
+    while (this.head < this.bufs.length && this.socket.writableLength < WRITE_BUDGET_BYTES) {
+      let budget = WRITE_BUDGET_BYTES - this.socket.writableLength;
+      const start = this.head;
+      let end = start;
+      let total = 0;
+      while (end < this.bufs.length && (end === start || budget > 0)) {
+        const b = this.bufs[end]!;
+        total += b.byteLength;
+        budget -= b.byteLength;
+        const src = this.srcs[end]!;
+        if (src >= 0) this.flows.delivered(src, this.peerId, b.byteLength, mesh);
+        end++;
+      }
+      const chunk = this.gather(start, end, total);
+      for (let i = start; i < end; i++) this.bufs[i] = undefined;
+      this.head = end;
+      this.bytes -= total;
+      this.bytesOut += chunk.byteLength;
+      this.socket.write(chunk);
+    }
+    if (this.head === this.bufs.length) {
+      this.bufs.length = 0;
+      this.srcs.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.bufs.length) {
+      this.bufs = this.bufs.slice(this.head);
+      this.srcs = this.srcs.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The frames [start, end) as one buffer of wire bytes (`total` bytes before wrapping). */
+  private gather(start: number, end: number, total: number): Uint8Array {
+    const t = this.transport;
+    if (end - start === 1) return t.passthrough ? this.bufs[start]! : t.wrap(this.bufs[start]!);
+    let parts: Uint8Array[] | undefined;
+    if (!t.passthrough) {
+      parts = [];
+      total = 0;
+      for (let i = start; i < end; i++) {
+        const w = t.wrap(this.bufs[i]!);
+        parts.push(w);
+        total += w.byteLength;
+      }
+    }
+    const chunk = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = start; i < end; i++) {
+      const b = parts === undefined ? this.bufs[i]! : parts[i - start]!;
+      chunk.set(b, at);
+      at += b.byteLength;
+    }
+    return chunk;
+  }
+
+  /** Drops everything queued (the peer is gone); relayed items count as gone_disconnected. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = this.head; i < this.bufs.length; i++) {
+      const src = this.srcs[i]!;
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', this.bufs[i]!.byteLength);
+    }
+    this.bufs = [];
+    this.srcs = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The per-connection transport seam: what turns socket bytes into verified frame batches, and
+ * outgoing frames into socket bytes. The peer (handshake, dispatch, writer) talks only to this
+ * interface; `v1.ts` is the plaintext Bitcoin framing, and a BIP324 v2 transport plugs in here.
+ *
+ * Contract (docs/architecture.md "Transport seam"):
+ * - Inside the node every message is a **v1 frame**: 24-byte header (magic, command, length,
+ *   checksum) + payload. Relay forwards these bytes verbatim to every destination.
+ * - Inbound: `receive(chunk)` hands the transport socket bytes; it calls `sink.onBatch` with
+ *   batches of v1 frames in stream order, each with a FrameRecords record (offset, payload length,
+ *   command id, status, the payload's 32-byte double SHA-256). The digest must be filled in for
+ *   every record with status OK: dispatch uses it as the wtxid/txid of a `tx` and never hashes
+ *   the payload again. A v2 transport decrypts, lays the plaintext out as v1 frames and scans
+ *   them with `FrameScanner.seal` + `scan` (or fills records itself).
+ * - Outbound: `wrap(frame)` returns the bytes to write for one v1 frame. v1 returns the frame
+ *   itself (`passthrough`); v2 encrypts command + payload for this connection.
+ * - A transport may need to write before any message (a v2 key exchange): it uses
+ *   `sink.writeRaw`, and calls `sink.onReady()` once messages may flow (v1: at `start()`).
+ * - Errors: `sink.onError(err, fatal)` with a typed error. Peer faults carry wire codes
+ *   (ERR_FRAME_*, ERR_PAYLOAD_*, ERR_V2_*) that ban/ban-policy.ts maps to offences; our own
+ *   failures (ERR_POOL_*, ERR_WASM, ERR_INTERNAL) never score. After a fatal error the transport
+ *   delivers nothing more.
+ */
+import type { RelayError } from '../errors.js';
+import type { FrameBatch } from '../framing/frame-batch.js';
+import type { FrameVerifier } from '../framing/frame-verifier.js';
+
+export interface TransportSink {
+  /** Verified v1 frames; the batch is valid only during the call. */
+  onBatch(batch: FrameBatch): void;
+  onError(err: RelayError, fatal: boolean): void;
+  /** Messages may be sent from now on (the peer sends its version then). */
+  onReady(): void;
+  /** Bytes the transport itself must send (handshake material), ahead of queued messages. */
+  writeRaw(bytes: Uint8Array): void;
+}
+
+export interface TransportContext {
+  /** Network magic (u32) of the v1 frames. */
+  readonly magic: number;
+  readonly verifier: FrameVerifier;
+  readonly direction: 'inbound' | 'outbound';
+  readonly sink: TransportSink;
+}
+
+export interface Transport {
+  readonly name: 'v1' | 'v2';
+  /** True when `wrap` returns its input unchanged (the writer then skips the calls). */
+  readonly passthrough: boolean;
+  /** Called once after construction, when the socket is connected. */
+  start(): void;
+  /** Socket bytes in; batches and errors come out through the sink. Never throws on peer input. */
+  receive(chunk: Uint8Array): void;
+  /** Wire bytes for one outgoing v1 frame. */
+  wrap(frame: Uint8Array): Uint8Array;
+  /** Bytes received but not yet delivered (backpressure reads this). */
+  readonly pendingBytes: number;
+  /** True while a batch is out being verified (in the pool). */
+  readonly busy: boolean;
+  /** Fires when a busy transport becomes idle again. */
+  onIdle: (() => void) | undefined;
+  /** Stops decoding and releases buffered bytes. */
+  close(): void;
+}
+
+export type TransportFactory = (ctx: TransportContext) => Transport;
