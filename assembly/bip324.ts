@@ -14,6 +14,8 @@ import { V2_OK, V2_DEFERRED, V2_BAD_TAG, V2_OVERSIZE } from './v2status';
 const REKEY_INTERVAL: u32 = 224;
 /** Largest contents length accepted: 1 + 12 (long message type) + 4,000,000 (Core MAX_CONTENTS_LEN). */
 const MAX_CONTENTS: u32 = 4_000_013;
+/** Bytes per v2 result record (offset, length, header byte, status); the arena is sized in frame records. */
+const V2_RECORD: u32 = 16;
 /** 3 length bytes + 1 header byte + 16 tag bytes around the contents. */
 const OVERHEAD: u32 = 20;
 
@@ -187,7 +189,7 @@ function deferPacket(): void {
 
 // @ts-ignore: decorator
 @inline function emit(n: u32, offset: u32, length: u32, header: u32, status: u32): void {
-  const r = resultsPtr() + <usize>n * RECORD_SIZE;
+  const r = resultsPtr() + <usize>n * V2_RECORD;
   store<u32>(r, offset, 0);
   store<u32>(r, length, 4);
   store<u32>(r, header, 8);
@@ -205,7 +207,7 @@ function deferPacket(): void {
 export function v2Open(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin: u32, maxResults: u32): u32 {
   if (len > inputCapacity()) len = inputCapacity();
   const base = inputPtr();
-  const cap = resultsCapacity();
+  const cap = resultsCapacity() * (RECORD_SIZE / V2_RECORD);
   const max = maxResults < cap ? maxResults : cap;
   let pos = start < len ? start : len;
   let n: u32 = 0;

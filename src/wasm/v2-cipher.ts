@@ -8,6 +8,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { getWasm, type WasmInstance } from './loader.js';
+import { reserveInput, reserveScratch } from './staging.js';
 import { V2Status } from './v2-status.js';
 
 export const V2_STATE_BYTES = 768;
@@ -88,24 +89,10 @@ export class PacketCipher {
     this.state.set(this.wasm.mem.u8().subarray(sp, sp + V2_STATE_BYTES));
   }
 
-  /** Input arena of at least `bytes`; its pointer. */
-  private input(bytes: number): number {
-    const x = this.wasm.exports;
-    if (bytes <= x.inputCapacity() >>> 0) return x.inputPtr() >>> 0;
-    const p = x.ensureInput(bytes) >>> 0;
-    if (p === 0) throw new RangeError(`cannot grow WASM memory for ${bytes} bytes`);
-    return p;
-  }
-
   /** Scratch arena holding `aad`; its pointer (0 for none). */
   private stageAad(aad: Uint8Array | undefined): number {
     if (aad === undefined || aad.length === 0) return 0;
-    const x = this.wasm.exports;
-    let p = x.scratchPtr() >>> 0;
-    if (aad.length > x.scratchCapacity() >>> 0) {
-      p = x.ensureScratch(aad.length) >>> 0;
-      if (p === 0) throw new RangeError(`cannot grow WASM memory for ${aad.length} bytes`);
-    }
+    const p = reserveScratch(this.wasm, aad.length);
     this.wasm.mem.u8().set(aad, p);
     return p;
   }
@@ -145,7 +132,7 @@ export class PacketCipher {
     const result: OpenResult = { headers: [], contents: [], consumed: 0, need: 0 };
     if (bytes.length < 3) return result;
     const x = this.wasm.exports;
-    const p = this.input(bytes.length);
+    const p = reserveInput(this.wasm, bytes.length);
     if (bytes.length >= SPARSE_STAGING_MIN) this.stageSparse(bytes, p);
     else this.wasm.mem.u8().set(bytes, p);
     const aadPtr = this.stageAad(aad);
@@ -197,7 +184,7 @@ export class PacketCipher {
       if (pk.contents.length > 0xffffff) throw new RangeError(`packet contents of ${pk.contents.length} bytes exceed 2^24 - 1`);
       total += V2_PACKET_OVERHEAD + pk.contents.length;
     }
-    const p = this.input(total);
+    const p = reserveInput(this.wasm, total);
     let u8 = this.wasm.mem.u8();
     const starts = new Array<number>(packets.length);
     let at = 0;
