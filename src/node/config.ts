@@ -71,6 +71,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   for (const w of options.whitelist ?? []) {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(w)) throw new ConfigError(`whitelist: "${w}" is not an IP address or CIDR subnet`);
   }
+  const transport = options.transport ?? 'v2';
+  if (!['v2', 'v1only', 'v2only'].includes(transport)) throw new ConfigError(`transport must be v2, v1only or v2only, got "${String(transport)}"`);
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
@@ -110,5 +112,6 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
     backup,
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
+    transport,
   });
 }

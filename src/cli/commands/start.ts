@@ -9,7 +9,7 @@ import { Logger } from '../../log.js';
 import { DEFAULT_DATA_DIR } from '../../node/config.js';
 import type { RelayOptions } from '../../node/config.js';
 import { createRelay } from '../../node/relay-node.js';
-import type { LogLevel } from '../../node/types.js';
+import type { LogLevel, TransportMode } from '../../node/types.js';
 import type { NetworkName } from '../../wire/constants.js';
 
 export const summary = 'Run a relay node (default: regtest on 127.0.0.1, admin on 127.0.0.1:9464)';
@@ -34,6 +34,7 @@ const HELP = `usage: wirerelay start [options]
   --http HOST:PORT       admin endpoint (default 127.0.0.1:9464; "off" for none)
   --backup URL           file:///PATH or socket://HOST:PORT copy of the state log
   --trickle-ms N         transaction announcement interval (default 10000)
+  --transport MODE       v2 (BIP324, default; v1 fallback), v1only or v2only
   --retry-base-ms N      n-th outbound retry waits n × this (default 5000)
   --retry-max-ms N       cap of every retry delay (default 300000)
   --rejoin-after-leave   rejoin previous peers even after an explicit leave
@@ -71,6 +72,7 @@ export function optionsFromArgs(args: string[]): RelayOptions {
       'retry-base-ms': { type: 'string' },
       'retry-max-ms': { type: 'string' },
       'rejoin-after-leave': { type: 'boolean' },
+      transport: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument "${positionals[0]}"`);
@@ -87,6 +89,7 @@ export function optionsFromArgs(args: string[]): RelayOptions {
   if (values.backup !== undefined) opts.backup = values.backup;
   if (values['log-level'] !== undefined) opts.logLevel = values['log-level'] as LogLevel;
   if (values['rejoin-after-leave'] === true) opts.rejoinAfterLeave = true;
+  if (values.transport !== undefined) opts.transport = values.transport as TransportMode;
   const n = (k: string) => int(values[k as keyof typeof values] as string | undefined, k);
   if (n('max-inbound') !== undefined) opts.maxInbound = n('max-inbound');
   if (n('target-outbound') !== undefined) opts.targetOutbound = n('target-outbound');
