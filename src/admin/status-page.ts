@@ -118,12 +118,14 @@ function render(status, peers, health, flows) {
     ['addr', p.addr, false],
     ['direction', p.direction + (p.mesh ? ' (mesh)' : p.permanent ? ' (permanent)' : ''), false],
     ['state', p.state, false],
+    ['transport', p.transport, false],
     ['score', String(p.banScore), true],
     ['rtt', p.rttMs === null ? '-' : p.rttMs.toFixed(0) + ' ms', true],
     ['bytes-in', fmtBytes(p.bytesIn), true],
     ['bytes-out', fmtBytes(p.bytesOut), true],
     ['agent', p.userAgent === null ? '' : p.userAgent, false],
-  ]]), 8);
+    ['session', p.sessionId === null ? '' : p.sessionId, false],
+  ]]), 10);
 
   fillTable('health', 'data-peer', health.map((h) => [h.peer, [
     ['peer', h.peer, false],
@@ -207,11 +209,13 @@ ${[
     ['address', false],
     ['direction', false],
     ['state', false],
+    ['transport', false],
     ['score', true],
     ['RTT', true],
     ['in', true],
     ['out', true],
     ['user agent', false],
+    ['session id', false],
   ])}</tr></thead><tbody></tbody></table>
 <h2>Health</h2>
 <table id="health"><thead><tr>${tableHead([

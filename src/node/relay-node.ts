@@ -749,9 +749,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** The busiest flows, peers named HOST:PORT (AdminBackend). */
   flows(top: number, by: FlowOrder): FlowRow[] {
+    const transport = (label: string | undefined) => (label === undefined ? null : this.peersByAddr.get(label)?.transport.name ?? null);
     return this.flowTable.top(top, by).map((f) => ({
       src: f.srcLabel ?? String(f.src),
       dst: f.dstLabel ?? String(f.dst),
+      srcTransport: transport(f.srcLabel),
+      dstTransport: transport(f.dstLabel),
       packets: f.packetsLocal,
       bytes: f.bytesLocal,
       packetsRegion: f.packetsRegion,

@@ -88,10 +88,10 @@ describe('read commands', () => {
     const r = await cli(peers, common);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +SCORE +RTT +IN +OUT +HEIGHT +AGENT$/);
+    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +TRANSPORT +SCORE +RTT +IN +OUT +HEIGHT +AGENT +SESSION$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +10 +12ms +2\.0 KiB .*\/Satoshi:27\.0\.0\/$/);
-    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in,mesh +handshaking +0 +- /);
+    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +v2 +10 +12ms +2\.0 KiB .*\/Satoshi:27\.0\.0\/ +abababababababab$/);
+    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in,mesh +handshaking +v2 +0 +- /);
     // The header and rows line up: the SCORE column ends at the same offset everywhere.
     const end = lines[0]!.indexOf('SCORE') + 'SCORE'.length;
     expect(lines[1]!.slice(end - 2, end)).toBe('10');

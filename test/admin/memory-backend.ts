@@ -31,6 +31,8 @@ export function makePeer(addr: string, overrides: Partial<PeerInfo> = {}): PeerI
     messagesIn: 100,
     messagesOut: 80,
     sendQueueBytes: 0,
+    transport: 'v2',
+    sessionId: 'ab'.repeat(32),
     ...overrides,
   };
 }

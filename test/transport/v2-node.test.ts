@@ -104,6 +104,15 @@ describe('BIP324 v2 between nodes on loopback', () => {
     expect(await seen).toBe(txid);
     const families = parseExposition(await a.metricsText());
     expect(value(families, 'wirerelay_peers_by_transport', { transport: 'v2' })).toBe(1);
+    // The flow table names the transport of both ends.
+    const c = await startNode({ transport: 'v1only', connect: [b.listenAddress!] });
+    await eventually(() => established(b, 2) && established(c), 'c up');
+    const seenAtC = new Promise<string>((resolve) => c.once('tx', (t) => resolve(t.txid)));
+    const second = a.relayTransaction(rawTx(9));
+    expect(await seenAtC).toBe(second.txid);
+    const flow = b.flows(10, 'bytes').find((f) => f.src === a.listenAddress)!;
+    expect(flow.srcTransport).toBe('v2');
+    expect(flow.dstTransport).toBe('v1');
   });
 
   it('a v2 node dialling a v1-only node falls back to v1, remembers it, and relays', async () => {
