@@ -148,6 +148,19 @@ describe('BIP324 v2 between nodes on loopback', () => {
     v2.socket.destroy();
   });
 
+  it('a v2only node refuses a v1 peer, counted, and still serves v2', async () => {
+    const a = await startNode({ transport: 'v2only' });
+    const v1 = await RawPeer.open(portOf(a), '127.0.0.22');
+    v1.send(versionMessage());
+    await v1.until(() => v1.closed, 'v1 refused');
+    expect(v1.has('version')).toBe(false);
+    const families = parseExposition(await a.metricsText());
+    expect(value(families, 'wirerelay_v2_failures_total', { reason: 'v1-refused' })).toBe(1);
+    const v2 = await V2Client.open(portOf(a));
+    await v2.handshake();
+    v2.socket.destroy();
+  });
+
   it('ignores decoy packets before the version packet and between messages', async () => {
     const a = await startNode();
     const v2 = await V2Client.open(portOf(a), [0, 17, 3000]);

@@ -16,6 +16,8 @@ export const V2_FAILURE_REASONS = [
   'no-version',
   /** The stream ended inside the handshake or inside a packet. */
   'truncated',
+  /** A v1 peer on a node started with --transport v2only. */
+  'v1-refused',
 ] as const;
 
 export type V2FailureReason = (typeof V2_FAILURE_REASONS)[number];

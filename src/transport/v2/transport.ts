@@ -93,7 +93,7 @@ export class V2Transport implements Transport {
     if (this.failed) return;
     const out = this.session.receive(chunk);
     if (out.v1 !== undefined) {
-      if (!this.options.acceptV1) return this.fail(new V2TransportError('garbage-too-long', 'v1 peer on a v2only node'));
+      if (!this.options.acceptV1) return this.fail(new V2TransportError('v1-refused', 'v1 peer on a v2only node'));
       this.v1 = new V1Transport(this.ctx);
       this.v1.onIdle = () => this.onIdle?.();
       this.v1.start();
