@@ -161,6 +161,20 @@ describe('BIP324 v2 between nodes on loopback', () => {
     v2.socket.destroy();
   });
 
+  it('counts a handshake that never finishes (no-version) and endless garbage (garbage-too-long), without bans', async () => {
+    const a = await startNode({ handshakeTimeoutMs: 400 });
+    const silent = await RawPeer.open(portOf(a), '127.0.0.23');
+    silent.write(new Uint8Array(64).fill(7)); // a key, then nothing
+    const noisy = await RawPeer.open(portOf(a), '127.0.0.24');
+    noisy.write(new Uint8Array(64 + 4095 + 16).fill(9)); // a key and garbage without a terminator
+    await silent.until(() => silent.closed, 'timeout');
+    await noisy.until(() => noisy.closed, 'garbage');
+    const families = parseExposition(await a.metricsText());
+    expect(value(families, 'wirerelay_v2_failures_total', { reason: 'no-version' })).toBe(1);
+    expect(value(families, 'wirerelay_v2_failures_total', { reason: 'garbage-too-long' })).toBe(1);
+    expect(a.bans()).toEqual([]);
+  });
+
   it('ignores decoy packets before the version packet and between messages', async () => {
     const a = await startNode();
     const v2 = await V2Client.open(portOf(a), [0, 17, 3000]);
