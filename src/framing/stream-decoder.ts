@@ -130,7 +130,8 @@ export class StreamDecoder {
   private run(bytes: Uint8Array, inPlace: boolean): void {
     if (this.verifier.offloads(bytes.byteLength)) {
       // A pool batch must own its buffer (it is transferred); a socket chunk may share its slab.
-      const owned = inPlace || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? bytes.slice() : bytes;
+      // Uint8Array's slice copies; a Buffer's slice would be a view of the shared memory.
+      const owned = inPlace || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? Uint8Array.prototype.slice.call(bytes) : bytes;
       this.inFlight = true;
       this.verifier.verifyInPool(owned, this.magic).then(
         (outcome) => {

@@ -85,6 +85,11 @@ export class AddressGossip {
     this.addrs.addAddresses(list, peer.addr, limiter === undefined ? {} : { limiter });
   }
 
+  /** Addresses the peer's token bucket admits now (Infinity before its handshake completed). */
+  addrBudget(peerId: number): number {
+    return this.limiters.get(peerId)?.available() ?? Infinity;
+  }
+
   /** btcd: getaddr is answered for inbound peers only, once per connection. */
   onGetaddr(peer: GossipPeer): void {
     if (peer.direction !== 'inbound' || peer.answeredGetaddr) return;

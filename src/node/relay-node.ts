@@ -31,6 +31,7 @@ import { LruSet } from '../util/lru-set.js';
 import { ConnManager } from '../conn/conn-manager.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
+import type { DropReason } from '../stats/drop-reasons.js';
 import { MAX_PEER_ID } from '../stats/flow-index.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
 import { IdAllocator } from '../util/id-allocator.js';
@@ -43,6 +44,7 @@ import { Peer } from '../peer/peer.js';
 import type { PeerHost, PeerSocket } from '../peer/peer.js';
 import { BatchDispatcher } from '../peer/dispatch.js';
 import { WriteScheduler } from '../peer/writer.js';
+import { Turns } from '../peer/turns.js';
 import type { FlowSink } from '../peer/writer.js';
 import { InventoryRelay } from '../relay/inventory-relay.js';
 import type { RelayHost } from '../relay/inventory-relay.js';
@@ -92,6 +94,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private conns!: ConnManager<Peer>;
   private relay!: InventoryRelay<Peer>;
   private readonly scheduler = new WriteScheduler();
+  private readonly turns = new Turns();
   private dispatcher!: BatchDispatcher;
   private admin: AdminServer | undefined;
   private server: Server | undefined;
@@ -491,6 +494,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
       transport: (ctx: TransportContext) => node.transportFor(ctx),
       scheduler: node.scheduler,
+      turns: node.turns,
       get flows() {
         return node.flowSink;
       },
@@ -625,6 +629,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       wantsMessageEvents: () => this.listenerCount('message') > 0,
       emitMessage: (peer, msg) => this.emit('message', { peer: peer.addr, command: msg.command, message: msg }),
       countIn: (id, bytes) => this.metrics.messageInById(id, bytes),
+      addrBudget: (peer) => this.gossip.addrBudget(peer.id),
+      onAddrSkipped: (peer, entries, bytes) => this.dropFromPeer(peer, 'addr_rate_limited', entries, bytes),
     });
   }
 
@@ -642,6 +648,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     },
   };
 
+  /**
+   * Counts what we refused to take from a peer (over a per-peer bound) on its flow to itself:
+   * /flows and the dropped_*_total metrics show it under the bound's drop reason.
+   */
+  private dropFromPeer(peer: Peer, reason: DropReason, items: number, bytes: number): void {
+    const per = items > 0 ? bytes / items : 0;
+    for (let i = 0; i < items; i++) this.flowTable.drop(peer.id, peer.id, reason, per);
+  }
+
   private relayHost(): RelayHost<Peer> {
     return {
       clock: this.clock,
@@ -651,7 +666,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       onDuplicate: (src, dst, bytes) => {
         if (src >= 0) this.flowTable.drop(src, dst.id, 'duplicate', bytes);
       },
-      onOverflow: (peer, what, items) => this.log.debug('inventory over the per-peer bound ignored', { peer: peer.addr, what, items }),
+      onOverflow: (peer, what, items, bytes) => this.dropFromPeer(peer, what === 'announcements' ? 'inv_overflow' : 'unsolicited_overflow', items, bytes),
     };
   }
 

@@ -28,6 +28,8 @@ const GETDATA = commandId('getdata');
 const NOTFOUND = commandId('notfound');
 const TX = commandId('tx');
 const BLOCK = commandId('block');
+const ADDR = commandId('addr');
+const ADDRV2 = commandId('addrv2');
 
 /** What dispatch hands on to the node. */
 export interface DispatchHost {
@@ -40,6 +42,10 @@ export interface DispatchHost {
   wantsMessageEvents(): boolean;
   emitMessage(peer: Peer, msg: Message): void;
   countIn(commandId: number, bytes: number): void;
+  /** Addresses the peer's token bucket admits now. */
+  addrBudget(peer: Peer): number;
+  /** An addr / addrv2 of `entries` entries arrived with the bucket empty: counted, not decoded. */
+  onAddrSkipped(peer: Peer, entries: number, bytes: number): void;
 }
 
 /** CompactSize count at payload[0..] for an inventory list of exactly `36 n` bytes, else -1. */
@@ -105,6 +111,7 @@ export class BatchDispatcher {
           this.onBlock(peer, bytes, off, len);
           break;
         default: {
+          if ((id === ADDR || id === ADDRV2) && this.skipAddr(peer, bytes, start, len)) break;
           const msg = this.decode(peer, id, bytes, start, len);
           if (msg === undefined) break;
           if (peer.onControl(msg)) break;
@@ -114,6 +121,19 @@ export class BatchDispatcher {
       }
     }
     host.relay.flushRefills();
+  }
+
+  /**
+   * An addr flood costs its sender, not us: with the peer's address bucket empty, the message is
+   * counted from its entry count alone and not decoded (Core#22387 drops such entries too).
+   */
+  private skipAddr(peer: Peer, bytes: Uint8Array, start: number, len: number): boolean {
+    if (len === 0 || this.host.addrBudget(peer) >= 1) return false;
+    const b = bytes[start]!;
+    const n = b < 0xfd ? b : b === 0xfd && len >= 3 ? bytes[start + 1]! | (bytes[start + 2]! << 8) : 0;
+    if (n === 0) return false; // empty (or odd): the codec and the empty-addr rule decide
+    this.host.onAddrSkipped(peer, n, HEADER_SIZE + len);
+    return true;
   }
 
   private decode(peer: Peer, id: number, bytes: Uint8Array, start: number, len: number): Message | undefined {
@@ -190,7 +210,7 @@ export class BatchDispatcher {
     const dOff = records.digestAt(i);
     if (state === 2) this.host.relay.onTx(peer, batch.bytes, off, len, this.txids, 32 * i, digests, dOff, peer.mesh);
     else this.host.relay.onTx(peer, batch.bytes, off, len, digests, dOff, digests, dOff, peer.mesh);
-    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: batch.bytes.slice(off + HEADER_SIZE, off + HEADER_SIZE + len) });
+    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: Uint8Array.prototype.slice.call(batch.bytes, off + HEADER_SIZE, off + HEADER_SIZE + len) });
   }
 
   private onBlock(peer: Peer, bytes: Uint8Array, off: number, len: number): void {

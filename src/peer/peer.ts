@@ -32,6 +32,8 @@ import { Handshake } from './handshake.js';
 import type { HandshakePeer } from './handshake.js';
 import { InvTrickle } from './inv-trickle.js';
 import { ReceiveMeter } from './receive-meter.js';
+import { TURN_BUDGET_BYTES } from './turns.js';
+import type { Turns } from './turns.js';
 import { PeerWriter } from './writer.js';
 import type { FlowSink, WritableSocket, WriteScheduler } from './writer.js';
 
@@ -63,6 +65,7 @@ export interface PeerHost {
   readonly encoder: FrameEncoder;
   readonly transport: TransportFactory;
   readonly scheduler: WriteScheduler;
+  readonly turns: Turns;
   readonly flows: FlowSink;
   readonly dispatcher: BatchDispatcher;
   /** Nonces of version messages we sent recently: seeing one come back means we dialled ourselves. */
@@ -117,8 +120,13 @@ export class Peer implements RelayPeer, HandshakePeer {
   private readonly meter: ReceiveMeter;
   private readonly log: Logger;
   private closed = false;
+  /** Reading stops while any of these holds: backpressure, over the receive rate, over this turn's budget. */
   private paused = false;
   private rateLimited = false;
+  private turnLimited = false;
+  private reading = true;
+  private turnEpoch = -1;
+  private turnBytes = 0;
   lastRecv: number;
   private lastPingSent = 0;
   private pingNonce: bigint | null = null;
@@ -242,10 +250,12 @@ export class Peer implements RelayPeer, HandshakePeer {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.byteLength;
+    const n = chunk.byteLength;
+    this.bytesIn += n;
     if (!this.mesh) {
-      const waitMs = this.meter.charge(chunk.byteLength);
+      const waitMs = this.meter.charge(n);
       if (waitMs > 0 && !this.rateLimited) this.rateLimit(waitMs);
+      this.chargeTurn(n);
     }
     try {
       this.transport.receive(chunk);
@@ -257,26 +267,58 @@ export class Peer implements RelayPeer, HandshakePeer {
     // Backpressure: a peer that sends faster than we frame is slowed by TCP, not by our memory.
     if (!this.paused && this.transport.busy && this.transport.pendingBytes > this.host.config.receiveBufferMaxBytes) {
       this.paused = true;
-      this.socket.pause();
+      this.syncReading();
     }
+  }
+
+  /** Fair service: past its budget for this turn, the peer's next reads wait for the next turn. */
+  private chargeTurn(n: number): void {
+    const turns = this.host.turns;
+    const epoch = turns.current();
+    if (epoch !== this.turnEpoch) {
+      this.turnEpoch = epoch;
+      this.turnBytes = 0;
+    }
+    this.turnBytes += n;
+    if (this.turnBytes < TURN_BUDGET_BYTES || this.turnLimited) return;
+    this.turnLimited = true;
+    this.syncReading();
+    turns.next(() => {
+      this.turnLimited = false;
+      this.syncReading();
+    });
   }
 
   /** Past its receive rate the socket is not read for `ms`, so TCP slows the sender. */
   private rateLimit(ms: number): void {
     this.rateLimited = true;
-    this.socket.pause();
+    this.syncReading();
     const t = setTimeout(() => {
       this.rateLimited = false;
-      if (!this.closed && !this.paused) this.socket.resume();
+      this.syncReading();
     }, ms);
     t.unref();
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed) {
-      this.paused = false;
-      if (!this.rateLimited) this.socket.resume();
-    }
+    if (!this.paused) return;
+    this.paused = false;
+    this.syncReading();
+  }
+
+  /** Pauses or resumes the socket to match the three reasons not to read. */
+  private syncReading(): void {
+    if (this.closed) return;
+    const want = !this.paused && !this.rateLimited && !this.turnLimited;
+    if (want === this.reading) return;
+    this.reading = want;
+    if (want) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /** False while the socket is not being read (tests, peer view). */
+  get readingInput(): boolean {
+    return this.reading;
   }
 
   private onBatch(batch: FrameBatch): void {

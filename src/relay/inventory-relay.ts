@@ -26,6 +26,14 @@ export const INV_WTX = 5;
 export const MAX_PEER_IN_FLIGHT = 100;
 /** Bitcoin Core MAX_PEER_TX_ANNOUNCEMENTS: announcements tracked per peer, not yet requested. */
 export const MAX_PEER_ANNOUNCEMENTS = 5000;
+/**
+ * Transactions a peer may push without being asked, per second, with a burst of as many. Bitcoin
+ * Core sets no such limit (it validates each one); a relay that caches without validating needs
+ * one, or a single peer cycles the whole cache at line rate. Well above an honest peer (a busy
+ * mainnet node sends ~3.3k tx/s in all; the load harness pushes ≤ 12.5k/s per source); at 250 B
+ * it still takes one peer ~5 s to cycle a 64 MiB cache. Mesh peers are exempt.
+ */
+export const UNSOLICITED_PER_SEC = 50_000;
 /** Announcers remembered per item (the first is asked, the rest are fallbacks). */
 const MAX_ANNOUNCERS = 8;
 
@@ -60,8 +68,8 @@ export interface RelayHost<P extends RelayPeer> {
   onNewItem(cache: RelayCache, slot: number, from: P | null): void;
   /** The destination already had the item (flow drop reason `duplicate`). */
   onDuplicate(src: number, dst: P, bytes: number): void;
-  /** Inventory over a per-peer bound was ignored (flow drop reason, counted per peer). */
-  onOverflow(peer: P, what: 'announcements' | 'in_flight', items: number): void;
+  /** Items over a per-peer bound were ignored: announcements, or unsolicited pushes (`bytes` of them). */
+  onOverflow(peer: P, what: 'announcements' | 'unsolicited', items: number, bytes: number): void;
 }
 
 export interface RelayStats {
@@ -84,6 +92,9 @@ export interface RelayTimeouts {
 /** Per-peer request accounting. */
 class Ledger {
   inFlight = 0;
+  /** Unsolicited-push budget (a token bucket refilled at UNSOLICITED_PER_SEC). */
+  pushTokens = UNSOLICITED_PER_SEC;
+  pushAt = 0;
   /** Request slots announced by this peer and not requested yet, with their generation. */
   waiting: number[] = [];
   waitingHead = 0;
@@ -163,7 +174,6 @@ export class InventoryRelay<P extends RelayPeer> {
   onInv(peer: P, payload: Uint8Array, at: number, n: number): void {
     const ledger = this.ledger(peer.id);
     let dropped = 0;
-    let droppedWhy: 'announcements' | 'in_flight' = 'announcements';
     for (let i = 0; i < n; i++) {
       const e = at + 36 * i;
       const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
@@ -186,13 +196,12 @@ export class InventoryRelay<P extends RelayPeer> {
         ledger.waiting.push(slot, this.gens[slot]!);
       } else {
         dropped++;
-        droppedWhy = 'announcements';
       }
     }
     this.flushRequests(peer);
     if (dropped > 0) {
       this.overflow += dropped;
-      this.host.onOverflow(peer, droppedWhy, dropped);
+      this.host.onOverflow(peer, 'announcements', dropped, 36 * dropped);
     }
   }
 
@@ -296,12 +305,24 @@ export class InventoryRelay<P extends RelayPeer> {
       peer.known.add(id, idOff);
       if (!sameHash(id, idOff, wid, widOff)) peer.known.add(wid, widOff);
     }
+    let solicited = false;
     const r = this.index.find(id, idOff);
-    if (r >= 0) this.close(r);
+    if (r >= 0) {
+      solicited = this.askedOf[r] === (peer?.id ?? -2);
+      this.close(r);
+    }
     const w = this.index.find(wid, widOff);
-    if (w >= 0) this.close(w);
+    if (w >= 0) {
+      solicited ||= this.askedOf[w] === (peer?.id ?? -2);
+      this.close(w);
+    }
     if (this.cache.find(id, idOff) >= 0) {
       this.duplicates++;
+      return;
+    }
+    if (peer !== null && !solicited && !peer.mesh && !this.takePush(peer)) {
+      this.overflow++;
+      this.host.onOverflow(peer, 'unsolicited', 1, 24 + payloadLength);
       return;
     }
     this.received++;
@@ -313,6 +334,18 @@ export class InventoryRelay<P extends RelayPeer> {
     const slot = this.cache.add(kind, id, idOff, wid, widOff, frame, peer?.id ?? -1, fromMesh);
     this.host.onNewItem(this.cache, slot, peer);
     this.announce(slot, peer);
+  }
+
+  /** One unsolicited push from `peer`, if its budget allows. */
+  private takePush(peer: P): boolean {
+    const l = this.ledger(peer.id);
+    const now = this.host.clock.now();
+    if (l.pushAt === 0) l.pushAt = now;
+    l.pushTokens = Math.min(UNSOLICITED_PER_SEC, l.pushTokens + ((now - l.pushAt) * UNSOLICITED_PER_SEC) / 1000);
+    l.pushAt = now;
+    if (l.pushTokens < 1) return false;
+    l.pushTokens--;
+    return true;
   }
 
   /** Announces to every other peer that wants the item; mesh peers get the item itself at once. */

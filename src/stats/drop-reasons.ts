@@ -30,6 +30,15 @@ export const DROP_REASONS = [
    * queued without bound.
    */
   'rate_limited',
+  /**
+   * Inventory a peer announced past its per-peer bound (Core MAX_PEER_TX_ANNOUNCEMENTS): ignored,
+   * not tracked. Counted on the peer's flow to itself (what we refused to take from it).
+   */
+  'inv_overflow',
+  /** Transactions a peer pushed unasked past its per-peer budget: not cached, not relayed. */
+  'unsolicited_overflow',
+  /** addr / addrv2 entries past the peer's address token bucket (Core#22387): not decoded. */
+  'addr_rate_limited',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

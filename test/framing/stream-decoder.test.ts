@@ -142,3 +142,37 @@ describe('StreamDecoder with the worker pool', () => {
     }
   });
 });
+
+describe('StreamDecoder batches and partial frames', () => {
+  it('hands all complete frames of one read downstream as one batch, with their digests', () => {
+    const batches: number[] = [];
+    const d = new StreamDecoder(magic, new FrameVerifier(undefined, {}, scanner), {
+      onBatch: (b) => {
+        batches.push(b.end - b.first);
+        // The record's digest is the payload's double SHA-256: its first 4 bytes are the checksum.
+        for (let i = b.first; i < b.end; i++) {
+          const off = b.records.offset(i);
+          expect(Buffer.from(b.records.digest(i).subarray(0, 4)).equals(Buffer.from(b.bytes.subarray(off + 20, off + 24))) || b.records.commandId(i) === 0).toBe(true);
+        }
+      },
+      onFrameError: () => {},
+    });
+    d.push(sample);
+    expect(batches).toEqual([5]);
+  });
+
+  it('a large frame trickled in 1-byte segments costs memory proportional to what arrived', () => {
+    const d = new StreamDecoder(magic, new FrameVerifier(undefined, {}, scanner), { onBatch: () => {}, onFrameError: () => {} });
+    const header = frame('tx', new Uint8Array(3_000_000)).subarray(0, 24);
+    d.push(header);
+    let received = 24;
+    const one = new Uint8Array(1);
+    for (let i = 0; i < 50_000; i++) {
+      d.push(one);
+      received++;
+      if (i % 5000 === 0) expect(d.pendingCapacity).toBeLessThanOrEqual(2 * received + 4096);
+    }
+    expect(d.pendingBytes).toBe(received);
+    expect(d.pendingCapacity).toBeLessThanOrEqual(2 * received + 4096);
+  });
+});

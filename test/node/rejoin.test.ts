@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import { createRelay } from '../../src/node/relay-node.js';
 import type { RelayNode } from '../../src/node/relay-node.js';
 import type { RelayOptions } from '../../src/node/config.js';
+import { Logger } from '../../src/log.js';
 import { eventually } from '../helpers/raw-peer.js';
 
 const nodes: RelayNode[] = [];
+/** Log lines of the nodes started with a recorder (start() decides and logs every rejoin). */
+const logged: string[] = [];
+const recorder = new Logger('info', (line) => void logged.push(line));
 async function startNode(opts: RelayOptions = {}): Promise<RelayNode> {
-  const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0, targetOutbound: 0, ...opts });
+  const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0, targetOutbound: 0, ...opts }, { logger: recorder });
   nodes.push(node);
   await node.start();
   return node;
@@ -34,14 +38,19 @@ describe('membership snapshot in the node', () => {
     await b.stop(); // a shutdown is not a leave
     expect(readFileSync(join(dataDir, 'membership.snapshot'), 'utf8')).toContain(`alive: ${a.listenAddress}`);
 
+    logged.length = 0;
     b = await startNode({ dataDir });
+    expect(logged.some((l) => l.includes('rejoining previous peer') && l.includes(a.listenAddress!))).toBe(true);
     await eventually(() => outboundTo(b, a.listenAddress!), 'b rejoins a after a restart');
 
     await b.leave();
     await b.whenStopped();
     expect(readFileSync(join(dataDir, 'membership.snapshot'), 'utf8')).toMatch(/^leave$/m);
+    logged.length = 0;
     b = await startNode({ dataDir });
-    await new Promise((r) => setTimeout(r, 500));
+    // Rejoin dials are decided (and logged) inside start(): after a leave, there are none.
+    expect(logged.some((l) => l.includes('relay started'))).toBe(true);
+    expect(logged.filter((l) => l.includes('rejoining previous peer'))).toEqual([]);
     expect(outboundTo(b, a.listenAddress!)).toBe(false);
   });
 });

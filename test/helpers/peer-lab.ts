@@ -1,0 +1,156 @@
+/**
+ * Peers over in-memory sockets with a manual clock, wired to the real parts a node gives them
+ * (verifier, scanner, batch dispatcher, inventory relay, write scheduler), without listening or
+ * timers: tests drive bytes in, turn the event loop, advance the clock and call the ticks.
+ */
+import { ManualClock } from '../../src/clock.js';
+import type { OffenceId } from '../../src/ban/ban-policy.js';
+import type { RelayError } from '../../src/errors.js';
+import { FrameVerifier } from '../../src/framing/frame-verifier.js';
+import { Logger } from '../../src/log.js';
+import { resolveConfig } from '../../src/node/config.js';
+import type { RelayOptions } from '../../src/node/config.js';
+import type { DisconnectReason } from '../../src/node/types.js';
+import { BatchDispatcher } from '../../src/peer/dispatch.js';
+import { Peer } from '../../src/peer/peer.js';
+import type { PeerHost } from '../../src/peer/peer.js';
+import { WriteScheduler } from '../../src/peer/writer.js';
+import { Turns } from '../../src/peer/turns.js';
+import type { FlowSink } from '../../src/peer/writer.js';
+import { InventoryRelay } from '../../src/relay/inventory-relay.js';
+import { v1Transport } from '../../src/transport/v1.js';
+import { LruSet } from '../../src/util/lru-set.js';
+import { FrameScanner } from '../../src/wasm/frame-scanner.js';
+import { decodePayload } from '../../src/wire/codec.js';
+import type { Message } from '../../src/wire/codec.js';
+import { commandId, NETWORKS, PROTOCOL_VERSION } from '../../src/wire/constants.js';
+import { MemSocket } from '../../bench/support/mem-socket.js';
+import { frameOf, versionMessage } from './raw-peer.js';
+
+export const MAGIC = NETWORKS.regtest.magic;
+const scanner = new FrameScanner();
+
+export interface Offence {
+  peer: number;
+  id: OffenceId | null;
+  code: string | null;
+}
+
+/** Splits bytes the node wrote into decoded messages (known commands only). */
+export function messagesOf(bytes: Uint8Array): Message[] {
+  const out: Message[] = [];
+  let pos = 0;
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  while (b.length - pos >= 24) {
+    const len = b.readUInt32LE(pos + 16);
+    let end = pos + 4;
+    while (end < pos + 16 && b[end] !== 0) end++;
+    const command = b.toString('latin1', pos + 4, end);
+    if (commandId(command) > 0) out.push(decodePayload(command as never, b.subarray(pos + 24, pos + 24 + len), PROTOCOL_VERSION));
+    pos += 24 + len;
+  }
+  return out;
+}
+
+export class PeerLab {
+  readonly clock = new ManualClock();
+  readonly config;
+  readonly relay: InventoryRelay<Peer>;
+  readonly peers = new Map<number, Peer>();
+  readonly offences: Offence[] = [];
+  readonly closed: { peer: number; reason: DisconnectReason }[] = [];
+  readonly flows = { delivered: 0, deliveredBytes: 0, dropped: [] as { src: number; dst: number; reason: string; bytes: number }[] };
+  private readonly host: PeerHost;
+  private nextId = 1;
+
+  constructor(options: RelayOptions = {}) {
+    this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
+    const lab = this;
+    this.relay = new InventoryRelay<Peer>(
+      {
+        clock: this.clock,
+        peers: () => this.peers.values(),
+        peerById: (id) => this.peers.get(id),
+        onNewItem: () => {},
+        onDuplicate: () => {},
+        onOverflow: () => {},
+      },
+      this.config.relayCacheMaxBytes,
+      { fallbackAfterMs: this.config.getdataTimeoutMs, stallAfterMs: this.config.stallTimeoutMs },
+    );
+    const flows: FlowSink = {
+      delivered: (_src, _dst, bytes) => {
+        this.flows.delivered++;
+        this.flows.deliveredBytes += bytes;
+      },
+      dropped: (src, dst, reason, bytes) => this.flows.dropped.push({ src, dst, reason, bytes }),
+    };
+    const dispatcher = new BatchDispatcher({
+      relay: this.relay,
+      onMessage: () => {},
+      punish: (peer, id) => this.offences.push({ peer: peer.id, id, code: null }),
+      wantsMessageEvents: () => false,
+      emitMessage: () => {},
+      countIn: () => {},
+      addrBudget: () => Infinity,
+      onAddrSkipped: () => {},
+    });
+    this.host = {
+      config: this.config,
+      magic: MAGIC,
+      clock: this.clock,
+      verifier: new FrameVerifier(undefined, {}, scanner),
+      encoder: scanner,
+      transport: v1Transport,
+      scheduler: new WriteScheduler(),
+      turns: new Turns(),
+      flows,
+      dispatcher,
+      sentNonces: new LruSet<bigint>(50),
+      bestHeight: () => 0,
+      onEstablished: () => {},
+      onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null) => lab.offences.push({ peer: peer.id, id, code: err?.code ?? null }),
+      onClosed: (peer: Peer, reason: DisconnectReason) => {
+        lab.peers.delete(peer.id);
+        lab.relay.onPeerGone(peer.id);
+        lab.closed.push({ peer: peer.id, reason });
+      },
+      isMeshPeer: () => false,
+      userAgentFor: () => '/peer-lab:0.1/',
+      countIn: () => {},
+      countOut: () => {},
+    };
+  }
+
+  /** A new inbound peer on an in-memory socket. */
+  connect(direction: 'inbound' | 'outbound' = 'inbound'): { peer: Peer; socket: MemSocket } {
+    const socket = new MemSocket(`127.0.0.${this.nextId + 1}`, 40000 + this.nextId);
+    const peer = new Peer(this.nextId++, this.host, socket as never, `${socket.remoteAddress}:${socket.remotePort}`, direction, false, false, new Logger('silent'));
+    this.peers.set(peer.id, peer);
+    return { peer, socket };
+  }
+
+  /** A peer that completed the handshake (its bytes so far are taken). */
+  async established(opts: { relay?: boolean } = {}): Promise<{ peer: Peer; socket: MemSocket }> {
+    const c = this.connect();
+    const v = versionMessage(BigInt(1000 + c.peer.id));
+    c.socket.emit('data', Buffer.concat([frameOf(opts.relay === false ? { ...v, relay: false } as Message : v), frameOf({ command: 'verack' })]));
+    await turn();
+    if (!c.peer.established) throw new Error('handshake did not complete');
+    c.socket.take();
+    return c;
+  }
+
+  tick(): void {
+    const now = this.clock.now();
+    for (const p of [...this.peers.values()]) p.tick(now);
+    this.relay.tick(now);
+  }
+}
+
+/** One event-loop turn (the writers flush in setImmediate). */
+export const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export function send(socket: MemSocket, ...msgs: Message[]): void {
+  socket.emit('data', Buffer.concat(msgs.map((m) => frameOf(m))));
+}
