@@ -14,7 +14,7 @@ export interface V2Message {
 /** What one read gave. */
 export interface ReadResult {
   messages: V2Message[];
-  /** Non-decoy packets before `messages` that the caller consumes itself (the version packet). */
+  /** Decoy packets authenticated and dropped. */
   decoys: number;
   /** Packets with a message type we cannot map, dropped (Core drops them and keeps the peer). */
   dropped: number;
