@@ -119,6 +119,11 @@ export class V2Session {
     return this.sessionIdValue;
   }
 
+  /** Received bytes not yet turned into messages (handshake bytes, a partial packet). */
+  get pendingBytes(): number {
+    return this.inboxBytes + (this.reader?.pendingBytes ?? 0);
+  }
+
   /** True once the peer's version packet arrived: the connection is v2 for good. */
   get established(): boolean {
     return this.phaseValue === 'app';
@@ -180,7 +185,7 @@ export class V2Session {
   end(): V2TransportError | undefined {
     if (this.phaseValue === 'failed' || this.phaseValue === 'v1') return undefined;
     const phase = this.phaseValue;
-    const pending = this.inboxBytes + (this.reader?.pendingBytes ?? 0);
+    const pending = this.pendingBytes;
     this.phaseValue = 'failed';
     if (phase === 'app' && pending === 0) return undefined;
     return new V2TransportError('truncated', phase === 'app' ? `stream ended inside a v2 packet (${pending} bytes pending)` : `stream ended during the v2 handshake (${phase})`, { phase, pending });

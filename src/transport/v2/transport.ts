@@ -129,7 +129,7 @@ export class V2Transport implements Transport {
   }
 
   get pendingBytes(): number {
-    return this.v1 !== undefined ? this.v1.pendingBytes : this.decoder.pendingBytes;
+    return this.v1 !== undefined ? this.v1.pendingBytes : this.session.pendingBytes + this.decoder.pendingBytes;
   }
 
   get busy(): boolean {
