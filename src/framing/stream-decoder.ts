@@ -2,12 +2,13 @@
  * Splits one connection's byte stream into batches of verified frames.
  *
  * A socket read that starts on a frame boundary is scanned in place: every complete frame in it is
- * verified by one WASM scan and delivered as one batch, with no copy. Only a partial frame at the
- * end is copied, into one growing buffer that later reads are appended to; the buffer at most
- * doubles, so what a peer can make us hold is bounded by about twice the bytes it sent plus a small
- * constant, however small its segments (a header claiming 4 MB followed by 1-byte segments costs
- * what was received, not 4 MB and not a Buffer per segment). While the scanner's `need` (the size
- * of the incomplete frame) is not reached, nothing is rescanned.
+ * verified by one WASM scan and delivered as one batch, with no copy. Bytes of a frame that is not
+ * complete yet wait here: large reads by reference in a list, small ones copied into one growing
+ * buffer at the end of the list, so a peer trickling a large frame in tiny segments costs what it
+ * sent plus a constant, not a Buffer per segment (a header claiming 4 MB followed by 1-byte
+ * segments used to cost ~390 B of memory per byte). When the scanner has said how big the pending
+ * frame is (`need`), nothing is joined or rescanned until that many bytes are here; then the
+ * pieces are joined once.
  *
  * Batches are delivered in stream order, also when one goes through the worker pool: while a
  * batch is away, later bytes wait here.
@@ -33,12 +34,16 @@ export interface DecoderSink {
   onFrameError(error: WireError, fatal: boolean): void;
 }
 
-/** Smallest partial-frame buffer: a few small frames fit without regrowing. */
-const MIN_PENDING_CAPACITY = 4096;
+/** Reads smaller than this are copied into the pending tail buffer instead of kept by reference. */
+const SMALL_READ = 16 * 1024;
+/** Smallest tail buffer: a few small frames fit without regrowing. */
+const MIN_TAIL_CAPACITY = 4096;
 
 export class StreamDecoder {
-  /** Bytes of partial frames, `buf[0..len)`. */
-  private buf = new Uint8Array(0);
+  /** Pending bytes: large reads by reference, then `tail[0..tailLen)` (small reads, copied). */
+  private pieces: Uint8Array[] = [];
+  private tail = new Uint8Array(0);
+  private tailLen = 0;
   private len = 0;
   /** Bytes the current incomplete frame needs in total, or 0 when unknown (tail shorter than a header). */
   private need = 0;
@@ -62,7 +67,9 @@ export class StreamDecoder {
 
   /** Memory held for pending bytes (at most about twice pendingBytes, plus a small constant). */
   get pendingCapacity(): number {
-    return this.buf.byteLength;
+    let n = this.tail.byteLength;
+    for (const p of this.pieces) n += p.byteLength;
+    return n;
   }
 
   /** True while a batch is being verified in the pool. */
@@ -75,8 +82,8 @@ export class StreamDecoder {
   }
 
   /**
-   * Feeds a chunk. A chunk scanned in place is handed downstream as the batch's bytes, so its memory
-   * must not be reused by the caller (socket chunks never are).
+   * Feeds a chunk. A chunk scanned in place (or kept pending) is handed downstream as batch bytes,
+   * so its memory must not be reused by the caller (socket chunks never are).
    */
   push(chunk: Uint8Array): void {
     if (this.dead || chunk.byteLength === 0) return;
@@ -92,23 +99,57 @@ export class StreamDecoder {
   /** Stops decoding and releases buffered bytes. */
   close(): void {
     this.dead = true;
-    this.buf = new Uint8Array(0);
+    this.pieces = [];
+    this.tail = new Uint8Array(0);
+    this.tailLen = 0;
     this.len = 0;
   }
 
   private append(chunk: Uint8Array): void {
-    const want = this.len + chunk.byteLength;
-    if (want > this.buf.byteLength) {
-      // Double, but never past what the pending frame needs (when known): growth stays proportional
-      // to the bytes that actually arrived.
-      let cap = Math.max(MIN_PENDING_CAPACITY, this.buf.byteLength * 2, want);
-      if (this.need > 0 && this.need >= want) cap = Math.min(cap, this.need);
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
+    this.len += chunk.byteLength;
+    if (chunk.byteLength >= SMALL_READ) {
+      this.sealTail();
+      this.pieces.push(chunk);
+      return;
     }
-    this.buf.set(chunk, this.len);
-    this.len = want;
+    const want = this.tailLen + chunk.byteLength;
+    if (want > this.tail.byteLength) {
+      // Double, but never past what the pending frame still needs (when known): growth stays
+      // proportional to the bytes that actually arrived.
+      let cap = Math.max(MIN_TAIL_CAPACITY, this.tail.byteLength * 2, want);
+      const room = this.need - (this.len - chunk.byteLength - this.tailLen);
+      if (this.need > 0 && room >= want) cap = Math.min(cap, room);
+      const next = new Uint8Array(cap);
+      next.set(this.tail.subarray(0, this.tailLen));
+      this.tail = next;
+    }
+    this.tail.set(chunk, this.tailLen);
+    this.tailLen = want;
+  }
+
+  /** Moves the tail buffer into the list (a large read follows it). */
+  private sealTail(): void {
+    if (this.tailLen === 0) return;
+    this.pieces.push(this.tail.subarray(0, this.tailLen));
+    this.tail = new Uint8Array(0);
+    this.tailLen = 0;
+  }
+
+  /** All pending bytes as one array (joined once), and nothing pending any more. */
+  private takePending(): Uint8Array {
+    this.sealTail();
+    const pieces = this.pieces;
+    const out = pieces.length === 1 ? pieces[0]! : new Uint8Array(this.len);
+    if (pieces.length > 1) {
+      let at = 0;
+      for (const p of pieces) {
+        out.set(p, at);
+        at += p.byteLength;
+      }
+    }
+    this.pieces = [];
+    this.len = 0;
+    return out;
   }
 
   private ready(): boolean {
@@ -117,12 +158,13 @@ export class StreamDecoder {
 
   private process(): void {
     while (!this.dead && !this.inFlight && this.ready()) {
-      // The pending buffer becomes the batch; later bytes go to a fresh buffer, so the views
+      // The pending bytes become the batch; later bytes go to fresh memory, so the views
       // downstream consumers were handed are never overwritten.
-      const batch = this.buf.subarray(0, this.len);
-      this.buf = new Uint8Array(0);
-      this.len = 0;
-      this.run(batch, false);
+      this.sealTail();
+      const joined = this.pieces.length > 1;
+      // A joined batch is fresh memory of ours; a single piece may be a socket chunk (copied
+      // before a transfer to the pool).
+      this.run(this.takePending(), !joined);
     }
   }
 
@@ -181,12 +223,10 @@ export class StreamDecoder {
     this.streamOffset += consumed;
     this.need = outcome.need;
     if (consumed < bytes.byteLength) {
-      // The tail goes in front of anything that arrived while the batch was away.
-      const rest = this.buf.subarray(0, this.len);
-      this.buf = new Uint8Array(0);
-      this.len = 0;
+      // The unconsumed end goes in front of anything that arrived while the batch was away.
+      const rest = this.len > 0 ? this.takePending() : undefined;
       this.append(bytes.subarray(consumed));
-      if (rest.byteLength > 0) this.append(rest);
+      if (rest !== undefined) this.append(rest);
     }
     // Defensive: a scan that made no progress must not be repeated on the same bytes.
     if (count === 0 && consumed === 0 && this.need <= bytes.byteLength) this.need = bytes.byteLength + 1;
