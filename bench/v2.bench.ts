@@ -4,7 +4,8 @@
  * the same path with node:crypto `chacha20-poly1305` per packet (bench/v2-baseline.ts). Also the
  * per-packet-size sweep that fixes NATIVE_AEAD_MIN (WASM vs node:crypto), and the write side.
  *
- *   npm run bench:wire   (runs this after the v1 sections)   node dist/bench/v2.bench.js [--quick]
+ *   npm run bench:wire   (runs this after the v1 sections)
+ *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal]
  *
  * Writes bench/results/v2.json.
  */
@@ -18,6 +19,9 @@ import { encodeContents } from '../src/transport/v2/message-types.js';
 import { PacketReader } from '../src/transport/v2/packet-reader.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only=block` (or small, tx, sweep, seal): run one section. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const runs = (what: string): boolean => only === undefined || only === what;
 const CHUNK = 64 * 1024;
 const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
 const LENGTH_KEY = new Uint8Array(32).map((_, i) => 255 - i * 3);
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
   console.log('\n== v2 (BIP324) receive: decrypt + authenticate + frame, 64 KiB chunks ==');
   const all: Row[] = [];
   for (const mix of ['small', 'tx', 'block'] as const) {
+    if (!runs(mix)) continue;
     const r = await benchMix(mix);
     print(r);
     all.push(...r);
@@ -198,21 +203,23 @@ async function main(): Promise<void> {
   console.log('\n== v2 packet-size sweep: WASM vs node:crypto (ratio = WASM / node:crypto) ==');
   const sizes = [64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 262144, 1048576];
   let crossover: number | undefined;
-  for (const s of sizes) {
+  for (const s of runs('sweep') ? sizes : []) {
     const r = await benchSize(s);
     print(r);
     all.push(...r);
     if (crossover === undefined && r[1]!.ratio < 1) crossover = s;
   }
-  console.log(`\ncrossover: node:crypto is faster from ${crossover ?? '>1 MiB'} B (NATIVE_AEAD_MIN is ${NATIVE_AEAD_MIN})`);
+  if (runs('sweep')) console.log(`\ncrossover: node:crypto is faster from ${crossover ?? '>1 MiB'} B (NATIVE_AEAD_MIN is ${NATIVE_AEAD_MIN})`);
   console.log('\n== v2 write side ==');
-  const seal = await benchSeal();
-  print(seal);
-  all.push(...seal);
+  if (runs('seal')) {
+    const seal = await benchSeal();
+    print(seal);
+    all.push(...seal);
+  }
 
   const targets = { small: 3, tx: 1.5, block: 0.9 };
   console.log('\ntargets (wirerelay vs baseline, one core):');
-  const verdicts = (['small', 'tx', 'block'] as const).map((mix) => {
+  const verdicts = (['small', 'tx', 'block'] as const).filter(runs).map((mix) => {
     const r = all.find((x) => x.section === 'receive' && x.case === mix && x.contender.startsWith('wirerelay'))!;
     const met = r.ratio >= targets[mix];
     console.log(`  ${mix.padEnd(6)} x${r.ratio.toFixed(2)} (target x${targets[mix]}) ${met ? 'met' : 'MISSED'}`);

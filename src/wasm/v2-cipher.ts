@@ -205,7 +205,7 @@ export class PacketCipher {
     }
     const aadPtr = this.stageAad(aad);
     let aadLen = aad?.length ?? 0;
-    const out = new Uint8Array(total);
+    const out = Buffer.allocUnsafe(total); // every byte is written below
     const sp = this.loadState();
     let pos = 0;
     let index = 0;
