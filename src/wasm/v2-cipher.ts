@@ -100,6 +100,18 @@ export class PacketCipher {
     return p;
   }
 
+  /** Length chunks used under the current length key (always < 224 between calls). */
+  private chunk(): number {
+    return this.state[S_CHUNKS]! | (this.state[S_CHUNKS + 1]! << 8);
+  }
+
+  /** Contents length of the packet at `pos` if it is the `chunk`-th of the current length interval. */
+  private peekLength(bytes: Uint8Array, pos: number, chunk: number): number {
+    const st = this.state;
+    const k = S_KS + chunk * 3;
+    return (bytes[pos]! ^ st[k]!) | ((bytes[pos + 1]! ^ st[k + 1]!) << 8) | ((bytes[pos + 2]! ^ st[k + 2]!) << 16);
+  }
+
   /**
    * Copies `bytes` to the input arena at `p`, leaving out the contents of the packets that will
    * be opened natively. Their lengths are read with this direction's current length keystream,
@@ -107,13 +119,11 @@ export class PacketCipher {
    */
   private stageSparse(bytes: Uint8Array, p: number): void {
     const u8 = this.wasm.mem.u8();
-    const st = this.state;
-    let chunk = st[S_CHUNKS]! | (st[S_CHUNKS + 1]! << 8);
+    let chunk = this.chunk();
     let runStart = 0;
     let pos = 0;
     while (bytes.length - pos >= 3 && chunk < REKEY_INTERVAL) {
-      const k = S_KS + chunk * 3;
-      const len = (bytes[pos]! ^ st[k]!) | ((bytes[pos + 1]! ^ st[k + 1]!) << 8) | ((bytes[pos + 2]! ^ st[k + 2]!) << 16);
+      const len = this.peekLength(bytes, pos, chunk);
       const end = pos + V2_PACKET_OVERHEAD + len;
       if (len > V2_MAX_CONTENTS || end > bytes.length) break;
       if (len + 1 >= this.nativeMin) {
@@ -134,6 +144,13 @@ export class PacketCipher {
   open(bytes: Uint8Array, aad?: Uint8Array): OpenResult {
     const result: OpenResult = { headers: [], contents: [], consumed: 0, need: 0 };
     if (bytes.length < 3) return result;
+    // The first length is readable here from the saved keystream: while that packet is
+    // incomplete (a block arriving in 64 KiB reads) nothing is copied into WASM.
+    const first = this.peekLength(bytes, 0, this.chunk());
+    if (first <= V2_MAX_CONTENTS && bytes.length < first + V2_PACKET_OVERHEAD) {
+      result.need = first + V2_PACKET_OVERHEAD;
+      return result;
+    }
     const x = this.wasm.exports;
     const p = reserveInput(this.wasm, bytes.length);
     if (bytes.length >= SPARSE_STAGING_MIN) this.stageSparse(bytes, p);
