@@ -67,10 +67,11 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-function indexOf(hay: Uint8Array, needle: Uint8Array, limit: number): number {
+/** First index >= `from` and <= `limit` where `needle` starts in `hay`, or -1. */
+function indexOf(hay: Uint8Array, needle: Uint8Array, from: number, limit: number): number {
   const last = Math.min(hay.length - needle.length, limit);
   const first = needle[0]!;
-  outer: for (let i = 0; i <= last; i++) {
+  outer: for (let i = from; i <= last; i++) {
     if (hay[i] !== first) continue;
     for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
     return i;
@@ -95,6 +96,8 @@ export class V2Session {
   private reader: PacketReader | undefined;
   private outbox: SealInput[] = [];
   private sessionIdValue: Uint8Array | undefined;
+  /** Garbage positions already searched for the terminator (a peer sending 1 byte per read costs O(n), not O(n²)). */
+  private garbageSearched = 0;
 
   constructor(options: V2SessionOptions) {
     this.initiating = options.initiating;
@@ -290,8 +293,9 @@ export class V2Session {
   private stepGarbage(out: V2Output): void {
     if (this.inboxBytes < GARBAGE_TERMINATOR_BYTES) return;
     const all = this.buffered();
-    const at = indexOf(all, this.recvTerminator!, MAX_GARBAGE_BYTES);
+    const at = indexOf(all, this.recvTerminator!, this.garbageSearched, MAX_GARBAGE_BYTES);
     if (at < 0) {
+      this.garbageSearched = all.length - GARBAGE_TERMINATOR_BYTES + 1;
       if (all.length >= MAX_GARBAGE_BYTES + GARBAGE_TERMINATOR_BYTES) {
         this.fail(out, new V2TransportError('garbage-too-long', `no garbage terminator in the first ${MAX_GARBAGE_BYTES + GARBAGE_TERMINATOR_BYTES} bytes`));
       }
