@@ -25,3 +25,6 @@ export {
   banRestore,
   banApply,
 } from './banscore';
+export { chacha20Xor } from './chacha20';
+export { poly1305Mac } from './poly1305';
+export { v2StatePtr, v2DeferPtr, v2StateInit, v2Open, v2Seal, v2Consumed, v2Need } from './bip324';

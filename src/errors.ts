@@ -20,6 +20,7 @@ export type ErrorCode =
   // Protocol / peer behaviour
   | 'ERR_HANDSHAKE'
   | 'ERR_PROTOCOL'
+  | 'ERR_V2_TRANSPORT'
   | 'ERR_TIMEOUT'
   | 'ERR_BANNED'
   | 'ERR_PEER_LIMIT'

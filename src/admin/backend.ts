@@ -29,6 +29,9 @@ export interface FlowRow {
   readonly lastActive: number;
   /** Bytes per second over the flow table's rate window. */
   readonly rateBps: number;
+  /** Transport of each end while it is connected (v1 plaintext, v2 BIP324); null once gone. */
+  readonly srcTransport?: 'v1' | 'v2' | null;
+  readonly dstTransport?: 'v1' | 'v2' | null;
 }
 
 /** Long-run health of one peer address, kept across reconnects. */

@@ -140,6 +140,7 @@ function peerTable(now: number, peers: readonly PeerInfo[]): ViewTable {
       ['direction', false],
       ['flags', false],
       ['state', false],
+      ['transport', false],
       ['version', true],
       ['user agent', false],
       ['services', false],
@@ -151,6 +152,7 @@ function peerTable(now: number, peers: readonly PeerInfo[]): ViewTable {
       ['out', true],
       ['connected', true],
       ['score', true],
+      ['session id', false],
     ],
     rows: peers.map((p) => ({
       key: p.addr,
@@ -159,6 +161,7 @@ function peerTable(now: number, peers: readonly PeerInfo[]): ViewTable {
         ['direction', p.direction, false],
         ['flags', peerFlags(p), false],
         ['state', p.state, false],
+        ['transport', p.transport, false],
         ['version', p.protocolVersion === null ? '-' : String(p.protocolVersion), true],
         ['agent', p.userAgent ?? '', false],
         ['services', p.servicesNames.join(' '), false, `0x${BigInt(p.services).toString(16)}`],
@@ -170,6 +173,7 @@ function peerTable(now: number, peers: readonly PeerInfo[]): ViewTable {
         ['bytes-out', formatBytes(p.bytesOut), true, `sent: ${perMessage(p.bytesSentPerMsg)}`],
         ['conn-time', ago(now, p.connectedAt), true],
         ['score', String(p.banScore), true],
+        ['session', p.sessionId ?? '', false],
       ],
     })),
   };

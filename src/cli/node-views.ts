@@ -32,6 +32,7 @@ export function renderPeerTable(peers: readonly PeerInfo[], now: number): string
     { header: 'ADDR', value: (p) => p.addr },
     { header: 'DIR', value: (p) => (p.direction === 'inbound' ? 'in' : 'out') },
     { header: 'STATE', value: (p) => p.state },
+    { header: 'TRANSPORT', value: (p) => p.transport },
     { header: 'FLAGS', value: peerFlags },
     { header: 'SCORE', align: 'right', value: (p) => String(p.banScore) },
     { header: 'PING', align: 'right', value: (p) => ms(p.rttMs) },
@@ -43,6 +44,8 @@ export function renderPeerTable(peers: readonly PeerInfo[], now: number): string
     { header: 'CONNTIME', align: 'right', value: (p) => ago(now, p.connectedAt) },
     { header: 'VER', align: 'right', value: (p) => (p.protocolVersion === null ? '-' : String(p.protocolVersion)) },
     { header: 'AGENT', value: (p) => p.userAgent ?? '-' },
+    // BIP324: compare out of band with the peer's operator; the full id is in -v and --json.
+    { header: 'SESSION', value: (p) => (p.sessionId === null ? '-' : p.sessionId.slice(0, 16)) },
   ];
   return renderTable(columns, peers);
 }
@@ -55,6 +58,7 @@ export function renderPeerDetails(peers: readonly PeerInfo[], now: number): stri
       const block = renderKeyValues([
         ['direction', `${p.direction}${flags === '-' ? '' : ` (${flags})`}`],
         ['state', `${p.state}, connected ${ago(now, p.connectedAt)} ago (${formatTimestamp(p.connectedAt)})`],
+        ['transport', p.sessionId === null ? p.transport : `${p.transport}, session id ${p.sessionId}`],
         ['version', `${p.protocolVersion ?? '-'} ${p.userAgent ?? ''}`],
         ['services', `${p.servicesNames.join(' ') || 'none'} (0x${BigInt(p.services).toString(16)})`],
         ['start height', p.startHeight === null ? '-' : String(p.startHeight)],

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseDuration } from '../admin/duration.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, resolveConfig } from '../node/config.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
 import type { RelayOptions } from '../node/config.js';
 import type { HostPort, LogLevel, RelayConfig } from '../node/types.js';
 import { NETWORKS } from '../wire/constants.js';
@@ -63,6 +63,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },
   { name: 'http', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'http', help: `admin endpoint (default 127.0.0.1:${DEFAULT_ADMIN_PORT}; "off" for none)` },
   { name: 'backup', kind: 'string', arg: 'URL', option: 'backup', help: 'file:///PATH or socket://HOST:PORT copy of the state log' },
+  { name: 'transport', kind: 'enum', arg: 'MODE', option: 'transport', choices: TRANSPORT_MODES, help: 'v2 (BIP324, default; v1 fallback) | v1only | v2only' },
   { name: 'trickle-ms', kind: 'count', arg: 'N', option: 'trickleIntervalMs', help: 'transaction announcement interval (default 10000)' },
   { name: 'retry-base-ms', kind: 'count', arg: 'N', option: 'retryBaseMs', help: 'n-th outbound retry waits n × this (default 5000)' },
   { name: 'retry-max-ms', kind: 'count', arg: 'N', option: 'retryMaxMs', help: 'cap of every retry delay (default 300000)' },

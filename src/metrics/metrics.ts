@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors.js';
 import { COMMAND_LABELS, CommandCounts } from '../stats/command-counts.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
 import type { FlowCounters, FlowTableStats } from '../stats/flow-table.js';
+import { V2_FAILURE_REASONS, type V2FailureReason } from '../transport/v2/errors.js';
 
 /**
  * Every metric the relay exports, pre-created in a private prom-client Registry (several nodes in
@@ -88,6 +89,8 @@ export class RelayMetrics {
   private readonly relayCache: Gauge;
   private readonly relayCacheBytes: Gauge;
   private readonly poolQueue: Gauge;
+  private readonly v2Failures: Counter<'reason'>;
+  private readonly transportPeers: Gauge<'transport'>;
   private readonly taskLatency: Histogram;
   private readonly batchSizes: Histogram;
   private flows: FlowSource | undefined;
@@ -129,6 +132,10 @@ export class RelayMetrics {
     const frameErrors = new Counter({ name: `${p}frame_errors_total`, help: 'Frames or payloads rejected, by error code.', labelNames: ['code'], registers: [reg] });
     this.frameErrors = new Map(FRAME_ERROR_CODES.map((c) => [c, frameErrors.labels(c)]));
     for (const child of this.frameErrors.values()) child.inc(0);
+
+    this.v2Failures = new Counter({ name: `${p}v2_failures_total`, help: 'BIP324 v2 connections dropped, by reason (no ban score).', labelNames: ['reason'], registers: [reg] });
+    for (const r of V2_FAILURE_REASONS) this.v2Failures.labels(r).inc(0);
+    this.transportPeers = new Gauge({ name: `${p}peers_by_transport`, help: 'Connected peers by transport (v1 plaintext, v2 BIP324).', labelNames: ['transport'], registers: [reg] });
 
     this.banScores = new Histogram({ name: `${p}ban_score`, help: 'Ban scores observed when a peer misbehaved.', buckets: BAN_SCORE_BUCKETS, registers: [reg] });
     this.bansTotal = new Counter({ name: `${p}bans_total`, help: 'Peers banned since start.', registers: [reg] });
@@ -214,6 +221,16 @@ export class RelayMetrics {
   /** A rejected frame; codes outside FRAME_ERROR_CODES are not counted here. */
   frameError(code: ErrorCode): void {
     this.frameErrors.get(code)?.inc();
+  }
+
+  /** A v2 connection failed for `reason` (docs/v2-transport.md). */
+  v2Failure(reason: V2FailureReason): void {
+    this.v2Failures.labels(reason).inc();
+  }
+
+  setTransportPeers(v1: number, v2: number): void {
+    this.transportPeers.labels('v1').set(v1);
+    this.transportPeers.labels('v2').set(v2);
   }
 
   setPeers(direction: PeerDirection, state: PeerState, count: number): void {

@@ -11,7 +11,7 @@ import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
-import type { HostPort, LogLevel, RelayConfig } from './types.js';
+import type { HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
   /** `HOST:PORT`, a HostPort, or null for no listener. */
@@ -29,7 +29,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
-  onlynet: true, gossipDialScope: true,
+  onlynet: true, gossipDialScope: true, transport: true,
 };
 
 /** The data directory the CLI uses when `--data-dir` is not given. */
@@ -37,6 +37,8 @@ export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
 export const DEFAULT_ADMIN_PORT = 9464;
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+/** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
+export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
 
 /** `HOST:PORT` (see splitHostPort in util/ip.ts) or a ConfigError naming `what`. */
 export function parseHostPort(text: string, what: string): HostPort {
@@ -107,6 +109,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const gossipDialScope: GossipDialScope = options.gossipDialScope ?? (network.name === 'regtest' ? 'local' : 'any');
   if (!GOSSIP_DIAL_SCOPES.includes(gossipDialScope)) throw new ConfigError(`gossipDialScope must be one of ${GOSSIP_DIAL_SCOPES.join(', ')}, got "${String(gossipDialScope)}"`);
   const maxInbound = int(options.maxInbound, 117, 'maxInbound', 0, 100_000);
+  const transport = options.transport ?? 'v2';
+  if (!TRANSPORT_MODES.includes(transport)) throw new ConfigError(`transport must be one of ${TRANSPORT_MODES.join(', ')}, got "${String(transport)}"`);
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
@@ -152,5 +156,6 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
     backup,
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
+    transport,
   });
 }

@@ -19,9 +19,12 @@ import { FrameVerifier } from '../framing/frame-verifier.js';
 import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256 as wasmHash256 } from '../wasm/hasher.js';
 import { v1Transport } from '../transport/v1.js';
+import type { Transport, TransportContext } from '../transport/transport.js';
+import { V2Transport } from '../transport/v2/transport.js';
+import type { V2FailureReason } from '../transport/v2/errors.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import { HEADER_SIZE, NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
+import { HEADER_SIZE, NETWORKS, NODE_P2P_V2, PROTOCOL_VERSION } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
 import { LruSet } from '../util/lru-set.js';
@@ -93,6 +96,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly dialScope: DialScope;
   /** Dials whose TCP connect has not completed: stop() aborts them. */
   private readonly pendingDials = new Set<() => void>();
+  /** Addresses whose v2 dial was closed before the key exchange: dialled with v1 from then on (Core). */
+  private readonly v1Fallback = new Set<string>();
   private pool: WorkerPool | undefined;
   private scanner!: FrameScanner;
   private verifier!: FrameVerifier;
@@ -433,6 +438,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   /**
+   * The transport of a new connection (BIP324 negotiation as Core does it): inbound accepts v1 and
+   * v2 on the same port unless v1only/v2only; outbound dials v2 to manual peers (Core's -addnode
+   * default) and to addresses that advertise NODE_P2P_V2, unless an earlier v2 dial there fell back.
+   */
+  private transportFor(ctx: TransportContext): Transport {
+    const mode = this.config.transport;
+    if (mode === 'v1only') return v1Transport(ctx);
+    const onFailure = (reason: V2FailureReason) => this.metrics.v2Failure(reason);
+    if (ctx.direction === 'inbound') return new V2Transport(ctx, { acceptV1: mode === 'v2', onFailure });
+    const advertises = ((this.gossip.addrs.get(ctx.addr)?.services ?? 0n) & NODE_P2P_V2) !== 0n;
+    const v2 = mode === 'v2only' || (!this.v1Fallback.has(ctx.addr) && (this.permanentAddrs.has(ctx.addr) || advertises));
+    return v2 ? new V2Transport(ctx, { acceptV1: false, onFailure }) : v1Transport(ctx);
+  }
+
+  /**
    * Serves a connection that is already open (an in-process transport, or the relay-core
    * benchmark's in-memory sockets) as if it had been accepted or dialled at `addr`.
    */
@@ -505,6 +525,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.metrics.setPeers('inbound', 'active', inAct);
     this.metrics.setPeers('outbound', 'handshaking', outHs);
     this.metrics.setPeers('outbound', 'active', outAct);
+    let v2 = 0;
+    for (const p of this.peersById.values()) if (p.transport.name === 'v2') v2++;
+    this.metrics.setTransportPeers(this.peersById.size - v2, v2);
   }
 
   // ---- peer host -------------------------------------------------------------------------------
@@ -525,7 +548,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         return node.verifier;
       },
       encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
-      transport: v1Transport,
+      transport: (ctx: TransportContext) => node.transportFor(ctx),
       scheduler: node.scheduler,
       turns: node.turns,
       get flows() {
@@ -579,6 +602,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private onClosed(peer: Peer, reason: DisconnectReason): void {
     const info = this.peerInfo(peer);
+    // A node that is stopping closed the dial itself and dials nothing more: no fallback to learn.
+    if (this.state === 'running' && this.config.transport === 'v2' && peer.transport instanceof V2Transport && peer.transport.shouldRetryV1) {
+      this.log.info('v2 dial closed before the key exchange; using v1 for this address from now on', { peer: peer.addr });
+      this.v1Fallback.add(peer.addr);
+    }
     this.peersById.delete(peer.id);
     if (this.peersByAddr.get(peer.addr) === peer) this.peersByAddr.delete(peer.addr);
     this.gossip.onClosed(peer.id);
@@ -814,9 +842,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** The busiest flows, peers named HOST:PORT (AdminBackend). */
   flows(top: number, by: FlowOrder): FlowRow[] {
+    const transport = (label: string | undefined) => (label === undefined ? null : this.peersByAddr.get(label)?.transport.name ?? null);
     return this.flowTable.top(top, by).map((f) => ({
       src: f.srcLabel ?? String(f.src),
       dst: f.dstLabel ?? String(f.dst),
+      srcTransport: transport(f.srcLabel),
+      dstTransport: transport(f.dstLabel),
       packets: f.packetsLocal,
       bytes: f.bytesLocal,
       packetsRegion: f.packetsRegion,

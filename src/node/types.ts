@@ -72,7 +72,11 @@ export interface RelayConfig {
   readonly backup: string | null;
   /** Rejoin previously alive peers even after an explicit leave. */
   readonly rejoinAfterLeave: boolean;
+  /** BIP324: 'v2' advertises NODE_P2P_V2, dials v2 where it can and accepts both; 'v1only'; 'v2only'. */
+  readonly transport: TransportMode;
 }
+
+export type TransportMode = 'v2' | 'v1only' | 'v2only';
 
 export type PeerDirection = 'inbound' | 'outbound';
 export type PeerState = 'connecting' | 'handshaking' | 'established' | 'closed';
@@ -111,6 +115,10 @@ export interface PeerInfo {
   readonly bytesSentPerMsg: Readonly<Record<string, number>>;
   readonly bytesRecvPerMsg: Readonly<Record<string, number>>;
   readonly sendQueueBytes: number;
+  /** Transport of the connection: v1 (plaintext) or v2 (BIP324). */
+  readonly transport: 'v1' | 'v2';
+  /** BIP324 session id (hex) of a v2 connection, to compare out of band; null for v1. */
+  readonly sessionId: string | null;
 }
 
 export interface BanInfo {
@@ -182,6 +190,8 @@ export type DisconnectReason =
   | 'evicted'
   /** Its send queue stayed over twice its bound with nothing left to drop. */
   | 'slow_reader'
+  /** A BIP324 v2 failure (bad tag, oversize, garbage, handshake): no ban score, as in Core. */
+  | 'v2_failure'
   | 'shutdown';
 
 export interface RelayEvents {

@@ -22,7 +22,7 @@ import type { Transport, TransportFactory } from '../transport/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { newVersionMessage } from '../wire/messages/version.js';
-import { BIP0031_VERSION, MAX_INV_PER_MSG, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import { BIP0031_VERSION, MAX_INV_PER_MSG, NODE_P2P_V2, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
 import type { InvEntries } from '../relay/inv-entries.js';
 import type { Command } from '../wire/constants.js';
 import type { LruSet } from '../util/lru-set.js';
@@ -164,13 +164,14 @@ export class Peer implements RelayPeer, HandshakePeer {
       magic: host.magic,
       verifier: host.verifier,
       direction,
+      addr,
       sink: {
         onBatch: (batch) => this.onBatch(batch),
         onError: (err, fatal) => this.onTransportError(err, fatal),
         onReady: () => {
           if (direction === 'outbound') this.sendVersion();
         },
-        writeRaw: (bytes) => this.writer.queueControl(bytes),
+        writeRaw: (bytes) => this.writer.queueRaw(bytes),
       },
     });
     this.transport.onIdle = () => this.maybeResume();
@@ -271,6 +272,8 @@ export class Peer implements RelayPeer, HandshakePeer {
       bytesSentPerMsg: this.stats.bytesSentPerMessage(),
       bytesRecvPerMsg: this.stats.bytesReceivedPerMessage(),
       sendQueueBytes: this.writer.byteLength,
+      transport: this.transport.name,
+      sessionId: this.transport.sessionId ?? null,
     };
   }
 
@@ -361,6 +364,21 @@ export class Peer implements RelayPeer, HandshakePeer {
 
   private onTransportError(err: RelayError, fatal: boolean): void {
     if (this.closed) return;
+    if (err.code === 'ERR_V2_TRANSPORT') {
+      // Not misbehaviour (Core: an on-path attacker can cause any v2 failure): no score, just the
+      // connection. The transport has counted the reason.
+      this.log.debug('v2 transport failure', { err });
+      this.close('v2_failure');
+      return;
+    }
+    if (fatal && this.direction === 'inbound' && this.messagesIn === 0 && err.details['streamOffset'] === 0) {
+      // The first bytes of the connection are not a v1 header: likely a BIP324 v2 initiator (its
+      // key is random bytes) meeting a v1-only node. Core disconnects without a score so that the
+      // peer can retry with v1 (BIP324 "Signaling v2 support"); a ban would refuse that retry.
+      this.log.debug('first bytes are not v1; disconnecting without score', { err });
+      this.close('protocol');
+      return;
+    }
     const offence = offenceForError(err.code);
     if (offence === null) {
       // Our failure, not the peer's (a pool or worker error): drop the connection without blaming it.
@@ -465,6 +483,7 @@ export class Peer implements RelayPeer, HandshakePeer {
         userAgent: this.host.userAgentFor(this),
         timestampSec: Math.floor(this.host.clock.now() / 1000),
         startHeight: this.host.bestHeight(),
+        services: this.host.config.transport === 'v1only' ? 0n : NODE_P2P_V2,
       }),
     );
   }
@@ -574,7 +593,7 @@ export class Peer implements RelayPeer, HandshakePeer {
     this.writer.flush();
     this.closed = true;
     this.state = 'closed';
-    this.transport.close();
+    this.transport.close(reason === 'handshake_timeout');
     this.writer.close();
     this.trickle.clear();
     // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.

@@ -33,6 +33,8 @@ export interface WritableSocket {
 const WRITE_BUDGET_BYTES = 256 * 1024;
 /** Queue marker for a control frame (never dropped, no flow). */
 const CONTROL = -2;
+/** Transport bytes (a v2 key exchange) written as they are, never wrapped or dropped. */
+const RAW = -3;
 
 /** Runs every pending flush once per event-loop turn, in one callback. */
 export class WriteScheduler {
@@ -106,6 +108,11 @@ export class PeerWriter {
     this.push(frame, CONTROL);
   }
 
+  /** Queues bytes the transport itself must send (sink.writeRaw): not wrapped, never dropped. */
+  queueRaw(bytes: Uint8Array): void {
+    this.push(bytes, RAW);
+  }
+
   /** Queues a relayed frame from peer `src` (-1: injected locally); dropped first under pressure. */
   queueRelayed(frame: Uint8Array, src: number): void {
     this.push(frame, src);
@@ -144,7 +151,7 @@ export class PeerWriter {
   private dropOldestRelayed(): boolean {
     for (let i = this.head; i < this.bufs.length; i++) {
       const src = this.srcs[i]!;
-      if (src === CONTROL) continue;
+      if (src === CONTROL || src === RAW) continue;
       const b = this.bufs[i]!;
       this.bufs.splice(i, 1);
       this.srcs.splice(i, 1);
@@ -185,8 +192,9 @@ export class PeerWriter {
         total += b.byteLength;
         budget -= b.byteLength;
         const src = this.srcs[end]!;
-        // The command is in the frame: "tx" or "block".
-        if (src !== CONTROL) (relayed ??= []).push(src, b.byteLength, b[4] === 0x74 ? 1 : 0);
+        // The command is in the frame: "tx" or "block". Control frames and raw transport bytes are
+        // no relayed items; a relayed frame counts its v1 size on every transport (v2 seals it).
+        if (src !== CONTROL && src !== RAW) (relayed ??= []).push(src, b.byteLength, b[4] === 0x74 ? 1 : 0);
         end++;
       }
       const chunk = this.gather(start, end, total);
@@ -227,21 +235,28 @@ export class PeerWriter {
   /** The frames [start, end) as one buffer of wire bytes (`total` bytes before wrapping). */
   private gather(start: number, end: number, total: number): Uint8Array {
     const t = this.transport;
-    if (end - start === 1) return t.passthrough ? this.bufs[start]! : t.wrap(this.bufs[start]!);
-    let parts: Uint8Array[] | undefined;
-    if (!t.passthrough) {
+    let parts: Uint8Array[];
+    if (t.passthrough) {
+      if (end - start === 1) return this.bufs[start]!;
+      parts = this.bufs.slice(start, end) as Uint8Array[];
+    } else {
+      // Each run of frames between raw transport bytes is wrapped in one call (v2: one seal).
       parts = [];
       total = 0;
-      for (let i = start; i < end; i++) {
-        const w = t.wrap(this.bufs[i]!);
+      for (let i = start; i < end; ) {
+        let j = i;
+        if (this.srcs[i] === RAW) j++;
+        else while (j < end && this.srcs[j] !== RAW) j++;
+        const w = this.srcs[i] === RAW ? this.bufs[i]! : t.wrapMany(this.bufs.slice(i, j) as Uint8Array[]);
         parts.push(w);
         total += w.byteLength;
+        i = j;
       }
+      if (parts.length === 1) return parts[0]!;
     }
     const chunk = Buffer.allocUnsafe(total);
     let at = 0;
-    for (let i = start; i < end; i++) {
-      const b = parts === undefined ? this.bufs[i]! : parts[i - start]!;
+    for (const b of parts) {
       chunk.set(b, at);
       at += b.byteLength;
     }

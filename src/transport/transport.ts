@@ -40,11 +40,16 @@ export interface TransportContext {
   readonly magic: number;
   readonly verifier: FrameVerifier;
   readonly direction: 'inbound' | 'outbound';
+  /** HOST:PORT of the peer (the node picks v1 or v2 per address). */
+  readonly addr: string;
   readonly sink: TransportSink;
 }
 
 export interface Transport {
+  /** v2 transports that accepted a v1 peer on the same port report 'v1' from then on. */
   readonly name: 'v1' | 'v2';
+  /** BIP324 session id in hex for v2, null otherwise. */
+  readonly sessionId?: string | null;
   /** True when `wrap` returns its input unchanged (the writer then skips the calls). */
   readonly passthrough: boolean;
   /** Called once after construction, when the socket is connected. */
@@ -53,14 +58,16 @@ export interface Transport {
   receive(chunk: Uint8Array): void;
   /** Wire bytes for one outgoing v1 frame. */
   wrap(frame: Uint8Array): Uint8Array;
+  /** Wire bytes for a run of outgoing v1 frames, in order (v2: one batch of packets). */
+  wrapMany(frames: readonly Uint8Array[]): Uint8Array;
   /** Bytes received but not yet delivered (backpressure reads this). */
   readonly pendingBytes: number;
   /** True while a batch is out being verified (in the pool). */
   readonly busy: boolean;
   /** Fires when a busy transport becomes idle again. */
   onIdle: (() => void) | undefined;
-  /** Stops decoding and releases buffered bytes. */
-  close(): void;
+  /** Stops decoding and releases buffered bytes; `timedOut` when the handshake timer closed it. */
+  close(timedOut?: boolean): void;
 }
 
 export type TransportFactory = (ctx: TransportContext) => Transport;

@@ -32,6 +32,10 @@ export class V1Transport implements Transport {
     return frame;
   }
 
+  wrapMany(frames: readonly Uint8Array[]): Uint8Array {
+    return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+  }
+
   get pendingBytes(): number {
     return this.decoder.pendingBytes;
   }

@@ -52,6 +52,16 @@ export interface WasmExports {
   banLastSec(slot: number): number;
   banRestore(slot: number, persistent: number, transient: number, lastSec: number): void;
   banApply(descPtr: number, n: number, nowSec: number, outPtr: number): void;
+
+  chacha20Xor(keyPtr: number, noncePtr: number, counter: number, ptr: number, len: number): void;
+  poly1305Mac(keyPtr: number, ptr: number, len: number, outPtr: number): void;
+  v2StatePtr(): number;
+  v2DeferPtr(): number;
+  v2StateInit(): void;
+  v2Open(start: number, len: number, aadPtr: number, aadLen: number, nativeMin: number, maxResults: number): number;
+  v2Seal(start: number, len: number, aadPtr: number, aadLen: number, nativeMin: number): number;
+  v2Consumed(): number;
+  v2Need(): number;
 }
 
 /**

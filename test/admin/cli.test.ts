@@ -54,7 +54,7 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'wirerelay-cli-test-'));
   backend = new MemoryBackend();
   backend.addPeer('10.0.0.1:8333', { banScore: 10, rttMs: 12.4, bytesIn: 2048, userAgent: '/Satoshi:27.0.0/' });
-  backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', mesh: true, state: 'handshaking', rttMs: null });
+  backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', mesh: true, state: 'handshaking', rttMs: null, transport: 'v1', sessionId: null });
   backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.9, flapCount: 2, tier: 0 });
   backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.25, flapCount: 17, tier: 2, lastFlap: null });
   server = new AdminServer({ backend, dataDir });
@@ -95,10 +95,10 @@ describe('read commands', () => {
     const r = await cli(peers, common);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +FLAGS +SCORE +PING +MINPING +SEND +RECV +IN +OUT +CONNTIME +VER +AGENT$/);
+    expect(lines[0]).toMatch(/^ADDR +DIR +STATE +TRANSPORT +FLAGS +SCORE +PING +MINPING +SEND +RECV +IN +OUT +CONNTIME +VER +AGENT +SESSION$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +- +10 +12ms +40ms +\d+d \d+h +\d+d \d+h +2\.0 KiB +7\.7 KiB +\d+d \d+h +70016 +\/Satoshi:27\.0\.0\/$/);
-    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in +handshaking +mesh +0 +- /);
+    expect(lines[1]).toMatch(/^10\.0\.0\.1:8333 +out +established +v2 +- +10 +12ms +40ms +\d+d \d+h +\d+d \d+h +2\.0 KiB +7\.7 KiB +\d+d \d+h +70016 +\/Satoshi:27\.0\.0\/ +abababababababab$/);
+    expect(lines[2]).toMatch(/^\[2001:db8::1\]:8333 +in +handshaking +v1 +mesh +0 +- .* -$/);
     // The header and rows line up: the SCORE column ends at the same offset everywhere.
     const end = lines[0]!.indexOf('SCORE') + 'SCORE'.length;
     expect(lines[1]!.slice(end - 2, end)).toBe('10');
@@ -120,6 +120,7 @@ describe('read commands', () => {
     expect(r.out).toMatch(/^  sent: +7\.7 KiB in 80 msgs: inv 7\.6 KiB, version 126 B$/m);
     expect(r.out).toMatch(/^  received: +120\.6 KiB in 100 msgs: tx 120\.4 KiB, version 126 B$/m);
     expect(r.out).toMatch(/^  state: +established, connected \d+d \d+h ago \(2023-11-14T22:13:20Z\)$/m);
+    expect(r.out).toMatch(/^  transport: +v2, session id (ab){32}$/m);
   });
 
   it('peers prints control characters from a user agent as ?', async () => {

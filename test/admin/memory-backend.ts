@@ -38,6 +38,8 @@ export function makePeer(addr: string, overrides: Partial<PeerInfo> = {}): PeerI
     bytesSentPerMsg: { version: 126, inv: 7764 },
     bytesRecvPerMsg: { version: 126, tx: 123_330 },
     sendQueueBytes: 0,
+    transport: 'v2',
+    sessionId: 'ab'.repeat(32),
     ...overrides,
   };
 }

@@ -104,8 +104,12 @@ describe('admin endpoint of a real node', () => {
     const p = ((await http({ port: adminPort, path: '/peers' })).json() as PeerInfo[])[0]!;
     expect(p.minRttMs).not.toBeNull();
     expect(p.minRttMs!).toBeLessThanOrEqual(p.rttMs!);
-    expect(p.servicesNames).toEqual([]); // wirerelay serves no blocks: no service bits
-    expect(p.services).toBe('0');
+    // wirerelay serves no blocks: its only service bit is BIP324's NODE_P2P_V2 (bit 11).
+    expect(p.servicesNames).toEqual(['P2P_V2']);
+    expect(p.services).toBe(String(1 << 11));
+    // Two wirerelay nodes speak v2; per-message bytes still count v1 frames (pong: 24 + 8).
+    expect(p.transport).toBe('v2');
+    expect(p.sessionId).toMatch(/^[0-9a-f]{64}$/);
     expect(p.protocolVersion).toBe(70016);
     expect(p).toMatchObject({ whitelisted: false, permanent: false, mesh: false });
     expect(p.bytesRecvPerMsg.version).toBeGreaterThan(24);

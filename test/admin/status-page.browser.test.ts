@@ -47,7 +47,7 @@ afterAll(async () => {
 beforeEach(async () => {
   backend = new MemoryBackend();
   backend.addPeer('10.0.0.1:8333', { banScore: 7, rttMs: 31, minRttMs: 9, bytesIn: 3 * 1024 * 1024, permanent: true, whitelisted: true });
-  backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', state: 'handshaking', rttMs: null });
+  backend.addPeer('[2001:db8::1]:8333', { direction: 'inbound', state: 'handshaking', rttMs: null, transport: 'v1', sessionId: null });
   backend.setHealth('10.0.0.1:8333', { uptimeRatio: 0.875, flapCount: 3, tier: 0 });
   backend.setHealth('[2001:db8::1]:8333', { uptimeRatio: 0.125, flapCount: 40, tier: 1, online: false });
   backend.flowRows = [makeFlow('10.0.0.1:8333', '[2001:db8::1]:8333', 9000, 512)];
@@ -95,6 +95,10 @@ describe('status page', () => {
       expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'flags'))).toBe('perm,wl');
       expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'services'))).toBe('NETWORK WITNESS NETWORK_LIMITED');
       expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'min-rtt'))).toBe('9 ms');
+      expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'transport'))).toBe('v2');
+      expect(await bare.textContent(cell('peers', '10.0.0.1:8333', 'session'))).toBe('ab'.repeat(32));
+      expect(await bare.textContent(cell('peers', '[2001:db8::1]:8333', 'transport'))).toBe('v1');
+      expect(await bare.textContent(cell('peers', '[2001:db8::1]:8333', 'session'))).toBe('');
       expect(await bare.getAttribute(cell('peers', '10.0.0.1:8333', 'bytes-out'), 'title')).toBe('sent: inv 7.6 KiB, version 126 B');
       const ban = '#bans tbody tr[data-ban="10.0.0.66"]';
       expect(await bare.textContent(`${ban} td[data-col="created"]`)).toBe('2023-11-14T22:13:20Z');
@@ -122,6 +126,9 @@ describe('status page', () => {
     expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'rtt'))).toBe('31 ms');
     expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'bytes-in'))).toBe('3.0 MiB');
     expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'rtt'))).toBe('-');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'transport'))).toBe('v2');
+    expect(await page.textContent(cell('peers', '10.0.0.1:8333', 'session'))).toBe('ab'.repeat(32));
+    expect(await page.textContent(cell('peers', '[2001:db8::1]:8333', 'transport'))).toBe('v1');
 
     expect(await page.textContent(cell('health', '10.0.0.1:8333', 'uptime-ratio'))).toBe('87.5%');
     expect(await page.textContent(cell('health', '[2001:db8::1]:8333', 'flaps'))).toBe('40');

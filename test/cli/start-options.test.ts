@@ -15,7 +15,7 @@ describe('wirerelay start options', () => {
       '--workers', '2', '--pool-min-bytes', '65536', '--receive-rate', '0', '--log-level', 'warn', '--http', 'off',
       '--trickle-ms', '500', '--retry-base-ms', '100', '--retry-max-ms', '1000', '--rejoin-after-leave',
       '--max-inbound-per-address', '2', '--max-inbound-per-group', '4', '--max-pending-inbound', '3',
-      '--onlynet', 'ipv4', '--onlynet', 'loopback', '--gossip-dial-scope', 'local',
+      '--onlynet', 'ipv4', '--onlynet', 'loopback', '--gossip-dial-scope', 'local', '--transport', 'v1only',
     ]);
     const c = resolveConfig(o);
     expect(c).toMatchObject({
@@ -44,6 +44,7 @@ describe('wirerelay start options', () => {
       maxPendingInbound: 3,
       onlynet: ['ipv4', 'loopback'],
       gossipDialScope: 'local',
+      transport: 'v1only',
     });
   });
 
@@ -55,6 +56,7 @@ describe('wirerelay start options', () => {
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 18444 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(c.whitelist).toEqual([]);
+    expect(c.transport).toBe('v2');
   });
 
   const bad: Array<[string, string[] | Record<string, unknown>, RegExp]> = [
@@ -74,6 +76,8 @@ describe('wirerelay start options', () => {
     ['a backup URL of another scheme', { backup: 'http://x' }, /backup must be file:\/\/\/PATH or socket:\/\/HOST:PORT/],
     ['a retry base above the cap', { retryBaseMs: 10_000, retryMaxMs: 1000 }, /retryBaseMs \(10000\) must not exceed retryMaxMs/],
     ['an unknown log level', { logLevel: 'loud' }, /logLevel must be one of/],
+    ['an unknown transport flag', ['--transport', 'v3'], /^--transport: expected one of v2, v1only, v2only, got "v3"$/],
+    ['an unknown transport', { transport: 'v3' }, /^transport must be one of v2, v1only, v2only, got "v3"$/],
   ];
   for (const [what, input, message] of bad) {
     it(`rejects ${what} with a ConfigError naming the option`, () => {

@@ -2,6 +2,7 @@
  * Hostile and broken peers over real sockets: each is disconnected and banned by IP while the node
  * keeps serving others, and cannot come back until unbanned. Loopback has all of 127.0.0.0/8, so
  * each offender gets its own source address and bans do not hit the well-behaved peers.
+ * First bytes that are not a v1 frame are a (failed) BIP324 v2 handshake: disconnect, no ban.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +26,14 @@ afterAll(() => node.stop());
 const scanner = new FrameScanner();
 
 const offenders: Array<[string, string, (p: RawPeer) => void]> = [
-  ['wrong network magic', '127.0.0.11', (p) => p.write(frameOf(versionMessage(), NETWORKS.mainnet.magic))],
+  [
+    'wrong network magic after its version',
+    '127.0.0.11',
+    (p) => {
+      p.send(versionMessage());
+      p.write(frameOf({ command: 'ping', nonce: 1n }, NETWORKS.mainnet.magic));
+    },
+  ],
   [
     'a bad checksum',
     '127.0.0.12',
@@ -35,17 +43,24 @@ const offenders: Array<[string, string, (p: RawPeer) => void]> = [
       p.write(f);
     },
   ],
-  ['an HTTP request', '127.0.0.13', (p) => p.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')],
-  ['random bytes', '127.0.0.14', (p) => p.write(randomBytes(4096))],
   [
     'a header claiming more than 4 MB',
     '127.0.0.15',
     (p) => {
+      p.send(versionMessage());
       const f = scanner.encodeFrame(NETWORKS.regtest.magic, 'tx', new Uint8Array(0)).slice();
       new DataView(f.buffer).setUint32(16, 0xffff_0000, true);
       p.write(f);
     },
   ],
+];
+
+/** First bytes that are not the v1 version prefix: the node takes them for a v2 handshake. */
+const notV1: Array<[string, string, (p: RawPeer) => void]> = [
+  ['wrong network magic', '127.0.0.16', (p) => p.write(frameOf(versionMessage(), NETWORKS.mainnet.magic))],
+  ['an HTTP request', '127.0.0.13', (p) => p.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')],
+  ['random bytes', '127.0.0.14', (p) => p.write(randomBytes(4096))],
+  ['more random bytes than a v2 handshake may hold', '127.0.0.17', (p) => p.write(randomBytes(5000))],
 ];
 
 describe('misbehaving peers', () => {
@@ -71,6 +86,19 @@ describe('misbehaving peers', () => {
       good.close();
 
       expect(await node.unban(ip)).toBe(true);
+      const back = await RawPeer.open(port, ip);
+      await back.handshake();
+      expect(back.closed).toBe(false);
+      back.close();
+    });
+  }
+
+  for (const [what, ip, misbehave] of notV1) {
+    it(`disconnects a peer whose first bytes are ${what} without banning it (a failed v2 handshake, as in Core)`, async () => {
+      const bad = await RawPeer.open(port, ip);
+      misbehave(bad);
+      await bad.until(() => bad.closed, 'disconnect');
+      expect(node.bans().some((b) => b.target === ip)).toBe(false);
       const back = await RawPeer.open(port, ip);
       await back.handshake();
       expect(back.closed).toBe(false);

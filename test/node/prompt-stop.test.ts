@@ -59,16 +59,17 @@ describe('prompt stop', () => {
     const silent = await silentListener(stopped);
     await node.start();
     node.connect(silent.addr, { permanent: true });
-    // Our version went out; the peer will never answer it.
-    await eventually(() => silent.bytes > 0, 'version sent to the silent peer');
-    expect(node.peers().map((p) => p.state)).toEqual(['handshaking']);
+    // Our BIP324 key went out (a permanent peer is dialled v2); the peer will never answer it.
+    await eventually(() => silent.bytes > 0, 'key sent to the silent peer');
+    expect(node.peers().map((p) => [p.state, p.transport])).toEqual([['handshaking', 'v2']]);
     await node.stop();
     expect(stopped()).toBe(true);
     await allClosed(silent);
     expect(silent.bytesAfterStop).toBe(0);
     expect(node.peers()).toEqual([]);
-    // The permanent peer is not redialled after the stop.
+    // The permanent peer is not redialled after the stop, neither v2 nor as a v1 fallback.
     expect(silent.sockets).toHaveLength(1);
+    expect(lines.some((l) => l.includes('using v1 for this address'))).toBe(false);
     expect(lines.some((l) => l.includes('"peer disconnected"') && l.includes('"shutdown"'))).toBe(true);
   });
 

@@ -119,3 +119,65 @@ describe('PeerWriter re-entrancy', () => {
     expect(w.byteLength).toBe(0);
   });
 });
+
+describe('PeerWriter with a transport that wraps (v2)', () => {
+  /** Wraps each run of frames as [0xee, frame count] + the frames: shows where the writer cut the runs. */
+  function sealing() {
+    const runs: number[] = [];
+    const t = {
+      passthrough: false,
+      wrap: (f: Uint8Array) => t.wrapMany([f]),
+      wrapMany: (frames: readonly Uint8Array[]) => {
+        runs.push(frames.length);
+        return Buffer.concat([Uint8Array.of(0xee, frames.length), ...frames]);
+      },
+    };
+    return { transport: t as unknown as Transport, runs };
+  }
+
+  it('writes raw transport bytes as they are, seals each run of frames between them in one call, and counts only relayed frames (at their v1 size)', async () => {
+    const socket = new MemSocket();
+    const events: string[] = [];
+    const flows: FlowSink = {
+      delivered: (src, dst, bytes, _mesh, kind) => events.push(`delivered ${src}→${dst} ${bytes} ${kind}`),
+      dropped: (src, dst, reason, bytes) => events.push(`${reason} ${src}→${dst} ${bytes}`),
+    };
+    const { transport, runs } = sealing();
+    const w = new PeerWriter(7, socket, transport, { maxBytes: 10_000, maxMessages: 100 }, flows, new WriteScheduler(), () => false);
+    // A key exchange whose fifth byte reads like the "t" of a tx frame must still not count as one.
+    const key = frame(64, 0x74);
+    const tx = frame(100, 0x74);
+    const block = frame(50, 0x62);
+    w.queueRaw(key);
+    w.queueRelayed(tx, 4);
+    w.queueRelayed(block, 5);
+    w.queueControl(frame(10, 1));
+    w.queueRaw(frame(8, 2));
+    w.queueRelayed(frame(30, 0x74), 6);
+    await turn();
+    expect(socket.writes).toBe(1);
+    expect(runs).toEqual([3, 1]);
+    const out = socket.take();
+    expect(out.length).toBe(64 + 2 + 160 + 8 + 2 + 30);
+    expect(out.subarray(0, 64)).toEqual(Buffer.from(key));
+    expect([out[64], out[65]]).toEqual([0xee, 3]);
+    expect([out[226], out[234], out[235]]).toEqual([2, 0xee, 1]);
+    expect(events).toEqual(['delivered 4→7 100 tx', 'delivered 5→7 50 block', 'delivered 6→7 30 tx']);
+    expect(w.bytesOut).toBe(out.length);
+  });
+
+  it('never drops raw transport bytes over the bound', () => {
+    const socket = new MemSocket();
+    const events: string[] = [];
+    const flows: FlowSink = {
+      delivered: () => {},
+      dropped: (src, dst, reason, bytes) => events.push(`${reason} ${src}→${dst} ${bytes}`),
+    };
+    const w = new PeerWriter(7, socket, sealing().transport, { maxBytes: 1000, maxMessages: 100 }, flows, new WriteScheduler(), () => false);
+    socket.writableLength = 1 << 30;
+    w.queueRaw(frame(600, 1));
+    w.queueRelayed(frame(600, 2), 3);
+    expect(events).toEqual(['queue_head 3→7 600']);
+    expect(w.byteLength).toBe(600);
+  });
+});

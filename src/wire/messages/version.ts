@@ -32,7 +32,7 @@ export interface VersionMessage {
 const UNSPECIFIED_ADDRESS: NetAddress = Object.freeze({ services: 0n, ip: new Uint8Array(16), port: 0 });
 
 /**
- * The version message we send: our protocol version, no services (a relay serves no blocks),
+ * The version message we send: our protocol version, no services but NODE_P2P_V2 (a relay serves no blocks),
  * unspecified addresses (Core ignores them), and every optional field present.
  */
 export function newVersionMessage(opts: {
@@ -41,11 +41,13 @@ export function newVersionMessage(opts: {
   timestampSec: number;
   startHeight?: number;
   relay?: boolean;
+  /** Service bits (default none; NODE_P2P_V2 when we speak BIP324). */
+  services?: bigint;
 }): VersionMessage {
   return {
     command: 'version',
     protocolVersion: PROTOCOL_VERSION,
-    services: 0n,
+    services: opts.services ?? 0n,
     timestamp: BigInt(opts.timestampSec),
     addrRecv: UNSPECIFIED_ADDRESS,
     addrFrom: UNSPECIFIED_ADDRESS,

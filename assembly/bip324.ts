@@ -1,0 +1,286 @@
+// BIP324 packet layer: FSChaCha20 for the 3-byte lengths, FSChaCha20Poly1305 for the contents,
+// over every complete packet of one socket read in one call (docs/wasm-abi.md "BIP324").
+// The caller copies one direction's cipher state (STATE_BYTES) in before the call and out after
+// it, so any number of connections share this module. Peer bytes never trap: a bad tag or an
+// oversize length is a status in a result record, and the call stops there.
+
+import { RECORD_SIZE } from './constants';
+import { chacha4, chachaXor, xorKeystream } from './chacha20';
+import { polyInit, polyPadded, polyFinish } from './poly1305';
+import { inputPtr, inputCapacity, resultsPtr, resultsCapacity } from './arena';
+import { V2_OK, V2_DEFERRED, V2_BAD_TAG, V2_OVERSIZE } from './v2status';
+
+/** BIP324 REKEY_INTERVAL: both ciphers move to a new key after this many messages. */
+const REKEY_INTERVAL: u32 = 224;
+/** Largest contents length accepted: 1 + 12 (long message type) + 4,000,000 (Core MAX_CONTENTS_LEN). */
+const MAX_CONTENTS: u32 = 4_000_013;
+/** Bytes per v2 result record (offset, length, header byte, status); the arena is sized in frame records. */
+const V2_RECORD: u32 = 16;
+/** 3 length bytes + 1 header byte + 16 tag bytes around the contents. */
+const OVERHEAD: u32 = 20;
+
+// Cipher state of one direction, 768 bytes:
+//   0  AEAD key (32)            32 u32 packets under this key   40 u64 AEAD rekeys
+//   48 u32 length chunks used   56 u64 length rekeys            64 length keystream (704)
+// The length keystream holds the whole interval: 224 * 3 = 672 bytes, then the next key in
+// bytes 672..704 (BIP324 chose 224 for exactly that), i.e. 11 ChaCha20 blocks.
+const STATE_BYTES: u32 = 768;
+const S_KEY: usize = 0;
+const S_MSGS: usize = 32;
+const S_REKEYS: usize = 40;
+const S_CHUNKS: usize = 48;
+const S_LREKEYS: usize = 56;
+const S_KS: usize = 64;
+const KS_BYTES: u32 = 704;
+
+const STATE: usize = memory.data(STATE_BYTES, 16);
+/** Key (32) and nonce (12) of the last deferred packet, for the caller's native AEAD. */
+const DEFER: usize = memory.data(48, 16);
+const NONCE: usize = memory.data(16, 16);
+const BLOCKS: usize = memory.data(768, 16); // length keystream scratch and AEAD first blocks
+const TAG: usize = memory.data(16, 16);
+const LENS: usize = memory.data(16, 16);
+const NEWKEY: usize = memory.data(32, 16);
+
+let consumed: u32 = 0;
+let need: u32 = 0;
+
+export function v2StatePtr(): usize {
+  return STATE;
+}
+export function v2DeferPtr(): usize {
+  return DEFER;
+}
+/** Bytes of the input, from its start, that the last v2Open/v2Seal finished with. */
+export function v2Consumed(): u32 {
+  return consumed;
+}
+/** After v2Open: total size of the incomplete packet at v2Consumed(), 0 if its length is not in yet. */
+export function v2Need(): u32 {
+  return need;
+}
+
+/** Fills the length keystream from the key at `key` for the current length rekey count. */
+function fillLengthKeystream(key: usize): void {
+  store<u32>(NONCE, 0);
+  store<u64>(NONCE, load<u64>(STATE, S_LREKEYS), 4);
+  chacha4(key, NONCE, 0, BLOCKS);
+  chacha4(key, NONCE, 4, BLOCKS + 256);
+  chacha4(key, NONCE, 8, BLOCKS + 512);
+  memory.copy(STATE + S_KS, BLOCKS, KS_BYTES);
+}
+
+/**
+ * Starts the state: the caller has written the AEAD key at offset 0 and the length key at
+ * offset 64 (where the keystream goes); counters start at zero.
+ */
+export function v2StateInit(): void {
+  memory.copy(NEWKEY, STATE + S_KS, 32);
+  store<u32>(STATE, 0, S_MSGS);
+  store<u64>(STATE, 0, S_REKEYS);
+  store<u32>(STATE, 0, S_CHUNKS);
+  store<u64>(STATE, 0, S_LREKEYS);
+  fillLengthKeystream(NEWKEY);
+}
+
+/** Contents length of the packet whose 3 encrypted length bytes are at `p` (does not advance). */
+// @ts-ignore: decorator
+@inline function peekLength(p: usize): u32 {
+  const ks = STATE + S_KS + <usize>load<u32>(STATE, S_CHUNKS) * 3;
+  return (
+    (<u32>(load<u8>(p) ^ load<u8>(ks))) |
+    (<u32>(load<u8>(p, 1) ^ load<u8>(ks, 1)) << 8) |
+    (<u32>(load<u8>(p, 2) ^ load<u8>(ks, 2)) << 16)
+  );
+}
+
+/** Encrypts (or decrypts) 3 length bytes at `p` in place with the current chunk. */
+// @ts-ignore: decorator
+@inline function cryptLength(p: usize): void {
+  const ks = STATE + S_KS + <usize>load<u32>(STATE, S_CHUNKS) * 3;
+  store<u8>(p, load<u8>(p) ^ load<u8>(ks));
+  store<u8>(p, load<u8>(p, 1) ^ load<u8>(ks, 1), 1);
+  store<u8>(p, load<u8>(p, 2) ^ load<u8>(ks, 2), 2);
+}
+
+/** FSChaCha20: one chunk used; after 224, the next 32 keystream bytes become the key. */
+function nextLengthChunk(): void {
+  const chunks = load<u32>(STATE, S_CHUNKS) + 1;
+  if (chunks < REKEY_INTERVAL) {
+    store<u32>(STATE, chunks, S_CHUNKS);
+    return;
+  }
+  memory.copy(NEWKEY, STATE + S_KS + REKEY_INTERVAL * 3, 32);
+  store<u32>(STATE, 0, S_CHUNKS);
+  store<u64>(STATE, load<u64>(STATE, S_LREKEYS) + 1, S_LREKEYS);
+  fillLengthKeystream(NEWKEY);
+}
+
+/** Writes the AEAD nonce of the current packet to NONCE: u32 packets-under-key, u64 rekeys. */
+// @ts-ignore: decorator
+@inline function packetNonce(): void {
+  store<u32>(NONCE, load<u32>(STATE, S_MSGS));
+  store<u64>(NONCE, load<u64>(STATE, S_REKEYS), 4);
+}
+
+/**
+ * FSChaCha20Poly1305: one packet used; after 224 the key becomes keystream bytes 64..96 of the
+ * nonce (0xffffffff, rekeys), i.e. the first 32 bytes of encrypting 32 zero bytes (BIP324).
+ */
+function nextPacket(): void {
+  const msgs = load<u32>(STATE, S_MSGS) + 1;
+  if (msgs < REKEY_INTERVAL) {
+    store<u32>(STATE, msgs, S_MSGS);
+    return;
+  }
+  const rekeys = load<u64>(STATE, S_REKEYS);
+  store<u32>(NONCE, 0xffffffff);
+  store<u64>(NONCE, rekeys, 4);
+  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  memory.copy(STATE + S_KEY, BLOCKS + 64, 32);
+  store<u32>(STATE, 0, S_MSGS);
+  store<u64>(STATE, rekeys + 1, S_REKEYS);
+}
+
+/** Tag over aad and ciphertext into TAG, with the Poly1305 key in BLOCKS[0..32]. */
+function computeTag(aad: usize, aadLen: u32, ct: usize, ctLen: u32): void {
+  polyInit(BLOCKS);
+  if (aadLen > 0) polyPadded(aad, aadLen);
+  polyPadded(ct, ctLen);
+  store<u64>(LENS, <u64>aadLen);
+  store<u64>(LENS, <u64>ctLen, 8);
+  polyPadded(LENS, 16);
+  polyFinish(TAG);
+}
+
+/** XORs the `len` bytes at `p` with the keystream from block 1 on (BLOCKS holds blocks 0..3). */
+function cryptContents(p: usize, len: u32): void {
+  const first: u32 = len < 192 ? len : 192;
+  xorKeystream(p, p, BLOCKS + 64, first);
+  if (len > 192) chachaXor(STATE + S_KEY, NONCE, 4, p + 192, p + 192, len - 192);
+}
+
+/** ChaCha20-Poly1305 open in place (RFC 8439): false, and nothing decrypted, if the tag is wrong. */
+function aeadOpen(aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
+  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  computeTag(aad, aadLen, ct, ctLen);
+  const tag = ct + <usize>ctLen;
+  const diff = v128.xor(v128.load(TAG), v128.load(tag));
+  if (v128.any_true(diff)) return false;
+  cryptContents(ct, ctLen);
+  return true;
+}
+
+/** ChaCha20-Poly1305 seal in place: encrypts `len` bytes at `p` and writes the tag after them. */
+function aeadSeal(aad: usize, aadLen: u32, p: usize, len: u32): void {
+  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  cryptContents(p, len);
+  computeTag(aad, aadLen, p, len);
+  v128.store(p + <usize>len, v128.load(TAG));
+}
+
+/** Saves key and nonce of the current packet for the caller, then moves past it. */
+function deferPacket(): void {
+  packetNonce();
+  memory.copy(DEFER, STATE + S_KEY, 32);
+  memory.copy(DEFER + 32, NONCE, 12);
+  nextPacket();
+}
+
+// @ts-ignore: decorator
+@inline function emit(n: u32, offset: u32, length: u32, header: u32, status: u32): void {
+  const r = resultsPtr() + <usize>n * V2_RECORD;
+  store<u32>(r, offset, 0);
+  store<u32>(r, length, 4);
+  store<u32>(r, header, 8);
+  store<u32>(r, status, 12);
+}
+
+/**
+ * Decrypts and authenticates the complete packets in input bytes [start, len), in order, with
+ * the receive state in STATE. `aad` (the peer's garbage) authenticates the first packet of this
+ * call only. A packet whose header + contents are >= `nativeMin` bytes is not opened: its record
+ * says V2_DEFERRED, its key and nonce are at v2DeferPtr(), and the call stops after it. The call
+ * also stops after a V2_BAD_TAG or V2_OVERSIZE record (fatal), or after `maxResults` records.
+ * Record: offset of the header byte, contents length, header byte, status. Returns the count.
+ */
+export function v2Open(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin: u32, maxResults: u32): u32 {
+  if (len > inputCapacity()) len = inputCapacity();
+  const base = inputPtr();
+  const cap = resultsCapacity() * (RECORD_SIZE / V2_RECORD);
+  const max = maxResults < cap ? maxResults : cap;
+  let pos = start < len ? start : len;
+  let n: u32 = 0;
+  need = 0;
+  while (n < max && len - pos >= 3) {
+    const p = base + <usize>pos;
+    const contents = peekLength(p);
+    if (contents > MAX_CONTENTS) {
+      emit(n++, pos + 3, contents, 0, V2_OVERSIZE);
+      break;
+    }
+    const total = contents + OVERHEAD;
+    if (len - pos < total) {
+      need = total;
+      break;
+    }
+    nextLengthChunk();
+    const ct = p + 3;
+    const ctLen = contents + 1;
+    if (ctLen >= nativeMin) {
+      deferPacket();
+      emit(n++, pos + 3, contents, 0, V2_DEFERRED);
+      pos += total;
+      break;
+    }
+    packetNonce();
+    if (!aeadOpen(aad, n == 0 ? aadLen : 0, ct, ctLen)) {
+      emit(n++, pos + 3, contents, 0, V2_BAD_TAG);
+      pos += total;
+      break;
+    }
+    nextPacket();
+    emit(n++, pos + 3, contents, <u32>load<u8>(ct), V2_OK);
+    pos += total;
+  }
+  consumed = pos;
+  return n;
+}
+
+/**
+ * Encrypts in place the packets laid out in input bytes [start, len): each is a 3-byte plaintext
+ * contents length, the header byte, the contents and 16 bytes for the tag. `aad` (our garbage)
+ * goes with the first packet of this call. A packet whose header + contents are >= `nativeMin`
+ * bytes gets only its length encrypted: one V2_DEFERRED record (offset of the header byte,
+ * contents length), its key and nonce at v2DeferPtr(), and the call stops after it.
+ * Returns the number of records (0 or 1); v2Consumed() tells where it stopped.
+ */
+export function v2Seal(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin: u32): u32 {
+  if (len > inputCapacity()) len = inputCapacity();
+  const base = inputPtr();
+  let pos = start < len ? start : len;
+  let n: u32 = 0;
+  let first = true;
+  while (len - pos >= OVERHEAD) {
+    const p = base + <usize>pos;
+    const contents = <u32>load<u16>(p) | (<u32>load<u8>(p, 2) << 16);
+    const total = contents + OVERHEAD;
+    if (len - pos < total) break;
+    cryptLength(p);
+    nextLengthChunk();
+    const ctLen = contents + 1;
+    if (ctLen >= nativeMin) {
+      deferPacket();
+      emit(n++, pos + 3, contents, 0, V2_DEFERRED);
+      pos += total;
+      break;
+    }
+    packetNonce();
+    aeadSeal(aad, first ? aadLen : 0, p + 3, ctLen);
+    nextPacket();
+    first = false;
+    pos += total;
+  }
+  consumed = pos;
+  return n;
+}

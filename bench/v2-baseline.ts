@@ -1,0 +1,156 @@
+/**
+ * Baseline for bench/v2.bench.ts: the BIP324 receive path written the plain way in Node, with
+ * node:crypto doing all the cryptography: a `chacha20` stream cipher per length-key interval for
+ * FSChaCha20 (its keystream runs on across update() calls) and one `chacha20-poly1305` decipher per
+ * packet for FSChaCha20Poly1305. Chunks wait in a list until a packet is complete, as the v1
+ * baseline does.
+ */
+import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
+
+const REKEY = 224;
+const ZERO32 = Buffer.alloc(32);
+const SHORT = ['', 'addr', 'block', 'blocktxn', 'cmpctblock', 'feefilter', 'filteradd', 'filterclear', 'filterload', 'getblocks', 'getblocktxn', 'getdata', 'getheaders', 'headers', 'inv', 'mempool', 'merkleblock', 'notfound', 'ping', 'pong', 'sendcmpct', 'tx'];
+
+function nonce(low: number, rekeys: number): Buffer {
+  const n = Buffer.alloc(12);
+  n.writeUInt32LE(low >>> 0, 0);
+  n.writeUInt32LE(rekeys % 2 ** 32, 4);
+  n.writeUInt32LE(Math.floor(rekeys / 2 ** 32), 8);
+  return n;
+}
+
+export class NaiveV2Decoder {
+  private lenKey: Buffer;
+  private lenCipher: Cipher;
+  private lenChunks = 0;
+  private lenRekeys = 0;
+  private key: Buffer;
+  private packets = 0;
+  private chunks: Buffer[] = [];
+  private pending = 0;
+  private need = 3;
+  private len = -1;
+  messages = 0;
+  errors = 0;
+
+  constructor(aeadKey: Uint8Array, lengthKey: Uint8Array) {
+    this.key = Buffer.from(aeadKey);
+    this.lenKey = Buffer.from(lengthKey);
+    this.lenCipher = this.newLengthCipher();
+  }
+
+  private newLengthCipher(): Cipher {
+    const iv = Buffer.alloc(16);
+    nonce(0, this.lenRekeys).copy(iv, 4);
+    return createCipheriv('chacha20', this.lenKey, iv);
+  }
+
+  private decryptLength(b: Buffer, off: number): number {
+    const l = this.lenCipher.update(b.subarray(off, off + 3));
+    if (++this.lenChunks === REKEY) {
+      this.lenKey = this.lenCipher.update(ZERO32);
+      this.lenChunks = 0;
+      this.lenRekeys++;
+      this.lenCipher = this.newLengthCipher();
+    }
+    return l[0]! | (l[1]! << 8) | (l[2]! << 16);
+  }
+
+  private open(ct: Buffer, tag: Buffer): Buffer | undefined {
+    const rekeys = Math.floor(this.packets / REKEY);
+    const d = createDecipheriv('chacha20-poly1305', this.key, nonce(this.packets % REKEY, rekeys), { authTagLength: 16 });
+    d.setAuthTag(tag);
+    const plain = d.update(ct);
+    try {
+      d.final();
+    } catch {
+      return undefined;
+    }
+    this.packets++;
+    if (this.packets % REKEY === 0) {
+      const c = createCipheriv('chacha20-poly1305', this.key, nonce(0xffffffff, rekeys), { authTagLength: 16 });
+      this.key = c.update(ZERO32);
+    }
+    return plain;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.pending += chunk.length;
+    if (this.pending < this.need) return;
+    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
+    let off = 0;
+    for (;;) {
+      if (this.len < 0) {
+        if (b.length - off < 3) {
+          this.need = 3;
+          break;
+        }
+        this.len = this.decryptLength(b, off);
+      }
+      const total = 20 + this.len;
+      if (b.length - off < total) {
+        this.need = total;
+        break;
+      }
+      const plain = this.open(b.subarray(off + 3, off + 4 + this.len), b.subarray(off + 4 + this.len, off + total));
+      off += total;
+      this.len = -1;
+      if (plain === undefined) {
+        this.errors++;
+        continue;
+      }
+      if ((plain[0]! & 0x80) !== 0) continue;
+      // Frame: message type then payload.
+      const id = plain[1]!;
+      const command = id !== 0 ? SHORT[id] : plain.toString('latin1', 2, plain.indexOf(0, 2) < 0 ? 14 : Math.min(14, plain.indexOf(0, 2)));
+      if (command !== undefined) this.messages++;
+    }
+    this.chunks = off === b.length ? [] : [b.subarray(off)];
+    this.pending = b.length - off;
+  }
+}
+
+/** Seals packets one by one with node:crypto (the write-side baseline); returns the wire bytes. */
+export class NaiveV2Encoder {
+  private lenKey: Buffer;
+  private lenCipher: Cipher;
+  private lenChunks = 0;
+  private lenRekeys = 0;
+  private key: Buffer;
+  private packets = 0;
+
+  constructor(aeadKey: Uint8Array, lengthKey: Uint8Array) {
+    this.key = Buffer.from(aeadKey);
+    this.lenKey = Buffer.from(lengthKey);
+    this.lenCipher = this.newLengthCipher();
+  }
+
+  private newLengthCipher(): Cipher {
+    const iv = Buffer.alloc(16);
+    nonce(0, this.lenRekeys).copy(iv, 4);
+    return createCipheriv('chacha20', this.lenKey, iv);
+  }
+
+  seal(contents: Uint8Array): Buffer {
+    const len = Buffer.from([contents.length & 0xff, (contents.length >>> 8) & 0xff, contents.length >>> 16]);
+    const encLen = this.lenCipher.update(len);
+    if (++this.lenChunks === REKEY) {
+      this.lenKey = this.lenCipher.update(ZERO32);
+      this.lenChunks = 0;
+      this.lenRekeys++;
+      this.lenCipher = this.newLengthCipher();
+    }
+    const rekeys = Math.floor(this.packets / REKEY);
+    const c = createCipheriv('chacha20-poly1305', this.key, nonce(this.packets % REKEY, rekeys), { authTagLength: 16 });
+    const head = c.update(Buffer.of(0));
+    const body = c.update(contents);
+    c.final();
+    this.packets++;
+    if (this.packets % REKEY === 0) {
+      const r = createCipheriv('chacha20-poly1305', this.key, nonce(0xffffffff, rekeys), { authTagLength: 16 });
+      this.key = r.update(ZERO32);
+    }
+    return Buffer.concat([encLen, head, body, c.getAuthTag()]);
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * BIP324 v2 receive path: decrypt + authenticate + frame a stream fed in 64 KiB chunks, for the
+ * small / tx / block mixes of bench/wire.bench.ts, against a baseline measured in the same run:
+ * the same path with node:crypto `chacha20-poly1305` per packet (bench/v2-baseline.ts). Also the
+ * per-packet-size sweep that fixes NATIVE_AEAD_MIN (WASM vs node:crypto), and the write side.
+ *
+ *   npm run bench:wire   (runs this after the v1 sections)
+ *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal]
+ *
+ * Writes bench/results/v2.json.
+ */
+import Benchmark from 'benchmark';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { NaiveV2Decoder, NaiveV2Encoder } from './v2-baseline.js';
+import { NATIVE_AEAD_MIN, PacketCipher } from '../src/wasm/v2-cipher.js';
+import { encodeContents } from '../src/transport/v2/message-types.js';
+import { PacketReader } from '../src/transport/v2/packet-reader.js';
+
+const quick = process.argv.includes('--quick');
+/** `--only=block` (or small, tx, sweep, seal): run one section. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const runs = (what: string): boolean => only === undefined || only === what;
+const CHUNK = 64 * 1024;
+const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
+const LENGTH_KEY = new Uint8Array(32).map((_, i) => 255 - i * 3);
+
+let seed = 0x9e3779b9;
+function rand(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 2 ** 32;
+}
+function randomPayload(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (rand() * 256) | 0;
+  return b;
+}
+
+type MixName = 'small' | 'tx' | 'block';
+
+/** Contents (message type + payload) of the mix, as in bench/wire.bench.ts. */
+function buildMix(name: MixName, targetBytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let total = 0;
+  while (total < targetBytes) {
+    let c: Uint8Array;
+    if (name === 'small') {
+      if (rand() < 0.5) c = encodeContents('ping', randomPayload(8));
+      else {
+        const n = 1 + Math.floor(rand() * 10);
+        const p = randomPayload(1 + 36 * n);
+        p[0] = n;
+        c = encodeContents('inv', p);
+      }
+    } else if (name === 'tx') c = encodeContents('tx', randomPayload(200 + Math.floor(rand() * 401)));
+    else c = encodeContents('block', randomPayload(1024 * 1024));
+    out.push(c);
+    total += 20 + c.length;
+  }
+  return out;
+}
+
+function chunked(stream: Uint8Array): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < stream.length; off += CHUNK) out.push(Buffer.from(stream.subarray(off, Math.min(stream.length, off + CHUNK))));
+  return out;
+}
+
+interface Row {
+  section: string;
+  case: string;
+  contender: string;
+  perSec: number;
+  mbPerSec: number;
+  ratio: number;
+  rme: number;
+}
+
+function warm(fn: () => void, ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) fn();
+}
+
+function runSuite(entries: Array<[string, () => void]>): Promise<Benchmark[]> {
+  const minTime = quick ? 0.4 : 1.5;
+  return new Promise((resolve) => {
+    const suite = new Benchmark.Suite();
+    for (const [name, fn] of entries) suite.add(name, fn, { minTime });
+    suite.on('complete', function (this: Benchmark.Suite) {
+      resolve(this.map((b: Benchmark) => b) as unknown as Benchmark[]);
+    });
+    suite.run({ async: true });
+  });
+}
+
+function rows(section: string, name: string, benches: Benchmark[], units: number, bytes: number): Row[] {
+  const base = benches[0]!.hz;
+  return benches.map((b) => ({
+    section,
+    case: name,
+    contender: b.name ?? '',
+    perSec: b.hz * units,
+    mbPerSec: (b.hz * bytes) / 1e6,
+    ratio: b.hz / base,
+    rme: b.stats.rme,
+  }));
+}
+
+function print(r: Row[]): void {
+  const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
+  for (const x of r) {
+    console.log(`${x.case.padEnd(10)} ${x.contender.padEnd(40)} ${fmt(x.perSec).padStart(8)} /s ${x.mbPerSec.toFixed(1).padStart(8)} MB/s  x${x.ratio.toFixed(2)}  ±${x.rme.toFixed(1)}%`);
+  }
+}
+
+/** Receive path of one mix: chunks in, messages out. */
+async function benchMix(name: MixName): Promise<Row[]> {
+  const sizes = { small: quick ? 1 << 20 : 4 << 20, tx: quick ? 1 << 20 : 4 << 20, block: quick ? 4 << 20 : 8 << 20 };
+  const contents = buildMix(name, sizes[name]);
+  const stream = new PacketCipher(AEAD_KEY, LENGTH_KEY).seal(contents.map((c) => ({ contents: c })));
+  const chunks = chunked(stream);
+  const n = contents.length;
+  const baseline = (): void => {
+    const d = new NaiveV2Decoder(AEAD_KEY, LENGTH_KEY);
+    for (const c of chunks) d.push(c);
+    if (d.messages !== n) throw new Error(`baseline framed ${d.messages}/${n}`);
+  };
+  const wasm = (): void => {
+    const r = new PacketReader(new PacketCipher(AEAD_KEY, LENGTH_KEY));
+    let got = 0;
+    for (const c of chunks) {
+      const out = r.push(c);
+      if (out.failure !== undefined) throw new Error(out.failure);
+      got += out.messages.length;
+    }
+    if (got !== n) throw new Error(`wirerelay framed ${got}/${n}`);
+  };
+  const warmMs = quick ? 300 : 1500;
+  warm(baseline, warmMs);
+  warm(wasm, warmMs);
+  const b = await runSuite([
+    ['baseline (node:crypto per packet)', baseline],
+    [`wirerelay (WASM batch, native >= ${NATIVE_AEAD_MIN} B)`, wasm],
+  ]);
+  return rows('receive', name, b, n, stream.length);
+}
+
+/** One packet size: the whole stream opened by WASM only vs node:crypto only, same API. */
+async function benchSize(size: number): Promise<Row[]> {
+  const count = Math.max(8, Math.floor((quick ? 1 << 20 : 2 << 20) / (size + 20)));
+  const contents = Array.from({ length: count }, () => randomPayload(size));
+  const stream = new PacketCipher(AEAD_KEY, LENGTH_KEY).seal(contents.map((c) => ({ contents: c })));
+  const run = (nativeMin: number) => (): void => {
+    const r = new PacketCipher(AEAD_KEY, LENGTH_KEY, { nativeMin }).open(stream);
+    if (r.contents.length !== count) throw new Error(`opened ${r.contents.length}/${count}`);
+  };
+  const native = run(0);
+  const wasm = run(0xffffffff);
+  const warmMs = quick ? 200 : 700;
+  warm(native, warmMs);
+  warm(wasm, warmMs);
+  const b = await runSuite([
+    ['node:crypto per packet', native],
+    ['WASM', wasm],
+  ]);
+  return rows('crossover', `${size} B`, b, count, stream.length);
+}
+
+/** Write side, small mix: one seal call for all vs node:crypto per packet. */
+async function benchSeal(): Promise<Row[]> {
+  const contents = buildMix('small', 1 << 20);
+  const packets = contents.map((c) => ({ contents: c }));
+  const baseline = (): void => {
+    const e = new NaiveV2Encoder(AEAD_KEY, LENGTH_KEY);
+    for (const c of contents) e.seal(c);
+  };
+  const batch = (): void => {
+    new PacketCipher(AEAD_KEY, LENGTH_KEY).seal(packets);
+  };
+  const warmMs = quick ? 300 : 1000;
+  warm(baseline, warmMs);
+  warm(batch, warmMs);
+  const total = contents.reduce((n, c) => n + 20 + c.length, 0);
+  const b = await runSuite([
+    ['seal baseline (node:crypto per packet)', baseline],
+    ['seal wirerelay (one WASM batch)', batch],
+  ]);
+  return rows('seal', 'small', b, contents.length, total);
+}
+
+async function main(): Promise<void> {
+  console.log('\n== v2 (BIP324) receive: decrypt + authenticate + frame, 64 KiB chunks ==');
+  const all: Row[] = [];
+  for (const mix of ['small', 'tx', 'block'] as const) {
+    if (!runs(mix)) continue;
+    const r = await benchMix(mix);
+    print(r);
+    all.push(...r);
+  }
+  console.log('\n== v2 packet-size sweep: WASM vs node:crypto (ratio = WASM / node:crypto) ==');
+  const sizes = [64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 262144, 1048576];
+  let crossover: number | undefined;
+  for (const s of runs('sweep') ? sizes : []) {
+    const r = await benchSize(s);
+    print(r);
+    all.push(...r);
+    if (crossover === undefined && r[1]!.ratio < 1) crossover = s;
+  }
+  if (runs('sweep')) console.log(`\ncrossover: node:crypto is faster from ${crossover ?? '>1 MiB'} B (NATIVE_AEAD_MIN is ${NATIVE_AEAD_MIN})`);
+  console.log('\n== v2 write side ==');
+  if (runs('seal')) {
+    const seal = await benchSeal();
+    print(seal);
+    all.push(...seal);
+  }
+
+  const targets = { small: 3, tx: 1.5, block: 0.9 };
+  console.log('\ntargets (wirerelay vs baseline, one core):');
+  const verdicts = (['small', 'tx', 'block'] as const).filter(runs).map((mix) => {
+    const r = all.find((x) => x.section === 'receive' && x.case === mix && x.contender.startsWith('wirerelay'))!;
+    const met = r.ratio >= targets[mix];
+    console.log(`  ${mix.padEnd(6)} x${r.ratio.toFixed(2)} (target x${targets[mix]}) ${met ? 'met' : 'MISSED'}`);
+    return { mix, target: targets[mix], ratio: r.ratio, met };
+  });
+
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}v2.json`;
+  writeFileSync(
+    file,
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, quick, chunkBytes: CHUNK, nativeAeadMin: NATIVE_AEAD_MIN, crossover, rows: all, verdicts }, null, 2) + '\n',
+  );
+  console.log(`\nwrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+/**
+ * BIP324 message types: a 1-byte id (the BIP's table, ids 1–28, plus the ids assigned later in
+ * its message_type_ids.md, 29–37), or 0 followed by the 12-byte v1 command (NUL padded).
+ */
+
+/** Index = id; '' for 0 (long form follows). */
+const SHORT_IDS: readonly string[] = [
+  '', 'addr', 'block', 'blocktxn', 'cmpctblock', 'feefilter', 'filteradd', 'filterclear', 'filterload',
+  'getblocks', 'getblocktxn', 'getdata', 'getheaders', 'headers', 'inv', 'mempool', 'merkleblock',
+  'notfound', 'ping', 'pong', 'sendcmpct', 'tx', 'getcfilters', 'cfilter', 'getcfheaders', 'cfheaders',
+  'getcfcheckpt', 'cfcheckpt', 'addrv2',
+  // bip-0324/message_type_ids.md (BIP 183, BIP 434)
+  'uproof', 'getuproof', 'uttls', 'getuttls', 'usummary', 'utreexotx', 'uroot', 'geturoot', 'feature',
+];
+
+const ID_OF: ReadonlyMap<string, number> = new Map(SHORT_IDS.map((c, i) => [c, i]).filter(([, i]) => i !== 0) as [string, number][]);
+
+export const LONG_TYPE_BYTES = 13;
+
+/** The short id of a command, or 0 when it has none (sent in the 13-byte form). */
+export function shortId(command: string): number {
+  return ID_OF.get(command) ?? 0;
+}
+
+/** Command of a short id 1..255; undefined for ids no BIP assigns. */
+export function commandOfId(id: number): string | undefined {
+  return id >= 1 && id < SHORT_IDS.length ? SHORT_IDS[id] : undefined;
+}
+
+/** Number of short ids assigned (for tests and docs). */
+export const SHORT_ID_COUNT = SHORT_IDS.length - 1;
+
+export type ParsedContents =
+  | { ok: true; command: string; payload: Uint8Array }
+  | { ok: false; reason: 'unknown-type' | 'bad-type'; id: number };
+
+/**
+ * Splits decrypted contents into command and payload. A short id no BIP assigns is
+ * 'unknown-type' and an empty or malformed long form is 'bad-type': Core drops such a message
+ * and keeps the connection (net.cpp, reject_message), and so do we.
+ */
+export function parseContents(contents: Uint8Array): ParsedContents {
+  if (contents.length === 0) return { ok: false, reason: 'bad-type', id: -1 };
+  const id = contents[0]!;
+  if (id !== 0) {
+    const command = commandOfId(id);
+    if (command === undefined) return { ok: false, reason: 'unknown-type', id };
+    return { ok: true, command, payload: contents.subarray(1) };
+  }
+  if (contents.length < LONG_TYPE_BYTES) return { ok: false, reason: 'bad-type', id: 0 };
+  // 1..12 printable ASCII characters, then NULs only (as v1 command fields).
+  let end = 1;
+  while (end < LONG_TYPE_BYTES && contents[end] !== 0) {
+    const c = contents[end]!;
+    if (c < 0x20 || c > 0x7e) return { ok: false, reason: 'bad-type', id: 0 };
+    end++;
+  }
+  if (end === 1) return { ok: false, reason: 'bad-type', id: 0 };
+  for (let i = end; i < LONG_TYPE_BYTES; i++) if (contents[i] !== 0) return { ok: false, reason: 'bad-type', id: 0 };
+  let command = '';
+  for (let i = 1; i < end; i++) command += String.fromCharCode(contents[i]!);
+  return { ok: true, command, payload: contents.subarray(LONG_TYPE_BYTES) };
+}
+
+/** Contents for `command` + `payload`: the short id when the command has one, else the long form. */
+export function encodeContents(command: string, payload: Uint8Array): Uint8Array {
+  const id = shortId(command);
+  if (id !== 0) {
+    const out = new Uint8Array(1 + payload.length);
+    out[0] = id;
+    out.set(payload, 1);
+    return out;
+  }
+  if (!/^[\x20-\x7e]{1,12}$/.test(command)) throw new TypeError(`command must be 1–12 printable ASCII characters, got ${JSON.stringify(command)}`);
+  const out = new Uint8Array(LONG_TYPE_BYTES + payload.length);
+  for (let i = 0; i < command.length; i++) out[1 + i] = command.charCodeAt(i);
+  out.set(payload, LONG_TYPE_BYTES);
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The BIP324 v2 transport behind the seam of src/transport/transport.ts. Inbound bytes: the v2
+ * session decrypts and authenticates every complete packet of a read in one WASM call; the
+ * messages are laid out as v1 frames (one WASM seal for the batch) and go through the same stream
+ * decoder as v1, so everything above the seam sees v1 frames (docs/v2-transport.md). Outbound: a
+ * run of v1 frames becomes one sealed buffer of packets (wrapMany).
+ *
+ * An inbound connection starts as a responder that also accepts v1: if the first 16 bytes are the
+ * v1 version prefix, the connection is handed to a V1Transport with those bytes (unless v2only).
+ */
+import { StreamDecoder } from '../../framing/stream-decoder.js';
+import { COMMAND_SIZE, HEADER_SIZE } from '../../wire/constants.js';
+import { FrameScanner } from '../../wasm/frame-scanner.js';
+import type { Transport, TransportContext } from '../transport.js';
+import { V1Transport } from '../v1.js';
+import { V2TransportError, type V2FailureReason } from './errors.js';
+import { V2Session, type V2Message } from './session.js';
+
+export interface V2TransportOptions {
+  /** Inbound only: accept a v1 peer on the same port (false in v2only mode). */
+  acceptV1: boolean;
+  /** Called once per v2 failure, with its reason (metrics). */
+  onFailure?: (reason: V2FailureReason) => void;
+}
+
+const EMPTY = new Uint8Array(0);
+let scanner: FrameScanner | undefined;
+
+/** Command and payload of one v1 frame (as the node builds them: well formed). */
+function unframe(frame: Uint8Array): V2Message {
+  let end = 4;
+  while (end < 4 + COMMAND_SIZE && frame[end] !== 0) end++;
+  let command = '';
+  for (let i = 4; i < end; i++) command += String.fromCharCode(frame[i]!);
+  return { command, payload: frame.subarray(HEADER_SIZE) };
+}
+
+export class V2Transport implements Transport {
+  private readonly ctx: TransportContext;
+  private readonly options: V2TransportOptions;
+  private readonly session: V2Session;
+  private readonly decoder: StreamDecoder;
+  private v1: V1Transport | undefined;
+  private ready = false;
+  private failed = false;
+  onIdle: (() => void) | undefined;
+
+  constructor(ctx: TransportContext, options: V2TransportOptions) {
+    this.ctx = ctx;
+    this.options = options;
+    this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic });
+    this.decoder = new StreamDecoder(ctx.magic, ctx.verifier, {
+      onBatch: (batch) => ctx.sink.onBatch(batch),
+      onFrameError: (err, fatal) => ctx.sink.onError(err, fatal),
+    });
+    this.decoder.onIdle = () => this.onIdle?.();
+  }
+
+  get name(): 'v1' | 'v2' {
+    return this.v1 === undefined ? 'v2' : 'v1';
+  }
+
+  get passthrough(): boolean {
+    return this.v1 !== undefined;
+  }
+
+  /** Hex session id once the keys exist (BIP324: compare it out of band). */
+  get sessionId(): string | null {
+    const id = this.session.sessionId;
+    return id === undefined || this.v1 !== undefined ? null : Buffer.from(id).toString('hex');
+  }
+
+  /** True once the peer's version packet arrived. */
+  get established(): boolean {
+    return this.session.established;
+  }
+
+  /**
+   * For an outbound v2 connection that closed: the peer never sent its key, so it may speak v1
+   * only; the node then redials that address with v1 and remembers it (Core does the same).
+   */
+  get shouldRetryV1(): boolean {
+    return this.v1 === undefined && this.session.shouldRetryV1();
+  }
+
+  start(): void {
+    const hello = this.session.start();
+    if (hello !== undefined) this.ctx.sink.writeRaw(hello);
+  }
+
+  receive(chunk: Uint8Array): void {
+    if (this.v1 !== undefined) return this.v1.receive(chunk);
+    if (this.failed) return;
+    const out = this.session.receive(chunk);
+    if (out.v1 !== undefined) {
+      if (!this.options.acceptV1) return this.fail(new V2TransportError('v1-refused', 'v1 peer on a v2only node'));
+      this.v1 = new V1Transport(this.ctx);
+      this.v1.onIdle = () => this.onIdle?.();
+      this.v1.start();
+      this.v1.receive(out.v1);
+      return;
+    }
+    if (out.send !== undefined) this.ctx.sink.writeRaw(out.send);
+    if (!this.ready && this.session.sessionId !== undefined) {
+      // Keys exist and our version packet is out: messages may be sealed from now on.
+      this.ready = true;
+      this.ctx.sink.onReady();
+    }
+    if (out.messages.length > 0) {
+      scanner ??= new FrameScanner();
+      this.decoder.push(scanner.encodeFrames(this.ctx.magic, out.messages));
+    }
+    if (out.error !== undefined) this.fail(out.error);
+  }
+
+  private fail(err: V2TransportError): void {
+    this.failed = true;
+    this.options.onFailure?.(err.reason);
+    this.ctx.sink.onError(err, true);
+  }
+
+  wrap(frame: Uint8Array): Uint8Array {
+    return this.wrapMany([frame]);
+  }
+
+  wrapMany(frames: readonly Uint8Array[]): Uint8Array {
+    if (this.v1 !== undefined) return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    return this.session.send(frames.map(unframe)) ?? EMPTY;
+  }
+
+  get pendingBytes(): number {
+    return this.v1 !== undefined ? this.v1.pendingBytes : this.session.pendingBytes + this.decoder.pendingBytes;
+  }
+
+  get busy(): boolean {
+    return this.v1 !== undefined ? this.v1.busy : this.decoder.busy;
+  }
+
+  /**
+   * The connection is closing. A v2 stream that ends inside the handshake or inside a packet
+   * counts as 'truncated' (or 'no-version' when `timedOut`); a failure already reported is not
+   * counted again.
+   */
+  close(timedOut = false): void {
+    if (this.v1 !== undefined) return this.v1.close();
+    this.decoder.close();
+    if (this.failed) return;
+    this.failed = true;
+    const err = timedOut ? this.session.timeout() : this.session.end();
+    if (err !== undefined) this.options.onFailure?.(err.reason);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * One direction of a BIP324 connection's packet cipher (FSChaCha20 lengths + FSChaCha20Poly1305
+ * contents) over the WASM packet layer (docs/wasm-abi.md "BIP324"). Every complete packet of a
+ * read is opened by one WASM call, every packet of a write batch sealed by one; packets of at
+ * least NATIVE_AEAD_MIN bytes go to node:crypto, where OpenSSL's vector code wins. The state
+ * (keys, counters, the length keystream of the current interval) lives in a 768-byte array per
+ * direction and is copied into the module around each call, so connections share one instance.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { getWasm, type WasmInstance } from './loader.js';
+import { reserveInput, reserveScratch } from './staging.js';
+import { V2Status } from './v2-status.js';
+
+export const V2_STATE_BYTES = 768;
+const S_CHUNKS = 48;
+const S_KS = 64;
+const REKEY_INTERVAL = 224;
+/** 3 length bytes, 1 header byte, 16 tag bytes. */
+export const V2_PACKET_OVERHEAD = 20;
+/** Core's MAX_CONTENTS_LEN: 1 + 12 + 4,000,000. */
+export const V2_MAX_CONTENTS = 4_000_013;
+/** Bit 7 of the header byte: a decoy, to be authenticated and dropped (BIP324). */
+export const V2_IGNORE_BIT = 0x80;
+
+/**
+ * Header + contents size from which a packet is opened or sealed by node:crypto instead of WASM.
+ * bench/v2.bench.ts sweep, 2026-11-30, AMD EPYC 2 vCPU, Node 20.20, shared VM under load: WASM /
+ * node:crypto per packet at 1 KiB 2.61, 4.09; 4 KiB 1.12, 1.13; 8 KiB 0.57, 0.57; 16 KiB 0.52,
+ * 0.49 (two runs). Interpolated crossover ~4.6 KiB. WASM runs at ~460 MB/s on large packets,
+ * OpenSSL at 1.4–1.75 GB/s; below the crossover node:crypto's ~10 µs per call dominates.
+ */
+export const NATIVE_AEAD_MIN = 4608;
+
+/** Inputs at least this large are staged without the contents of packets left to node:crypto. */
+const SPARSE_STAGING_MIN = 256 * 1024;
+const RECORD_WORDS = 4;
+
+export type OpenFailure = 'bad-tag' | 'oversize';
+
+/** Result of PacketCipher.open; the arrays are fresh per call. */
+export interface OpenResult {
+  /** Header byte of each authenticated packet, in order (decoys included). */
+  headers: number[];
+  /** Decrypted contents of each packet (without the header byte). */
+  contents: Uint8Array[];
+  /** Bytes of the input that are done with. */
+  consumed: number;
+  /** Total size of the incomplete packet at `consumed` once its length is in, else 0. */
+  need: number;
+  /** Set when the stream must be dropped; no packet after the failing one was opened. */
+  failure?: OpenFailure;
+}
+
+/** A packet to seal: contents (message type + payload) and whether it is a decoy. */
+export interface SealInput {
+  contents: Uint8Array;
+  ignore?: boolean;
+}
+
+export interface PacketCipherOptions {
+  wasm?: WasmInstance;
+  /** Header + contents size from which node:crypto is used; default NATIVE_AEAD_MIN. */
+  nativeMin?: number;
+}
+
+export class PacketCipher {
+  private readonly wasm: WasmInstance;
+  private readonly nativeMin: number;
+  private readonly state = new Uint8Array(V2_STATE_BYTES);
+
+  /** `aeadKey` keys FSChaCha20Poly1305, `lengthKey` FSChaCha20 (32 bytes each, BIP324 "_P" and "_L"). */
+  constructor(aeadKey: Uint8Array, lengthKey: Uint8Array, options: PacketCipherOptions = {}) {
+    if (aeadKey.length !== 32 || lengthKey.length !== 32) throw new RangeError('BIP324 keys are 32 bytes');
+    this.wasm = options.wasm ?? getWasm();
+    this.nativeMin = options.nativeMin ?? NATIVE_AEAD_MIN;
+    const x = this.wasm.exports;
+    const sp = x.v2StatePtr() >>> 0;
+    const u8 = this.wasm.mem.u8();
+    u8.set(aeadKey, sp);
+    u8.set(lengthKey, sp + S_KS);
+    x.v2StateInit();
+    this.state.set(this.wasm.mem.u8().subarray(sp, sp + V2_STATE_BYTES));
+  }
+
+  private loadState(): number {
+    const sp = this.wasm.exports.v2StatePtr() >>> 0;
+    this.wasm.mem.u8().set(this.state, sp);
+    return sp;
+  }
+
+  private saveState(sp: number): void {
+    this.state.set(this.wasm.mem.u8().subarray(sp, sp + V2_STATE_BYTES));
+  }
+
+  /** Scratch arena holding `aad`; its pointer (0 for none). */
+  private stageAad(aad: Uint8Array | undefined): number {
+    if (aad === undefined || aad.length === 0) return 0;
+    const p = reserveScratch(this.wasm, aad.length);
+    this.wasm.mem.u8().set(aad, p);
+    return p;
+  }
+
+  /** Length chunks used under the current length key (always < 224 between calls). */
+  private chunk(): number {
+    return this.state[S_CHUNKS]! | (this.state[S_CHUNKS + 1]! << 8);
+  }
+
+  /** Contents length of the packet at `pos` if it is the `chunk`-th of the current length interval. */
+  private peekLength(bytes: Uint8Array, pos: number, chunk: number): number {
+    const st = this.state;
+    const k = S_KS + chunk * 3;
+    return (bytes[pos]! ^ st[k]!) | ((bytes[pos + 1]! ^ st[k + 1]!) << 8) | ((bytes[pos + 2]! ^ st[k + 2]!) << 16);
+  }
+
+  /**
+   * Copies `bytes` to the input arena at `p`, leaving out the contents of the packets that will
+   * be opened natively. Their lengths are read with this direction's current length keystream,
+   * up to the next length rekey; the rest is copied whole.
+   */
+  private stageSparse(bytes: Uint8Array, p: number): void {
+    const u8 = this.wasm.mem.u8();
+    let chunk = this.chunk();
+    let runStart = 0;
+    let pos = 0;
+    while (bytes.length - pos >= 3 && chunk < REKEY_INTERVAL) {
+      const len = this.peekLength(bytes, pos, chunk);
+      const end = pos + V2_PACKET_OVERHEAD + len;
+      if (len > V2_MAX_CONTENTS || end > bytes.length) break;
+      if (len + 1 >= this.nativeMin) {
+        u8.set(bytes.subarray(runStart, pos + 3), p + runStart);
+        runStart = end;
+      }
+      pos = end;
+      chunk++;
+    }
+    if (runStart < bytes.length) u8.set(bytes.subarray(runStart), p + runStart);
+  }
+
+  /**
+   * Opens every complete packet at the start of `bytes` (received stream bytes, starting at a
+   * packet boundary). `aad` authenticates the first packet (the peer's garbage; pass it until a
+   * packet was opened). Never throws on peer bytes: a bad tag or an oversize length is `failure`.
+   */
+  open(bytes: Uint8Array, aad?: Uint8Array): OpenResult {
+    const result: OpenResult = { headers: [], contents: [], consumed: 0, need: 0 };
+    if (bytes.length < 3) return result;
+    // The first length is readable here from the saved keystream: while that packet is
+    // incomplete (a block arriving in 64 KiB reads) nothing is copied into WASM.
+    const first = this.peekLength(bytes, 0, this.chunk());
+    if (first <= V2_MAX_CONTENTS && bytes.length < first + V2_PACKET_OVERHEAD) {
+      result.need = first + V2_PACKET_OVERHEAD;
+      return result;
+    }
+    const x = this.wasm.exports;
+    const p = reserveInput(this.wasm, bytes.length);
+    if (bytes.length >= SPARSE_STAGING_MIN) this.stageSparse(bytes, p);
+    else this.wasm.mem.u8().set(bytes, p);
+    const aadPtr = this.stageAad(aad);
+    let aadLen = aad?.length ?? 0;
+    const sp = this.loadState();
+    let pos = 0;
+    for (;;) {
+      const n = x.v2Open(pos, bytes.length, aadPtr, aadLen, this.nativeMin, 0xffffffff) >>> 0;
+      const records = new Uint32Array(x.memory.buffer, x.resultsPtr() >>> 0, n * RECORD_WORDS);
+      const u8 = this.wasm.mem.u8();
+      let last: number = V2Status.V2_OK;
+      for (let i = 0, r = 0; i < n; i++, r += RECORD_WORDS) {
+        const off = records[r]!;
+        const len = records[r + 1]!;
+        last = records[r + 3]!;
+        if (last === V2Status.V2_OK) {
+          result.headers.push(records[r + 2]!);
+          result.contents.push(u8.slice(p + off + 1, p + off + 1 + len));
+        } else if (last === V2Status.V2_DEFERRED) {
+          const dp = x.v2DeferPtr() >>> 0;
+          const key = u8.slice(dp, dp + 32);
+          const nonce = u8.slice(dp + 32, dp + 44);
+          const plain = nativeOpen(key, nonce, i === 0 && aadLen > 0 ? aad : undefined, bytes.subarray(off, off + 1 + len), bytes.subarray(off + 1 + len, off + 17 + len));
+          if (plain === undefined) result.failure = 'bad-tag';
+          else {
+            result.headers.push(plain[0]!);
+            result.contents.push(plain.subarray(1));
+          }
+        } else result.failure = last === V2Status.V2_BAD_TAG ? 'bad-tag' : 'oversize';
+      }
+      if (n > 0) aadLen = 0;
+      pos = x.v2Consumed() >>> 0;
+      result.need = x.v2Need() >>> 0;
+      if (result.failure !== undefined || n === 0 || result.need !== 0 || bytes.length - pos < 3) break;
+    }
+    this.saveState(sp);
+    result.consumed = pos;
+    return result;
+  }
+
+  /**
+   * Encrypts `packets` into one buffer of wire bytes. `aad` (our garbage) authenticates the first
+   * packet; pass it only with the first packet ever sent.
+   */
+  seal(packets: readonly SealInput[], aad?: Uint8Array): Uint8Array {
+    const x = this.wasm.exports;
+    let total = 0;
+    for (const pk of packets) {
+      if (pk.contents.length > 0xffffff) throw new RangeError(`packet contents of ${pk.contents.length} bytes exceed 2^24 - 1`);
+      total += V2_PACKET_OVERHEAD + pk.contents.length;
+    }
+    const p = reserveInput(this.wasm, total);
+    let u8 = this.wasm.mem.u8();
+    const starts = new Array<number>(packets.length);
+    let at = 0;
+    for (let i = 0; i < packets.length; i++) {
+      const pk = packets[i]!;
+      const len = pk.contents.length;
+      starts[i] = at;
+      u8[p + at] = len & 0xff;
+      u8[p + at + 1] = (len >>> 8) & 0xff;
+      u8[p + at + 2] = len >>> 16;
+      u8[p + at + 3] = pk.ignore === true ? V2_IGNORE_BIT : 0;
+      // Contents sealed natively are written straight to the output below.
+      if (len + 1 < this.nativeMin) u8.set(pk.contents, p + at + 4);
+      at += V2_PACKET_OVERHEAD + len;
+    }
+    const aadPtr = this.stageAad(aad);
+    let aadLen = aad?.length ?? 0;
+    const out = Buffer.allocUnsafe(total); // every byte is written below
+    const sp = this.loadState();
+    let pos = 0;
+    let index = 0;
+    while (pos < total) {
+      const n = x.v2Seal(pos, total, aadPtr, aadLen, this.nativeMin) >>> 0;
+      const end = x.v2Consumed() >>> 0;
+      u8 = this.wasm.mem.u8();
+      if (n === 0) {
+        out.set(u8.subarray(p + pos, p + end), pos);
+      } else {
+        const off = new Uint32Array(x.memory.buffer, x.resultsPtr() >>> 0, RECORD_WORDS)[0]!;
+        out.set(u8.subarray(p + pos, p + off), pos); // packets before it, and its encrypted length
+        while (starts[index]! + 3 !== off) index++;
+        const dp = x.v2DeferPtr() >>> 0;
+        const first = aadLen > 0 && off === pos + 3;
+        out.set(nativeSeal(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), first ? aad : undefined, u8[p + off]!, packets[index]!.contents), off);
+      }
+      if (end <= pos) throw new Error(`v2Seal made no progress at ${pos} of ${total}`);
+      aadLen = 0;
+      pos = end;
+    }
+    this.saveState(sp);
+    return out;
+  }
+}
+
+/** ChaCha20-Poly1305 open by node:crypto; undefined when the tag does not match. */
+function nativeOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, ct: Uint8Array, tag: Uint8Array): Uint8Array | undefined {
+  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  if (aad !== undefined && aad.length > 0) d.setAAD(aad, { plaintextLength: ct.length });
+  d.setAuthTag(tag);
+  const plain = d.update(ct);
+  try {
+    d.final();
+  } catch {
+    return undefined;
+  }
+  return plain;
+}
+
+/** Header byte + contents sealed by node:crypto: ciphertext then tag. */
+function nativeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, header: number, contents: Uint8Array): Uint8Array {
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: contents.length + 1 });
+  const a = c.update(Uint8Array.of(header));
+  const b = c.update(contents);
+  c.final();
+  const out = new Uint8Array(1 + contents.length + 16);
+  out.set(a, 0);
+  out.set(b, a.length);
+  out.set(c.getAuthTag(), 1 + contents.length);
+  return out;
+}
