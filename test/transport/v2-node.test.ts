@@ -173,10 +173,13 @@ describe('BIP324 v2 between nodes on loopback', () => {
     silent.write(new Uint8Array(64).fill(7)); // a key, then nothing
     const noisy = await RawPeer.open(portOf(a), '127.0.0.24');
     noisy.write(new Uint8Array(64 + 4095 + 16).fill(9)); // a key and garbage without a terminator
+    const idle = await RawPeer.open(portOf(a), '127.0.0.25'); // sends nothing: not known to be v2
     await silent.until(() => silent.closed, 'timeout');
     await noisy.until(() => noisy.closed, 'garbage');
+    await idle.until(() => idle.closed, 'idle timeout');
     const families = parseExposition(await a.metricsText());
     expect(value(families, 'wirerelay_v2_failures_total', { reason: 'no-version' })).toBe(1);
+    expect(value(families, 'wirerelay_v2_failures_total', { reason: 'truncated' })).toBe(0);
     expect(value(families, 'wirerelay_v2_failures_total', { reason: 'garbage-too-long' })).toBe(1);
     expect(a.bans()).toEqual([]);
   });

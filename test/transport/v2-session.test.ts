@@ -220,6 +220,18 @@ describe('v2 session failures (each a disconnect, never a throw)', () => {
     expect(e.end()?.reason).toBe('truncated');
   });
 
+  it('a responder that saw nothing, or only the start of a v1 header, has no v2 stream to fail', () => {
+    const silent = new V2Session({ initiating: false, magic: MAGIC });
+    expect(silent.timeout()).toBeUndefined();
+    expect(silent.end()).toBeUndefined();
+    const v1Start = new V2Session({ initiating: false, magic: MAGIC });
+    const magic = Buffer.alloc(4);
+    magic.writeUInt32LE(MAGIC);
+    expect(v1Start.receive(Buffer.concat([magic, Buffer.from('vers')])).error).toBeUndefined();
+    expect(v1Start.phase).toBe('detect');
+    expect(v1Start.end()).toBeUndefined();
+  });
+
   it('no-version: the timer fires before the version packet', () => {
     const a = new V2Session({ initiating: true, magic: MAGIC });
     a.start();

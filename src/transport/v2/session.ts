@@ -186,7 +186,8 @@ export class V2Session {
    * clean end between packets.
    */
   end(): V2TransportError | undefined {
-    if (this.phaseValue === 'failed' || this.phaseValue === 'v1') return undefined;
+    // 'detect': nothing, or only the start of a v1 header, came in — no v2 stream to fail.
+    if (this.phaseValue === 'failed' || this.phaseValue === 'v1' || this.phaseValue === 'detect') return undefined;
     const phase = this.phaseValue;
     const pending = this.pendingBytes;
     this.phaseValue = 'failed';
@@ -204,7 +205,7 @@ export class V2Session {
 
   /** The caller's handshake timer fired: an error unless the handshake is complete. */
   timeout(): V2TransportError | undefined {
-    if (this.phaseValue === 'app' || this.phaseValue === 'failed' || this.phaseValue === 'v1') return undefined;
+    if (this.phaseValue === 'app' || this.phaseValue === 'failed' || this.phaseValue === 'v1' || this.phaseValue === 'detect') return undefined;
     const phase = this.phaseValue;
     this.phaseValue = 'failed';
     return new V2TransportError('no-version', `v2 handshake did not complete in time (${phase})`, { phase });
