@@ -593,7 +593,7 @@ export class Peer implements RelayPeer, HandshakePeer {
     this.writer.flush();
     this.closed = true;
     this.state = 'closed';
-    this.transport.close(reason === 'handshake_timeout');
+    this.transport.close(reason === 'handshake_timeout' ? 'timeout' : reason === 'remote' || reason === 'socket_error' ? 'ended' : 'local');
     this.writer.close();
     this.trickle.clear();
     // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.

@@ -66,8 +66,13 @@ export interface Transport {
   readonly busy: boolean;
   /** Fires when a busy transport becomes idle again. */
   onIdle: (() => void) | undefined;
-  /** Stops decoding and releases buffered bytes; `timedOut` when the handshake timer closed it. */
-  close(timedOut?: boolean): void;
+  /**
+   * Stops decoding and releases buffered bytes. `why`: the handshake timer fired ('timeout'), the
+   * peer's stream ended ('ended': closed or errored), or this node closed it ('local', the default).
+   */
+  close(why?: TransportCloseCause): void;
 }
+
+export type TransportCloseCause = 'timeout' | 'ended' | 'local';
 
 export type TransportFactory = (ctx: TransportContext) => Transport;

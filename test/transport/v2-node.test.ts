@@ -184,6 +184,23 @@ describe('BIP324 v2 between nodes on loopback', () => {
     expect(a.bans()).toEqual([]);
   });
 
+  it('a handshake the peer cuts short counts as truncated; one the node closes itself counts nothing', async () => {
+    const a = await startNode();
+    const truncated = async (): Promise<number | undefined> => value(parseExposition(await a.metricsText()), 'wirerelay_v2_failures_total', { reason: 'truncated' });
+    const cut = await RawPeer.open(portOf(a), '127.0.0.26');
+    cut.write(new Uint8Array(64).fill(5)); // a key, then the peer goes
+    await eventually(() => (a.peers()[0]?.bytesIn ?? 0) >= 64, 'key received');
+    cut.close();
+    await eventually(() => a.peers().length === 0, 'peer gone');
+    expect(await truncated()).toBe(1);
+    const dropped = await RawPeer.open(portOf(a), '127.0.0.27');
+    dropped.write(new Uint8Array(64).fill(6));
+    await eventually(() => (a.peers()[0]?.bytesIn ?? 0) >= 64, 'key received');
+    expect(a.disconnect(a.peers()[0]!.addr)).toBe(true);
+    await dropped.until(() => dropped.closed, 'node closes it');
+    expect(await truncated()).toBe(1);
+  });
+
   it('ignores decoy packets before the version packet and between messages', async () => {
     const a = await startNode();
     const v2 = await V2Client.open(portOf(a), [0, 17, 3000]);

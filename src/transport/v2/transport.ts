@@ -11,7 +11,7 @@
 import { StreamDecoder } from '../../framing/stream-decoder.js';
 import { COMMAND_SIZE, HEADER_SIZE } from '../../wire/constants.js';
 import { FrameScanner } from '../../wasm/frame-scanner.js';
-import type { Transport, TransportContext } from '../transport.js';
+import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
 import { V1Transport } from '../v1.js';
 import { V2TransportError, type V2FailureReason } from './errors.js';
 import { V2Session, type V2Message } from './session.js';
@@ -138,15 +138,17 @@ export class V2Transport implements Transport {
 
   /**
    * The connection is closing. A v2 stream that ends inside the handshake or inside a packet
-   * counts as 'truncated' (or 'no-version' when `timedOut`); a failure already reported is not
-   * counted again.
+   * counts as 'truncated' (or 'no-version' when the handshake timer fired); a failure already
+   * reported is not counted again, and neither is a connection this node closed itself (stop,
+   * eviction, a ban, an admin disconnect): the peer's stream did not fail.
    */
-  close(timedOut = false): void {
+  close(why: TransportCloseCause = 'local'): void {
     if (this.v1 !== undefined) return this.v1.close();
     this.decoder.close();
     if (this.failed) return;
     this.failed = true;
-    const err = timedOut ? this.session.timeout() : this.session.end();
+    if (why === 'local') return;
+    const err = why === 'timeout' ? this.session.timeout() : this.session.end();
     if (err !== undefined) this.options.onFailure?.(err.reason);
   }
 }
