@@ -87,7 +87,6 @@ const VARIANTS: Variant[] = [
   { name: 'naive Map<string, object>', make: (clock) => new NaiveFlowTable(clock) },
   { name: 'FlowTable (default: open index)', make: table({}) },
   { name: 'FlowTable open + peer LRU 100', make: table({ peerCacheSize: 100 }) },
-  { name: 'FlowTable Map<number> index', make: table({ index: 'map' }) },
 ];
 const BASELINE = VARIANTS[0]!.name;
 

@@ -39,8 +39,6 @@ import type { Turns } from './turns.js';
 import { PeerWriter } from './writer.js';
 import type { FlowSink, WritableSocket, WriteScheduler } from './writer.js';
 
-export { MAX_KNOWN_INVENTORY } from '../relay/known-inventory.js';
-export { MAX_INV_TRICKLE } from './inv-trickle.js';
 
 export interface FrameEncoder {
   encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array;
@@ -130,7 +128,7 @@ export class Peer implements RelayPeer, HandshakePeer {
   private reading = true;
   private turnEpoch = -1;
   private turnBytes = 0;
-  lastRecv: number;
+  private lastRecv: number;
   private lastPingSent = 0;
   private pingNonce: bigint | null = null;
   private nextPingAt: number;

@@ -17,7 +17,7 @@ const S1 = salt.readUInt32LE(4);
 const S2 = salt.readUInt32LE(8) | 1;
 
 /** The salted bucket hash of the 32 bytes at `src[off..]`. */
-export function hashOf(src: Uint8Array, off: number): number {
+function hashOf(src: Uint8Array, off: number): number {
   const a = (src[off]! | (src[off + 1]! << 8) | (src[off + 2]! << 16) | (src[off + 3]! << 24)) ^ S0;
   const b = (src[off + 8]! | (src[off + 9]! << 8) | (src[off + 10]! << 16) | (src[off + 11]! << 24)) ^ S1;
   let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), S2);

@@ -1,19 +1,15 @@
 /**
- * Key → dense-index maps for the flow table, keyed by the (source, destination) peer-id pair.
- *
- * Two implementations behind one interface, so bench/flows.bench.ts can weigh them in the same run:
- * - `OpenFlowIndex`: open addressing with linear probing in one Int32Array, each slot holding
- *   [src, dst, index+1] side by side so a probe reads one cache line. Nothing is allocated per
- *   lookup and the GC never scans it. Deletion shifts entries back instead of leaving tombstones,
- *   so a table that churns flows for days does not degrade.
- * - `MapFlowIndex`: a `Map<number, number>` keyed by src·2^21 + dst. Keys above 2^31 are heap
- *   numbers, so a lookup may box its key and every entry costs the Map's hash-table overhead.
+ * Key → dense-index map for the flow table, keyed by the (source, destination) peer-id pair:
+ * open addressing with linear probing in one Int32Array, each slot holding [src, dst, index+1]
+ * side by side so a probe reads one cache line. Nothing is allocated per lookup and the GC never
+ * scans it. Deletion shifts entries back instead of leaving tombstones, so a table that churns
+ * flows for days does not degrade. (A `Map<number, number>` variant, once kept for comparison,
+ * was slower at every size and is gone; bench/flows.bench.ts compares against a naive Map table.)
  */
 
-/** Peer ids are below 2^21, so src·2^21 + dst stays an exact integer below 2^42 < 2^53. */
+/** Peer ids are below 2^21 (connection ids, see IdAllocator). */
 export const PEER_ID_BITS = 21;
 export const MAX_PEER_ID = 2 ** PEER_ID_BITS - 1;
-const KEY_SHIFT = 2 ** PEER_ID_BITS;
 
 export interface FlowIndex {
   /** Dense index of the flow, or -1. */
@@ -142,33 +138,5 @@ export class OpenFlowIndex implements FlowIndex {
     for (let b = 0; b < old.length; b += STRIDE) {
       if (old[b + 2] !== 0) this.place(old[b]!, old[b + 1]!, old[b + 2]!);
     }
-  }
-}
-
-export class MapFlowIndex implements FlowIndex {
-  private readonly map = new Map<number, number>();
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get byteLength(): number {
-    return 0;
-  }
-
-  find(src: number, dst: number): number {
-    return this.map.get(src * KEY_SHIFT + dst) ?? -1;
-  }
-
-  insert(src: number, dst: number, index: number): void {
-    this.map.set(src * KEY_SHIFT + dst, index);
-  }
-
-  update(src: number, dst: number, index: number): void {
-    this.map.set(src * KEY_SHIFT + dst, index);
-  }
-
-  remove(src: number, dst: number): void {
-    this.map.delete(src * KEY_SHIFT + dst);
   }
 }

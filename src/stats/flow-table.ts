@@ -7,7 +7,7 @@ import {
   type DropCount,
   type DropReason,
 } from './drop-reasons.js';
-import { type FlowIndex, MapFlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
+import { type FlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
 import { PeerFlowCache } from './peer-flow-cache.js';
 
 /**
@@ -74,8 +74,6 @@ export interface FlowTableOptions {
    * probe into the big one does, and the LRU upkeep comes on top.
    */
   peerCacheSize?: number;
-  /** Key map: open addressing in typed arrays (default) or a Map<number, number>. */
-  index?: 'open' | 'map';
   idleEvictMs?: number;
   /** How far apart markRates() takes its marks; default DEFAULT_TOP_WINDOW_MS. */
   rateWindowMs?: number;
@@ -208,7 +206,7 @@ export class FlowTable {
     // "truly idle longer than idleEvictMs".
     this.idleEvictSec = Math.ceil(idleMs / 1000) + ACTIVITY_STEP_SEC;
     this.peerCacheSize = cacheSize;
-    this.index = opts.index === 'map' ? new MapFlowIndex() : new OpenFlowIndex(cap);
+    this.index = new OpenFlowIndex(cap);
     this.cap = cap;
     const rows = new ArrayBuffer(cap * ROW_BYTES);
     this.f64 = new Float64Array(rows);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MapFlowIndex, OpenFlowIndex, type FlowIndex } from '../../src/stats/flow-index.js';
+import { OpenFlowIndex, type FlowIndex } from '../../src/stats/flow-index.js';
 import { PeerFlowCache } from '../../src/stats/peer-flow-cache.js';
 
 type Op = { op: 'insert' | 'remove' | 'update'; src: number; dst: number; v: number };
@@ -34,7 +34,6 @@ function replay(index: FlowIndex, ops: Op[]): Map<string, number> {
 describe('flow key indices', () => {
   for (const [name, make] of [
     ['open addressing', () => new OpenFlowIndex(4)],
-    ['Map<number, number>', () => new MapFlowIndex()],
   ] as const) {
     it(`${name} agrees with a Map<string, number> under random inserts, updates and removes`, () => {
       fc.assert(

@@ -37,7 +37,7 @@ function sumFlows(flows: readonly FlowCounters[]): { pl: number; bl: number; pr:
 const variants: Array<[string, Partial<FlowTableOptions>]> = [
   ['open index (default)', {}],
   ['open index + 100-entry peer caches', { peerCacheSize: 100 }],
-  ['Map index + small peer caches', { index: 'map', peerCacheSize: 8 }],
+  ['open index + small peer caches', { peerCacheSize: 8 }],
 ];
 
 describe('FlowTable', () => {
