@@ -79,10 +79,6 @@ async function wirerelayHarness(pool = false): Promise<Harness> {
     logLevel: 'silent',
     trickleIntervalMs: 0,
     network: 'regtest',
-    // The sinks ask for everything announced, at a rate that btcd's getdata score (99 per 50,000
-    // items in one message) would turn into a ban once batches grow (the pool runs); the bench
-    // measures relaying, so its peers are whitelisted.
-    whitelist: ['127.0.0.0/8'],
   });
   await node.start();
   const gone: Record<string, number> = {};

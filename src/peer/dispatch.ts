@@ -88,7 +88,7 @@ export class BatchDispatcher {
       const len = records.payloadLength(i);
       peer.messagesIn++;
       host.countIn(id, HEADER_SIZE + len);
-      peer.stats.received(id, HEADER_SIZE + len, peer.lastRecv);
+      peer.stats.received(id, HEADER_SIZE + len, peer.lastReceivedAt);
       if (id === 0) continue; // unknown commands are ignored, also during the handshake
       const start = off + HEADER_SIZE;
       if (!peer.established) {

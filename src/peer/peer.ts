@@ -217,6 +217,11 @@ export class Peer implements RelayPeer, HandshakePeer {
     };
   }
 
+  /** When the socket last gave us bytes (clock ms): the time of every frame of the current read. */
+  get lastReceivedAt(): number {
+    return this.lastRecv;
+  }
+
   get established(): boolean {
     return this.state === 'established';
   }
