@@ -5,7 +5,7 @@
 export const COMMAND_COUNT: u32 = 21;
 
 // Per-command payload caps indexed by id (index 0 = unknown: only the global cap applies).
-// protocol-facts §1.7, btcd MaxPayloadLength at pver 70016.
+// btcd wire MaxPayloadLength at pver 70016.
 const CAPS: usize = memory.data<u32>([
   4_000_000, // 0 unknown: global cap
   358, // 1 version: 33 + 2 × 30 + 9 + MaxUserAgentLen 256

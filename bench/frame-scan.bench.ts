@@ -1,8 +1,8 @@
 /**
  * Decode-and-verify throughput of a framed stream (64 KiB chunks, every checksum verified):
  * FrameScanner (WASM scan + 4-lane SIMD checksums) against a plain-TS framer that calls
- * `crypto.hash('sha256')` twice per message, run in the same process. Mixes as in
- * /work/shared/reference/performance-notes.md: small (50 % ping 8 B, 50 % inv 1–10 entries),
+ * `crypto.hash('sha256')` twice per message, run in the same process. Mixes:
+ * small (50 % ping 8 B, 50 % inv 1–10 entries),
  * tx (200–600 B payloads), block (1 MiB payloads). Writes bench/results/frame-scan.json.
  *
  *   npm run build && node dist/bench/frame-scan.bench.js

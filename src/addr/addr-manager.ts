@@ -1,6 +1,6 @@
 /**
  * The address manager: what we know about other nodes' addresses and which to dial next, after
- * btcd addrmgr (protocol-facts §4). Two tables: "new" (heard of, never connected; 1,024 buckets
+ * btcd addrmgr (addrmgr/addrmanager.go). Two tables: "new" (heard of, never connected; 1,024 buckets
  * × 64) and "tried" (connected at least once; 64 × 256). Bucket choice is a keyed hash of the
  * address group and the source group (buckets.ts), so no single network segment or gossiping
  * peer can fill the table. Pure data: no sockets, no timers; the file is written only when asked.

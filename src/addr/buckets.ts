@@ -1,5 +1,5 @@
 /**
- * Bucket geometry and bucket choice of btcd addrmgr (protocol-facts §4.1–4.3). The index of an
+ * Bucket geometry and bucket choice of btcd addrmgr (btcd addrmgr/addrmanager.go). The index of an
  * address is a keyed hash of its group and its source's group, so one source group reaches at
  * most 64 of the 1,024 new buckets and one address group at most 8 of the 64 tried buckets:
  * a sybil operator with one /16 fills only its own corner of the table.

@@ -1,6 +1,6 @@
 /**
  * One address the manager knows, with the bookkeeping btcd keeps in addrmgr/knownaddress.go, and
- * the two scores that steer selection and eviction: chance() and isBad() (protocol-facts §4.6–4.7).
+ * the two scores that steer selection and eviction: chance() and isBad() (btcd addrmgr/knownaddress.go).
  * Times are Unix milliseconds; 0 means "never".
  */
 

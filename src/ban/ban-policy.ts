@@ -2,7 +2,7 @@
  * What each kind of misbehaviour costs, in one table, and what a score means. The score itself
  * (persistent + decaying transient, btcd dynamicbanscore) is kept by the WASM ban table; this
  * module only names offences and turns a score into a verdict. Numbers follow btcd server.go
- * where btcd scores the offence (protocol-facts §2.6) and are our own choice where it does not;
+ * where btcd scores the offence (btcd server.go) and are our own choice where it does not;
  * docs/addresses-and-connections.md explains each row.
  *
  * Rules every row obeys: an offence about a list of items scores per item, so an empty message

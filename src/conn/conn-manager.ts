@@ -1,5 +1,5 @@
 /**
- * Outbound connection bookkeeping after btcd connmgr (protocol-facts §3): keep `targetOutbound`
+ * Outbound connection bookkeeping after btcd connmgr (btcd connmgr/connmanager.go): keep `targetOutbound`
  * peers, retry permanent peers forever with a growing, jittered, capped delay, throttle after a
  * run of failures, and ration outbound peers to one per network group. Inbound slots are kept
  * apart (src/conn/inbound-policy.ts), so inbound peers can never take our outbound slots

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 
 /**
- * One peer address's online/offline history, after lnd's chanfitness peerLog (protocol-facts §6).
+ * One peer address's online/offline history, after lnd's chanfitness peerLog (lnd chanfitness/chaneventstore.go).
  * Pure: every method takes the time, so the store owns the clock and tests need no sleeping.
  *
  * Deliberate differences from lnd (docs/flows-and-health.md):

@@ -1,6 +1,6 @@
 /**
  * Why a relayed message did not reach its destination. A closed set, as in Tailscale DERP's
- * `dropReason*` (protocol-facts §7.2): every counter exists from the start at zero, so a reason
+ * `dropReason*` (tailscale derp/derp_server.go): every counter exists from the start at zero, so a reason
  * that never fires still shows up as 0 in /metrics instead of being absent.
  *
  * The order is part of the flow table's storage layout (a reason's index is its column), so new

@@ -12,7 +12,7 @@ import { PeerFlowCache } from './peer-flow-cache.js';
 
 /**
  * Directional per-(source peer, destination peer) relay counters, after the flow tracking in
- * Tailscale's DERP flow branch (protocol-facts §7.1). Layout and costs: docs/flows-and-health.md.
+ * Tailscale's DERP flow branch (derp/derp_server.go). Layout and costs: docs/flows-and-health.md.
  *
  * Storage is a dense array of 64-byte rows indexed 0..count-1 plus a key → index map, so a million
  * flows are a few typed arrays instead of a million objects for the GC to trace. Everything a

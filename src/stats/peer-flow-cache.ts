@@ -1,6 +1,6 @@
 /**
  * A source peer's most recently used flows: destination id → dense flow index, least recently used
- * evicted first. As in DERP's per-client flow LRU (maxClientFlowTrack = 100, protocol-facts §7.1),
+ * evicted first. As in DERP's per-client flow LRU (maxClientFlowTrack = 100 in tailscale derp/derp_server.go),
  * the hot path asks this small table first and touches the shared index only on a miss; here the
  * gain is locality (a ~2 KiB table per peer stays in cache) rather than avoiding a lock.
  *

@@ -100,7 +100,7 @@ export function commandName(id: number): Command | undefined {
 }
 
 /**
- * Per-command payload caps at protocol version 70016 (btcd MaxPayloadLength, protocol-facts §1.7).
+ * Per-command payload caps at protocol version 70016 (btcd wire MaxPayloadLength).
  * A header over its command's cap is rejected before the payload is waited for.
  */
 export const MAX_PAYLOAD: Readonly<Record<Command, number>> = Object.freeze({

@@ -1,7 +1,7 @@
 /**
  * The address file on a real disk: round trip, and every kind of bad file (truncated, random,
  * NUL-filled, wrong version, wrong bucket layout) is moved aside with a warning while the
- * manager starts fresh (user-expectations test 9, Core#26599).
+ * manager starts fresh (Core#26599).
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

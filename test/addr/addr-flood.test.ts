@@ -1,5 +1,5 @@
 /**
- * Addr flood (user-expectations test 7, Core#22387): one peer sends 10,000 addr messages of
+ * Addr flood (Core#22387): one peer sends 10,000 addr messages of
  * 1,000 fresh addresses each. Only as many entries as its token bucket allows are processed; an
  * honest peer's addresses and its own budget are untouched.
  */

@@ -11,7 +11,7 @@ import {
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
 
-/** The formula of protocol-facts §4.2–4.3, written out again with Buffers and BigInt. */
+/** The bucket formula of btcd addrmgr (getNewBucket, getTriedBucket), written out again with Buffers and BigInt. */
 function dsha(...parts: Buffer[]): Buffer {
   const h = createHash('sha256').update(Buffer.concat(parts)).digest();
   return createHash('sha256').update(h).digest();

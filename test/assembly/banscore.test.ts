@@ -1,4 +1,4 @@
-// Ban-score math in WASM (btcd dynamic ban score with the increase quirk fixed): protocol-facts
+// Ban-score math in WASM (btcd dynamic ban score with the increase quirk fixed): btcd
 // §2.4 vectors, saturation, and random operation sequences against a plain TS reference.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ for (const debug of [false, true]) {
     const inc = (slot: number, p: number, t: number, now: number): number => x.banIncrease(slot, p, t, now) >>> 0;
     const score = (slot: number, now: number): number => x.banScore(slot, now) >>> 0;
 
-    describe('protocol-facts §2.4 vectors (btcd dynamicbanscore_test.go)', () => {
+    describe('btcd dynamicbanscore_test.go vectors', () => {
       it('increase(100, 50, t0) = 150; score(t0+60) = 125; score(t0+7min) = 100', () => {
         const s = fresh();
         expect(inc(s, 100, 50, T0)).toBe(150);

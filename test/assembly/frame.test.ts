@@ -217,7 +217,7 @@ for (const debug of [false, true]) {
       expect(scan(w, bytes, { maxResults: 2 })).toEqual({ records: [[0, 8, 3, Status.OK], [32, 8, 3, Status.OK]], consumed: 64, need: 0 });
     });
 
-    it('every network magic from protocol-facts §1.14 is accepted for its own frames only', () => {
+    it('every network magic of btcd wire/protocol.go is accepted for its own frames only', () => {
       const wire: Record<string, string> = {
         mainnet: 'f9beb4d9',
         testnet3: '0b110907',

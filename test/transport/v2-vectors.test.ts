@@ -8,7 +8,7 @@ import { PacketCipher, V2_MAX_CONTENTS } from '../../src/wasm/v2-cipher.js';
 import { deriveKeys, ecdhSecret, ellswiftDecode } from '../../src/transport/v2/keys.js';
 import { NETWORKS } from '../../src/wire/constants.js';
 
-const DIR = process.env.BIP324_VECTORS ?? new URL('../../../shared/reference/bip324/', import.meta.url).pathname;
+const DIR = new URL('./vectors/', import.meta.url).pathname;
 
 function csv(name: string): Record<string, string>[] {
   const [head, ...rows] = readFileSync(`${DIR}/${name}`, 'utf8').trim().split(/\r?\n/);

@@ -13,7 +13,7 @@ import {
 import { concat, cs, le32 } from './helpers.js';
 
 /**
- * Decode budget (btcd decode_budget_test; user-expectations "maximum count, no elements"): a count
+ * Decode budget (btcd decode_budget_test: a maximum count with no elements): a count
  * is checked against the cap and against the bytes present before anything is reserved.
  */
 

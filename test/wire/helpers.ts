@@ -23,7 +23,7 @@ export function dsha(b: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(once).digest());
 }
 
-/** CompactSize, minimal form, written from the spec (protocol-facts §1.8). */
+/** CompactSize, minimal form, written from the spec (btcd wire/common.go WriteVarInt). */
 export function cs(n: number): Uint8Array {
   if (n < 0xfd) return Uint8Array.of(n);
   const b = Buffer.alloc(n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9);

@@ -9,7 +9,7 @@ const PVER = PROTOCOL_VERSION;
 
 
 /**
- * A version message built field by field from protocol-facts §1.10–11 (btcd msgversion.go):
+ * A version message built field by field from btcd wire/msgversion.go:
  * every integer little-endian except the two ports, IPv4 as ::ffff:a.b.c.d.
  */
 const VERSION_HEX = [

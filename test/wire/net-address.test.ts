@@ -7,7 +7,7 @@ import { WireWriter } from '../../src/wire/writer.js';
 import { hex, ip16, toHex } from './helpers.js';
 
 describe('NetAddress layout', () => {
-  it('30 bytes with timestamp, port big-endian, IPv4 mapped (protocol-facts §1.10)', () => {
+  it('30 bytes with timestamp, port big-endian, IPv4 mapped (btcd wire/netaddress.go)', () => {
     const wire = hex('29ab5f49 0100000000000000 00000000000000000000ffff0a000001 208d');
     const a = readTimedNetAddress(new WireReader(wire));
     expect(a).toEqual({ timestamp: 0x495fab29, services: 1n, ip: hex('00000000000000000000ffff0a000001'), port: 8333 });

@@ -1,6 +1,6 @@
 import { expectEmpty } from '../reader.js';
 
-/** wtxidrelay (BIP339): announce transactions by wtxid; no payload. btcd has no decoder for it (protocol-facts §1.18); we decode it. */
+/** wtxidrelay (BIP339): announce transactions by wtxid; no payload. btcd has no decoder for it (btcd wire package); we decode it. */
 export interface WtxidRelayMessage {
   readonly command: 'wtxidrelay';
 }
