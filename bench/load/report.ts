@@ -4,7 +4,6 @@
  */
 import { describeAccounting } from './accounting.js';
 import type { Accounting } from './accounting.js';
-import { WANTED_METRICS } from './node-metrics.js';
 import type { LoadResult, Mode, StepResult, SweepRow } from './results.js';
 import { MODES, TARGETS, equalLoad, limitLines, ratio, verdicts } from './results.js';
 
@@ -136,8 +135,6 @@ export function renderReport(r: LoadResult): string {
   out.push('');
   out.push('![delivered rate against p99 latency](load-chart.svg)', '', '![CPU per delivery against offered load](load-cpu-chart.svg)', '');
   for (const mode of MODES) modeSection(r, mode, out);
-  const fr = r.steps.some((x) => x.framesPerRead !== null);
-  if (!fr) out.push(`Frames per read and per write read n/a: the node exports no ${WANTED_METRICS.socketReads} / ${WANTED_METRICS.socketWrites}.`, '');
   sweepTable('## Fan-in sweep (fresh node per row; many sources announcing, few sinks)', r.fanIn, out);
   sweepTable('## Fan-out sweep (fresh node per row; one source, many sinks)', r.fanOut, out);
   const profiles = Object.entries(r.profiles);

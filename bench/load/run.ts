@@ -358,7 +358,8 @@ function k(x: number): string {
 function fmtStep(s: StepResult): string {
   return (
     `${s.target} ${s.mode} ${s.phase} offered ${k(s.offeredMsgsPerSec)}/s: ${k(s.msgsPerSec)} deliveries/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ` +
-    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}, ` +
+    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}` +
+    `${s.framesPerRead === null ? '' : ` frames/read ${s.framesPerRead.toFixed(1)} /write ${s.framesPerWrite?.toFixed(1) ?? 'n/a'}`}, ` +
     `generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)} late p99 ${s.generators.lateP99Ms.toFixed(1)} ms, other ${s.otherCpu?.toFixed(2) ?? 'n/a'} cores` +
     `${s.drops.unexplained > 0 ? `, ${s.drops.unexplained} unexplained` : ''}${s.blownUp === null ? '' : ` [${s.blownUp}]`}`
   );

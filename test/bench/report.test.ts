@@ -43,8 +43,8 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     poolQueueDepth: target === 'wirerelay' ? 0 : null,
     poolBatches: target === 'wirerelay' ? 0 : null,
     poolFrames: target === 'wirerelay' ? 0 : null,
-    framesPerRead: null,
-    framesPerWrite: null,
+    framesPerRead: target === 'wirerelay' ? 3.5 : null,
+    framesPerWrite: target === 'wirerelay' ? 12 : null,
     generators: { sourceCpu: 0.1, sinkCpu: 0.1, sourceElu: o.genElu ?? 0.2, sinkElu: 0.1, usPerMsg: 2e5 / msgs, lateP99Ms: o.late ?? 0.5 },
     machineCpu: o.machine ?? 1.0,
     otherCpu: 0.2,
@@ -204,11 +204,10 @@ describe('load report', () => {
       "Drops at the knee: 1000 of 20000 undelivered: unexplained 1000. Transactions from the window's start to the end of the drain: sources sent 5,000, the node read 5,000 and wrote 18,000, the sinks received 18,000.",
     );
     expect(md).toContain('| loss 5.00 %; node warned: peer misbehaving (GETDATA) ×12 |');
-    expect(md).toContain('Frames per read and per write read n/a: the node exports no wirerelay_socket_reads_total / wirerelay_socket_writes_total.');
   });
 
   it('tabulates node and generator cost per step', () => {
-    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | n/a | n/a | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
+    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | 3.5 | 12.0 | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
     expect(md).toContain('| 1,000 | 1,000 → 4 | 1,004 | 5,000 | 5,000 | 26.0 | 1 % | 0.30 | 120.0 MiB | 80.0 MiB | 41.0 KiB | 1.00 | 40.0 | 10.0 | 0 |');
   });
 });
