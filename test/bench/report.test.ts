@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../bench/load/report.js';
 import { renderChart, renderCpuChart } from '../../bench/load/chart.js';
 import { reconcile } from '../../bench/load/accounting.js';
-import { equalLoad, limitLines, limitOf, ratio, spreadRatio, verdicts } from '../../bench/load/results.js';
+import { equalLoad, limitLines, limitOf, ratio, spreadRatio, v2Comparison, verdicts } from '../../bench/load/results.js';
 import type { LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from '../../bench/load/results.js';
 
 interface StepOpts {
@@ -170,6 +170,30 @@ describe('load verdicts', () => {
     expect(lines[2]).toContain('verdict push naive-relay:');
     expect(lines[2]).toContain("limit: the generators: sources' event-loop utilization 0.95");
     expect(lines[3]).toBe('verdict push raw-forwarder: no knee up to 56.0k deliveries/s offered, best 56.0k deliveries/s');
+  });
+
+  it('with --v2, compares v2 with v1 of the same run against the 70 % goal, in the verdicts, the closing lines and the report', () => {
+    const v2Steps = [step('wirerelay', 'push', 10_000, 10_000, { cpu: 0.4 }), step('wirerelay', 'push', 20_000, 19_600, { cpu: 0.7 }), step('wirerelay', 'push', 40_000, 30_000, { blownUp: 'loss 25.00 %' })];
+    const withV2: LoadResult = { ...sample, v2: { mode: 'push', run: run('wirerelay', 'push', v2Steps[1]!, 20_000, 40_000, v2Steps[2]!), steps: v2Steps } };
+    // 19,600 / 28,000 = 70 % exactly: met.
+    expect(v2Comparison(withV2)).toEqual({ mode: 'push', v1: 28_000, v2: 19_600, ratio: 0.7 });
+    const v = verdicts(withV2).find((x) => x.name === 'push: wirerelay max sustained deliveries/s, v2 vs v1 (same run)');
+    expect(v).toMatchObject({ target: '≥ 70 %', measured: '70.0 % (19600 vs 28000)', met: true });
+    const lines = limitLines(withV2);
+    expect(lines).toHaveLength(6);
+    expect(lines[4]).toContain('verdict push wirerelay v2: knee between 20.0k and 40.0k deliveries/s offered');
+    expect(lines[5]).toBe('verdict push v2/v1: wirerelay 19.6k vs 28.0k deliveries/s = 70.0 % (goal ≥ 70 %: met)');
+    const slower: LoadResult = { ...withV2, v2: { ...withV2.v2!, run: run('wirerelay', 'push', v2Steps[0]!, 10_000, 20_000, v2Steps[1]!) } };
+    expect(verdicts(slower).at(-1)).toMatchObject({ measured: '35.7 % (10000 vs 28000)', met: false });
+    expect(limitLines(slower).at(-1)).toContain('(goal ≥ 70 %: MISSED)');
+    const md = renderReport(withV2);
+    expect(md).toContain('## v2 transport (BIP324): wirerelay, push mode, every generator connection on v2');
+    expect(md).toContain('- max sustained deliveries/s: v2 19,600 vs v1 28,000 in the same run = 0.70× (70.0 %) (goal ≥ 70 %)');
+    expect(md).toContain('| loss 25.00 % |');
+    // Without --v2 there is no such verdict or section.
+    expect(v2Comparison(sample)).toBeNull();
+    expect(verdicts(sample).some((x) => x.name.includes('v2'))).toBe(false);
+    expect(renderReport(sample)).not.toContain('## v2 transport');
   });
 
   it('ratio and spread helpers say null rather than invent a number', () => {
