@@ -20,6 +20,8 @@ export interface PeerProcConfig {
   readonly txBytes: number;
   /** Share of transactions offered as inv → getdata → tx in continuous mode ('rate'); the rest are pushed. */
   readonly invFraction: number;
+  /** Speak BIP324 v2 (as initiator) on every connection instead of v1; needs `handshake`. */
+  readonly v2?: boolean;
   /** Connections opened per event-loop turn, so 1,000 connects do not all land at once. */
   readonly connectBatch?: number;
 }

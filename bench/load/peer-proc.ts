@@ -15,14 +15,18 @@
  * Source: handshake with relay=false (BIP37: the node announces nothing back), then offers
  * transactions on schedule, each either pushed as tx or announced by inv and served on getdata.
  * Sink: handshake with relay=true, getdata for every inv, pong for every ping.
+ *
+ * With `v2` every connection first runs the BIP324 handshake as initiator (v2-lite.ts, on the
+ * node's own session code); each write's frames are then sealed in one batch, each read opened in one.
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LatencyHistogram } from './histogram.js';
 import type { ChildEvent, ParentCommand, PeerProcConfig, Snapshot } from './ipc.js';
-import { LiteFramer, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, nowMs, versionFrame, writeHeader, writeStampedTx } from './wire-lite.js';
+import { LiteFramer, MAGIC, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, nowMs, versionFrame, writeHeader, writeStampedTx } from './wire-lite.js';
 import type { LiteFrame } from './wire-lite.js';
+import { V2Lite } from './v2-lite.js';
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as PeerProcConfig;
 const send = (e: ChildEvent): void => {
@@ -66,6 +70,8 @@ interface Plan {
 
 class Conn {
   readonly framer: LiteFramer;
+  /** The v2 session when the generators speak BIP324, else null (v1 frames as they are). */
+  readonly v2: V2Lite | null;
   established = false;
   closed = false;
   gotVersion = false;
@@ -84,10 +90,15 @@ class Conn {
     readonly index: number,
   ) {
     this.framer = new LiteFramer((f) => onFrame(this, f));
+    this.v2 = cfg.v2 === true && cfg.handshake ? new V2Lite((f) => onFrame(this, f)) : null;
     socket.setNoDelay(true);
     socket.on('data', (c: Buffer) => {
       try {
-        this.framer.push(c);
+        if (this.v2 === null) this.framer.push(c);
+        else {
+          const hs = this.v2.push(c);
+          if (hs !== undefined) socket.write(hs);
+        }
       } catch {
         socket.destroy();
       }
@@ -130,8 +141,15 @@ class Conn {
       this.out = [];
       return;
     }
-    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    const frames = this.out;
     this.out = [];
+    this.write(frames);
+  }
+
+  /** Writes whole v1 frames now, in one socket write (v2: sealed in one batch). */
+  write(frames: Buffer[]): void {
+    const b = this.v2 !== null ? this.v2.seal(frames) : frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    if (b === undefined) return;
     stats.sentBytes += b.byteLength;
     this.socket.write(b);
   }
@@ -162,7 +180,14 @@ let previous: Plan | null = null;
 /** A pong or getdata built from the frame it answers: same payload, same checksum. */
 function renamed(f: LiteFrame, command: string): Buffer {
   const out = Buffer.allocUnsafe(24 + f.length);
-  f.buf.copy(out, 0, f.offset - 24, f.offset + f.length);
+  if (f.framed) f.buf.copy(out, 0, f.offset - 24, f.offset + f.length);
+  else {
+    // A v2 message: only the payload came; the frame is sealed again without its checksum.
+    out.writeUInt32LE(MAGIC, 0);
+    out.writeUInt32LE(f.length, 16);
+    out.fill(0, 20, 24);
+    f.buf.copy(out, 24, f.offset, f.offset + f.length);
+  }
   out.fill(0, 4, 16);
   out.write(command, 4, 'latin1');
   return out;
@@ -205,7 +230,7 @@ function onFrame(c: Conn, f: LiteFrame): void {
     }
     case 'version':
       c.gotVersion = true;
-      c.socket.write(frame('verack', new Uint8Array(0)));
+      c.write([frame('verack', new Uint8Array(0))]);
       if (c.gotVerack) c.established = true;
       return;
     case 'verack':
@@ -286,7 +311,8 @@ function open(i: number): Promise<Conn | null> {
         resolve(c);
         return;
       }
-      s.write(versionFrame(randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn, cfg.role === 'sink'));
+      if (c.v2 !== null) s.write(c.v2.start());
+      c.write([versionFrame(randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn, cfg.role === 'sink')]);
       const poll = setInterval(() => {
         if (c.established || c.closed) {
           clearInterval(poll);

@@ -4,9 +4,8 @@
  */
 import { describeAccounting } from './accounting.js';
 import type { Accounting } from './accounting.js';
-import { WANTED_METRICS } from './node-metrics.js';
 import type { LoadResult, Mode, StepResult, SweepRow } from './results.js';
-import { MODES, TARGETS, equalLoad, limitLines, ratio, verdicts } from './results.js';
+import { MODES, TARGETS, V2_GOAL, equalLoad, limitLines, ratio, v2Comparison, verdicts } from './results.js';
 
 export function fmtNum(x: number | null | undefined, digits = 0): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
@@ -102,6 +101,20 @@ function modeSection(r: LoadResult, mode: Mode, out: string[]): void {
   }
 }
 
+/** `--v2`: wirerelay's search with the generators on BIP324 v2, against the same run's v1 search. */
+function v2Section(r: LoadResult, out: string[]): void {
+  const v = v2Comparison(r);
+  if (v === null || r.v2 === undefined || r.v2 === null) return;
+  out.push(`## v2 transport (BIP324): wirerelay, ${v.mode} mode, every generator connection on v2`, '');
+  out.push(
+    `- max sustained deliveries/s: v2 ${fmtNum(v.v2)} vs v1 ${fmtNum(v.v1)} in the same run = ${fmtRatio(v.ratio)} (goal ≥ ${V2_GOAL * 100} %)`,
+    '',
+    STEP_HEADER,
+    ...r.v2.steps.map(stepRow),
+    '',
+  );
+}
+
 function sweepTable(title: string, rows: readonly SweepRow[], out: string[]): void {
   if (rows.length === 0) return;
   out.push(title, '');
@@ -136,8 +149,7 @@ export function renderReport(r: LoadResult): string {
   out.push('');
   out.push('![delivered rate against p99 latency](load-chart.svg)', '', '![CPU per delivery against offered load](load-cpu-chart.svg)', '');
   for (const mode of MODES) modeSection(r, mode, out);
-  const fr = r.steps.some((x) => x.framesPerRead !== null);
-  if (!fr) out.push(`Frames per read and per write read n/a: the node exports no ${WANTED_METRICS.socketReads} / ${WANTED_METRICS.socketWrites}.`, '');
+  v2Section(r, out);
   sweepTable('## Fan-in sweep (fresh node per row; many sources announcing, few sinks)', r.fanIn, out);
   sweepTable('## Fan-out sweep (fresh node per row; one source, many sinks)', r.fanOut, out);
   const profiles = Object.entries(r.profiles);

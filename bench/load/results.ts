@@ -154,6 +154,26 @@ export interface LoadResult {
   /** CPU profiles of the node, one per mode (npm run profile). */
   readonly profiles: Readonly<Partial<Record<Mode, string>>>;
   readonly notes: readonly string[];
+  /** `--v2`: wirerelay's knee search again with the generators speaking BIP324 v2 (one mode). */
+  readonly v2?: V2Section | null;
+}
+
+/** wirerelay with every generator connection on BIP324 v2, beside the same run's v1 search. */
+export interface V2Section {
+  readonly mode: Mode;
+  readonly run: TargetRun;
+  readonly steps: readonly StepResult[];
+}
+
+/** issue 12: end to end, v2 throughput at least this share of v1's in the same run. */
+export const V2_GOAL = 0.7;
+
+/** wirerelay's best sustained deliveries/s over v2 and over v1 in the v2 section's mode, and their ratio. */
+export function v2Comparison(r: LoadResult): { mode: Mode; v1: number | null; v2: number | null; ratio: number | null } | null {
+  if (r.v2 === undefined || r.v2 === null) return null;
+  const v1 = r.maxByMode[r.v2.mode]?.wirerelay?.msgsPerSec ?? null;
+  const v2 = r.v2.run.best?.msgsPerSec ?? null;
+  return { mode: r.v2.mode, v1, v2, ratio: ratio(v2, v1) };
 }
 
 export interface Verdict {
@@ -290,6 +310,15 @@ export function verdicts(r: LoadResult): Verdict[] {
       met: big === undefined || !Number.isFinite(big.latencyMs.p99) ? null : big.latencyMs.p99 <= 50,
     });
   }
+  const v = v2Comparison(r);
+  if (v !== null) {
+    out.push({
+      name: `${v.mode}: wirerelay max sustained deliveries/s, v2 vs v1 (same run)`,
+      target: `≥ ${V2_GOAL * 100} %`,
+      measured: v.ratio === null ? 'n/a' : `${pct(v.ratio)} (${Math.round(v.v2!)} vs ${Math.round(v.v1!)})`,
+      met: v.ratio === null ? null : v.ratio >= V2_GOAL,
+    });
+  }
   return out;
 }
 
@@ -297,7 +326,7 @@ export function verdicts(r: LoadResult): Verdict[] {
 export function limitLines(r: LoadResult): string[] {
   const k = (x: number | null): string => (x === null ? 'n/a' : x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
   const order = (x: TargetRun): number => TARGETS.indexOf(x.target) * 10 + MODES.indexOf(x.mode);
-  return [...r.runs].sort((a, b) => order(a) - order(b)).map((run) => {
+  const line = (run: TargetRun, label: string): string => {
     const b = run.knee;
     const where =
       b.failed === null
@@ -308,6 +337,14 @@ export function limitLines(r: LoadResult): string[] {
     const best = run.best === null ? '' : `, best ${k(run.best.msgsPerSec)} deliveries/s`;
     const cause = b.cause === null ? '' : `; cause: ${b.cause}`;
     const limit = b.limit === null ? '' : `; limit: ${b.limit.text}`;
-    return `verdict ${run.mode} ${run.target}: ${where}${best}${cause}${limit}`;
-  });
+    return `verdict ${run.mode} ${label}: ${where}${best}${cause}${limit}`;
+  };
+  const out = [...r.runs].sort((a, b) => order(a) - order(b)).map((run) => line(run, run.target));
+  if (r.v2 !== undefined && r.v2 !== null) {
+    out.push(line(r.v2.run, `${r.v2.run.target} v2`));
+    const v = v2Comparison(r)!;
+    const met = v.ratio === null ? 'n/a' : v.ratio >= V2_GOAL ? 'met' : 'MISSED';
+    out.push(`verdict ${v.mode} v2/v1: wirerelay ${k(v.v2)} vs ${k(v.v1)} deliveries/s = ${v.ratio === null ? 'n/a' : pct(v.ratio)} (goal ≥ ${V2_GOAL * 100} %: ${met})`);
+  }
+  return out;
 }

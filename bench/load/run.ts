@@ -4,6 +4,7 @@
  *
  *   npm run bench:load                 full run (several minutes)
  *   npm run bench:load -- --quick      smoke run, under two minutes
+ *   npm run bench:load -- --quick --v2 adds wirerelay's push search with the generators on BIP324 v2
  *   npm run profile                    the same with the node under --cpu-prof (see profile.ts)
  *
  * Per target and mode (push: every transaction sent as tx; inv: every one announced and sent on
@@ -31,7 +32,7 @@ import type { MachineSample, ProcSample } from './proc-stats.js';
 import { GenProc, ROOT, loopbackIps, sleep, startBaseline, startWirerelay } from './procs.js';
 import type { Target } from './procs.js';
 import { equalLoad, limitOf, limitLines, usPerMsg } from './results.js';
-import type { GeneratorStats, LatencySummary, LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from './results.js';
+import type { GeneratorStats, LatencySummary, LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun, V2Section } from './results.js';
 import { renderChart, renderCpuChart } from './chart.js';
 import { renderReport } from './report.js';
 import { nowMs } from './wire-lite.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   readonly peerCounts: readonly number[];
   /** Deliveries/s offered in every sweep row. */
   readonly sweepRate: number;
+  /** Also search wirerelay's knee with the generators speaking BIP324 v2 (push, or the first mode). */
+  readonly v2: boolean;
   readonly outDir: string;
 }
 
@@ -89,6 +92,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     sweeps: !has('--no-sweeps'),
     peerCounts: peers,
     sweepRate: num('--sweep-rate', 5000),
+    v2: has('--v2'),
     outDir: join(ROOT, 'bench/results'),
   };
 }
@@ -109,6 +113,8 @@ interface Rig {
   readonly fanout: number;
   readonly sourceConns: number;
   readonly sinkConns: number;
+  /** The generators speak BIP324 v2 (peer-proc.ts). */
+  readonly v2: boolean;
   /** Set when a step found generator connections closed: the next step gets a fresh rig. */
   broken: boolean;
 }
@@ -116,8 +122,8 @@ interface Rig {
 /** Each rig connects from its own 127.0.x.0/24 pair, so addresses the target banned are not reused. */
 let rigGeneration = 0;
 
-async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns: number): Promise<Rig> {
-  const common = { host: target.host, handshake: target.handshake, txBytes: o.txBytes, invFraction: 0 };
+async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns: number, v2 = false): Promise<Rig> {
+  const common = { host: target.host, handshake: target.handshake, txBytes: o.txBytes, invFraction: 0, v2 };
   const net = 1 + 2 * (rigGeneration++ % 120);
   // The raw forwarder pairs each source connection with its own `sinkConns` sinks (see raw-forwarder.ts).
   const sinkTotal = target.name === 'raw-forwarder' ? sinkConns * sourceConns : sinkConns;
@@ -129,14 +135,14 @@ async function rig(target: Target, o: RunOptions, sinkConns: number, sourceConns
   const sources = new GenProc({ ...common, role: 'source', port: target.sourcePort, conns: sourceConns, localIps: loopbackIps(net, 250), sourceId: 1 + (process.pid % 1000) });
   const srcReady = await sources.connect();
   if (srcReady.established < sourceConns) throw new Error(`${target.name}: only ${srcReady.established}/${sourceConns} sources connected`);
-  return { target, sources, sinks, fanout: sinkConns, sourceConns, sinkConns: sinkTotal, broken: false };
+  return { target, sources, sinks, fanout: sinkConns, sourceConns, sinkConns: sinkTotal, v2, broken: false };
 }
 
 /** Replaces a rig whose connections the target closed (a ban, a timeout) with a fresh one. */
 async function healthy(h: { r: Rig }, o: RunOptions): Promise<Rig> {
   if (!h.r.broken) return h.r;
   await unrig(h.r);
-  h.r = await rig(h.r.target, o, h.r.fanout, h.r.sourceConns);
+  h.r = await rig(h.r.target, o, h.r.fanout, h.r.sourceConns, h.r.v2);
   return h.r;
 }
 
@@ -358,7 +364,8 @@ function k(x: number): string {
 function fmtStep(s: StepResult): string {
   return (
     `${s.target} ${s.mode} ${s.phase} offered ${k(s.offeredMsgsPerSec)}/s: ${k(s.msgsPerSec)} deliveries/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ` +
-    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}, ` +
+    `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}` +
+    `${s.framesPerRead === null ? '' : ` frames/read ${s.framesPerRead.toFixed(1)} /write ${s.framesPerWrite?.toFixed(1) ?? 'n/a'}`}, ` +
     `generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)} late p99 ${s.generators.lateP99Ms.toFixed(1)} ms, other ${s.otherCpu?.toFixed(2) ?? 'n/a'} cores` +
     `${s.drops.unexplained > 0 ? `, ${s.drops.unexplained} unexplained` : ''}${s.blownUp === null ? '' : ` [${s.blownUp}]`}`
   );
@@ -462,6 +469,21 @@ async function runTarget(
   return runs;
 }
 
+/** `--v2`: wirerelay's knee search in one mode with every generator connection on BIP324 v2. */
+async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) => void): Promise<V2Section> {
+  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000 });
+  const steps: StepResult[] = [];
+  let h: { r: Rig } | undefined;
+  try {
+    h = { r: await rig(target, o, o.sinkConns, o.sourceConns, true) };
+    const run = await searchKnee(h, mode, o, false, null, p, (s) => log(`v2 ${s}`), steps);
+    return { mode, run, steps };
+  } finally {
+    if (h !== undefined) await unrig(h.r);
+    await target.stop();
+  }
+}
+
 /**
  * issue 9's equal-load comparison when wirerelay held less than the naive relay and the two
  * searches share no offered load: the naive relay runs again, at wirerelay's best held load.
@@ -559,7 +581,7 @@ function bestOf(runs: readonly TargetRun[], mode: Mode): Partial<Record<TargetNa
 export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const started = Date.now();
   mkdirSync(o.outDir, { recursive: true });
-  const runCount = o.modes.length * (o.baselines ? 2 : 1) + (o.baselines && o.modes.includes('push') ? 1 : 0);
+  const runCount = o.modes.length * (o.baselines ? 2 : 1) + (o.baselines && o.modes.includes('push') ? 1 : 0) + (o.v2 ? 1 : 0);
   const p = progress(runCount * PLANNED_STEPS + (o.sweeps ? 2 * o.peerCounts.length : 0));
   const lines: string[] = [];
   const log = (s: string): void => {
@@ -572,6 +594,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const profiles: Partial<Record<Mode, string>> = {};
   const fanIn: SweepRow[] = [];
   const fanOut: SweepRow[] = [];
+  let v2: V2Section | null = null;
   try {
     // The naive relay first, so wirerelay's run can also measure at the naive relay's best load.
     if (o.baselines) runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, () => null, p, log, all, missing, null)));
@@ -590,6 +613,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
         profiles,
       )),
     );
+    if (o.v2) v2 = await runV2(o, o.modes.includes('push') ? 'push' : o.modes[0]!, p, log);
     if (o.baselines) {
       const held = (t: TargetName, mode: Mode): number | null => runs.find((x) => x.target === t && x.mode === mode)?.knee.held ?? null;
       const need = o.modes.flatMap((mode) => {
@@ -648,6 +672,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
     missingMetrics: [...missing],
     profiles,
     notes,
+    v2,
   };
   const stamp = result.date.replace(/[:.]/g, '-');
   writeFileSync(join(o.outDir, 'load.json'), JSON.stringify(result, null, 2) + '\n');

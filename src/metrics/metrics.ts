@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ErrorCode } from '../errors.js';
 import { COMMAND_LABELS, CommandCounts } from '../stats/command-counts.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
+import { SocketCounts } from '../stats/socket-counts.js';
 import type { FlowCounters, FlowTableStats } from '../stats/flow-table.js';
 import { V2_FAILURE_REASONS, type V2FailureReason } from '../transport/v2/errors.js';
 
@@ -79,6 +80,8 @@ export interface TrafficTotals {
 
 export class RelayMetrics {
   readonly registry = new Registry();
+  /** Socket reads and writes: the peers add to these, the counters below copy them at scrape time. */
+  readonly sockets = new SocketCounts();
   private readonly received = new CommandCounts();
   private readonly sent = new CommandCounts();
   private readonly peerGauge: Gauge<'direction' | 'state'>;
@@ -117,6 +120,22 @@ export class RelayMetrics {
     perCommand(`${p}received_bytes_total`, 'Bytes received (header + payload), by command.', inCounts, 1);
     perCommand(`${p}sent_messages_total`, 'Messages sent, by command (relayed items once written to the socket).', outCounts, 0);
     perCommand(`${p}sent_bytes_total`, 'Bytes sent (header + payload), by command (relayed items once written to the socket).', outCounts, 1);
+
+    const sockets = this.sockets;
+    for (const [field, help] of [
+      ['reads', 'Socket reads handed to the transport (received messages / this = mean frames per read).'],
+      ['writes', 'Socket writes by the peer writers (sent messages / this = mean frames per write).'],
+    ] as const) {
+      new Counter({
+        name: `${p}socket_${field}_total`,
+        help,
+        registers: [reg],
+        collect() {
+          this.reset();
+          this.inc(sockets[field]);
+        },
+      });
+    }
 
     const build = new Gauge({
       name: `${p}build_info`,

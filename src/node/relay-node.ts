@@ -106,7 +106,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private gossip!: AddressGossip;
   private conns!: ConnManager<Peer>;
   private relay!: InventoryRelay<Peer>;
-  private readonly scheduler = new WriteScheduler();
+  private readonly scheduler: WriteScheduler;
   private readonly turns = new Turns();
   private dispatcher!: BatchDispatcher;
   private admin: AdminServer | undefined;
@@ -132,6 +132,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.meshAddrs = new Set(this.config.mesh);
     this.permanentAddrs = new Set([...this.config.mesh, ...this.config.connect, ...this.config.addPeer]);
     this.metrics = new RelayMetrics({ build: { version: VERSION, network: this.config.network } });
+    this.scheduler = new WriteScheduler(this.metrics.sockets);
     // Date.now() costs more than a flow update; the table reads a clock cached every 250 ms.
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
@@ -549,7 +550,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       },
       encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
       transport: (ctx: TransportContext) => node.transportFor(ctx),
-      scheduler: node.scheduler,
+      get scheduler() {
+        return node.scheduler;
+      },
       turns: node.turns,
       get flows() {
         return node.flowSink;

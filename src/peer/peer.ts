@@ -286,6 +286,7 @@ export class Peer implements RelayPeer, HandshakePeer {
     if (this.closed) return;
     const n = chunk.byteLength;
     this.bytesIn += n;
+    this.host.scheduler.sockets.reads++;
     if (!this.mesh) {
       const waitMs = this.meter.charge(n);
       if (waitMs > 0 && !this.rateLimited) this.rateLimit(waitMs);

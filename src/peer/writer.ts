@@ -9,6 +9,7 @@
  * buffer and hands it to the socket in one write (measured against cork/uncork in
  * docs/performance.md). Relayed frames are the cache's buffers, written as they are.
  */
+import { SocketCounts } from '../stats/socket-counts.js';
 import type { Transport } from '../transport/transport.js';
 
 /** Where delivered and dropped relayed bytes are counted (the node's flow table and totals). */
@@ -38,6 +39,9 @@ const RAW = -3;
 
 /** Runs every pending flush once per event-loop turn, in one callback. */
 export class WriteScheduler {
+  /** The node's socket counts (metrics): its writers add each socket write, its peers each read. */
+  constructor(readonly sockets: SocketCounts = new SocketCounts()) {}
+
   private pending: PeerWriter[] = [];
   private scheduled = false;
   private readonly run = (): void => {
@@ -203,6 +207,7 @@ export class PeerWriter {
       this.bytes -= total;
       this.bytesOut += chunk.byteLength;
       this.onWrite?.();
+      this.scheduler.sockets.writes++;
       if (relayed === undefined) this.socket.write(chunk);
       else this.socket.write(chunk, this.written(relayed, mesh));
     }

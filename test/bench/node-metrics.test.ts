@@ -12,6 +12,7 @@ import { NODE_METRICS, REQUIRED_METRIC_NAMES, missingMetrics, nodeCounters, read
 import { httpGet, parsePrometheus } from '../../bench/load/proc-stats.js';
 import { countWarnings } from '../../bench/load/procs.js';
 import type { MetricSample } from '../../bench/load/proc-stats.js';
+import { RawPeer, eventually } from '../helpers/raw-peer.js';
 
 let node: RelayNode;
 let dir: string;
@@ -43,6 +44,22 @@ describe("the load harness's metric names", () => {
     expect(c.dropsByReason).not.toBeNull();
     expect(c.txIn).toBe(0);
     expect(c.poolBatches).not.toBeNull();
+    expect(REQUIRED_METRIC_NAMES).toContain('wirerelay_socket_reads_total');
+    expect(REQUIRED_METRIC_NAMES).toContain('wirerelay_socket_writes_total');
+  });
+
+  it('socket reads and writes count what a real connection does, beside the message counters', async () => {
+    const peer = await RawPeer.open(Number(node.listenAddress!.split(':').pop()));
+    try {
+      await peer.handshake();
+      await eventually(async () => {
+        const c = nodeCounters(parsePrometheus(await httpGet(`http://${node.adminEndpoint!.addr}/metrics`)));
+        // version and verack in (at least one read), version and verack out (at least one write).
+        return c.socketReads! >= 1 && c.socketWrites! >= 1 && c.messagesIn! >= 2 && c.messagesOut! >= 2 && c.socketReads! <= c.messagesIn! + 1;
+      }, 'socket counters');
+    } finally {
+      peer.close();
+    }
   });
 
   it('reads an absent name as null, not 0', () => {

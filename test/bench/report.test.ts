@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../bench/load/report.js';
 import { renderChart, renderCpuChart } from '../../bench/load/chart.js';
 import { reconcile } from '../../bench/load/accounting.js';
-import { equalLoad, limitLines, limitOf, ratio, spreadRatio, verdicts } from '../../bench/load/results.js';
+import { equalLoad, limitLines, limitOf, ratio, spreadRatio, v2Comparison, verdicts } from '../../bench/load/results.js';
 import type { LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun } from '../../bench/load/results.js';
 
 interface StepOpts {
@@ -43,8 +43,8 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     poolQueueDepth: target === 'wirerelay' ? 0 : null,
     poolBatches: target === 'wirerelay' ? 0 : null,
     poolFrames: target === 'wirerelay' ? 0 : null,
-    framesPerRead: null,
-    framesPerWrite: null,
+    framesPerRead: target === 'wirerelay' ? 3.5 : null,
+    framesPerWrite: target === 'wirerelay' ? 12 : null,
     generators: { sourceCpu: 0.1, sinkCpu: 0.1, sourceElu: o.genElu ?? 0.2, sinkElu: 0.1, usPerMsg: 2e5 / msgs, lateP99Ms: o.late ?? 0.5 },
     machineCpu: o.machine ?? 1.0,
     otherCpu: 0.2,
@@ -172,6 +172,30 @@ describe('load verdicts', () => {
     expect(lines[3]).toBe('verdict push raw-forwarder: no knee up to 56.0k deliveries/s offered, best 56.0k deliveries/s');
   });
 
+  it('with --v2, compares v2 with v1 of the same run against the 70 % goal, in the verdicts, the closing lines and the report', () => {
+    const v2Steps = [step('wirerelay', 'push', 10_000, 10_000, { cpu: 0.4 }), step('wirerelay', 'push', 20_000, 19_600, { cpu: 0.7 }), step('wirerelay', 'push', 40_000, 30_000, { blownUp: 'loss 25.00 %' })];
+    const withV2: LoadResult = { ...sample, v2: { mode: 'push', run: run('wirerelay', 'push', v2Steps[1]!, 20_000, 40_000, v2Steps[2]!), steps: v2Steps } };
+    // 19,600 / 28,000 = 70 % exactly: met.
+    expect(v2Comparison(withV2)).toEqual({ mode: 'push', v1: 28_000, v2: 19_600, ratio: 0.7 });
+    const v = verdicts(withV2).find((x) => x.name === 'push: wirerelay max sustained deliveries/s, v2 vs v1 (same run)');
+    expect(v).toMatchObject({ target: '≥ 70 %', measured: '70.0 % (19600 vs 28000)', met: true });
+    const lines = limitLines(withV2);
+    expect(lines).toHaveLength(6);
+    expect(lines[4]).toContain('verdict push wirerelay v2: knee between 20.0k and 40.0k deliveries/s offered');
+    expect(lines[5]).toBe('verdict push v2/v1: wirerelay 19.6k vs 28.0k deliveries/s = 70.0 % (goal ≥ 70 %: met)');
+    const slower: LoadResult = { ...withV2, v2: { ...withV2.v2!, run: run('wirerelay', 'push', v2Steps[0]!, 10_000, 20_000, v2Steps[1]!) } };
+    expect(verdicts(slower).at(-1)).toMatchObject({ measured: '35.7 % (10000 vs 28000)', met: false });
+    expect(limitLines(slower).at(-1)).toContain('(goal ≥ 70 %: MISSED)');
+    const md = renderReport(withV2);
+    expect(md).toContain('## v2 transport (BIP324): wirerelay, push mode, every generator connection on v2');
+    expect(md).toContain('- max sustained deliveries/s: v2 19,600 vs v1 28,000 in the same run = 0.70× (70.0 %) (goal ≥ 70 %)');
+    expect(md).toContain('| loss 25.00 % |');
+    // Without --v2 there is no such verdict or section.
+    expect(v2Comparison(sample)).toBeNull();
+    expect(verdicts(sample).some((x) => x.name.includes('v2'))).toBe(false);
+    expect(renderReport(sample)).not.toContain('## v2 transport');
+  });
+
   it('ratio and spread helpers say null rather than invent a number', () => {
     expect(ratio(1, 0)).toBeNull();
     expect(ratio(undefined, 3)).toBeNull();
@@ -204,11 +228,10 @@ describe('load report', () => {
       "Drops at the knee: 1000 of 20000 undelivered: unexplained 1000. Transactions from the window's start to the end of the drain: sources sent 5,000, the node read 5,000 and wrote 18,000, the sinks received 18,000.",
     );
     expect(md).toContain('| loss 5.00 %; node warned: peer misbehaving (GETDATA) ×12 |');
-    expect(md).toContain('Frames per read and per write read n/a: the node exports no wirerelay_socket_reads_total / wirerelay_socket_writes_total.');
   });
 
   it('tabulates node and generator cost per step', () => {
-    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | n/a | n/a | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
+    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | 3.5 | 12.0 | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
     expect(md).toContain('| 1,000 | 1,000 → 4 | 1,004 | 5,000 | 5,000 | 26.0 | 1 % | 0.30 | 120.0 MiB | 80.0 MiB | 41.0 KiB | 1.00 | 40.0 | 10.0 | 0 |');
   });
 });

@@ -27,7 +27,7 @@ const EMPTY = new Uint8Array(0);
 let scanner: FrameScanner | undefined;
 
 /** Command and payload of one v1 frame (as the node builds them: well formed). */
-function unframe(frame: Uint8Array): V2Message {
+export function unframe(frame: Uint8Array): V2Message {
   let end = 4;
   while (end < 4 + COMMAND_SIZE && frame[end] !== 0) end++;
   let command = '';

@@ -1,0 +1,64 @@
+/**
+ * The load generators' side of a BIP324 v2 connection, on the node's own session code
+ * (src/transport/v2/session.ts: handshake, batched seal and open). The generators stay v1-shaped:
+ * they queue v1 frames and read LiteFrames; this turns a write's run of v1 frames into one sealed
+ * buffer of packets (one batched seal, as the node's writer does) and every decrypted message into
+ * a LiteFrame over its payload, with no checksum computed either way.
+ */
+import { V2Session } from '../../src/transport/v2/session.js';
+import { unframe } from '../../src/transport/v2/transport.js';
+import { LiteFrame, MAGIC } from './wire-lite.js';
+
+export class V2Lite {
+  private readonly session: V2Session;
+  private readonly f = new LiteFrame();
+  bytes = 0;
+
+  constructor(
+    private readonly onFrame: (f: LiteFrame) => void,
+    magic = MAGIC,
+  ) {
+    // Initiator, as Core dials a peer that advertises NODE_P2P_V2.
+    this.session = new V2Session({ initiating: true, magic });
+    this.f.framed = false;
+  }
+
+  /** The bytes that open the connection: our key and garbage. */
+  start(): Uint8Array {
+    return this.session.start()!;
+  }
+
+  /** True once the peer's version packet arrived. */
+  get established(): boolean {
+    return this.session.established;
+  }
+
+  /**
+   * Feeds a socket read; hands every message to onFrame and returns handshake bytes to write
+   * (our terminator, version packet and the frames sealed before the keys existed), if any.
+   * Throws the session's V2TransportError when the stream fails (the caller disconnects).
+   */
+  push(chunk: Uint8Array): Uint8Array | undefined {
+    this.bytes += chunk.byteLength;
+    const out = this.session.receive(chunk);
+    const f = this.f;
+    for (const m of out.messages) {
+      const p = m.payload;
+      f.command = m.command;
+      f.buf = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+      f.offset = 0;
+      f.length = p.byteLength;
+      this.onFrame(f);
+    }
+    if (out.error !== undefined) throw out.error;
+    return out.send;
+  }
+
+  /**
+   * One buffer of sealed packets for a run of whole v1 frames, in order; undefined before the keys
+   * exist (the session queues them and push() returns them after our version packet).
+   */
+  seal(frames: readonly Uint8Array[]): Uint8Array | undefined {
+    return this.session.send(frames.map(unframe));
+  }
+}
