@@ -12,6 +12,8 @@ export interface AttackContext {
   readonly port: number;
   readonly quick: boolean;
   running(): boolean;
+  /** The node's JS heap plus Buffer (external) memory in use, from its /metrics; null if unreadable. */
+  heldBytes(): Promise<number | null>;
 }
 
 export interface AttackOutput {
@@ -20,6 +22,13 @@ export interface AttackOutput {
   readonly bytesSent: number;
   /** Connections the attack opened (including refused ones). */
   readonly connections: number;
+  /**
+   * For the trickle attack: what the node held more at the end than just after the headers, per
+   * byte received in between (per-byte cost apart from each connection's fixed cost). A collection
+   * in between can make it negative: the held memory did not grow measurably. Keeping every 1-byte
+   * segment as its own Buffer shows up here as hundreds of bytes per byte.
+   */
+  readonly heldPerByte?: number | null;
 }
 
 export interface Attack {
@@ -103,6 +112,9 @@ const trickle: Attack = {
       }
     }
     const one = Buffer.from([0]);
+    await sleep(200);
+    const heldBefore = await ctx.heldBytes();
+    const sentBefore = peers.reduce((s, p) => s + p.bytesSent, 0);
     // Every 2 ms, 20 single-byte writes per connection: with Nagle off, each is its own segment.
     while (ctx.running()) {
       for (const p of peers) {
@@ -112,8 +124,11 @@ const trickle: Attack = {
       await sleep(2);
     }
     const bytes = peers.reduce((s, p) => s + p.bytesSent, 0);
+    await sleep(200); // let the node read what is in flight
+    const heldAfter = await ctx.heldBytes();
+    const heldPerByte = heldBefore === null || heldAfter === null || bytes === sentBefore ? null : (heldAfter - heldBefore) / (bytes - sentBefore);
     for (const p of peers) p.close();
-    return { input: `${peers.length} connections, ${bytes} bytes in 1-byte segments`, bytesSent: bytes, connections: conns };
+    return { input: `${peers.length} connections, ${bytes} bytes in 1-byte segments`, bytesSent: bytes, connections: conns, heldPerByte };
   },
 };
 
