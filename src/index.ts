@@ -12,7 +12,7 @@ import type { RelayOptions } from './node/config.js';
  * parts the node shares with its own components (metrics registry, flow table, health store,
  * nonce set, clock) are not part of the API.
  */
-export type RelayNode = Omit<RelayNodeClass, 'clock' | 'magic' | 'metrics' | 'flowTable' | 'healthStore' | 'sentNonces'>;
+export type RelayNode = Omit<RelayNodeClass, 'clock'>;
 
 /** Creates a relay node; call `start()` to listen and connect. Unknown or bad options throw ConfigError. */
 export const createRelay: (options?: RelayOptions, deps?: RelayDeps) => RelayNode = createRelayNode;

@@ -77,13 +77,13 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   readonly config: RelayConfig;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly magic: number;
-  readonly metrics: RelayMetrics;
-  readonly flowTable: FlowTable;
+  private readonly magic: number;
+  private readonly metrics: RelayMetrics;
+  private readonly flowTable: FlowTable;
   private readonly coarseClock: CoarseClock;
   private nodeStats: NodeStats | undefined;
-  readonly healthStore: HealthStore;
-  readonly sentNonces = new LruSet<bigint>(50);
+  private readonly healthStore: HealthStore;
+  private readonly sentNonces = new LruSet<bigint>(50);
   private readonly peersById = new Map<number, Peer>();
   private readonly peersByAddr = new Map<string, Peer>();
   private readonly connReqOf = new Map<number, number>();
@@ -860,6 +860,14 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       lastActive: f.lastActiveMs,
       rateBps: f.bytesPerSec,
     }));
+  }
+
+  /**
+   * Consistency check of the flow table: per-flow totals against the global counters. Empty when
+   * every relayed byte and drop is accounted for (the soak and mesh tests assert it).
+   */
+  flowAudit(): string[] {
+    return this.flowTable.audit();
   }
 
   /** Long-run health of a peer address (AdminBackend). */

@@ -116,7 +116,7 @@ describe('relay mesh', () => {
 
     // Nothing stuck: no requests in flight, queues empty; counters consistent.
     for (const n of [m1, m3]) {
-      expect(n.flowTable.audit()).toEqual([]);
+      expect(n.flowAudit()).toEqual([]);
       for (const p of n.peers()) expect(p.sendQueueBytes).toBe(0);
     }
     source.send({ command: 'tx', raw: rawTx(99) } as Message);
