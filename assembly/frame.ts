@@ -17,9 +17,10 @@ import {
   COMMAND_OVERSIZE,
   OVERSIZE,
   PENDING_CHECKSUM,
+  OK,
   UNKNOWN_COMMAND,
 } from './status';
-import { runScan, runSeal } from './sha256x4';
+import { runFill, runScan, runSeal } from './sha256x4';
 
 let consumed: u32 = 0;
 let need: u32 = 0;
@@ -153,5 +154,61 @@ export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
     pos = end;
   }
   runSeal(base, <u32>limit, nativeHashMin);
+  return n;
+}
+
+/**
+ * Records for `len` bytes of frames at inputPtr() that the caller laid out from messages an
+ * authenticated transport delivered (BIP324: the AEAD already vouches for them, so there is no
+ * checksum to verify). Magic, command and length are written, the checksum field is not. One
+ * pass: each frame gets its record (offset, length, command id, status) with the same caps as
+ * scanFrames — a length over the global cap is OVERSIZE, over its command's cap COMMAND_OVERSIZE,
+ * both fatal and last — and then every payload < `nativeHashMin` is hashed once, in one
+ * multi-buffer pass, filling both the record's digest and the frame's checksum. Larger payloads
+ * get CHECKSUM_DEFERRED for the caller to fill natively. Unknown commands get id 0 and status
+ * UNKNOWN_COMMAND (their checksum is filled as well: the bytes are well-formed v1 frames); a
+ * malformed command field gets BAD_COMMAND, as in scanFrames.
+ * Returns the number of records written (at most `maxResults` and resultsCapacity()).
+ */
+export function fillFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
+  if (len > inputCapacity()) len = inputCapacity();
+  const base = inputPtr();
+  const cap = resultsCapacity();
+  const max = maxResults < cap ? maxResults : cap;
+  let pos: u32 = 0;
+  let n: u32 = 0;
+  let unknown = false;
+  while (n < max && len - pos >= HEADER_SIZE) {
+    const h = base + <usize>pos;
+    const length = load<u32>(h, HDR_LENGTH);
+    if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+      emit(n++, pos, length, 0, OVERSIZE);
+      pos += HEADER_SIZE;
+      break;
+    }
+    const id = classifyCommand(h);
+    if (id != BAD_ID && length > commandCap(id)) {
+      emit(n++, pos, length, id, COMMAND_OVERSIZE);
+      pos += HEADER_SIZE;
+      break;
+    }
+    const total = HEADER_SIZE + length;
+    if (len - pos < total) break;
+    if (id == BAD_ID) emit(n++, pos, length, 0, BAD_COMMAND);
+    else {
+      if (id == 0) unknown = true;
+      emit(n++, pos, length, id, length >= nativeHashMin ? CHECKSUM_DEFERRED : PENDING_CHECKSUM);
+    }
+    pos += total;
+  }
+  consumed = pos;
+  need = 0;
+  runFill(resultsPtr(), n, base);
+  if (unknown) {
+    for (let i: u32 = 0; i < n; i++) {
+      const r = resultsPtr() + <usize>i * RECORD_SIZE;
+      if (load<u32>(r, 8) == 0 && load<u32>(r, 12) == OK) store<u32>(r, UNKNOWN_COMMAND, 12);
+    }
+  }
   return n;
 }

@@ -14,7 +14,7 @@ export {
 } from './arena';
 export { sha256 } from './sha256';
 export { hash256, checksum4, hash256Batch, sha256Batch } from './hash256';
-export { scanFrames, scanConsumed, scanNeed, sealFrames } from './frame';
+export { scanFrames, scanConsumed, scanNeed, sealFrames, fillFrames } from './frame';
 export {
   banReset,
   banIncrease,

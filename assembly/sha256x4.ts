@@ -22,6 +22,11 @@ export const MODE_DESC: u32 = 0;
 export const MODE_SCAN: u32 = 1;
 /** Jobs are the frames of a region with payload < nativeHashMin; completion writes the checksum. */
 export const MODE_SEAL: u32 = 2;
+/**
+ * Jobs are result records with status PENDING_CHECKSUM of frames the caller laid out itself;
+ * completion writes the digest into the record, its first word into the header, and status OK.
+ */
+export const MODE_FILL: u32 = 3;
 
 // --- static buffers (no allocation anywhere below) ---
 const W4: usize = memory.data(64 * 16, 16); // message schedule, W[t] for 4 lanes
@@ -81,7 +86,7 @@ function nextJob(): bool {
     cursor++;
     return true;
   }
-  if (mode == MODE_SCAN) {
+  if (mode == MODE_SCAN || mode == MODE_FILL) {
     while (cursor < srcN) {
       const r = srcPtr + <usize>cursor * RECORD_SIZE;
       cursor++;
@@ -291,6 +296,15 @@ function finishQueue(count: u32): void {
       const want = load<u32>(base + <usize>load<u32>(r), HDR_CHECKSUM);
       store<u32>(r, load<u32>(r, RECORD_DIGEST) == want ? OK : BAD_CHECKSUM, 12);
     }
+  } else if (mode == MODE_FILL) {
+    const m = bswapMask();
+    for (let i: usize = 0; i < 8; i++) v128.store(FIN + (i << 4), i8x16.swizzle(v128.load(FIN + (i << 4)), m));
+    for (let q: usize = 0; q < <usize>count; q++) {
+      const r = load<usize>(QTAG + (q << 3));
+      for (let i: usize = 0; i < 8; i++) store<u32>(r + RECORD_DIGEST + (i << 2), load<u32>(FIN + (i << 4) + (q << 2)));
+      store<u32>(base + <usize>load<u32>(r), load<u32>(r, RECORD_DIGEST), HDR_CHECKSUM);
+      store<u32>(r, OK, 12);
+    }
   } else {
     for (let q: usize = 0; q < <usize>count; q++) {
       store<u32>(load<usize>(QTAG + (q << 3)), bswap<u32>(load<u32>(FIN + (q << 2))), HDR_CHECKSUM);
@@ -378,6 +392,19 @@ export function runDescriptors(desc: usize, n: u32, out: usize, twice: bool): vo
  */
 export function runScan(records: usize, n: u32, frames: usize): void {
   mode = MODE_SCAN;
+  twice_ = true;
+  srcPtr = records;
+  srcN = n;
+  base = frames;
+  run();
+}
+
+/**
+ * For the `n` records at `records` whose status is PENDING_CHECKSUM, of frames at `frames` +
+ * record offset: writes the digest into the record, the checksum into the frame, and status OK.
+ */
+export function runFill(records: usize, n: u32, frames: usize): void {
+  mode = MODE_FILL;
   twice_ = true;
   srcPtr = records;
   srcN = n;

@@ -10,8 +10,9 @@
  *   batches of v1 frames in stream order, each with a FrameRecords record (offset, payload length,
  *   command id, status, the payload's 32-byte double SHA-256). The digest must be filled in for
  *   every record with status OK: dispatch uses it as the wtxid/txid of a `tx` and never hashes
- *   the payload again. A v2 transport decrypts, lays the plaintext out as v1 frames and scans
- *   them with `FrameScanner.seal` + `scan` (or fills records itself).
+ *   the payload again. A v2 transport decrypts and lays the messages out as v1 frames with their
+ *   records in one pass (`FrameScanner.frameMessages`): the AEAD authenticated them, so there is
+ *   no checksum to verify, but command ids, statuses and per-command caps are the v1 scan's.
  * - Outbound: `wrap(frame)` returns the bytes to write for one v1 frame. v1 returns the frame
  *   itself (`passthrough`); v2 encrypts command + payload for this connection.
  * - A transport may need to write before any message (a v2 key exchange): it uses

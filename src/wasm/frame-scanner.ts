@@ -190,11 +190,37 @@ export class FrameScanner {
     return this.encodeFrames(magic, [{ command, payload }]);
   }
 
-  /** Several frames in one buffer; all small checksums are computed by one WASM call. */
-  encodeFrames(magic: number, list: readonly FrameSpec[]): Uint8Array {
+  /**
+   * Messages an authenticated transport delivered (BIP324: the AEAD vouches for them) laid out as
+   * v1 frames in one fresh buffer, with their records, in one WASM call (fillFrames): each payload
+   * is hashed once, and that digest is both the frame's checksum and the record's digest — there
+   * is nothing to verify, so the frames are never scanned again. Per-command caps and command ids
+   * are those of `scan`; an oversize payload is a fatal last record. `records` is overwritten by
+   * the next call.
+   */
+  frameMessages(magic: number, list: readonly FrameSpec[]): { bytes: Uint8Array; records: FrameRecords } {
     let total = 0;
     for (const f of list) total += HEADER_SIZE + f.payload.length;
     const p = reserveInput(this.wasm, total);
+    this.layOut(p, magic, list);
+    const x = this.wasm.exports;
+    const count = x.fillFrames(total, this.nativeHashMin, 0xffffffff) >>> 0;
+    const records = this.result.records;
+    records.attach(this.records(), count);
+    const u8 = this.wasm.mem.u8();
+    for (let i = 0; i < count; i++) {
+      if (records.status(i) !== Status.CHECKSUM_DEFERRED) continue;
+      const at = p + records.offset(i) + HEADER_SIZE;
+      const digest = nativeHash256(u8.subarray(at, at + records.payloadLength(i)));
+      records.bytes.set(digest, records.digestAt(i));
+      u8.set(digest.subarray(0, 4), at - 4);
+      records.setStatus(i, records.commandId(i) === 0 ? Status.UNKNOWN_COMMAND : Status.OK);
+    }
+    return { bytes: u8.slice(p, p + total), records };
+  }
+
+  /** Writes the frames of `list` (checksum 0) into WASM memory at `p`. */
+  private layOut(p: number, magic: number, list: readonly FrameSpec[]): void {
     const u8 = this.wasm.mem.u8();
     const dv = this.wasm.mem.dv();
     let at = p;
@@ -206,6 +232,14 @@ export class FrameScanner {
       u8.set(f.payload, at + HEADER_SIZE);
       at += HEADER_SIZE + f.payload.length;
     }
+  }
+
+  /** Several frames in one buffer; all small checksums are computed by one WASM call. */
+  encodeFrames(magic: number, list: readonly FrameSpec[]): Uint8Array {
+    let total = 0;
+    for (const f of list) total += HEADER_SIZE + f.payload.length;
+    const p = reserveInput(this.wasm, total);
+    this.layOut(p, magic, list);
     this.sealStaged(p, total);
     return this.wasm.mem.u8().slice(p, p + total);
   }

@@ -41,6 +41,7 @@ export interface WasmExports {
   scanConsumed(): number;
   scanNeed(): number;
   sealFrames(len: number, nativeHashMin: number, maxResults: number): number;
+  fillFrames(len: number, nativeHashMin: number, maxResults: number): number;
 
   banCapacity(): number;
   banEnsure(slots: number): number;

@@ -54,6 +54,8 @@ export interface OpenResult {
 /** A packet to seal: contents (message type + payload) and whether it is a decoy. */
 export interface SealInput {
   contents: Uint8Array;
+  /** Bytes sealed in front of `contents`, as if joined (a message type: no copy of the payload). */
+  type?: Uint8Array;
   ignore?: boolean;
 }
 
@@ -201,8 +203,9 @@ export class PacketCipher {
     const x = this.wasm.exports;
     let total = 0;
     for (const pk of packets) {
-      if (pk.contents.length > 0xffffff) throw new RangeError(`packet contents of ${pk.contents.length} bytes exceed 2^24 - 1`);
-      total += V2_PACKET_OVERHEAD + pk.contents.length;
+      const len = (pk.type?.length ?? 0) + pk.contents.length;
+      if (len > 0xffffff) throw new RangeError(`packet contents of ${len} bytes exceed 2^24 - 1`);
+      total += V2_PACKET_OVERHEAD + len;
     }
     const p = reserveInput(this.wasm, total);
     let u8 = this.wasm.mem.u8();
@@ -210,14 +213,18 @@ export class PacketCipher {
     let at = 0;
     for (let i = 0; i < packets.length; i++) {
       const pk = packets[i]!;
-      const len = pk.contents.length;
+      const typeLen = pk.type?.length ?? 0;
+      const len = typeLen + pk.contents.length;
       starts[i] = at;
       u8[p + at] = len & 0xff;
       u8[p + at + 1] = (len >>> 8) & 0xff;
       u8[p + at + 2] = len >>> 16;
       u8[p + at + 3] = pk.ignore === true ? V2_IGNORE_BIT : 0;
       // Contents sealed natively are written straight to the output below.
-      if (len + 1 < this.nativeMin) u8.set(pk.contents, p + at + 4);
+      if (len + 1 < this.nativeMin) {
+        if (typeLen > 0) u8.set(pk.type!, p + at + 4);
+        u8.set(pk.contents, p + at + 4 + typeLen);
+      }
       at += V2_PACKET_OVERHEAD + len;
     }
     const aadPtr = this.stageAad(aad);
@@ -238,7 +245,7 @@ export class PacketCipher {
         while (starts[index]! + 3 !== off) index++;
         const dp = x.v2DeferPtr() >>> 0;
         const first = aadLen > 0 && off === pos + 3;
-        out.set(nativeSeal(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), first ? aad : undefined, u8[p + off]!, packets[index]!.contents), off);
+        out.set(nativeSeal(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), first ? aad : undefined, u8[p + off]!, packets[index]!), off);
       }
       if (end <= pos) throw new Error(`v2Seal made no progress at ${pos} of ${total}`);
       aadLen = 0;
@@ -264,15 +271,20 @@ function nativeOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefi
 }
 
 /** Header byte + contents sealed by node:crypto: ciphertext then tag. */
-function nativeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, header: number, contents: Uint8Array): Uint8Array {
+function nativeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefined, header: number, packet: SealInput): Uint8Array {
+  const type = packet.type;
+  const contents = packet.contents;
+  const len = (type?.length ?? 0) + contents.length;
   const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
-  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: contents.length + 1 });
-  const a = c.update(Uint8Array.of(header));
-  const b = c.update(contents);
+  if (aad !== undefined && aad.length > 0) c.setAAD(aad, { plaintextLength: len + 1 });
+  const out = new Uint8Array(1 + len + 16);
+  let at = 0;
+  for (const part of type === undefined ? [Uint8Array.of(header), contents] : [Uint8Array.of(header), type, contents]) {
+    const enc = c.update(part);
+    out.set(enc, at);
+    at += enc.length;
+  }
   c.final();
-  const out = new Uint8Array(1 + contents.length + 16);
-  out.set(a, 0);
-  out.set(b, a.length);
-  out.set(c.getAuthTag(), 1 + contents.length);
+  out.set(c.getAuthTag(), 1 + len);
   return out;
 }

@@ -10,7 +10,8 @@ import type { RelayOptions } from '../../src/node/config.js';
 import { V2Session, type V2Message } from '../../src/transport/v2/session.js';
 import { decodePayload, encodePayload, type Message } from '../../src/wire/codec.js';
 import { NODE_P2P_V2, PROTOCOL_VERSION } from '../../src/wire/constants.js';
-import { RawPeer, REGTEST, eventually, versionMessage } from '../helpers/raw-peer.js';
+import { RawPeer, REGTEST, eventually, frameOf, versionMessage } from '../helpers/raw-peer.js';
+import type { InvMessage } from '../../src/wire/messages/inv.js';
 import { parseExposition, value } from '../helpers/prometheus.js';
 
 const nodes: RelayNode[] = [];
@@ -151,6 +152,37 @@ describe('BIP324 v2 between nodes on loopback', () => {
     v1.send({ command: 'tx', raw: rawTx(3) } as Message);
     await eventually(() => v2.count('inv') >= 1, 'inv over v2');
     v1.close();
+    v2.socket.destroy();
+  });
+
+  it('a tx relayed from a v2 peer reaches a v1 peer byte-identical to the frame a v1 peer relays', async () => {
+    const a = await startNode();
+    const v1 = await RawPeer.open(portOf(a), '127.0.0.23');
+    const wire: Buffer[] = [];
+    v1.socket.on('data', (c: Buffer) => wire.push(c));
+    await v1.handshake();
+    const v2 = await V2Client.open(portOf(a));
+    await v2.handshake();
+    await eventually(() => established(a, 2), 'both established');
+    // The v1 peer asks for whatever it is offered.
+    let asked = 0;
+    const fetch = (): void => {
+      const invs = v1.received.filter((m) => m.command === 'inv') as InvMessage[];
+      for (; asked < invs.length; asked++) v1.send({ command: 'getdata', inventory: invs[asked]!.inventory } as Message);
+    };
+    const fromV2 = rawTx(21);
+    const fromV1 = rawTx(22);
+    v2.send({ command: 'tx', raw: fromV2 } as Message);
+    const v1Peer = await RawPeer.open(portOf(a), '127.0.0.24');
+    await v1Peer.handshake();
+    v1Peer.send({ command: 'tx', raw: fromV1 } as Message);
+    const expected = [fromV2, fromV1].map((raw) => Buffer.from(frameOf({ command: 'tx', raw } as Message)));
+    await eventually(() => {
+      fetch();
+      return expected.every((f) => Buffer.concat(wire).includes(f));
+    }, 'both txs, byte for byte');
+    v1.close();
+    v1Peer.close();
     v2.socket.destroy();
   });
 

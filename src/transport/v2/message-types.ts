@@ -62,18 +62,31 @@ export function parseContents(contents: Uint8Array): ParsedContents {
   return { ok: true, command, payload: contents.subarray(LONG_TYPE_BYTES) };
 }
 
-/** Contents for `command` + `payload`: the short id when the command has one, else the long form. */
-export function encodeContents(command: string, payload: Uint8Array): Uint8Array {
+const typeCache = new Map<string, Uint8Array>();
+
+/**
+ * The message-type bytes that start a packet's contents: the short id when the command has one,
+ * else 0 and the 12-byte command (NUL padded). Throws TypeError for a command we could never send.
+ */
+export function messageType(command: string): Uint8Array {
+  let type = typeCache.get(command);
+  if (type !== undefined) return type;
   const id = shortId(command);
-  if (id !== 0) {
-    const out = new Uint8Array(1 + payload.length);
-    out[0] = id;
-    out.set(payload, 1);
-    return out;
+  if (id !== 0) type = Uint8Array.of(id);
+  else {
+    if (!/^[\x20-\x7e]{1,12}$/.test(command)) throw new TypeError(`command must be 1–12 printable ASCII characters, got ${JSON.stringify(command)}`);
+    type = new Uint8Array(LONG_TYPE_BYTES);
+    for (let i = 0; i < command.length; i++) type[1 + i] = command.charCodeAt(i);
   }
-  if (!/^[\x20-\x7e]{1,12}$/.test(command)) throw new TypeError(`command must be 1–12 printable ASCII characters, got ${JSON.stringify(command)}`);
-  const out = new Uint8Array(LONG_TYPE_BYTES + payload.length);
-  for (let i = 0; i < command.length; i++) out[1 + i] = command.charCodeAt(i);
-  out.set(payload, LONG_TYPE_BYTES);
+  if (typeCache.size < 256) typeCache.set(command, type);
+  return type;
+}
+
+/** Contents for `command` + `payload`: the message type, then the payload. */
+export function encodeContents(command: string, payload: Uint8Array): Uint8Array {
+  const type = messageType(command);
+  const out = new Uint8Array(type.length + payload.length);
+  out.set(type);
+  out.set(payload, type.length);
   return out;
 }

@@ -13,7 +13,7 @@ import type { WasmInstance } from '../../wasm/loader.js';
 import { PacketCipher, type SealInput } from '../../wasm/v2-cipher.js';
 import { V2TransportError } from './errors.js';
 import { deriveKeys, ecdhSecret, ELLSWIFT_BYTES, generateKeyPair, GARBAGE_TERMINATOR_BYTES, type V2KeyPair } from './keys.js';
-import { encodeContents } from './message-types.js';
+import { messageType } from './message-types.js';
 import { PacketReader, type V2Message } from './packet-reader.js';
 
 export type { V2Message } from './packet-reader.js';
@@ -143,7 +143,7 @@ export class V2Session {
    * version packet (in the output of the receive() that derives the keys); then undefined.
    */
   send(messages: readonly V2Message[]): Uint8Array | undefined {
-    const packets = messages.map((m) => ({ contents: encodeContents(m.command, m.payload) }));
+    const packets = messages.map((m): SealInput => ({ type: messageType(m.command), contents: m.payload }));
     return this.sendPackets(packets);
   }
 

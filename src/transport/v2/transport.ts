@@ -1,16 +1,20 @@
 /**
  * The BIP324 v2 transport behind the seam of src/transport/transport.ts. Inbound bytes: the v2
  * session decrypts and authenticates every complete packet of a read in one WASM call; the
- * messages are laid out as v1 frames (one WASM seal for the batch) and go through the same stream
- * decoder as v1, so everything above the seam sees v1 frames (docs/v2-transport.md). Outbound: a
- * run of v1 frames becomes one sealed buffer of packets (wrapMany).
+ * messages are laid out as v1 frames and get their records (command id, status, digest) in one
+ * more WASM call (FrameScanner.frameMessages), so everything above the seam sees v1 frame
+ * batches (docs/v2-transport.md). The AEAD already authenticated them, so they are not scanned or
+ * checksum-verified again: each payload is hashed once, for the checksum and the digest together.
+ * Outbound: a run of v1 frames becomes one sealed buffer of packets (wrapMany).
  *
  * An inbound connection starts as a responder that also accepts v1: if the first 16 bytes are the
  * v1 version prefix, the connection is handed to a V1Transport with those bytes (unless v2only).
  */
-import { StreamDecoder } from '../../framing/stream-decoder.js';
+import { WireError } from '../../errors.js';
+import { readCommand } from '../../framing/frame.js';
 import { COMMAND_SIZE, HEADER_SIZE } from '../../wire/constants.js';
 import { FrameScanner } from '../../wasm/frame-scanner.js';
+import { errorForStatus, isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
 import { V1Transport } from '../v1.js';
 import { V2TransportError, type V2FailureReason } from './errors.js';
@@ -39,7 +43,8 @@ export class V2Transport implements Transport {
   private readonly ctx: TransportContext;
   private readonly options: V2TransportOptions;
   private readonly session: V2Session;
-  private readonly decoder: StreamDecoder;
+  /** Offset of the next frame in the v1 stream the messages are laid out as (error reports). */
+  private streamOffset = 0;
   private v1: V1Transport | undefined;
   private ready = false;
   private failed = false;
@@ -49,11 +54,6 @@ export class V2Transport implements Transport {
     this.ctx = ctx;
     this.options = options;
     this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic });
-    this.decoder = new StreamDecoder(ctx.magic, ctx.verifier, {
-      onBatch: (batch) => ctx.sink.onBatch(batch),
-      onFrameError: (err, fatal) => ctx.sink.onError(err, fatal),
-    });
-    this.decoder.onIdle = () => this.onIdle?.();
   }
 
   get name(): 'v1' | 'v2' {
@@ -106,11 +106,37 @@ export class V2Transport implements Transport {
       this.ready = true;
       this.ctx.sink.onReady();
     }
-    if (out.messages.length > 0) {
-      scanner ??= new FrameScanner();
-      this.decoder.push(scanner.encodeFrames(this.ctx.magic, out.messages));
+    if (out.messages.length > 0) this.deliver(out.messages);
+    if (out.error !== undefined && !this.failed) this.fail(out.error);
+  }
+
+  /**
+   * Hands the messages downstream as one batch of v1 frames. A record the caps reject (an
+   * oversize payload for its command) is reported between the runs around it, with the typed
+   * error the v1 scan gives; after a fatal one nothing more is delivered.
+   */
+  private deliver(messages: readonly V2Message[]): void {
+    scanner ??= new FrameScanner();
+    const { bytes, records } = scanner.frameMessages(this.ctx.magic, messages);
+    const count = records.count;
+    const base = this.streamOffset;
+    let start = 0;
+    for (let i = 0; i <= count; i++) {
+      const status = i < count ? records.status(i) : -1;
+      if (status === Status.OK || status === Status.UNKNOWN_COMMAND) continue;
+      if (i > start) this.ctx.sink.onBatch({ bytes, records, first: start, end: i, streamOffset: base });
+      if (this.failed || i === count) break;
+      start = i + 1;
+      const off = records.offset(i);
+      const details = { streamOffset: base + off, length: records.payloadLength(i), command: readCommand(bytes, off) };
+      const err =
+        errorForStatus(status, details) ?? new WireError('ERR_FRAME_BAD_COMMAND', `unexpected frame status ${status}`, details);
+      const fatal = isFatal(status);
+      if (fatal) this.failed = true;
+      this.ctx.sink.onError(err, fatal);
+      if (this.failed) break;
     }
-    if (out.error !== undefined) this.fail(out.error);
+    this.streamOffset += bytes.byteLength;
   }
 
   private fail(err: V2TransportError): void {
@@ -129,11 +155,12 @@ export class V2Transport implements Transport {
   }
 
   get pendingBytes(): number {
-    return this.v1 !== undefined ? this.v1.pendingBytes : this.session.pendingBytes + this.decoder.pendingBytes;
+    return this.v1 !== undefined ? this.v1.pendingBytes : this.session.pendingBytes;
   }
 
+  /** v2 batches are built inline, never in the pool: only a v1 fallback can be busy. */
   get busy(): boolean {
-    return this.v1 !== undefined ? this.v1.busy : this.decoder.busy;
+    return this.v1 !== undefined ? this.v1.busy : false;
   }
 
   /**
@@ -144,7 +171,6 @@ export class V2Transport implements Transport {
    */
   close(why: TransportCloseCause = 'local'): void {
     if (this.v1 !== undefined) return this.v1.close();
-    this.decoder.close();
     if (this.failed) return;
     this.failed = true;
     if (why === 'local') return;

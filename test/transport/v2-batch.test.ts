@@ -1,0 +1,126 @@
+/**
+ * What a v2 transport hands across the seam: batches of v1 frames whose records (command id,
+ * status, digest) are built from the decrypted messages without a second scan. Checked against
+ * the v1 path — the same frames, scanned and verified by FrameScanner — and against node:crypto.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { RelayError } from '../../src/errors.js';
+import { FrameVerifier } from '../../src/framing/frame-verifier.js';
+import type { Transport, TransportSink } from '../../src/transport/transport.js';
+import { V2Session, type V2Message } from '../../src/transport/v2/session.js';
+import { V2Transport } from '../../src/transport/v2/transport.js';
+import { FrameScanner } from '../../src/wasm/frame-scanner.js';
+import { Status } from '../../src/wasm/status.js';
+import { commandId, MAX_PAYLOAD } from '../../src/wire/constants.js';
+import { REGTEST } from '../helpers/raw-peer.js';
+
+const scanner = new FrameScanner();
+
+interface Frame {
+  bytes: Uint8Array;
+  commandId: number;
+  status: number;
+  digest: Uint8Array;
+}
+
+/** A v2 initiator (V2Session) wired in memory to an inbound V2Transport; the sink keeps copies. */
+function pair(): { client: V2Session; transport: Transport; frames: Frame[]; errors: { err: RelayError; fatal: boolean }[] } {
+  const frames: Frame[] = [];
+  const errors: { err: RelayError; fatal: boolean }[] = [];
+  const client = new V2Session({ initiating: true, magic: REGTEST });
+  const toClient: Uint8Array[] = [];
+  const sink: TransportSink = {
+    onBatch: (b) => {
+      for (let i = b.first; i < b.end; i++) {
+        const off = b.records.offset(i);
+        frames.push({
+          bytes: b.bytes.slice(off, off + 24 + b.records.payloadLength(i)),
+          commandId: b.records.commandId(i),
+          status: b.records.status(i),
+          digest: b.records.digest(i),
+        });
+      }
+    },
+    onError: (err, fatal) => errors.push({ err, fatal }),
+    onReady: () => {},
+    writeRaw: (bytes) => toClient.push(bytes),
+  };
+  const transport = new V2Transport(
+    { magic: REGTEST, verifier: new FrameVerifier(undefined), direction: 'inbound', addr: '127.0.0.1:1', sink },
+    { acceptV1: true },
+  );
+  transport.start();
+  transport.receive(client.start()!);
+  // Exchange handshake bytes until both sides are quiet.
+  while (toClient.length > 0) {
+    const out = client.receive(toClient.shift()!);
+    if (out.send !== undefined) transport.receive(out.send);
+  }
+  expect(client.established || client.sessionId !== undefined).toBe(true);
+  return { client, transport, frames, errors };
+}
+
+const hash256 = (b: Uint8Array): Buffer => createHash('sha256').update(createHash('sha256').update(b).digest()).digest();
+
+describe('v2 receive: frame batches built from the decrypted messages', () => {
+  it('records carry the command id, status and payload digest the v1 scan gives the same frames', () => {
+    const { client, transport, frames, errors } = pair();
+    const messages: V2Message[] = [
+      { command: 'ping', payload: randomBytes(8) },
+      { command: 'tx', payload: randomBytes(250) },
+      { command: 'frobnicate', payload: randomBytes(40) }, // unknown, long form
+      { command: 'tx', payload: randomBytes(5000) }, // ≥ the native-hash threshold
+      { command: 'verack', payload: new Uint8Array(0) },
+      { command: 'inv', payload: randomBytes(37) },
+    ];
+    transport.receive(client.send(messages)!);
+    expect(errors).toEqual([]);
+    expect(frames.map((f) => f.commandId)).toEqual([commandId('ping'), commandId('tx'), 0, commandId('tx'), commandId('verack'), commandId('inv')]);
+    expect(frames.map((f) => f.status)).toEqual([Status.OK, Status.OK, Status.UNKNOWN_COMMAND, Status.OK, Status.OK, Status.OK]);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      // The bytes are the v1 frame a v1 peer would send for the message, checksum included.
+      expect(Buffer.from(frames[i]!.bytes).equals(Buffer.from(scanner.encodeFrame(REGTEST, m.command, m.payload)))).toBe(true);
+      if (frames[i]!.status === Status.OK) expect(Buffer.from(frames[i]!.digest).equals(hash256(m.payload))).toBe(true);
+    }
+    // The v1 scan of the same bytes agrees record for record.
+    const all = Buffer.concat(frames.map((f) => f.bytes));
+    const scanned = scanner.scan(all, REGTEST);
+    expect(scanned.count).toBe(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      expect(scanned.records.status(i)).toBe(frames[i]!.status);
+      expect(scanned.records.commandId(i)).toBe(frames[i]!.commandId);
+      if (frames[i]!.status === Status.OK) expect(Buffer.from(scanned.records.digest(i)).equals(Buffer.from(frames[i]!.digest))).toBe(true);
+    }
+  });
+
+  it('a payload over its command cap is the v1 scan\'s fatal ERR_FRAME_COMMAND_OVERSIZE; earlier messages arrive, later ones never', () => {
+    const { client, transport, frames, errors } = pair();
+    const tooBig = { command: 'ping', payload: randomBytes(MAX_PAYLOAD.ping + 1) };
+    transport.receive(client.send([{ command: 'pong', payload: randomBytes(8) }, tooBig, { command: 'ping', payload: randomBytes(8) }])!);
+    expect(frames.map((f) => f.commandId)).toEqual([commandId('pong')]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.fatal).toBe(true);
+    // The same frame on v1 fails the same way.
+    const v1 = scanner.scan(scanner.encodeFrame(REGTEST, tooBig.command, tooBig.payload), REGTEST);
+    expect(v1.records.status(0)).toBe(Status.COMMAND_OVERSIZE);
+    expect(errors[0]!.err.code).toBe('ERR_FRAME_COMMAND_OVERSIZE');
+    transport.receive(client.send([{ command: 'ping', payload: randomBytes(8) }])!);
+    expect(frames).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('batches of many small messages, across reads split at every packet boundary', () => {
+    const { client, transport, frames, errors } = pair();
+    const messages: V2Message[] = Array.from({ length: 300 }, (_, i) => ({ command: i % 3 === 0 ? 'tx' : 'inv', payload: randomBytes(1 + ((i * 37) % 400)) }));
+    const wire = client.send(messages)!;
+    for (let at = 0; at < wire.length; at += 1000) transport.receive(wire.subarray(at, Math.min(wire.length, at + 1000)));
+    expect(errors).toEqual([]);
+    expect(frames).toHaveLength(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      expect(frames[i]!.commandId).toBe(commandId(messages[i]!.command));
+      expect(Buffer.from(frames[i]!.digest).equals(hash256(messages[i]!.payload))).toBe(true);
+    }
+  });
+});
