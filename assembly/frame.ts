@@ -66,6 +66,33 @@ const BAD_ID: u32 = 0xffffffff;
   store<u32>(r, status, 12);
 }
 
+/** What checkHeader returns after writing a fatal record; distinct from every id and BAD_ID. */
+const FATAL: u32 = 0xfffffffe;
+
+/**
+ * Header checks shared by scanFrames and fillFrames, cheapest first as in btcd ReadMessage:
+ * global length cap, magic (only if `checkMagic`), command bytes, per-command cap. A failed cap or
+ * magic writes record `n` (OVERSIZE, BAD_MAGIC or COMMAND_OVERSIZE) and returns FATAL: the caller
+ * counts it, skips the header and stops. Otherwise returns the command id (BAD_ID, 0 or known).
+ */
+// @ts-ignore: decorator
+@inline function checkHeader(h: usize, n: u32, pos: u32, length: u32, checkMagic: bool, magic: u32): u32 {
+  if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    emit(n, pos, length, 0, OVERSIZE);
+    return FATAL;
+  }
+  if (checkMagic && load<u32>(h) != magic) {
+    emit(n, pos, length, 0, BAD_MAGIC);
+    return FATAL;
+  }
+  const id = classifyCommand(h);
+  if (id != BAD_ID && length > commandCap(id)) {
+    emit(n, pos, length, id, COMMAND_OVERSIZE);
+    return FATAL;
+  }
+  return id;
+}
+
 /**
  * Scans `len` bytes at inputPtr() for frames with network `magic`. Checks each header in the
  * order of btcd ReadMessage, cheapest first: global length cap (before waiting for a payload that
@@ -87,19 +114,9 @@ export function scanFrames(len: u32, magic: u32, nativeHashMin: u32, maxResults:
   while (n < max && len - pos >= HEADER_SIZE) {
     const h = base + <usize>pos;
     const length = load<u32>(h, HDR_LENGTH);
-    if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
-      emit(n++, pos, length, 0, OVERSIZE);
-      pos += HEADER_SIZE;
-      break;
-    }
-    if (load<u32>(h) != magic) {
-      emit(n++, pos, length, 0, BAD_MAGIC);
-      pos += HEADER_SIZE;
-      break;
-    }
-    const id = classifyCommand(h);
-    if (id != BAD_ID && length > commandCap(id)) {
-      emit(n++, pos, length, id, COMMAND_OVERSIZE);
+    const id = checkHeader(h, n, pos, length, true, magic);
+    if (id == FATAL) {
+      n++;
       pos += HEADER_SIZE;
       break;
     }
@@ -181,14 +198,10 @@ export function fillFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
   while (n < max && len - pos >= HEADER_SIZE) {
     const h = base + <usize>pos;
     const length = load<u32>(h, HDR_LENGTH);
-    if (length > MAX_PROTOCOL_MESSAGE_LENGTH) {
-      emit(n++, pos, length, 0, OVERSIZE);
-      pos += HEADER_SIZE;
-      break;
-    }
-    const id = classifyCommand(h);
-    if (id != BAD_ID && length > commandCap(id)) {
-      emit(n++, pos, length, id, COMMAND_OVERSIZE);
+    // No magic check: the caller wrote these headers itself from AEAD-authenticated messages.
+    const id = checkHeader(h, n, pos, length, false, 0);
+    if (id == FATAL) {
+      n++;
       pos += HEADER_SIZE;
       break;
     }
