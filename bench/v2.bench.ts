@@ -15,58 +15,21 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NaiveV2Decoder, NaiveV2Encoder } from './v2-baseline.js';
 import { NATIVE_AEAD_MIN, PacketCipher } from '../src/wasm/v2-cipher.js';
-import { encodeContents } from '../src/transport/v2/message-types.js';
+import { LONG_TYPE_BYTES, encodeContents, shortId } from '../src/transport/v2/message-types.js';
 import { PacketReader } from '../src/transport/v2/packet-reader.js';
+import { CHUNK, buildMix, chunked, randomPayload, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only=block` (or small, tx, sweep, seal): run one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const runs = (what: string): boolean => only === undefined || only === what;
-const CHUNK = 64 * 1024;
 const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
 const LENGTH_KEY = new Uint8Array(32).map((_, i) => 255 - i * 3);
 
-let seed = 0x9e3779b9;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-}
-function randomPayload(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (rand() * 256) | 0;
-  return b;
-}
-
-type MixName = 'small' | 'tx' | 'block';
-
-/** Contents (message type + payload) of the mix, as in bench/wire.bench.ts. */
-function buildMix(name: MixName, targetBytes: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let total = 0;
-  while (total < targetBytes) {
-    let c: Uint8Array;
-    if (name === 'small') {
-      if (rand() < 0.5) c = encodeContents('ping', randomPayload(8));
-      else {
-        const n = 1 + Math.floor(rand() * 10);
-        const p = randomPayload(1 + 36 * n);
-        p[0] = n;
-        c = encodeContents('inv', p);
-      }
-    } else if (name === 'tx') c = encodeContents('tx', randomPayload(200 + Math.floor(rand() * 401)));
-    else c = encodeContents('block', randomPayload(1024 * 1024));
-    out.push(c);
-    total += 20 + c.length;
-  }
-  return out;
-}
-
-function chunked(stream: Uint8Array): Buffer[] {
-  const out: Buffer[] = [];
-  for (let off = 0; off < stream.length; off += CHUNK) out.push(Buffer.from(stream.subarray(off, Math.min(stream.length, off + CHUNK))));
-  return out;
+/** Contents (message type + payload) of the mix of bench/wire.bench.ts; each packet adds 20 B. */
+function v2Mix(name: MixName, targetBytes: number): Uint8Array[] {
+  const contentsBytes = (f: MixFrame): number => (shortId(f.command) !== 0 ? 1 : LONG_TYPE_BYTES) + f.payload.length;
+  return buildMix(name, targetBytes, (f) => 20 + contentsBytes(f)).map((f) => encodeContents(f.command, f.payload));
 }
 
 interface Row {
@@ -119,7 +82,7 @@ function print(r: Row[]): void {
 /** Receive path of one mix: chunks in, messages out. */
 async function benchMix(name: MixName): Promise<Row[]> {
   const sizes = { small: quick ? 1 << 20 : 4 << 20, tx: quick ? 1 << 20 : 4 << 20, block: quick ? 4 << 20 : 8 << 20 };
-  const contents = buildMix(name, sizes[name]);
+  const contents = v2Mix(name, sizes[name]);
   const stream = new PacketCipher(AEAD_KEY, LENGTH_KEY).seal(contents.map((c) => ({ contents: c })));
   const chunks = chunked(stream);
   const n = contents.length;
@@ -171,7 +134,7 @@ async function benchSize(size: number): Promise<Row[]> {
 
 /** Write side, small mix: one seal call for all vs node:crypto per packet. */
 async function benchSeal(): Promise<Row[]> {
-  const contents = buildMix('small', 1 << 20);
+  const contents = v2Mix('small', 1 << 20);
   const packets = contents.map((c) => ({ contents: c }));
   const baseline = (): void => {
     const e = new NaiveV2Encoder(AEAD_KEY, LENGTH_KEY);

@@ -20,54 +20,20 @@ import type { DecoderSink } from '../src/framing/stream-decoder.js';
 import { WorkerPool } from '../src/pool/pool.js';
 import { FrameScanner } from '../src/wasm/frame-scanner.js';
 import { NETWORKS } from '../src/wire/constants.js';
+import { CHUNK, buildMix, chunked, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');
-const CHUNK = 64 * 1024;
 const magic = NETWORKS.mainnet.magic;
 const scanner = new FrameScanner();
 
-// Deterministic pseudo-random payloads so runs are comparable.
-let seed = 0x9e3779b9;
-function rand(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-}
-function randomPayload(n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (rand() * 256) | 0;
-  return b;
-}
-function invPayload(entries: number): Uint8Array {
-  const b = randomPayload(1 + 36 * entries);
-  b[0] = entries;
-  return b;
-}
-
+/** Frames of a mix as FrameScanner.encodeFrames takes them. */
 interface Mix {
-  readonly name: 'small' | 'tx' | 'block';
-  readonly frames: Array<{ command: string; payload: Uint8Array }>;
+  readonly name: MixName;
+  readonly frames: readonly MixFrame[];
 }
 
-function buildMix(name: Mix['name'], targetBytes: number): Mix {
-  const frames: Mix['frames'] = [];
-  let total = 0;
-  while (total < targetBytes) {
-    let f;
-    if (name === 'small') f = rand() < 0.5 ? { command: 'ping', payload: randomPayload(8) } : { command: 'inv', payload: invPayload(1 + Math.floor(rand() * 10)) };
-    else if (name === 'tx') f = { command: 'tx', payload: randomPayload(200 + Math.floor(rand() * 401)) };
-    else f = { command: 'block', payload: randomPayload(1024 * 1024) };
-    frames.push(f);
-    total += 24 + f.payload.length;
-  }
-  return { name, frames };
-}
-
-function chunked(stream: Uint8Array): Buffer[] {
-  const out: Buffer[] = [];
-  for (let off = 0; off < stream.length; off += CHUNK) out.push(Buffer.from(stream.subarray(off, Math.min(stream.length, off + CHUNK))));
-  return out;
+function v1Mix(name: MixName, targetBytes: number): Mix {
+  return { name, frames: buildMix(name, targetBytes, (f) => 24 + f.payload.length) };
 }
 
 interface Row {
@@ -185,7 +151,7 @@ async function benchMix(mix: Mix, pool: WorkerPool): Promise<Row[]> {
 }
 
 async function benchEncode(): Promise<Row[]> {
-  const mix = buildMix('small', 1024 * 1024);
+  const mix = v1Mix('small', 1024 * 1024);
   const nMsgs = mix.frames.length;
   const bytes = mix.frames.reduce((n, f) => n + 24 + f.payload.length, 0);
   const naive = (): void => {
@@ -234,7 +200,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const sizes = { small: quick ? 1 << 20 : 4 << 20, tx: quick ? 1 << 20 : 4 << 20, block: quick ? 4 << 20 : 8 << 20 };
   for (const name of ['small', 'tx', 'block'] as const) {
-    const r = await benchMix(buildMix(name, sizes[name]), pool);
+    const r = await benchMix(v1Mix(name, sizes[name]), pool);
     print(r);
     rows.push(...r);
   }
