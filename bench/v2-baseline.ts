@@ -19,11 +19,46 @@ function nonce(low: number, rekeys: number): Buffer {
   return n;
 }
 
+/** FSChaCha20 for the 3-byte lengths: one node:crypto `chacha20` stream per rekey interval. */
+class NaiveLengthCipher {
+  private key: Buffer;
+  private cipher: Cipher;
+  private chunks = 0;
+  private rekeys = 0;
+
+  constructor(lengthKey: Uint8Array) {
+    this.key = Buffer.from(lengthKey);
+    this.cipher = this.newCipher();
+  }
+
+  private newCipher(): Cipher {
+    const iv = Buffer.alloc(16);
+    nonce(0, this.rekeys).copy(iv, 4);
+    return createCipheriv('chacha20', this.key, iv);
+  }
+
+  /** Encrypts or decrypts one 3-byte length; rekeys after every REKEY of them. */
+  crypt(len: Buffer): Buffer {
+    const out = this.cipher.update(len);
+    if (++this.chunks === REKEY) {
+      this.key = this.cipher.update(ZERO32);
+      this.chunks = 0;
+      this.rekeys++;
+      this.cipher = this.newCipher();
+    }
+    return out;
+  }
+}
+
+/** FSChaCha20Poly1305 packet key once `packets` packets are done: rekeyed after every REKEY of them. */
+function nextPacketKey(key: Buffer, packets: number): Buffer {
+  if (packets % REKEY !== 0) return key;
+  const r = createCipheriv('chacha20-poly1305', key, nonce(0xffffffff, packets / REKEY - 1), { authTagLength: 16 });
+  return r.update(ZERO32);
+}
+
 export class NaiveV2Decoder {
-  private lenKey: Buffer;
-  private lenCipher: Cipher;
-  private lenChunks = 0;
-  private lenRekeys = 0;
+  private lengths: NaiveLengthCipher;
   private key: Buffer;
   private packets = 0;
   private chunks: Buffer[] = [];
@@ -35,24 +70,11 @@ export class NaiveV2Decoder {
 
   constructor(aeadKey: Uint8Array, lengthKey: Uint8Array) {
     this.key = Buffer.from(aeadKey);
-    this.lenKey = Buffer.from(lengthKey);
-    this.lenCipher = this.newLengthCipher();
-  }
-
-  private newLengthCipher(): Cipher {
-    const iv = Buffer.alloc(16);
-    nonce(0, this.lenRekeys).copy(iv, 4);
-    return createCipheriv('chacha20', this.lenKey, iv);
+    this.lengths = new NaiveLengthCipher(lengthKey);
   }
 
   private decryptLength(b: Buffer, off: number): number {
-    const l = this.lenCipher.update(b.subarray(off, off + 3));
-    if (++this.lenChunks === REKEY) {
-      this.lenKey = this.lenCipher.update(ZERO32);
-      this.lenChunks = 0;
-      this.lenRekeys++;
-      this.lenCipher = this.newLengthCipher();
-    }
+    const l = this.lengths.crypt(b.subarray(off, off + 3));
     return l[0]! | (l[1]! << 8) | (l[2]! << 16);
   }
 
@@ -67,10 +89,7 @@ export class NaiveV2Decoder {
       return undefined;
     }
     this.packets++;
-    if (this.packets % REKEY === 0) {
-      const c = createCipheriv('chacha20-poly1305', this.key, nonce(0xffffffff, rekeys), { authTagLength: 16 });
-      this.key = c.update(ZERO32);
-    }
+    this.key = nextPacketKey(this.key, this.packets);
     return plain;
   }
 
@@ -113,44 +132,25 @@ export class NaiveV2Decoder {
 
 /** Seals packets one by one with node:crypto (the write-side baseline); returns the wire bytes. */
 export class NaiveV2Encoder {
-  private lenKey: Buffer;
-  private lenCipher: Cipher;
-  private lenChunks = 0;
-  private lenRekeys = 0;
+  private lengths: NaiveLengthCipher;
   private key: Buffer;
   private packets = 0;
 
   constructor(aeadKey: Uint8Array, lengthKey: Uint8Array) {
     this.key = Buffer.from(aeadKey);
-    this.lenKey = Buffer.from(lengthKey);
-    this.lenCipher = this.newLengthCipher();
-  }
-
-  private newLengthCipher(): Cipher {
-    const iv = Buffer.alloc(16);
-    nonce(0, this.lenRekeys).copy(iv, 4);
-    return createCipheriv('chacha20', this.lenKey, iv);
+    this.lengths = new NaiveLengthCipher(lengthKey);
   }
 
   seal(contents: Uint8Array): Buffer {
     const len = Buffer.from([contents.length & 0xff, (contents.length >>> 8) & 0xff, contents.length >>> 16]);
-    const encLen = this.lenCipher.update(len);
-    if (++this.lenChunks === REKEY) {
-      this.lenKey = this.lenCipher.update(ZERO32);
-      this.lenChunks = 0;
-      this.lenRekeys++;
-      this.lenCipher = this.newLengthCipher();
-    }
+    const encLen = this.lengths.crypt(len);
     const rekeys = Math.floor(this.packets / REKEY);
     const c = createCipheriv('chacha20-poly1305', this.key, nonce(this.packets % REKEY, rekeys), { authTagLength: 16 });
     const head = c.update(Buffer.of(0));
     const body = c.update(contents);
     c.final();
     this.packets++;
-    if (this.packets % REKEY === 0) {
-      const r = createCipheriv('chacha20-poly1305', this.key, nonce(0xffffffff, rekeys), { authTagLength: 16 });
-      this.key = r.update(ZERO32);
-    }
+    this.key = nextPacketKey(this.key, this.packets);
     return Buffer.concat([encLen, head, body, c.getAuthTag()]);
   }
 }
