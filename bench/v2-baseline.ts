@@ -6,6 +6,7 @@
  * baseline does.
  */
 import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
+import { ChunkList } from './baselines/chunk-list.js';
 
 const REKEY = 224;
 const ZERO32 = Buffer.alloc(32);
@@ -61,9 +62,7 @@ export class NaiveV2Decoder {
   private lengths: NaiveLengthCipher;
   private key: Buffer;
   private packets = 0;
-  private chunks: Buffer[] = [];
-  private pending = 0;
-  private need = 3;
+  private input = new ChunkList(3);
   private len = -1;
   messages = 0;
   errors = 0;
@@ -94,22 +93,20 @@ export class NaiveV2Decoder {
   }
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.pending += chunk.length;
-    if (this.pending < this.need) return;
-    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
+    const b = this.input.push(chunk);
+    if (b === undefined) return;
     let off = 0;
     for (;;) {
       if (this.len < 0) {
         if (b.length - off < 3) {
-          this.need = 3;
+          this.input.need = 3;
           break;
         }
         this.len = this.decryptLength(b, off);
       }
       const total = 20 + this.len;
       if (b.length - off < total) {
-        this.need = total;
+        this.input.need = total;
         break;
       }
       const plain = this.open(b.subarray(off + 3, off + 4 + this.len), b.subarray(off + 4 + this.len, off + total));
@@ -125,8 +122,7 @@ export class NaiveV2Decoder {
       const command = id !== 0 ? SHORT[id] : plain.toString('latin1', 2, plain.indexOf(0, 2) < 0 ? 14 : Math.min(14, plain.indexOf(0, 2)));
       if (command !== undefined) this.messages++;
     }
-    this.chunks = off === b.length ? [] : [b.subarray(off)];
-    this.pending = b.length - off;
+    this.input.keep(b, off);
   }
 }
 

@@ -3,6 +3,7 @@
  * checksum with two `crypto.hash('sha256')` calls — the straightforward way to write this in Node.
  */
 import { hash } from 'node:crypto';
+import { ChunkList } from './chunk-list.js';
 
 export interface NaiveFrame {
   readonly command: string;
@@ -12,11 +13,7 @@ export interface NaiveFrame {
 const MAX_LENGTH = 4_000_000;
 
 export class NaiveDecoder {
-  // Chunks wait in a list until a whole frame can be cut, so a 1 MiB frame arriving in 64 KiB
-  // pieces is joined once, not re-copied per chunk: the baseline is plain, not careless.
-  private chunks: Buffer[] = [];
-  private pending = 0;
-  private need = 24;
+  private input = new ChunkList(24);
   frames = 0;
   errors = 0;
 
@@ -26,18 +23,16 @@ export class NaiveDecoder {
   ) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.pending += chunk.length;
-    if (this.pending < this.need) return;
-    const b = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
+    const b = this.input.push(chunk);
+    if (b === undefined) return;
     let off = 0;
-    this.need = 24;
+    this.input.need = 24;
     while (b.length - off >= 24) {
       if (b.readUInt32LE(off) !== this.magic) throw new Error('bad magic');
       const len = b.readUInt32LE(off + 16);
       if (len > MAX_LENGTH) throw new Error('oversize');
       if (b.length - off < 24 + len) {
-        this.need = 24 + len;
+        this.input.need = 24 + len;
         break;
       }
       const payload = b.subarray(off + 24, off + 24 + len);
@@ -53,8 +48,7 @@ export class NaiveDecoder {
       }
       off += 24 + len;
     }
-    this.chunks = off === b.length ? [] : [b.subarray(off)];
-    this.pending = b.length - off;
+    this.input.keep(b, off);
   }
 }
 
