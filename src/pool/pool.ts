@@ -58,6 +58,12 @@ export class WorkerPool {
       idleTimeout: 2 ** 31 - 1,
       // 'async' lets a worker run background work between tasks (piscina#332).
       atomics: 'async',
+      // piscina loads the worker file with require() first and falls back to import(). On Node
+      // 20.19+ require() of our ES module goes through require(esm), which intermittently aborts
+      // the whole process in ModuleWrap::CreateRequiredModuleFacade while the worker starts
+      // (seen under load in the README example). Without require(esm) the require() throws
+      // ERR_REQUIRE_ESM and piscina imports the module instead.
+      execArgv: [...process.execArgv, '--no-experimental-require-module'],
     });
     // Piscina re-emits worker errors; they also reject the task, which is where we report them.
     this.piscina.on('error', () => {});
