@@ -133,7 +133,7 @@ async function metricSum(get: () => Promise<Array<{ name: string; value: number 
 }
 
 async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
-  const node = await startWirerelay({ workers: 1, trickleMs: 10_000, maxInbound: 117, extraArgs: ['--target-outbound', '0'] });
+  const node = await startWirerelay({ workers: 1, trickleMs: 10_000, maxInbound: 117, extraArgs: [] });
   try {
     await sleep(1000);
     const base: number[] = [];
@@ -300,7 +300,7 @@ async function runStop(): Promise<AttackRow> {
     workers: 1,
     trickleMs: 10_000,
     maxInbound: 117,
-    extraArgs: ['--target-outbound', '0', ...peers.flatMap((p) => ['--add-peer', p])],
+    extraArgs: [...peers.flatMap((p) => ['--add-peer', p])],
   });
   try {
     const deadline = Date.now() + 10_000;

@@ -140,7 +140,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
     '--trickle-ms', String(opts.trickleMs),
     '--max-inbound', String(opts.maxInbound),
     // Loopback only: the node must never dial out on its own.
-    '--target-outbound', '0',
+    '--target-outbound', '0', '--onlynet', 'loopback',
     '--workers', String(opts.workers),
     ...(opts.extraArgs ?? []),
   ];

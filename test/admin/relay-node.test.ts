@@ -62,6 +62,7 @@ beforeAll(async () => {
     dataDir: dirB,
     workers: 0,
     connect: [a.listenAddress!],
+    onlynet: ['loopback'],
     logLevel: 'silent',
   });
   await b.start();

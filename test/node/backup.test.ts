@@ -18,7 +18,7 @@ describe('node with a socket backup', () => {
     try {
       const url = `socket://127.0.0.1:${server.address().port}`;
       const dataDir = mkdtempSync(join(tmpdir(), 'wr-bk-node-'));
-      const node = createRelay({ listen: null, http: null, logLevel: 'silent', workers: 0, dataDir, backup: url });
+      const node = createRelay({ listen: null, http: null, logLevel: 'silent', workers: 0, targetOutbound: 0, onlynet: ['loopback'], dataDir, backup: url });
       await node.start();
       await node.ban('10.20.0.0/16', { reason: 'backed up' });
       await node.ban('2001:db8:1::/48', { reason: 'v6 too' });
@@ -27,7 +27,7 @@ describe('node with a socket backup', () => {
 
       const restored = join(mkdtempSync(join(tmpdir(), 'wr-bk-restore-')), 'data');
       await restoreDataDir(url, restored, { log: quiet });
-      const again = createRelay({ listen: null, http: null, logLevel: 'silent', workers: 0, dataDir: restored });
+      const again = createRelay({ listen: null, http: null, logLevel: 'silent', workers: 0, targetOutbound: 0, onlynet: ['loopback'], dataDir: restored });
       await again.start();
       expect(again.bans().map((b) => [b.target, b.reason])).toEqual([['2001:db8:1::/48', 'v6 too']]);
       await again.stop();

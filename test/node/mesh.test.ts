@@ -57,7 +57,11 @@ describe('relay mesh', () => {
   it('spreads items to every instance once, never back into the mesh, and survives a killed instance', async () => {
     const [p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort()]);
     const addr = (p: number) => `127.0.0.1:${p}`;
-    const common = { http: null, logLevel: 'silent' as const, workers: 0, trickleIntervalMs: 0, retryBaseMs: 200, retryMaxMs: 1000 };
+    // Mesh dials only: no automatic outbound, and nothing but loopback may be dialled.
+    const common = {
+      http: null, logLevel: 'silent' as const, workers: 0, trickleIntervalMs: 0, retryBaseMs: 200, retryMaxMs: 1000,
+      targetOutbound: 0, onlynet: ['loopback' as const],
+    };
     const m1: RelayNode = createRelay({ ...common, listen: addr(p1), mesh: [addr(p2), addr(p3)] });
     const m3: RelayNode = createRelay({ ...common, listen: addr(p3), mesh: [addr(p1), addr(p2)] });
     await m1.start();
@@ -69,7 +73,8 @@ describe('relay mesh', () => {
       const child = spawn(
         process.execPath,
         [bin, 'start', '--listen', addr(p2), '--http', 'off', '--data-dir', dataDir, '--log-level', 'silent', '--workers', '0', '--trickle-ms', '0',
-          '--retry-base-ms', '200', '--retry-max-ms', '1000', '--mesh', addr(p1), '--mesh', addr(p3)],
+          '--retry-base-ms', '200', '--retry-max-ms', '1000', '--target-outbound', '0', '--onlynet', 'loopback',
+          '--mesh', addr(p1), '--mesh', addr(p3)],
         { stdio: 'ignore' },
       );
       cleanup.push(() => {

@@ -16,7 +16,7 @@ let node: RelayNode;
 let port: number;
 
 beforeAll(async () => {
-  node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 1, poolMinBytes: 0, maxInbound: 8, handshakeTimeoutMs: 1500 });
+  node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', targetOutbound: 0, onlynet: ['loopback'], workers: 1, poolMinBytes: 0, maxInbound: 8, handshakeTimeoutMs: 1500 });
   await node.start();
   port = Number(node.listenAddress!.split(':')[1]);
 });
@@ -136,7 +136,7 @@ describe('misbehaving peers', () => {
     expect(silent.filter((s) => s.closed).length).toBeGreaterThanOrEqual(5);
     extra.close();
     // Outbound connections do not use inbound slots.
-    const other = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0 });
+    const other = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0, targetOutbound: 0, onlynet: ['loopback'] });
     await other.start();
     try {
       node.connect(other.listenAddress!);

@@ -16,7 +16,7 @@ let port: number;
 const disconnects: Array<{ addr: string; reason: string }> = [];
 
 beforeAll(async () => {
-  node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 1, poolMinBytes: 4096, stallTimeoutMs: 1500, getdataTimeoutMs: 1500 });
+  node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', targetOutbound: 0, onlynet: ['loopback'], workers: 1, poolMinBytes: 4096, stallTimeoutMs: 1500, getdataTimeoutMs: 1500 });
   node.on('peerDisconnect', (p, reason) => disconnects.push({ addr: p.addr, reason }));
   await node.start();
   port = Number(node.listenAddress!.split(':')[1]);

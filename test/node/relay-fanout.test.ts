@@ -14,7 +14,7 @@ function tx(tag: number): Uint8Array {
 }
 describe('relay fan-out', () => {
   it('delivers every transaction to every sink over both the inv and the push path', async () => {
-    const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 1, trickleIntervalMs: 0 });
+    const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 1, trickleIntervalMs: 0, targetOutbound: 0, onlynet: ['loopback'] });
     await node.start();
     const port = Number(node.listenAddress!.split(':')[1]);
     const source = await RawPeer.open(port, '127.0.0.81');

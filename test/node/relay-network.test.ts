@@ -16,7 +16,7 @@ import { parseExposition, value } from '../helpers/prometheus.js';
 const nodes: RelayNode[] = [];
 
 async function startNode(opts: RelayOptions = {}): Promise<RelayNode> {
-  const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0, trickleIntervalMs: 0, ...opts });
+  const node = createRelay({ listen: '127.0.0.1:0', http: null, logLevel: 'silent', workers: 0, trickleIntervalMs: 0, onlynet: ['loopback'], ...opts });
   nodes.push(node);
   await node.start();
   return node;
