@@ -66,6 +66,13 @@ const BAD_ID: u32 = 0xffffffff;
   store<u32>(r, status, 12);
 }
 
+/** `maxResults` capped at the number of records the results arena holds. */
+// @ts-ignore: decorator
+@inline function maxRecords(maxResults: u32): u32 {
+  const cap = resultsCapacity();
+  return maxResults < cap ? maxResults : cap;
+}
+
 /** What checkHeader returns after writing a fatal record; distinct from every id and BAD_ID. */
 const FATAL: u32 = 0xfffffffe;
 
@@ -105,8 +112,7 @@ const FATAL: u32 = 0xfffffffe;
 export function scanFrames(len: u32, magic: u32, nativeHashMin: u32, maxResults: u32): u32 {
   if (len > inputCapacity()) len = inputCapacity();
   const base = inputPtr();
-  const cap = resultsCapacity();
-  const max = maxResults < cap ? maxResults : cap;
+  const max = maxRecords(maxResults);
   let pos: u32 = 0;
   let n: u32 = 0;
   let pending = false;
@@ -150,8 +156,7 @@ export function scanFrames(len: u32, magic: u32, nativeHashMin: u32, maxResults:
 export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
   if (len > inputCapacity()) len = inputCapacity();
   const base = inputPtr();
-  const cap = resultsCapacity();
-  const max = maxResults < cap ? maxResults : cap;
+  const max = maxRecords(maxResults);
   let pos: u64 = 0;
   let n: u32 = 0;
   let limit: u64 = <u64>len;
@@ -190,8 +195,7 @@ export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
 export function fillFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
   if (len > inputCapacity()) len = inputCapacity();
   const base = inputPtr();
-  const cap = resultsCapacity();
-  const max = maxResults < cap ? maxResults : cap;
+  const max = maxRecords(maxResults);
   let pos: u32 = 0;
   let n: u32 = 0;
   let unknown = false;

@@ -391,12 +391,7 @@ export function runDescriptors(desc: usize, n: u32, out: usize, twice: bool): vo
  * frames at `frames` + record offset; each gets OK or BAD_CHECKSUM.
  */
 export function runScan(records: usize, n: u32, frames: usize): void {
-  mode = MODE_SCAN;
-  twice_ = true;
-  srcPtr = records;
-  srcN = n;
-  base = frames;
-  run();
+  runRecords(MODE_SCAN, records, n, frames);
 }
 
 /**
@@ -404,7 +399,12 @@ export function runScan(records: usize, n: u32, frames: usize): void {
  * record offset: writes the digest into the record, the checksum into the frame, and status OK.
  */
 export function runFill(records: usize, n: u32, frames: usize): void {
-  mode = MODE_FILL;
+  runRecords(MODE_FILL, records, n, frames);
+}
+
+/** Double SHA-256 over the PENDING_CHECKSUM records at `records`, finished as `m` says. */
+function runRecords(m: u32, records: usize, n: u32, frames: usize): void {
+  mode = m;
   twice_ = true;
   srcPtr = records;
   srcN = n;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { COMMANDS } from '../../src/wire/constants.js';
+import { sleep } from '../load/procs.js';
 import { frame, messageFrame, stampedTx } from '../load/wire-lite.js';
 import { BenchPeer, within } from './peer.js';
 
@@ -36,8 +37,6 @@ export interface Attack {
   readonly describe: string;
   run(ctx: AttackContext): Promise<AttackOutput>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Keeps one handshaken attacker connection from `ip` busy with `step` until the attack ends; reconnects if dropped. */
 async function sustained(ctx: AttackContext, ip: string, step: (p: BenchPeer) => Promise<void>, stats: { bytes: number; conns: number }): Promise<void> {

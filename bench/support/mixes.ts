@@ -15,7 +15,7 @@ export interface MixFrame {
 
 // Deterministic pseudo-random payloads (xorshift32), one sequence per process.
 let seed = 0x9e3779b9;
-export function rand(): number {
+function rand(): number {
   seed ^= seed << 13;
   seed ^= seed >>> 17;
   seed ^= seed << 5;

@@ -10,11 +10,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../admin/duration.js';
+import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
 import type { RelayOptions } from '../node/config.js';
-import type { HostPort, LogLevel, RelayConfig } from '../node/types.js';
+import type { HostPort, RelayConfig } from '../node/types.js';
 import { NETWORKS } from '../wire/constants.js';
 
 /** A usage error: exit status 2, the message names the flag or the key and where it came from. */
@@ -34,7 +35,6 @@ interface Setting {
 }
 
 const NETWORK_NAMES = Object.keys(NETWORKS);
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 const DEBUG_CHOICES = [...LOG_COMPONENTS, 'all'];
 
 export const SETTINGS: readonly Setting[] = [
@@ -49,8 +49,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'max-inbound-per-address', kind: 'count', arg: 'N', option: 'maxInboundPerAddress', help: 'inbound slots one IP may hold (default 8)' },
   { name: 'max-inbound-per-group', kind: 'count', arg: 'N', option: 'maxInboundPerGroup', help: 'inbound slots one /16 (IPv6 /32) may hold (default 16)' },
   { name: 'max-pending-inbound', kind: 'count', arg: 'N', option: 'maxPendingInbound', help: 'slots connections still in the handshake may hold (default half)' },
-  { name: 'onlynet', kind: 'list-enum', arg: 'NET', option: 'onlynet', choices: ['ipv4', 'ipv6', 'loopback'], help: 'dial only ipv4, ipv6 or loopback (repeatable; default all three)' },
-  { name: 'gossip-dial-scope', kind: 'enum', arg: 'S', option: 'gossipDialScope', choices: ['any', 'local'], help: 'addresses learned from peers: any | local (loopback and private; the regtest default)' },
+  { name: 'onlynet', kind: 'list-enum', arg: 'NET', option: 'onlynet', choices: DIAL_NETS, help: 'dial only ipv4, ipv6 or loopback (repeatable; default all three)' },
+  { name: 'gossip-dial-scope', kind: 'enum', arg: 'S', option: 'gossipDialScope', choices: GOSSIP_DIAL_SCOPES, help: 'addresses learned from peers: any | local (loopback and private; the regtest default)' },
   { name: 'target-outbound', kind: 'count', arg: 'N', option: 'targetOutbound', help: 'automatic outbound peers (default 8)' },
   { name: 'ban-threshold', kind: 'count', arg: 'N', option: 'banThreshold', help: 'ban score that bans (default 100)' },
   { name: 'ban-duration', kind: 'duration', arg: 'D', option: 'banDurationMs', help: '24h, 7d, 30m, 90s or seconds (default 24h)' },

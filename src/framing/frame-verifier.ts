@@ -58,7 +58,7 @@ export class FrameVerifier {
   }
 
   /** The main thread's event-loop utilisation over the last sample window, re-sampled lazily. */
-  mainThreadBusy(): boolean {
+  private mainThreadBusy(): boolean {
     const now = performance.now();
     if (now - this.eluAt >= ELU_SAMPLE_MS) {
       const next = performance.eventLoopUtilization();

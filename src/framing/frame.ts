@@ -1,3 +1,6 @@
+import { WireError } from '../errors.js';
+import type { FrameRecords } from '../wasm/frame-records.js';
+import { errorForStatus } from '../wasm/status.js';
 import { commandName, COMMAND_SIZE, HEADER_SIZE } from '../wire/constants.js';
 import type { Command } from '../wire/constants.js';
 
@@ -36,4 +39,12 @@ export function readCommand(bytes: Uint8Array, offset: number): string {
     s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return s;
+}
+
+/** The typed error for record `i` of a batch, whose status is neither OK nor UNKNOWN_COMMAND. */
+export function frameError(bytes: Uint8Array, records: FrameRecords, i: number, streamOffset: number): WireError {
+  const status = records.status(i);
+  const off = records.offset(i);
+  const details = { streamOffset: streamOffset + off, length: records.payloadLength(i), command: readCommand(bytes, off) };
+  return errorForStatus(status, details) ?? new WireError('ERR_FRAME_BAD_COMMAND', `unexpected frame status ${status}`, details);
 }

@@ -15,8 +15,8 @@
  */
 import { HEADER_SIZE } from '../wire/constants.js';
 import { WireError } from '../errors.js';
-import { errorForStatus, isFatal, Status } from '../wasm/status.js';
-import { makeFrame, readCommand } from './frame.js';
+import { isFatal, Status } from '../wasm/status.js';
+import { frameError, makeFrame } from './frame.js';
 import type { Frame } from './frame.js';
 import type { FrameBatch } from './frame-batch.js';
 import type { FrameVerifier, ScanOutcome } from './frame-verifier.js';
@@ -208,11 +208,8 @@ export class StreamDecoder {
       if (i > start) this.emit(bytes, outcome, base, start, i);
       if (this.dead) return;
       start = i + 1;
-      const off = records.offset(i);
       const fatal = isFatal(status);
-      const details = { streamOffset: base + off, length: records.payloadLength(i), command: readCommand(bytes, off) };
-      const err =
-        errorForStatus(status, details) ?? new WireError('ERR_FRAME_BAD_COMMAND', `unexpected frame status ${status}`, details);
+      const err = frameError(bytes, records, i, base);
       if (fatal) this.close();
       this.sink.onFrameError(err, fatal);
       if (this.dead) return;

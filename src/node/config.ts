@@ -36,7 +36,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
 export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
 export const DEFAULT_ADMIN_PORT = 9464;
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 /** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
 export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
 

@@ -259,13 +259,7 @@ export class PeerWriter {
       }
       if (parts.length === 1) return parts[0]!;
     }
-    const chunk = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (const b of parts) {
-      chunk.set(b, at);
-      at += b.byteLength;
-    }
-    return chunk;
+    return Buffer.concat(parts, total);
   }
 
   /** Drops everything queued (the peer is gone); relayed items count as gone_disconnected. */

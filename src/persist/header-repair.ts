@@ -48,7 +48,10 @@ function describe(b: Buffer, path: string): { problem: string; needed: boolean }
 
 /** Works out the new header from the entries, without writing. Throws when the entries cannot vouch for one. */
 export async function planHeaderRepair(path: string, ops: FileOps = realFileOps): Promise<HeaderRepairPlan> {
-  const b = await ops.readFile(path);
+  return planFrom(await ops.readFile(path), path);
+}
+
+function planFrom(b: Buffer, path: string): HeaderRepairPlan {
   if (b.length < HEADER_SIZE) {
     throw new StoreError('ERR_STORE_CORRUPT', `${path}: ${b.length} bytes, shorter than the ${HEADER_SIZE}-byte header; nothing to rebuild from`, { path });
   }
@@ -78,9 +81,10 @@ export async function planHeaderRepair(path: string, ops: FileOps = realFileOps)
 export async function applyHeaderRepair(path: string, ops: FileOps = realFileOps): Promise<HeaderRepairPlan> {
   const lock = await takeLock(dirname(path), ops);
   try {
-    const plan = await planHeaderRepair(path, ops);
+    const b = await ops.readFile(path);
+    const plan = planFrom(b, path);
     if (!plan.needed || plan.header === null) return plan;
-    const old = (await ops.readFile(path)).subarray(0, HEADER_SIZE);
+    const old = b.subarray(0, HEADER_SIZE);
     const backup = await ops.open(path + HEADER_BACKUP_SUFFIX, 'w');
     try {
       await backup.write(old, 0);

@@ -65,6 +65,8 @@ export class FrameScanner {
   readonly wasm: WasmInstance;
   readonly nativeHashMin: number;
   private readonly result: ScanResult;
+  /** Deferred records of a seal; separate from `result`, which the caller may still hold. */
+  private readonly sealRecords = new FrameRecords();
   private recordsPtr = -1;
   private recordWords: Uint32Array;
 
@@ -162,13 +164,14 @@ export class FrameScanner {
     const x = this.wasm.exports;
     const deferred = x.sealFrames(len, this.nativeHashMin, 0xffffffff) >>> 0;
     if (deferred === 0) return;
-    const records = this.records();
+    const records = this.sealRecords;
+    records.attach(this.records(), deferred);
     const u8 = this.wasm.mem.u8();
     const dv = this.wasm.mem.dv();
-    for (let i = 0, r = 0; i < deferred; i++, r += RECORD_WORDS) {
-      const at = p + records[r]!;
+    for (let i = 0; i < deferred; i++) {
+      const at = p + records.offset(i);
       const start = at + HEADER_SIZE;
-      dv.setUint32(at + 20, nativeChecksum(u8.subarray(start, start + records[r + 1]!)), true);
+      dv.setUint32(at + 20, nativeChecksum(u8.subarray(start, start + records.payloadLength(i))), true);
     }
   }
 

@@ -43,11 +43,6 @@ export function isFatal(status: number): boolean {
   return status >= FIRST_FATAL;
 }
 
-/** True for a frame the caller may decode (checksum verified, command known). */
-export function isOk(status: number): boolean {
-  return status === Status.OK;
-}
-
 const CODES: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
   [Status.OVERSIZE, 'ERR_FRAME_OVERSIZE'],
   [Status.BAD_MAGIC, 'ERR_FRAME_BAD_MAGIC'],

@@ -27,9 +27,6 @@ export function commandOfId(id: number): string | undefined {
   return id >= 1 && id < SHORT_IDS.length ? SHORT_IDS[id] : undefined;
 }
 
-/** Number of short ids assigned (for tests and docs). */
-export const SHORT_ID_COUNT = SHORT_IDS.length - 1;
-
 export type ParsedContents =
   | { ok: true; command: string; payload: Uint8Array }
   | { ok: false; reason: 'unknown-type' | 'bad-type'; id: number };

@@ -10,11 +10,10 @@
  * An inbound connection starts as a responder that also accepts v1: if the first 16 bytes are the
  * v1 version prefix, the connection is handed to a V1Transport with those bytes (unless v2only).
  */
-import { WireError } from '../../errors.js';
-import { readCommand } from '../../framing/frame.js';
-import { COMMAND_SIZE, HEADER_SIZE } from '../../wire/constants.js';
+import { frameError, readCommand } from '../../framing/frame.js';
+import { HEADER_SIZE } from '../../wire/constants.js';
 import { FrameScanner } from '../../wasm/frame-scanner.js';
-import { errorForStatus, isFatal, Status } from '../../wasm/status.js';
+import { isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
 import { V1Transport } from '../v1.js';
 import { V2TransportError, type V2FailureReason } from './errors.js';
@@ -32,11 +31,7 @@ let scanner: FrameScanner | undefined;
 
 /** Command and payload of one v1 frame (as the node builds them: well formed). */
 export function unframe(frame: Uint8Array): V2Message {
-  let end = 4;
-  while (end < 4 + COMMAND_SIZE && frame[end] !== 0) end++;
-  let command = '';
-  for (let i = 4; i < end; i++) command += String.fromCharCode(frame[i]!);
-  return { command, payload: frame.subarray(HEADER_SIZE) };
+  return { command: readCommand(frame, 0), payload: frame.subarray(HEADER_SIZE) };
 }
 
 export class V2Transport implements Transport {
@@ -127,10 +122,7 @@ export class V2Transport implements Transport {
       if (i > start) this.ctx.sink.onBatch({ bytes, records, first: start, end: i, streamOffset: base });
       if (this.failed || i === count) break;
       start = i + 1;
-      const off = records.offset(i);
-      const details = { streamOffset: base + off, length: records.payloadLength(i), command: readCommand(bytes, off) };
-      const err =
-        errorForStatus(status, details) ?? new WireError('ERR_FRAME_BAD_COMMAND', `unexpected frame status ${status}`, details);
+      const err = frameError(bytes, records, i, base);
       const fatal = isFatal(status);
       if (fatal) this.failed = true;
       this.ctx.sink.onError(err, fatal);
