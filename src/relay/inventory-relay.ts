@@ -20,8 +20,6 @@ import type { KnownInventory } from './known-inventory.js';
 import { RelayCache } from './relay-cache.js';
 import type { ItemKind } from './relay-cache.js';
 
-/** BIP339 inventory type for wtxid announcements (not in btcd's list). */
-export const INV_WTX = 5;
 /** Bitcoin Core MAX_PEER_TX_REQUEST_IN_FLIGHT. */
 export const MAX_PEER_IN_FLIGHT = 100;
 /** Bitcoin Core MAX_PEER_TX_ANNOUNCEMENTS: announcements tracked per peer, not yet requested. */
@@ -378,7 +376,7 @@ export class InventoryRelay<P extends RelayPeer> {
         continue;
       }
       if (!isTx) p.announce(InvType.Block, ids, off, true);
-      else if (p.wantsWtxid) p.announce(INV_WTX, wids, off, false);
+      else if (p.wantsWtxid) p.announce(InvType.WitnessTxId, wids, off, false);
       else p.announce(InvType.Tx, ids, off, false);
     }
   }
@@ -526,7 +524,7 @@ function kindOf(type: number): number {
   switch (type) {
     case InvType.Tx:
     case InvType.WitnessTx:
-    case INV_WTX:
+    case InvType.WitnessTxId:
       return TX;
     case InvType.Block:
     case InvType.WitnessBlock:

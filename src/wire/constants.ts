@@ -133,6 +133,8 @@ export const InvType = Object.freeze({
   Tx: 1,
   Block: 2,
   FilteredBlock: 3,
+  /** MSG_WTX (BIP339): a transaction announced or requested by wtxid. */
+  WitnessTxId: 5,
   WitnessTx: 0x40000001,
   WitnessBlock: 0x40000002,
   FilteredWitnessBlock: 0x40000003,
