@@ -9,8 +9,8 @@ import type { RelayOptions } from './node/config.js';
 
 /**
  * The node `createRelay` returns: its lifecycle, peer and ban control, queries and events. The
- * parts the node shares with its own components (metrics registry, flow table, health store,
- * nonce set, clock) are not part of the API.
+ * parts it shares with its own components (metrics registry, flow table, health store, nonce set)
+ * are private to the class; the clock it was given is left out of the type.
  */
 export type RelayNode = Omit<RelayNodeClass, 'clock'>;
 
