@@ -37,7 +37,7 @@ if (i >= 0) {
   const base = parseRunArgs(argv);
   // Its own output dir: a profiled run (node slowed by the sampler) must not replace load.json.
   const result = await runLoad({ ...base, outDir: dir, cpuProfDir: dir, baselines: full && base.baselines, sweeps: full && base.sweeps });
-  const files = Object.entries(result.profiles);
+  const files = Object.entries(result.profiles).filter((e): e is [string, string] => e[1] !== undefined);
   if (files.length === 0) {
     console.error('no .cpuprofile was written (did the node exit cleanly?)');
     process.exitCode = 1;

@@ -151,8 +151,8 @@ export interface LoadResult {
   readonly fanOut: readonly SweepRow[];
   /** Metric names the harness reads that the node did not export (should be empty). */
   readonly missingMetrics: readonly string[];
-  /** CPU profiles of the node, one per mode (npm run profile). */
-  readonly profiles: Readonly<Partial<Record<Mode, string>>>;
+  /** CPU profiles of the node, one per knee search ("push", "inv", "v2 push"; npm run profile). */
+  readonly profiles: Readonly<Partial<Record<string, string>>>;
   readonly notes: readonly string[];
   /** `--v2`: wirerelay's knee search again with the generators speaking BIP324 v2 (one mode). */
   readonly v2?: V2Section | null;

@@ -444,7 +444,7 @@ async function runTarget(
   log: (s: string) => void,
   all: StepResult[],
   missing: Set<string>,
-  profiles: Partial<Record<Mode, string>> | null,
+  profiles: Partial<Record<string, string>> | null,
 ): Promise<TargetRun[]> {
   const runs: TargetRun[] = [];
   // A fresh target per mode: one mode's history (caches, scores) must not shape the other's.
@@ -470,8 +470,9 @@ async function runTarget(
 }
 
 /** `--v2`: wirerelay's knee search in one mode with every generator connection on BIP324 v2. */
-async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) => void): Promise<V2Section> {
-  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000 });
+async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) => void, profiles: Partial<Record<string, string>>): Promise<V2Section> {
+  const started = Date.now();
+  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf });
   const steps: StepResult[] = [];
   let h: { r: Rig } | undefined;
   try {
@@ -481,6 +482,10 @@ async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) =>
   } finally {
     if (h !== undefined) await unrig(h.r);
     await target.stop();
+    if (o.cpuProfDir !== undefined) {
+      const f = newestProfile(o.cpuProfDir, started);
+      if (f !== null) profiles[`v2 ${mode}`] = f;
+    }
   }
 }
 
@@ -591,7 +596,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const all: StepResult[] = [];
   const runs: TargetRun[] = [];
   const missing = new Set<string>();
-  const profiles: Partial<Record<Mode, string>> = {};
+  const profiles: Partial<Record<string, string>> = {};
   const fanIn: SweepRow[] = [];
   const fanOut: SweepRow[] = [];
   let v2: V2Section | null = null;
@@ -613,7 +618,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
         profiles,
       )),
     );
-    if (o.v2) v2 = await runV2(o, o.modes.includes('push') ? 'push' : o.modes[0]!, p, log);
+    if (o.v2) v2 = await runV2(o, o.modes.includes('push') ? 'push' : o.modes[0]!, p, log, profiles);
     if (o.baselines) {
       const held = (t: TargetName, mode: Mode): number | null => runs.find((x) => x.target === t && x.mode === mode)?.knee.held ?? null;
       const need = o.modes.flatMap((mode) => {
