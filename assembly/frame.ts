@@ -180,22 +180,20 @@ export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
 }
 
 /**
- * Records for `len` bytes of frames at inputPtr() that the caller laid out from messages an
+ * Records for `len` bytes of frames at `base` that the caller laid out from messages an
  * authenticated transport delivered (BIP324: the AEAD already vouches for them, so there is no
- * checksum to verify). Magic, command and length are written, the checksum field is not. One
- * pass: each frame gets its record (offset, length, command id, status) with the same caps as
- * scanFrames — a length over the global cap is OVERSIZE, over its command's cap COMMAND_OVERSIZE,
- * both fatal and last — and then every payload < `nativeHashMin` is hashed once, in one
- * multi-buffer pass, filling both the record's digest and the frame's checksum. Larger payloads
- * get CHECKSUM_DEFERRED for the caller to fill natively. Unknown commands get id 0 and status
- * UNKNOWN_COMMAND (their checksum is filled as well: the bytes are well-formed v1 frames); a
- * malformed command field gets BAD_COMMAND, as in scanFrames.
- * Returns the number of records written (at most `maxResults` and resultsCapacity()).
+ * checksum to verify; assembly/v2frames.ts). Magic, command and length are written, the checksum
+ * field is not. One pass: each frame gets its record (offset from `base`, length, command id,
+ * status) with the same caps as scanFrames — a length over the global cap is OVERSIZE, over its
+ * command's cap COMMAND_OVERSIZE, both fatal and last — and then every payload < `nativeHashMin`
+ * is hashed once, in one multi-buffer pass, filling both the record's digest and the frame's
+ * checksum. Larger payloads get CHECKSUM_DEFERRED for the caller to fill natively. Unknown
+ * commands get id 0 and status UNKNOWN_COMMAND (their checksum is filled as well: the bytes are
+ * well-formed v1 frames); a malformed command field gets BAD_COMMAND, as in scanFrames.
+ * Returns the number of records written (at most resultsCapacity()).
  */
-export function fillFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
-  if (len > inputCapacity()) len = inputCapacity();
-  const base = inputPtr();
-  const max = maxRecords(maxResults);
+export function fillFramesAt(base: usize, len: u32, nativeHashMin: u32): u32 {
+  const max = resultsCapacity();
   let pos: u32 = 0;
   let n: u32 = 0;
   let unknown = false;
@@ -218,8 +216,6 @@ export function fillFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
     }
     pos += total;
   }
-  consumed = pos;
-  need = 0;
   runFill(resultsPtr(), n, base);
   if (unknown) {
     for (let i: u32 = 0; i < n; i++) {

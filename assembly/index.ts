@@ -14,7 +14,7 @@ export {
 } from './arena';
 export { sha256 } from './sha256';
 export { hash256, checksum4, hash256Batch, sha256Batch } from './hash256';
-export { scanFrames, scanConsumed, scanNeed, sealFrames, fillFrames } from './frame';
+export { scanFrames, scanConsumed, scanNeed, sealFrames } from './frame';
 export {
   banReset,
   banIncrease,
@@ -28,3 +28,4 @@ export {
 export { chacha20Xor } from './chacha20';
 export { poly1305Mac } from './poly1305';
 export { v2StatePtr, v2DeferPtr, v2StateInit, v2Open, v2Seal, v2Consumed, v2Need } from './bip324';
+export { v2Frames, v2FramesInfo } from './v2frames';

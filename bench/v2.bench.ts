@@ -17,6 +17,7 @@ import { NaiveV2Decoder, NaiveV2Encoder } from './v2-baseline.js';
 import { NATIVE_AEAD_MIN, PacketCipher } from '../src/wasm/v2-cipher.js';
 import { LONG_TYPE_BYTES, encodeContents, shortId } from '../src/transport/v2/message-types.js';
 import { PacketReader } from '../src/transport/v2/packet-reader.js';
+import { NETWORKS } from '../src/wire/constants.js';
 import { CHUNK, buildMix, chunked, randomPayload, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');
@@ -25,6 +26,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const runs = (what: string): boolean => only === undefined || only === what;
 const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
 const LENGTH_KEY = new Uint8Array(32).map((_, i) => 255 - i * 3);
+const MAGIC = NETWORKS.regtest.magic;
 
 /** Contents (message type + payload) of the mix of bench/wire.bench.ts; each packet adds 20 B. */
 function v2Mix(name: MixName, targetBytes: number): Uint8Array[] {
@@ -92,12 +94,12 @@ async function benchMix(name: MixName): Promise<Row[]> {
     if (d.messages !== n) throw new Error(`baseline framed ${d.messages}/${n}`);
   };
   const wasm = (): void => {
-    const r = new PacketReader(new PacketCipher(AEAD_KEY, LENGTH_KEY));
+    const r = new PacketReader(new PacketCipher(AEAD_KEY, LENGTH_KEY), MAGIC);
     let got = 0;
     for (const c of chunks) {
       const out = r.push(c);
       if (out.failure !== undefined) throw new Error(out.failure);
-      got += out.messages.length;
+      for (const run of out.runs) got += run.records.count;
     }
     if (got !== n) throw new Error(`wirerelay framed ${got}/${n}`);
   };
@@ -117,8 +119,9 @@ async function benchSize(size: number): Promise<Row[]> {
   const contents = Array.from({ length: count }, () => randomPayload(size));
   const stream = new PacketCipher(AEAD_KEY, LENGTH_KEY).seal(contents.map((c) => ({ contents: c })));
   const run = (nativeMin: number) => (): void => {
-    const r = new PacketCipher(AEAD_KEY, LENGTH_KEY, { nativeMin }).open(stream);
-    if (r.contents.length !== count) throw new Error(`opened ${r.contents.length}/${count}`);
+    let opened = 0;
+    new PacketCipher(AEAD_KEY, LENGTH_KEY, { nativeMin }).open(stream, undefined, (n) => (opened += n));
+    if (opened !== count) throw new Error(`opened ${opened}/${count}`);
   };
   const native = run(0);
   const wasm = run(0xffffffff);

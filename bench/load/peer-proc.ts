@@ -180,14 +180,7 @@ let previous: Plan | null = null;
 /** A pong or getdata built from the frame it answers: same payload, same checksum. */
 function renamed(f: LiteFrame, command: string): Buffer {
   const out = Buffer.allocUnsafe(24 + f.length);
-  if (f.framed) f.buf.copy(out, 0, f.offset - 24, f.offset + f.length);
-  else {
-    // A v2 message: only the payload came; the frame is sealed again without its checksum.
-    out.writeUInt32LE(MAGIC, 0);
-    out.writeUInt32LE(f.length, 16);
-    out.fill(0, 20, 24);
-    f.buf.copy(out, 24, f.offset, f.offset + f.length);
-  }
+  f.buf.copy(out, 0, f.offset - 24, f.offset + f.length);
   out.fill(0, 4, 16);
   out.write(command, 4, 'latin1');
   return out;

@@ -2,25 +2,22 @@
  * The load generators' side of a BIP324 v2 connection, on the node's own session code
  * (src/transport/v2/session.ts: handshake, batched seal and open). The generators stay v1-shaped:
  * they queue v1 frames and read LiteFrames; this turns a write's run of v1 frames into one sealed
- * buffer of packets (one batched seal, as the node's writer does) and every decrypted message into
- * a LiteFrame over its payload, with no checksum computed either way.
+ * buffer of packets (one batched seal, as the node's writer does), and the session hands received
+ * messages up as runs of v1 frames, which a LiteFramer walks as it walks a v1 stream.
  */
 import { V2Session } from '../../src/transport/v2/session.js';
 import { unframe } from '../../src/transport/v2/transport.js';
-import { LiteFrame, MAGIC } from './wire-lite.js';
+import { LiteFramer, MAGIC, type LiteFrame } from './wire-lite.js';
 
 export class V2Lite {
   private readonly session: V2Session;
-  private readonly f = new LiteFrame();
+  private readonly framer: LiteFramer;
   bytes = 0;
 
-  constructor(
-    private readonly onFrame: (f: LiteFrame) => void,
-    magic = MAGIC,
-  ) {
+  constructor(onFrame: (f: LiteFrame) => void, magic = MAGIC) {
     // Initiator, as Core dials a peer that advertises NODE_P2P_V2.
     this.session = new V2Session({ initiating: true, magic });
-    this.f.framed = false;
+    this.framer = new LiteFramer(onFrame, magic);
   }
 
   /** The bytes that open the connection: our key and garbage. */
@@ -41,15 +38,7 @@ export class V2Lite {
   push(chunk: Uint8Array): Uint8Array | undefined {
     this.bytes += chunk.byteLength;
     const out = this.session.receive(chunk);
-    const f = this.f;
-    for (const m of out.messages) {
-      const p = m.payload;
-      f.command = m.command;
-      f.buf = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-      f.offset = 0;
-      f.length = p.byteLength;
-      this.onFrame(f);
-    }
+    for (const run of out.runs) this.framer.push(Buffer.from(run.bytes.buffer, run.bytes.byteOffset, run.bytes.byteLength));
     if (out.error !== undefined) throw out.error;
     return out.send;
   }

@@ -133,8 +133,6 @@ export class LiteFrame {
   /** Where the payload starts in `buf`, and its length. */
   offset = 0;
   length = 0;
-  /** True when `buf` holds the frame's v1 header at `offset - 24` (v1); false for a v2 message (payload only). */
-  framed = true;
 
   /** A view of the payload (allocates: the hot paths read `buf` at `offset` instead). */
   get payload(): Buffer {

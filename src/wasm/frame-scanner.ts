@@ -35,6 +35,22 @@ export interface FrameScannerOptions {
   nativeHashMin?: number;
 }
 
+/** What FrameScanner.framePackets made of one run of opened BIP324 packets. */
+export interface PacketFrames {
+  /** The messages as v1 frames (checksums filled), fresh; empty when every packet was dropped. */
+  bytes: Uint8Array;
+  /** One record per frame, offsets into `bytes`; owned by the scanner (overwritten next call). */
+  records: FrameRecords;
+  /** Decoy packets authenticated and dropped. */
+  decoys: number;
+  /** Non-decoy packets dropped because the caller asked to skip them (the version packet). */
+  skipped: number;
+  /** Packets whose message type could not be mapped, dropped (Core drops them and keeps the peer). */
+  dropped: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
 export interface FrameSpec {
   command: string;
   payload: Uint8Array;
@@ -194,24 +210,28 @@ export class FrameScanner {
   }
 
   /**
-   * Messages an authenticated transport delivered (BIP324: the AEAD vouches for them) laid out as
-   * v1 frames in one fresh buffer, with their records, in one WASM call (fillFrames): each payload
-   * is hashed once, and that digest is both the frame's checksum and the record's digest — there
-   * is nothing to verify, so the frames are never scanned again. Per-command caps and command ids
-   * are those of `scan`; an oversize payload is a fatal last record. `records` is overwritten by
-   * the next call.
+   * The messages of `count` BIP324 packets that PacketCipher.open just decrypted in place (their
+   * v2 records at the head of the results arena) as v1 frames in one fresh buffer, with their
+   * records, in one WASM call (v2Frames, assembly/v2frames.ts): the AEAD vouches for them, so each
+   * payload is hashed once and that digest is both the frame's checksum and the record's digest;
+   * they are never scanned again. Decoys, the first `skip` non-decoy packets (the version packet)
+   * and messages whose type cannot be mapped are dropped and counted. Per-command caps and command
+   * ids are those of `scan`; an oversize payload is a fatal last record. `records` is overwritten
+   * by the next call.
    */
-  frameMessages(magic: number, list: readonly FrameSpec[]): { bytes: Uint8Array; records: FrameRecords } {
-    let total = 0;
-    for (const f of list) total += HEADER_SIZE + f.payload.length;
-    const p = reserveInput(this.wasm, total);
-    this.layOut(p, magic, list);
+  framePackets(magic: number, count: number, skip: number): PacketFrames {
     const x = this.wasm.exports;
-    const count = x.fillFrames(total, this.nativeHashMin, 0xffffffff) >>> 0;
-    const records = this.result.records;
-    records.attach(this.records(), count);
+    const n = x.v2Frames(count, magic >>> 0, skip, this.nativeHashMin) >>> 0;
+    if (n === 0xffffffff) throw new RangeError(`WASM memory cannot grow to lay out ${count} v2 messages`);
+    const dv = this.wasm.mem.dv();
+    const info = x.v2FramesInfo() >>> 0;
+    const length = dv.getUint32(info, true);
+    const out: PacketFrames = { bytes: EMPTY, records: this.result.records, decoys: dv.getUint32(info + 4, true), skipped: dv.getUint32(info + 8, true), dropped: dv.getUint32(info + 12, true) };
+    const records = out.records;
+    records.attach(this.records(), n);
+    const p = x.scratchPtr() >>> 0;
     const u8 = this.wasm.mem.u8();
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < n; i++) {
       if (records.status(i) !== Status.CHECKSUM_DEFERRED) continue;
       const at = p + records.offset(i) + HEADER_SIZE;
       const digest = nativeHash256(u8.subarray(at, at + records.payloadLength(i)));
@@ -219,7 +239,8 @@ export class FrameScanner {
       u8.set(digest.subarray(0, 4), at - 4);
       records.setStatus(i, records.commandId(i) === 0 ? Status.UNKNOWN_COMMAND : Status.OK);
     }
-    return { bytes: u8.slice(p, p + total), records };
+    if (length > 0) out.bytes = u8.slice(p, p + length);
+    return out;
   }
 
   /** Writes the frames of `list` (checksum 0) into WASM memory at `p`. */

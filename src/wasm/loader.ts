@@ -41,7 +41,6 @@ export interface WasmExports {
   scanConsumed(): number;
   scanNeed(): number;
   sealFrames(len: number, nativeHashMin: number, maxResults: number): number;
-  fillFrames(len: number, nativeHashMin: number, maxResults: number): number;
 
   banCapacity(): number;
   banEnsure(slots: number): number;
@@ -63,6 +62,8 @@ export interface WasmExports {
   v2Seal(start: number, len: number, aadPtr: number, aadLen: number, nativeMin: number): number;
   v2Consumed(): number;
   v2Need(): number;
+  v2Frames(count: number, magic: number, skip: number, nativeHashMin: number): number;
+  v2FramesInfo(): number;
 }
 
 /**

@@ -37,12 +37,8 @@ const RECORD_WORDS = 4;
 
 export type OpenFailure = 'bad-tag' | 'oversize';
 
-/** Result of PacketCipher.open; the arrays are fresh per call. */
+/** Result of PacketCipher.open. */
 export interface OpenResult {
-  /** Header byte of each authenticated packet, in order (decoys included). */
-  headers: number[];
-  /** Decrypted contents of each packet (without the header byte). */
-  contents: Uint8Array[];
   /** Bytes of the input that are done with. */
   consumed: number;
   /** Total size of the incomplete packet at `consumed` once its length is in, else 0. */
@@ -66,7 +62,7 @@ export interface PacketCipherOptions {
 }
 
 export class PacketCipher {
-  private readonly wasm: WasmInstance;
+  readonly wasm: WasmInstance;
   private readonly nativeMin: number;
   private readonly state = new Uint8Array(V2_STATE_BYTES);
 
@@ -141,10 +137,15 @@ export class PacketCipher {
   /**
    * Opens every complete packet at the start of `bytes` (received stream bytes, starting at a
    * packet boundary). `aad` authenticates the first packet (the peer's garbage; pass it until a
-   * packet was opened). Never throws on peer bytes: a bad tag or an oversize length is `failure`.
+   * packet was opened). The packets are decrypted in place in the input arena, a run at a time:
+   * after each WASM call `onOpened(count, last)` runs while the run is there, its `count` v2
+   * records at the head of the results arena, all authenticated (FrameScanner.framePackets reads
+   * them); unless `last`, the next WASM call of this open overwrites the results arena. A packet left to node:crypto is opened there and written back in
+   * place. Never throws on peer bytes: a bad tag or an oversize length is `failure`, after the
+   * packets before it were handed on.
    */
-  open(bytes: Uint8Array, aad?: Uint8Array): OpenResult {
-    const result: OpenResult = { headers: [], contents: [], consumed: 0, need: 0 };
+  open(bytes: Uint8Array, aad: Uint8Array | undefined, onOpened: (count: number, last: boolean) => void): OpenResult {
+    const result: OpenResult = { consumed: 0, need: 0 };
     if (bytes.length < 3) return result;
     // The first length is readable here from the saved keystream: while that packet is
     // incomplete (a block arriving in 64 KiB reads) nothing is copied into WASM.
@@ -162,33 +163,36 @@ export class PacketCipher {
     const sp = this.loadState();
     let pos = 0;
     for (;;) {
-      const n = x.v2Open(pos, bytes.length, aadPtr, aadLen, this.nativeMin, 0xffffffff) >>> 0;
-      const records = new Uint32Array(x.memory.buffer, x.resultsPtr() >>> 0, n * RECORD_WORDS);
-      const u8 = this.wasm.mem.u8();
-      let last: number = V2Status.V2_OK;
-      for (let i = 0, r = 0; i < n; i++, r += RECORD_WORDS) {
-        const off = records[r]!;
-        const len = records[r + 1]!;
-        last = records[r + 3]!;
-        if (last === V2Status.V2_OK) {
-          result.headers.push(records[r + 2]!);
-          result.contents.push(u8.slice(p + off + 1, p + off + 1 + len));
-        } else if (last === V2Status.V2_DEFERRED) {
+      let n = x.v2Open(pos, bytes.length, aadPtr, aadLen, this.nativeMin, x.resultsCapacity() >>> 0) >>> 0;
+      if (n > 0) {
+        const dv = this.wasm.mem.dv();
+        const last = (x.resultsPtr() >>> 0) + (n - 1) * 4 * RECORD_WORDS;
+        const status = dv.getUint32(last + 12, true);
+        if (status === V2Status.V2_DEFERRED) {
+          const off = dv.getUint32(last, true);
+          const len = dv.getUint32(last + 4, true);
+          const u8 = this.wasm.mem.u8();
           const dp = x.v2DeferPtr() >>> 0;
-          const key = u8.slice(dp, dp + 32);
-          const nonce = u8.slice(dp + 32, dp + 44);
-          const plain = nativeOpen(key, nonce, i === 0 && aadLen > 0 ? aad : undefined, bytes.subarray(off, off + 1 + len), bytes.subarray(off + 1 + len, off + 17 + len));
-          if (plain === undefined) result.failure = 'bad-tag';
-          else {
-            result.headers.push(plain[0]!);
-            result.contents.push(plain.subarray(1));
+          const plain = nativeOpen(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), n === 1 && aadLen > 0 ? aad : undefined, bytes.subarray(off, off + 1 + len), bytes.subarray(off + 1 + len, off + 17 + len));
+          if (plain === undefined) {
+            result.failure = 'bad-tag';
+            n--;
+          } else {
+            u8.set(plain, p + off);
+            dv.setUint32(last + 8, plain[0]!, true);
+            dv.setUint32(last + 12, V2Status.V2_OK, true);
           }
-        } else result.failure = last === V2Status.V2_BAD_TAG ? 'bad-tag' : 'oversize';
+        } else if (status !== V2Status.V2_OK) {
+          result.failure = status === V2Status.V2_BAD_TAG ? 'bad-tag' : 'oversize';
+          n--;
+        }
+        aadLen = 0;
       }
-      if (n > 0) aadLen = 0;
       pos = x.v2Consumed() >>> 0;
       result.need = x.v2Need() >>> 0;
-      if (result.failure !== undefined || n === 0 || result.need !== 0 || bytes.length - pos < 3) break;
+      const last = result.failure !== undefined || n === 0 || result.need !== 0 || bytes.length - pos < 3;
+      if (n > 0) onOpened(n, last);
+      if (last) break;
     }
     this.saveState(sp);
     result.consumed = pos;

@@ -1,7 +1,7 @@
 /**
  * The load generators' v2 side (bench/load/v2-lite.ts) against the node's own v2 code: a responder
  * session in memory (frames sealed in one batch come out as the same messages, and messages back
- * arrive as payload-only LiteFrames), then a real node over loopback TCP that must see a v2 peer.
+ * arrive as whole v1 frames a LiteFramer walks), then a real node over loopback TCP that must see a v2 peer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
@@ -13,20 +13,22 @@ import { V2Session } from '../../src/transport/v2/session.js';
 import { V2Lite } from '../../bench/load/v2-lite.js';
 import { MAGIC, frame, invPayload, versionFrame, type LiteFrame } from '../../bench/load/wire-lite.js';
 import { eventually } from '../helpers/raw-peer.js';
+import { messagesOf } from '../helpers/v2-messages.js';
 
 interface Seen {
   command: string;
   payload: Buffer;
-  framed: boolean;
+  /** The 24 bytes before the payload in the buffer the frame was read from. */
+  header: Buffer;
 }
 
 function collector(): { seen: Seen[]; onFrame: (f: LiteFrame) => void } {
   const seen: Seen[] = [];
-  return { seen, onFrame: (f) => seen.push({ command: f.command, payload: Buffer.from(f.payload), framed: f.framed }) };
+  return { seen, onFrame: (f) => seen.push({ command: f.command, payload: Buffer.from(f.payload), header: Buffer.from(f.buf.subarray(f.offset - 24, f.offset)) }) };
 }
 
 describe('V2Lite with the node’s v2 session as responder', () => {
-  it('handshakes, seals a run of v1 frames in one buffer, and hands messages back as payload-only frames', () => {
+  it('handshakes, seals a run of v1 frames in one buffer, and hands messages back as whole v1 frames', () => {
     const c = collector();
     const lite = new V2Lite(c.onFrame);
     const node = new V2Session({ initiating: false, magic: MAGIC });
@@ -42,20 +44,22 @@ describe('V2Lite with the node’s v2 session as responder', () => {
     const first = node.receive(toNode!);
     expect(first.error).toBeUndefined();
     expect(node.established).toBe(true);
-    expect(first.messages.map((m) => [m.command, Buffer.from(m.payload).toString()])).toEqual([['tx', txPayload.toString()]]);
+    expect(messagesOf(first).map((m) => [m.command, Buffer.from(m.payload).toString()])).toEqual([['tx', txPayload.toString()]]);
 
     const sealed = lite.seal([frame('inv', inv), frame('tx', txPayload), frame('ping', Buffer.alloc(8, 1))]);
     const more = node.receive(sealed!);
     expect(more.error).toBeUndefined();
-    expect(more.messages.map((m) => m.command)).toEqual(['inv', 'tx', 'ping']);
-    expect(Buffer.from(more.messages[0]!.payload).equals(inv)).toBe(true);
+    const moreMessages = messagesOf(more);
+    expect(moreMessages.map((m) => m.command)).toEqual(['inv', 'tx', 'ping']);
+    expect(Buffer.from(moreMessages[0]!.payload).equals(inv)).toBe(true);
 
     const back = node.send([{ command: 'getdata', payload: inv }, { command: 'verack', payload: new Uint8Array(0) }]);
     expect(lite.push(back!)).toBeUndefined();
     expect(lite.established).toBe(true);
     expect(c.seen.map((s) => s.command)).toEqual(['getdata', 'verack']);
     expect(c.seen[0]!.payload.equals(inv)).toBe(true);
-    expect(c.seen.every((s) => !s.framed)).toBe(true);
+    // Whole frames: the header the LiteFramer read sits right before each payload.
+    expect(c.seen.every((s) => s.header.readUInt32LE(0) === MAGIC && s.header.readUInt32LE(16) === s.payload.length)).toBe(true);
   });
 
   it('throws the session error when a packet fails authentication', () => {

@@ -4,12 +4,15 @@
  * the v1 path — the same frames, scanned and verified by FrameScanner — and against node:crypto.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RelayError } from '../../src/errors.js';
 import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import type { Transport, TransportSink } from '../../src/transport/transport.js';
 import { V2Session, type V2Message } from '../../src/transport/v2/session.js';
 import { V2Transport } from '../../src/transport/v2/transport.js';
+import { commandOfId } from '../../src/transport/v2/message-types.js';
+import { readCommand } from '../../src/framing/frame.js';
 import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { Status } from '../../src/wasm/status.js';
 import { commandId, MAX_PAYLOAD } from '../../src/wire/constants.js';
@@ -122,5 +125,20 @@ describe('v2 receive: frame batches built from the decrypted messages', () => {
       expect(frames[i]!.commandId).toBe(commandId(messages[i]!.command));
       expect(Buffer.from(frames[i]!.digest).equals(hash256(messages[i]!.payload))).toBe(true);
     }
+  });
+
+  it('every BIP324 short id arrives as its command (the WASM type table matches message-types.ts)', () => {
+    const asSource = readFileSync(new URL('../../assembly/v2frames.ts', import.meta.url), 'utf8');
+    const table = new Map([...asSource.matchAll(/^typeName\((\d+), '([a-z0-9]+)'\);/gm)].map((m) => [Number(m[1]), m[2]!]));
+    const ids: number[] = [];
+    for (let id = 1; commandOfId(id) !== undefined; id++) ids.push(id);
+    expect(ids.length).toBeGreaterThanOrEqual(28);
+    expect([...table.keys()]).toEqual(ids);
+    for (const id of ids) expect(table.get(id), `id ${id}`).toBe(commandOfId(id));
+
+    const { client, transport, frames, errors } = pair();
+    transport.receive(client.send(ids.map((id) => ({ command: commandOfId(id)!, payload: new Uint8Array(0) })))!);
+    expect(errors).toEqual([]);
+    expect(frames.map((f) => readCommand(f.bytes, 0))).toEqual(ids.map((id) => commandOfId(id)));
   });
 });

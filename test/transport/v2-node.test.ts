@@ -13,6 +13,7 @@ import { NODE_P2P_V2, PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { RawPeer, REGTEST, eventually, frameOf, versionMessage } from '../helpers/raw-peer.js';
 import type { InvMessage } from '../../src/wire/messages/inv.js';
 import { parseExposition, value } from '../helpers/prometheus.js';
+import { messagesOf } from '../helpers/v2-messages.js';
 
 const nodes: RelayNode[] = [];
 
@@ -50,7 +51,7 @@ class V2Client {
       const out = this.session.receive(chunk);
       if (out.send) socket.write(out.send);
       this.decoys += out.decoys;
-      for (const m of out.messages) this.received.push(decodePayload(m.command, m.payload, PROTOCOL_VERSION));
+      for (const m of messagesOf(out)) this.received.push(decodePayload(m.command, m.payload, PROTOCOL_VERSION));
     });
     socket.on('close', () => (this.closed = true));
     socket.on('error', () => {});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { V2Session, type V2Message, type V2Output } from '../../src/transport/v2/session.js';
 import { encodeContents } from '../../src/transport/v2/message-types.js';
 import { NETWORKS } from '../../src/wire/constants.js';
+import { messagesOf } from '../helpers/v2-messages.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 
@@ -44,7 +45,7 @@ function pump(a: Side, b: Side, first: Uint8Array | undefined, maxPiece: number)
     for (const { to, bytes } of queue) {
       for (const p of pieces(bytes, maxPiece, seed++)) {
         const out: V2Output = to.s.receive(p);
-        to.got.push(...out.messages);
+        to.got.push(...messagesOf(out));
         to.decoys += out.decoys;
         to.dropped += out.dropped;
         if (out.error) to.errors.push(out.error.reason);
@@ -170,7 +171,7 @@ describe('v2 session failures (each a disconnect, never a throw)', () => {
     const out = a.receive(randomBytes(64 + 4095 + 16));
     expect(out.error?.reason).toBe('garbage-too-long');
     expect(out.error?.code).toBe('ERR_V2_TRANSPORT');
-    expect(a.receive(randomBytes(10)).messages).toEqual([]);
+    expect(messagesOf(a.receive(randomBytes(10)))).toEqual([]);
   });
 
   it('a peer on another network never matches the terminator: garbage-too-long', () => {
@@ -187,15 +188,15 @@ describe('v2 session failures (each a disconnect, never a throw)', () => {
     wire[10]! ^= 4;
     const out = b.s.receive(wire);
     expect(out.error?.reason).toBe('bad-tag');
-    expect(out.messages).toEqual([]);
+    expect(messagesOf(out)).toEqual([]);
   });
 
   it('a replayed packet never passes: its length decrypts to noise, then the tag (or the length cap) fails', () => {
     const [a, b] = connect();
     const wire = a.s.send([{ command: 'ping', payload: new Uint8Array(8) }])!;
-    expect(b.s.receive(wire).messages).toHaveLength(1);
+    expect(messagesOf(b.s.receive(wire))).toHaveLength(1);
     const replay = b.s.receive(wire);
-    expect(replay.messages).toEqual([]);
+    expect(messagesOf(replay)).toEqual([]);
     const out = replay.error ?? b.s.receive(new Uint8Array(4_000_100)).error;
     expect(['bad-tag', 'oversize']).toContain(out?.reason);
   });

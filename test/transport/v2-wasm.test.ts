@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { getWasm } from '../../src/wasm/loader.js';
 import { PacketCipher } from '../../src/wasm/v2-cipher.js';
 import { V2Status } from '../../src/wasm/v2-status.js';
+import { openPackets } from '../helpers/v2-messages.js';
 
 const w = getWasm();
 const x = w.exports;
@@ -79,7 +80,7 @@ describe('packet layer (WASM) against node:crypto per packet', () => {
     const aad = randomBytes(37);
     const packets = Array.from({ length: 301 }, (_, i) => ({ contents: randomBytes(i), ignore: i % 5 === 0 }));
     const wire = tx.seal(packets, aad);
-    const opened = rx.open(wire, aad);
+    const opened = openPackets(rx, wire, aad);
     expect(opened.failure).toBeUndefined();
     expect(opened.consumed).toBe(wire.length);
     expect(opened.contents.length).toBe(301);
@@ -98,7 +99,7 @@ describe('packet layer (WASM) against node:crypto per packet', () => {
       const a = new PacketCipher(k1, k2, { nativeMin: 0xffffffff }).seal(packets, Buffer.from('garbage'));
       const b = new PacketCipher(k1, k2, { nativeMin: min }).seal(packets, Buffer.from('garbage'));
       expect(Buffer.from(b).equals(Buffer.from(a)), `nativeMin ${min}`).toBe(true);
-      const opened = new PacketCipher(k1, k2, { nativeMin: min }).open(a, Buffer.from('garbage'));
+      const opened = openPackets(new PacketCipher(k1, k2, { nativeMin: min }), a, Buffer.from('garbage'));
       expect(opened.failure).toBeUndefined();
       expect(opened.contents.map((c) => c.length)).toEqual(sizes);
     }
@@ -111,11 +112,11 @@ describe('packet layer (WASM) against node:crypto per packet', () => {
     for (let bit = 24; bit < wire.length * 8; bit += 7) {
       const bad = Uint8Array.from(wire);
       bad[bit >> 3]! ^= 1 << (bit & 7);
-      expect(new PacketCipher(k1, k2).open(bad).failure).toBe('bad-tag');
+      expect(openPackets(new PacketCipher(k1, k2), bad).failure).toBe('bad-tag');
     }
     const big = Uint8Array.from(wire);
     big[2]! ^= 0x80; // contents length + 2^23
-    const r = new PacketCipher(k1, k2).open(big);
+    const r = openPackets(new PacketCipher(k1, k2), big);
     expect(r.failure).toBe('oversize');
     expect(r.contents).toHaveLength(0);
   });

@@ -27,38 +27,6 @@ export function commandOfId(id: number): string | undefined {
   return id >= 1 && id < SHORT_IDS.length ? SHORT_IDS[id] : undefined;
 }
 
-export type ParsedContents =
-  | { ok: true; command: string; payload: Uint8Array }
-  | { ok: false; reason: 'unknown-type' | 'bad-type'; id: number };
-
-/**
- * Splits decrypted contents into command and payload. A short id no BIP assigns is
- * 'unknown-type' and an empty or malformed long form is 'bad-type': Core drops such a message
- * and keeps the connection (net.cpp, reject_message), and so do we.
- */
-export function parseContents(contents: Uint8Array): ParsedContents {
-  if (contents.length === 0) return { ok: false, reason: 'bad-type', id: -1 };
-  const id = contents[0]!;
-  if (id !== 0) {
-    const command = commandOfId(id);
-    if (command === undefined) return { ok: false, reason: 'unknown-type', id };
-    return { ok: true, command, payload: contents.subarray(1) };
-  }
-  if (contents.length < LONG_TYPE_BYTES) return { ok: false, reason: 'bad-type', id: 0 };
-  // 1..12 printable ASCII characters, then NULs only (as v1 command fields).
-  let end = 1;
-  while (end < LONG_TYPE_BYTES && contents[end] !== 0) {
-    const c = contents[end]!;
-    if (c < 0x20 || c > 0x7e) return { ok: false, reason: 'bad-type', id: 0 };
-    end++;
-  }
-  if (end === 1) return { ok: false, reason: 'bad-type', id: 0 };
-  for (let i = end; i < LONG_TYPE_BYTES; i++) if (contents[i] !== 0) return { ok: false, reason: 'bad-type', id: 0 };
-  let command = '';
-  for (let i = 1; i < end; i++) command += String.fromCharCode(contents[i]!);
-  return { ok: true, command, payload: contents.subarray(LONG_TYPE_BYTES) };
-}
-
 const typeCache = new Map<string, Uint8Array>();
 
 /**

@@ -1,19 +1,30 @@
 /**
  * The receive side of an established v2 stream: buffers socket bytes until a packet is complete,
- * opens every complete packet of a read with one PacketCipher.open (one WASM call), drops decoys
- * and splits contents into messages. Used by V2Session after the garbage terminator.
+ * opens every complete packet of a read in place (PacketCipher.open, one WASM call per run) and
+ * lays the messages out as v1 frames with their records (FrameScanner.framePackets, one more WASM
+ * call per run). No message becomes a JS object of its own. Used by V2Session after the garbage
+ * terminator.
  */
-import { PacketCipher, V2_IGNORE_BIT, type OpenFailure } from '../../wasm/v2-cipher.js';
-import { parseContents } from './message-types.js';
+import { FrameRecords } from '../../wasm/frame-records.js';
+import { FrameScanner } from '../../wasm/frame-scanner.js';
+import { isFatal } from '../../wasm/status.js';
+import type { OpenFailure, PacketCipher } from '../../wasm/v2-cipher.js';
 
-export interface V2Message {
-  command: string;
-  payload: Uint8Array;
+/** A run of received messages as v1 frames: what the layers above the transport seam read. */
+export interface FrameRun {
+  /** The frames, checksums filled in. */
+  bytes: Uint8Array;
+  /** One record per frame (offsets into `bytes`). */
+  records: FrameRecords;
 }
 
 /** What one read gave. */
 export interface ReadResult {
-  messages: V2Message[];
+  /**
+   * The read's messages, usually one run. A lone run's records live in WASM memory (read them
+   * before the next read); when there are several, all are copies.
+   */
+  runs: FrameRun[];
   /** Decoy packets authenticated and dropped. */
   decoys: number;
   /** Packets with a message type we cannot map, dropped (Core drops them and keeps the peer). */
@@ -23,6 +34,8 @@ export interface ReadResult {
 
 export class PacketReader {
   private readonly cipher: PacketCipher;
+  private readonly scanner: FrameScanner;
+  private readonly magic: number;
   private chunks: Uint8Array[] = [];
   private bytes = 0;
   private need = 0;
@@ -30,9 +43,16 @@ export class PacketReader {
   private aad: Uint8Array | undefined;
   /** Non-decoy packets to swallow before messages start (1: the version packet). */
   private skip: number;
+  /**
+   * Set once a run ended with a fatal record (a payload over its command's cap, as in a v1
+   * scan): the layers above drop the peer, and nothing after it is framed.
+   */
+  private halted = false;
 
-  constructor(cipher: PacketCipher, aad?: Uint8Array, skipFirst = 0) {
+  constructor(cipher: PacketCipher, magic: number, aad?: Uint8Array, skipFirst = 0) {
     this.cipher = cipher;
+    this.scanner = new FrameScanner({ wasm: cipher.wasm });
+    this.magic = magic;
     this.aad = aad;
     this.skip = skipFirst;
   }
@@ -48,10 +68,15 @@ export class PacketReader {
   }
 
   push(chunk: Uint8Array): ReadResult {
-    const out: ReadResult = { messages: [], decoys: 0, dropped: 0 };
+    const out: ReadResult = { runs: [], decoys: 0, dropped: 0 };
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.bytes += chunk.length;
+    }
+    if (this.halted) {
+      this.chunks = [];
+      this.bytes = 0;
+      return out;
     }
     if (this.bytes < 3 || this.bytes < this.need) return out;
     let all: Uint8Array;
@@ -65,21 +90,23 @@ export class PacketReader {
         at += c.length;
       }
     }
-    const r = this.cipher.open(all, this.aad);
-    for (let i = 0; i < r.headers.length; i++) {
+    const r = this.cipher.open(all, this.aad, (count, last) => {
       this.aad = undefined;
-      if ((r.headers[i]! & V2_IGNORE_BIT) !== 0) {
-        out.decoys++;
-        continue;
-      }
-      if (this.skip > 0) {
-        this.skip--;
-        continue;
-      }
-      const parsed = parseContents(r.contents[i]!);
-      if (parsed.ok) out.messages.push({ command: parsed.command, payload: parsed.payload });
-      else out.dropped++;
-    }
+      if (this.halted) return;
+      const f = this.scanner.framePackets(this.magic, count, this.skip);
+      this.skip -= f.skipped;
+      out.decoys += f.decoys;
+      out.dropped += f.dropped;
+      // Unless this is the read's last run, the next open step overwrites the results arena.
+      const n = f.records.count;
+      if (n === 0) return;
+      out.runs.push({ bytes: f.bytes, records: last ? f.records : materialize(f.records) });
+      if (isFatal(f.records.status(n - 1))) this.halted = true;
+    });
+    // Several runs (a packet node:crypto opened split the read): all copies, so delivering one
+    // never depends on what the next leaves in WASM memory.
+    const n = out.runs.length;
+    if (n > 1) out.runs[n - 1] = { bytes: out.runs[n - 1]!.bytes, records: materialize(out.runs[n - 1]!.records) };
     this.bytes -= r.consumed;
     this.chunks = this.bytes === 0 ? [] : [all.subarray(r.consumed)];
     this.need = r.need;
@@ -90,4 +117,11 @@ export class PacketReader {
     }
     return out;
   }
+}
+
+/** A copy of `records` that no later WASM call can overwrite. */
+function materialize(records: FrameRecords): FrameRecords {
+  const copy = new FrameRecords(records.copy());
+  copy.count = records.count;
+  return copy;
 }

@@ -1,6 +1,6 @@
 /**
  * One BIP324 v2 connection as a pure byte-stream state machine: bytes in (receive), bytes out
- * (start, send), messages up. No sockets, timers or clocks inside: the caller writes what it is
+ * (start, send), received messages up as runs of v1 frames with their records. No sockets, timers or clocks inside: the caller writes what it is
  * given, calls timeout() when its handshake timer fires and end() when the stream closes.
  * Peer bytes never throw out of here: every failure is a V2TransportError in the output, after
  * which the session is dead and the caller disconnects (no ban score: docs/v2-transport.md).
@@ -14,9 +14,15 @@ import { PacketCipher, type SealInput } from '../../wasm/v2-cipher.js';
 import { V2TransportError } from './errors.js';
 import { deriveKeys, ecdhSecret, ELLSWIFT_BYTES, generateKeyPair, GARBAGE_TERMINATOR_BYTES, type V2KeyPair } from './keys.js';
 import { messageType } from './message-types.js';
-import { PacketReader, type V2Message } from './packet-reader.js';
+import { PacketReader, type FrameRun } from './packet-reader.js';
 
-export type { V2Message } from './packet-reader.js';
+export type { FrameRun } from './packet-reader.js';
+
+/** An application message to send: its v1 command and payload. */
+export interface V2Message {
+  command: string;
+  payload: Uint8Array;
+}
 
 /** Most garbage a peer may send before its terminator (BIP324). */
 export const MAX_GARBAGE_BYTES = 4095;
@@ -44,8 +50,11 @@ export interface V2SessionOptions {
 export interface V2Output {
   /** Bytes to write, or undefined. */
   send?: Uint8Array;
-  /** Application messages, in order. */
-  messages: V2Message[];
+  /**
+   * Application messages, in order, as runs of v1 frames (usually one per read). The last run's
+   * records live in WASM memory: read them before the next call into the module.
+   */
+  runs: FrameRun[];
   /** Decoy packets authenticated and dropped. */
   decoys: number;
   /** Packets dropped for a message type we cannot map (Core drops them and keeps the peer). */
@@ -163,7 +172,7 @@ export class V2Session {
 
   /** Feeds received bytes; see V2Output. */
   receive(chunk: Uint8Array): V2Output {
-    const out: V2Output = { messages: [], decoys: 0, dropped: 0 };
+    const out: V2Output = { runs: [], decoys: 0, dropped: 0 };
     if (this.phaseValue === 'failed' || this.phaseValue === 'v1') return out;
     if (chunk.length > 0) {
       this.inbox.push(chunk);
@@ -304,32 +313,30 @@ export class V2Session {
     }
     // The version packet is the first non-decoy packet; its contents are ignored (BIP324:
     // reserved for future negotiation). The garbage authenticates the first packet.
-    this.reader = new PacketReader(this.recvCipher!, all.slice(0, at), 1);
+    this.reader = new PacketReader(this.recvCipher!, this.magic, all.slice(0, at), 1);
     this.consume(at + GARBAGE_TERMINATOR_BYTES);
     this.phaseValue = 'version';
   }
 
   private stepPackets(out: V2Output): void {
     if (this.inboxBytes === 0) return;
-    const chunks = this.inbox;
+    // One push per receive: the run it returns last points into WASM memory.
+    const bytes = concat(this.inbox, this.inboxBytes);
     this.inbox = [];
     this.inboxBytes = 0;
     const reader = this.reader!;
-    for (const c of chunks) {
-      const r = reader.push(c);
-      out.messages.push(...r.messages);
-      out.decoys += r.decoys;
-      out.dropped += r.dropped;
-      if (!reader.skipping) this.phaseValue = 'app';
-      if (r.failure !== undefined) {
-        this.fail(
-          out,
-          r.failure === 'bad-tag'
-            ? new V2TransportError('bad-tag', 'v2 packet failed authentication')
-            : new V2TransportError('oversize', 'v2 packet length exceeds 4,000,013 bytes'),
-        );
-        return;
-      }
+    const r = reader.push(bytes);
+    out.runs.push(...r.runs);
+    out.decoys += r.decoys;
+    out.dropped += r.dropped;
+    if (!reader.skipping) this.phaseValue = 'app';
+    if (r.failure !== undefined) {
+      this.fail(
+        out,
+        r.failure === 'bad-tag'
+          ? new V2TransportError('bad-tag', 'v2 packet failed authentication')
+          : new V2TransportError('oversize', 'v2 packet length exceeds 4,000,013 bytes'),
+      );
     }
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The BIP324 v2 transport behind the seam of src/transport/transport.ts. Inbound bytes: the v2
- * session decrypts and authenticates every complete packet of a read in one WASM call; the
- * messages are laid out as v1 frames and get their records (command id, status, digest) in one
- * more WASM call (FrameScanner.frameMessages), so everything above the seam sees v1 frame
- * batches (docs/v2-transport.md). The AEAD already authenticated them, so they are not scanned or
+ * session decrypts and authenticates every complete packet of a read in place in one WASM call;
+ * one more WASM call lays the messages out as v1 frames and gives them their records (command id,
+ * status, digest; FrameScanner.framePackets), so everything above the seam sees v1 frame batches
+ * (docs/v2-transport.md). The AEAD already authenticated them, so they are not scanned or
  * checksum-verified again: each payload is hashed once, for the checksum and the digest together.
  * Outbound: a run of v1 frames becomes one sealed buffer of packets (wrapMany).
  *
@@ -12,7 +12,7 @@
  */
 import { frameError, readCommand } from '../../framing/frame.js';
 import { HEADER_SIZE } from '../../wire/constants.js';
-import { FrameScanner } from '../../wasm/frame-scanner.js';
+import type { FrameRecords } from '../../wasm/frame-records.js';
 import { isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
 import { V1Transport } from '../v1.js';
@@ -27,7 +27,6 @@ export interface V2TransportOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-let scanner: FrameScanner | undefined;
 
 /** Command and payload of one v1 frame (as the node builds them: well formed). */
 export function unframe(frame: Uint8Array): V2Message {
@@ -101,18 +100,16 @@ export class V2Transport implements Transport {
       this.ready = true;
       this.ctx.sink.onReady();
     }
-    if (out.messages.length > 0) this.deliver(out.messages);
+    for (const run of out.runs) if (!this.failed) this.deliver(run.bytes, run.records);
     if (out.error !== undefined && !this.failed) this.fail(out.error);
   }
 
   /**
-   * Hands the messages downstream as one batch of v1 frames. A record the caps reject (an
-   * oversize payload for its command) is reported between the runs around it, with the typed
-   * error the v1 scan gives; after a fatal one nothing more is delivered.
+   * Hands a run of received messages downstream as one batch of v1 frames. A record the caps
+   * reject (an oversize payload for its command) is reported between the runs around it, with the
+   * typed error the v1 scan gives; after a fatal one nothing more is delivered.
    */
-  private deliver(messages: readonly V2Message[]): void {
-    scanner ??= new FrameScanner();
-    const { bytes, records } = scanner.frameMessages(this.ctx.magic, messages);
+  private deliver(bytes: Uint8Array, records: FrameRecords): void {
     const count = records.count;
     const base = this.streamOffset;
     let start = 0;
