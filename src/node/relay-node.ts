@@ -417,7 +417,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }
     try {
       const peer = this.addPeer(socket, addr, 'inbound', false);
-      this.inbound.add(peer.id, ip, this.clock.now(), noban);
+      this.inbound.add(peer.id, ip, this.clock.now(), noban, peer.stats);
     } catch (err) {
       this.log.warn('refused inbound peer', { peer: addr, err });
     }
@@ -493,10 +493,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private tick(): void {
     const now = this.clock.now();
-    for (const p of this.peersById.values()) {
-      p.tick(now);
-      if (p.rttMs !== null) this.inbound.ping(p.id, p.rttMs);
-    }
+    for (const p of this.peersById.values()) p.tick(now);
     this.relay.tick(now);
     this.flowTable.markRates();
     this.nodeStats?.tick(now);
