@@ -1,3 +1,5 @@
+import { grown } from '../util/typed-arrays.js';
+
 /**
  * The announcers of each request slot beyond the one asked, with the inventory type each used: a
  * FIFO list per slot, at most `limit` long, each peer on it once. Allocation-free: the lists are
@@ -79,15 +81,10 @@ export class AnnouncerLists {
 
   /** Room for `slots` slots (more than now), all empty beyond the old ones. */
   growSlots(slots: number): void {
-    const first = new Int32Array(slots).fill(-1);
-    first.set(this.first);
-    this.first = first;
-    const last = new Int32Array(slots).fill(-1);
-    last.set(this.last);
-    this.last = last;
-    const count = new Uint8Array(slots);
-    count.set(this.count);
-    this.count = count;
+    const old = this.first.length;
+    this.first = grown(this.first, slots).fill(-1, old);
+    this.last = grown(this.last, slots).fill(-1, old);
+    this.count = grown(this.count, slots);
   }
 
   private take(): number {
@@ -98,15 +95,9 @@ export class AnnouncerLists {
     }
     if (this.used === this.peers.length) {
       const size = 2 * this.used;
-      const peers = new Int32Array(size);
-      peers.set(this.peers);
-      this.peers = peers;
-      const types = new Uint32Array(size);
-      types.set(this.types);
-      this.types = types;
-      const next = new Int32Array(size);
-      next.set(this.next);
-      this.next = next;
+      this.peers = grown(this.peers, size);
+      this.types = grown(this.types, size);
+      this.next = grown(this.next, size);
     }
     return this.used++;
   }

@@ -13,6 +13,7 @@
  * MAX_PEER_ANNOUNCEMENTS announcements waiting to be requested; what is over is dropped and counted.
  */
 import type { Clock } from '../clock.js';
+import { grown } from '../util/typed-arrays.js';
 import { InvType } from '../wire/constants.js';
 import { AnnouncerLists } from './announcer-lists.js';
 import { copyHash, HashIndex, sameHash } from './hash-index.js';
@@ -485,29 +486,14 @@ export class InventoryRelay<P extends RelayPeer> {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const keys = new Uint8Array(32 * cap);
-    keys.set(this.keys);
-    this.keys = keys;
-    this.index.setKeys(keys);
-    const grow32 = (a: Uint32Array): Uint32Array<ArrayBuffer> => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.types = grow32(this.types);
-    this.gens = grow32(this.gens);
-    const kinds = new Uint8Array(cap);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const used = new Uint8Array(cap);
-    used.set(this.used);
-    this.used = used;
-    const asked = new Int32Array(cap);
-    asked.set(this.askedOf);
-    this.askedOf = asked;
-    const sent = new Float64Array(cap);
-    sent.set(this.sentAt);
-    this.sentAt = sent;
+    this.keys = grown(this.keys, 32 * cap);
+    this.index.setKeys(this.keys);
+    this.types = grown(this.types, cap);
+    this.gens = grown(this.gens, cap);
+    this.kinds = grown(this.kinds, cap);
+    this.used = grown(this.used, cap);
+    this.askedOf = grown(this.askedOf, cap);
+    this.sentAt = grown(this.sentAt, cap);
     this.others.growSlots(cap);
     for (let i = cap - 1; i >= this.cap; i--) this.free.push(i);
     this.cap = cap;
