@@ -17,6 +17,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import type { PeerStats } from '../stats/peer-stats.js';
 import { formatIp, groupKey, isLocal, isRoutable, parseIp } from '../util/ip.js';
 import { selectInboundToEvict } from './eviction.js';
 import type { EvictionCandidate, GroupRank } from './eviction.js';
@@ -124,7 +125,8 @@ interface Slot {
   group: string;
   connectedAt: number;
   established: boolean;
-  minPingMs: number;
+  /** Read from the peer's stats, the one owner of its ping times. */
+  readonly minPingMs: number;
   lastTxAt: number;
   lastBlockAt: number;
   local: boolean;
@@ -179,8 +181,8 @@ export class InboundSlots {
     return decideInbound({ ip, noban }, [...this.slots.values()], this.limits, this.rank);
   }
 
-  /** Records an accepted connection. */
-  add(id: number, ip: string, now: number, noban: boolean): void {
+  /** Records an accepted connection; eviction reads its lowest ping from `pings` (the peer's stats). */
+  add(id: number, ip: string, now: number, noban: boolean, pings: Readonly<Pick<PeerStats, 'minPingMs'>>): void {
     const b = parseIp(ip);
     this.slots.set(id, {
       id,
@@ -188,7 +190,9 @@ export class InboundSlots {
       group: inboundGroup(ip),
       connectedAt: now,
       established: false,
-      minPingMs: Infinity,
+      get minPingMs() {
+        return pings.minPingMs ?? Infinity;
+      },
       lastTxAt: 0,
       lastBlockAt: 0,
       local: b !== null && isLocal(b),
@@ -207,11 +211,6 @@ export class InboundSlots {
   established(id: number): void {
     const s = this.slots.get(id);
     if (s !== undefined) s.established = true;
-  }
-
-  ping(id: number, rttMs: number): void {
-    const s = this.slots.get(id);
-    if (s !== undefined && rttMs < s.minPingMs) s.minPingMs = rttMs;
   }
 
   novelTx(id: number, now: number): void {

@@ -248,6 +248,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await this.pool?.close();
     await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
     this.nodeStats?.close();
+    this.metrics.close();
     this.coarseClock.stop();
   }
 
@@ -416,7 +417,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }
     try {
       const peer = this.addPeer(socket, addr, 'inbound', false);
-      this.inbound.add(peer.id, ip, this.clock.now(), noban);
+      this.inbound.add(peer.id, ip, this.clock.now(), noban, peer.stats);
     } catch (err) {
       this.log.warn('refused inbound peer', { peer: addr, err });
     }
@@ -492,10 +493,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   private tick(): void {
     const now = this.clock.now();
-    for (const p of this.peersById.values()) {
-      p.tick(now);
-      if (p.rttMs !== null) this.inbound.ping(p.id, p.rttMs);
-    }
+    for (const p of this.peersById.values()) p.tick(now);
     this.relay.tick(now);
     this.flowTable.markRates();
     this.nodeStats?.tick(now);

@@ -243,10 +243,6 @@ export class Peer implements RelayPeer, HandshakePeer {
     return this.writer.bytesOut;
   }
 
-  get rttMs(): number | null {
-    return this.stats.pingMs;
-  }
-
   /** `whitelisted` is the node's to say; everything else is the connection's own. */
   info(): Omit<PeerInfo, 'whitelisted'> {
     return {

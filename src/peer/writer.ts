@@ -136,9 +136,7 @@ export class PeerWriter {
     // Over the bound, hand what the socket takes to the kernel first: only a peer that does not
     // read (its socket buffer stays full) should lose items, not one that asked for a burst.
     if (this.bytes > maxBytes || this.length > maxMessages) this.flush();
-    while ((this.bytes > maxBytes || this.length > maxMessages) && this.dropOldestRelayed()) {
-      // keep dropping until within bounds or nothing droppable is left
-    }
+    if (this.bytes > maxBytes || this.length > maxMessages) this.dropOldestRelayed(maxBytes, maxMessages);
     if (this.bytes > 2 * maxBytes || this.length > 2 * maxMessages) {
       this.onOverflow?.();
       return;
@@ -152,20 +150,36 @@ export class PeerWriter {
     this.scheduler.schedule(this);
   }
 
-  private dropOldestRelayed(): boolean {
-    for (let i = this.head; i < this.bufs.length; i++) {
-      const src = this.srcs[i]!;
+  /**
+   * Drops relayed frames, oldest first, until the queue is within its bounds or only control and
+   * raw frames are left. One pass over the queue's head: the control and raw frames met on the way
+   * stay, in order, packed against the first frame not scanned, and the head moves past the gap.
+   */
+  private dropOldestRelayed(maxBytes: number, maxMessages: number): void {
+    const { bufs, srcs } = this;
+    let length = bufs.length - this.head;
+    let end = this.head;
+    for (; end < bufs.length && (this.bytes > maxBytes || length > maxMessages); end++) {
+      const src = srcs[end]!;
       if (src === CONTROL || src === RAW) continue;
-      const b = this.bufs[i]!;
-      this.bufs.splice(i, 1);
-      this.srcs.splice(i, 1);
-      this.bytes -= b.byteLength;
+      const bytes = bufs[end]!.byteLength;
+      this.bytes -= bytes;
+      length--;
       this.droppedItems++;
-      this.droppedBytes += b.byteLength;
-      if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', b.byteLength);
-      return true;
+      this.droppedBytes += bytes;
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', bytes);
     }
-    return false;
+    // Every relayed frame in [head, end) was dropped: move the kept ones back to end, in order.
+    let to = end;
+    for (let i = end - 1; i >= this.head; i--) {
+      const src = srcs[i]!;
+      if (src !== CONTROL && src !== RAW) continue;
+      to--;
+      bufs[to] = bufs[i];
+      srcs[to] = src;
+    }
+    for (let i = this.head; i < to; i++) bufs[i] = undefined;
+    this.head = to;
   }
 
   /** Writes what the socket takes, in one coalesced write per budget. */

@@ -13,7 +13,9 @@
  * MAX_PEER_ANNOUNCEMENTS announcements waiting to be requested; what is over is dropped and counted.
  */
 import type { Clock } from '../clock.js';
+import { grown } from '../util/typed-arrays.js';
 import { InvType } from '../wire/constants.js';
+import { AnnouncerLists } from './announcer-lists.js';
 import { copyHash, HashIndex, sameHash } from './hash-index.js';
 import { InvEntries } from './inv-entries.js';
 import type { KnownInventory } from './known-inventory.js';
@@ -114,8 +116,8 @@ export class InventoryRelay<P extends RelayPeer> {
   private sentAt = new Float64Array(this.cap);
   private gens = new Uint32Array(this.cap);
   private used = new Uint8Array(this.cap);
-  /** Announcers beyond the first, with their types: [peer, type, peer, type, ...]. */
-  private others: (number[] | undefined)[] = new Array<number[] | undefined>(this.cap);
+  /** Announcers beyond the first, with their types, per request slot. */
+  private readonly others = new AnnouncerLists(this.cap, MAX_ANNOUNCERS);
   private free: number[] = [];
   private live = 0;
   private readonly ledgers = new Map<number, Ledger>();
@@ -190,7 +192,7 @@ export class InventoryRelay<P extends RelayPeer> {
       } else if (ledger.waitingCount < MAX_PEER_ANNOUNCEMENTS) {
         const slot = this.open(payload, e + 4, type, kind);
         this.askedOf[slot] = -1;
-        this.others[slot] = [peer.id, type];
+        this.others.add(slot, peer.id, type);
         ledger.waiting.push(slot, this.gens[slot]!);
       } else {
         dropped++;
@@ -211,7 +213,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.types[slot] = type;
     this.kinds[slot] = kind;
     this.used[slot] = 1;
-    this.others[slot] = undefined;
     this.index.insert(slot);
     this.live++;
     return slot;
@@ -232,10 +233,7 @@ export class InventoryRelay<P extends RelayPeer> {
 
   private addAnnouncer(slot: number, peerId: number, type: number): void {
     if (this.askedOf[slot] === peerId) return;
-    let o = this.others[slot];
-    if (o === undefined) o = this.others[slot] = [];
-    for (let i = 0; i < o.length; i += 2) if (o[i] === peerId) return;
-    if (o.length < 2 * MAX_ANNOUNCERS) o.push(peerId, type);
+    this.others.add(slot, peerId, type);
   }
 
   /** Closes a request slot (answered, or nobody left to ask). */
@@ -245,7 +243,7 @@ export class InventoryRelay<P extends RelayPeer> {
     this.index.remove(slot);
     this.used[slot] = 0;
     this.gens[slot] = (this.gens[slot]! + 1) >>> 0;
-    this.others[slot] = undefined;
+    this.others.clear(slot);
     this.free.push(slot);
     this.live--;
   }
@@ -448,7 +446,7 @@ export class InventoryRelay<P extends RelayPeer> {
       const age = now - this.sentAt[s]!;
       if (age >= stallAfterMs) {
         (stalled ??= new Set()).add(asked);
-      } else if (age >= fallbackAfterMs && this.others[s] !== undefined && this.others[s]!.length > 0) {
+      } else if (age >= fallbackAfterMs && this.others.has(s)) {
         this.timeouts++;
         this.next(s, false);
       }
@@ -467,11 +465,12 @@ export class InventoryRelay<P extends RelayPeer> {
    * (notfound, peer gone), otherwise leaves it with the peer asked (the stall deadline decides).
    */
   private next(slot: number, drop: boolean): void {
-    const o = this.others[slot];
+    const o = this.others;
     const prev = this.askedOf[slot]!;
-    while (o !== undefined && o.length > 0) {
-      const id = o.shift()!;
-      const type = o.shift()!;
+    while (o.has(slot)) {
+      const id = o.firstPeer(slot);
+      const type = o.firstType(slot);
+      o.shift(slot);
       const p = this.host.peerById(id);
       if (p === undefined || !p.established) continue;
       const l = this.ledger(id);
@@ -487,30 +486,15 @@ export class InventoryRelay<P extends RelayPeer> {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const keys = new Uint8Array(32 * cap);
-    keys.set(this.keys);
-    this.keys = keys;
-    this.index.setKeys(keys);
-    const grow32 = (a: Uint32Array): Uint32Array<ArrayBuffer> => {
-      const b = new Uint32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.types = grow32(this.types);
-    this.gens = grow32(this.gens);
-    const kinds = new Uint8Array(cap);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const used = new Uint8Array(cap);
-    used.set(this.used);
-    this.used = used;
-    const asked = new Int32Array(cap);
-    asked.set(this.askedOf);
-    this.askedOf = asked;
-    const sent = new Float64Array(cap);
-    sent.set(this.sentAt);
-    this.sentAt = sent;
-    this.others.length = cap;
+    this.keys = grown(this.keys, 32 * cap);
+    this.index.setKeys(this.keys);
+    this.types = grown(this.types, cap);
+    this.gens = grown(this.gens, cap);
+    this.kinds = grown(this.kinds, cap);
+    this.used = grown(this.used, cap);
+    this.askedOf = grown(this.askedOf, cap);
+    this.sentAt = grown(this.sentAt, cap);
+    this.others.growSlots(cap);
     for (let i = cap - 1; i >= this.cap; i--) this.free.push(i);
     this.cap = cap;
   }

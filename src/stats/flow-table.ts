@@ -9,6 +9,7 @@ import {
 } from './drop-reasons.js';
 import { type FlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
 import { PeerFlowCache } from './peer-flow-cache.js';
+import { grown } from '../util/typed-arrays.js';
 
 /**
  * Directional per-(source peer, destination peer) relay counters, after the flow tracking in
@@ -123,12 +124,6 @@ export interface FlowTableStats {
 
 export interface PeerInfo {
   readonly mesh: boolean;
-}
-
-function grown<T extends Float64Array | Uint32Array | Int32Array>(old: T, cap: number): T {
-  const next = new (old.constructor as new (n: number) => T)(cap);
-  next.set(old);
-  return next;
 }
 
 function counters(v: Float64Array, off = 0): FlowCounters {

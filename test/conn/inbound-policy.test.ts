@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InboundSlots, inboundGroup, DEFAULT_MAX_INBOUND, DEFAULT_MAX_INBOUND_PER_ADDRESS } from '../../src/conn/inbound-policy.js';
 import { RefusalLog } from '../../src/conn/refusal-log.js';
 import { ManualClock } from '../../src/clock.js';
+import { PeerStats } from '../../src/stats/peer-stats.js';
 
 const KEY = new Uint8Array(16).fill(7);
 
@@ -11,7 +12,7 @@ function fill(slots: InboundSlots, ip: string, n: number, firstId: number, now: 
   for (let i = 0; i < n; i++) {
     const d = slots.admit(ip, false);
     expect(d).toMatchObject({ accept: true, evict: null });
-    slots.add(firstId + i, ip, now + i, false);
+    slots.add(firstId + i, ip, now + i, false, new PeerStats());
     if (established) slots.established(firstId + i);
     ids.push(firstId + i);
   }
@@ -70,28 +71,30 @@ describe('InboundSlots', () => {
   it('when every slot is taken, a pending connection goes before any established peer', () => {
     const slots = new InboundSlots({ maxInbound: 10, maxPending: 10, maxPerAddress: 10, maxPerGroup: 10, key: KEY });
     fill(slots, '127.0.0.5', 9, 1, 0, true);
-    slots.add(50, '127.0.0.6', 100, false); // pending, the youngest
+    slots.add(50, '127.0.0.6', 100, false, new PeerStats()); // pending, the youngest
     expect(slots.admit('127.0.0.7', false)).toEqual({ accept: true, evict: 50, why: 'pending' });
   });
 
   it('when every slot holds an established peer, Core eviction picks one; all protected means refusal', () => {
     const slots = new InboundSlots({ maxInbound: 4, maxPending: 4, key: KEY });
     for (let i = 0; i < 4; i++) {
-      slots.add(i + 1, `8.${i}.0.1`, i, false);
+      slots.add(i + 1, `8.${i}.0.1`, i, false, new PeerStats());
       slots.established(i + 1);
     }
     // Four distinct groups: all four are protected by the network-group rule.
     expect(slots.admit('9.9.9.9', false)).toEqual({ accept: false, reason: 'none_evictable' });
     const big = new InboundSlots({ maxInbound: 30, maxPending: 30, maxPerGroup: 30, maxPerAddress: 30, key: KEY });
+    const stats = Array.from({ length: 31 }, () => new PeerStats());
     for (let i = 0; i < 30; i++) {
-      big.add(i + 1, `8.${i < 20 ? 1 : i}.0.${i + 1}`, 1000 + i, false);
+      big.add(i + 1, `8.${i < 20 ? 1 : i}.0.${i + 1}`, 1000 + i, false, stats[i + 1]!);
       big.established(i + 1);
     }
     // The 8.1/16 crowd (ids 1..20) holds the most; its youngest unprotected member goes.
     const d = big.admit('9.9.9.9', false);
     expect(d).toMatchObject({ accept: true, why: 'eviction' });
     expect((d as { evict: number }).evict).toBe(20);
-    big.ping(20, 1);
+    // Eviction reads the lowest ping where the peer keeps it (its stats): a pong protects at once.
+    stats[20]!.pong(1);
     big.novelTx(19, 5000);
     const d2 = big.admit('9.9.9.9', false);
     expect([19, 20]).not.toContain((d2 as { evict: number }).evict);
@@ -114,13 +117,13 @@ describe('InboundSlots', () => {
         expect(legit).not.toContain(d.evict);
         slots.remove(d.evict);
       }
-      slots.add(id++, ip, now++, false);
+      slots.add(id++, ip, now++, false, new PeerStats());
       if (round % 50 === 49) {
         const ip = `127.0.1.${legit.length + 1}`;
         const g = slots.admit(ip, false);
         expect(g.accept).toBe(true);
         if (g.accept && g.evict !== null) slots.remove(g.evict);
-        slots.add(id, ip, now++, false);
+        slots.add(id, ip, now++, false, new PeerStats());
         slots.established(id);
         legit.push(id++);
       }

@@ -92,7 +92,7 @@ describe('Peer keep-alive and deadlines', () => {
     lab.clock.advance(15);
     send(socket, { command: 'pong', nonce: ping.nonce! });
     await turn();
-    expect(peer.rttMs).toBe(15);
+    expect(peer.stats.pingMs).toBe(15);
   });
 
   it('closes an idle peer at the idle timeout', async () => {

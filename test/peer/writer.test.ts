@@ -82,6 +82,47 @@ describe('PeerWriter', () => {
     expect(w.droppedItems).toBe(1);
   });
 
+  it('dropping from a long queue keeps every control frame and exactly the newest relayed ones, in order', async () => {
+    const { socket, w, events } = setup(6000, 500);
+    socket.writableLength = 1 << 30;
+    // 10-byte frames carrying their id; every 7th is a control frame, the rest relayed from peer `id`.
+    const tagged = (id: number, n = 10): Uint8Array => {
+      const f = new Uint8Array(n);
+      new DataView(f.buffer).setUint16(0, id);
+      return f;
+    };
+    const ids = Array.from({ length: 2000 }, (_, i) => i);
+    const isControl = (id: number): boolean => id % 7 === 0;
+    for (const id of ids) {
+      if (isControl(id)) w.queueControl(tagged(id));
+      else w.queueRelayed(tagged(id), id);
+    }
+    // Held at the message bound: one relayed frame dropped per frame queued past it.
+    expect(w.length).toBe(500);
+    const controls = ids.filter(isControl);
+    const relayed = ids.filter((id) => !isControl(id));
+    // One frame 1001 bytes past the byte bound drops 101 of the oldest relayed frames at once.
+    const big = 6000 - 5000 + 1001;
+    w.queueControl(tagged(65535, big));
+    const keptRelayed = relayed.slice(relayed.length - (500 - controls.length) + 101);
+    const dropped = relayed.slice(0, relayed.length - keptRelayed.length);
+    expect(events).toEqual(dropped.map((id) => `queue_head ${id}→7 10`));
+    expect(w.droppedItems).toBe(dropped.length);
+    expect(w.droppedBytes).toBe(dropped.length * 10);
+    expect(w.length).toBe(controls.length + keptRelayed.length + 1);
+    expect(w.byteLength).toBe((controls.length + keptRelayed.length) * 10 + big);
+
+    socket.writableLength = 0;
+    await turn();
+    const out = socket.take();
+    const kept = new Set([...controls, ...keptRelayed]);
+    const written: number[] = [];
+    for (let at = 0; at < out.length - big; at += 10) written.push(out.readUInt16BE(at));
+    expect(written).toEqual(ids.filter((id) => kept.has(id)));
+    expect(out.readUInt16BE(out.length - big)).toBe(65535);
+    expect(w.length).toBe(0);
+  });
+
   it('control frames past twice the bound report overflow (a peer that does not read what it asks for)', () => {
     const { socket, w } = setup(1000, 100);
     socket.writableLength = 1 << 30;

@@ -202,6 +202,62 @@ describe('InventoryRelay', () => {
   });
 });
 
+describe('InventoryRelay announcer fallbacks', () => {
+  it('asks further announcers in the order they announced, once each, at most 8 remembered, skipping peers that cannot be asked', () => {
+    const { relay, add, peers, deliver } = setup();
+    const h = randomBytes(32);
+    const ps = Array.from({ length: 12 }, (_, i) => add(i + 1));
+    const ask = (p: TestPeer): number => p.getdata.filter((g) => g === hex(h)).length;
+    // Peer 1 is asked; 2..9 are remembered (8), 10 and 11 are over the limit; 3 again is no new one.
+    for (const p of ps.slice(0, 11)) relay.onInv(p, inv(h), 0, 1);
+    relay.onInv(ps[2]!, inv(h), 0, 1);
+    expect(ps.map(ask)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    relay.onNotfound(ps[0]!, inv(h), 0, 1);
+    expect(ask(ps[1]!)).toBe(1);
+    // One was taken off the list: there is room for peer 12 again, behind 9.
+    relay.onInv(ps[11]!, inv(h), 0, 1);
+    // Peer 4 is not established now, and peer 5 left: both are passed over.
+    ps[3]!.established = false;
+    peers.delete(5);
+    relay.onPeerGone(5);
+    const order: number[] = [];
+    for (let asked = ps[1]!; ; ) {
+      const before = ps.map(ask);
+      relay.onNotfound(asked, inv(h), 0, 1);
+      const next = ps.find((p, i) => ask(p) > before[i]!);
+      if (next === undefined) break;
+      order.push(next.id);
+      asked = next;
+    }
+    expect(order).toEqual([3, 6, 7, 8, 9, 12]);
+    expect(ps.map(ask)).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1]);
+    // Nobody left to ask after 12's notfound: the request is closed, a new announcement opens a new one.
+    expect(relay.inFlightCount).toBe(0);
+    relay.onInv(ps[9]!, inv(h), 0, 1);
+    expect(ask(ps[9]!)).toBe(1);
+    deliver(ps[9]!, h);
+    expect(relay.inFlightCount).toBe(0);
+  });
+
+  it('across many items, a notfound moves each to the next announcer with room, in announcement order', () => {
+    const { relay, add } = setup();
+    const firsts = [add(1), add(2), add(3)];
+    const b = add(10);
+    const c = add(11);
+    // 270 items (more request slots and fallback entries than the tables start with), 90 per first peer.
+    const hashes = Array.from({ length: 270 }, () => randomBytes(32));
+    firsts.forEach((p, k) => relay.onInv(p, inv(...hashes.slice(90 * k, 90 * k + 90)), 0, 90));
+    relay.onInv(b, inv(...hashes), 0, hashes.length);
+    relay.onInv(c, inv(...hashes), 0, hashes.length);
+    expect(b.getdata).toEqual([]);
+    firsts.forEach((p, k) => relay.onNotfound(p, inv(...hashes.slice(90 * k, 90 * k + 90)), 0, 90));
+    // Peer 10 takes the first MAX_PEER_IN_FLIGHT, peer 11 the next; the rest had nobody with room.
+    expect(b.getdata).toEqual(hashes.slice(0, MAX_PEER_IN_FLIGHT).map(hex));
+    expect(c.getdata).toEqual(hashes.slice(MAX_PEER_IN_FLIGHT, 2 * MAX_PEER_IN_FLIGHT).map(hex));
+    expect(relay.inFlightCount).toBe(2 * MAX_PEER_IN_FLIGHT);
+  });
+});
+
 describe('InventoryRelay unsolicited pushes', () => {
   it(`takes at most ${UNSOLICITED_PER_SEC} unasked transactions per second from one peer; asked-for ones always`, () => {
     const { relay, add, clock, overflow } = setup();
