@@ -187,12 +187,13 @@ export function sealFrames(len: u32, nativeHashMin: u32, maxResults: u32): u32 {
  * status) with the same caps as scanFrames — a length over the global cap is OVERSIZE, over its
  * command's cap COMMAND_OVERSIZE, both fatal and last — and then every payload < `nativeHashMin`
  * is hashed once, in one multi-buffer pass, filling both the record's digest and the frame's
- * checksum. Larger payloads get CHECKSUM_DEFERRED for the caller to fill natively. Unknown
+ * checksum. Larger payloads, and any payload at or after offset `deferFrom` (one the caller has
+ * yet to copy in), get CHECKSUM_DEFERRED for the caller to fill natively. Unknown
  * commands get id 0 and status UNKNOWN_COMMAND (their checksum is filled as well: the bytes are
  * well-formed v1 frames); a malformed command field gets BAD_COMMAND, as in scanFrames.
  * Returns the number of records written (at most resultsCapacity()).
  */
-export function fillFramesAt(base: usize, len: u32, nativeHashMin: u32): u32 {
+export function fillFramesAt(base: usize, len: u32, nativeHashMin: u32, deferFrom: u32): u32 {
   const max = resultsCapacity();
   let pos: u32 = 0;
   let n: u32 = 0;
@@ -212,7 +213,7 @@ export function fillFramesAt(base: usize, len: u32, nativeHashMin: u32): u32 {
     if (id == BAD_ID) emit(n++, pos, length, 0, BAD_COMMAND);
     else {
       if (id == 0) unknown = true;
-      emit(n++, pos, length, id, length >= nativeHashMin ? CHECKSUM_DEFERRED : PENDING_CHECKSUM);
+      emit(n++, pos, length, id, length >= nativeHashMin || pos + HEADER_SIZE >= deferFrom ? CHECKSUM_DEFERRED : PENDING_CHECKSUM);
     }
     pos += total;
   }

@@ -67,8 +67,10 @@ typeName(35, 'uroot');
 typeName(36, 'geturoot');
 typeName(37, 'feature');
 
-/** [frame bytes, decoys, skipped, dropped] of the last v2Frames call. */
-const INFO: usize = memory.data(16, 16);
+/** [frame bytes, decoys, skipped, dropped, absent payload offset] of the last v2Frames call. */
+const INFO: usize = memory.data(32, 16);
+/** INFO[4] when there is no absent payload to fill in (none asked for, or its packet was dropped). */
+const NO_OFFSET: u32 = 0xffffffff;
 
 export function v2FramesInfo(): usize {
   return INFO;
@@ -98,10 +100,14 @@ function longCommandOk(p: usize): bool {
  * are dropped; so are the first `skip` non-decoy packets (the version packet) and messages whose
  * type cannot be mapped (an id no BIP assigns, an empty or malformed long form: Core drops those
  * and keeps the peer). Payloads < `nativeHashMin` are hashed here; larger ones get
- * CHECKSUM_DEFERRED. Returns the number of frame records, or 0xffffffff when the scratch arena
- * cannot grow; v2FramesInfo() says how many bytes of frames and what was dropped.
+ * CHECKSUM_DEFERRED. With `lastAbsent` set, only the header byte and message type of the last
+ * packet are in the input (node:crypto opened it and JS holds its contents): its frame is laid out
+ * without the payload, gets CHECKSUM_DEFERRED whatever its size, and v2FramesInfo()[4] says where
+ * in the scratch arena JS is to copy the payload (one copy of a block instead of two). Returns the
+ * number of frame records, or 0xffffffff when the scratch arena cannot grow; v2FramesInfo() says
+ * how many bytes of frames and what was dropped.
  */
-export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32): u32 {
+export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32, lastAbsent: u32): u32 {
   const base = inputPtr();
   const recs = resultsPtr();
   let bound: u64 = 0;
@@ -114,6 +120,7 @@ export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32):
   let skipped: u32 = 0;
   let dropped: u32 = 0;
   let skipLeft = skip;
+  let absentAt = NO_OFFSET;
   for (let i: u32 = 0; i < count; i++) {
     const r = recs + <usize>i * V2_RECORD;
     if (load<u32>(r, 12) != V2_OK) continue;
@@ -158,12 +165,14 @@ export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32):
     memory.copy(f + HDR_COMMAND, command, COMMAND_SIZE);
     store<u32>(f, payloadLen, HDR_LENGTH);
     store<u32>(f, 0, HDR_CHECKSUM);
-    memory.copy(f + HEADER_SIZE, payload, payloadLen);
+    if (lastAbsent != 0 && i == count - 1) absentAt = pos + HEADER_SIZE;
+    else memory.copy(f + HEADER_SIZE, payload, payloadLen);
     pos += HEADER_SIZE + payloadLen;
   }
   store<u32>(INFO, pos);
   store<u32>(INFO, decoys, 4);
   store<u32>(INFO, skipped, 8);
   store<u32>(INFO, dropped, 12);
-  return fillFramesAt(out, pos, nativeHashMin);
+  store<u32>(INFO, absentAt, 16);
+  return fillFramesAt(out, pos, nativeHashMin, absentAt);
 }

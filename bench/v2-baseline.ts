@@ -3,9 +3,10 @@
  * node:crypto doing all the cryptography: a `chacha20` stream cipher per length-key interval for
  * FSChaCha20 (its keystream runs on across update() calls) and one `chacha20-poly1305` decipher per
  * packet for FSChaCha20Poly1305. Chunks wait in a list until a packet is complete, as the v1
- * baseline does.
+ * baseline does, and each message becomes the v1 frame a relay passes on (checksum by node:crypto
+ * SHA-256), the same output wirerelay's receive path gives.
  */
-import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, type Cipher } from 'node:crypto';
 import { ChunkList } from './baselines/chunk-list.js';
 
 const REKEY = 224;
@@ -67,7 +68,11 @@ export class NaiveV2Decoder {
   messages = 0;
   errors = 0;
 
-  constructor(aeadKey: Uint8Array, lengthKey: Uint8Array) {
+  constructor(
+    aeadKey: Uint8Array,
+    lengthKey: Uint8Array,
+    private readonly magic: number,
+  ) {
     this.key = Buffer.from(aeadKey);
     this.lengths = new NaiveLengthCipher(lengthKey);
   }
@@ -117,10 +122,20 @@ export class NaiveV2Decoder {
         continue;
       }
       if ((plain[0]! & 0x80) !== 0) continue;
-      // Frame: message type then payload.
+      // Message type then payload, passed on as the v1 frame a relay works with: its checksum
+      // is the first 4 bytes of the payload's double SHA-256 (for a tx, the wtxid it relays by).
       const id = plain[1]!;
       const command = id !== 0 ? SHORT[id] : plain.toString('latin1', 2, plain.indexOf(0, 2) < 0 ? 14 : Math.min(14, plain.indexOf(0, 2)));
-      if (command !== undefined) this.messages++;
+      if (command === undefined) continue;
+      const payload = plain.subarray(id !== 0 ? 2 : 14);
+      const frame = Buffer.allocUnsafe(24 + payload.length);
+      frame.writeUInt32LE(this.magic, 0);
+      frame.fill(0, 4, 16);
+      frame.write(command, 4, 'latin1');
+      frame.writeUInt32LE(payload.length, 16);
+      createHash('sha256').update(createHash('sha256').update(payload).digest()).digest().copy(frame, 20, 0, 4);
+      payload.copy(frame, 24);
+      this.messages++;
     }
     this.input.keep(b, off);
   }

@@ -89,7 +89,7 @@ async function benchMix(name: MixName): Promise<Row[]> {
   const chunks = chunked(stream);
   const n = contents.length;
   const baseline = (): void => {
-    const d = new NaiveV2Decoder(AEAD_KEY, LENGTH_KEY);
+    const d = new NaiveV2Decoder(AEAD_KEY, LENGTH_KEY, MAGIC);
     for (const c of chunks) d.push(c);
     if (d.messages !== n) throw new Error(`baseline framed ${d.messages}/${n}`);
   };

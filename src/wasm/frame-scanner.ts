@@ -50,6 +50,8 @@ export interface PacketFrames {
 }
 
 const EMPTY = new Uint8Array(0);
+/** v2FramesInfo()[4] when no payload is left to copy in. */
+const NO_OFFSET = 0xffffffff;
 
 export interface FrameSpec {
   command: string;
@@ -214,14 +216,16 @@ export class FrameScanner {
    * v2 records at the head of the results arena) as v1 frames in one fresh buffer, with their
    * records, in one WASM call (v2Frames, assembly/v2frames.ts): the AEAD vouches for them, so each
    * payload is hashed once and that digest is both the frame's checksum and the record's digest;
-   * they are never scanned again. Decoys, the first `skip` non-decoy packets (the version packet)
+   * they are never scanned again. `absent` is the decrypted header + contents of the run's last
+   * packet when node:crypto opened it (PacketCipher.open): its payload is copied straight into its
+   * frame. Decoys, the first `skip` non-decoy packets (the version packet)
    * and messages whose type cannot be mapped are dropped and counted. Per-command caps and command
    * ids are those of `scan`; an oversize payload is a fatal last record. `records` is overwritten
    * by the next call.
    */
-  framePackets(magic: number, count: number, skip: number): PacketFrames {
+  framePackets(magic: number, count: number, skip: number, absent?: Uint8Array): PacketFrames {
     const x = this.wasm.exports;
-    const n = x.v2Frames(count, magic >>> 0, skip, this.nativeHashMin) >>> 0;
+    const n = x.v2Frames(count, magic >>> 0, skip, this.nativeHashMin, absent === undefined ? 0 : 1) >>> 0;
     if (n === 0xffffffff) throw new RangeError(`WASM memory cannot grow to lay out ${count} v2 messages`);
     const dv = this.wasm.mem.dv();
     const info = x.v2FramesInfo() >>> 0;
@@ -231,6 +235,11 @@ export class FrameScanner {
     records.attach(this.records(), n);
     const p = x.scratchPtr() >>> 0;
     const u8 = this.wasm.mem.u8();
+    const absentAt = dv.getUint32(info + 16, true);
+    if (absent !== undefined && absentAt !== NO_OFFSET) {
+      const len = dv.getUint32(p + absentAt - HEADER_SIZE + 16, true);
+      u8.set(absent.subarray(absent.length - len), p + absentAt);
+    }
     for (let i = 0; i < n; i++) {
       if (records.status(i) !== Status.CHECKSUM_DEFERRED) continue;
       const at = p + records.offset(i) + HEADER_SIZE;

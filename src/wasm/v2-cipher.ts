@@ -31,6 +31,9 @@ export const V2_IGNORE_BIT = 0x80;
  */
 export const NATIVE_AEAD_MIN = 4608;
 
+/** Header byte + the 13-byte long message type: what v2Frames reads of a packet opened natively. */
+const MAX_TYPE_END = 14;
+
 /** Inputs at least this large are staged without the contents of packets left to node:crypto. */
 const SPARSE_STAGING_MIN = 256 * 1024;
 const RECORD_WORDS = 4;
@@ -138,13 +141,15 @@ export class PacketCipher {
    * Opens every complete packet at the start of `bytes` (received stream bytes, starting at a
    * packet boundary). `aad` authenticates the first packet (the peer's garbage; pass it until a
    * packet was opened). The packets are decrypted in place in the input arena, a run at a time:
-   * after each WASM call `onOpened(count, last)` runs while the run is there, its `count` v2
-   * records at the head of the results arena, all authenticated (FrameScanner.framePackets reads
-   * them); unless `last`, the next WASM call of this open overwrites the results arena. A packet left to node:crypto is opened there and written back in
-   * place. Never throws on peer bytes: a bad tag or an oversize length is `failure`, after the
-   * packets before it were handed on.
+   * after each WASM call `onOpened(count, last, absent)` runs while the run is there, its `count`
+   * v2 records at the head of the results arena, all authenticated (FrameScanner.framePackets
+   * reads them); unless `last`, the next WASM call of this open overwrites the results arena. A
+   * packet node:crypto opened is always a run's last: only its header byte and message type are
+   * written back in place, and its decrypted header + contents come as `absent`. Never throws on
+   * peer bytes: a bad tag or an oversize length is `failure`, after the packets before it were
+   * handed on.
    */
-  open(bytes: Uint8Array, aad: Uint8Array | undefined, onOpened: (count: number, last: boolean) => void): OpenResult {
+  open(bytes: Uint8Array, aad: Uint8Array | undefined, onOpened: (count: number, last: boolean, absent?: Uint8Array) => void): OpenResult {
     const result: OpenResult = { consumed: 0, need: 0 };
     if (bytes.length < 3) return result;
     // The first length is readable here from the saved keystream: while that packet is
@@ -163,6 +168,7 @@ export class PacketCipher {
     const sp = this.loadState();
     let pos = 0;
     for (;;) {
+      let absent: Uint8Array | undefined;
       let n = x.v2Open(pos, bytes.length, aadPtr, aadLen, this.nativeMin, x.resultsCapacity() >>> 0) >>> 0;
       if (n > 0) {
         const dv = this.wasm.mem.dv();
@@ -178,9 +184,11 @@ export class PacketCipher {
             result.failure = 'bad-tag';
             n--;
           } else {
-            u8.set(plain, p + off);
+            // Header byte and message type go back in place; the contents stay with JS (`absent`).
+            u8.set(plain.subarray(0, MAX_TYPE_END), p + off);
             dv.setUint32(last + 8, plain[0]!, true);
             dv.setUint32(last + 12, V2Status.V2_OK, true);
+            absent = plain;
           }
         } else if (status !== V2Status.V2_OK) {
           result.failure = status === V2Status.V2_BAD_TAG ? 'bad-tag' : 'oversize';
@@ -191,7 +199,7 @@ export class PacketCipher {
       pos = x.v2Consumed() >>> 0;
       result.need = x.v2Need() >>> 0;
       const last = result.failure !== undefined || n === 0 || result.need !== 0 || bytes.length - pos < 3;
-      if (n > 0) onOpened(n, last);
+      if (n > 0) onOpened(n, last, absent);
       if (last) break;
     }
     this.saveState(sp);

@@ -24,7 +24,7 @@ export function messagesOf(out: Pick<V2Output, 'runs'>): V2Message[] {
 export function openPackets(cipher: PacketCipher, bytes: Uint8Array, aad?: Uint8Array): OpenResult & { headers: number[]; contents: Uint8Array[] } {
   const headers: number[] = [];
   const contents: Uint8Array[] = [];
-  const r = cipher.open(bytes, aad, (count) => {
+  const r = cipher.open(bytes, aad, (count, _last, absent) => {
     const x = cipher.wasm.exports;
     const u8 = cipher.wasm.mem.u8();
     const input = x.inputPtr() >>> 0;
@@ -32,7 +32,9 @@ export function openPackets(cipher: PacketCipher, bytes: Uint8Array, aad?: Uint8
     for (let i = 0; i < count; i++) {
       const at = input + rec[i * 4]!;
       headers.push(rec[i * 4 + 2]!);
-      contents.push(u8.slice(at + 1, at + 1 + rec[i * 4 + 1]!));
+      // A packet node:crypto opened (always a run's last) keeps its contents in `absent`.
+      if (absent !== undefined && i === count - 1) contents.push(absent.slice(1));
+      else contents.push(u8.slice(at + 1, at + 1 + rec[i * 4 + 1]!));
     }
   });
   return { ...r, headers, contents };

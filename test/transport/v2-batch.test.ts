@@ -141,4 +141,26 @@ describe('v2 receive: frame batches built from the decrypted messages', () => {
     expect(errors).toEqual([]);
     expect(frames.map((f) => readCommand(f.bytes, 0))).toEqual(ids.map((id) => commandOfId(id)));
   });
+
+  it('packets node:crypto opens (a decoy, a long-form command, a short id) land whole in their frames, between small ones', () => {
+    const sent: V2Message[] = [
+      { command: 'tx', payload: randomBytes(300) },
+      { command: 'frobnicate', payload: randomBytes(9000) }, // long form, opened natively
+      { command: 'tx', payload: randomBytes(20) },
+      { command: 'block', payload: randomBytes(70000) }, // short id, opened natively
+    ];
+    // One read (several runs in it, each ending at a natively opened packet), then odd splits.
+    for (const piece of [Infinity, 4093]) {
+      const { client, transport, frames, errors } = pair();
+      const wire = Buffer.concat([client.sendDecoy(7000)!, client.send(sent.slice(0, 2))!, client.sendDecoy(5000)!, client.send(sent.slice(2))!]);
+      for (let at = 0; at < wire.length; at += piece) transport.receive(wire.subarray(at, Math.min(wire.length, at + piece)));
+      expect(errors).toEqual([]);
+      expect(frames).toHaveLength(sent.length);
+      for (let i = 0; i < sent.length; i++) {
+        expect(readCommand(frames[i]!.bytes, 0)).toBe(sent[i]!.command);
+        expect(Buffer.from(frames[i]!.bytes).equals(Buffer.from(scanner.encodeFrame(REGTEST, sent[i]!.command, sent[i]!.payload)))).toBe(true);
+      }
+      expect(Buffer.from(frames[3]!.digest).equals(hash256(sent[3]!.payload))).toBe(true);
+    }
+  });
 });

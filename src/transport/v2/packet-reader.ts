@@ -90,10 +90,10 @@ export class PacketReader {
         at += c.length;
       }
     }
-    const r = this.cipher.open(all, this.aad, (count, last) => {
+    const r = this.cipher.open(all, this.aad, (count, last, absent) => {
       this.aad = undefined;
       if (this.halted) return;
-      const f = this.scanner.framePackets(this.magic, count, this.skip);
+      const f = this.scanner.framePackets(this.magic, count, this.skip, absent);
       this.skip -= f.skipped;
       out.decoys += f.decoys;
       out.dropped += f.dropped;
