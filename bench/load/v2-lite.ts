@@ -6,7 +6,6 @@
  * a LiteFrame over its payload, with no checksum computed either way.
  */
 import { V2Session } from '../../src/transport/v2/session.js';
-import { unframe } from '../../src/transport/v2/transport.js';
 import { LiteFrame, MAGIC } from './wire-lite.js';
 
 export class V2Lite {
@@ -59,6 +58,6 @@ export class V2Lite {
    * exist (the session queues them and push() returns them after our version packet).
    */
   seal(frames: readonly Uint8Array[]): Uint8Array | undefined {
-    return this.session.send(frames.map(unframe));
+    return this.session.sendFrames(frames);
   }
 }

@@ -10,8 +10,7 @@
  * An inbound connection starts as a responder that also accepts v1: if the first 16 bytes are the
  * v1 version prefix, the connection is handed to a V1Transport with those bytes (unless v2only).
  */
-import { frameError, readCommand } from '../../framing/frame.js';
-import { HEADER_SIZE } from '../../wire/constants.js';
+import { frameError } from '../../framing/frame.js';
 import { FrameScanner } from '../../wasm/frame-scanner.js';
 import { isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
@@ -28,11 +27,6 @@ export interface V2TransportOptions {
 
 const EMPTY = new Uint8Array(0);
 let scanner: FrameScanner | undefined;
-
-/** Command and payload of one v1 frame (as the node builds them: well formed). */
-export function unframe(frame: Uint8Array): V2Message {
-  return { command: readCommand(frame, 0), payload: frame.subarray(HEADER_SIZE) };
-}
 
 export class V2Transport implements Transport {
   private readonly ctx: TransportContext;
@@ -143,7 +137,7 @@ export class V2Transport implements Transport {
 
   wrapMany(frames: readonly Uint8Array[]): Uint8Array {
     if (this.v1 !== undefined) return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
-    return this.session.send(frames.map(unframe)) ?? EMPTY;
+    return this.session.sendFrames(frames) ?? EMPTY;
   }
 
   get pendingBytes(): number {
