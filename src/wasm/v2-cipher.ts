@@ -250,8 +250,10 @@ export class PacketCipher {
     const p = reserveInput(this.wasm, bound);
     const u8 = this.wasm.mem.u8();
     let natives: number[] | undefined;
-    // The copy of a frame starts 24 bytes before its payload: up to 19 bytes before its packet,
-    // over the previous packet's tag (not written yet) and the 3 bytes before it, kept here.
+    // A frame is copied from 24 bytes before its payload: with a 1-byte type that starts 19 bytes
+    // before its packet, over the previous packet's tag (written by v2Seal later) and the 3 bytes
+    // before that tag, which are kept; with a 13-byte type 7 bytes before, inside the tag. The
+    // first packet starts FRAME_STAGING_PAD bytes into the arena, so its copy stays inside.
     let at = FRAME_STAGING_PAD;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
