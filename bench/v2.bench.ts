@@ -2,10 +2,12 @@
  * BIP324 v2 receive path: decrypt + authenticate + frame a stream fed in 64 KiB chunks, for the
  * small / tx / block mixes of bench/wire.bench.ts, against a baseline measured in the same run:
  * the same path with node:crypto `chacha20-poly1305` per packet (bench/v2-baseline.ts). Also the
- * per-packet-size sweep that fixes NATIVE_AEAD_MIN (WASM vs node:crypto), and the write side.
+ * per-packet-size sweep that fixes NATIVE_AEAD_MIN (WASM vs node:crypto), and the write side:
+ * one batch seal vs node:crypto per packet, and the per-frame cost of sealing the node's v1 frames
+ * (V2Session.sendFrames vs the former path through a command string per frame).
  *
  *   npm run bench:wire   (runs this after the v1 sections)
- *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal]
+ *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal|seal-frames]
  *
  * Writes bench/results/v2.json.
  */
@@ -17,11 +19,14 @@ import { NaiveV2Decoder, NaiveV2Encoder } from './v2-baseline.js';
 import { NATIVE_AEAD_MIN, PacketCipher } from '../src/wasm/v2-cipher.js';
 import { LONG_TYPE_BYTES, encodeContents, shortId } from '../src/transport/v2/message-types.js';
 import { PacketReader } from '../src/transport/v2/packet-reader.js';
-import { NETWORKS } from '../src/wire/constants.js';
+import { V2Session, type V2Message } from '../src/transport/v2/session.js';
+import { readCommand } from '../src/framing/frame.js';
+import { FrameScanner } from '../src/wasm/frame-scanner.js';
+import { HEADER_SIZE, NETWORKS } from '../src/wire/constants.js';
 import { CHUNK, buildMix, chunked, randomPayload, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=block` (or small, tx, sweep, seal): run one section. */
+/** `--only=block` (or small, tx, sweep, seal, seal-frames): run one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const runs = (what: string): boolean => only === undefined || only === what;
 const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
@@ -157,6 +162,69 @@ async function benchSeal(): Promise<Row[]> {
   return rows('seal', 'small', b, contents.length, total);
 }
 
+/** An initiator session whose handshake with a responder is done in memory: ready to seal. */
+function establishedSession(magic: number): V2Session {
+  const a = new V2Session({ initiating: true, magic });
+  const b = new V2Session({ initiating: false, magic });
+  let toB = a.start();
+  while (!a.established && toB !== undefined) {
+    const toA = b.receive(toB).send;
+    toB = toA === undefined ? undefined : a.receive(toA).send;
+    if (toB !== undefined) b.receive(toB);
+  }
+  if (!a.established) throw new Error('v2 handshake did not complete');
+  return a;
+}
+
+/** Process CPU microseconds (all threads: GC helpers count) of `iterations` calls of `fn`. */
+function cpuMicros(fn: () => void, iterations: number): number {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
+}
+
+/**
+ * Per-frame cost of sealing the node's cached v1 frames (250-B tx payloads) in runs of 1, 8 and
+ * 64, as the writer hands them to V2Transport.wrapMany: sendFrames (no string, no object per
+ * frame) vs the former path, a command string and a message object per frame
+ * (send(frames.map(unframe))). Measured in process CPU time, old and new alternating over several
+ * rounds, median of each: on a shared machine wall time mostly measures the neighbours.
+ * Ratio = new / old throughput (old CPU per frame / new CPU per frame).
+ */
+function benchSealFrames(): Row[] {
+  const magic = NETWORKS.regtest.magic;
+  const scanner = new FrameScanner();
+  const all = Array.from({ length: 64 }, (_, i) => scanner.encodeFrame(magic, 'tx', randomPayload(250 + (i & 7))).slice());
+  const unframe = (f: Uint8Array): V2Message => ({ command: readCommand(f, 0), payload: f.subarray(HEADER_SIZE) });
+  const framesPerRound = quick ? 100_000 : 400_000;
+  const rounds = quick ? 5 : 9;
+  const out: Row[] = [];
+  for (const batch of [1, 8, 64]) {
+    const frames = all.slice(0, batch);
+    const bytes = frames.reduce((n, f) => n + f.length, 0);
+    const oldSession = establishedSession(magic);
+    const newSession = establishedSession(magic);
+    const contenders: Array<[string, () => void]> = [
+      ['old: send(frames.map(unframe))', () => void oldSession.send(frames.map(unframe))],
+      ['new: sendFrames(frames)', () => void newSession.sendFrames(frames)],
+    ];
+    const calls = Math.ceil(framesPerRound / batch);
+    for (const [, fn] of contenders) cpuMicros(fn, calls >> 2); // warm up
+    const micros: number[][] = contenders.map(() => []);
+    for (let round = 0; round < rounds; round++) contenders.forEach(([, fn], i) => micros[i]!.push(cpuMicros(fn, calls) / (calls * batch)));
+    const median = (v: number[]): number => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+    const perFrame = micros.map(median);
+    contenders.forEach(([contender], i) => {
+      const us = perFrame[i]!;
+      const spread = ((Math.max(...micros[i]!) - Math.min(...micros[i]!)) / us) * 50;
+      out.push({ section: 'seal-frames', case: `x${batch}`, contender, perSec: 1e6 / us, mbPerSec: bytes / batch / us, ratio: perFrame[0]! / us, rme: spread });
+      console.log(`x${String(batch).padEnd(3)} ${contender.padEnd(32)} ${us.toFixed(3)} µs CPU/frame (rounds ${Math.min(...micros[i]!).toFixed(3)}–${Math.max(...micros[i]!).toFixed(3)})`);
+    });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   console.log('\n== v2 (BIP324) receive: decrypt + authenticate + frame, 64 KiB chunks ==');
   const all: Row[] = [];
@@ -181,6 +249,12 @@ async function main(): Promise<void> {
     const seal = await benchSeal();
     print(seal);
     all.push(...seal);
+  }
+  if (runs('seal-frames')) {
+    console.log('\n== v2 write side per frame: 250-B tx frames in runs of 1, 8, 64, CPU time (ratio = new / old) ==');
+    const r = benchSealFrames();
+    print(r);
+    all.push(...r);
   }
 
   const targets = { small: 3, tx: 1.5, block: 0.9 };

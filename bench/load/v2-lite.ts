@@ -6,7 +6,6 @@
  * messages up as runs of v1 frames, which a LiteFramer walks as it walks a v1 stream.
  */
 import { V2Session } from '../../src/transport/v2/session.js';
-import { unframe } from '../../src/transport/v2/transport.js';
 import { LiteFramer, MAGIC, type LiteFrame } from './wire-lite.js';
 
 export class V2Lite {
@@ -48,6 +47,6 @@ export class V2Lite {
    * exist (the session queues them and push() returns them after our version packet).
    */
   seal(frames: readonly Uint8Array[]): Uint8Array | undefined {
-    return this.session.send(frames.map(unframe));
+    return this.session.sendFrames(frames);
   }
 }

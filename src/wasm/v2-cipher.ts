@@ -7,6 +7,8 @@
  * direction and is copied into the module around each call, so connections share one instance.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { frameMessageType, LONG_TYPE_BYTES } from '../transport/v2/message-types.js';
+import { HEADER_SIZE } from '../wire/constants.js';
 import { getWasm, type WasmInstance } from './loader.js';
 import { reserveInput, reserveScratch } from './staging.js';
 import { V2Status } from './v2-status.js';
@@ -33,6 +35,8 @@ export const NATIVE_AEAD_MIN = 4608;
 
 /** Header byte + the 13-byte long message type: what v2Frames reads of a packet opened natively. */
 const MAX_TYPE_END = 14;
+/** Bytes of the input arena left before sealFrames' first packet: its frame's header is copied there. */
+const FRAME_STAGING_PAD = HEADER_SIZE;
 
 /** Inputs at least this large are staged without the contents of packets left to node:crypto. */
 const SPARSE_STAGING_MIN = 256 * 1024;
@@ -212,7 +216,6 @@ export class PacketCipher {
    * packet; pass it only with the first packet ever sent.
    */
   seal(packets: readonly SealInput[], aad?: Uint8Array): Uint8Array {
-    const x = this.wasm.exports;
     let total = 0;
     for (const pk of packets) {
       const len = (pk.type?.length ?? 0) + pk.contents.length;
@@ -220,48 +223,115 @@ export class PacketCipher {
       total += V2_PACKET_OVERHEAD + len;
     }
     const p = reserveInput(this.wasm, total);
-    let u8 = this.wasm.mem.u8();
-    const starts = new Array<number>(packets.length);
+    const u8 = this.wasm.mem.u8();
+    let natives: number[] | undefined;
     let at = 0;
     for (let i = 0; i < packets.length; i++) {
       const pk = packets[i]!;
       const typeLen = pk.type?.length ?? 0;
       const len = typeLen + pk.contents.length;
-      starts[i] = at;
       u8[p + at] = len & 0xff;
       u8[p + at + 1] = (len >>> 8) & 0xff;
       u8[p + at + 2] = len >>> 16;
       u8[p + at + 3] = pk.ignore === true ? V2_IGNORE_BIT : 0;
-      // Contents sealed natively are written straight to the output below.
       if (len + 1 < this.nativeMin) {
         if (typeLen > 0) u8.set(pk.type!, p + at + 4);
         u8.set(pk.contents, p + at + 4 + typeLen);
-      }
+      } else (natives ??= []).push(at, i);
       at += V2_PACKET_OVERHEAD + len;
     }
+    return this.sealStaged(p, 0, total, aad, natives, (i) => packets[i]!);
+  }
+
+  /**
+   * seal for whole v1 frames (24-byte header + payload, as built for v1 peers): each payload is
+   * sealed with the message type of its frame's command (frameMessageType). Staged in one pass
+   * without a string or an object per frame: each frame is copied whole so that its payload lands
+   * after the packet's length, header and type bytes, which are written over its v1 header.
+   * Throws messageType's TypeError for a command field that could never be sent.
+   */
+  sealFrames(frames: readonly Uint8Array[]): Uint8Array {
+    let bound = FRAME_STAGING_PAD;
+    for (const f of frames) {
+      if (f.length < HEADER_SIZE) throw new RangeError(`a v1 frame is at least ${HEADER_SIZE} bytes, got ${f.length}`);
+      const len = LONG_TYPE_BYTES + f.length - HEADER_SIZE;
+      if (len > 0xffffff) throw new RangeError(`packet contents of ${len} bytes exceed 2^24 - 1`);
+      bound += V2_PACKET_OVERHEAD + len;
+    }
+    const p = reserveInput(this.wasm, bound);
+    const u8 = this.wasm.mem.u8();
+    let natives: number[] | undefined;
+    // A frame is copied from 24 bytes before its payload: with a 1-byte type that starts 19 bytes
+    // before its packet, over the previous packet's tag (written by v2Seal later) and the 3 bytes
+    // before that tag, which are kept; with a 13-byte type 7 bytes before, inside the tag. The
+    // first packet starts FRAME_STAGING_PAD bytes into the arena, so its copy stays inside.
+    let at = FRAME_STAGING_PAD;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      const type = frameMessageType(f);
+      const typeLen = type.length;
+      const len = typeLen + f.length - HEADER_SIZE;
+      const q = p + at;
+      if (len + 1 < this.nativeMin) {
+        if (typeLen === 1) {
+          const k0 = u8[q - 19]!;
+          const k1 = u8[q - 18]!;
+          const k2 = u8[q - 17]!;
+          u8.set(f, q + 5 - HEADER_SIZE);
+          u8[q - 19] = k0;
+          u8[q - 18] = k1;
+          u8[q - 17] = k2;
+          u8[q + 4] = type[0]!;
+        } else {
+          u8.set(f, q + 4 + typeLen - HEADER_SIZE);
+          u8.set(type, q + 4);
+        }
+      } else (natives ??= []).push(at, i);
+      u8[q] = len & 0xff;
+      u8[q + 1] = (len >>> 8) & 0xff;
+      u8[q + 2] = len >>> 16;
+      u8[q + 3] = 0;
+      at += V2_PACKET_OVERHEAD + len;
+    }
+    return this.sealStaged(p, FRAME_STAGING_PAD, at, undefined, natives, (i) => {
+      const f = frames[i]!;
+      return { type: frameMessageType(f), contents: f.subarray(HEADER_SIZE) };
+    });
+  }
+
+  /**
+   * Seals the packets staged in the input arena from `from` to `end` (3 plaintext length bytes,
+   * the header byte, contents, 16 bytes for the tag each) into a fresh buffer. WASM stops at each
+   * packet of at least nativeMin bytes: `natives` lists those (offset, index) pairs in order, and
+   * `packet(index)` gives its type and contents, sealed by node:crypto from where they are.
+   */
+  private sealStaged(p: number, from: number, end: number, aad: Uint8Array | undefined, natives: readonly number[] | undefined, packet: (index: number) => SealInput): Uint8Array {
+    const x = this.wasm.exports;
     const aadPtr = this.stageAad(aad);
     let aadLen = aad?.length ?? 0;
-    const out = Buffer.allocUnsafe(total); // every byte is written below
+    const out = Buffer.allocUnsafe(end - from); // every byte is written below
     const sp = this.loadState();
-    let pos = 0;
-    let index = 0;
-    while (pos < total) {
-      const n = x.v2Seal(pos, total, aadPtr, aadLen, this.nativeMin) >>> 0;
-      const end = x.v2Consumed() >>> 0;
-      u8 = this.wasm.mem.u8();
+    let pos = from;
+    let next = 0;
+    while (pos < end) {
+      const n = x.v2Seal(pos, end, aadPtr, aadLen, this.nativeMin) >>> 0;
+      const done = x.v2Consumed() >>> 0;
+      const u8 = this.wasm.mem.u8();
       if (n === 0) {
-        out.set(u8.subarray(p + pos, p + end), pos);
+        out.set(u8.subarray(p + pos, p + done), pos - from);
       } else {
         const off = new Uint32Array(x.memory.buffer, x.resultsPtr() >>> 0, RECORD_WORDS)[0]!;
-        out.set(u8.subarray(p + pos, p + off), pos); // packets before it, and its encrypted length
-        while (starts[index]! + 3 !== off) index++;
+        out.set(u8.subarray(p + pos, p + off), pos - from); // packets before it, and its encrypted length
+        if (natives === undefined || natives[next] !== off - 3) throw new Error(`v2Seal deferred an unexpected packet at ${off - 3}`);
+        const index = natives[next + 1]!;
+        next += 2;
         const dp = x.v2DeferPtr() >>> 0;
         const first = aadLen > 0 && off === pos + 3;
-        out.set(nativeSeal(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), first ? aad : undefined, u8[p + off]!, packets[index]!), off);
+        out.set(nativeSeal(u8.slice(dp, dp + 32), u8.slice(dp + 32, dp + 44), first ? aad : undefined, u8[p + off]!, packet(index)), off - from);
       }
-      if (end <= pos) throw new Error(`v2Seal made no progress at ${pos} of ${total}`);
+      if (done <= pos) throw new Error(`v2Seal made no progress at ${pos} of ${end}`);
       aadLen = 0;
-      pos = end;
+      pos = done;
     }
     this.saveState(sp);
     return out;

@@ -10,10 +10,11 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { WasmInstance } from '../../wasm/loader.js';
+import { HEADER_SIZE } from '../../wire/constants.js';
 import { PacketCipher, type SealInput } from '../../wasm/v2-cipher.js';
 import { V2TransportError } from './errors.js';
 import { deriveKeys, ecdhSecret, ELLSWIFT_BYTES, generateKeyPair, GARBAGE_TERMINATOR_BYTES, type V2KeyPair } from './keys.js';
-import { messageType } from './message-types.js';
+import { frameMessageType, messageType } from './message-types.js';
 import { PacketReader, type FrameRun } from './packet-reader.js';
 
 export type { FrameRun } from './packet-reader.js';
@@ -154,6 +155,18 @@ export class V2Session {
   send(messages: readonly V2Message[]): Uint8Array | undefined {
     const packets = messages.map((m): SealInput => ({ type: messageType(m.command), contents: m.payload }));
     return this.sendPackets(packets);
+  }
+
+  /**
+   * send for whole v1 frames (24-byte header + payload, as built for v1 peers), sealed straight
+   * from the frames (PacketCipher.sealFrames); queued as send() queues before the keys exist.
+   */
+  sendFrames(frames: readonly Uint8Array[]): Uint8Array | undefined {
+    const cipher = this.sendCipher;
+    if (cipher === undefined || this.phaseValue === 'failed' || this.phaseValue === 'v1') {
+      return this.sendPackets(frames.map((f): SealInput => ({ type: frameMessageType(f), contents: f.subarray(HEADER_SIZE) })));
+    }
+    return frames.length === 0 ? undefined : cipher.sealFrames(frames);
   }
 
   /** A decoy packet of `length` contents bytes (the peer authenticates and drops it). */

@@ -10,8 +10,7 @@
  * An inbound connection starts as a responder that also accepts v1: if the first 16 bytes are the
  * v1 version prefix, the connection is handed to a V1Transport with those bytes (unless v2only).
  */
-import { frameError, readCommand } from '../../framing/frame.js';
-import { HEADER_SIZE } from '../../wire/constants.js';
+import { frameError } from '../../framing/frame.js';
 import type { FrameRecords } from '../../wasm/frame-records.js';
 import { isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
@@ -27,11 +26,6 @@ export interface V2TransportOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Command and payload of one v1 frame (as the node builds them: well formed). */
-export function unframe(frame: Uint8Array): V2Message {
-  return { command: readCommand(frame, 0), payload: frame.subarray(HEADER_SIZE) };
-}
 
 export class V2Transport implements Transport {
   private readonly ctx: TransportContext;
@@ -140,7 +134,7 @@ export class V2Transport implements Transport {
 
   wrapMany(frames: readonly Uint8Array[]): Uint8Array {
     if (this.v1 !== undefined) return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
-    return this.session.send(frames.map(unframe)) ?? EMPTY;
+    return this.session.sendFrames(frames) ?? EMPTY;
   }
 
   get pendingBytes(): number {
