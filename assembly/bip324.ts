@@ -5,7 +5,7 @@
 // oversize length is a status in a result record, and the call stops there.
 
 import { RECORD_SIZE } from './constants';
-import { chacha4, chachaXor, xorKeystream } from './chacha20';
+import { chacha2, chacha4, chachaXor, xorKeystream } from './chacha20';
 import { polyInit, polyPadded, polyFinish } from './poly1305';
 import { inputPtr, inputCapacity, resultsPtr, resultsCapacity } from './arena';
 import { V2_OK, V2_DEFERRED, V2_BAD_TAG, V2_OVERSIZE } from './v2status';
@@ -153,7 +153,17 @@ function computeTag(aad: usize, aadLen: u32, ct: usize, ctLen: u32): void {
   polyFinish(TAG);
 }
 
-/** XORs the `len` bytes at `p` with the keystream from block 1 on (BLOCKS holds blocks 0..3). */
+/**
+ * The first keystream blocks of the current packet into BLOCKS: block 0 (the Poly1305 key) and
+ * the contents' first blocks, two when `len` fits one block, else four.
+ */
+// @ts-ignore: decorator
+@inline function firstBlocks(len: u32): void {
+  if (len <= 64) chacha2(STATE + S_KEY, NONCE, 0, BLOCKS);
+  else chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+}
+
+/** XORs the `len` bytes at `p` with the keystream from block 1 on (BLOCKS from firstBlocks). */
 function cryptContents(p: usize, len: u32): void {
   const first: u32 = len < 192 ? len : 192;
   xorKeystream(p, p, BLOCKS + 64, first);
@@ -162,7 +172,7 @@ function cryptContents(p: usize, len: u32): void {
 
 /** ChaCha20-Poly1305 open in place (RFC 8439): false, and nothing decrypted, if the tag is wrong. */
 function aeadOpen(aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
-  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  firstBlocks(ctLen);
   computeTag(aad, aadLen, ct, ctLen);
   const tag = ct + <usize>ctLen;
   const diff = v128.xor(v128.load(TAG), v128.load(tag));
@@ -173,7 +183,7 @@ function aeadOpen(aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
 
 /** ChaCha20-Poly1305 seal in place: encrypts `len` bytes at `p` and writes the tag after them. */
 function aeadSeal(aad: usize, aadLen: u32, p: usize, len: u32): void {
-  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  firstBlocks(len);
   cryptContents(p, len);
   computeTag(aad, aadLen, p, len);
   v128.store(p + <usize>len, v128.load(TAG));
