@@ -6,7 +6,7 @@
 
 import { RECORD_SIZE } from './constants';
 import { chacha2, chacha4, chachaXor, xorKeystream } from './chacha20';
-import { polyInit, polyPadded, polyFinish } from './poly1305';
+import { polyInit, polyPadded, polyCiphertext, polyFinish } from './poly1305';
 import { inputPtr, inputCapacity, resultsPtr, resultsCapacity } from './arena';
 import { V2_OK, V2_DEFERRED, V2_BAD_TAG, V2_OVERSIZE } from './v2status';
 
@@ -39,7 +39,6 @@ const DEFER: usize = memory.data(48, 16);
 const NONCE: usize = memory.data(16, 16);
 const BLOCKS: usize = memory.data(768, 16); // length keystream scratch and AEAD first blocks
 const TAG: usize = memory.data(16, 16);
-const LENS: usize = memory.data(16, 16);
 const NEWKEY: usize = memory.data(32, 16);
 
 let consumed: u32 = 0;
@@ -146,10 +145,7 @@ function nextPacket(): void {
 function computeTag(aad: usize, aadLen: u32, ct: usize, ctLen: u32): void {
   polyInit(BLOCKS);
   if (aadLen > 0) polyPadded(aad, aadLen);
-  polyPadded(ct, ctLen);
-  store<u64>(LENS, <u64>aadLen);
-  store<u64>(LENS, <u64>ctLen, 8);
-  polyPadded(LENS, 16);
+  polyCiphertext(ct, ctLen, aadLen);
   polyFinish(TAG);
 }
 
