@@ -54,6 +54,23 @@ const KS: usize = memory.data(256, 16);
  * RFC 8439; BIP324 never comes near it (a packet is at most ~62,500 blocks).
  */
 export function chacha4(key: usize, nonce: usize, counter: u32, out: usize): void {
+  blocks4(key, nonce, i32x4.add(i32x4.splat(<i32>counter), i32x4(0, 1, 2, 3)), v128.load32_splat(nonce), out);
+}
+
+/**
+ * Four blocks under one key whose lanes may differ in block counter and first nonce word: lane
+ * j is the block with counter ctr[j] and nonce (n0[j], the words at nonce + 4 and nonce + 8),
+ * written to out + 64 j; ctr and n0 are four u32 each at `ctrs` and `n0s`. BIP324 packets of one
+ * direction under one key differ only in that nonce word (the packet number), so the blocks of
+ * consecutive packets can share kernel calls.
+ */
+export function chachaLanes(key: usize, nonce: usize, ctrs: usize, n0s: usize, out: usize): void {
+  blocks4(key, nonce, v128.load(ctrs), v128.load(n0s), out);
+}
+
+/** The kernel of chacha4 and chachaLanes: lane j is block (ctr[j], n0[j]). */
+// @ts-ignore: decorator
+@inline function blocks4(key: usize, nonce: usize, ctr: v128, n0: v128, out: usize): void {
   const k0 = i32x4.splat(load<i32>(key));
   const k1 = i32x4.splat(load<i32>(key, 4));
   const k2 = i32x4.splat(load<i32>(key, 8));
@@ -62,8 +79,6 @@ export function chacha4(key: usize, nonce: usize, counter: u32, out: usize): voi
   const k5 = i32x4.splat(load<i32>(key, 20));
   const k6 = i32x4.splat(load<i32>(key, 24));
   const k7 = i32x4.splat(load<i32>(key, 28));
-  const ctr = i32x4.add(i32x4.splat(<i32>counter), i32x4(0, 1, 2, 3));
-  const n0 = i32x4.splat(load<i32>(nonce));
   const n1 = i32x4.splat(load<i32>(nonce, 4));
   const n2 = i32x4.splat(load<i32>(nonce, 8));
   let x0 = i32x4.splat(C0);
