@@ -209,15 +209,15 @@ function sealOne(aad: usize, aadLen: u32, p: usize, ctLen: u32): void {
 }
 
 // Keystream windows. Packet i of one direction uses blocks 0..k of nonce (i, rekeys), k = ceil
-// (contents / 64): 6 blocks for a 260-byte transaction, which one packet at a time costs a 4-block
-// and a 2-block kernel call. A window lays the blocks of consecutive packets side by side in
+// ((1 + contents) / 64): 6 blocks for a 260-byte transaction, which one packet at a time costs a
+// 4-block and a 2-block kernel call. A window lays the blocks of consecutive packets side by side in
 // chachaLanes' four lanes, so only the window's last call runs short. A window never spans a
 // rekey (all its packets share key and rekey count) and takes packets of up to
 // WINDOW_PACKET_BLOCKS blocks; larger ones, and those left to the caller, go one at a time.
 
 /** Keystream blocks per window (KSW holds them). */
 const WINDOW_BLOCKS: u32 = 128;
-/** Largest packet, in keystream blocks (4 KiB), keyed in a window; a larger one fills whole calls anyway. */
+/** Largest packet keyed in a window, in blocks (4,032 bytes of header + contents); a larger one fills whole calls anyway. */
 const WINDOW_PACKET_BLOCKS: u32 = 64;
 /** Packets per window (WLEN holds their contents lengths). */
 const WINDOW_PACKETS: u32 = 64;
