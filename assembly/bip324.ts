@@ -5,8 +5,8 @@
 // oversize length is a status in a result record, and the call stops there.
 
 import { RECORD_SIZE } from './constants';
-import { chacha4, chachaXor, xorKeystream } from './chacha20';
-import { polyInit, polyPadded, polyFinish } from './poly1305';
+import { chacha2, chacha4, chachaLanes, chachaXor, xorKeystream } from './chacha20';
+import { polyInit, polyPadded, polyCiphertext, polyFinish } from './poly1305';
 import { inputPtr, inputCapacity, resultsPtr, resultsCapacity } from './arena';
 import { V2_OK, V2_DEFERRED, V2_BAD_TAG, V2_OVERSIZE } from './v2status';
 
@@ -39,7 +39,6 @@ const DEFER: usize = memory.data(48, 16);
 const NONCE: usize = memory.data(16, 16);
 const BLOCKS: usize = memory.data(768, 16); // length keystream scratch and AEAD first blocks
 const TAG: usize = memory.data(16, 16);
-const LENS: usize = memory.data(16, 16);
 const NEWKEY: usize = memory.data(32, 16);
 
 let consumed: u32 = 0;
@@ -83,10 +82,10 @@ export function v2StateInit(): void {
   fillLengthKeystream(NEWKEY);
 }
 
-/** Contents length of the packet whose 3 encrypted length bytes are at `p` (does not advance). */
+/** Contents length of the packet whose 3 encrypted length bytes are at `p`, read with chunk `chunk` (< 224). */
 // @ts-ignore: decorator
-@inline function peekLength(p: usize): u32 {
-  const ks = STATE + S_KS + <usize>load<u32>(STATE, S_CHUNKS) * 3;
+@inline function peekLength(p: usize, chunk: u32): u32 {
+  const ks = STATE + S_KS + <usize>chunk * 3;
   return (
     (<u32>(load<u8>(p) ^ load<u8>(ks))) |
     (<u32>(load<u8>(p, 1) ^ load<u8>(ks, 1)) << 8) |
@@ -94,10 +93,10 @@ export function v2StateInit(): void {
   );
 }
 
-/** Encrypts (or decrypts) 3 length bytes at `p` in place with the current chunk. */
+/** Encrypts (or decrypts) 3 length bytes at `p` in place with chunk `chunk` (< 224). */
 // @ts-ignore: decorator
-@inline function cryptLength(p: usize): void {
-  const ks = STATE + S_KS + <usize>load<u32>(STATE, S_CHUNKS) * 3;
+@inline function cryptLength(p: usize, chunk: u32): void {
+  const ks = STATE + S_KS + <usize>chunk * 3;
   store<u8>(p, load<u8>(p) ^ load<u8>(ks));
   store<u8>(p, load<u8>(p, 1) ^ load<u8>(ks, 1), 1);
   store<u8>(p, load<u8>(p, 2) ^ load<u8>(ks, 2), 2);
@@ -142,41 +141,142 @@ function nextPacket(): void {
   store<u64>(STATE, rekeys + 1, S_REKEYS);
 }
 
-/** Tag over aad and ciphertext into TAG, with the Poly1305 key in BLOCKS[0..32]. */
-function computeTag(aad: usize, aadLen: u32, ct: usize, ctLen: u32): void {
-  polyInit(BLOCKS);
+/** Tag over aad and ciphertext into TAG, with the Poly1305 key at `ks` (keystream block 0). */
+function computeTag(ks: usize, aad: usize, aadLen: u32, ct: usize, ctLen: u32): void {
+  polyInit(ks);
   if (aadLen > 0) polyPadded(aad, aadLen);
-  polyPadded(ct, ctLen);
-  store<u64>(LENS, <u64>aadLen);
-  store<u64>(LENS, <u64>ctLen, 8);
-  polyPadded(LENS, 16);
+  polyCiphertext(ct, ctLen, aadLen);
   polyFinish(TAG);
 }
 
-/** XORs the `len` bytes at `p` with the keystream from block 1 on (BLOCKS holds blocks 0..3). */
-function cryptContents(p: usize, len: u32): void {
-  const first: u32 = len < 192 ? len : 192;
-  xorKeystream(p, p, BLOCKS + 64, first);
-  if (len > 192) chachaXor(STATE + S_KEY, NONCE, 4, p + 192, p + 192, len - 192);
+/**
+ * The first keystream blocks of the current packet (nonce in NONCE) into BLOCKS: block 0 (the
+ * Poly1305 key) and the contents' first blocks, two when `len` fits one block, else four.
+ * Returns the contents keystream bytes it made (64 or 192).
+ */
+// @ts-ignore: decorator
+@inline function firstBlocks(len: u32): u32 {
+  if (len <= 64) {
+    chacha2(STATE + S_KEY, NONCE, 0, BLOCKS);
+    return 64;
+  }
+  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
+  return 192;
 }
 
-/** ChaCha20-Poly1305 open in place (RFC 8439): false, and nothing decrypted, if the tag is wrong. */
-function aeadOpen(aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
-  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
-  computeTag(aad, aadLen, ct, ctLen);
+/**
+ * XORs the `len` bytes at `p` with the keystream from block 1 on: `have` bytes of it are at
+ * ks + 64, the rest is made here from the key in STATE and the nonce in NONCE.
+ */
+function cryptContents(ks: usize, have: u32, p: usize, len: u32): void {
+  const first: u32 = len < have ? len : have;
+  xorKeystream(p, p, ks + 64, first);
+  if (len > have) chachaXor(STATE + S_KEY, NONCE, 1 + (have >>> 6), p + have, p + have, len - have);
+}
+
+/**
+ * ChaCha20-Poly1305 open in place (RFC 8439) with block 0 and `have` bytes of contents keystream
+ * at `ks`: false, and nothing decrypted, if the tag is wrong.
+ */
+function aeadOpen(ks: usize, have: u32, aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
+  computeTag(ks, aad, aadLen, ct, ctLen);
   const tag = ct + <usize>ctLen;
   const diff = v128.xor(v128.load(TAG), v128.load(tag));
   if (v128.any_true(diff)) return false;
-  cryptContents(ct, ctLen);
+  cryptContents(ks, have, ct, ctLen);
   return true;
 }
 
 /** ChaCha20-Poly1305 seal in place: encrypts `len` bytes at `p` and writes the tag after them. */
-function aeadSeal(aad: usize, aadLen: u32, p: usize, len: u32): void {
-  chacha4(STATE + S_KEY, NONCE, 0, BLOCKS);
-  cryptContents(p, len);
-  computeTag(aad, aadLen, p, len);
+function aeadSeal(ks: usize, have: u32, aad: usize, aadLen: u32, p: usize, len: u32): void {
+  cryptContents(ks, have, p, len);
+  computeTag(ks, aad, aadLen, p, len);
   v128.store(p + <usize>len, v128.load(TAG));
+}
+
+/** Opens the packet (header + contents `ctLen` bytes at `ct`) with the current nonce on its own. */
+function openOne(aad: usize, aadLen: u32, ct: usize, ctLen: u32): bool {
+  packetNonce();
+  const have = firstBlocks(ctLen);
+  return aeadOpen(BLOCKS, have, aad, aadLen, ct, ctLen);
+}
+
+/** Seals the packet (header + contents `ctLen` bytes at `p`) with the current nonce on its own. */
+function sealOne(aad: usize, aadLen: u32, p: usize, ctLen: u32): void {
+  packetNonce();
+  const have = firstBlocks(ctLen);
+  aeadSeal(BLOCKS, have, aad, aadLen, p, ctLen);
+}
+
+// Keystream windows. Packet i of one direction uses blocks 0..k of nonce (i, rekeys), k = ceil
+// ((1 + contents) / 64): 6 blocks for a 260-byte transaction, which one packet at a time costs a
+// 4-block and a 2-block kernel call. A window lays the blocks of consecutive packets side by side in
+// chachaLanes' four lanes, so only the window's last call runs short. A window never spans a
+// rekey (all its packets share key and rekey count) and takes packets of up to
+// WINDOW_PACKET_BLOCKS blocks; larger ones, and those left to the caller, go one at a time.
+
+/** Keystream blocks per window (KSW holds them). */
+const WINDOW_BLOCKS: u32 = 128;
+/** Largest packet keyed in a window, in blocks (4,032 bytes of header + contents); a larger one fills whole calls anyway. */
+const WINDOW_PACKET_BLOCKS: u32 = 64;
+/** Packets per window (WLEN holds their contents lengths). */
+const WINDOW_PACKETS: u32 = 64;
+/** Keystream of the window, packet after packet; 4 blocks of slack for a last call's unused lanes. */
+const KSW: usize = memory.data((WINDOW_BLOCKS + 4) * 64, 16);
+/** Per block of the window: block counter and first nonce word (packet number), as u32. */
+const LANE_CTR: usize = memory.data((WINDOW_BLOCKS + 8) * 4, 16);
+const LANE_MSG: usize = memory.data((WINDOW_BLOCKS + 8) * 4, 16);
+const WLEN: usize = memory.data(WINDOW_PACKETS * 4, 16);
+
+/** Keystream blocks of a packet with `ctLen` bytes of header + contents: block 0 and the data blocks. */
+// @ts-ignore: decorator
+@inline function packetBlocks(ctLen: u32): u32 {
+  return 1 + ((ctLen + 63) >>> 6);
+}
+
+/** Packets that fit before the next rekey of either cipher (at least 1). */
+// @ts-ignore: decorator
+@inline function windowRoom(): u32 {
+  const msgs = load<u32>(STATE, S_MSGS);
+  const chunks = load<u32>(STATE, S_CHUNKS);
+  const used = msgs > chunks ? msgs : chunks;
+  const room = REKEY_INTERVAL - used;
+  return room < WINDOW_PACKETS ? room : WINDOW_PACKETS;
+}
+
+/**
+ * Fills KSW with the blocks of the window's `count` packets (contents lengths in WLEN, `lanes`
+ * blocks in all). Lane entries are written four at a time (a packet's stores may run past its
+ * blocks; the next packet's overwrite them, the slack takes the rest). A last group of one or two
+ * lanes belongs to one packet (every packet has at least two blocks), so chacha2 makes it.
+ */
+function keyWindow(count: u32, lanes: u32): void {
+  let msg = load<u32>(STATE, S_MSGS);
+  let at: usize = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const blocks = packetBlocks(load<u32>(WLEN + (<usize>i << 2)) + 1);
+    const m = i32x4.splat(msg);
+    let c = i32x4(0, 1, 2, 3);
+    for (let j: u32 = 0; j < blocks; j += 4) {
+      v128.store(LANE_CTR + at + (<usize>j << 2), c);
+      v128.store(LANE_MSG + at + (<usize>j << 2), m);
+      c = i32x4.add(c, i32x4.splat(4));
+    }
+    at += <usize>blocks << 2;
+    msg++;
+  }
+  const key = STATE + S_KEY;
+  store<u64>(NONCE, load<u64>(STATE, S_REKEYS), 4);
+  let g: u32 = 0;
+  for (; g + 2 < lanes; g += 4) {
+    const at = <usize>g << 2;
+    chachaLanes(key, NONCE, LANE_CTR + at, LANE_MSG + at, KSW + (<usize>g << 6));
+  }
+  if (g < lanes) {
+    const at = <usize>g << 2;
+    store<u32>(NONCE, load<u32>(LANE_MSG + at));
+    chacha2(key, NONCE, load<u32>(LANE_CTR + at), KSW + (<usize>g << 6));
+  }
 }
 
 /** Saves key and nonce of the current packet for the caller, then moves past it. */
@@ -213,8 +313,50 @@ export function v2Open(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
   let n: u32 = 0;
   need = 0;
   while (n < max && len - pos >= 3) {
+    // A window: the ordinary packets from pos on (their lengths read ahead with the chunks
+    // they will use), keyed together, then opened in order.
+    const room = windowRoom();
+    const chunk = load<u32>(STATE, S_CHUNKS);
+    let count: u32 = 0;
+    let lanes: u32 = 0;
+    let at = pos;
+    while (count < room && n + count < max && len - at >= 3) {
+      const contents = peekLength(base + <usize>at, chunk + count);
+      if (contents > MAX_CONTENTS || len - at < contents + OVERHEAD) break;
+      const ctLen = contents + 1;
+      const blocks = packetBlocks(ctLen);
+      if (ctLen >= nativeMin || blocks > WINDOW_PACKET_BLOCKS || lanes + blocks > WINDOW_BLOCKS) break;
+      store<u32>(WLEN + (<usize>count << 2), contents);
+      lanes += blocks;
+      count++;
+      at += contents + OVERHEAD;
+    }
+    if (count > 0) {
+      // A window of one packet goes on its own: the same kernel calls without the lane set-up.
+      if (count > 1) keyWindow(count, lanes);
+      let ks = KSW;
+      for (let i: u32 = 0; i < count; i++) {
+        const contents = load<u32>(WLEN + (<usize>i << 2));
+        const ct = base + <usize>pos + 3;
+        const ctLen = contents + 1;
+        nextLengthChunk();
+        const ok = count > 1 ? aeadOpen(ks, ctLen, aad, n == 0 ? aadLen : 0, ct, ctLen) : openOne(aad, n == 0 ? aadLen : 0, ct, ctLen);
+        if (!ok) {
+          emit(n++, pos + 3, contents, 0, V2_BAD_TAG);
+          pos += contents + OVERHEAD;
+          consumed = pos;
+          return n;
+        }
+        nextPacket();
+        emit(n++, pos + 3, contents, <u32>load<u8>(ct), V2_OK);
+        pos += contents + OVERHEAD;
+        ks += <usize>packetBlocks(ctLen) << 6;
+      }
+      continue;
+    }
+    // One packet on its own: oversize, incomplete, left to the caller, or large.
     const p = base + <usize>pos;
-    const contents = peekLength(p);
+    const contents = peekLength(p, chunk);
     if (contents > MAX_CONTENTS) {
       emit(n++, pos + 3, contents, 0, V2_OVERSIZE);
       break;
@@ -233,8 +375,7 @@ export function v2Open(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
       pos += total;
       break;
     }
-    packetNonce();
-    if (!aeadOpen(aad, n == 0 ? aadLen : 0, ct, ctLen)) {
+    if (!openOne(aad, n == 0 ? aadLen : 0, ct, ctLen)) {
       emit(n++, pos + 3, contents, 0, V2_BAD_TAG);
       pos += total;
       break;
@@ -262,11 +403,47 @@ export function v2Seal(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
   let n: u32 = 0;
   let first = true;
   while (len - pos >= OVERHEAD) {
+    // A window, as in v2Open; the lengths are encrypted while it is laid out.
+    const room = windowRoom();
+    const chunk = load<u32>(STATE, S_CHUNKS);
+    let count: u32 = 0;
+    let lanes: u32 = 0;
+    let at = pos;
+    while (count < room && len - at >= OVERHEAD) {
+      const p = base + <usize>at;
+      const contents = <u32>load<u16>(p) | (<u32>load<u8>(p, 2) << 16);
+      if (len - at < contents + OVERHEAD) break;
+      const ctLen = contents + 1;
+      const blocks = packetBlocks(ctLen);
+      if (ctLen >= nativeMin || blocks > WINDOW_PACKET_BLOCKS || lanes + blocks > WINDOW_BLOCKS) break;
+      cryptLength(p, chunk + count);
+      store<u32>(WLEN + (<usize>count << 2), contents);
+      lanes += blocks;
+      count++;
+      at += contents + OVERHEAD;
+    }
+    if (count > 0) {
+      if (count > 1) keyWindow(count, lanes);
+      let ks = KSW;
+      for (let i: u32 = 0; i < count; i++) {
+        const ctLen = load<u32>(WLEN + (<usize>i << 2)) + 1;
+        const ct = base + <usize>pos + 3;
+        nextLengthChunk();
+        if (count > 1) aeadSeal(ks, ctLen, aad, first ? aadLen : 0, ct, ctLen);
+        else sealOne(aad, first ? aadLen : 0, ct, ctLen);
+        nextPacket();
+        first = false;
+        pos += ctLen + OVERHEAD - 1;
+        ks += <usize>packetBlocks(ctLen) << 6;
+      }
+      continue;
+    }
+    // One packet on its own: incomplete, left to the caller, or large.
     const p = base + <usize>pos;
     const contents = <u32>load<u16>(p) | (<u32>load<u8>(p, 2) << 16);
     const total = contents + OVERHEAD;
     if (len - pos < total) break;
-    cryptLength(p);
+    cryptLength(p, chunk);
     nextLengthChunk();
     const ctLen = contents + 1;
     if (ctLen >= nativeMin) {
@@ -275,8 +452,7 @@ export function v2Seal(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
       pos += total;
       break;
     }
-    packetNonce();
-    aeadSeal(aad, first ? aadLen : 0, p + 3, ctLen);
+    sealOne(aad, first ? aadLen : 0, p + 3, ctLen);
     nextPacket();
     first = false;
     pos += total;

@@ -62,6 +62,10 @@ let pad3: u32 = 0;
 
 /** Zero-filled copy of a trailing partial block. */
 const LAST: usize = memory.data(16, 16);
+/** A message's last blocks for fullBlocks: a zero-padded partial block and/or the lengths block. */
+const TAIL: usize = memory.data(32, 16);
+/** fullBlocks' copy of a block pair split between its two buffers. */
+const PAIR: usize = memory.data(48, 16);
 
 /** Starts a MAC with the 32-byte one-time key at `key` (r clamped as RFC 8439 requires). */
 export function polyInit(key: usize): void {
@@ -159,8 +163,10 @@ const SIMD_MIN_BLOCKS: u32 = 8;
   return i32x4.shuffle(v, v, 0, 2, 0, 2);
 }
 
-/** Absorbs `n` (even, >= 2) full blocks at `m`, two lanes at a time. */
-function blocks2(m: usize, n: u32): void {
+/**
+ * Absorbs `n` (even) full blocks at `m`, then `n2` (even) at `m2`, two lanes at a time; n + n2 >= 2.
+ */
+function blocks2(m: usize, n: u32, m2: usize, n2: u32): void {
   const M = i64x2.splat(MASK26);
   const M32 = i32x4.splat(MASK26);
   const HI = i32x4.splat(1 << 24);
@@ -177,8 +183,10 @@ function blocks2(m: usize, n: u32): void {
   let a3 = i32x4(h3, 0, 0, 0);
   let a4 = i32x4(h4, 0, 0, 0);
   let p = m;
-  const pairs = n >>> 1;
+  const pairs = (n + n2) >>> 1;
+  const switchAt = n >>> 1;
   for (let i: u32 = 0; i < pairs; i++) {
+    if (i == switchAt) p = m2;
     if (i == pairs - 1) {
       R0 = i32x4(q0, r0, 0, 0);
       R1 = i32x4(q1, r1, 0, 0);
@@ -251,32 +259,66 @@ function blocks2(m: usize, n: u32): void {
   h4 = b4;
 }
 
-/** Absorbs `n` full blocks: SIMD for long runs (an odd first block scalar), scalar otherwise. */
-function fullBlocks(m: usize, n: u32): void {
-  if (n < SIMD_MIN_BLOCKS) {
-    blocks(m, n, 1 << 24);
+/**
+ * Absorbs `n` full blocks at `m`, then `n2` (0..2) at `m2`: SIMD for long runs (an odd first block
+ * scalar), scalar otherwise. Taking the message's last blocks from a second buffer lets a padded
+ * tail and the AEAD's lengths block run in the SIMD loop instead of two scalar blocks after it.
+ */
+function fullBlocks(m: usize, n: u32, m2: usize, n2: u32): void {
+  const total = n + n2;
+  if (total < SIMD_MIN_BLOCKS) {
+    if (n > 0) blocks(m, n, 1 << 24);
+    if (n2 > 0) blocks(m2, n2, 1 << 24);
     return;
   }
   let p = m;
   let k = n;
-  if ((k & 1) != 0) {
-    blocks(p, 1, 1 << 24);
+  let q = m2;
+  let k2 = n2;
+  if ((total & 1) != 0) {
+    blocks(p, 1, 1 << 24); // n >= 1: total >= SIMD_MIN_BLOCKS > n2
     p += 16;
     k--;
   }
+  if ((k & 1) != 0) {
+    // A pair straddles the two buffers: move the last block of the first one over.
+    k--;
+    memory.copy(PAIR, p + (<usize>k << 4), 16);
+    memory.copy(PAIR + 16, q, <usize>k2 << 4);
+    q = PAIR;
+    k2++;
+  }
   if (!haveSquare) square();
-  blocks2(p, k);
+  blocks2(p, k, q, k2);
 }
 
 /** Absorbs `len` bytes at `ptr` zero-padded to a multiple of 16 (the AEAD's segments). */
 export function polyPadded(ptr: usize, len: u32): void {
   const whole = len >>> 4;
-  if (whole > 0) fullBlocks(ptr, whole);
   const rest = len & 15;
-  if (rest == 0) return;
-  v128.store(LAST, i64x2.splat(0));
-  memory.copy(LAST, ptr + (<usize>whole << 4), rest);
-  blocks(LAST, 1, 1 << 24);
+  if (rest != 0) {
+    v128.store(TAIL, i64x2.splat(0));
+    memory.copy(TAIL, ptr + (<usize>whole << 4), rest);
+  }
+  fullBlocks(ptr, whole, TAIL, rest != 0 ? 1 : 0);
+}
+
+/**
+ * Absorbs the last segment of an RFC 8439 AEAD MAC: the `len` bytes of ciphertext at `ptr`
+ * zero-padded, then the block of the two lengths (`aadLen`, `len`) as u64 little-endian.
+ */
+export function polyCiphertext(ptr: usize, len: u32, aadLen: u32): void {
+  const whole = len >>> 4;
+  const rest = len & 15;
+  let lens = TAIL;
+  if (rest != 0) {
+    v128.store(TAIL, i64x2.splat(0));
+    memory.copy(TAIL, ptr + (<usize>whole << 4), rest);
+    lens = TAIL + 16;
+  }
+  store<u64>(lens, <u64>aadLen);
+  store<u64>(lens, <u64>len, 8);
+  fullBlocks(ptr, whole, TAIL, rest != 0 ? 2 : 1);
 }
 
 /** Absorbs a final message tail of 1..15 bytes, padded with 0x01 then zeros (plain Poly1305). */
@@ -341,7 +383,7 @@ export function polyFinish(out: usize): void {
 export function poly1305Mac(key: usize, ptr: usize, len: u32, out: usize): void {
   polyInit(key);
   const whole = len >>> 4;
-  if (whole > 0) fullBlocks(ptr, whole);
+  if (whole > 0) fullBlocks(ptr, whole, 0, 0);
   const rest = len & 15;
   if (rest != 0) polyTail(ptr + (<usize>whole << 4), rest);
   polyFinish(out);

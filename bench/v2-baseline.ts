@@ -3,8 +3,8 @@
  * node:crypto doing all the cryptography: a `chacha20` stream cipher per length-key interval for
  * FSChaCha20 (its keystream runs on across update() calls) and one `chacha20-poly1305` decipher per
  * packet for FSChaCha20Poly1305. Chunks wait in a list until a packet is complete, as the v1
- * baseline does, and each message becomes the v1 frame a relay passes on (checksum by node:crypto
- * SHA-256), the same output wirerelay's receive path gives.
+ * baseline does; given the network magic, each message becomes the v1 frame a relay passes on
+ * (checksum by node:crypto SHA-256), the same output wirerelay's receive path gives.
  */
 import { createCipheriv, createDecipheriv, createHash, type Cipher } from 'node:crypto';
 import { ChunkList } from './baselines/chunk-list.js';
@@ -68,10 +68,11 @@ export class NaiveV2Decoder {
   messages = 0;
   errors = 0;
 
+  /** With `magic`, each message becomes its v1 frame (checksum included); without, it is only split. */
   constructor(
     aeadKey: Uint8Array,
     lengthKey: Uint8Array,
-    private readonly magic: number,
+    private readonly magic?: number,
   ) {
     this.key = Buffer.from(aeadKey);
     this.lengths = new NaiveLengthCipher(lengthKey);
@@ -127,6 +128,8 @@ export class NaiveV2Decoder {
       const id = plain[1]!;
       const command = id !== 0 ? SHORT[id] : plain.toString('latin1', 2, plain.indexOf(0, 2) < 0 ? 14 : Math.min(14, plain.indexOf(0, 2)));
       if (command === undefined) continue;
+      this.messages++;
+      if (this.magic === undefined) continue;
       const payload = plain.subarray(id !== 0 ? 2 : 14);
       const frame = Buffer.allocUnsafe(24 + payload.length);
       frame.writeUInt32LE(this.magic, 0);
@@ -135,7 +138,6 @@ export class NaiveV2Decoder {
       frame.writeUInt32LE(payload.length, 16);
       createHash('sha256').update(createHash('sha256').update(payload).digest()).digest().copy(frame, 20, 0, 4);
       payload.copy(frame, 24);
-      this.messages++;
     }
     this.input.keep(b, off);
   }

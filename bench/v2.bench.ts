@@ -7,7 +7,7 @@
  * (V2Session.sendFrames vs the former path through a command string per frame).
  *
  *   npm run bench:wire   (runs this after the v1 sections)
- *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal|seal-frames]
+ *   node dist/bench/v2.bench.js [--quick] [--only=small|tx|block|sweep|seal|seal-frames|packet]
  *
  * Writes bench/results/v2.json.
  */
@@ -26,7 +26,7 @@ import { HEADER_SIZE, NETWORKS } from '../src/wire/constants.js';
 import { CHUNK, buildMix, chunked, randomPayload, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');
-/** `--only=block` (or small, tx, sweep, seal, seal-frames): run one section. */
+/** `--only=block` (or small, tx, sweep, seal, seal-frames, packet): run one section. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const runs = (what: string): boolean => only === undefined || only === what;
 const AEAD_KEY = new Uint8Array(32).map((_, i) => i * 7 + 1);
@@ -225,6 +225,50 @@ function benchSealFrames(): Row[] {
   return out;
 }
 
+/**
+ * Per packet, small packets: seal `batch` packets per call and open a stream read `batch` packets
+ * per chunk, WASM (PacketCipher, all in WASM) vs node:crypto one packet at a time. Both keep their
+ * state across calls, so the 224-packet rekeys are included.
+ */
+async function benchPacket(size: number, batch: number): Promise<Row[]> {
+  const packets = Array.from({ length: batch }, () => ({ contents: randomPayload(size) }));
+  const tx = new PacketCipher(AEAD_KEY, LENGTH_KEY, { nativeMin: 0xffffffff });
+  const enc = new NaiveV2Encoder(AEAD_KEY, LENGTH_KEY);
+  const sealWasm = (): void => {
+    tx.seal(packets);
+  };
+  const sealNative = (): void => {
+    for (const p of packets) enc.seal(p.contents);
+  };
+  // 448 packets (two rekey intervals) in chunks of `batch` packets, opened from the start each run.
+  const sealer = new PacketCipher(AEAD_KEY, LENGTH_KEY);
+  const chunks = Array.from({ length: Math.ceil(448 / batch) }, () => Buffer.from(sealer.seal(packets)));
+  const count = chunks.length * batch;
+  const openWasm = (): void => {
+    const rx = new PacketCipher(AEAD_KEY, LENGTH_KEY, { nativeMin: 0xffffffff });
+    let got = 0;
+    for (const c of chunks) rx.open(c, undefined, (n) => (got += n));
+    if (got !== count) throw new Error(`opened ${got}/${count}`);
+  };
+  const openNative = (): void => {
+    const d = new NaiveV2Decoder(AEAD_KEY, LENGTH_KEY);
+    for (const c of chunks) d.push(c);
+    if (d.errors !== 0) throw new Error('baseline failed to open');
+  };
+  const warmMs = quick ? 200 : 600;
+  for (const fn of [sealNative, sealWasm, openNative, openWasm]) warm(fn, warmMs);
+  const name = `${size} B x${batch}`;
+  const seal = rows('packet seal', name, await runSuite([['node:crypto per packet', sealNative], ['WASM', sealWasm]]), batch, batch * (size + 20));
+  const open = rows('packet open', name, await runSuite([['node:crypto per packet', openNative], ['WASM', openWasm]]), count, count * (size + 20));
+  return [...seal, ...open];
+}
+
+function printPacket(r: Row[]): void {
+  for (const x of r) {
+    console.log(`${x.section.padEnd(12)} ${x.case.padEnd(12)} ${x.contender.padEnd(24)} ${(1e6 / x.perSec).toFixed(3).padStart(8)} µs/packet  x${x.ratio.toFixed(2)}  ±${x.rme.toFixed(1)}%`);
+  }
+}
+
 async function main(): Promise<void> {
   console.log('\n== v2 (BIP324) receive: decrypt + authenticate + frame, 64 KiB chunks ==');
   const all: Row[] = [];
@@ -255,6 +299,15 @@ async function main(): Promise<void> {
     const r = benchSealFrames();
     print(r);
     all.push(...r);
+  }
+
+  console.log('\n== v2 per packet: seal / open, WASM vs node:crypto (ratio = speed vs node:crypto) ==');
+  for (const size of runs('packet') ? [60, 260, 1000, 4000] : []) {
+    for (const batch of [1, 64]) {
+      const r = await benchPacket(size, batch);
+      printPacket(r);
+      all.push(...r);
+    }
   }
 
   const targets = { small: 3, tx: 1.5, block: 0.9 };
