@@ -1,9 +1,7 @@
-import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ErrorCode } from '../errors.js';
 import { COMMAND_LABELS, CommandCounts } from '../stats/command-counts.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
-import { EVENT_LOOP_RESOLUTION_MS, EventLoopDelayWindow } from '../stats/event-loop-delay.js';
 import { SocketCounts } from '../stats/socket-counts.js';
 import type { FlowCounters, FlowTableStats } from '../stats/flow-table.js';
 import { V2_FAILURE_REASONS, type V2FailureReason } from '../transport/v2/errors.js';
@@ -18,10 +16,8 @@ import { V2_FAILURE_REASONS, type V2FailureReason } from '../transport/v2/errors
  * are copied into the counters only when /metrics is scraped.
  *
  * Names follow the Prometheus conventions (unit suffix, `_total` for counters, e.g.
- * `wirerelay_received_bytes_total`). CPU and memory are prom-client's default metrics
- * (`process_*`, `nodejs_*`). Event-loop lag keeps prom-client's names (`nodejs_eventloop_lag_*`)
- * but is read from the process's one sampler (stats/event-loop-delay.ts), which the status page
- * reads too.
+ * `wirerelay_received_bytes_total`). Event-loop lag, CPU and memory are prom-client's default
+ * metrics (`nodejs_eventloop_lag_*`, `process_*`), not duplicated here.
  */
 
 export const PEER_DIRECTIONS = ['inbound', 'outbound'] as const;
@@ -48,20 +44,10 @@ export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 export { OTHER_COMMAND } from '../stats/command-counts.js';
 
 /**
- * The event-loop sampling interval. `nodejs_eventloop_lag_*_seconds` record whole intervals (an
- * idle loop reads about this much), so the lag proper is the value minus this.
+ * prom-client's event-loop sampling interval. Its `nodejs_eventloop_lag_*_seconds` record whole
+ * intervals (an idle loop reads about this much), so the lag proper is the value minus this.
  */
-export { EVENT_LOOP_RESOLUTION_MS };
-
-/**
- * prom-client's default collectors (its lib/metrics/*.js, listed by collectDefaultMetrics), all but
- * `eventLoopLag`: that one starts a monitorEventLoopDelay sampler of its own that nothing can stop,
- * beside the one the process already has.
- */
-function defaultCollectorsButEventLoop(): ((registry: Registry, config: object) => void)[] {
-  const load = createRequire(import.meta.url);
-  return collectDefaultMetrics.metricsList.filter((name) => name !== 'eventLoopLag').map((name) => load(`prom-client/lib/metrics/${name}`));
-}
+export const EVENT_LOOP_RESOLUTION_MS = 10;
 
 /** btcd bans at 100; buckets around it show how close peers come. */
 const BAN_SCORE_BUCKETS = [0, 10, 20, 30, 50, 70, 90, 100, 150, 200, 500];
@@ -111,7 +97,6 @@ export class RelayMetrics {
   private readonly taskLatency: Histogram;
   private readonly batchSizes: Histogram;
   private flows: FlowSource | undefined;
-  private eventLoop: EventLoopDelayWindow | undefined;
 
   constructor(opts: RelayMetricsOptions = {}) {
     const p = opts.prefix ?? 'wirerelay_';
@@ -221,49 +206,7 @@ export class RelayMetrics {
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
 
-    if (opts.processMetrics ?? true) {
-      for (const collector of defaultCollectorsButEventLoop()) collector(reg, {});
-      this.eventLoop = this.eventLoopGauges(reg);
-    }
-  }
-
-  /**
-   * prom-client's event-loop gauges, same names and meaning, from a window on the process's one
-   * sampler, reset at each scrape: delays since the previous scrape, whole sampling intervals
-   * included. `nodejs_eventloop_lag_seconds` is, as in prom-client, how long the setImmediate of
-   * the previous scrape waited.
-   */
-  private eventLoopGauges(reg: Registry): EventLoopDelayWindow {
-    const window = new EventLoopDelayWindow();
-    const h = window.histogram;
-    // Registered first: a scrape reads the metrics in order, and this collect sets the others.
-    new Gauge({
-      name: 'nodejs_eventloop_lag_seconds',
-      help: 'Lag of event loop in seconds.',
-      registers: [reg],
-      collect() {
-        const start = process.hrtime.bigint();
-        setImmediate(() => this.set(Number(process.hrtime.bigint() - start) / 1e9));
-        for (const [g, read] of stats) g.set(h.count > 0 ? read() / 1e9 : 0);
-        h.reset();
-      },
-    });
-    const gauge = (stat: string, help: string): Gauge => new Gauge({ name: `nodejs_eventloop_lag_${stat}_seconds`, help, registers: [reg] });
-    const stats: [Gauge, () => number][] = [
-      [gauge('min', 'The minimum recorded event loop delay.'), () => h.min],
-      [gauge('max', 'The maximum recorded event loop delay.'), () => h.max],
-      [gauge('mean', 'The mean of the recorded event loop delays.'), () => h.mean],
-      [gauge('stddev', 'The standard deviation of the recorded event loop delays.'), () => h.stddev],
-      [gauge('p50', 'The 50th percentile of the recorded event loop delays.'), () => h.percentile(50)],
-      [gauge('p90', 'The 90th percentile of the recorded event loop delays.'), () => h.percentile(90)],
-      [gauge('p99', 'The 99th percentile of the recorded event loop delays.'), () => h.percentile(99)],
-    ];
-    return window;
-  }
-
-  /** Stops this registry's event-loop window (the node stopped). */
-  close(): void {
-    this.eventLoop?.close();
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   }
 
   /** A message received; `command` as on the wire. */

@@ -248,7 +248,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await this.pool?.close();
     await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
     this.nodeStats?.close();
-    this.metrics.close();
     this.coarseClock.stop();
   }
 

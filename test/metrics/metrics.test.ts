@@ -21,7 +21,7 @@ describe('RelayMetrics', () => {
     for (const name of ['wirerelay_ban_score', 'wirerelay_pool_task_seconds', 'wirerelay_batch_frames']) {
       expect(fams.get(name)?.type).toBe('histogram');
     }
-    // Event-loop lag under prom-client's names (from the process's one sampler); no wirerelay_ copy of it.
+    // Event-loop lag is prom-client's own; wirerelay adds no second copy of it.
     expect(fams.get('nodejs_eventloop_lag_p99_seconds')?.type).toBe('gauge');
     expect([...fams.keys()].filter((n) => n.startsWith('wirerelay_') && /event_?loop/.test(n))).toEqual([]);
     expect(value(fams, 'wirerelay_build_info', { version: '9.9.9', network: 'regtest', node_version: process.version })).toBe(1);
