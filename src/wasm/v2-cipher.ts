@@ -26,12 +26,13 @@ export const V2_IGNORE_BIT = 0x80;
 
 /**
  * Header + contents size from which a packet is opened or sealed by node:crypto instead of WASM.
- * bench/v2.bench.ts sweep, 2026-11-30, AMD EPYC 2 vCPU, Node 20.20, shared VM under load: WASM /
- * node:crypto per packet at 1 KiB 2.61, 4.09; 4 KiB 1.12, 1.13; 8 KiB 0.57, 0.57; 16 KiB 0.52,
- * 0.49 (two runs). Interpolated crossover ~4.6 KiB. WASM runs at ~460 MB/s on large packets,
- * OpenSSL at 1.4–1.75 GB/s; below the crossover node:crypto's ~10 µs per call dominates.
+ * bench/v2.bench.ts sweep (`--only=sweep`), AMD EPYC 2 vCPU, Node 20.20, after the two-block
+ * ChaCha20 kernel and the Poly1305 tail in SIMD (2026-11-30): WASM / node:crypto per packet at
+ * 4 KiB 1.89, 1.48; 8 KiB 1.02, 0.88; 16 KiB 0.67, 0.58 (two sittings). Crossover ~7.4–8.7 KiB.
+ * WASM runs at ~830 MB/s on large packets, OpenSSL at 1.2–2.3 GB/s; below the crossover
+ * node:crypto's ~10 µs per call dominates. (The first kernels crossed at ~4.6 KiB.)
  */
-export const NATIVE_AEAD_MIN = 4608;
+export const NATIVE_AEAD_MIN = 8192;
 
 /** Header byte + the 13-byte long message type: what v2Frames reads of a packet opened natively. */
 const MAX_TYPE_END = 14;

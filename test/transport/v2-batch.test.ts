@@ -152,7 +152,7 @@ describe('v2 receive: frame batches built from the decrypted messages', () => {
     // One read (several runs in it, each ending at a natively opened packet), then odd splits.
     for (const piece of [Infinity, 4093]) {
       const { client, transport, frames, errors } = pair();
-      const wire = Buffer.concat([client.sendDecoy(7000)!, client.send(sent.slice(0, 2))!, client.sendDecoy(5000)!, client.send(sent.slice(2))!]);
+      const wire = Buffer.concat([client.sendDecoy(9000)!, client.send(sent.slice(0, 2))!, client.sendDecoy(5000)!, client.send(sent.slice(2))!]);
       for (let at = 0; at < wire.length; at += piece) transport.receive(wire.subarray(at, Math.min(wire.length, at + piece)));
       expect(errors).toEqual([]);
       expect(frames).toHaveLength(sent.length);
