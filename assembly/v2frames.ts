@@ -105,9 +105,10 @@ function longCommandOk(p: usize): bool {
  * without the payload, gets CHECKSUM_DEFERRED whatever its size, and v2FramesInfo()[4] says where
  * in the scratch arena JS is to copy the payload (one copy of a block instead of two). Returns the
  * number of frame records, or 0xffffffff when the scratch arena cannot grow; v2FramesInfo() says
- * how many bytes of frames and what was dropped.
+ * how many bytes of frames and what was dropped. With `records` 0 the frames are only laid out:
+ * no records, no caps, no hashing, checksum fields 0 (a consumer that only walks the frames).
  */
-export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32, lastAbsent: u32): u32 {
+export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32, lastAbsent: u32, records: u32): u32 {
   const base = inputPtr();
   const recs = resultsPtr();
   let bound: u64 = 0;
@@ -174,5 +175,5 @@ export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32, 
   store<u32>(INFO, skipped, 8);
   store<u32>(INFO, dropped, 12);
   store<u32>(INFO, absentAt, 16);
-  return fillFramesAt(out, pos, nativeHashMin, absentAt);
+  return records != 0 ? fillFramesAt(out, pos, nativeHashMin, absentAt) : 0;
 }

@@ -15,7 +15,8 @@ export class V2Lite {
 
   constructor(onFrame: (f: LiteFrame) => void, magic = MAGIC) {
     // Initiator, as Core dials a peer that advertises NODE_P2P_V2.
-    this.session = new V2Session({ initiating: true, magic });
+    // Frames only: the generators walk them and need no records, caps or hashes.
+    this.session = new V2Session({ initiating: true, magic, frameRecords: false });
     this.framer = new LiteFramer(onFrame, magic);
   }
 

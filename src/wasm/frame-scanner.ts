@@ -221,11 +221,12 @@ export class FrameScanner {
    * frame. Decoys, the first `skip` non-decoy packets (the version packet)
    * and messages whose type cannot be mapped are dropped and counted. Per-command caps and command
    * ids are those of `scan`; an oversize payload is a fatal last record. `records` is overwritten
-   * by the next call.
+   * by the next call. With `withRecords` false the frames are only laid out (checksum fields 0, no
+   * records, no caps, nothing hashed): for a consumer that only walks the frames.
    */
-  framePackets(magic: number, count: number, skip: number, absent?: Uint8Array): PacketFrames {
+  framePackets(magic: number, count: number, skip: number, absent?: Uint8Array, withRecords = true): PacketFrames {
     const x = this.wasm.exports;
-    const n = x.v2Frames(count, magic >>> 0, skip, this.nativeHashMin, absent === undefined ? 0 : 1) >>> 0;
+    const n = x.v2Frames(count, magic >>> 0, skip, this.nativeHashMin, absent === undefined ? 0 : 1, withRecords ? 1 : 0) >>> 0;
     if (n === 0xffffffff) throw new RangeError(`WASM memory cannot grow to lay out ${count} v2 messages`);
     const dv = this.wasm.mem.dv();
     const info = x.v2FramesInfo() >>> 0;

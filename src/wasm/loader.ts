@@ -62,7 +62,7 @@ export interface WasmExports {
   v2Seal(start: number, len: number, aadPtr: number, aadLen: number, nativeMin: number): number;
   v2Consumed(): number;
   v2Need(): number;
-  v2Frames(count: number, magic: number, skip: number, nativeHashMin: number, lastAbsent: number): number;
+  v2Frames(count: number, magic: number, skip: number, nativeHashMin: number, lastAbsent: number, records: number): number;
   v2FramesInfo(): number;
 }
 

@@ -163,4 +163,31 @@ describe('v2 receive: frame batches built from the decrypted messages', () => {
       expect(Buffer.from(frames[3]!.digest).equals(hash256(sent[3]!.payload))).toBe(true);
     }
   });
+
+  it('a session made without frame records hands up the same frames with zero checksums and no records', () => {
+    const plain = new V2Session({ initiating: true, magic: REGTEST, frameRecords: false });
+    const node = new V2Session({ initiating: false, magic: REGTEST });
+    let toNode = plain.start();
+    while (!plain.established && toNode !== undefined) {
+      const back = node.receive(toNode).send;
+      toNode = back === undefined ? undefined : plain.receive(back).send;
+      if (toNode !== undefined) node.receive(toNode);
+    }
+    expect(plain.established).toBe(true);
+    const sent: V2Message[] = [
+      { command: 'tx', payload: randomBytes(250) },
+      { command: 'verack', payload: randomBytes(3) }, // over its cap: no caps are applied here
+      { command: 'block', payload: randomBytes(20000) }, // opened natively
+    ];
+    const out = plain.receive(node.send(sent)!);
+    expect(out.error).toBeUndefined();
+    const bytes = Buffer.concat(out.runs.map((r) => r.bytes));
+    expect(out.runs.every((r) => r.records.count === 0)).toBe(true);
+    const expected = Buffer.concat(sent.map((m) => {
+      const f = Buffer.from(scanner.encodeFrame(REGTEST, m.command, m.payload));
+      f.fill(0, 20, 24);
+      return f;
+    }));
+    expect(bytes.equals(expected)).toBe(true);
+  });
 });

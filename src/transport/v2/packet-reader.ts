@@ -14,7 +14,7 @@ import type { OpenFailure, PacketCipher } from '../../wasm/v2-cipher.js';
 export interface FrameRun {
   /** The frames, checksums filled in. */
   bytes: Uint8Array;
-  /** One record per frame (offsets into `bytes`). */
+  /** One record per frame (offsets into `bytes`); none when the reader was made without records. */
   records: FrameRecords;
 }
 
@@ -48,13 +48,19 @@ export class PacketReader {
    * scan): the layers above drop the peer, and nothing after it is framed.
    */
   private halted = false;
+  private readonly withRecords: boolean;
 
-  constructor(cipher: PacketCipher, magic: number, aad?: Uint8Array, skipFirst = 0) {
+  /**
+   * `withRecords` false: runs carry frames only (checksum fields 0, no records, no per-command
+   * caps, nothing hashed), for a consumer that only walks the frames (the load generators).
+   */
+  constructor(cipher: PacketCipher, magic: number, aad?: Uint8Array, skipFirst = 0, withRecords = true) {
     this.cipher = cipher;
     this.scanner = new FrameScanner({ wasm: cipher.wasm });
     this.magic = magic;
     this.aad = aad;
     this.skip = skipFirst;
+    this.withRecords = withRecords;
   }
 
   /** Bytes received but not yet opened (a partial packet). */
@@ -93,15 +99,15 @@ export class PacketReader {
     const r = this.cipher.open(all, this.aad, (count, last, absent) => {
       this.aad = undefined;
       if (this.halted) return;
-      const f = this.scanner.framePackets(this.magic, count, this.skip, absent);
+      const f = this.scanner.framePackets(this.magic, count, this.skip, absent, this.withRecords);
       this.skip -= f.skipped;
       out.decoys += f.decoys;
       out.dropped += f.dropped;
+      if (f.bytes.length === 0) return;
       // Unless this is the read's last run, the next open step overwrites the results arena.
-      const n = f.records.count;
-      if (n === 0) return;
       out.runs.push({ bytes: f.bytes, records: last ? f.records : materialize(f.records) });
-      if (isFatal(f.records.status(n - 1))) this.halted = true;
+      const n = f.records.count;
+      if (n > 0 && isFatal(f.records.status(n - 1))) this.halted = true;
     });
     // Several runs (a packet node:crypto opened split the read): all copies, so delivering one
     // never depends on what the next leaves in WASM memory.

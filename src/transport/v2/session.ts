@@ -44,6 +44,12 @@ export interface V2SessionOptions {
   decoys?: readonly number[];
   /** Header + contents size from which node:crypto seals and opens packets. */
   nativeMin?: number;
+  /**
+   * Default true. False: received messages come as v1 frames only, without records (checksum
+   * fields 0, no per-command caps, nothing hashed), for a consumer that only walks the frames
+   * (the load generators, bench/load/v2-lite.ts).
+   */
+  frameRecords?: boolean;
   wasm?: WasmInstance;
 }
 
@@ -97,6 +103,7 @@ export class V2Session {
   private readonly garbage: Uint8Array;
   private readonly decoyLengths: readonly number[];
   private readonly cipherOptions: { nativeMin?: number; wasm?: WasmInstance };
+  private readonly frameRecords: boolean;
   private readonly v1Prefix: Uint8Array;
   private inbox: Uint8Array[] = [];
   private inboxBytes = 0;
@@ -117,6 +124,7 @@ export class V2Session {
     if (this.garbage.length > MAX_GARBAGE_BYTES) throw new RangeError(`garbage of ${this.garbage.length} bytes exceeds ${MAX_GARBAGE_BYTES}`);
     this.decoyLengths = options.decoys ?? [];
     this.cipherOptions = { nativeMin: options.nativeMin, wasm: options.wasm };
+    this.frameRecords = options.frameRecords ?? true;
     this.phaseValue = this.initiating ? 'key' : 'detect';
     this.v1Prefix = new Uint8Array(V1_PREFIX_BYTES);
     new DataView(this.v1Prefix.buffer).setUint32(0, this.magic, true);
@@ -326,7 +334,7 @@ export class V2Session {
     }
     // The version packet is the first non-decoy packet; its contents are ignored (BIP324:
     // reserved for future negotiation). The garbage authenticates the first packet.
-    this.reader = new PacketReader(this.recvCipher!, this.magic, all.slice(0, at), 1);
+    this.reader = new PacketReader(this.recvCipher!, this.magic, all.slice(0, at), 1, this.frameRecords);
     this.consume(at + GARBAGE_TERMINATOR_BYTES);
     this.phaseValue = 'version';
   }
