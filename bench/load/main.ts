@@ -1,6 +1,6 @@
 /**
  * `npm run bench:load [-- --quick] [--no-baselines] [--no-sweeps] [--modes push,inv] [--peers 10,100,1000]
- * [--step-ms N] [--warm-ms N] [--source-conns N] [--sink-conns N] [--tx-bytes N] [--workers N] [--trickle-ms N]`
+ * [--sweep fan-in|fan-out] [--step-ms N] [--warm-ms N] [--source-conns N] [--sink-conns N] [--tx-bytes N] [--workers N] [--trickle-ms N]`
  */
 import { parseRunArgs, runLoad } from './run.js';
 import { verdicts } from './results.js';

@@ -51,6 +51,8 @@ export interface RunOptions {
   readonly warmMs: number;
   readonly baselines: boolean;
   readonly sweeps: boolean;
+  /** Which sweeps run (`--sweep fan-in` or `--sweep fan-out`; both by default). */
+  readonly sweepKinds: readonly SweepRow['kind'][];
   readonly peerCounts: readonly number[];
   /** Deliveries/s offered in every sweep row. */
   readonly sweepRate: number;
@@ -76,6 +78,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   const modes = (val('--modes') ?? 'push,inv').split(',').filter((m) => m !== '');
   for (const m of modes) if (m !== 'push' && m !== 'inv') throw new Error(`--modes: "${m}" is not push or inv`);
   const peers = (val('--peers') ?? '10,100,1000').split(',').map(Number);
+  const kinds = (val('--sweep') ?? 'fan-in,fan-out').split(',').filter((x) => x !== '');
+  for (const x of kinds) if (x !== 'fan-in' && x !== 'fan-out') throw new Error(`--sweep: "${x}" is not fan-in or fan-out`);
   if (peers.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--peers needs positive integers, e.g. 10,100,1000');
   return {
     quick,
@@ -90,6 +94,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     warmMs: num('--warm-ms', quick ? 250 : 1000),
     baselines: !has('--no-baselines'),
     sweeps: !has('--no-sweeps'),
+    sweepKinds: kinds as SweepRow['kind'][],
     peerCounts: peers,
     sweepRate: num('--sweep-rate', 5000),
     v2: has('--v2'),
@@ -587,7 +592,7 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   const started = Date.now();
   mkdirSync(o.outDir, { recursive: true });
   const runCount = o.modes.length * (o.baselines ? 2 : 1) + (o.baselines && o.modes.includes('push') ? 1 : 0) + (o.v2 ? 1 : 0);
-  const p = progress(runCount * PLANNED_STEPS + (o.sweeps ? 2 * o.peerCounts.length : 0));
+  const p = progress(runCount * PLANNED_STEPS + (o.sweeps ? o.sweepKinds.length * o.peerCounts.length : 0));
   const lines: string[] = [];
   const log = (s: string): void => {
     lines.push(s);
@@ -632,13 +637,13 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
     if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing, null)));
     if (o.sweeps) {
       const dIn = o.sweepRate;
-      for (const n of o.peerCounts) {
+      for (const n of o.sweepKinds.includes('fan-in') ? o.peerCounts : []) {
         const row = await sweepRow(o, 'fan-in', 'inv', n, o.sinkConns, dIn, p, all);
         log(fmtSweep(row));
         fanIn.push(row);
       }
       const dOut = o.sweepRate;
-      for (const n of o.peerCounts) {
+      for (const n of o.sweepKinds.includes('fan-out') ? o.peerCounts : []) {
         const row = await sweepRow(o, 'fan-out', 'push', 1, n, dOut, p, all);
         log(fmtSweep(row));
         fanOut.push(row);
