@@ -234,6 +234,16 @@ const WLEN: usize = memory.data(WINDOW_PACKETS * 4, 16);
   return 1 + ((ctLen + 63) >>> 6);
 }
 
+/**
+ * Blocks a packet of `ctLen` bytes (header + contents) adds to a window already holding `lanes`
+ * blocks, or 0 when it goes on its own: left to the caller, too large, or the window is full.
+ */
+// @ts-ignore: decorator
+@inline function windowBlocks(ctLen: u32, lanes: u32, nativeMin: u32): u32 {
+  const blocks = packetBlocks(ctLen);
+  return ctLen >= nativeMin || blocks > WINDOW_PACKET_BLOCKS || lanes + blocks > WINDOW_BLOCKS ? 0 : blocks;
+}
+
 /** Packets that fit before the next rekey of either cipher (at least 1). */
 // @ts-ignore: decorator
 @inline function windowRoom(): u32 {
@@ -323,9 +333,8 @@ export function v2Open(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
     while (count < room && n + count < max && len - at >= 3) {
       const contents = peekLength(base + <usize>at, chunk + count);
       if (contents > MAX_CONTENTS || len - at < contents + OVERHEAD) break;
-      const ctLen = contents + 1;
-      const blocks = packetBlocks(ctLen);
-      if (ctLen >= nativeMin || blocks > WINDOW_PACKET_BLOCKS || lanes + blocks > WINDOW_BLOCKS) break;
+      const blocks = windowBlocks(contents + 1, lanes, nativeMin);
+      if (blocks == 0) break;
       store<u32>(WLEN + (<usize>count << 2), contents);
       lanes += blocks;
       count++;
@@ -413,9 +422,8 @@ export function v2Seal(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
       const p = base + <usize>at;
       const contents = <u32>load<u16>(p) | (<u32>load<u8>(p, 2) << 16);
       if (len - at < contents + OVERHEAD) break;
-      const ctLen = contents + 1;
-      const blocks = packetBlocks(ctLen);
-      if (ctLen >= nativeMin || blocks > WINDOW_PACKET_BLOCKS || lanes + blocks > WINDOW_BLOCKS) break;
+      const blocks = windowBlocks(contents + 1, lanes, nativeMin);
+      if (blocks == 0) break;
       cryptLength(p, chunk + count);
       store<u32>(WLEN + (<usize>count << 2), contents);
       lanes += blocks;
@@ -433,7 +441,7 @@ export function v2Seal(start: u32, len: u32, aad: usize, aadLen: u32, nativeMin:
         else sealOne(aad, first ? aadLen : 0, ct, ctLen);
         nextPacket();
         first = false;
-        pos += ctLen + OVERHEAD - 1;
+        pos += ctLen - 1 + OVERHEAD;
         ks += <usize>packetBlocks(ctLen) << 6;
       }
       continue;

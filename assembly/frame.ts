@@ -39,21 +39,26 @@ export function scanNeed(): u32 {
 const BAD_ID: u32 = 0xffffffff;
 
 /**
- * Command id of the 12 command bytes of header `h`, 0 if well formed but unknown, BAD_ID if a
- * byte is not printable ASCII (0x20..0x7e) and not NUL, or a non-NUL byte follows a NUL. btcd
- * requires UTF-8 and strips NULs; we are stricter because no real command uses anything else and
- * a non-ASCII command is a desynced stream or a probe.
+ * True when the 12 command bytes at `p` are printable ASCII (0x20..0x7e) or NUL, with the NULs a
+ * suffix. btcd requires UTF-8 and strips NULs; we are stricter because no real command uses
+ * anything else and a non-ASCII command is a desynced stream or a probe. Reads 16 bytes at `p`.
  */
 // @ts-ignore: decorator
-@inline function classifyCommand(h: usize): u32 {
-  const v = v128.load(h, HDR_COMMAND); // lanes 12..15 are the length field: masked off below
+@inline export function commandFieldOk(p: usize): bool {
+  const v = v128.load(p); // lanes 12..15 are past the field: masked off below
   const nul = i8x16.eq(v, i8x16.splat(0));
   const printable = i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x20)), i8x16.splat(0x5f));
-  if ((i8x16.bitmask(v128.or(nul, printable)) & 0xfff) != 0xfff) return BAD_ID;
+  if ((i8x16.bitmask(v128.or(nul, printable)) & 0xfff) != 0xfff) return false;
   // NULs must form a suffix: with bits 12..31 set as well, the NUL mask is 1…10…0 exactly when
   // adding its lowest set bit carries out of 32 bits.
   const m = <u32>(i8x16.bitmask(nul) & 0xfff) | 0xfffff000;
-  if (m + (m & (0 - m)) != 0) return BAD_ID;
+  return m + (m & (0 - m)) == 0;
+}
+
+/** Command id of the command field of header `h`, 0 if well formed but unknown, BAD_ID if malformed. */
+// @ts-ignore: decorator
+@inline function classifyCommand(h: usize): u32 {
+  if (!commandFieldOk(h + HDR_COMMAND)) return BAD_ID;
   return lookupCommand(load<u64>(h, HDR_COMMAND), load<u32>(h, HDR_COMMAND + 8));
 }
 

@@ -6,7 +6,7 @@
 
 import { HEADER_SIZE, HDR_COMMAND, HDR_LENGTH, HDR_CHECKSUM, COMMAND_SIZE } from './constants';
 import { inputPtr, resultsPtr, ensureScratch } from './arena';
-import { fillFramesAt } from './frame';
+import { commandFieldOk, fillFramesAt } from './frame';
 import { V2_OK } from './v2status';
 
 /** Bytes per v2 result record of v2Open: offset of the header byte, contents length, header byte, status. */
@@ -77,23 +77,6 @@ export function v2FramesInfo(): usize {
 }
 
 /**
- * True when the 12 bytes at `p` are a long-form command: 1..12 printable ASCII characters, then
- * NULs only (as v1 command fields). Core drops a message whose type it cannot parse.
- */
-function longCommandOk(p: usize): bool {
-  let end: usize = 0;
-  while (end < <usize>COMMAND_SIZE) {
-    const c = <u32>load<u8>(p + end);
-    if (c == 0) break;
-    if (c < 0x20 || c > 0x7e) return false;
-    end++;
-  }
-  if (end == 0) return false;
-  for (let i = end; i < <usize>COMMAND_SIZE; i++) if (load<u8>(p + i) != 0) return false;
-  return true;
-}
-
-/**
  * Lays out the messages of the `count` records v2Open wrote (all V2_OK: JS opened any deferred
  * packet in place and marked it) as v1 frames with network `magic` in the scratch arena, then
  * writes their frame records over the results arena (offsets relative to scratchPtr()). Decoys
@@ -154,7 +137,8 @@ export function v2Frames(count: u32, magic: u32, skip: u32, nativeHashMin: u32, 
       payloadLen = len - 1;
     } else {
       command = h + 2;
-      if (len < LONG_TYPE_BYTES || !longCommandOk(command)) {
+      // 1..12 printable characters, then NULs (as a v1 command field); Core drops anything else.
+      if (len < LONG_TYPE_BYTES || load<u8>(command) == 0 || !commandFieldOk(command)) {
         dropped++;
         continue;
       }

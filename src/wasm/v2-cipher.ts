@@ -41,7 +41,8 @@ const FRAME_STAGING_PAD = HEADER_SIZE;
 
 /** Inputs at least this large are staged without the contents of packets left to node:crypto. */
 const SPARSE_STAGING_MIN = 256 * 1024;
-const RECORD_WORDS = 4;
+/** Bytes per v2 result record (assembly/bip324.ts V2_RECORD). */
+const V2_RECORD_BYTES = 16;
 
 export type OpenFailure = 'bad-tag' | 'oversize';
 
@@ -177,7 +178,7 @@ export class PacketCipher {
       let n = x.v2Open(pos, bytes.length, aadPtr, aadLen, this.nativeMin, x.resultsCapacity() >>> 0) >>> 0;
       if (n > 0) {
         const dv = this.wasm.mem.dv();
-        const last = (x.resultsPtr() >>> 0) + (n - 1) * 4 * RECORD_WORDS;
+        const last = (x.resultsPtr() >>> 0) + (n - 1) * V2_RECORD_BYTES;
         const status = dv.getUint32(last + 12, true);
         if (status === V2Status.V2_DEFERRED) {
           const off = dv.getUint32(last, true);
@@ -321,7 +322,7 @@ export class PacketCipher {
       if (n === 0) {
         out.set(u8.subarray(p + pos, p + done), pos - from);
       } else {
-        const off = new Uint32Array(x.memory.buffer, x.resultsPtr() >>> 0, RECORD_WORDS)[0]!;
+        const off = this.wasm.mem.dv().getUint32(x.resultsPtr() >>> 0, true);
         out.set(u8.subarray(p + pos, p + off), pos - from); // packets before it, and its encrypted length
         if (natives === undefined || natives[next] !== off - 3) throw new Error(`v2Seal deferred an unexpected packet at ${off - 3}`);
         const index = natives[next + 1]!;

@@ -104,15 +104,13 @@ export class PacketReader {
       out.decoys += f.decoys;
       out.dropped += f.dropped;
       if (f.bytes.length === 0) return;
-      // Unless this is the read's last run, the next open step overwrites the results arena.
-      out.runs.push({ bytes: f.bytes, records: last ? f.records : materialize(f.records) });
+      // A lone run stays in WASM memory. Otherwise every run is a copy: the next open step
+      // overwrites the results arena, and delivering one run must not depend on the next.
+      const live = last && out.runs.length === 0;
+      out.runs.push({ bytes: f.bytes, records: live ? f.records : materialize(f.records) });
       const n = f.records.count;
       if (n > 0 && isFatal(f.records.status(n - 1))) this.halted = true;
     });
-    // Several runs (a packet node:crypto opened split the read): all copies, so delivering one
-    // never depends on what the next leaves in WASM memory.
-    const n = out.runs.length;
-    if (n > 1) out.runs[n - 1] = { bytes: out.runs[n - 1]!.bytes, records: materialize(out.runs[n - 1]!.records) };
     this.bytes -= r.consumed;
     this.chunks = this.bytes === 0 ? [] : [all.subarray(r.consumed)];
     this.need = r.need;
