@@ -8,20 +8,9 @@ import { NaiveV2Encoder } from '../../bench/v2-baseline.js';
 import { getWasm } from '../../src/wasm/loader.js';
 import { PacketCipher } from '../../src/wasm/v2-cipher.js';
 import { openPackets } from '../helpers/v2-messages.js';
+import { rng } from '../helpers/rng.mjs';
 
 const NO_NATIVE = 0xffffffff;
-
-/** Deterministic generator (mulberry32), so that a failing composition can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Contents sizes: mostly 0..2000, some past the window's 4 KiB per-packet limit. */
 function sizes(next: () => number, count: number): number[] {
