@@ -18,13 +18,11 @@ import { WorkerPool } from '../pool/pool.js';
 import { FrameVerifier } from '../framing/frame-verifier.js';
 import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256 as wasmHash256 } from '../wasm/hasher.js';
-import { v1Transport } from '../transport/v1.js';
-import type { Transport, TransportContext } from '../transport/transport.js';
-import { V2Transport } from '../transport/v2/transport.js';
-import type { V2FailureReason } from '../transport/v2/errors.js';
+import type { TransportContext } from '../transport/transport.js';
+import { TransportPolicy } from '../transport/transport-policy.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import { HEADER_SIZE, NETWORKS, NODE_P2P_V2, PROTOCOL_VERSION } from '../wire/constants.js';
+import { HEADER_SIZE, NETWORKS, PROTOCOL_VERSION } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { txIds } from '../wire/tx-id.js';
 import { LruSet } from '../util/lru-set.js';
@@ -96,14 +94,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly dialScope: DialScope;
   /** Dials whose TCP connect has not completed: stop() aborts them. */
   private readonly pendingDials = new Set<() => void>();
-  /** Addresses whose v2 dial was closed before the key exchange: dialled with v1 from then on (Core). */
-  private readonly v1Fallback = new Set<string>();
   private pool: WorkerPool | undefined;
   private scanner!: FrameScanner;
   private verifier!: FrameVerifier;
   private durable!: DurableState;
   private banMgr!: BanManager;
   private gossip!: AddressGossip;
+  private transports!: TransportPolicy;
+  /** The best height an outbound peer's version reported (the headers chain replaces it). */
+  private bestKnownHeight = 0;
   private conns!: ConnManager<Peer>;
   private relay!: InventoryRelay<Peer>;
   private readonly scheduler: WriteScheduler;
@@ -282,6 +281,16 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.banMgr = new BanManager(this.config, this.clock, this.log, this.durable);
     this.banMgr.load();
     this.gossip = new AddressGossip(this.config, this.clock, this.log, this.durable.addrTable());
+    this.transports = new TransportPolicy({
+      mode: this.config.transport,
+      overrides: this.config.peerTransport,
+      learnt: this.durable.transports(),
+      record: (addr, speaks) => void this.durable.commit({ type: 'transport', addr, speaks }).catch((err: unknown) => this.log.warn('recording a peer transport failed', { err })),
+      advertised: (addr) => this.gossip.addrs.get(addr)?.services ?? 0n,
+      isManual: (addr) => this.permanentAddrs.has(addr),
+      onFailure: (reason) => this.metrics.v2Failure(reason),
+      log: this.log,
+    });
     const flaps = Object.entries(this.durable.flaps()).map(([peer, f]) => ({ peer, count: f.count, lastFlap: f.lastFlap }));
     this.healthStore.importFlaps(flaps);
     const clocks = this.durable.clocks();
@@ -439,21 +448,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   /**
-   * The transport of a new connection (BIP324 negotiation as Core does it): inbound accepts v1 and
-   * v2 on the same port unless v1only/v2only; outbound dials v2 to manual peers (Core's -addnode
-   * default) and to addresses that advertise NODE_P2P_V2, unless an earlier v2 dial there fell back.
-   */
-  private transportFor(ctx: TransportContext): Transport {
-    const mode = this.config.transport;
-    if (mode === 'v1only') return v1Transport(ctx);
-    const onFailure = (reason: V2FailureReason) => this.metrics.v2Failure(reason);
-    if (ctx.direction === 'inbound') return new V2Transport(ctx, { acceptV1: mode === 'v2', onFailure });
-    const advertises = ((this.gossip.addrs.get(ctx.addr)?.services ?? 0n) & NODE_P2P_V2) !== 0n;
-    const v2 = mode === 'v2only' || (!this.v1Fallback.has(ctx.addr) && (this.permanentAddrs.has(ctx.addr) || advertises));
-    return v2 ? new V2Transport(ctx, { acceptV1: false, onFailure }) : v1Transport(ctx);
-  }
-
-  /**
    * Serves a connection that is already open (an in-process transport, or the relay-core
    * benchmark's in-memory sockets) as if it had been accepted or dialled at `addr`.
    */
@@ -462,9 +456,14 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.addPeer(socket, addr, direction, false);
   }
 
-  connect(addr: string, opts: { permanent?: boolean } = {}): void {
+  /**
+   * Dials `addr`; `permanent` redials it forever. `transport` is the operator's word on what it
+   * speaks, like Core's `addnode … v2transport` (see src/transport/transport-policy.ts).
+   */
+  connect(addr: string, opts: { permanent?: boolean; transport?: 'v1' | 'v2' } = {}): void {
     parseHostPort(addr, 'peer address');
     if (this.state !== 'running') throw new RelayError('ERR_CONFIG', 'the relay is not running');
+    if (opts.transport !== undefined) this.transports.setOverride(addr, opts.transport);
     if (opts.permanent === true) this.permanentAddrs.add(addr);
     this.conns.connect(addr, { permanent: opts.permanent === true });
   }
@@ -546,7 +545,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         return node.verifier;
       },
       encoder: { encodeFrame: (magic: number, command: string, payload: Uint8Array) => node.scanner.encodeFrame(magic, command, payload) },
-      transport: (ctx: TransportContext) => node.transportFor(ctx),
+      transport: (ctx: TransportContext) => node.transports.transportFor(ctx),
       get scheduler() {
         return node.scheduler;
       },
@@ -560,7 +559,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       get sentNonces() {
         return node.sentNonces;
       },
-      bestHeight: () => 0,
+      bestHeight: () => node.bestKnownHeight,
       onEstablished: (peer: Peer) => node.onEstablished(peer),
       onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null, why: string) => node.onOffence(peer, id, err, why),
       onClosed: (peer: Peer, reason: DisconnectReason) => node.onClosed(peer, reason),
@@ -592,6 +591,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
     this.gossip.onEstablished(peer, this.banMgr.isWhitelisted(hostOf(peer.addr)), this.listenAddress);
     if (peer.direction === 'outbound') {
+      this.transports.onVersion(peer.addr, peer.services);
+      if (peer.startHeight !== null && peer.startHeight > this.bestKnownHeight) this.bestKnownHeight = peer.startHeight;
       this.healthStore.online(peer.addr);
       this.durable.membership?.alive(peer.addr, peer.addr);
       this.durable.membership?.updateClock(++this.membershipClock);
@@ -603,10 +604,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private onClosed(peer: Peer, reason: DisconnectReason): void {
     const info = this.peerInfo(peer);
     // A node that is stopping closed the dial itself and dials nothing more: no fallback to learn.
-    if (this.state === 'running' && this.config.transport === 'v2' && peer.transport instanceof V2Transport && peer.transport.shouldRetryV1) {
-      this.log.info('v2 dial closed before the key exchange; using v1 for this address from now on', { peer: peer.addr });
-      this.v1Fallback.add(peer.addr);
-    }
+    const after = this.state === 'running' && peer.direction === 'outbound' ? this.transports.onClosed(peer.addr, peer.transport) : 'none';
     this.peersById.delete(peer.id);
     if (this.peersByAddr.get(peer.addr) === peer) this.peersByAddr.delete(peer.addr);
     this.gossip.onClosed(peer.id);
@@ -622,7 +620,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }
     const req = this.connReqOf.get(peer.id);
     this.connReqOf.delete(peer.id);
-    if (req !== undefined && this.state === 'running') this.conns.disconnect(req);
+    if (req !== undefined && this.state === 'running') this.conns.disconnect(req, { redialNow: after === 'redial-now' });
     this.refreshPeerGauges();
     this.log.info('peer disconnected', { peer: peer.addr, reason });
     this.emit('peerDisconnect', info, reason);

@@ -74,6 +74,11 @@ export interface RelayConfig {
   readonly rejoinAfterLeave: boolean;
   /** BIP324: 'v2' advertises NODE_P2P_V2, dials v2 where it can and accepts both; 'v1only'; 'v2only'. */
   readonly transport: TransportMode;
+  /**
+   * The operator's transport for particular peers, keyed by HOST:PORT: from `@v1`/`@v2` after an
+   * address in `connect`/`addPeer`/`mesh` (like Core's `addnode … v2transport`), or given as is.
+   */
+  readonly peerTransport: Readonly<Record<string, 'v1' | 'v2'>>;
 }
 
 export type TransportMode = 'v2' | 'v1only' | 'v2only';

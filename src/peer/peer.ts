@@ -22,12 +22,12 @@ import type { Transport, TransportFactory } from '../transport/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { newVersionMessage } from '../wire/messages/version.js';
-import { BIP0031_VERSION, MAX_INV_PER_MSG, NODE_P2P_V2, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import { BIP0031_VERSION, MAX_INV_PER_MSG, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
 import type { InvEntries } from '../relay/inv-entries.js';
 import type { Command } from '../wire/constants.js';
 import type { LruSet } from '../util/lru-set.js';
 import { PeerStats } from '../stats/peer-stats.js';
-import { serviceNames } from '../wire/services.js';
+import { advertisedServices, serviceNames } from '../wire/services.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
 import type { BatchDispatcher } from './dispatch.js';
 import { Handshake } from './handshake.js';
@@ -483,7 +483,7 @@ export class Peer implements RelayPeer, HandshakePeer {
         userAgent: this.host.userAgentFor(this),
         timestampSec: Math.floor(this.host.clock.now() / 1000),
         startHeight: this.host.bestHeight(),
-        services: this.host.config.transport === 'v1only' ? 0n : NODE_P2P_V2,
+        services: advertisedServices(this.host.config.transport),
       }),
     );
   }
