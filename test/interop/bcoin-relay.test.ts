@@ -7,6 +7,9 @@
  * - v1only: the same, with no score at all;
  * - v2only: fails cleanly against bcoin (a clear log line, no handshake, no ban).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay } from '../../src/node/relay-node.js';
 import type { RelayNode } from '../../src/node/relay-node.js';
@@ -101,5 +104,33 @@ describe('wirerelay between bcoin 1.0.2 nodes', () => {
     expect(establishedTo(relay, a.addr)).toBe(false);
     expect(a.banned()).toEqual([]);
     expect(Math.max(0, ...scoresFromUs(since))).toBeLessThan(BCOIN_BAN_SCORE / 2);
+  });
+
+  it('remembers across a restart that a bcoin node speaks v1 only (no second probe), and never probes a peer given as @v1', async () => {
+    const a = await startBcoin();
+    open.push(a);
+    const dir = await mkdtemp(join(tmpdir(), 'wirerelay-interop-'));
+    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+    let since = banRecords.length;
+    const first = await startRelay({ connect: [a.addr], dataDir: dir }, []);
+    await eventually(() => establishedTo(first, a.addr), 'the first run\'s handshake');
+    await first.stop();
+    expect(scoresFromUs(since)).toEqual([10, 20]);
+
+    since = banRecords.length;
+    const lines: string[] = [];
+    const second = await startRelay({ connect: [a.addr], dataDir: dir }, lines);
+    await eventually(() => establishedTo(second, a.addr), 'the second run\'s handshake');
+    expect(second.peers().find((p) => p.addr === a.addr)?.transport).toBe('v1');
+    expect(scoresFromUs(since)).toEqual([]);
+    expect(lines.some((l) => l.includes('answered the v2 key'))).toBe(false);
+    await second.stop();
+
+    const b = await startBcoin();
+    open.push(b);
+    since = banRecords.length;
+    const third = await startRelay({ connect: [`${b.addr}@v1`] }, []);
+    await eventually(() => establishedTo(third, b.addr), 'the handshake with a peer given as @v1');
+    expect(scoresFromUs(since)).toEqual([]);
   });
 });

@@ -36,6 +36,10 @@ if (peerProto.__wirerelayRecorded !== true) {
   peerProto.__wirerelayRecorded = true;
 }
 
+// bcoin flushes queued inv announcements every 5 s (lib/net/peer.js INV_INTERVAL); a shorter
+// trickle keeps the suite quick without changing what is announced.
+bcoin.net.Peer.INV_INTERVAL = 100;
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

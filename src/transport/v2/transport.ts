@@ -37,6 +37,8 @@ export class V2Transport implements Transport {
   private readonly ctx: TransportContext;
   private readonly options: V2TransportOptions;
   private readonly session: V2Session;
+  /** An outbound dial that sent its key without garbage (V2TransportOptions.probe). */
+  readonly probe: boolean;
   /** Offset of the next frame in the v1 stream the messages are laid out as (error reports). */
   private streamOffset = 0;
   private v1: V1Transport | undefined;
@@ -48,7 +50,8 @@ export class V2Transport implements Transport {
   constructor(ctx: TransportContext, options: V2TransportOptions) {
     this.ctx = ctx;
     this.options = options;
-    this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic, ...(options.probe === true ? { garbage: EMPTY } : {}) });
+    this.probe = ctx.direction === 'outbound' && options.probe === true;
+    this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic, ...(this.probe ? { garbage: EMPTY } : {}) });
   }
 
   get name(): 'v1' | 'v2' {
