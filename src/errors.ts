@@ -30,6 +30,11 @@ export type ErrorCode =
   | 'ERR_WASM'
   // Configuration
   | 'ERR_CONFIG'
+  // Lifecycle: a call that needs a running node, made before start or after stop / while stopping
+  | 'ERR_NOT_RUNNING'
+  | 'ERR_STOPPING'
+  // A dial the dial scope (--onlynet, gossip dial scope) does not allow
+  | 'ERR_DIAL_SCOPE'
   // Persistence
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_IO'

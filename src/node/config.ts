@@ -47,6 +47,16 @@ export function parseHostPort(text: string, what: string): HostPort {
   return hp;
 }
 
+/** The host of a peer's `HOST:PORT` (peers are named so everywhere). */
+export function hostOf(addr: string): string {
+  return parseHostPort(addr, 'peer address').host;
+}
+
+/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
 export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }

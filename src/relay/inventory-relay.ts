@@ -49,6 +49,8 @@ export interface RelayPeer {
   readonly known: KnownInventory;
   /** Bytes queued for this peer that have not reached the kernel yet. */
   readonly writeBacklog: number;
+  /** Bytes the socket has taken so far (grows while the peer reads). */
+  readonly bytesOut: number;
   /** Queues an announcement of the hash at src[off..]. */
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void;
   /** Queues a cached item's frame, relayed from peer `src` (droppable under pressure). */
@@ -121,6 +123,8 @@ export class InventoryRelay<P extends RelayPeer> {
   private free: number[] = [];
   private live = 0;
   private readonly ledgers = new Map<number, Ledger>();
+  /** Per peer with requests out: its `bytesOut` at the last tick (is it reading? see tick). */
+  private readonly drained = new Map<number, number>();
   /** Peers whose waiting announcements may be requested now (room freed up). */
   private readonly refill = new Set<number>();
   /** Entries of the getdata being built (requests) or of the notfound answer. */
@@ -402,11 +406,15 @@ export class InventoryRelay<P extends RelayPeer> {
   }
 
   /** A `notfound`: ask the next announcer of each item we were waiting for. Returns how many we had asked for. */
-  onNotfound(peer: P, payload: Uint8Array, at: number, n: number): number {
+  onNotfound(peer: P, payload: Uint8Array, at: number, n: number, unsolicited?: (type: number) => void): number {
     let solicited = 0;
     for (let i = 0; i < n; i++) {
-      const r = this.index.find(payload, at + 36 * i + 4);
-      if (r < 0 || this.askedOf[r] !== peer.id) continue;
+      const e = at + 36 * i;
+      const r = this.index.find(payload, e + 4);
+      if (r < 0 || this.askedOf[r] !== peer.id) {
+        unsolicited?.((payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0);
+        continue;
+      }
       solicited++;
       this.next(r, true);
     }
@@ -414,9 +422,18 @@ export class InventoryRelay<P extends RelayPeer> {
     return solicited;
   }
 
+  /** Our own send queue holds the peer's requests back, and the peer is reading (see tick). */
+  private stillSending(peer: P): boolean {
+    if (peer.writeBacklog === 0) return false;
+    // First seen with a backlog: no evidence yet that it reads; the next tick compares.
+    const before = this.drained.get(peer.id);
+    return before !== undefined && peer.bytesOut > before;
+  }
+
   /** A peer went away: move its outstanding requests to other announcers. */
   onPeerGone(peerId: number): void {
     this.ledgers.delete(peerId);
+    this.drained.delete(peerId);
     for (let s = 0; s < this.cap; s++) {
       if (this.used[s] === 1 && this.askedOf[s] === peerId) {
         this.askedOf[s] = -1; // its ledger is gone: nothing to release
@@ -427,19 +444,25 @@ export class InventoryRelay<P extends RelayPeer> {
   }
 
   /**
-   * Driven by the node's ticker. A request is timed from when it was queued; while the peer's
-   * writer still holds unsent bytes, its requests are not counted as late (they are not on the wire).
+   * Driven by the node's ticker. A request is timed from when it was queued. While the peer's
+   * writer still holds unsent bytes *and the peer is reading them* (its socket took bytes since the
+   * last tick), its requests are not counted as late: they are not on the wire yet, and the delay
+   * is ours (btcd#501). A peer with a backlog that takes nothing is not reading what it asked for:
+   * its deadlines run, so its requests move to the next announcer and it is closed as stalling.
    */
   tick(now: number): void {
     const { fallbackAfterMs, stallAfterMs } = this.timeouts_;
     let stalled: Set<number> | undefined;
+    const waiting = new Map<number, boolean>();
     for (let s = 0; s < this.cap; s++) {
       if (this.used[s] !== 1) continue;
       const asked = this.askedOf[s]!;
       if (asked < 0) continue;
       const peer = this.host.peerById(asked);
       if (peer === undefined) continue;
-      if (peer.writeBacklog > 0) {
+      let ours = waiting.get(asked);
+      if (ours === undefined) waiting.set(asked, (ours = this.stillSending(peer)));
+      if (ours) {
         this.sentAt[s] = now;
         continue;
       }
@@ -450,6 +473,10 @@ export class InventoryRelay<P extends RelayPeer> {
         this.timeouts++;
         this.next(s, false);
       }
+    }
+    for (const id of waiting.keys()) {
+      const p = this.host.peerById(id);
+      if (p !== undefined) this.drained.set(id, p.bytesOut);
     }
     this.flushRefills();
     if (stalled !== undefined) {

@@ -18,6 +18,7 @@ class TestPeer implements RelayPeer {
   readonly wantsWtxid = false;
   established = true;
   writeBacklog = 0;
+  bytesOut = 0;
   announced: string[] = [];
   relayed: Uint8Array[] = [];
   getdata: string[] = [];
@@ -124,18 +125,47 @@ describe('InventoryRelay', () => {
     expect(a.stalls).toBe(1);
   });
 
-  it('does not count time a request spent in our own send queue', () => {
+  it('does not count time a request spent in our own send queue while the peer reads', () => {
     const { relay, add, clock } = setup();
     const a = add(1);
     relay.onInv(a, inv(randomBytes(32)), 0, 1);
     a.writeBacklog = 1000;
-    clock.advance(6000);
-    relay.tick(clock.now());
+    for (let t = 0; t < 6; t++) {
+      // The socket takes bytes every second: the peer reads, the backlog is ours.
+      a.bytesOut += 500;
+      clock.advance(1000);
+      relay.tick(clock.now());
+    }
     expect(a.stalls).toBe(0);
     a.writeBacklog = 0;
     clock.advance(4999);
     relay.tick(clock.now());
     expect(a.stalls).toBe(0);
+    clock.advance(1);
+    relay.tick(clock.now());
+    expect(a.stalls).toBe(1);
+  });
+
+  it('a peer that never reads keeps no request past the deadline: the next announcer is asked, the reader is stalled', () => {
+    const { relay, add, clock } = setup();
+    const a = add(1);
+    const b = add(2);
+    const h = randomBytes(32);
+    relay.onInv(a, inv(h), 0, 1);
+    relay.onInv(b, inv(h), 0, 1);
+    expect(a.getdata).toEqual([hex(h)]);
+    // Everything queued for `a` stays queued: its socket takes nothing (writableLength counts in the backlog).
+    a.writeBacklog = 16 << 20;
+    clock.advance(1000);
+    relay.tick(clock.now());
+    expect(b.getdata).toEqual([hex(h)]);
+    // A sole announcer that does not read is closed as stalling at the stall deadline.
+    const c = add(3);
+    relay.onInv(c, inv(randomBytes(32)), 0, 1);
+    c.writeBacklog = 16 << 20;
+    clock.advance(5000);
+    relay.tick(clock.now());
+    expect(c.stalls).toBe(1);
   });
 
   it(`keeps at most ${MAX_PEER_IN_FLIGHT} requests in flight per peer; the rest wait and go out as answers arrive`, () => {
