@@ -368,10 +368,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     return flowsView(this.flowTable, this.registry, top, by);
   }
 
-  /**
-   * Consistency check of the flow table: per-flow totals against the global counters. Empty when
-   * every relayed byte and drop is accounted for (the soak and mesh tests assert it).
-   */
+  /** Flow-table totals checked against the global counters: empty when everything is accounted for. */
   flowAudit(): string[] {
     return this.flowTable.audit();
   }

@@ -184,9 +184,10 @@ export class Peer implements DispatchPeer, HandshakePeer {
     this.writer.beforeFlush = () => this.trickle.drainImmediate(host.magic, this.queueInv);
     this.writer.onWrite = () => this.stats.wrote(host.clock.now());
     this.writer.onOverflow = () => {
-      // Only control messages are left and they still exceed twice the bound: the peer asks
-      // (pings, getdata) faster than it reads the answers. Buffering for it without end is not an option.
-      this.log.info('peer does not read what it asks for; disconnecting', { queued: this.writer.byteLength });
+      // Only control messages and announcements are left and they still exceed twice the bound:
+      // the peer does not read what we send (answers, pings, inv). Buffering for it without end is
+      // not an option.
+      this.log.info('peer does not read what we send; disconnecting', { queued: this.writer.byteLength });
       this.close('slow_reader');
     };
     socket.setNoDelay(true);

@@ -74,16 +74,6 @@ export interface RelayHost<P extends RelayPeer> {
   onOverflow(peer: P, what: 'announcements' | 'unsolicited', items: number, bytes: number): void;
 }
 
-export interface RelayStats {
-  readonly requested: number;
-  readonly received: number;
-  readonly duplicates: number;
-  readonly served: number;
-  readonly notfound: number;
-  readonly timeouts: number;
-  readonly overflow: number;
-}
-
 export interface RelayTimeouts {
   /** A request moves on to the next announcer after this long (Core GETDATA_TX_INTERVAL). */
   readonly fallbackAfterMs: number;
@@ -112,7 +102,6 @@ export class InventoryRelay<P extends RelayPeer> {
   private keys = new Uint8Array(32 * this.cap);
   private readonly index = new HashIndex(this.keys, 512);
   private types = new Uint32Array(this.cap);
-  private kinds = new Uint8Array(this.cap);
   /** Peer asked, or -1 while the item waits for an announcer with room. */
   private askedOf = new Int32Array(this.cap);
   private sentAt = new Float64Array(this.cap);
@@ -129,13 +118,6 @@ export class InventoryRelay<P extends RelayPeer> {
   private readonly refill = new Set<number>();
   /** Entries of the getdata being built (requests) or of the notfound answer. */
   private readonly scratch = new InvEntries();
-  private requested = 0;
-  private received = 0;
-  private duplicates = 0;
-  private served = 0;
-  private notfound = 0;
-  private timeouts = 0;
-  private overflow = 0;
 
   constructor(
     private readonly host: RelayHost<P>,
@@ -144,18 +126,6 @@ export class InventoryRelay<P extends RelayPeer> {
   ) {
     this.cache = new RelayCache(cacheMaxBytes);
     for (let i = this.cap - 1; i >= 0; i--) this.free.push(i);
-  }
-
-  stats(): RelayStats {
-    return {
-      requested: this.requested,
-      received: this.received,
-      duplicates: this.duplicates,
-      served: this.served,
-      notfound: this.notfound,
-      timeouts: this.timeouts,
-      overflow: this.overflow,
-    };
   }
 
   /** Items being fetched or waiting to be requested. */
@@ -181,8 +151,7 @@ export class InventoryRelay<P extends RelayPeer> {
     for (let i = 0; i < n; i++) {
       const e = at + 36 * i;
       const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
-      const kind = kindOf(type);
-      if (kind < 0) continue;
+      if (kindOf(type) < 0) continue;
       peer.known.add(payload, e + 4);
       if (this.cache.find(payload, e + 4) >= 0) continue;
       const r = this.index.find(payload, e + 4);
@@ -191,10 +160,10 @@ export class InventoryRelay<P extends RelayPeer> {
         continue;
       }
       if (ledger.inFlight < MAX_PEER_IN_FLIGHT) {
-        const slot = this.open(payload, e + 4, type, kind);
+        const slot = this.open(payload, e + 4, type);
         this.ask(slot, peer.id, ledger);
       } else if (ledger.waitingCount < MAX_PEER_ANNOUNCEMENTS) {
-        const slot = this.open(payload, e + 4, type, kind);
+        const slot = this.open(payload, e + 4, type);
         this.askedOf[slot] = -1;
         this.others.add(slot, peer.id, type);
         ledger.waiting.push(slot, this.gens[slot]!);
@@ -204,18 +173,16 @@ export class InventoryRelay<P extends RelayPeer> {
     }
     this.flushRequests(peer);
     if (dropped > 0) {
-      this.overflow += dropped;
       this.host.onOverflow(peer, 'announcements', dropped, 36 * dropped);
     }
   }
 
   /** Opens a request slot for the hash at src[off..]. */
-  private open(src: Uint8Array, off: number, type: number, kind: number): number {
+  private open(src: Uint8Array, off: number, type: number): number {
     if (this.free.length === 0) this.grow();
     const slot = this.free.pop()!;
     copyHash(src, off, this.keys, slot * 32);
     this.types[slot] = type;
-    this.kinds[slot] = kind;
     this.used[slot] = 1;
     this.index.insert(slot);
     this.live++;
@@ -227,7 +194,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.askedOf[slot] = peerId;
     this.sentAt[slot] = this.host.clock.now();
     ledger.inFlight++;
-    this.requested++;
     this.scratch.push(requestType(this.types[slot]!), this.keys, slot * 32);
   }
 
@@ -318,15 +284,12 @@ export class InventoryRelay<P extends RelayPeer> {
       this.close(w);
     }
     if (this.cache.find(id, idOff) >= 0) {
-      this.duplicates++;
       return;
     }
     if (peer !== null && !solicited && !peer.mesh && !this.takePush(peer)) {
-      this.overflow++;
       this.host.onOverflow(peer, 'unsolicited', 1, 24 + payloadLength);
       return;
     }
-    this.received++;
     // The one copy of the item: its frame exactly as it arrived (the receive buffer is not ours
     // to keep, and a 250-byte tx must not pin a 64 KiB read). Every destination writes this.
     const size = 24 + payloadLength;
@@ -396,11 +359,9 @@ export class InventoryRelay<P extends RelayPeer> {
         missing.push(type, payload, e + 4);
         continue;
       }
-      this.served++;
       peer.sendRelayed(this.cache.frame(slot), this.cache.from(slot));
     }
     if (missing.n > 0) {
-      this.notfound += missing.n;
       peer.sendEntries('notfound', missing);
     }
   }
@@ -470,7 +431,6 @@ export class InventoryRelay<P extends RelayPeer> {
       if (age >= stallAfterMs) {
         (stalled ??= new Set()).add(asked);
       } else if (age >= fallbackAfterMs && this.others.has(s)) {
-        this.timeouts++;
         this.next(s, false);
       }
     }
@@ -481,7 +441,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.flushRefills();
     if (stalled !== undefined) {
       for (const id of stalled) {
-        this.timeouts++;
         this.host.peerById(id)?.stalled();
       }
     }
@@ -517,7 +476,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.index.setKeys(this.keys);
     this.types = grown(this.types, cap);
     this.gens = grown(this.gens, cap);
-    this.kinds = grown(this.kinds, cap);
     this.used = grown(this.used, cap);
     this.askedOf = grown(this.askedOf, cap);
     this.sentAt = grown(this.sentAt, cap);
