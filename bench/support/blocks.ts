@@ -138,13 +138,14 @@ export function txidOf(tx: Uint8Array): Buffer {
   const nIn = rd();
   for (let i = 0; i < nIn; i++) {
     p += 36;
-    p += rd();
-    p += 4;
+    const len = rd();
+    p += len + 4;
   }
   const nOut = rd();
   for (let i = 0; i < nOut; i++) {
     p += 8;
-    p += rd();
+    const len = rd();
+    p += len;
   }
   return dsha(Buffer.concat([tx.subarray(0, 4), tx.subarray(6, p), tx.subarray(tx.length - 4)]));
 }

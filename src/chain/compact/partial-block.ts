@@ -124,11 +124,20 @@ export class PartialBlock {
     if (m === 0 || this.filled === this.n) return 0;
     if (slotIds.length < m) slotIds = new Float64Array(Math.max(m, slotIds.length * 2));
     shortIdsInto(this.keys, source.wtxids, m, slotIds, 0);
+    return this.fillMatched(source, slotIds);
+  }
+
+  /**
+   * fill() once the source's short ids are known: `ids[slot]` is slot's short id. Separate so
+   * tests can give two different transactions one id (a real 48-bit collision cannot be made).
+   */
+  fillMatched(source: TxSource, ids48: Float64Array): number {
+    const m = source.slotCount;
     const ids = this.tableIds;
     const mask = this.tableMask;
     let got = 0;
     for (let slot = 0; slot < m; slot++) {
-      const id = slotIds[slot]!;
+      const id = ids48[slot]!;
       let s = slotOf(id, mask);
       let t = ids[s]!;
       while (t !== id && t !== -1) {
