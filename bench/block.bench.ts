@@ -34,7 +34,7 @@ import { compactToTarget } from '../src/chain/pow.js';
 import { checkHeadersPow, u256le } from '../src/wasm/header-pow.js';
 import { decodePayload, encodePayload } from '../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../src/wire/constants.js';
-import { buildBlock, dsha, makeTx, mixedShape, rng } from './support/blocks.js';
+import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf } from './support/blocks.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,10 +74,15 @@ const built = buildBlock({ prev: new Uint8Array(32).fill(5), height: HEIGHT, tim
 const ctx: BlockContext = { params: R, height: HEIGHT, prevMedianTimePast: TIME - 3000 };
 const others = Array.from({ length: 3000 }, () => makeTx(mixedShape(r), r));
 
+/** As the relay cache serves it: wtxids and txids in flat arrays (both computed when a tx arrived). */
 function sourceOf(list: Uint8Array[]): ListTxSource {
   const ids = new Uint8Array(32 * list.length);
-  list.forEach((t, i) => ids.set(dsha(t), 32 * i));
-  return new ListTxSource(list, ids);
+  const tids = new Uint8Array(32 * list.length);
+  list.forEach((t, i) => {
+    ids.set(dsha(t), 32 * i);
+    tids.set(txidOf(t), 32 * i);
+  });
+  return new ListTxSource(list, ids, tids);
 }
 const pool = [...blockTxs, ...others];
 for (let i = pool.length - 1; i > 0; i--) {

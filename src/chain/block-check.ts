@@ -69,6 +69,9 @@ export interface BlockContext {
 export interface KnownIds {
   /** wtxid of tx i at wtxids[32 i ..] (the relay cache's, from the frame digest). */
   readonly wtxids: Uint8Array;
+  /** txid of tx i at txids[32 i ..] where txidKnown[i] is 1 (the relay cache computed them on arrival). */
+  readonly txids?: Uint8Array;
+  readonly txidKnown?: Uint8Array;
 }
 
 const fail = (code: BlockCheckCode, mutated: boolean, index?: number): BlockCheckResult =>
@@ -126,15 +129,25 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   // --- txids: the stripped form of witness txs hashed in one batch; others are the wtxid ---
   const txids = new Uint8Array(32 * n);
   if (known !== undefined && known.wtxids.length >= 32 * n) {
+    // Hash only what nobody knows: witness txs whose txid the source did not give.
+    const given = known.txidKnown !== undefined && known.txids !== undefined && known.txids.length >= 32 * n ? known.txidKnown : undefined;
     let k = 0;
     for (let i = 0; i < n; i++) {
-      if (witness[i] === 0) txids.set(known.wtxids.subarray(32 * i, 32 * i + 32), 32 * i);
-      else spans.copyWithin(6 * k++, 6 * i, 6 * i + 6);
+      if (given !== undefined && given[i] === 1) txids.set(known.txids!.subarray(32 * i, 32 * i + 32), 32 * i);
+      else if (witness[i] === 0) txids.set(known.wtxids.subarray(32 * i, 32 * i + 32), 32 * i);
+      else {
+        spans.copyWithin(6 * k++, 6 * i, 6 * i + 6);
+        witness[i] = 2; // hashed below
+      }
     }
     if (k > 0) {
       const out = new Uint8Array(32 * k);
       hash256Spans(raw, spans, k, 3, out, 0);
-      for (let i = 0, j = 0; i < n; i++) if (witness[i] === 1) txids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
+      for (let i = 0, j = 0; i < n; i++) {
+        if (witness[i] !== 2) continue;
+        witness[i] = 1;
+        txids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
+      }
     }
   } else {
     hash256Spans(raw, spans, n, 3, txids, 0);

@@ -10,7 +10,7 @@ import { shortIdsInto } from '../../src/wasm/short-ids.js';
 import { decodePayload, encodePayload } from '../../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
-import { buildBlock, dsha, makeTx, mixedShape, rng, type BuiltBlock } from '../../bench/support/blocks.js';
+import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf, type BuiltBlock } from '../../bench/support/blocks.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,7 +34,7 @@ function makeBlock(n: number, seed: number): BuiltBlock {
 }
 
 /** A source with the block's non-coinbase txs (minus `skip`) in shuffled order, plus unrelated txs. */
-function sourceFor(b: BuiltBlock, skip: ReadonlySet<number> = new Set(), extra = 50): ListTxSource {
+function sourceFor(b: BuiltBlock, skip: ReadonlySet<number> = new Set(), extra = 50, withTxids = false): ListTxSource {
   const r = rng(99);
   const list: Uint8Array[] = [];
   for (let i = 1; i < b.txs.length; i++) if (!skip.has(i)) list.push(b.txs[i]!);
@@ -45,7 +45,8 @@ function sourceFor(b: BuiltBlock, skip: ReadonlySet<number> = new Set(), extra =
   }
   const ids = new Uint8Array(32 * list.length);
   list.forEach((t, i) => ids.set(dsha(t), 32 * i));
-  return new ListTxSource(list, ids);
+  if (!withTxids) return new ListTxSource(list, ids);
+  return new ListTxSource(list, ids, Buffer.concat(list.map(txidOf)));
 }
 
 describe('cmpctblock against bcoin lib/net/bip152.js', () => {
@@ -89,6 +90,26 @@ describe('PartialBlock', () => {
     const r = pb.finish(ctx);
     expect(r.status).toBe('rebuilt');
     if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  it('uses the txids a source knows (the relay cache\'s) and still rebuilds the same bytes', () => {
+    const b = makeBlock(200, 12);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    pb.fill(sourceFor(b, new Set(), 50, true));
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  it('a source with a wrong txid cannot make the block pass: collision, fetch it whole', () => {
+    const b = makeBlock(30, 13);
+    const src = sourceFor(b, new Set(), 0, true);
+    src.txids![5] ^= 1;
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    pb.fill(src);
+    expect(pb.finish(ctx)).toMatchObject({ status: 'collision' });
   });
 
   it('asks for what is missing with the getblocktxn bcoin would send, and fills from the blocktxn bcoin would answer', () => {

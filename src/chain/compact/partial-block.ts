@@ -54,6 +54,9 @@ export class PartialBlock {
   private state = new Uint8Array(0);
   /** wtxid of each filled index (from its source), for the witness commitment without rehashing. */
   private wtxids = new Uint8Array(0);
+  /** txid of each index whose source knew it, and which those are. */
+  private txids = new Uint8Array(0);
+  private txidKnown = new Uint8Array(0);
   private tableIds = new Float64Array(0);
   private tableIdx = new Int32Array(0);
   private tableMask = 0;
@@ -84,6 +87,8 @@ export class PartialBlock {
     this.txs = new Array<Uint8Array | undefined>(n);
     this.state = new Uint8Array(n);
     this.wtxids = new Uint8Array(32 * n);
+    this.txids = new Uint8Array(32 * n);
+    this.txidKnown = new Uint8Array(n);
     for (let i = 0; i < pre.length; i++) {
       const idx = pre[i]!.index;
       // Core: an index past (short ids + prefilled so far) would leave a slot with neither.
@@ -154,11 +159,16 @@ export class PartialBlock {
         this.txs[idx] = tx;
         this.state[idx] = FOUND;
         this.wtxids.set(source.wtxids.subarray(32 * slot, 32 * slot + 32), 32 * idx);
+        if (source.txids !== undefined) {
+          this.txids.set(source.txids.subarray(32 * slot, 32 * slot + 32), 32 * idx);
+          this.txidKnown[idx] = 1;
+        }
         this.filled++;
         got++;
       } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, source.wtxids, 32 * slot)) {
         // Core: "If we find two mempool txn that match the short id, just request it."
         this.txs[idx] = undefined;
+        this.txidKnown[idx] = 0;
         this.state[idx] = AMBIGUOUS;
         this.filled--;
         got--;
@@ -215,7 +225,7 @@ export class PartialBlock {
       block.set(t, at);
       at += t.length;
     }
-    const check = checkBlock(block, ctx, { wtxids: this.wtxids });
+    const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown });
     if (check.ok) return { status: 'rebuilt', block, check };
     return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
   }
