@@ -134,10 +134,20 @@ const bcoinRebuild = (): void => {
   sink ^= block.txs.length;
 };
 
-const RUNS = 60;
-const ours = timeUs(rebuilt, RUNS, 10);
-const oursMissing = timeUs(withMissing, RUNS, 10);
-const theirs = timeUs(bcoinRebuild, Math.max(10, RUNS / 3), 3);
+// Interleaved rounds: the machine is shared, so load drifts; each round times all three, and
+// the ratio compares medians taken over the same stretch of time.
+const ROUNDS = 25;
+const ours: number[] = [];
+const oursMissing: number[] = [];
+const theirs: number[] = [];
+timeUs(rebuilt, 0, 10);
+timeUs(withMissing, 0, 10);
+timeUs(bcoinRebuild, 0, 3);
+for (let i = 0; i < ROUNDS; i++) {
+  ours.push(...timeUs(rebuilt, 3, 0));
+  oursMissing.push(...timeUs(withMissing, 3, 0));
+  theirs.push(...timeUs(bcoinRebuild, 1, 0));
+}
 const a = {
   txs: TXS,
   blockBytes: built.raw.length,
@@ -183,8 +193,14 @@ const nativeCheck = (): void => {
 const wasmCheck = (): void => {
   sink ^= checkHeadersPow(hdrs, 0, NH, limit).bad;
 };
-const nat = timeUs(nativeCheck, 40, 5);
-const was = timeUs(wasmCheck, 40, 5);
+const nat: number[] = [];
+const was: number[] = [];
+timeUs(nativeCheck, 0, 5);
+timeUs(wasmCheck, 0, 5);
+for (let i = 0; i < 30; i++) {
+  nat.push(...timeUs(nativeCheck, 1, 0));
+  was.push(...timeUs(wasmCheck, 1, 0));
+}
 const b = {
   headersPerCall: NH,
   wasmHeadersPerSec: Math.round(NH / (median(was) / 1e6)),
