@@ -44,11 +44,21 @@ export function targetToCompact(target: bigint): number {
   return (compact | (size << 24)) >>> 0;
 }
 
-/** Expected hashes for a header at these bits: 2^256 / (target + 1) (GetBlockProof); 0 for invalid bits. */
+let memoBits = -1;
+let memoWork = 0n;
+
+/**
+ * Expected hashes for a header at these bits: 2^256 / (target + 1) (GetBlockProof); 0 for invalid
+ * bits. Bits change once per 2,016 headers, and a 256-bit BigInt division costs more than the
+ * rest of a header's bookkeeping, so the last answer is kept.
+ */
 export function blockWork(bits: number): bigint {
+  if (bits === memoBits) return memoWork;
   const { target, negative, overflow } = compactToTarget(bits);
-  if (negative || overflow || target === 0n) return 0n;
-  return (1n << 256n) / (target + 1n);
+  const work = negative || overflow || target === 0n ? 0n : (1n << 256n) / (target + 1n);
+  memoBits = bits;
+  memoWork = work;
+  return work;
 }
 
 /** Read access to the chain a new header would extend: its parent and the parent's ancestors. */

@@ -205,3 +205,23 @@ describe('PartialBlock', () => {
     expect(buildBlockTxn(b.raw, { command: 'getblocktxn', blockHash: b.hash, indexes: [2, 6] })).toBe('out-of-bounds');
   });
 });
+
+describe('RelayCacheTxSource', () => {
+  it('rebuilds straight from the relay cache\'s arrays and frames', async () => {
+    const { RelayCache } = await import('../../src/relay/relay-cache.js');
+    const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
+    const b = makeBlock(60, 21);
+    const cache = new RelayCache(64 << 20);
+    for (let i = 1; i < b.txs.length; i++) {
+      const frame = new Uint8Array(24 + b.txs[i]!.length);
+      frame.set(b.txs[i]!, 24);
+      cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 1, false);
+    }
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    expect(pb.fill(new RelayCacheTxSource(cache))).toBe(60);
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+});
