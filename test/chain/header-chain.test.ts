@@ -116,3 +116,24 @@ describe('HeaderChain', () => {
     expect(chain.acceptHeaders(1, makeHeader({ prev: c.hashes[2]!, time: t3 - 600, bits: LIMIT_BITS }), 0, 1, NOW).reject).toBeUndefined();
   });
 });
+
+describe('headers payloads and getheaders', () => {
+  it('packs a headers message without its tx counts and syncs from it; builds the getheaders', async () => {
+    const { packHeadersPayload, getHeadersFor } = await import('../../src/chain/headers-payload.js');
+    const { encodePayload } = await import('../../src/wire/codec.js');
+    const { decodeHeaders } = await import('../../src/wire/messages/headers.js');
+    const c = chainOf(GENESIS, T0, 30);
+    const payload = new Uint8Array(1 + 30 * 81);
+    payload[0] = 30;
+    for (let i = 0; i < 30; i++) payload.set(c.bytes.subarray(80 * i, 80 * i + 80), 1 + 81 * i);
+    expect(decodeHeaders(payload).headers.length).toBe(30);
+    const { records, count } = packHeadersPayload(payload);
+    const chain = new HeaderChain(R);
+    expect(chain.acceptHeaders(1, records, 0, count, NOW).stored).toBe(30);
+    const gh = getHeadersFor(chain, 70016);
+    expect(Buffer.from(gh.locator[0]!)).toEqual(Buffer.from(c.hashes[29]!));
+    expect(encodePayload(gh, 70016).length).toBe(4 + 1 + 32 * gh.locator.length + 32);
+    payload[81] = 1; // first header's tx count
+    expect(() => packHeadersPayload(payload)).toThrow(/txCount/);
+  });
+});
