@@ -3,11 +3,11 @@
 // mutation check: two equal hashes at an even/odd pair position of any level mean the same root
 // could come from a block with repeated transactions, so the root no longer identifies the block.
 
-import { runDescriptors } from './sha256x4';
+import { hash64x4 } from './sha256x4';
 
 /**
  * `n` 32-byte leaves at `leaves` (left untouched). `work` must hold 32 (2 n + 4) bytes and
- * `desc` 8 (n / 2 + 1) bytes. Writes the root (internal byte order; zero for n = 0) to `out`;
+ * `desc` 32 bytes of scratch (the spare lanes of a short last group write there). Writes the root (internal byte order; zero for n = 0) to `out`;
  * returns 1 when the tree is mutated (CVE-2012-2459), else 0.
  */
 export function merkleRoot(leaves: usize, n: u32, work: usize, desc: usize, out: usize): u32 {
@@ -29,16 +29,30 @@ export function merkleRoot(leaves: usize, n: u32, work: usize, desc: usize, out:
       memory.copy(cur + (<usize>m << 5), cur + (<usize>(m - 1) << 5), 32);
       m++;
     }
-    const pairs = m >>> 1;
-    for (let i: usize = 0; i < <usize>pairs; i++) {
-      store<u32>(desc + (i << 3), <u32>(cur + (i << 6)));
-      store<u32>(desc + (i << 3), 64, 4);
+    const pairs = <usize>(m >>> 1);
+    // Four pairs per call; a short last group repeats its last pair into the spare lanes and
+    // writes their digests to scratch (`desc`).
+    for (let i: usize = 0; i < pairs; i += 4) {
+      const a = cur + (i << 6);
+      const last = pairs - 1;
+      const i1 = i + 1 <= last ? i + 1 : last;
+      const i2 = i + 2 <= last ? i + 2 : last;
+      const i3 = i + 3 <= last ? i + 3 : last;
+      hash64x4(
+        a,
+        cur + (i1 << 6),
+        cur + (i2 << 6),
+        cur + (i3 << 6),
+        next + (i << 5),
+        i + 1 <= last ? next + ((i + 1) << 5) : desc,
+        i + 2 <= last ? next + ((i + 2) << 5) : desc,
+        i + 3 <= last ? next + ((i + 3) << 5) : desc,
+      );
     }
-    runDescriptors(desc, pairs, next, true);
     const t = cur;
     cur = next;
     next = t;
-    m = pairs;
+    m = <u32>pairs;
   }
   memory.copy(out, cur, 32);
   return mutated;

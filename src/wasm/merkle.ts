@@ -16,10 +16,10 @@ export interface MerkleResult {
 export function merkleRoot(leaves: Uint8Array, n: number): MerkleResult {
   if (leaves.length < 32 * n) throw new RangeError(`merkleRoot: ${n} leaves need ${32 * n} bytes, got ${leaves.length}`);
   const w = getWasm();
-  // Input arena: the leaves, then the two level buffers; scratch: the pair descriptors and the root.
+  // Input arena: the leaves, then the two level buffers; scratch: 32 bytes for spare lanes, the root.
   const input = reserveInput(w, 32 * n + 32 * (2 * n + 4));
-  const scratch = reserveScratch(w, 8 * (Math.floor(n / 2) + 1) + 32);
-  const out = scratch + 8 * (Math.floor(n / 2) + 1);
+  const scratch = reserveScratch(w, 64);
+  const out = scratch + 32;
   w.mem.u8().set(leaves.subarray(0, 32 * n), input);
   const mutated = w.exports.merkleRoot(input, n, input + 32 * n, scratch, out) !== 0;
   return { root: w.mem.u8().slice(out, out + 32), mutated };
