@@ -70,7 +70,7 @@ export class HeaderChain {
   private readonly salt: number;
   private readonly limitLe: Uint8Array;
   private readonly lowWork = new Map<number, number>();
-  /** Headers stored since the last takePending(), for the file. */
+  /** First entry not yet written to the file (see pending()). */
   private pendingFrom = 1;
 
   constructor(params: ChainParams, opts: { capacity?: number; salt?: number } = {}) {
@@ -242,13 +242,13 @@ export class HeaderChain {
       const code = this.contextualCheck(src, at, prev, nowSec);
       if (code !== undefined) return finish({ code, index: i });
       const w = this.workOf(prev) + blockWork(readU32(src, at + 72));
+      const extendsBest = prev === this.bestEntry || w > this.tipWork;
+      if (!extendsBest && this.n - (this.tipHeight + 1) >= MAX_SIDE_ENTRIES) return finish({ code: 'side-budget', index: i });
       if (w < this.params.minimumChainWork) {
         const used = this.lowWork.get(peer) ?? 0;
         if (used >= (lowWorkBudget ?? LOW_WORK_HEADERS_PER_PEER)) return finish({ code: 'low-work-budget', index: i });
         this.lowWork.set(peer, used + 1);
       }
-      const extendsBest = prev === this.bestEntry || w > this.tipWork;
-      if (!extendsBest && this.n - (this.tipHeight + 1) >= MAX_SIDE_ENTRIES) return finish({ code: 'side-budget', index: i });
       lastEntry = this.store(src, at, pow.hashes, 32 * i, prev, this.heights[prev]! + 1, w);
       stored++;
     }
@@ -278,8 +278,25 @@ export class HeaderChain {
   private view(entry: number): AncestorView {
     const height = this.heights[entry]!;
     const onBest = this.onBestChain(entry);
-    // Off the best chain, walk once; repeated lookups (MTP, the testnet walk-back) are short.
-    const at = (h: number): number => (onBest ? this.best[h]! : this.ancestor(entry, h));
+    // Off the best chain the lookups come in falling heights (the testnet walk-back, the median
+    // time past, a period's first block), so a cursor continues from the last one instead of
+    // walking from `entry` each time: a walk-back of k headers costs k steps, not k²/2, which a
+    // side branch of cheap testnet min-difficulty headers could otherwise turn into CPU burn.
+    let cur = entry;
+    let curH = height;
+    const at = (h: number): number => {
+      if (onBest) return this.best[h]!;
+      if (h > curH) {
+        cur = entry;
+        curH = height;
+      }
+      while (curH > h) {
+        if (this.onBestChain(cur)) return this.best[h]!;
+        cur = this.parent[cur]!;
+        curH--;
+      }
+      return cur;
+    };
     return {
       height,
       timeAt: (h) => readU32(this.hdr, at(h) * 80 + 68),
@@ -360,11 +377,15 @@ export class HeaderChain {
     }
   }
 
-  /** Headers stored since the last call, for the file (entries after genesis, in order). */
-  takePending(): Uint8Array {
-    const out = this.hdr.slice(this.pendingFrom * 80, this.n * 80);
-    this.pendingFrom = this.n;
-    return out;
+  /**
+   * Headers stored and not yet written to the file (entries after genesis, in order), as a view
+   * valid until the next store; markWritten() once they are durable.
+   */
+  pending(): { readonly bytes: Uint8Array; readonly upTo: number } {
+    return { bytes: this.hdr.subarray(this.pendingFrom * 80, this.n * 80), upTo: this.n };
+  }
+  markWritten(upTo: number): void {
+    this.pendingFrom = Math.max(this.pendingFrom, upTo);
   }
 
   /** Bytes held by the arrays (for the memory report). */

@@ -68,14 +68,20 @@ export class HeaderFile {
     return { chain, file: new HeaderFile(f, end), truncatedBytes: data.length - end };
   }
 
-  /** Appends the chain's newly stored headers and fsyncs; the caller serialises calls. */
+  /**
+   * Appends the chain's newly stored headers and fsyncs; the caller serialises calls. On an I/O
+   * error nothing is marked written, so the next flush writes the same headers at the same offset.
+   */
   async flush(chain: HeaderChain): Promise<number> {
-    const bytes = chain.takePending();
+    const { bytes, upTo } = chain.pending();
     if (bytes.length === 0) return 0;
-    await this.f.write(bytes, this.end);
-    this.end += bytes.length;
+    // Copied: the chain may grow (and move its arrays) while the write is in flight.
+    const copy = bytes.slice();
+    await this.f.write(copy, this.end);
     await this.f.sync();
-    return bytes.length / RECORD;
+    this.end += copy.length;
+    chain.markWritten(upTo);
+    return copy.length / RECORD;
   }
 
   async close(): Promise<void> {

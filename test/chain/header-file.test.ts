@@ -75,3 +75,20 @@ describe('HeaderFile', () => {
     await expect(HeaderFile.open(path, R)).rejects.toMatchObject({ code: 'ERR_STORE_VERSION' });
   });
 });
+
+describe('HeaderFile under I/O errors', () => {
+  it('a failed flush marks nothing written; the next one writes the same headers', async () => {
+    const { FileOps, errnoError } = await import('../../src/persist/file-ops.js');
+    let failNext = false;
+    const ops = new FileOps({ fault: (op, p) => (failNext && op === 'write' ? ((failNext = false), errnoError('EIO', op, p)) : undefined) });
+    const path = join(dir(), 'headers.dat');
+    const { chain, file } = await HeaderFile.open(path, R, ops);
+    const c = chainOf(GENESIS, T0, 12);
+    chain.acceptHeaders(1, c.bytes, 0, 12, NOW);
+    failNext = true;
+    await expect(file.flush(chain)).rejects.toMatchObject({ code: 'EIO' });
+    expect(await file.flush(chain)).toBe(12);
+    await file.close();
+    expect((await HeaderFile.open(path, R)).chain.tipHeight).toBe(12);
+  });
+});
