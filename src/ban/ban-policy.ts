@@ -30,7 +30,10 @@ export type OffenceId =
   | 'ADDR_EMPTY'
   | 'DUPLICATE_VERSION'
   | 'DUPLICATE_VERACK'
-  | 'SENDADDRV2_AFTER_HANDSHAKE';
+  | 'SENDADDRV2_AFTER_HANDSHAKE'
+  | 'INVALID_HEADER_POW'
+  | 'INVALID_HEADER'
+  | 'MUTATED_BLOCK';
 
 /** Cost of one offence; for per-item rows, of `per` items. */
 export interface OffenceRule {
@@ -136,6 +139,30 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     transient: 0,
     disconnect: true,
     why: 'btcd peer.go: silent disconnect',
+  },
+  INVALID_HEADER_POW: {
+    persistent: 100,
+    transient: 0,
+    instantBan: true,
+    disconnect: true,
+    why:
+      'Core net_processing.cpp CheckHeadersPoW: a header whose hash is above its own target costs nothing to make and nothing honest sends one; Misbehaving() discourages the address and disconnects at once',
+  },
+  INVALID_HEADER: {
+    persistent: 100,
+    transient: 0,
+    instantBan: true,
+    disconnect: true,
+    why:
+      'Core MaybePunishNodeForBlock, BLOCK_INVALID_HEADER: a header with valid proof of work that breaks a consensus rule (bad-diffbits, time-too-old, timewarp, bad-version, non-continuous); discouraged and disconnected',
+  },
+  MUTATED_BLOCK: {
+    persistent: 100,
+    transient: 0,
+    instantBan: true,
+    disconnect: true,
+    why:
+      "Core MaybePunishNodeForBlock, BLOCK_MUTATED ('mutated block'): a full block whose transactions do not match its header (merkle root, witness commitment). Never for a block rebuilt from a cmpctblock (BIP152: a short-id collision looks the same)",
   },
 });
 

@@ -10,7 +10,9 @@ import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import type { Message } from '../wire/codec.js';
 import type { AddressGossip } from './address-gossip.js';
+import type { BlockGate } from './block-gate.js';
 import type { Discipline } from './discipline.js';
+import type { HeaderSync } from './header-sync.js';
 import type { RelayAccounting } from './relay-accounting.js';
 import type { RelayEvents } from './types.js';
 
@@ -21,12 +23,17 @@ export interface RouterParts {
   readonly accounting: RelayAccounting;
   readonly metrics: RelayMetrics;
   readonly events: EventEmitter<RelayEvents>;
+  /** Block relay (issue 19); null on simnet, where blocks are relayed unchecked. */
+  readonly blocks: { readonly sync: HeaderSync; readonly gate: BlockGate } | null;
 }
 
 export function dispatchHost(p: RouterParts): DispatchHost<Peer> {
   return {
     relay: p.relay,
     onMessage: (peer, msg) => route(p, peer, msg),
+    onBlock: (peer, bytes, off, len, hash) =>
+      p.blocks === null ? p.relay.onBlock(peer, bytes, off, len, hash, 0, peer.mesh) : p.blocks.gate.onBlock(peer, bytes, off, len, hash),
+    onHeaders: (peer, payload) => p.blocks?.sync.onHeaders(peer, payload),
     punish: (peer, id, count, why) => p.discipline.punish(peer, id, count, why),
     wantsMessageEvents: () => p.events.listenerCount('message') > 0,
     emitMessage: (peer, msg) => p.events.emit('message', { peer: peer.addr, command: msg.command, message: msg }),
@@ -49,6 +56,9 @@ function route(p: RouterParts, peer: Peer, msg: Message): void {
       return;
     case 'getaddr':
       p.gossip.onGetaddr(peer);
+      return;
+    case 'getheaders':
+      p.blocks?.sync.onGetheaders(peer, msg);
       return;
     case 'mempool':
       p.discipline.punish(peer, 'MEMPOOL_NO_BLOOM', 1, 'mempool without bloom');

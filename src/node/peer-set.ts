@@ -62,13 +62,18 @@ export interface PeerSetParts {
   readonly events: EventEmitter<RelayEvents>;
   /** HOST:PORT we listen on (advertised to outbound peers, named in mesh dials). */
   readonly listenAddress: () => string | null;
+  /** Our headers chain's tip height (0 before it has anything, or without a chain). */
+  readonly chainHeight?: () => number;
 }
 
 export class PeerSet {
   private readonly host: PeerHost;
   private readonly listeners: PeerLifecycle[] = [];
   private readonly meshAddrs: ReadonlySet<string>;
-  /** The best height an outbound peer's version reported (the headers chain replaces it). */
+  /**
+   * The best height an outbound peer's version reported: the version message's start height only
+   * until the headers chain has anything past genesis (then the chain's tip height is used).
+   */
   private bestKnownHeight = 0;
 
   constructor(private readonly parts: PeerSetParts) {
@@ -86,7 +91,10 @@ export class PeerSet {
       flows: p.flows,
       dispatcher: p.dispatcher,
       sentNonces: new LruSet<bigint>(50),
-      bestHeight: () => this.bestKnownHeight,
+      bestHeight: () => {
+        const h = p.chainHeight?.() ?? 0;
+        return h > 0 ? h : this.bestKnownHeight;
+      },
       onEstablished: (peer) => this.onEstablished(peer),
       onOffence: (peer, id, err, why) => p.discipline.onOffence(peer, id, err, why),
       onClosed: (peer, reason) => this.onClosed(peer, reason),

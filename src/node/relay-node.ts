@@ -39,9 +39,12 @@ import type { Peer } from '../peer/peer.js';
 import { Acceptor } from './acceptor.js';
 import { AddressGossip } from './address-gossip.js';
 import { BanManager } from './ban-manager.js';
+import { buildBlockRelay } from './block-relay.js';
+import type { BlockRelay } from './block-relay.js';
 import { Connector } from './connector.js';
 import { Discipline } from './discipline.js';
 import { DurableState } from './durable-state.js';
+import { HeaderSync } from './header-sync.js';
 import { ItemFeed } from './item-feed.js';
 import { LocalItems } from './local-items.js';
 import { dispatchHost } from './message-router.js';
@@ -69,6 +72,7 @@ interface Running {
   readonly relay: InventoryRelay<Peer>;
   readonly local: LocalItems;
   readonly discipline: Discipline;
+  readonly blocks: BlockRelay | null;
   readonly peers: PeerSet;
   readonly connector: Connector;
   readonly nodeStats: NodeStats;
@@ -121,14 +125,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     this.startedAt = this.clock.now();
     const c = this.config;
-    const opened: { durable?: DurableState; pool?: WorkerPool; admin?: AdminServer } = {};
+    const opened: { durable?: DurableState; chain?: Awaited<ReturnType<typeof HeaderSync.openChain>>; pool?: WorkerPool; admin?: AdminServer } = {};
     try {
       // Ports first: a port in use fails the start before anything is written to the data directory.
       if (c.listen !== null) await this.acceptor.listen(c.listen.host, c.listen.port);
       if (c.http !== null) await probePort(c.http.host, c.http.port);
       if (c.dataDir !== null) await mkdir(c.dataDir, { recursive: true });
       const durable = (opened.durable = await DurableState.open(c, this.clock, this.log));
-      this.run = this.build(durable, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
+      const chain = (opened.chain = await HeaderSync.openChain(c, this.log));
+      this.run = this.build(durable, chain, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
       if (c.http !== null) {
         const exposed = exposureWarning(c.http.host);
         if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(c.http) });
@@ -142,6 +147,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       await opened.admin?.close().catch(() => {});
       await opened.pool?.close();
       await opened.durable?.close().catch(() => {});
+      await opened.chain?.file?.close().catch(() => {});
       this.state = 'stopped';
       this.resolveStopped?.();
       throw err;
@@ -163,7 +169,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   }
 
   /** Builds the parts of a running node, each from the parts it needs (no network I/O yet). */
-  private build(durable: DurableState, pool: WorkerPool | undefined): Running {
+  private build(durable: DurableState, chain: Awaited<ReturnType<typeof HeaderSync.openChain>>, pool: WorkerPool | undefined): Running {
     const c = this.config;
     const { clock, log, metrics } = this;
     const banMgr = new BanManager(c, clock, log, durable);
@@ -196,12 +202,14 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         onNewItem: (cache, slot, from) => feed.onNewItem(cache, slot, from),
         onDuplicate: (src, dst, bytes) => accounting.duplicate(src, dst, bytes),
         onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
+        announceBlock: (dst, frame): boolean => blocks?.announcer.announce(dst, frame) ?? false,
       },
       c.relayCacheMaxBytes,
       { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
     );
     const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this }));
+    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, relay, discipline, events: this });
+    const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this, blocks }));
     const listenAddress = (): string | null => this.listenAddress;
     const peers = new PeerSet({
       config: c,
@@ -225,7 +233,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       gossip,
       events: this,
       listenAddress,
+      chainHeight: () => blocks?.sync.tipHeight ?? 0,
     });
+    if (blocks !== null) peers.listen(blocks.sync);
     const dialScope = new DialScope(c.onlynet, c.gossipDialScope);
     const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, listenAddress });
     const nodeStats = new NodeStats(() => {
@@ -233,7 +243,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
     }, c.dataDir);
     const local = new LocalItems(this.magic, scanner, relay, this.registry);
-    return { durable, banMgr, gossip, state, pool, relay, local, discipline, peers, connector, nodeStats, admin: undefined };
+    return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, nodeStats, admin: undefined };
   }
 
   /** Graceful stop: peers closed, durable state flushed, threads and files closed. Idempotent. */
@@ -255,6 +265,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await listener;
     await r.admin?.close().catch(() => {});
     await r.pool?.close();
+    await r.blocks?.sync.close().catch((err: unknown) => this.log.error('closing the headers file failed', { err }));
     await r.durable.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
     r.nodeStats.close();
     this.coarseClock.stop();

@@ -28,6 +28,7 @@ const GETDATA = commandId('getdata');
 const NOTFOUND = commandId('notfound');
 const TX = commandId('tx');
 const BLOCK = commandId('block');
+const HEADERS = commandId('headers');
 const ADDR = commandId('addr');
 const ADDRV2 = commandId('addrv2');
 /** BIP152's inventory type for a compact block (getdata only; a notfound for one is a block's). */
@@ -52,8 +53,12 @@ export interface DispatchPeer extends RelayPeer {
 /** What dispatch hands on to the node. */
 export interface DispatchHost<P extends DispatchPeer> {
   readonly relay: InventoryRelay<P>;
-  /** A decoded message the peer does not handle itself (addr, getaddr, mempool, headers, ...). */
+  /** A decoded message the peer does not handle itself (addr, getaddr, mempool, getheaders, ...). */
   onMessage(peer: P, msg: Message): void;
+  /** A `block` frame at bytes[frameOff..] (payload decoded once); `hash` is its header's hash. */
+  onBlock(peer: P, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array): void;
+  /** A `headers` payload, not decoded (the host packs it without an object per header). */
+  onHeaders(peer: P, payload: Uint8Array): void;
   /** Scores `count` occurrences of an offence. */
   punish(peer: P, id: OffenceId, count: number, why: string): void;
   /** True when the node's `message` event has listeners (messages are then decoded for them). */
@@ -128,6 +133,13 @@ export class BatchDispatcher<P extends DispatchPeer> {
           break;
         case BLOCK:
           this.onBlock(peer, bytes, off, len);
+          break;
+        case HEADERS:
+          host.onHeaders(peer, bytes.subarray(start, start + len));
+          if (host.wantsMessageEvents() && !peer.isClosed) {
+            const msg = this.decode(peer, id, bytes, start, len);
+            if (msg !== undefined) host.emitMessage(peer, msg);
+          }
           break;
         default: {
           if ((id === ADDR || id === ADDRV2) && this.skipAddr(peer, bytes, start, len)) break;
@@ -237,7 +249,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
     if (msg === undefined) return;
     // The block hash is the header's hash, not the payload's: 80 bytes, hashed once here.
     const hash = hash256(bytes.subarray(off + HEADER_SIZE, off + HEADER_SIZE + 80));
-    this.host.relay.onBlock(peer, bytes, off, len, hash, 0, peer.mesh);
+    this.host.onBlock(peer, bytes, off, len, hash);
     if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, msg);
   }
 

@@ -72,6 +72,11 @@ export interface RelayHost<P extends RelayPeer> {
   onDuplicate(src: number, dst: P, bytes: number): void;
   /** Items over a per-peer bound were ignored: announcements, or unsolicited pushes (`bytes` of them). */
   onOverflow(peer: P, what: 'announcements' | 'unsolicited', items: number, bytes: number): void;
+  /**
+   * Announces a cached block (its frame) to `dst` another way than `inv` (BIP130 `headers`, BIP152
+   * `cmpctblock`); false leaves it to the inv announcement.
+   */
+  announceBlock?(dst: P, frame: Uint8Array): boolean;
 }
 
 export interface RelayTimeouts {
@@ -266,6 +271,16 @@ export class InventoryRelay<P extends RelayPeer> {
     this.accept('block', peer, bytes, frameOff, payloadLength, hash, hashOff, hash, hashOff, fromMesh);
   }
 
+  /**
+   * An item `peer` sent that will not enter the cache (a block refused by the relay rule): the
+   * peer has it, and our request for it, if any, is answered (no fallback, no stall).
+   */
+  settle(peer: P, id: Uint8Array, idOff: number): void {
+    peer.known.add(id, idOff);
+    const r = this.index.find(id, idOff);
+    if (r >= 0 && this.askedOf[r] === peer.id) this.close(r);
+  }
+
   private accept(kind: ItemKind, peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, id: Uint8Array, idOff: number, wid: Uint8Array, widOff: number, fromMesh: boolean): void {
     const twoIds = !sameHash(id, idOff, wid, widOff);
     if (peer !== null) {
@@ -340,8 +355,10 @@ export class InventoryRelay<P extends RelayPeer> {
         p.sendRelayed(cache.frame(slot), src);
         continue;
       }
-      if (!isTx) p.announce(InvType.Block, ids, off, true);
-      else if (p.wantsWtxid) p.announce(InvType.WitnessTxId, wids, off, false);
+      if (!isTx) {
+        if (this.host.announceBlock?.(p, cache.frame(slot)) === true) p.known.add(ids, off);
+        else p.announce(InvType.Block, ids, off, true);
+      } else if (p.wantsWtxid) p.announce(InvType.WitnessTxId, wids, off, false);
       else p.announce(InvType.Tx, ids, off, false);
     }
   }

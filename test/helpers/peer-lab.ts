@@ -92,6 +92,8 @@ export class PeerLab {
     const dispatcher = new BatchDispatcher<Peer>({
       relay: this.relay,
       onMessage: () => {},
+      onBlock: (peer, bytes, off, len, hash) => this.relay.onBlock(peer, bytes, off, len, hash, 0, peer.mesh),
+      onHeaders: () => {},
       punish: (peer, id, count) => this.offences.push({ peer: peer.id, id, code: null, count }),
       wantsMessageEvents: () => false,
       emitMessage: () => {},

@@ -54,6 +54,11 @@ export class RawPeer {
     });
   }
 
+  /** Wraps a socket a test server accepted (the node dialled us). */
+  static wrap(socket: Socket): RawPeer {
+    return new RawPeer(socket);
+  }
+
   private wake(): void {
     const w = this.waiters;
     this.waiters = [];

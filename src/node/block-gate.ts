@@ -1,0 +1,86 @@
+/**
+ * The rule for relaying a full `block` (issue 19), Core's "relay now" point (NewPoWValidBlock in
+ * net_processing.cpp, after CheckBlock and ContextualCheckBlock in validation.cpp): a block goes
+ * into the relay only when
+ *
+ * - its header is valid and stored (HeaderSync: proof of work, difficulty, time, version), and it
+ *   is on our best header chain, higher than any block relayed before (Core's
+ *   m_highest_fast_announce) and within MAX_BLOCKTXN_DEPTH of the best header;
+ * - the UTXO-free block checks pass (src/chain/block-check.ts: merkle root, witness commitment,
+ *   weight, one coinbase first, no duplicate transactions, BIP34 height, finality).
+ *
+ * A mutated block (its transactions do not match its header) scores its sender as Core's
+ * MaybePunishNodeForBlock does ("mutated block"); any other invalid block is dropped unscored; a
+ * block that is valid but not at our tip is dropped too (we are a relay, not an archive). A block
+ * already in the relay cache goes straight to the relay, which only notes who has it.
+ * Scripts and UTXOs are never checked.
+ */
+import type { Logger } from '../log.js';
+import type { OffenceId } from '../ban/ban-policy.js';
+import { checkBlock } from '../chain/block-check.js';
+import { MAX_BLOCKTXN_DEPTH } from '../chain/compact/bounds.js';
+import type { Peer } from '../peer/peer.js';
+import type { InventoryRelay } from '../relay/inventory-relay.js';
+import { HEADER_SIZE } from '../wire/constants.js';
+import type { HeaderSync } from './header-sync.js';
+
+/** How a block reached us (the `block` event's `via`). */
+export type BlockArrival = 'block' | 'cmpctblock';
+
+export interface BlockGateHost {
+  punish(peer: Peer, id: OffenceId, why: string): void;
+  /** A block passed the rule and entered the relay. */
+  onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival): void;
+}
+
+export class BlockGate {
+  /** Height of the highest block relayed (Core m_highest_fast_announce). */
+  private highestRelayed = 0;
+
+  constructor(
+    private readonly sync: HeaderSync,
+    private readonly relay: InventoryRelay<Peer>,
+    private readonly log: Logger,
+    private readonly host: BlockGateHost,
+  ) {}
+
+  /** A full `block` frame at bytes[frameOff..]; `hash` is its header's hash. */
+  onBlock(peer: Peer, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array): void {
+    if (this.relay.cache.find(hash, 0) >= 0) {
+      this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
+      return;
+    }
+    const start = frameOff + HEADER_SIZE;
+    const entry = this.sync.acceptBlockHeader(peer, bytes, start);
+    if (entry < 0) return this.relay.settle(peer, hash, 0);
+    const height = this.relayableHeight(entry);
+    if (height < 0) {
+      this.relay.settle(peer, hash, 0);
+      this.log.debug('block not relayed: not at our best tip', { peer: peer.addr, height: this.sync.chain.heightOf(entry) });
+      return;
+    }
+    const raw = bytes.subarray(start, start + payloadLength);
+    const chain = this.sync.chain;
+    const check = checkBlock(raw, { params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) });
+    if (!check.ok) {
+      this.relay.settle(peer, hash, 0);
+      if (check.mutated) this.host.punish(peer, 'MUTATED_BLOCK', `mutated block: ${check.code}`);
+      else this.log.info('invalid block dropped', { peer: peer.addr, height, code: check.code });
+      return;
+    }
+    this.highestRelayed = height;
+    this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
+    this.host.onRelayed(peer, hash, height, raw, 'block');
+  }
+
+  /**
+   * The height of a block whose header is stored at `entry` if the relay rule's chain part holds
+   * (best chain, above what was relayed, near the best header), else -1.
+   */
+  relayableHeight(entry: number): number {
+    const chain = this.sync.chain;
+    const height = chain.heightOf(entry);
+    if (!chain.onBestChain(entry) || height <= this.highestRelayed || height < chain.tipHeight - MAX_BLOCKTXN_DEPTH) return -1;
+    return height;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Block relay in the node (issue 19), over real loopback TCP with raw peers:
+ * - headers sync from an outbound peer: sendheaders and getheaders after the handshake, 2,000
+ *   headers per message and the next getheaders from the last one, the chain kept across a restart
+ *   (the version message's start height), getheaders answered from our chain;
+ * - a header with invalid proof of work: its sender is disconnected and discouraged;
+ * - a header that does not connect is answered with getheaders;
+ * - the relay rule for full blocks: a valid block extending the tip is relayed (headers to a peer
+ *   that sent sendheaders, inv to the others), a mutated one is dropped and its sender punished,
+ *   an otherwise invalid one dropped unscored.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildBlock, dsha, makeTx, mixedShape, rng } from '../../bench/support/blocks.js';
+import { chainParams } from '../../src/chain/params.js';
+import { createRelay } from '../../src/node/relay-node.js';
+import type { RelayNode } from '../../src/node/relay-node.js';
+import type { RelayOptions } from '../../src/node/config.js';
+import { readBlockHeader } from '../../src/wire/block-header.js';
+import type { BlockHeader } from '../../src/wire/block-header.js';
+import { decodePayload } from '../../src/wire/codec.js';
+import type { Message } from '../../src/wire/codec.js';
+import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
+import type { GetHeadersMessage } from '../../src/wire/messages/getheaders.js';
+import type { HeadersMessage } from '../../src/wire/messages/headers.js';
+import type { InvMessage } from '../../src/wire/messages/inv.js';
+import type { VersionMessage } from '../../src/wire/messages/version.js';
+import { WireReader } from '../../src/wire/reader.js';
+import { chainOf, makeHeader } from '../chain/chain-helpers.js';
+import { eventually, RawPeer } from '../helpers/raw-peer.js';
+
+const GENESIS = chainParams('regtest').genesisHeader;
+const GENESIS_HASH = dsha(GENESIS);
+
+const open: Array<{ close(): unknown }> = [];
+afterEach(async () => {
+  for (const c of open.splice(0).reverse()) await c.close();
+});
+
+async function startNode(opts: RelayOptions = {}): Promise<{ node: RelayNode; port: number }> {
+  const node = createRelay({ listen: '127.0.0.1:0', dataDir: null, targetOutbound: 0, workers: 0, trickleIntervalMs: 0, retryBaseMs: 50, ...opts });
+  await node.start();
+  open.push({ close: () => node.stop() });
+  return { node, port: Number(node.listenAddress!.split(':')[1]) };
+}
+
+/** A listening raw peer the node dials; resolves the peer once a connection arrives. */
+async function rawListener(): Promise<{ addr: string; next: () => Promise<RawPeer>; server: Server }> {
+  const waiting: Array<(p: RawPeer) => void> = [];
+  const arrived: RawPeer[] = [];
+  const server = createServer((s) => {
+    const p = RawPeer.wrap(s);
+    open.push(p);
+    const w = waiting.shift();
+    if (w !== undefined) w(p);
+    else arrived.push(p);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  open.push({ close: () => new Promise<void>((r) => server.close(() => r())) });
+  const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { addr, server, next: () => (arrived.length > 0 ? Promise.resolve(arrived.shift()!) : new Promise((r) => waiting.push(r))) };
+}
+
+function headersOf(bytes: Uint8Array): BlockHeader[] {
+  const r = new WireReader(bytes);
+  const out: BlockHeader[] = [];
+  while (r.pos < bytes.length) out.push(readBlockHeader(r));
+  return out;
+}
+
+const all = <T extends Message['command']>(p: RawPeer, command: T): Array<Extract<Message, { command: T }>> =>
+  p.received.filter((m): m is Extract<Message, { command: T }> => m.command === command);
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+describe('headers chain in the node', () => {
+  it('syncs from an outbound peer 2,000 at a time, keeps the chain across a restart, and answers getheaders', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wirerelay-headers-'));
+    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+    const { addr, next } = await rawListener();
+    const t0 = now() - 5000;
+    const first = chainOf(GENESIS_HASH, t0, 2000, 1, 1);
+    const rest = chainOf(first.hashes[1999]!, t0 + 2000, 5, 1, 1);
+
+    const { node } = await startNode({ connect: [`${addr}@v1`], dataDir: dir });
+    const up = await next();
+    await up.handshake();
+    await up.until(() => up.has('sendheaders') && up.has('getheaders'), 'sendheaders and getheaders after the handshake');
+    const gh = all(up, 'getheaders')[0]! as GetHeadersMessage;
+    expect(gh.locator.map(hex)).toEqual([hex(GENESIS_HASH)]);
+    up.send({ command: 'headers', headers: headersOf(first.bytes) });
+    // A full message: the node asks again from its last header.
+    await up.until(() => all(up, 'getheaders').length === 2, 'the second getheaders');
+    expect(hex(all(up, 'getheaders')[1]!.locator[0]!)).toBe(hex(first.hashes[1999]!));
+    up.send({ command: 'headers', headers: headersOf(rest.bytes) });
+
+    // An inbound peer's handshake shows the chain's height; its getheaders is answered from the chain.
+    const { port } = { port: Number(node.listenAddress!.split(':')[1]) };
+    await eventually(async () => {
+      const p = await RawPeer.open(port);
+      open.push(p);
+      await p.handshake();
+      return (p.received.find((m) => m.command === 'version') as VersionMessage).startHeight === 2005;
+    }, 'a version message with start height 2005');
+    const asker = await RawPeer.open(port);
+    open.push(asker);
+    await asker.handshake();
+    asker.send({ command: 'getheaders', protocolVersion: PROTOCOL_VERSION, locator: [first.hashes[1999]!], hashStop: new Uint8Array(32) });
+    await asker.until(() => asker.has('headers'), 'the headers answer');
+    const answer = all(asker, 'headers')[0]! as HeadersMessage;
+    expect(answer.headers.length).toBe(5);
+    expect(hex(answer.headers[4]!.prevBlock)).toBe(hex(rest.hashes[3]!));
+
+    // Restart: the chain comes back from the data directory, nothing synced again.
+    await node.stop();
+    const again = await startNode({ dataDir: dir });
+    const p = await RawPeer.open(again.port);
+    open.push(p);
+    await p.handshake();
+    expect((p.received.find((m) => m.command === 'version') as VersionMessage).startHeight).toBe(2005);
+  });
+
+  it('disconnects and discourages the sender of a header with invalid proof of work', async () => {
+    const { node, port } = await startNode();
+    const bad = await RawPeer.open(port, '127.0.0.31');
+    await bad.handshake();
+    const h = makeHeader({ prev: GENESIS_HASH, time: now(), badPow: true });
+    bad.send({ command: 'headers', headers: headersOf(h) });
+    await bad.until(() => bad.closed, 'the disconnect');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.31');
+    const again = await RawPeer.open(port, '127.0.0.31');
+    await again.until(() => again.closed, 'the discouraged address refused');
+  });
+
+  it('answers a header that does not connect with getheaders, and scores nothing', async () => {
+    const { node, port } = await startNode();
+    const p = await RawPeer.open(port);
+    open.push(p);
+    await p.handshake();
+    const orphan = chainOf(new Uint8Array(32).fill(9), now() - 100, 1, 2, 1);
+    p.send({ command: 'headers', headers: headersOf(orphan.bytes) });
+    await p.until(() => p.has('getheaders'), 'a getheaders');
+    expect(hex(all(p, 'getheaders')[0]!.locator[0]!)).toBe(hex(GENESIS_HASH));
+    expect(node.peers()[0]!.banScore).toBe(0);
+  });
+});
+
+describe('the relay rule for full blocks', () => {
+  const txs = (n: number, seed: number): Uint8Array[] => {
+    const r = rng(seed);
+    return Array.from({ length: n }, () => makeTx(mixedShape(r), r));
+  };
+  const blockMsg = (raw: Uint8Array): Message => decodePayload('block', raw, PROTOCOL_VERSION);
+
+  it('relays a valid block on the tip (headers to a sendheaders peer, inv to others); drops a mutated one and punishes its sender; drops an invalid one unscored', async () => {
+    const { node, port } = await startNode();
+    const src = await RawPeer.open(port, '127.0.0.41');
+    open.push(src);
+    await src.handshake();
+    const wantsHeaders = await RawPeer.open(port);
+    open.push(wantsHeaders);
+    await wantsHeaders.handshake();
+    wantsHeaders.send({ command: 'sendheaders' });
+    const wantsInv = await RawPeer.open(port);
+    open.push(wantsInv);
+    await wantsInv.handshake();
+    await eventually(() => node.peers().filter((p) => p.state === 'established').length === 3, 'three peers');
+
+    // Valid and on the tip: relayed.
+    const t = now() - 60;
+    const good = buildBlock({ prev: GENESIS_HASH, height: 1, time: t + 1, txs: txs(5, 2) });
+    src.send(blockMsg(good.raw));
+    await wantsHeaders.until(() => wantsHeaders.has('headers'), 'a headers announcement');
+    await wantsInv.until(() => wantsInv.has('inv'), 'an inv announcement');
+    const ann = all(wantsHeaders, 'headers')[0]! as HeadersMessage;
+    expect(ann.headers).toHaveLength(1);
+    expect(hex(ann.headers[0]!.merkleRoot)).toBe(hex(good.raw.subarray(36, 68)));
+    const inv = all(wantsInv, 'inv') as InvMessage[];
+    expect(inv.flatMap((m) => m.inventory.map((e) => hex(e.hash)))).toEqual([hex(good.hash)]);
+    expect(wantsHeaders.has('inv')).toBe(false);
+    expect(node.peers().find((p) => p.addr.startsWith('127.0.0.41:'))!.banScore).toBe(0);
+
+    // Mutated: a transaction changed after the merkle root was computed. Dropped, sender punished.
+    const next = buildBlock({ prev: good.hash, height: 2, time: t + 2, txs: txs(4, 3) });
+    const mutated = next.raw.slice();
+    mutated[mutated.length - 5]! ^= 1;
+    src.send(blockMsg(mutated));
+    await src.until(() => src.closed, 'the sender of a mutated block disconnected');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.41');
+
+    // Invalid, not mutated (the coinbase claims height 7 at height 3): dropped, its sender not scored.
+    const other = await RawPeer.open(port, '127.0.0.42');
+    open.push(other);
+    await other.handshake();
+    const wrongHeight = buildBlock({ prev: next.hash, height: 7, time: t + 3, txs: txs(3, 4) });
+    other.send(blockMsg(wrongHeight.raw));
+    other.send({ command: 'ping', nonce: 77n });
+    await other.until(() => other.has('pong'), 'the pong after the block');
+    expect(node.peers().find((p) => p.addr.startsWith('127.0.0.42:'))!.banScore).toBe(0);
+    expect(other.closed).toBe(false);
+    expect(all(wantsInv, 'inv')).toHaveLength(1);
+    expect(all(wantsHeaders, 'headers')).toHaveLength(1);
+  });
+});
