@@ -33,7 +33,8 @@ export type OffenceId =
   | 'SENDADDRV2_AFTER_HANDSHAKE'
   | 'INVALID_HEADER_POW'
   | 'INVALID_HEADER'
-  | 'MUTATED_BLOCK';
+  | 'MUTATED_BLOCK'
+  | 'INVALID_COMPACT_BLOCK';
 
 /** Cost of one offence; for per-item rows, of `per` items. */
 export interface OffenceRule {
@@ -163,6 +164,14 @@ export const OFFENCES: Readonly<Record<OffenceId, OffenceRule>> = Object.freeze(
     disconnect: true,
     why:
       "Core MaybePunishNodeForBlock, BLOCK_MUTATED ('mutated block'): a full block whose transactions do not match its header (merkle root, witness commitment). Never for a block rebuilt from a cmpctblock (BIP152: a short-id collision looks the same)",
+  },
+  INVALID_COMPACT_BLOCK: {
+    persistent: 100,
+    transient: 0,
+    instantBan: true,
+    disconnect: true,
+    why:
+      "Core net_processing.cpp: a malformed compact block (READ_STATUS_INVALID: 'invalid compact block', a blocktxn that does not match our getblocktxn) or a getblocktxn with out-of-bounds indexes. A rebuild that fails or does not match the merkle root is not this: BIP152 says fetch the full block and score no one",
   },
 });
 

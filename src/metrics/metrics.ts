@@ -54,6 +54,10 @@ const BAN_SCORE_BUCKETS = [0, 10, 20, 30, 50, 70, 90, 100, 150, 200, 500];
 /** 50 µs (an inline check) to 1 s (a badly backed-up pool). */
 const TASK_LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
+/** Block hop time (issue 19 targets ≤ 2 ms for a 3,000-tx compact block). */
+const BLOCK_HOP_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Transactions missing from a compact block's rebuild (asked for with getblocktxn). */
+const MISSING_TX_BUCKETS = [0, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
 /** What the metrics read from the flow table at scrape time. */
 export interface FlowSource {
@@ -96,6 +100,9 @@ export class RelayMetrics {
   private readonly transportPeers: Gauge<'transport'>;
   private readonly taskLatency: Histogram;
   private readonly batchSizes: Histogram;
+  private readonly compactBlocks: Counter<'outcome'>;
+  private readonly compactMissing: Histogram;
+  private readonly blockHops: Histogram<'via'>;
   private flows: FlowSource | undefined;
 
   constructor(opts: RelayMetricsOptions = {}) {
@@ -205,6 +212,21 @@ export class RelayMetrics {
     this.poolQueue = new Gauge({ name: `${p}pool_queue_depth`, help: 'Tasks waiting for a worker.', registers: [reg] });
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
+    this.compactBlocks = new Counter({
+      name: `${p}compact_blocks_total`,
+      help: 'Compact blocks by outcome: rebuilt with no round trip, rebuilt with blocktxn, or fetched as a full block (failed rebuild, collision).',
+      labelNames: ['outcome'],
+      registers: [reg],
+    });
+    for (const o of ['rebuilt', 'blocktxn', 'full']) this.compactBlocks.inc({ outcome: o }, 0);
+    this.compactMissing = new Histogram({ name: `${p}compact_block_missing_txs`, help: 'Transactions missing from the relay cache per compact block.', buckets: MISSING_TX_BUCKETS, registers: [reg] });
+    this.blockHops = new Histogram({
+      name: `${p}block_hop_seconds`,
+      help: 'Block hop time: the frame completing a block read to its relay (announcements and cmpctblock pushes queued), by how it arrived.',
+      labelNames: ['via'],
+      buckets: BLOCK_HOP_BUCKETS,
+      registers: [reg],
+    });
 
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: reg, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   }
@@ -283,6 +305,17 @@ export class RelayMetrics {
 
   batchSize(frames: number): void {
     this.batchSizes.observe(frames);
+  }
+
+  /** A compact block ended: its outcome and how many of its transactions were missing. */
+  compactBlock(outcome: 'rebuilt' | 'blocktxn' | 'full', missing: number): void {
+    this.compactBlocks.inc({ outcome });
+    this.compactMissing.observe(missing);
+  }
+
+  /** A block relayed: its hop time and how it arrived. */
+  blockHop(via: 'block' | 'cmpctblock', seconds: number): void {
+    this.blockHops.observe({ via }, seconds);
   }
 
   /** Flow counts and drops are read from `source` at each scrape. */

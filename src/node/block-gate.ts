@@ -42,6 +42,8 @@ export class BlockGate {
     private readonly relay: InventoryRelay<Peer>,
     private readonly log: Logger,
     private readonly host: BlockGateHost,
+    /** A `block` frame (our magic, checksum) for a payload: rebuilt blocks are relayed as frames. */
+    private readonly frameOf: (payload: Uint8Array) => Uint8Array,
   ) {}
 
   /** A full `block` frame at bytes[frameOff..]; `hash` is its header's hash. */
@@ -71,6 +73,18 @@ export class BlockGate {
     this.highestRelayed = height;
     this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
     this.host.onRelayed(peer, hash, height, raw, 'block');
+  }
+
+  /**
+   * A block rebuilt from a cmpctblock and checked (CompactBlocks): relayed if its height still may
+   * be. Never scores anyone.
+   */
+  relayRebuilt(peer: Peer, block: Uint8Array, hash: Uint8Array, height: number): void {
+    if (height <= this.highestRelayed) return;
+    this.highestRelayed = height;
+    const frame = this.frameOf(block);
+    this.relay.onBlock(peer, frame, 0, block.length, hash, 0, peer.mesh);
+    this.host.onRelayed(peer, hash, height, block, 'cmpctblock');
   }
 
   /**

@@ -1,25 +1,34 @@
 /**
  * Block relay's parts, built together for the composition root: header sync (the chain), the
- * relay rule for blocks (the gate) and how blocks are announced. Data flows one way: dispatch →
- * HeaderSync / BlockGate → InventoryRelay → peers; peers' lifecycle → HeaderSync.
+ * relay rule for blocks (the gate), compact blocks (negotiation, rebuild, serving) and how blocks
+ * are announced. Data flows one way: dispatch → HeaderSync / BlockGate / CompactBlocks →
+ * InventoryRelay → BlockAnnouncer → peers; the peers' lifecycle → HeaderSync, CompactPeers,
+ * CompactBlocks.
  */
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import type { HeaderFile } from '../chain/header-file.js';
 import type { Logger } from '../log.js';
-import type { Peer } from '../peer/peer.js';
+import type { RelayMetrics } from '../metrics/metrics.js';
+import type { FrameEncoder, Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { InvType } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
 import { BlockAnnouncer } from './block-announcer.js';
 import { BlockGate } from './block-gate.js';
+import { CompactBlocks } from './compact-blocks.js';
+import { CompactPeers } from './compact-peers.js';
 import type { Discipline } from './discipline.js';
 import { HeaderSync } from './header-sync.js';
+import type { PeerSet } from './peer-set.js';
 import type { RelayEvents } from './types.js';
 
 export interface BlockRelay {
   readonly sync: HeaderSync;
   readonly gate: BlockGate;
+  readonly compactPeers: CompactPeers;
+  readonly compact: CompactBlocks;
   readonly announcer: BlockAnnouncer;
 }
 
@@ -27,21 +36,48 @@ export interface BlockRelayParts {
   readonly opened: { readonly chain: HeaderChain; readonly file: HeaderFile | null };
   readonly clock: Clock;
   readonly log: Logger;
+  readonly magic: number;
+  readonly encoder: FrameEncoder;
   readonly relay: InventoryRelay<Peer>;
   readonly discipline: Pick<Discipline, 'punish'>;
+  readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
 }
 
 export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
-  const sync = new HeaderSync(p.opened.chain, p.opened.file, p.clock, p.log, {
-    punish: (peer, id, why) => p.discipline.punish(peer, id, 1, why),
-    fetchBlocks: (peer, hashes) => p.relay.onInv(peer, invOf(hashes), 0, hashes.length),
+  const punish = (peer: Peer, id: Parameters<Discipline['punish']>[1], why: string): void => p.discipline.punish(peer, id, 1, why);
+  const fetch = (peer: Peer, hashes: readonly Uint8Array[]): void => p.relay.onInv(peer, invOf(hashes), 0, hashes.length);
+  const sync = new HeaderSync(p.opened.chain, p.opened.file, p.clock, p.log, { punish, fetchBlocks: fetch });
+  const compactPeers = new CompactPeers();
+  const gate = new BlockGate(
+    sync,
+    p.relay,
+    p.log,
+    {
+      punish,
+      onRelayed: (peer, hash, height, raw, via) => {
+        compactPeers.onBlockDelivered(peer);
+        // Hop time: from the frame that completed the block being read to its announcements queued.
+        p.metrics.blockHop(via, Math.max(0, p.clock.now() - peer.lastReceivedAt) / 1000);
+        if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
+      },
+    },
+    (payload) => p.encoder.encodeFrame(p.magic, 'block', payload),
+  );
+  const compact = new CompactBlocks(sync, gate, p.relay, p.log, {
+    punish,
+    fetchBlock: (peer, hash) => fetch(peer, [hash]),
+    onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
+    onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
   });
-  const gate = new BlockGate(sync, p.relay, p.log, {
-    punish: (peer, id, why) => p.discipline.punish(peer, id, 1, why),
-    onRelayed: () => {},
-  });
-  return { sync, gate, announcer: new BlockAnnouncer() };
+  return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact) };
+}
+
+/** Registers the parts that follow peers' lifecycles. */
+export function listenToPeers(b: BlockRelay, peers: Pick<PeerSet, 'listen'>): void {
+  peers.listen(b.sync);
+  peers.listen(b.compactPeers);
+  peers.listen(b.compact);
 }
 
 /** An inventory list of blocks (MSG_BLOCK; the relay asks for them with witness data). */

@@ -19,6 +19,8 @@ export class ItemFeed {
     private readonly inbound: InboundSlots,
     private readonly state: StateKeeper,
     private readonly events: EventEmitter<RelayEvents>,
+    /** Block events come from here only without a headers chain (simnet); else block relay emits them. */
+    private readonly blockEvents: boolean,
   ) {}
 
   onNewItem(cache: RelayCache, slot: number, from: Peer | null): void {
@@ -26,10 +28,10 @@ export class ItemFeed {
     this.state.itemSeen();
     // Hex ids cost a string per item: built only for listeners.
     const kind = cache.kind(slot);
-    if (this.events.listenerCount(kind) === 0) return;
+    if (this.events.listenerCount(kind) === 0 || (kind === 'block' && !this.blockEvents)) return;
     const peer = from?.addr ?? null;
     const raw = cache.frame(slot).subarray(HEADER_SIZE);
     if (kind === 'tx') this.events.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
-    else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
+    else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), height: null, via: 'block', raw });
   }
 }

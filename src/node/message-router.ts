@@ -1,7 +1,9 @@
 /**
  * Where the messages that neither the peer nor the relay handle go, and the host interface batch
  * dispatch reports to: addresses to address gossip, offences to discipline, counts to metrics and
- * the flow table, decoded messages to the node's `message` listeners.
+ * the flow table, decoded messages to the node's `message` listeners; blocks, headers and the
+ * BIP152 messages to block relay (src/node/block-relay.ts), or blocks straight to the relay on
+ * simnet, which has no headers chain.
  */
 import type { EventEmitter } from 'node:events';
 import type { RelayMetrics } from '../metrics/metrics.js';
@@ -10,9 +12,8 @@ import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import type { Message } from '../wire/codec.js';
 import type { AddressGossip } from './address-gossip.js';
-import type { BlockGate } from './block-gate.js';
+import type { BlockRelay } from './block-relay.js';
 import type { Discipline } from './discipline.js';
-import type { HeaderSync } from './header-sync.js';
 import type { RelayAccounting } from './relay-accounting.js';
 import type { RelayEvents } from './types.js';
 
@@ -24,7 +25,7 @@ export interface RouterParts {
   readonly metrics: RelayMetrics;
   readonly events: EventEmitter<RelayEvents>;
   /** Block relay (issue 19); null on simnet, where blocks are relayed unchecked. */
-  readonly blocks: { readonly sync: HeaderSync; readonly gate: BlockGate } | null;
+  readonly blocks: BlockRelay | null;
 }
 
 export function dispatchHost(p: RouterParts): DispatchHost<Peer> {
@@ -59,6 +60,18 @@ function route(p: RouterParts, peer: Peer, msg: Message): void {
       return;
     case 'getheaders':
       p.blocks?.sync.onGetheaders(peer, msg);
+      return;
+    case 'sendcmpct':
+      p.blocks?.compactPeers.onSendCmpct(peer, msg.announce, msg.version);
+      return;
+    case 'cmpctblock':
+      p.blocks?.compact.onCmpctBlock(peer, msg);
+      return;
+    case 'blocktxn':
+      p.blocks?.compact.onBlockTxn(peer, msg);
+      return;
+    case 'getblocktxn':
+      p.blocks?.compact.onGetBlockTxn(peer, msg);
       return;
     case 'mempool':
       p.discipline.punish(peer, 'MEMPOOL_NO_BLOOM', 1, 'mempool without bloom');

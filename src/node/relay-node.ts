@@ -39,7 +39,7 @@ import type { Peer } from '../peer/peer.js';
 import { Acceptor } from './acceptor.js';
 import { AddressGossip } from './address-gossip.js';
 import { BanManager } from './ban-manager.js';
-import { buildBlockRelay } from './block-relay.js';
+import { buildBlockRelay, listenToPeers } from './block-relay.js';
 import type { BlockRelay } from './block-relay.js';
 import { Connector } from './connector.js';
 import { Discipline } from './discipline.js';
@@ -192,7 +192,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (pool !== undefined) pool.onTaskLatency = (ms) => metrics.taskSeconds(ms / 1000);
     const verifier = new FrameVerifier(pool, { poolMinBytes: c.poolMinBytes }, scanner);
     verifier.onPoolBatch = (frames) => metrics.batchSize(frames);
-    const feed = new ItemFeed(clock, this.acceptor.slots, state, this);
+    const feed = new ItemFeed(clock, this.acceptor.slots, state, this, chain === null);
     const accounting = this.accounting;
     const relay = new InventoryRelay<Peer>(
       {
@@ -203,12 +203,13 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         onDuplicate: (src, dst, bytes) => accounting.duplicate(src, dst, bytes),
         onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
         announceBlock: (dst, frame): boolean => blocks?.announcer.announce(dst, frame) ?? false,
+        ...(chain === null ? {} : { serveCmpctBlock: (dst: Peer, frame: Uint8Array) => dst.sendMessage(blocks!.compact.cmpctFor(frame)) }),
       },
       c.relayCacheMaxBytes,
       { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
     );
     const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, relay, discipline, events: this });
+    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this });
     const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this, blocks }));
     const listenAddress = (): string | null => this.listenAddress;
     const peers = new PeerSet({
@@ -235,7 +236,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       listenAddress,
       chainHeight: () => blocks?.sync.tipHeight ?? 0,
     });
-    if (blocks !== null) peers.listen(blocks.sync);
+    if (blocks !== null) listenToPeers(blocks, peers);
     const dialScope = new DialScope(c.onlynet, c.gossipDialScope);
     const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, listenAddress });
     const nodeStats = new NodeStats(() => {

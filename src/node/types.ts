@@ -207,8 +207,12 @@ export interface RelayEvents {
   message: [{ readonly peer: string; readonly command: string; readonly message: unknown }];
   /** A transaction seen for the first time (txid/wtxid in display hex). */
   tx: [{ readonly peer: string | null; readonly txid: string; readonly wtxid: string; readonly raw: Uint8Array }];
-  /** A block seen for the first time. */
-  block: [{ readonly peer: string | null; readonly hash: string; readonly raw: Uint8Array }];
+  /**
+   * A block relayed for the first time: it passed the relay rule (docs/chain.md). `height` is its
+   * height on our headers chain (null on simnet, which has no chain and relays blocks unchecked);
+   * `via` is how it arrived: a full `block`, or a `cmpctblock` rebuilt from the relay cache.
+   */
+  block: [{ readonly peer: string | null; readonly hash: string; readonly height: number | null; readonly via: 'block' | 'cmpctblock'; readonly raw: Uint8Array }];
   /** Structured log line (also written to the logger). */
   warning: [{ readonly message: string; readonly fields?: Record<string, unknown> }];
 }

@@ -34,6 +34,8 @@ export const MAX_PEER_ANNOUNCEMENTS = 5000;
  * it still takes one peer ~5 s to cycle a 64 MiB cache. Mesh peers are exempt.
  */
 export const UNSOLICITED_PER_SEC = 50_000;
+/** BIP152 inventory type: a block asked for as a cmpctblock. */
+const MSG_CMPCT_BLOCK = 4;
 /** Announcers remembered per item (the first is asked, the rest are fallbacks). */
 const MAX_ANNOUNCERS = 8;
 
@@ -77,6 +79,8 @@ export interface RelayHost<P extends RelayPeer> {
    * `cmpctblock`); false leaves it to the inv announcement.
    */
   announceBlock?(dst: P, frame: Uint8Array): boolean;
+  /** Serves a getdata(MSG_CMPCT_BLOCK) (BIP152) for a cached block; absent: notfound. */
+  serveCmpctBlock?(dst: P, frame: Uint8Array): void;
 }
 
 export interface RelayTimeouts {
@@ -371,6 +375,13 @@ export class InventoryRelay<P extends RelayPeer> {
     for (let i = 0; i < n; i++) {
       const e = at + 36 * i;
       const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
+      if (type === MSG_CMPCT_BLOCK && this.host.serveCmpctBlock !== undefined) {
+        const s = this.cache.find(payload, e + 4);
+        if (s >= 0 && !this.cache.isTx(s)) {
+          this.host.serveCmpctBlock(peer, this.cache.frame(s));
+          continue;
+        }
+      }
       const slot = kindOf(type) < 0 ? -1 : this.cache.find(payload, e + 4);
       if (slot < 0) {
         missing.push(type, payload, e + 4);

@@ -1,0 +1,179 @@
+/**
+ * BIP152 compact blocks, both ways (Core net_processing.cpp, blockencodings.cpp).
+ *
+ * Receiving a `cmpctblock`: its header goes through HeaderSync (invalid proof of work costs the
+ * sender as any header does); if the block would be relayed (BlockGate.relayableHeight) it is
+ * rebuilt from the relay cache (RelayCacheTxSource: one WASM SipHash pass). Missing transactions
+ * are asked for with `getblocktxn`; the `blocktxn` completes it. A rebuilt block that passes the
+ * block checks is handed to BlockGate.relayRebuilt (the relay point). A rebuild that cannot tell
+ * transactions apart, or whose result is mutated, is a possible short-id collision: the full block
+ * is fetched and nobody is scored (BIP152). Only a malformed message (an index out of range, a
+ * blocktxn of the wrong size) costs its sender (INVALID_COMPACT_BLOCK, Core's "invalid compact
+ * block").
+ *
+ * Serving: getdata(MSG_CMPCT_BLOCK) and `getblocktxn` for blocks in the relay cache; the
+ * cmpctblock of a block is built once (coinbase prefilled, random nonce) and kept for the few most
+ * recent blocks.
+ *
+ * Per-peer bounds, each with its drop reason: MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks
+ * (`cmpct_pending`: the oldest is dropped); short ids per message and getblocktxn indexes are
+ * bounded by the codecs and PartialBlock (`cmpct_size`, `blocktxn_index`).
+ */
+import type { Logger } from '../log.js';
+import type { OffenceId } from '../ban/ban-policy.js';
+import { buildBlockTxn, buildCmpctBlock } from '../chain/compact/build-compact.js';
+import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
+import { PartialBlock } from '../chain/compact/partial-block.js';
+import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
+import type { Peer } from '../peer/peer.js';
+import type { InventoryRelay } from '../relay/inventory-relay.js';
+import { hash256 } from '../wasm/hasher.js';
+import { HEADER_SIZE } from '../wire/constants.js';
+import type { BlockTxnMessage } from '../wire/messages/blocktxn.js';
+import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
+import type { GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
+import type { BlockGate } from './block-gate.js';
+import type { HeaderSync } from './header-sync.js';
+import type { PeerLifecycle } from './peer-set.js';
+
+/** How a compact block ended: rebuilt with no round trip, with a blocktxn, or fetched whole. */
+export type CompactOutcome = 'rebuilt' | 'blocktxn' | 'full';
+
+/** Built cmpctblock messages kept for serving (the newest blocks). */
+const BUILT_KEPT = 8;
+
+export interface CompactBlocksHost {
+  punish(peer: Peer, id: OffenceId, why: string): void;
+  /** Fetch the full block from `peer` (getdata MSG_WITNESS_BLOCK). */
+  fetchBlock(peer: Peer, hash: Uint8Array): void;
+  /** A compact block ended (metrics): its outcome and how many transactions were missing. */
+  onOutcome(outcome: CompactOutcome, missing: number): void;
+  /** A per-peer bound dropped something. */
+  onDrop(peer: Peer, reason: 'cmpct_pending'): void;
+}
+
+interface Pending {
+  readonly pb: PartialBlock;
+  readonly key: string;
+  readonly entry: number;
+  readonly missing: number;
+}
+
+export class CompactBlocks implements PeerLifecycle {
+  private readonly pending = new Map<number, Pending[]>();
+  private readonly built = new Map<string, CmpctBlockMessage>();
+  private readonly source: RelayCacheTxSource;
+
+  constructor(
+    private readonly sync: HeaderSync,
+    private readonly gate: BlockGate,
+    private readonly relay: InventoryRelay<Peer>,
+    private readonly log: Logger,
+    private readonly host: CompactBlocksHost,
+  ) {
+    this.source = new RelayCacheTxSource(relay.cache);
+  }
+
+  closed(peer: Peer): void {
+    this.pending.delete(peer.id);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  onCmpctBlock(peer: Peer, received: CmpctBlockMessage): void {
+    const hash = hash256(received.header);
+    if (this.relay.cache.find(hash, 0) >= 0) return this.relay.settle(peer, hash, 0);
+    const entry = this.sync.acceptBlockHeader(peer, received.header, 0);
+    if (entry < 0) return;
+    if (this.gate.relayableHeight(entry) < 0) return;
+    const key = Buffer.from(hash).toString('hex');
+    if (this.pendingOf(peer).some((p) => p.key === key)) return;
+    // The message's views point into the receive buffer, which is reused: the rebuild keeps copies.
+    const pb = new PartialBlock(copyOf(received));
+    const init = pb.init();
+    if (init === 'invalid') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'invalid compact block');
+    if (init === 'collision') return this.fallBack(peer, hash, 0);
+    pb.fill(this.source);
+    if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0);
+    const list = this.pendingOf(peer);
+    if (list.length >= MAX_PENDING_COMPACT_PER_PEER) {
+      list.shift();
+      this.host.onDrop(peer, 'cmpct_pending');
+    }
+    list.push({ pb, key, entry, missing: pb.missingCount });
+    peer.sendMessage(pb.missing());
+  }
+
+  onBlockTxn(peer: Peer, msg: BlockTxnMessage): void {
+    const list = this.pending.get(peer.id);
+    const key = Buffer.from(msg.blockHash).toString('hex');
+    const i = list?.findIndex((p) => p.key === key) ?? -1;
+    // Core ignores a blocktxn it did not ask for.
+    if (list === undefined || i < 0) return;
+    const [p] = list.splice(i, 1);
+    if (!p!.pb.fillBlockTxn({ ...msg, txs: msg.txs.map((t) => t.slice()) })) {
+      return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'blocktxn does not match the getblocktxn');
+    }
+    this.finish(peer, p!.pb, p!.entry, 'blocktxn', p!.missing);
+  }
+
+  private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number): void {
+    const height = this.gate.relayableHeight(entry);
+    if (height < 0) return; // another peer's copy got there first
+    const chain = this.sync.chain;
+    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) });
+    if (r.status === 'collision') return this.fallBack(peer, pb.hash, missing);
+    if (r.status === 'invalid-block') {
+      // Not relayed; BIP152: a block that arrived compact never scores its sender.
+      this.log.info('rebuilt compact block invalid, dropped', { peer: peer.addr, height, code: r.check.ok ? null : r.check.code });
+      return;
+    }
+    this.host.onOutcome(outcome, missing);
+    this.gate.relayRebuilt(peer, r.block, pb.hash, height);
+  }
+
+  private fallBack(peer: Peer, hash: Uint8Array, missing: number): void {
+    this.host.onOutcome('full', missing);
+    this.host.fetchBlock(peer, hash);
+  }
+
+  private pendingOf(peer: Peer): Pending[] {
+    let l = this.pending.get(peer.id);
+    if (l === undefined) this.pending.set(peer.id, (l = []));
+    return l;
+  }
+
+  // ---- serving ---------------------------------------------------------------------------------
+
+  /** The cmpctblock for a cached `block` frame (built once per block). */
+  cmpctFor(frame: Uint8Array): CmpctBlockMessage {
+    const raw = frame.subarray(HEADER_SIZE);
+    const key = Buffer.from(hash256(raw.subarray(0, 80))).toString('hex');
+    let m = this.built.get(key);
+    if (m === undefined) {
+      m = buildCmpctBlock(raw, randomNonce());
+      this.built.set(key, m);
+      if (this.built.size > BUILT_KEPT) this.built.delete(this.built.keys().next().value!);
+    }
+    return m;
+  }
+
+  /** A peer's getblocktxn, answered for blocks in the relay cache. */
+  onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
+    const slot = this.relay.cache.find(msg.blockHash, 0);
+    if (slot < 0 || this.relay.cache.isTx(slot)) return;
+    const res = buildBlockTxn(this.relay.cache.frame(slot).subarray(HEADER_SIZE), msg);
+    if (res === 'out-of-bounds') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
+    peer.sendMessage(res);
+  }
+}
+
+function copyOf(m: CmpctBlockMessage): CmpctBlockMessage {
+  return { ...m, header: m.header.slice(), shortIds: m.shortIds.slice(), prefilled: m.prefilled.map((p) => ({ index: p.index, tx: p.tx.slice() })) };
+}
+
+function randomNonce(): bigint {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return new DataView(b.buffer).getBigUint64(0, true);
+}
