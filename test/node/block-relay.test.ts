@@ -30,6 +30,11 @@ import type { HeadersMessage } from '../../src/wire/messages/headers.js';
 import type { InvMessage } from '../../src/wire/messages/inv.js';
 import type { VersionMessage } from '../../src/wire/messages/version.js';
 import { WireReader } from '../../src/wire/reader.js';
+import { newVersionMessage } from '../../src/wire/messages/version.js';
+import { buildCmpctBlock } from '../../src/chain/compact/build-compact.js';
+import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
+import type { BlockTxnMessage } from '../../src/wire/messages/blocktxn.js';
+import type { GetBlockTxnMessage } from '../../src/wire/messages/getblocktxn.js';
 import { chainOf, makeHeader } from '../chain/chain-helpers.js';
 import { eventually, RawPeer } from '../helpers/raw-peer.js';
 
@@ -206,5 +211,85 @@ describe('the relay rule for full blocks', () => {
     expect(other.closed).toBe(false);
     expect(all(wantsInv, 'inv')).toHaveLength(1);
     expect(all(wantsHeaders, 'headers')).toHaveLength(1);
+  });
+});
+
+describe('BIP152 compact blocks in the node', () => {
+  const txs = (n: number, seed: number): Uint8Array[] => {
+    const r = rng(seed);
+    return Array.from({ length: n }, () => makeTx(mixedShape(r), r));
+  };
+  /** A raw peer that says NODE_NETWORK | NODE_WITNESS (compact blocks need witness). */
+  async function witnessPeer(port: number, localAddress = '127.0.0.1'): Promise<RawPeer> {
+    const p = await RawPeer.open(port, localAddress);
+    open.push(p);
+    p.send(newVersionMessage({ nonce: BigInt(Math.floor(Math.random() * 1e9)), userAgent: '/raw-peer:0.1/', timestampSec: now(), services: 9n }));
+    await p.until(() => p.has('version') && p.has('verack'), 'version and verack');
+    p.send({ command: 'verack' });
+    await p.until(() => p.has('sendcmpct'), 'our sendcmpct');
+    return p;
+  }
+  const metric = async (node: RelayNode, outcome: string): Promise<number> => {
+    const m = new RegExp(`wirerelay_compact_blocks_total\\{outcome="${outcome}"\\} (\\d+)`).exec(await node.metricsText());
+    return m === null ? -1 : Number(m[1]);
+  };
+
+  it('rebuilds a cmpctblock from the relay cache with no round trip, with getblocktxn when a tx is missing, pushes it to high-bandwidth peers, serves getdata(MSG_CMPCT_BLOCK) and getblocktxn; a mutated rebuild fetches the full block and scores no one', async () => {
+    const { node, port } = await startNode();
+    const src = await witnessPeer(port, '127.0.0.51');
+    const hb = await witnessPeer(port);
+    const low = await witnessPeer(port);
+    // The first sendcmpct asks for high bandwidth (bcoin ignores later ones): v2 only.
+    expect(all(src, 'sendcmpct')[0]).toMatchObject({ announce: 1, version: 2n });
+    hb.send({ command: 'sendcmpct', announce: 1, version: 2n });
+    low.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    low.send({ command: 'ping', nonce: 1n });
+    await low.until(() => low.has('pong'), 'sendcmpct handled');
+    hb.send({ command: 'ping', nonce: 1n });
+    await hb.until(() => hb.has('pong'), 'sendcmpct handled');
+
+    // Block 1: every transaction already relayed through us.
+    const t = now() - 60;
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: t, txs: txs(20, 11) });
+    for (const tx of b1.txs.slice(1)) node.relayTransaction(tx);
+    src.send(buildCmpctBlock(b1.raw, 7n));
+    await hb.until(() => hb.has('cmpctblock'), 'the cmpctblock pushed to the high-bandwidth peer');
+    const pushed = all(hb, 'cmpctblock')[0]! as CmpctBlockMessage;
+    expect(hex(pushed.header)).toBe(hex(b1.header));
+    expect(pushed.shortIds.length / 6 + pushed.prefilled.length).toBe(21);
+    expect(src.has('getblocktxn')).toBe(false);
+    expect(await metric(node, 'rebuilt')).toBe(1);
+
+    // Block 2: one transaction never seen: asked for with getblocktxn.
+    const fresh = txs(10, 12);
+    const b2 = buildBlock({ prev: b1.hash, height: 2, time: t + 1, txs: fresh });
+    for (const tx of fresh.slice(0, 9)) node.relayTransaction(tx);
+    src.send(buildCmpctBlock(b2.raw, 8n));
+    await src.until(() => src.has('getblocktxn'), 'a getblocktxn');
+    const req = all(src, 'getblocktxn')[0]! as GetBlockTxnMessage;
+    expect(req.indexes).toEqual([10]);
+    src.send({ command: 'blocktxn', blockHash: b2.hash, txs: [b2.txs[10]!] });
+    await hb.until(() => all(hb, 'cmpctblock').length === 2, 'the second cmpctblock pushed');
+    expect(await metric(node, 'blocktxn')).toBe(1);
+
+    // The low-bandwidth peer fetches it as a compact block, then a transaction of it.
+    await low.until(() => low.has('inv') || low.has('headers'), 'an announcement to the low-bandwidth peer');
+    low.send({ command: 'getdata', inventory: [{ type: 4, hash: b2.hash }] });
+    await low.until(() => low.has('cmpctblock'), 'the cmpctblock served');
+    expect(hex((all(low, 'cmpctblock')[0]! as CmpctBlockMessage).header)).toBe(hex(b2.header));
+    low.send({ command: 'getblocktxn', blockHash: b2.hash, indexes: [3] });
+    await low.until(() => low.has('blocktxn'), 'the blocktxn served');
+    expect(hex((all(low, 'blocktxn')[0]! as BlockTxnMessage).txs[0]!)).toBe(hex(b2.txs[3]!));
+
+    // Block 3: its header commits to other transactions than the ones the short ids find (what a
+    // short-id collision looks like): the full block is fetched, and nobody is scored.
+    const b3txs = txs(5, 13);
+    for (const tx of b3txs) node.relayTransaction(tx);
+    const b3 = buildBlock({ prev: b2.hash, height: 3, time: t + 2, txs: b3txs, merkleRoot: new Uint8Array(32).fill(5) });
+    src.send(buildCmpctBlock(b3.raw, 9n));
+    await src.until(() => all(src, 'getdata').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b3.hash))), 'a getdata for the full block');
+    expect(await metric(node, 'full')).toBe(1);
+    expect(node.peers().find((p) => p.addr.startsWith('127.0.0.51:'))!.banScore).toBe(0);
+    expect(src.closed).toBe(false);
   });
 });
