@@ -70,6 +70,7 @@ export const PEER_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['bans', 'bans'],
   ['addresses', 'addresses'],
   ['relayed', 'relayed'],
+  ['chain', 'headers chain'],
 ];
 export const PROCESS_FIELDS: ReadonlyArray<readonly [string, string]> = [
   ['lag', 'event-loop lag p99 / max'],
@@ -120,6 +121,7 @@ function statusFields(s: NodeStatus): Record<string, string> {
     rss: formatBytes(s.process.rssBytes),
     pool: `${s.pool.threads} threads, queue ${s.pool.queueDepth}`,
     'relay-cache': `${s.relayCache.items} items / ${formatBytes(s.relayCache.bytes)}`,
+    chain: s.chain === null || s.chain === undefined ? '-' : `height ${s.chain.height} (${s.chain.headers} headers)`,
     state: s.stateVersion === null ? 'in memory' : String(s.stateVersion),
   };
   for (const [w, key] of RATE_WINDOWS) {

@@ -15,6 +15,8 @@ import type { Peer } from '../peer/peer.js';
 import { VERSION } from '../version.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
+import type { BlockRelay } from './block-relay.js';
+import { hashToHex } from '../wire/hex.js';
 import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { RelayAccounting } from './relay-accounting.js';
@@ -36,6 +38,7 @@ export interface StatusParts {
   readonly gossip?: AddressGossip;
   readonly relay?: InventoryRelay<Peer>;
   readonly pool?: WorkerPool | undefined;
+  readonly blocks?: BlockRelay | null;
 }
 
 export function statusView(s: StatusParts): NodeStatus {
@@ -68,6 +71,7 @@ export function statusView(s: StatusParts): NodeStatus {
     relayed: { messages: s.accounting.messages, bytes: s.accounting.bytes },
     pool: { threads: s.pool?.threads ?? 0, queueDepth: s.pool?.queueDepth ?? 0 },
     stateVersion: s.durable?.version ?? null,
+    chain: chainView(s.blocks),
     rates: view.rates,
     history: view.history,
     process: view.process,
@@ -109,4 +113,11 @@ export function healthView(store: HealthStore, peer: string): HealthInfo | null 
     tier: h.tier,
     online: h.online,
   };
+}
+
+/** The headers chain: best height, stored headers (genesis included), tip hash; null on simnet or when stopped. */
+function chainView(blocks: BlockRelay | null | undefined): NodeStatus['chain'] {
+  if (blocks === null || blocks === undefined) return null;
+  const c = blocks.sync.chain;
+  return { height: c.tipHeight, headers: c.size, tip: hashToHex(c.hash(c.tipEntry)) };
 }

@@ -64,6 +64,8 @@ export interface PeerSetParts {
   readonly listenAddress: () => string | null;
   /** Our headers chain's tip height (0 before it has anything, or without a chain). */
   readonly chainHeight?: () => number;
+  /** The height of the best header a peer is known to have (HeaderSync), null before any. */
+  readonly peerHeight?: (peerId: number) => number | null;
 }
 
 export class PeerSet {
@@ -130,7 +132,7 @@ export class PeerSet {
   }
 
   info(p: Peer): PeerInfo {
-    return { ...p.info(), banScore: this.parts.banMgr.score(p.id), whitelisted: this.parts.banMgr.isWhitelisted(hostOf(p.addr)) };
+    return { ...p.info(), banScore: this.parts.banMgr.score(p.id), whitelisted: this.parts.banMgr.isWhitelisted(hostOf(p.addr)), bestKnownHeight: this.parts.peerHeight?.(p.id) ?? null };
   }
 
   list(): PeerInfo[] {

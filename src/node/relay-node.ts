@@ -235,6 +235,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       events: this,
       listenAddress,
       chainHeight: () => blocks?.sync.tipHeight ?? 0,
+      peerHeight: (id) => blocks?.sync.peerHeight(id) ?? null,
     });
     if (blocks !== null) listenToPeers(blocks, peers);
     const dialScope = new DialScope(c.onlynet, c.gossipDialScope);

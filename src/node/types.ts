@@ -102,6 +102,8 @@ export interface PeerInfo {
   /** The same bits by name (`NETWORK`, `WITNESS`, …, `UNKNOWN[2^n]`), as getpeerinfo's servicesnames. */
   readonly servicesNames: readonly string[];
   readonly startHeight: number | null;
+  /** Height of the best header this peer is known to have (from its headers and blocks); null before any. */
+  readonly bestKnownHeight: number | null;
   readonly relay: boolean;
   readonly banScore: number;
   /** Round trip of the last answered ping and the smallest on this connection; the first ping goes out right after the handshake. */
@@ -163,6 +165,8 @@ export interface NodeStatus {
   readonly relayed: { readonly messages: number; readonly bytes: number };
   readonly pool: { readonly threads: number; readonly queueDepth: number };
   readonly stateVersion: number | null;
+  /** The headers chain (issue 19): best height, headers stored (genesis included), tip hash in display hex; null on simnet. */
+  readonly chain: { readonly height: number; readonly headers: number; readonly tip: string } | null;
   /** Rates from marks the node's 1 s ticker takes (reading never moves them). */
   readonly rates: { readonly last10s: TrafficRates; readonly last1m: TrafficRates };
   /** Per-second rate of each of the last (up to) 60 ticker intervals, oldest first: sparklines. */

@@ -245,7 +245,7 @@ export class Peer implements DispatchPeer, HandshakePeer {
   }
 
   /** `whitelisted` is the node's to say; everything else is the connection's own. */
-  info(): Omit<PeerInfo, 'whitelisted'> {
+  info(): Omit<PeerInfo, 'whitelisted' | 'bestKnownHeight'> {
     return {
       id: this.id,
       addr: this.addr,

@@ -104,6 +104,9 @@ describe('headers chain in the node', () => {
     await up.until(() => all(up, 'getheaders').length === 2, 'the second getheaders');
     expect(hex(all(up, 'getheaders')[1]!.locator[0]!)).toBe(hex(first.hashes[1999]!));
     up.send({ command: 'headers', headers: headersOf(rest.bytes) });
+    await eventually(() => node.status().chain?.height === 2005, 'the chain at height 2005 in status');
+    expect(node.status().chain).toEqual({ height: 2005, headers: 2006, tip: Buffer.from(rest.hashes[4]!).reverse().toString('hex') });
+    expect(node.peers().find((p) => p.direction === 'outbound')!.bestKnownHeight).toBe(2005);
 
     // An inbound peer's handshake shows the chain's height; its getheaders is answered from the chain.
     const { port } = { port: Number(node.listenAddress!.split(':')[1]) };
@@ -165,6 +168,8 @@ describe('the relay rule for full blocks', () => {
 
   it('relays a valid block on the tip (headers to a sendheaders peer, inv to others); drops a mutated one and punishes its sender; drops an invalid one unscored', async () => {
     const { node, port } = await startNode();
+    const events: Array<{ hash: string; height: number | null; via: string }> = [];
+    node.on('block', (e) => events.push({ hash: e.hash, height: e.height, via: e.via }));
     const src = await RawPeer.open(port, '127.0.0.41');
     open.push(src);
     await src.handshake();
@@ -189,6 +194,7 @@ describe('the relay rule for full blocks', () => {
     const inv = all(wantsInv, 'inv') as InvMessage[];
     expect(inv.flatMap((m) => m.inventory.map((e) => hex(e.hash)))).toEqual([hex(good.hash)]);
     expect(wantsHeaders.has('inv')).toBe(false);
+    expect(events).toEqual([{ hash: Buffer.from(good.hash).reverse().toString('hex'), height: 1, via: 'block' }]);
     expect(node.peers().find((p) => p.addr.startsWith('127.0.0.41:'))!.banScore).toBe(0);
 
     // Mutated: a transaction changed after the merkle root was computed. Dropped, sender punished.
@@ -236,6 +242,8 @@ describe('BIP152 compact blocks in the node', () => {
 
   it('rebuilds a cmpctblock from the relay cache with no round trip, with getblocktxn when a tx is missing, pushes it to high-bandwidth peers, serves getdata(MSG_CMPCT_BLOCK) and getblocktxn; a mutated rebuild fetches the full block and scores no one', async () => {
     const { node, port } = await startNode();
+    const events: Array<{ height: number | null; via: string }> = [];
+    node.on('block', (e) => events.push({ height: e.height, via: e.via }));
     const src = await witnessPeer(port, '127.0.0.51');
     const hb = await witnessPeer(port);
     const low = await witnessPeer(port);
@@ -271,6 +279,10 @@ describe('BIP152 compact blocks in the node', () => {
     src.send({ command: 'blocktxn', blockHash: b2.hash, txs: [b2.txs[10]!] });
     await hb.until(() => all(hb, 'cmpctblock').length === 2, 'the second cmpctblock pushed');
     expect(await metric(node, 'blocktxn')).toBe(1);
+    expect(events).toEqual([
+      { height: 1, via: 'cmpctblock' },
+      { height: 2, via: 'cmpctblock' },
+    ]);
 
     // The low-bandwidth peer fetches it as a compact block, then a transaction of it.
     await low.until(() => low.has('inv') || low.has('headers'), 'an announcement to the low-bandwidth peer');
