@@ -57,6 +57,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'whitelist', kind: 'list-cidr', arg: 'IP|CIDR', option: 'whitelist', help: 'exempt from bans (repeatable; nothing by default, loopback included)' },
   { name: 'workers', kind: 'count', arg: 'N', option: 'workers', help: 'frame-verification worker threads; 0 = inline only (default 1)' },
   { name: 'pool-min-bytes', kind: 'count', arg: 'N', option: 'poolMinBytes', help: 'batches at least this big are verified in the pool (default 262144)' },
+  { name: 'block-store-bytes', kind: 'count', arg: 'N', option: 'blockStoreMaxBytes', help: 'recent blocks kept to serve block, cmpctblock and blocktxn, in bytes (default 33554432)' },
   { name: 'receive-rate', kind: 'count', arg: 'N', option: 'receiveRateBytesPerSec', help: 'per-peer receive limit in bytes/s, 0 = none (default 33554432)' },
   { name: 'log-level', kind: 'enum', arg: 'LEVEL', option: 'logLevel', choices: LOG_LEVELS, help: `${LOG_LEVELS.join(' | ')} (default info)` },
   { name: 'debug', kind: 'list-enum', arg: 'COMPONENT', option: null, choices: DEBUG_CHOICES, help: `debug lines of one component: ${DEBUG_CHOICES.join(' | ')} (repeatable)` },

@@ -17,6 +17,7 @@ import { InvType } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { BlockAnnouncer } from './block-announcer.js';
 import { BlockGate } from './block-gate.js';
+import { BlockStore } from './block-store.js';
 import { CompactBlocks } from './compact-blocks.js';
 import { CompactPeers } from './compact-peers.js';
 import type { Discipline } from './discipline.js';
@@ -30,6 +31,7 @@ export interface BlockRelay {
   readonly compactPeers: CompactPeers;
   readonly compact: CompactBlocks;
   readonly announcer: BlockAnnouncer;
+  readonly store: BlockStore;
 }
 
 export interface BlockRelayParts {
@@ -42,6 +44,7 @@ export interface BlockRelayParts {
   readonly discipline: Pick<Discipline, 'punish'>;
   readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
+  readonly blockStoreMaxBytes: number;
 }
 
 export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
@@ -49,6 +52,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
   const fetch = (peer: Peer, hashes: readonly Uint8Array[]): void => p.relay.onInv(peer, invOf(hashes), 0, hashes.length);
   const sync = new HeaderSync(p.opened.chain, p.opened.file, p.clock, p.log, { punish, fetchBlocks: fetch });
   const compactPeers = new CompactPeers();
+  const store = new BlockStore(p.blockStoreMaxBytes);
   const gate = new BlockGate(
     sync,
     p.relay,
@@ -57,6 +61,8 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
       punish,
       onRelayed: (peer, hash, height, raw, via) => {
         compactPeers.onBlockDelivered(peer);
+        const slot = p.relay.cache.find(hash, 0);
+        if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
         // Hop time: from the frame that completed the block being read to its announcements queued.
         p.metrics.blockHop(via, Math.max(0, p.clock.now() - peer.lastReceivedAt) / 1000);
         if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
@@ -64,13 +70,13 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     },
     (payload) => p.encoder.encodeFrame(p.magic, 'block', payload),
   );
-  const compact = new CompactBlocks(sync, gate, p.relay, p.log, {
+  const compact = new CompactBlocks(sync, gate, p.relay, store, p.log, {
     punish,
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
     onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
   });
-  return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact) };
+  return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact), store };
 }
 
 /** Registers the parts that follow peers' lifecycles. */

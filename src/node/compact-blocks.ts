@@ -33,12 +33,15 @@ import type { BlockTxnMessage } from '../wire/messages/blocktxn.js';
 import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
 import type { BlockGate } from './block-gate.js';
+import type { BlockStore } from './block-store.js';
 import type { HeaderSync } from './header-sync.js';
 import type { PeerLifecycle } from './peer-set.js';
 
 /** How a compact block ended: rebuilt with no round trip, with a blocktxn, or fetched whole. */
 export type CompactOutcome = 'rebuilt' | 'blocktxn' | 'full';
 
+/** BIP152 inventory type: a block asked for as a cmpctblock. */
+const MSG_CMPCT_BLOCK = 4;
 /** Built cmpctblock messages kept for serving (the newest blocks). */
 const BUILT_KEPT = 8;
 
@@ -68,6 +71,7 @@ export class CompactBlocks implements PeerLifecycle {
     private readonly sync: HeaderSync,
     private readonly gate: BlockGate,
     private readonly relay: InventoryRelay<Peer>,
+    private readonly store: BlockStore,
     private readonly log: Logger,
     private readonly host: CompactBlocksHost,
   ) {
@@ -158,11 +162,30 @@ export class CompactBlocks implements PeerLifecycle {
     return m;
   }
 
-  /** A peer's getblocktxn, answered for blocks in the relay cache. */
+  /**
+   * A getdata entry for a block (the relay's serveBlock hook): a cmpctblock for MSG_CMPCT_BLOCK, and
+   * full blocks the relay cache no longer has from the block store.
+   */
+  serveGetdata(peer: Peer, type: number, src: Uint8Array, off: number, cached: Uint8Array | undefined): boolean {
+    if (type === MSG_CMPCT_BLOCK) {
+      const frame = cached ?? this.store.get(src, off);
+      if (frame === undefined) return false;
+      peer.sendMessage(this.cmpctFor(frame));
+      return true;
+    }
+    if (cached !== undefined) return false;
+    const frame = this.store.get(src, off);
+    if (frame === undefined) return false;
+    peer.sendRelayed(frame, -1);
+    return true;
+  }
+
+  /** A peer's getblocktxn, answered for recent blocks (relay cache, then block store); Core ignores others. */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
     const slot = this.relay.cache.find(msg.blockHash, 0);
-    if (slot < 0 || this.relay.cache.isTx(slot)) return;
-    const res = buildBlockTxn(this.relay.cache.frame(slot).subarray(HEADER_SIZE), msg);
+    const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : this.store.get(msg.blockHash, 0);
+    if (frame === undefined) return;
+    const res = buildBlockTxn(frame.subarray(HEADER_SIZE), msg);
     if (res === 'out-of-bounds') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
     peer.sendMessage(res);
   }

@@ -203,13 +203,13 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         onDuplicate: (src, dst, bytes) => accounting.duplicate(src, dst, bytes),
         onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
         announceBlock: (dst, frame): boolean => blocks?.announcer.announce(dst, frame) ?? false,
-        ...(chain === null ? {} : { serveCmpctBlock: (dst: Peer, frame: Uint8Array) => dst.sendMessage(blocks!.compact.cmpctFor(frame)) }),
+        serveBlock: (dst, type, src, off, cached): boolean => blocks?.compact.serveGetdata(dst, type, src, off, cached) ?? false,
       },
       c.relayCacheMaxBytes,
       { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
     );
     const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this });
+    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this, blockStoreMaxBytes: c.blockStoreMaxBytes });
     const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this, blocks }));
     const listenAddress = (): string | null => this.listenAddress;
     const peers = new PeerSet({

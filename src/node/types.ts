@@ -62,6 +62,11 @@ export interface RelayConfig {
   /** Bytes a peer may send at once above its rate (a whole block fits). */
   readonly receiveBurstBytes: number;
   readonly relayCacheMaxBytes: number;
+  /**
+   * Bytes of recent relayed blocks kept to serve `block`, `cmpctblock` and `blocktxn` after the relay
+   * cache has evicted them (issue 19); 0 keeps none. The newest block is kept whatever its size.
+   */
+  readonly blockStoreMaxBytes: number;
   readonly getdataTimeoutMs: number;
   /** Outbound retry delay: n-th retry waits n × retryBaseMs, never more than retryMaxMs (btcd 5 s, 5 min). */
   readonly retryBaseMs: number;

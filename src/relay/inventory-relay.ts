@@ -79,8 +79,12 @@ export interface RelayHost<P extends RelayPeer> {
    * `cmpctblock`); false leaves it to the inv announcement.
    */
   announceBlock?(dst: P, frame: Uint8Array): boolean;
-  /** Serves a getdata(MSG_CMPCT_BLOCK) (BIP152) for a cached block; absent: notfound. */
-  serveCmpctBlock?(dst: P, frame: Uint8Array): void;
+  /**
+   * A getdata entry for a block (MSG_BLOCK, MSG_WITNESS_BLOCK or BIP152's MSG_CMPCT_BLOCK) at
+   * src[off..]: `cached` is its frame when the cache has it. True when the host served it (a
+   * cmpctblock, or a block the cache no longer has); false leaves it to the relay (cache or notfound).
+   */
+  serveBlock?(dst: P, type: number, src: Uint8Array, off: number, cached: Uint8Array | undefined): boolean;
 }
 
 export interface RelayTimeouts {
@@ -375,12 +379,10 @@ export class InventoryRelay<P extends RelayPeer> {
     for (let i = 0; i < n; i++) {
       const e = at + 36 * i;
       const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
-      if (type === MSG_CMPCT_BLOCK && this.host.serveCmpctBlock !== undefined) {
+      if ((type === MSG_CMPCT_BLOCK || kindOf(type) === BLOCK) && this.host.serveBlock !== undefined) {
         const s = this.cache.find(payload, e + 4);
-        if (s >= 0 && !this.cache.isTx(s)) {
-          this.host.serveCmpctBlock(peer, this.cache.frame(s));
-          continue;
-        }
+        const cached = s >= 0 && !this.cache.isTx(s) ? this.cache.frame(s) : undefined;
+        if (this.host.serveBlock(peer, type, payload, e + 4, cached)) continue;
       }
       const slot = kindOf(type) < 0 ? -1 : this.cache.find(payload, e + 4);
       if (slot < 0) {

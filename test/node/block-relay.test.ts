@@ -304,4 +304,27 @@ describe('BIP152 compact blocks in the node', () => {
     expect(node.peers().find((p) => p.addr.startsWith('127.0.0.51:'))!.banScore).toBe(0);
     expect(src.closed).toBe(false);
   });
+
+  for (const kept of [true, false]) it(`${kept ? 'serves' : 'without a block store, does not serve'} block, cmpctblock and blocktxn once the relay cache has evicted the block`, async () => {
+    const { node, port } = await startNode({ relayCacheMaxBytes: 4096, blockStoreMaxBytes: kept ? 1 << 20 : 0 });
+    const src = await witnessPeer(port);
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: now() - 60, txs: txs(3, 21) });
+    src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
+    await eventually(() => node.status().chain?.height === 1 && node.status().relayCache.items === 1, 'the block relayed');
+    // Transactions churn the 4 KiB relay cache until the block is gone from it.
+    for (const tx of txs(40, 22)) node.relayTransaction(tx);
+    const asker = await witnessPeer(port);
+    asker.send({ command: 'getdata', inventory: [{ type: 4, hash: b1.hash }, { type: 0x40000002, hash: b1.hash }] });
+    if (!kept) {
+      // The relay cache no longer has it: notfound (the getblocktxn is ignored, as Core does).
+      await asker.until(() => asker.has('notfound'), 'a notfound');
+      expect(asker.has('block') || asker.has('cmpctblock')).toBe(false);
+      return;
+    }
+    asker.send({ command: 'getblocktxn', blockHash: b1.hash, indexes: [2] });
+    await asker.until(() => asker.has('cmpctblock') && asker.has('block') && asker.has('blocktxn'), 'cmpctblock, block and blocktxn');
+    expect(hex((all(asker, 'block')[0]! as { raw: Uint8Array }).raw)).toBe(hex(b1.raw));
+    expect(hex((all(asker, 'blocktxn')[0]! as BlockTxnMessage).txs[0]!)).toBe(hex(b1.txs[2]!));
+    expect(asker.has('notfound')).toBe(false);
+  });
 });
