@@ -123,8 +123,7 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
     if (err instanceof WireError) return fail('bad-blk-length', false);
     throw err;
   }
-  // CheckBlock's size limits, before any hashing.
-  if (n === 0 || n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || stripped * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
+  if (n === 0) return fail('bad-blk-length', false);
 
   // --- txids: the stripped form of witness txs hashed in one batch; others are the wtxid ---
   const txids = new Uint8Array(32 * n);
@@ -161,6 +160,10 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   const m = merkleRoot(txids, n);
   if (m.mutated) return fail('bad-txns-duplicate', true);
   if (!equal(m.root, 0, raw, 36)) return fail('bad-txnmrklroot', true);
+
+  // CheckBlock's size limits come after the merkle check in Core, so a block that is both too big
+  // and mutated is reported as mutated, as there (the message cap bounds the hashing before this).
+  if (n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || stripped * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
 
   // --- coinbase: exactly one, first ---
   if (!isCoinbase(raw, 0)) return fail('bad-cb-missing', false, 0);

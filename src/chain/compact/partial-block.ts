@@ -208,7 +208,8 @@ export class PartialBlock {
     if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
     let size = 80 + compactSizeLen(this.n);
     for (let i = 0; i < this.n; i++) size += this.txs[i]!.length;
-    const block = new Uint8Array(size);
+    // Every byte is written below, so the buffer need not be zeroed first (1–4 MB per block).
+    const block: Uint8Array = Buffer.allocUnsafe(size);
     block.set(this.header, 0);
     let at = 80;
     // CompactSize of the tx count, written by hand to avoid a writer for 1–3 bytes.
