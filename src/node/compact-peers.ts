@@ -4,7 +4,7 @@
  * - We speak compact blocks version 2 only (wtxid short ids, Core's). After the handshake a peer
  *   that can (protocol ≥ 70014 and NODE_WITNESS) gets `sendcmpct(announce, 2)`. bcoin 1.0.2 ignores
  *   every `sendcmpct` after the first, so the first one already asks for high bandwidth, for the
- *   first HB_PEERS such peers.
+ *   first HB_PEERS such peers (and for the first outbound one, demoting the oldest if need be).
  * - Then Core's MaybeSetPeerAsAnnouncingHeaderAndIDs (net_processing.cpp): a peer that delivers a
  *   new block becomes high-bandwidth (`sendcmpct(1, 2)`); over HB_PEERS the oldest is demoted
  *   (`sendcmpct(0, 2)`), but never the last outbound one while an outbound peer is in the list.
@@ -37,7 +37,10 @@ export class CompactPeers implements PeerLifecycle {
 
   established(peer: Peer): void {
     if (!this.capable(peer)) return;
-    const announce = this.hb.length < HB_PEERS;
+    // Core keeps one outbound peer among the high-bandwidth ones (eclipse resistance).
+    const firstOutbound = peer.direction === 'outbound' && !this.hb.some((p) => p.direction === 'outbound');
+    const announce = this.hb.length < HB_PEERS || firstOutbound;
+    if (announce && this.hb.length >= HB_PEERS) this.hb.shift()!.sendMessage({ command: 'sendcmpct', announce: 0, version: CMPCT_VERSION });
     if (announce) this.hb.push(peer);
     peer.sendMessage({ command: 'sendcmpct', announce: announce ? 1 : 0, version: CMPCT_VERSION });
   }

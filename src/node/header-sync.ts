@@ -128,11 +128,17 @@ export class HeaderSync implements PeerLifecycle {
       return;
     }
     const s = this.state(peer);
-    s.getheadersAt = 0;
     const { records, count } = packed;
-    if (count === 0) return;
+    if (count === 0) {
+      // Nothing after our locator: an answer all the same.
+      s.getheadersAt = 0;
+      return;
+    }
     const tipBefore = this.chain.tipHeight;
     const out = this.chain.acceptHeaders(peer.id, records, 0, count, this.nowSec(), this.budgetOf(peer));
+    // Core: headers that connect answer any getheaders of ours; unconnecting ones cannot (a BIP130
+    // announcement), so the request stays in flight and no second one goes out before its deadline.
+    if (out.reject?.code !== 'unconnected' || out.reject.index > 0) s.getheadersAt = 0;
     this.noteBest(s, out.lastEntry);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined && !this.onReject(peer, out.reject.code, out.reject.index === 0)) return;

@@ -134,6 +134,24 @@ describe('headers chain in the node', () => {
     expect((p.received.find((m) => m.command === 'version') as VersionMessage).startHeight).toBe(2005);
   });
 
+  it('keeps one getheaders in flight per peer: an unconnecting announcement waits for the answer to the first', async () => {
+    const { addr, next } = await rawListener();
+    await startNode({ connect: [`${addr}@v1`] });
+    const up = await next();
+    await up.handshake();
+    await up.until(() => up.has('getheaders'), 'the first getheaders');
+    const orphan = (tag: number): BlockHeader[] => headersOf(chainOf(new Uint8Array(32).fill(tag), now() - 100, 1, tag, 1).bytes);
+    // Unanswered: the unconnecting header does not bring a second getheaders.
+    up.send({ command: 'headers', headers: orphan(7) });
+    up.send({ command: 'ping', nonce: 5n });
+    await up.until(() => up.has('pong'), 'the pong after the announcement');
+    expect(all(up, 'getheaders')).toHaveLength(1);
+    // Answered (an empty headers: nothing new), the next unconnecting header asks again.
+    up.send({ command: 'headers', headers: [] });
+    up.send({ command: 'headers', headers: orphan(8) });
+    await up.until(() => all(up, 'getheaders').length === 2, 'the second getheaders');
+  });
+
   it('disconnects and discourages the sender of a header with invalid proof of work', async () => {
     const { node, port } = await startNode();
     const bad = await RawPeer.open(port, '127.0.0.31');
