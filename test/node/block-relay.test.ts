@@ -345,4 +345,30 @@ describe('BIP152 compact blocks in the node', () => {
     expect(hex((all(asker, 'blocktxn')[0]! as BlockTxnMessage).txs[0]!)).toBe(hex(b1.txs[2]!));
     expect(asker.has('notfound')).toBe(false);
   });
+
+  it('hostile BIP152 messages cost their sender, never the process: a malformed cmpctblock, an out-of-bounds getblocktxn; an unsolicited blocktxn is ignored', async () => {
+    const { node, port } = await startNode();
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: now() - 60, txs: txs(3, 31) });
+    // A prefilled index past the short ids (Core READ_STATUS_INVALID).
+    const bad = await witnessPeer(port, '127.0.0.71');
+    const good = buildCmpctBlock(b1.raw, 3n);
+    bad.send({ ...good, shortIds: good.shortIds.subarray(0, 6), prefilled: [{ index: 5, tx: good.prefilled[0]!.tx }] });
+    await bad.until(() => bad.closed, 'the sender of a malformed cmpctblock disconnected');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.71');
+
+    // The block itself, then a getblocktxn beyond its 4 transactions.
+    const src = await witnessPeer(port, '127.0.0.72');
+    src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
+    await eventually(() => node.status().chain?.height === 1, 'the block');
+    const asker = await witnessPeer(port, '127.0.0.73');
+    asker.send({ command: 'blocktxn', blockHash: b1.hash, txs: [b1.txs[1]!] });
+    asker.send({ command: 'getblocktxn', blockHash: new Uint8Array(32).fill(1), indexes: [0] });
+    asker.send({ command: 'ping', nonce: 9n });
+    await asker.until(() => asker.has('pong'), 'the pong: unsolicited blocktxn and unknown getblocktxn ignored');
+    expect(asker.closed).toBe(false);
+    asker.send({ command: 'getblocktxn', blockHash: b1.hash, indexes: [9] });
+    await asker.until(() => asker.closed, 'the out-of-bounds getblocktxn sender disconnected');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.73');
+    expect(node.peers().some((p) => p.addr.startsWith('127.0.0.72:'))).toBe(true);
+  });
 });
