@@ -12,8 +12,9 @@
  *   work disconnects and discourages its sender at once (CheckHeadersPoW); any other invalid
  *   header too (MaybePunishNodeForBlock, BLOCK_INVALID_HEADER). Headers "from the future", or
  *   over a peer's low-work budget, are dropped and score nothing.
- * - A headers announcement that moves our tip by at most 8 headers (Core MAX_BLOCKS_TO_ANNOUNCE)
- *   fetches those blocks from the announcer (the `fetchBlocks` callback).
+ * - A headers announcement that moves our tip by at most 8 headers (Core MAX_BLOCKS_TO_ANNOUNCE),
+ *   to a tip less than 20 block intervals old (Core CanDirectFetch), fetches those blocks from the
+ *   announcer (the `fetchBlocks` callback).
  * - `getheaders` is answered from our best chain.
  *
  * New headers are appended to the file (fsynced) behind the message, one flush at a time; a node
@@ -148,7 +149,7 @@ export class HeaderSync implements PeerLifecycle {
       return;
     }
     const moved = this.chain.tipHeight - tipBefore;
-    if (out.tipChanged && out.lastEntry === this.chain.tipEntry && moved > 0 && moved <= MAX_BLOCKS_TO_ANNOUNCE) {
+    if (out.tipChanged && out.lastEntry === this.chain.tipEntry && moved > 0 && moved <= MAX_BLOCKS_TO_ANNOUNCE && this.canDirectFetch()) {
       const hashes: Uint8Array[] = [];
       for (let h = tipBefore + 1; h <= this.chain.tipHeight; h++) hashes.push(this.chain.hash(this.chain.atHeight(h)).slice());
       this.host.fetchBlocks(peer, hashes);
@@ -213,6 +214,12 @@ export class HeaderSync implements PeerLifecycle {
     // time-too-new, low-work-budget, side-budget: not stored, not a fault.
     this.log.debug('headers not stored', { peer: peer.addr, code });
     return false;
+  }
+
+  /** Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are news. */
+  private canDirectFetch(): boolean {
+    const c = this.chain;
+    return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
   }
 
   private sendGetheaders(peer: Peer, from: number): void {

@@ -152,6 +152,23 @@ describe('headers chain in the node', () => {
     await up.until(() => all(up, 'getheaders').length === 2, 'the second getheaders');
   });
 
+  it('fetches the block of a headers announcement (BIP130) and relays it', async () => {
+    const { port } = await startNode();
+    const announcer = await RawPeer.open(port);
+    open.push(announcer);
+    await announcer.handshake();
+    const other = await RawPeer.open(port);
+    open.push(other);
+    await other.handshake();
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: now() - 60, txs: [] });
+    announcer.send({ command: 'headers', headers: headersOf(b1.header) });
+    await announcer.until(() => announcer.has('getdata'), 'a getdata for the announced block');
+    expect(all(announcer, 'getdata')[0]!.inventory.map((e) => [e.type, hex(e.hash)])).toEqual([[0x40000002, hex(b1.hash)]]);
+    announcer.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
+    await other.until(() => other.has('inv'), 'the block announced to the other peer');
+    expect(hex(all(other, 'inv')[0]!.inventory[0]!.hash)).toBe(hex(b1.hash));
+  });
+
   it('disconnects and discourages the sender of a header with invalid proof of work', async () => {
     const { node, port } = await startNode();
     const bad = await RawPeer.open(port, '127.0.0.31');
