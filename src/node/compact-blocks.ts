@@ -133,6 +133,8 @@ export class CompactBlocks implements PeerLifecycle {
       return;
     }
     this.host.onOutcome(outcome, missing);
+    // The cmpctblock we push is built now, from the wtxids the rebuild already has (no rehash).
+    this.keep(Buffer.from(pb.hash).toString('hex'), buildCmpctBlock(r.block, randomNonce(), pb.wtxidBytes));
     this.gate.relayRebuilt(peer, r.block, pb.hash, height);
   }
 
@@ -154,12 +156,13 @@ export class CompactBlocks implements PeerLifecycle {
     const raw = frame.subarray(HEADER_SIZE);
     const key = Buffer.from(hash256(raw.subarray(0, 80))).toString('hex');
     let m = this.built.get(key);
-    if (m === undefined) {
-      m = buildCmpctBlock(raw, randomNonce());
-      this.built.set(key, m);
-      if (this.built.size > BUILT_KEPT) this.built.delete(this.built.keys().next().value!);
-    }
+    if (m === undefined) this.keep(key, (m = buildCmpctBlock(raw, randomNonce())));
     return m;
+  }
+
+  private keep(key: string, m: CmpctBlockMessage): void {
+    this.built.set(key, m);
+    if (this.built.size > BUILT_KEPT) this.built.delete(this.built.keys().next().value!);
   }
 
   /**

@@ -76,6 +76,10 @@ export class PartialBlock {
   get missingCount(): number {
     return this.n - this.filled;
   }
+  /** wtxid of every index, 32 bytes each in block order (complete once nothing is missing): a cmpctblock for the rebuilt block needs no rehash. */
+  get wtxidBytes(): Uint8Array {
+    return this.wtxids;
+  }
 
   /** Step 1. Must be called once, first. */
   init(): InitStatus {
