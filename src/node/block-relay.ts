@@ -45,6 +45,7 @@ export interface BlockRelayParts {
   readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
   readonly blockStoreMaxBytes: number;
+  readonly blocktxnTimeoutMs: number;
 }
 
 export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
@@ -75,7 +76,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
     onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
-  });
+  }, p.clock, p.blocktxnTimeoutMs);
   return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact), store };
 }
 

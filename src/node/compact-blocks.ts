@@ -15,10 +15,13 @@
  * cmpctblock of a block is built once (coinbase prefilled, random nonce) and kept for the few most
  * recent blocks.
  *
+ * A `getblocktxn` unanswered for the node's getdata timeout falls back to the full block.
+ *
  * Per-peer bounds, each with its drop reason: MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks
  * (`cmpct_pending`: the oldest is dropped); short ids per message and getblocktxn indexes are
  * bounded by the codecs and PartialBlock (`cmpct_size`, `blocktxn_index`).
  */
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { buildBlockTxn, buildCmpctBlock } from '../chain/compact/build-compact.js';
@@ -56,6 +59,8 @@ export interface CompactBlocksHost {
 }
 
 interface Pending {
+  readonly peer: Peer;
+  readonly sentAt: number;
   readonly pb: PartialBlock;
   readonly key: string;
   readonly entry: number;
@@ -74,6 +79,9 @@ export class CompactBlocks implements PeerLifecycle {
     private readonly store: BlockStore,
     private readonly log: Logger,
     private readonly host: CompactBlocksHost,
+    private readonly clock: Clock,
+    /** A getblocktxn unanswered this long: the full block is fetched instead (the node's getdata timeout). */
+    private readonly blocktxnTimeoutMs: number,
   ) {
     this.source = new RelayCacheTxSource(relay.cache);
   }
@@ -104,7 +112,7 @@ export class CompactBlocks implements PeerLifecycle {
       list.shift();
       this.host.onDrop(peer, 'cmpct_pending');
     }
-    list.push({ pb, key, entry, missing: pb.missingCount });
+    list.push({ peer, sentAt: this.clock.now(), pb, key, entry, missing: pb.missingCount });
     peer.sendMessage(pb.missing());
   }
 
@@ -136,6 +144,16 @@ export class CompactBlocks implements PeerLifecycle {
     // The cmpctblock we push is built now, from the wtxids the rebuild already has (no rehash).
     this.keep(Buffer.from(pb.hash).toString('hex'), buildCmpctBlock(r.block, randomNonce(), pb.wtxidBytes));
     this.gate.relayRebuilt(peer, r.block, pb.hash, height);
+  }
+
+  /** Pending rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
+  tick(now: number): void {
+    for (const list of this.pending.values()) {
+      while (list.length > 0 && now - list[0]!.sentAt >= this.blocktxnTimeoutMs) {
+        const p = list.shift()!;
+        if (this.gate.relayableHeight(p.entry) >= 0) this.fallBack(p.peer, p.pb.hash, p.missing);
+      }
+    }
   }
 
   private fallBack(peer: Peer, hash: Uint8Array, missing: number): void {

@@ -209,7 +209,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
     );
     const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this, blockStoreMaxBytes: c.blockStoreMaxBytes });
+    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
     const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this, blocks }));
     const listenAddress = (): string | null => this.listenAddress;
     const peers = new PeerSet({
@@ -299,6 +299,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const r = this.running();
     for (const p of this.registry.values()) p.tick(now);
     r.relay.tick(now);
+    r.blocks?.compact.tick(now);
     this.flowTable.markRates();
     r.nodeStats.tick(now);
     this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength);

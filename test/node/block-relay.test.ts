@@ -388,4 +388,20 @@ describe('BIP152 compact blocks in the node', () => {
     expect(node.bans().map((b) => b.target)).toContain('127.0.0.73');
     expect(node.peers().some((p) => p.addr.startsWith('127.0.0.72:'))).toBe(true);
   });
+
+  it('fetches the full block when a getblocktxn goes unanswered past the getdata timeout', async () => {
+    const { node, port } = await startNode({ getdataTimeoutMs: 300 });
+    const src = await witnessPeer(port);
+    const other = await witnessPeer(port);
+    const fresh = txs(4, 41);
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: now() - 60, txs: fresh });
+    for (const tx of fresh.slice(1)) node.relayTransaction(tx);
+    src.send(buildCmpctBlock(b1.raw, 4n));
+    await src.until(() => src.has('getblocktxn'), 'a getblocktxn');
+    // Never answered: the node asks for the whole block instead.
+    await src.until(() => all(src, 'getdata').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'a getdata for the full block');
+    src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
+    await other.until(() => other.has('inv') && all(other, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'the block relayed');
+    expect(await metric(node, 'full')).toBe(1);
+  });
 });
