@@ -51,7 +51,11 @@ export interface BlockRelayParts {
 export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
   const punish = (peer: Peer, id: Parameters<Discipline['punish']>[1], why: string): void => p.discipline.punish(peer, id, 1, why);
   const fetch = (peer: Peer, hashes: readonly Uint8Array[]): void => p.relay.onInv(peer, invOf(hashes), 0, hashes.length);
-  const sync = new HeaderSync(p.opened.chain, p.opened.file, p.clock, p.log, { punish, fetchBlocks: fetch });
+  const sync = new HeaderSync(p.opened.chain, p.opened.file, p.clock, p.log, {
+    punish,
+    // One new block from a compact-block peer: ask for it as a cmpctblock (low-bandwidth mode).
+    fetchBlocks: (peer, hashes) => (hashes.length === 1 && compactPeers.speaksV2(peer) ? compact.requestCompact(peer, hashes[0]!) : fetch(peer, hashes)),
+  });
   const compactPeers = new CompactPeers();
   const store = new BlockStore(p.blockStoreMaxBytes);
   const gate = new BlockGate(

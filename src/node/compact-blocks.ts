@@ -69,6 +69,8 @@ interface Pending {
 
 export class CompactBlocks implements PeerLifecycle {
   private readonly pending = new Map<number, Pending[]>();
+  /** Our getdata(MSG_CMPCT_BLOCK) requests: block hash (hex) → whom we asked, when. */
+  private readonly asked = new Map<string, { readonly peer: Peer; readonly at: number; readonly hash: Uint8Array }>();
   private readonly built = new Map<string, CmpctBlockMessage>();
   private readonly source: RelayCacheTxSource;
 
@@ -88,12 +90,25 @@ export class CompactBlocks implements PeerLifecycle {
 
   closed(peer: Peer): void {
     this.pending.delete(peer.id);
+    for (const [k, a] of this.asked) if (a.peer === peer) this.asked.delete(k);
+  }
+
+  /**
+   * Low-bandwidth fetch of one announced block (BIP152, Core for a peer with compact blocks when one
+   * block is missing): getdata(MSG_CMPCT_BLOCK). Unanswered for the timeout → the full block.
+   */
+  requestCompact(peer: Peer, hash: Uint8Array): void {
+    const key = Buffer.from(hash).toString('hex');
+    if (this.asked.has(key) || this.relay.cache.find(hash, 0) >= 0) return;
+    this.asked.set(key, { peer, at: this.clock.now(), hash: hash.slice() });
+    peer.sendMessage({ command: 'getdata', inventory: [{ type: MSG_CMPCT_BLOCK, hash }] });
   }
 
   // ---- receiving -------------------------------------------------------------------------------
 
   onCmpctBlock(peer: Peer, received: CmpctBlockMessage): void {
     const hash = hash256(received.header);
+    this.asked.delete(Buffer.from(hash).toString('hex'));
     if (this.relay.cache.find(hash, 0) >= 0) return this.relay.settle(peer, hash, 0);
     const entry = this.sync.acceptBlockHeader(peer, received.header, 0);
     if (entry < 0) return;
@@ -146,8 +161,13 @@ export class CompactBlocks implements PeerLifecycle {
     this.gate.relayRebuilt(peer, r.block, pb.hash, height);
   }
 
-  /** Pending rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
+  /** Overdue compact requests and rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
   tick(now: number): void {
+    for (const [k, a] of this.asked) {
+      if (now - a.at < this.blocktxnTimeoutMs) continue;
+      this.asked.delete(k);
+      this.host.fetchBlock(a.peer, a.hash);
+    }
     for (const list of this.pending.values()) {
       while (list.length > 0 && now - list[0]!.sentAt >= this.blocktxnTimeoutMs) {
         const p = list.shift()!;

@@ -404,4 +404,23 @@ describe('BIP152 compact blocks in the node', () => {
     await other.until(() => other.has('inv') && all(other, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'the block relayed');
     expect(await metric(node, 'full')).toBe(1);
   });
+
+  it('fetches an announced block from a compact-block peer as a cmpctblock (low bandwidth), rebuilt and relayed', async () => {
+    const { node, port } = await startNode();
+    const src = await witnessPeer(port);
+    src.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    const other = await RawPeer.open(port);
+    open.push(other);
+    await other.handshake();
+    const fresh = txs(6, 51);
+    for (const tx of fresh) node.relayTransaction(tx);
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: now() - 60, txs: fresh });
+    src.send({ command: 'headers', headers: headersOf(b1.header) });
+    await src.until(() => src.has('getdata'), 'a getdata');
+    expect(all(src, 'getdata')[0]!.inventory.map((e) => [e.type, hex(e.hash)])).toEqual([[4, hex(b1.hash)]]);
+    src.send(buildCmpctBlock(b1.raw, 6n));
+    await other.until(() => all(other, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'the block relayed');
+    expect(await metric(node, 'rebuilt')).toBe(1);
+    expect(src.has('getblocktxn')).toBe(false);
+  });
 });
