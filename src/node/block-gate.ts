@@ -24,6 +24,9 @@ import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import type { HeaderSync } from './header-sync.js';
 
+/** Failed-block marks kept (each cost its sender a valid proof of work). */
+const MAX_FAILED = 1024;
+
 /** How a block reached us (the `block` event's `via`). */
 export type BlockArrival = 'block' | 'cmpctblock';
 
@@ -36,6 +39,13 @@ export interface BlockGateHost {
 export class BlockGate {
   /** Height of the highest block relayed (Core m_highest_fast_announce). */
   private highestRelayed = 0;
+  /**
+   * Entries whose block failed the checks (not mutated: the header's own block is invalid). The
+   * chain keeps such a header as its tip (it has no BLOCK_FAILED_VALID mark); a competing block at
+   * the same height on the same parent is relayable all the same, as it would be after Core's
+   * InvalidBlockFound. Bounded: the oldest marks are forgotten.
+   */
+  private readonly failed = new Set<number>();
 
   constructor(
     private readonly sync: HeaderSync,
@@ -67,7 +77,10 @@ export class BlockGate {
     if (!check.ok) {
       this.relay.settle(peer, hash, 0);
       if (check.mutated) this.host.punish(peer, 'MUTATED_BLOCK', `mutated block: ${check.code}`);
-      else this.log.info('invalid block dropped', { peer: peer.addr, height, code: check.code });
+      else {
+        this.markFailed(entry);
+        this.log.info('invalid block dropped', { peer: peer.addr, height, code: check.code });
+      }
       return;
     }
     this.highestRelayed = height;
@@ -94,7 +107,16 @@ export class BlockGate {
   relayableHeight(entry: number): number {
     const chain = this.sync.chain;
     const height = chain.heightOf(entry);
-    if (!chain.onBestChain(entry) || height <= this.highestRelayed || height < chain.tipHeight - MAX_BLOCKTXN_DEPTH) return -1;
+    if (height <= this.highestRelayed || height < chain.tipHeight - MAX_BLOCKTXN_DEPTH) return -1;
+    if (chain.onBestChain(entry)) return height;
+    const rival = chain.atHeight(height);
+    if (rival < 0 || !this.failed.has(rival) || chain.ancestor(rival, height - 1) !== chain.ancestor(entry, height - 1)) return -1;
     return height;
+  }
+
+  /** The block of the header at `entry` is invalid (not mutated). */
+  markFailed(entry: number): void {
+    this.failed.add(entry);
+    if (this.failed.size > MAX_FAILED) this.failed.delete(this.failed.values().next().value!);
   }
 }

@@ -152,6 +152,7 @@ export class CompactBlocks implements PeerLifecycle {
     if (r.status === 'collision') return this.fallBack(peer, pb.hash, missing);
     if (r.status === 'invalid-block') {
       // Not relayed; BIP152: a block that arrived compact never scores its sender.
+      this.gate.markFailed(entry);
       this.log.info('rebuilt compact block invalid, dropped', { peer: peer.addr, height, code: r.check.ok ? null : r.check.code });
       return;
     }

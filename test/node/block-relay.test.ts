@@ -255,6 +255,33 @@ describe('the relay rule for full blocks', () => {
   });
 });
 
+describe('a block that failed the checks', () => {
+  it('does not keep a competing valid block at the same height from being relayed', async () => {
+    const { port } = await startNode();
+    const r = rng(61);
+    const txs = Array.from({ length: 3 }, () => makeTx(mixedShape(r), r));
+    const first = await RawPeer.open(port, '127.0.0.81');
+    open.push(first);
+    await first.handshake();
+    const second = await RawPeer.open(port, '127.0.0.82');
+    open.push(second);
+    await second.handshake();
+    const watcher = await RawPeer.open(port);
+    open.push(watcher);
+    await watcher.handshake();
+    const t = now() - 60;
+    // Valid proof of work, invalid block (its coinbase claims height 7): its header becomes our tip.
+    const invalid = buildBlock({ prev: GENESIS_HASH, height: 7, time: t, txs });
+    first.send(decodePayload('block', invalid.raw, PROTOCOL_VERSION));
+    first.send({ command: 'ping', nonce: 3n });
+    await first.until(() => first.has('pong'), 'the invalid block handled');
+    const valid = buildBlock({ prev: GENESIS_HASH, height: 1, time: t + 1, txs });
+    second.send(decodePayload('block', valid.raw, PROTOCOL_VERSION));
+    await watcher.until(() => all(watcher, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(valid.hash))), 'the valid block relayed');
+    expect(all(watcher, 'inv').flatMap((m) => m.inventory.map((e) => hex(e.hash)))).not.toContain(hex(invalid.hash));
+  });
+});
+
 describe('BIP152 compact blocks in the node', () => {
   const txs = (n: number, seed: number): Uint8Array[] => {
     const r = rng(seed);
