@@ -483,15 +483,17 @@ export class Peer implements DispatchPeer, HandshakePeer {
   sendVersion(): void {
     const nonce = randomNonce();
     this.host.sentNonces.add(nonce);
-    this.sendMessage(
-      newVersionMessage({
-        nonce,
-        userAgent: this.host.userAgentFor(this),
-        timestampSec: Math.floor(this.host.clock.now() / 1000),
-        startHeight: this.host.bestHeight(),
-        services: advertisedServices(this.host.config.transport),
-      }),
-    );
+    // Our version message is encoded at our own protocol version, whatever the peer's: at the
+    // negotiated one, an old peer's (python-bitcoinlib's 60002) could not carry the relay field and
+    // the encoder refused it, closing the connection before the handshake.
+    const msg = newVersionMessage({
+      nonce,
+      userAgent: this.host.userAgentFor(this),
+      timestampSec: Math.floor(this.host.clock.now() / 1000),
+      startHeight: this.host.bestHeight(),
+      services: advertisedServices(this.host.config.transport),
+    });
+    this.sendPayload('version', encodePayload(msg, PROTOCOL_VERSION));
   }
 
   sendReject(command: string, code: number, reason: string): void {
