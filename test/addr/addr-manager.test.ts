@@ -41,7 +41,7 @@ describe('intake', () => {
     m.checkInvariants();
     expect(m.has('127.0.0.1:18444')).toBe(true);
     expect(m.size()).toBe(1);
-    expect(m.groupOf('127.0.0.1:18444')).toBe('local:127.0.0.1:18444');
+    expect(m.groupOf('127.0.0.1:18444')).toBe('127.0.0.0');
   });
 
   it('rewrites timestamps more than 10 min ahead to now − 5 days', () => {
