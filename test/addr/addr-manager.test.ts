@@ -134,7 +134,7 @@ describe('good / attempt / connected', () => {
     expect(m.get('1.2.3.4:8333')!.timestampMs).toBe(T0 + 2 * 60_000);
   });
 
-  it('a full tried bucket sends its oldest entry back to new', () => {
+  it('without test-before-evict, a full tried bucket sends its oldest entry back to new', () => {
     const { clock, m } = manager({ hash: narrowHash(0) });
     // One new bucket (64) and one tried bucket (256): fill tried in rounds of 64.
     for (let round = 0; round < 4; round++) {
@@ -146,7 +146,7 @@ describe('good / attempt / connected', () => {
     expect([m.numTried(), m.numNew()]).toEqual([TRIED_BUCKET_SIZE, 0]);
     clock.advance(1000);
     m.addAddresses([{ addr: addrN(999), timestamp: T0_SEC }], SRC);
-    m.good(addrN(999));
+    m.good(addrN(999), { testBeforeEvict: false });
     m.checkInvariants();
     expect([m.numTried(), m.numNew()]).toEqual([TRIED_BUCKET_SIZE, 1]);
     expect(m.get(addrN(999))!.tried).toBe(true);

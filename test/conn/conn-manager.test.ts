@@ -53,6 +53,8 @@ function setup(opts: Partial<ConnManagerOptions<FakeConn>> & { outcome?: Outcome
     random: seededRandom(1),
     onConnection: (req) => connected.push(req),
     onDisconnection: (req) => dropped.push(req),
+    // These tests are about full-relay slots; block-relay-only budgets are in conn-budgets.test.ts.
+    blockRelayOnly: 0,
     ...opts,
   });
   return { clock, sched, d, cm, connected, dropped };
