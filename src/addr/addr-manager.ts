@@ -123,6 +123,11 @@ export interface AddResult {
   readonly added: number;
   /** Processed entries refused: malformed, non-routable, port 0. */
   readonly ignored: number;
+  /**
+   * The processed entries that were valid, in canonical form, with the timestamp as stored
+   * (seconds; a future one already rewritten): what address relay may pass on.
+   */
+  readonly accepted: readonly AddrEntry[];
 }
 
 export interface SelectOutboundOptions {
@@ -296,12 +301,17 @@ export class AddrManager {
     const now = this.clock.now();
     let added = 0;
     let ignored = 0;
+    const accepted: AddrEntry[] = [];
     for (const e of entries) {
       const r = this.addOne(e, srcText, now);
-      if (r === 'added') added++;
-      else if (r === 'ignored') ignored++;
+      if (r === 'ignored') {
+        ignored++;
+        continue;
+      }
+      if (r.result === 'added') added++;
+      accepted.push(r.entry);
     }
-    return { offered, rateLimited: offered - entries.length, processed: entries.length, added, ignored };
+    return { offered, rateLimited: offered - entries.length, processed: entries.length, added, ignored, accepted };
   }
 
   /** A uniformly random subset of k entries (partial Fisher–Yates over indices). */
@@ -317,7 +327,7 @@ export class AddrManager {
     return out;
   }
 
-  private addOne(e: AddrEntry, src: string, now: number): 'added' | 'updated' | 'ignored' {
+  private addOne(e: AddrEntry, src: string, now: number): { result: 'added' | 'updated'; entry: AddrEntry } | 'ignored' {
     if (typeof e?.addr !== 'string') return 'ignored';
     const hp = parseHostPort(e.addr);
     if (hp === null || hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
@@ -326,7 +336,8 @@ export class AddrManager {
     // A peer that stamps addresses in the future would make them look freshest forever.
     if (ts > now + FUTURE_TIMESTAMP_SLACK_MS) ts = now - FUTURE_TIMESTAMP_PENALTY_MS;
     const services = typeof e.services === 'bigint' && e.services >= 0n ? BigInt.asUintN(64, e.services) : 0n;
-    return this.updateAddress(formatHostPort(hp.ip, hp.port), src, services, ts, now);
+    const addr = formatHostPort(hp.ip, hp.port);
+    return { result: this.updateAddress(addr, src, services, ts, now), entry: { addr, timestamp: Math.floor(ts / 1000), services } };
   }
 
   /** btcd updateAddress (§4.9). */

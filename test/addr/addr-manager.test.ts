@@ -29,7 +29,11 @@ describe('intake', () => {
       SRC,
     );
     m.checkInvariants();
-    expect(r).toEqual({ offered: 7, rateLimited: 0, processed: 7, added: 2, ignored: 5 });
+    expect(r).toMatchObject({ offered: 7, rateLimited: 0, processed: 7, added: 2, ignored: 5 });
+    expect(r.accepted).toEqual([
+      { addr: '1.2.3.4:8333', timestamp: T0_SEC, services: 0n },
+      { addr: '[2a01:4f8::1]:8333', timestamp: T0_SEC, services: 0n },
+    ]);
     expect(m.size()).toBe(2);
     expect(m.numNew()).toBe(2);
     expect(m.has('[2a01:4f8:0::1]:8333')).toBe(true);
