@@ -12,11 +12,14 @@
  * - intake takes an optional per-peer rate limiter (Core #22387);
  * - test-before-evict (Core PR #9037): good() never evicts a tried entry at once; a collision
  *   waits (≤ 10) until a feeler has tested the entry it would replace;
- * - non-IP addresses (TorV3, I2P) are not stored.
+ * - Tor v3, I2P and CJDNS addresses (BIP155) are stored under their text keys
+ *   (src/util/overlay.ts) and relayed; the node never dials I2P or CJDNS, and Tor only through
+ *   a SOCKS5 proxy (the dial scope decides).
  */
 import { systemClock, type Clock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { addressGroup, formatHostPort, isRoutable, isValid, parseHostPort, type Ip16 } from '../util/ip.js';
+import { overlayKey, parseOverlay } from '../util/overlay.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 import type { AddrRateLimiter } from './addr-rate-limiter.js';
 import {
@@ -329,14 +332,22 @@ export class AddrManager {
 
   private addOne(e: AddrEntry, src: string, now: number): { result: 'added' | 'updated'; entry: AddrEntry } | 'ignored' {
     if (typeof e?.addr !== 'string') return 'ignored';
+    let addr: string;
     const hp = parseHostPort(e.addr);
-    if (hp === null || hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
+    if (hp !== null) {
+      if (hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
+      addr = formatHostPort(hp.ip, hp.port);
+    } else {
+      // Tor v3, I2P, CJDNS: routable by construction (Core IsRoutable). I2P uses port 0 (SAM 3.1).
+      const o = parseOverlay(e.addr);
+      if (o === null || (o.port === 0 && o.net !== 'i2p')) return 'ignored';
+      addr = overlayKey(o.networkId, o.addr, o.port)!;
+    }
     if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp) || e.timestamp < 0) return 'ignored';
     let ts = Math.floor(e.timestamp) * 1000;
     // A peer that stamps addresses in the future would make them look freshest forever.
     if (ts > now + FUTURE_TIMESTAMP_SLACK_MS) ts = now - FUTURE_TIMESTAMP_PENALTY_MS;
     const services = typeof e.services === 'bigint' && e.services >= 0n ? BigInt.asUintN(64, e.services) : 0n;
-    const addr = formatHostPort(hp.ip, hp.port);
     return { result: this.updateAddress(addr, src, services, ts, now), entry: { addr, timestamp: Math.floor(ts / 1000), services } };
   }
 

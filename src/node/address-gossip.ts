@@ -21,7 +21,9 @@ import { cryptoRandom, type Random } from '../util/random.js';
 import type { Message } from '../wire/codec.js';
 import { ADDRV2_VERSION, MAX_ADDR_PER_MSG } from '../wire/constants.js';
 import { formatHostPort as formatIpPort, parseHostPort as parseIpPort } from '../wire/net-address.js';
-import { addrV2ToText } from '../wire/addrv2.js';
+import { addrV2ToText, type AddrV2Entry } from '../wire/addrv2.js';
+import type { TimedNetAddress } from '../wire/net-address.js';
+import { overlayKey, parseOverlay } from '../util/overlay.js';
 import type { Logger } from '../log.js';
 import type { RelayConfig } from './types.js';
 
@@ -65,6 +67,8 @@ interface PeerGossip {
 
 export interface AddressGossipOptions {
   readonly random?: Random;
+  /** Tor is reachable (an onion proxy is configured): onion addresses are relayed to 2 peers, not 1–2. */
+  readonly onionReachable?: boolean;
   /** 16-byte secret of the relay destination hash; default random. */
   readonly relayKey?: Uint8Array;
 }
@@ -74,6 +78,7 @@ export class AddressGossip {
   private readonly peers = new Map<number, PeerGossip>();
   private readonly relay: AddrRelay;
   private readonly random: Random;
+  private readonly onionReachable: boolean;
   private cache: { entries: AddrEntry[]; expiresAt: number } | null = null;
 
   constructor(
@@ -84,6 +89,7 @@ export class AddressGossip {
     opts: AddressGossipOptions = {},
   ) {
     this.random = opts.random ?? cryptoRandom;
+    this.onionReachable = opts.onionReachable === true;
     this.relay = new AddrRelay(opts.relayKey);
     const addrOpts: AddrManagerOptions = { clock, random: this.random, allowLocal: config.allowLocalAddresses, log: log.child({ component: 'addrman' }).log };
     let addrs = new AddrManager(addrOpts);
@@ -144,9 +150,11 @@ export class AddressGossip {
     const list: AddrEntry[] =
       msg.command === 'addr'
         ? msg.addresses.map((a) => ({ addr: formatIpPort(a.ip, a.port), timestamp: a.timestamp, services: a.services }))
-        : msg.addresses
-            .filter((a) => a.networkId === IPV4_NET_ID || a.networkId === IPV6_NET_ID)
-            .map((a) => ({ addr: addrV2ToText(a), timestamp: a.timestamp, services: a.services }));
+        : msg.addresses.flatMap((a) => {
+            // IPv4/IPv6 as HOST:PORT; Tor v3, I2P and CJDNS as overlay keys; Tor v2 and unknown ids dropped.
+            const addr = a.networkId === IPV4_NET_ID || a.networkId === IPV6_NET_ID ? addrV2ToText(a) : overlayKey(a.networkId, a.addr, a.port);
+            return addr === null ? [] : [{ addr, timestamp: a.timestamp, services: a.services }];
+          });
     const result = this.addrs.addAddresses(list, peer.addr, state === undefined ? {} : { limiter: state.limiter });
     if (state === undefined) return;
     for (const e of result.accepted) state.known.add(e.addr);
@@ -155,7 +163,10 @@ export class AddressGossip {
       for (const e of result.accepted) {
         // Accepted entries are valid and routable under the table's rule (loopback counts on regtest).
         if (!addressRelayable(e.timestamp, true, now)) continue;
-        const targets = this.relay.targets(e.addr, { nowMs: now, originator: peer.id, peers: this.candidates(), reachable: true, needsAddrV2: false });
+        const overlay = parseOverlay(e.addr);
+        // We reach IP networks, and Tor through a proxy; never I2P or CJDNS (we do not dial them).
+        const reachable = overlay === null || (overlay.net === 'onion' && this.onionReachable);
+        const targets = this.relay.targets(e.addr, { nowMs: now, originator: peer.id, peers: this.candidates(), reachable, needsAddrV2: overlay !== null });
         for (const id of targets) this.queueFor(this.peers.get(id)!, e);
       }
     }
@@ -246,27 +257,29 @@ export class AddressGossip {
     return peer.wantsAddrV2 && (peer.protocolVersion ?? 0) >= ADDRV2_VERSION;
   }
 
-  /** Entries as addr or addrv2 messages of at most 1,000 each. */
+  /**
+   * Entries as addr or addrv2 messages of at most 1,000 each. Overlay addresses (Tor v3, I2P,
+   * CJDNS) have no addr (v1) encoding: a v1 peer does not get them (Core IsAddrCompatible).
+   */
   private send(peer: GossipPeer, entries: readonly AddrEntry[]): void {
-    const parsed = entries.flatMap((entry) => {
+    const v2 = this.v2(peer);
+    const wire = entries.flatMap((entry): { v2: AddrV2Entry; v1: TimedNetAddress | null }[] => {
+      const timestamp = entry.timestamp;
+      const services = entry.services ?? 0n;
+      const o = parseOverlay(entry.addr);
+      if (o !== null) return v2 ? [{ v2: { timestamp, services, networkId: o.networkId, addr: o.addr, port: o.port }, v1: null }] : [];
       try {
-        return [{ entry, ...parseIpPort(entry.addr) }];
+        const { ip, port } = parseIpPort(entry.addr);
+        const v4 = isIPv4Mapped(ip);
+        return [{ v2: { timestamp, services, networkId: v4 ? IPV4_NET_ID : IPV6_NET_ID, addr: v4 ? ip.slice(12) : ip.slice(), port }, v1: { timestamp, services, ip, port } }];
       } catch {
         return [];
       }
     });
-    const v2 = this.v2(peer);
-    for (let i = 0; i < parsed.length; i += MAX_ADDR_PER_MSG) {
-      const chunk = parsed.slice(i, i + MAX_ADDR_PER_MSG);
-      if (v2) {
-        const addresses = chunk.map(({ entry, ip, port }) => {
-          const v4 = isIPv4Mapped(ip);
-          return { timestamp: entry.timestamp, services: entry.services ?? 0n, networkId: v4 ? IPV4_NET_ID : IPV6_NET_ID, addr: v4 ? ip.slice(12) : ip.slice(), port };
-        });
-        peer.sendMessage({ command: 'addrv2', addresses });
-      } else {
-        peer.sendMessage({ command: 'addr', addresses: chunk.map(({ entry, ip, port }) => ({ timestamp: entry.timestamp, services: entry.services ?? 0n, ip, port })) });
-      }
+    for (let i = 0; i < wire.length; i += MAX_ADDR_PER_MSG) {
+      const chunk = wire.slice(i, i + MAX_ADDR_PER_MSG);
+      if (v2) peer.sendMessage({ command: 'addrv2', addresses: chunk.map((w) => w.v2) });
+      else peer.sendMessage({ command: 'addr', addresses: chunk.map((w) => w.v1!) });
     }
   }
 

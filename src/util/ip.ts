@@ -5,6 +5,8 @@
  * null on anything malformed; they never throw.
  */
 
+import { overlayGroup, parseOverlay } from './overlay.js';
+
 /** An IP address as 16 bytes; IPv4 is IPv4-mapped. */
 export type Ip16 = Uint8Array;
 
@@ -376,12 +378,16 @@ function prefixGroup(ip: Ip16): string {
 /**
  * The one group function: the network segment `addr` (`HOST:PORT` or a bare IP) belongs to, for
  * outbound diversity, address bucketing and inbound limits. Routable addresses always get btcd's
- * GroupKey (the rule Core's netgroup follows for IPv4/IPv6). A string that is not an IP literal
- * (a DNS name, an onion name) is its own group: we cannot know its network before resolving it.
+ * GroupKey (the rule Core's netgroup follows for IPv4/IPv6); Tor v3, I2P and CJDNS keys
+ * (src/util/overlay.ts) get Core's overlay groups. Any other string (a DNS name) is its own
+ * group: we cannot know its network before resolving it.
  */
 export function addressGroup(addr: string, opts: GroupOptions = {}): string {
   const ip = parseHostPort(addr)?.ip ?? parseIp(addr);
-  if (ip === null) return `host:${addr}`;
+  if (ip === null) {
+    const overlay = parseOverlay(addr);
+    return overlay === null ? `host:${addr}` : overlayGroup(overlay);
+  }
   if (isRoutable(ip)) return groupKey(ip);
   if (opts.localPerHost === true) return `local:${formatIp(ip)}`;
   if (opts.allowLocal === true && isValid(ip)) return prefixGroup(ip);
