@@ -41,6 +41,11 @@ export interface GossipPeer {
 export interface GossipConnection {
   /** A block-relay-only or feeler connection: no address relay in either direction (Core). */
   readonly noAddrRelay?: boolean;
+  /**
+   * A `--seednode` connection (Core ADDR_FETCH): we always ask it for addresses, and the node
+   * disconnects it once it answered (onAddresses returns `disconnect`).
+   */
+  readonly addrFetch?: boolean;
 }
 
 /** Core m_addr_response_caches: a getaddr answer is reused for 21 h plus a random 0–6 h. */
@@ -56,6 +61,7 @@ const IPV6_NET_ID = 2;
 
 interface PeerGossip {
   readonly peer: GossipPeer;
+  readonly addrFetch: boolean;
   readonly limiter: AddrRateLimiter;
   readonly addrRelay: boolean;
   getaddrSent: boolean;
@@ -112,6 +118,7 @@ export class AddressGossip {
     const limiter = new AddrRateLimiter({ clock: this.clock, whitelisted });
     const state: PeerGossip = {
       peer,
+      addrFetch: conn.addrFetch === true,
       limiter,
       addrRelay: conn.noAddrRelay !== true,
       getaddrSent: false,
@@ -128,7 +135,7 @@ export class AddressGossip {
     this.addrs.good(peer.addr);
     if (!state.addrRelay) return;
     this.advertiseSelf(peer, listenAddress);
-    if (this.addrs.needMoreAddresses()) {
+    if (state.addrFetch || this.addrs.needMoreAddresses()) {
       limiter.onGetAddrSent();
       state.getaddrSent = true;
       peer.sendMessage({ command: 'getaddr' });
@@ -142,11 +149,13 @@ export class AddressGossip {
   /**
    * addr / addrv2 entries from a peer: through its token bucket into the table, then the fresh
    * ones of a small unsolicited message are queued for 1 or 2 other peers (Core RelayAddress).
-   * A peer outside address relay (block-relay-only) is ignored, as Core does.
+   * A peer outside address relay (block-relay-only) is ignored, as Core does. `disconnect`: an
+   * address-fetch (seed node) connection has answered and should be closed (Core: more than one
+   * address in the message).
    */
-  onAddresses(peer: GossipPeer, msg: Extract<Message, { command: 'addr' | 'addrv2' }>): void {
+  onAddresses(peer: GossipPeer, msg: Extract<Message, { command: 'addr' | 'addrv2' }>): { disconnect: boolean } {
     const state = this.peers.get(peer.id);
-    if (state !== undefined && !state.addrRelay) return;
+    if (state !== undefined && !state.addrRelay) return { disconnect: false };
     const list: AddrEntry[] =
       msg.command === 'addr'
         ? msg.addresses.map((a) => ({ addr: formatIpPort(a.ip, a.port), timestamp: a.timestamp, services: a.services }))
@@ -156,7 +165,7 @@ export class AddressGossip {
             return addr === null ? [] : [{ addr, timestamp: a.timestamp, services: a.services }];
           });
     const result = this.addrs.addAddresses(list, peer.addr, state === undefined ? {} : { limiter: state.limiter });
-    if (state === undefined) return;
+    if (state === undefined) return { disconnect: false };
     for (const e of result.accepted) state.known.add(e.addr);
     const now = this.clock.now();
     if (messageRelayable(msg.addresses.length, state.getaddrSent)) {
@@ -172,6 +181,15 @@ export class AddressGossip {
     }
     // Core: a message short of the maximum ends the answer to our getaddr.
     if (msg.addresses.length < MAX_ADDR_PER_MSG) state.getaddrSent = false;
+    return { disconnect: state.addrFetch && msg.addresses.length > 1 };
+  }
+
+  /**
+   * Addresses from DNS seeds (src/conn/discovery.ts querySeeds) or the fixed seeds: filed under
+   * the seed's name as source, so each seed is its own source group. Returns how many were new.
+   */
+  addFromSeed(seed: string, entries: readonly AddrEntry[]): number {
+    return this.addrs.addAddresses(entries, seed).added;
   }
 
   /** Addresses the peer's token bucket admits now (Infinity before its handshake completed). */
