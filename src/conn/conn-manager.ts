@@ -12,7 +12,9 @@
  * outbound slots (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
  *
  * Deliberate differences from btcd (docs/addresses-and-connections.md):
- * - every scheduled delay is ≤ retryMax, on every path, and retryMax is configurable (lnd#9294);
+ * - every backoff is ≤ retryMax, on every path, and retryMax is configurable (lnd#9294); the flap
+ *   tier of a flapping address (1 s … 1 h, peer health) is added on top and not clipped, and it
+ *   holds off every outbound reconnect to that address, automatic ones included (issue 20);
  * - delays carry ±jitter so many nodes restarting together do not redial in lockstep;
  * - a failed automatic request is removed before its replacement is made (btcd leaves it in
  *   its pending map forever);
@@ -126,7 +128,11 @@ export interface ConnManagerOptions<C extends Connection> {
   readonly jitter?: number;
   /** Same meaning as AddrManagerOptions.allowLocal: local addresses are each their own group. */
   readonly allowLocal?: boolean;
-  /** Extra delay before redialling `addr` (peer health's flap tier). The total is still ≤ retryMaxMs. */
+  /**
+   * The flap tier of `addr` (peer health, 1 s … 1 h): added to a permanent peer's backoff, and the
+   * time during which no automatic or one-shot request may redial the address after it dropped or
+   * failed. Not clipped by retryMaxMs.
+   */
   readonly reconnectDelay?: (addr: string) => number;
   readonly onConnection?: (req: ConnReqInfo, conn: C) => void;
   readonly onDisconnection?: (req: ConnReqInfo) => void;
@@ -180,6 +186,8 @@ export class ConnManager<C extends Connection = Connection> {
   private started = false;
   private stopped = false;
   private feelerTimer: unknown = undefined;
+  /** Address → Unix ms before which no non-permanent request may dial it (flap tier hold-off). */
+  private readonly holdOff = new Map<string, number>();
   private nextFeelerAt: number | null = null;
 
   constructor(opts: ConnManagerOptions<C>) {
@@ -465,22 +473,45 @@ export class ConnManager<C extends Connection = Connection> {
   }
 
   /**
-   * The delay before retry number `attempt` (1-based): min(attempt × base, max) plus the health
-   * hook's extra, jittered, then capped at max again so no path can exceed it.
+   * The delay before retry number `attempt` (1-based): min(attempt × base, max), jittered and
+   * capped at max again so no backoff exceeds it on any path; then the address's flap tier,
+   * unclipped (a peer that flaps for hours waits up to an hour, issue 20).
    */
   retryDelay(attempt: number, addr: string | null): number {
     const backoff = Math.min(Math.max(1, attempt) * this.retryBaseMs, this.retryMaxMs);
-    let extra = 0;
-    if (addr !== null && this.opts.reconnectDelay !== undefined) {
-      try {
-        const e = this.opts.reconnectDelay(addr);
-        if (Number.isFinite(e) && e > 0) extra = e;
-      } catch (err) {
-        this.log('warn', 'reconnectDelay threw', { addr, error: err });
-      }
-    }
     const factor = 1 - this.jitter + 2 * this.jitter * this.random.float();
-    return Math.min(this.retryMaxMs, Math.max(0, Math.round((backoff + extra) * factor)));
+    return Math.min(this.retryMaxMs, Math.max(0, Math.round(backoff * factor))) + this.flapDelay(addr);
+  }
+
+  /** The flap tier of `addr` from the health hook; 0 when none. */
+  private flapDelay(addr: string | null): number {
+    if (addr === null || this.opts.reconnectDelay === undefined) return 0;
+    try {
+      const e = this.opts.reconnectDelay(addr);
+      return Number.isFinite(e) && e > 0 ? Math.round(e) : 0;
+    } catch (err) {
+      this.log('warn', 'reconnectDelay threw', { addr, error: err });
+      return 0;
+    }
+  }
+
+  /**
+   * Addresses no automatic or one-shot request may dial yet (their flap tier since they last
+   * dropped or failed). The node adds them to the set selection must skip, so they cost no attempt.
+   */
+  heldOff(): ReadonlySet<string> {
+    const now = this.clock.now();
+    const out = new Set<string>();
+    for (const [addr, until] of this.holdOff) {
+      if (until <= now) this.holdOff.delete(addr);
+      else out.add(addr);
+    }
+    return out;
+  }
+
+  private holdOffAddr(addr: string | null): void {
+    const d = this.flapDelay(addr);
+    if (addr !== null && d > 0) this.holdOff.set(addr, this.clock.now() + d);
   }
 
   /**
@@ -557,6 +588,11 @@ export class ConnManager<C extends Connection = Connection> {
       this.handleFailed(req, `all ${this.maxManual} manual connection slots are in use`);
       return;
     }
+    if (!req.permanent && (this.holdOff.get(addr) ?? 0) > this.clock.now()) {
+      req.state = 'failing';
+      this.handleFailed(req, `${addr} is held off for flapping`);
+      return;
+    }
     // Feelers ignore the group rule, as in Core: they only test an address and leave.
     if (!req.permanent && req.kind !== 'feeler') {
       const g = this.groupOf(addr);
@@ -624,6 +660,8 @@ export class ConnManager<C extends Connection = Connection> {
   /** btcd handleFailedConn, with the cap applied on every path. `why` null: the caller logged it. */
   private handleFailed(req: ConnReq<C>, why: unknown, dropped = false): void {
     if (this.stopped) return;
+    // A real failure or drop starts the address's hold-off (not a refusal we made without dialling).
+    if (!req.permanent && req.kind !== 'feeler' && (dropped || req.dialSeq > 0)) this.holdOffAddr(req.addr);
     if (why !== null) this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
     if (req.permanent) {
       req.retryCount++;
