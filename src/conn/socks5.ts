@@ -27,6 +27,12 @@ export interface ProxySettings {
 
 export type Route = { readonly kind: 'direct' } | { readonly kind: 'socks5'; readonly proxy: ProxyAddress } | { readonly kind: 'unreachable'; readonly why: string };
 
+/** The proxies of a configuration (`RelayConfig.proxy` / `.onion`, validated `HOST:PORT` text). */
+export function proxySettings(config: { readonly proxy: string | null; readonly onion: string | null }): ProxySettings {
+  const parse = (text: string | null): ProxyAddress | null => (text === null ? null : splitHostPort(text));
+  return { proxy: parse(config.proxy), onion: parse(config.onion) };
+}
+
 /** How `addr` (`HOST:PORT` or an overlay key) is reached under `settings`. */
 export function routeFor(addr: string, settings: ProxySettings): Route {
   const overlay = parseOverlay(addr);

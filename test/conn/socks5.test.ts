@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
-import { routeFor, socks5Connect } from '../../src/conn/socks5.js';
+import { proxySettings, routeFor, socks5Connect } from '../../src/conn/socks5.js';
+import { resolveConfig } from '../../src/node/config.js';
 import { DialScope } from '../../src/conn/dial-scope.js';
 import { overlayKey } from '../../src/util/overlay.js';
 import { startSocks5Server, type Socks5Server } from '../helpers/socks5-server.js';
@@ -73,6 +74,11 @@ describe('routeFor and the dial scope', () => {
     ['an I2P address, whatever the proxies', I2P, { proxy: proxyAddr, onion: proxyAddr }, 'unreachable'],
   ] as const)('%s → %s', (_, addr, settings, kind) => {
     expect(routeFor(addr, settings).kind).toBe(kind);
+  });
+
+  it('proxySettings reads the configuration', () => {
+    expect(proxySettings(resolveConfig({ onion: '127.0.0.1:9050' }))).toEqual({ proxy: null, onion: { host: '127.0.0.1', port: 9050 } });
+    expect(routeFor(ONION, proxySettings(resolveConfig({})))).toMatchObject({ kind: 'unreachable' });
   });
 
   it('I2P is never dialled; Tor only with an onion route', () => {
