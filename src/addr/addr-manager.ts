@@ -84,7 +84,7 @@ export interface AddrManagerOptions {
   readonly key?: Uint8Array;
   /** Bucket hash; default dSHA256. */
   readonly hash?: HashFn;
-  /** Accept non-routable but valid addresses (loopback, RFC 1918) and group them per address. */
+  /** Accept non-routable but valid addresses (loopback, RFC 1918) and group them by /16 (IPv6 /32), a test device (util/ip.ts addressGroup). */
   readonly allowLocal?: boolean;
   /** Full override of the routability policy. */
   readonly isRoutable?: (ip: Ip16) => boolean;

@@ -126,7 +126,7 @@ export interface ConnManagerOptions<C extends Connection> {
   /** Upper bound of every delay the manager schedules. */
   readonly retryMaxMs?: number;
   readonly jitter?: number;
-  /** Same meaning as AddrManagerOptions.allowLocal: local addresses are each their own group. */
+  /** Same meaning as AddrManagerOptions.allowLocal: local addresses are grouped by /16 (IPv6 /32) as routable ones (addressGroup). */
   readonly allowLocal?: boolean;
   /**
    * The flap tier of `addr` (peer health, 1 s … 1 h): added to a permanent peer's backoff, and the
