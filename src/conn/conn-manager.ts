@@ -98,8 +98,8 @@ export interface ConnReqInfo {
 export type ConnLogFn = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export interface ConnManagerOptions<C extends Connection> {
-  /** Opens an outbound connection; rejects on failure. Its own timeout is the caller's. */
-  readonly dial: (addr: string) => Promise<C>;
+  /** Opens an outbound connection of `kind`; rejects on failure. Its own timeout is the caller's. */
+  readonly dial: (addr: string, kind: ConnKind) => Promise<C>;
   /**
    * The next address for an automatic slot, or null if none. Receives the groups already used
    * by outbound peers (pass them to AddrManager.selectOutbound as excludeGroups).
@@ -614,7 +614,7 @@ export class ConnManager<C extends Connection = Connection> {
     const seq = ++req.dialSeq;
     let dialing: Promise<C>;
     try {
-      dialing = Promise.resolve(this.opts.dial(addr));
+      dialing = Promise.resolve(this.opts.dial(addr, req.kind));
     } catch (err) {
       dialing = Promise.reject(err);
     }
