@@ -318,6 +318,8 @@ async function step(h: { r: Rig }, offeredMsgs: number, mode: Mode, phase: StepR
     nodeElu: probe?.elu ?? null,
     gcMsPerSec: probe === null ? null : probe.gcMs / (probe.windowMs / 1000),
     gcCount: probe?.gcCount ?? null,
+    gcPauseMs: probe === null ? null : { ...probe.gcPauseMs, major: probe.gcMajorCount },
+    turnMs: probe?.turnMs ?? null,
     eventLoopLagMs: c1?.loopDelayP99Ms != null && c1.loopDelayMaxMs != null ? { p99: c1.loopDelayP99Ms, max: c1.loopDelayMaxMs } : null,
     poolQueueDepth: c1?.poolQueueDepth ?? null,
     poolBatches: delta(c0?.poolBatches, c1?.poolBatches),
