@@ -170,6 +170,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.relay = new InventoryRelay<Peer>(this.relayHost(), this.config.relayCacheMaxBytes, {
         fallbackAfterMs: this.config.getdataTimeoutMs,
         stallAfterMs: this.config.stallTimeoutMs,
+        cacheMaxAgeMs: this.config.relayCacheMaxAgeMs,
       });
       this.dispatcher = this.batchDispatcher();
       this.conns = this.connManager();
@@ -741,7 +742,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const kind = cache.kind(slot);
     if (this.listenerCount(kind) === 0) return;
     const peer = from?.addr ?? null;
-    const raw = cache.frame(slot).subarray(HEADER_SIZE);
+    // A copy: the cached frame's memory is reused once the item leaves the cache.
+    const raw = Buffer.from(cache.frame(slot).subarray(HEADER_SIZE));
     if (kind === 'tx') this.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
     else this.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
   }

@@ -1,6 +1,7 @@
 /** PeerWriter over an in-memory socket: coalescing, bounds, drops and their accounting. */
 import { describe, expect, it } from 'vitest';
 import { PeerWriter, WriteScheduler } from '../../src/peer/writer.js';
+import { OWN_BUFFER_MIN } from '../../src/relay/frame-slabs.js';
 import type { FlowSink } from '../../src/peer/writer.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { MemSocket } from '../../bench/support/mem-socket.js';
@@ -35,12 +36,36 @@ describe('PeerWriter', () => {
     expect(out[504]).toBe(99);
   });
 
-  it('writes a single frame as the very buffer it was given (zero copy)', async () => {
-    const { socket, w } = setup();
-    const f = frame(300, 3);
-    w.queueRelayed(f, 1);
+  it('writes a single control frame or block-sized frame as it is, and copies a small relayed one (a slab view)', async () => {
+    const { socket, w } = setup(4 * OWN_BUFFER_MIN);
+    const c = frame(300, 3);
+    w.queueControl(c);
     await turn();
-    expect(socket.out[0]).toBe(f);
+    expect(socket.out[0]).toBe(c);
+    const big = frame(OWN_BUFFER_MIN, 5);
+    w.queueRelayed(big, 1);
+    await turn();
+    expect(socket.out[1]).toBe(big);
+    const small = frame(300, 4);
+    w.queueRelayed(small, 1);
+    await turn();
+    expect(socket.out[2]).not.toBe(small);
+    expect(Buffer.from(socket.out[2]!).equals(Buffer.from(small))).toBe(true);
+  });
+
+  it('drops a relayed frame whose slab was refilled while it was queued (its view reads as empty)', async () => {
+    const { socket, w, events } = setup();
+    const slab = new ArrayBuffer(1000);
+    const stale = new Uint8Array(slab, 100, 300).fill(9);
+    w.queueControl(frame(10, 1));
+    w.queueRelayed(stale, 4);
+    w.queueRelayed(frame(50, 2), 5);
+    structuredClone(slab, { transfer: [slab] });
+    await turn();
+    expect(Buffer.from(socket.take()).equals(Buffer.concat([frame(10, 1), frame(50, 2)]))).toBe(true);
+    expect(w.droppedItems).toBe(1);
+    expect(w.byteLength).toBe(0);
+    expect(events).toEqual(['queue_head 4→7 300', 'delivered 5→7 50']);
   });
 
   it('counts a relayed frame as delivered when it reaches the socket, not when queued', async () => {
