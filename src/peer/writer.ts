@@ -13,6 +13,7 @@
  * dropped (src/relay/frame-slabs.ts). Only frames with their own buffer (blocks) are written
  * as they are.
  */
+import { performance } from 'node:perf_hooks';
 import { OWN_BUFFER_MIN } from '../relay/frame-slabs.js';
 import { SocketCounts } from '../stats/socket-counts.js';
 import type { Transport } from '../transport/transport.js';
@@ -44,22 +45,53 @@ const RAW = -3;
 /** A relayed frame whose slab was refilled before it was written (dropped, left out). */
 const STALE = -4;
 
-/** Runs every pending flush once per event-loop turn, in one callback. */
+/**
+ * Writing time per event-loop turn. Past it the writers not yet flushed wait for the next turn
+ * (after its reads), first in line, so a 1,000-peer fan-out (~15 ms of socket writes for one
+ * transaction's invs, docs/performance.md) does not hold every other socket for the whole of it.
+ */
+export const TURN_WRITE_BUDGET_MS = 4;
+
+/**
+ * Runs every pending flush once per event-loop turn, in one callback, within a time budget: what
+ * is left goes on in the next turn, ahead of writers scheduled meanwhile (each destination waits
+ * at most one turn longer than the others: fair across destinations).
+ */
 export class WriteScheduler {
   /** The node's socket counts (metrics): its writers add each socket write, its peers each read. */
-  constructor(readonly sockets: SocketCounts = new SocketCounts()) {}
+  constructor(
+    readonly sockets: SocketCounts = new SocketCounts(),
+    private readonly budgetMs = TURN_WRITE_BUDGET_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   private pending: PeerWriter[] = [];
   private scheduled = false;
+  /** Turns whose writes ran past the budget and went on in the next turn. */
+  deferredTurns = 0;
   private readonly run = (): void => {
     this.scheduled = false;
     const list = this.pending;
     this.pending = [];
-    for (const w of list) w.flush();
+    const start = this.now();
+    for (let i = 0; i < list.length; i++) {
+      list[i]!.flush();
+      if (i + 1 < list.length && this.now() - start >= this.budgetMs) {
+        // Writers scheduled during these flushes are already in this.pending: they come after.
+        this.pending = list.slice(i + 1).concat(this.pending);
+        this.deferredTurns++;
+        this.arm();
+        return;
+      }
+    }
   };
 
   schedule(w: PeerWriter): void {
     this.pending.push(w);
+    this.arm();
+  }
+
+  private arm(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.run);

@@ -247,3 +247,28 @@ describe('PeerWriter with a transport that wraps (v2)', () => {
     expect(w.byteLength).toBe(600);
   });
 });
+
+describe('WriteScheduler', () => {
+  it('stops flushing at its time budget and goes on next turn, the writers left over first', async () => {
+    // A clock that moves 1 ms per reading: with a 3 ms budget a turn flushes 3 writers.
+    let t = 0;
+    const scheduler = new WriteScheduler(undefined, 3, () => t++);
+    const flows: FlowSink = { delivered: () => {}, dropped: () => {} };
+    const sockets = Array.from({ length: 8 }, () => new MemSocket());
+    const writers = sockets.map((s, i) => new PeerWriter(i, s, passthrough, { maxBytes: 10_000, maxMessages: 100 }, flows, scheduler, () => false));
+    writers.forEach((w, i) => w.queueControl(frame(10, i)));
+    const written = (): number[] => sockets.flatMap((s, i) => (s.writes > 0 ? [i] : []));
+    await turn();
+    expect(written()).toEqual([0, 1, 2]);
+    expect(scheduler.deferredTurns).toBe(1);
+    // A writer with news meanwhile waits behind the ones left over.
+    writers[0]!.queueControl(frame(10, 9));
+    await turn();
+    expect(written()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sockets[0]!.writes).toBe(1);
+    await turn();
+    await turn();
+    expect(written()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sockets[0]!.writes).toBe(2);
+  });
+});
