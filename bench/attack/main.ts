@@ -220,6 +220,11 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
       extra.cacheDrainedAfterMs = drainedAt === null ? null : drainedAt - floodEnd;
       const rssDrained = rssOf(node.pid);
       extra.rssAfterDrainMb = rssDrained === null ? null : mb(rssDrained);
+      // Where the rest of RSS is: V8's committed heap and the memory of ArrayBuffers and Buffers.
+      const heapTotal = await metricSum(node.metrics, 'nodejs_heap_size_total_bytes');
+      const external = await metricSum(node.metrics, 'nodejs_external_memory_bytes');
+      extra.heapTotalAfterDrainMb = heapTotal === null ? null : mb(heapTotal);
+      extra.externalAfterDrainMb = external === null ? null : mb(external);
       targets.cacheDrained = drainedAt !== null;
     }
     if (attack.name === 'slots') targets.legitConnects = legit.attempts > 0 && legit.accepted / legit.attempts >= TARGETS.legitAcceptedRatio;
