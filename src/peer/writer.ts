@@ -49,6 +49,8 @@ const STALE = -4;
  * Writing time per event-loop turn. Past it the writers not yet flushed wait for the next turn
  * (after its reads), first in line, so a 1,000-peer fan-out (~15 ms of socket writes for one
  * transaction's invs, docs/performance.md) does not hold every other socket for the whole of it.
+ * Not tuned: the 2026-12-07 runs (2-vCPU EPYC VM, load average 8–21) could not show its effect on
+ * p99 either way (docs/performance.md, "Issue 21").
  */
 export const TURN_WRITE_BUDGET_MS = 4;
 

@@ -232,6 +232,23 @@ describe('PeerWriter with a transport that wraps (v2)', () => {
     expect(w.bytesOut).toBe(out.length);
   });
 
+  it('leaves a stale relayed frame out of the sealed run (v2)', async () => {
+    const socket = new MemSocket();
+    const events: string[] = [];
+    const flows: FlowSink = { delivered: (src, dst, bytes) => events.push(`delivered ${src}→${dst} ${bytes}`), dropped: (src, dst, reason, bytes) => events.push(`${reason} ${src}→${dst} ${bytes}`) };
+    const { transport, runs } = sealing();
+    const w = new PeerWriter(7, socket, transport, { maxBytes: 10_000, maxMessages: 100 }, flows, new WriteScheduler(), () => false);
+    const slab = new ArrayBuffer(1000);
+    w.queueRelayed(frame(40, 0x74), 4);
+    w.queueRelayed(new Uint8Array(slab, 0, 300), 5);
+    w.queueRelayed(frame(60, 0x74), 6);
+    structuredClone(slab, { transfer: [slab] });
+    await turn();
+    expect(runs).toEqual([2]);
+    expect(socket.take().length).toBe(2 + 40 + 60);
+    expect(events).toEqual(['queue_head 5→7 300', 'delivered 4→7 40', 'delivered 6→7 60']);
+  });
+
   it('never drops raw transport bytes over the bound', () => {
     const socket = new MemSocket();
     const events: string[] = [];
