@@ -65,6 +65,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'workers', kind: 'count', arg: 'N', option: 'workers', help: 'frame-verification worker threads; 0 = inline only (default 1)' },
   { name: 'pool-min-bytes', kind: 'count', arg: 'N', option: 'poolMinBytes', help: 'batches at least this big are verified in the pool (default 262144)' },
   { name: 'receive-rate', kind: 'count', arg: 'N', option: 'receiveRateBytesPerSec', help: 'per-peer receive limit in bytes/s, 0 = none (default 33554432)' },
+  { name: 'relay-cache-max-age', kind: 'duration', arg: 'D', option: 'relayCacheMaxAgeMs', help: 'relayed items leave the cache after this long: 15m, 90s or seconds (default 15m)' },
   { name: 'log-level', kind: 'enum', arg: 'LEVEL', option: 'logLevel', choices: LOG_LEVELS, help: `${LOG_LEVELS.join(' | ')} (default info)` },
   { name: 'debug', kind: 'list-enum', arg: 'COMPONENT', option: null, choices: DEBUG_CHOICES, help: `debug lines of one component: ${DEBUG_CHOICES.join(' | ')} (repeatable)` },
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },

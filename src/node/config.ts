@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { parseCidr, splitHostPort } from '../util/ip.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
+import { DEFAULT_MAX_AGE_MS } from '../relay/relay-cache.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { DNS_SEEDS } from '../conn/discovery.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
@@ -28,6 +29,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   logLevel: true, http: true, userAgent: true, trickleIntervalMs: true, pingIntervalMs: true, handshakeTimeoutMs: true,
   idleTimeoutMs: true, stallTimeoutMs: true, sendQueueMaxBytes: true, sendQueueMaxMessages: true,
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
+  relayCacheMaxAgeMs: true,
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
   onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, blockRelayOnly: true, proxy: true, onion: true,
@@ -203,6 +205,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     receiveRateBytesPerSec: int(options.receiveRateBytesPerSec, 32 * 1024 * 1024, 'receiveRateBytesPerSec', 0),
     receiveBurstBytes: int(options.receiveBurstBytes, 8 * 1024 * 1024, 'receiveBurstBytes', 64 * 1024),
     relayCacheMaxBytes: int(options.relayCacheMaxBytes, 64 * 1024 * 1024, 'relayCacheMaxBytes', 1024),
+    // Bitcoin Core keeps relayed transactions 15 minutes (RELAY_TX_CACHE_TIME, src/net_processing.cpp).
+    relayCacheMaxAgeMs: int(options.relayCacheMaxAgeMs, DEFAULT_MAX_AGE_MS, 'relayCacheMaxAgeMs', 1),
     getdataTimeoutMs: int(options.getdataTimeoutMs, 30_000, 'getdataTimeoutMs', 1),
     retryBaseMs: int(options.retryBaseMs, 5_000, 'retryBaseMs', 1),
     retryMaxMs: int(options.retryMaxMs, 300_000, 'retryMaxMs', 1),

@@ -28,7 +28,8 @@ export class ItemFeed {
     const kind = cache.kind(slot);
     if (this.events.listenerCount(kind) === 0) return;
     const peer = from?.addr ?? null;
-    const raw = cache.frame(slot).subarray(HEADER_SIZE);
+    // A copy: the cached frame's memory (a slab) is reused once the item leaves the cache.
+    const raw = Buffer.from(cache.frame(slot).subarray(HEADER_SIZE));
     if (kind === 'tx') this.events.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
     else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
   }

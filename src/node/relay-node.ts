@@ -203,7 +203,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
       },
       c.relayCacheMaxBytes,
-      { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
+      { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs, cacheMaxAgeMs: c.relayCacheMaxAgeMs },
     );
     const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
     const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this }));

@@ -62,6 +62,8 @@ export interface RelayConfig {
   /** Bytes a peer may send at once above its rate (a whole block fits). */
   readonly receiveBurstBytes: number;
   readonly relayCacheMaxBytes: number;
+  /** Relay-cache items leave after this long, so memory falls back with traffic (default 15 min, as Core). */
+  readonly relayCacheMaxAgeMs: number;
   readonly getdataTimeoutMs: number;
   /** Outbound retry delay: n-th retry waits n × retryBaseMs, never more than retryMaxMs (btcd 5 s, 5 min). */
   readonly retryBaseMs: number;
