@@ -86,7 +86,6 @@ const table = (opts: Partial<FlowTableOptions>) => (clock: Clock) => new FlowTab
 const VARIANTS: Variant[] = [
   { name: 'naive Map<string, object>', make: (clock) => new NaiveFlowTable(clock) },
   { name: 'FlowTable (default: open index)', make: table({}) },
-  { name: 'FlowTable open + peer LRU 100', make: table({ peerCacheSize: 100 }) },
 ];
 const BASELINE = VARIANTS[0]!.name;
 

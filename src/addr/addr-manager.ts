@@ -33,9 +33,6 @@ import { KnownAddress, RECENT_ATTEMPT_MS } from './known-address.js';
 import {
   ADDR_FILE_VERSION,
   parseAddrFile,
-  quarantineFile,
-  readJsonFile,
-  writeFileAtomic,
   type AddrFileV1,
 } from './serialize.js';
 
@@ -191,7 +188,6 @@ export class AddrManager {
   private readonly triedNonEmpty = new IndexSet(TRIED_BUCKET_COUNT);
   private nNew = 0;
   private nTried = 0;
-  private saving: Promise<void> = Promise.resolve();
 
   constructor(opts: AddrManagerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -663,45 +659,5 @@ export class AddrManager {
     }
     m.checkInvariants({ placement: true });
     return m;
-  }
-
-  /**
-   * Writes the state to `path` atomically. Calls are serialised, so an interval flush and a
-   * shutdown flush cannot interleave on the tmp file.
-   */
-  saveAddrFile(path: string): Promise<void> {
-    const data = JSON.stringify(this.toJSON());
-    const run = this.saving.then(() => writeFileAtomic(path, data));
-    this.saving = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Loads `path`, or starts empty if there is none. A file that cannot be read, parsed, or
-   * trusted (unknown version, failed invariants) is moved to `<path>.corrupt-<ms>` with a warning,
-   * and the manager starts fresh with a new key. Never throws for a bad file: a corrupt address
-   * file must not stop the node from starting (Core#26599).
-   */
-  static async loadAddrFile(path: string, opts: AddrManagerOptions = {}): Promise<AddrManager> {
-    const log = opts.log ?? (() => undefined);
-    const read = await readJsonFile(path);
-    if (read.kind === 'missing') return new AddrManager(opts);
-    let reason: unknown;
-    if (read.kind === 'ok') {
-      try {
-        return AddrManager.fromJSON(read.value, opts);
-      } catch (err) {
-        reason = err;
-      }
-    } else {
-      reason = read.error;
-    }
-    const aside = await quarantineFile(path, (opts.clock ?? systemClock).now());
-    log('warn', 'address file unusable; starting with an empty address table', {
-      path,
-      movedTo: aside,
-      error: reason,
-    });
-    return new AddrManager(opts);
   }
 }

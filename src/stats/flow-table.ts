@@ -8,7 +8,6 @@ import {
   type DropReason,
 } from './drop-reasons.js';
 import { type FlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
-import { PeerFlowCache } from './peer-flow-cache.js';
 import { grown } from '../util/typed-arrays.js';
 
 /**
@@ -19,7 +18,7 @@ import { grown } from '../util/typed-arrays.js';
  * flows are a few typed arrays instead of a million objects for the GC to trace. Everything a
  * record() touches sits in the flow's row, one cache line: with one column per field it was four
  * cache misses per message at 1M flows (bench/flows.bench.ts, 2026-11). Evicting swaps the last
- * flow into the hole, which keeps the rows dense; the index and the per-peer caches are told.
+ * flow into the hole, which keeps the rows dense; the index is told.
  *
  * Row layout (little-endian views over one buffer):
  *   f64[0..3]  packets local, bytes local, packets region, bytes region
@@ -68,13 +67,6 @@ export interface FlowTableOptions {
   clock: Clock;
   /** Flows to size the columns for; they double when full. */
   initialCapacity?: number;
-  /**
-   * Per-source LRU of recent flows (DERP uses 100); default 0 = off. Measured slower than going
-   * straight to the open-addressing index at every size and access pattern tried (see
-   * docs/flows-and-health.md): with no lock to avoid, a probe into a small table costs about what a
-   * probe into the big one does, and the LRU upkeep comes on top.
-   */
-  peerCacheSize?: number;
   idleEvictMs?: number;
   /** How far apart markRates() takes its marks; default DEFAULT_TOP_WINDOW_MS. */
   rateWindowMs?: number;
@@ -122,7 +114,8 @@ export interface FlowTableStats {
   readonly evicted: number;
 }
 
-export interface PeerInfo {
+/** What the table keeps of a peer besides its label. */
+export interface FlowPeer {
   readonly mesh: boolean;
 }
 
@@ -155,7 +148,6 @@ export class FlowTable {
   private readonly clock: Clock;
   private readonly baseSec: number;
   private readonly idleEvictSec: number;
-  private readonly peerCacheSize: number;
   private readonly index: FlowIndex;
   private readonly rateWindowMs: number;
 
@@ -180,15 +172,12 @@ export class FlowTable {
 
   private readonly labels: (string | undefined)[] = [];
   private readonly mesh: boolean[] = [];
-  private readonly caches: (PeerFlowCache | undefined)[] = [];
 
   constructor(opts: FlowTableOptions) {
     const cap = opts.initialCapacity ?? 1024;
     if (!Number.isInteger(cap) || cap < 1) throw new ConfigError('initialCapacity must be a positive integer');
     const idleMs = opts.idleEvictMs ?? DEFAULT_IDLE_EVICT_MS;
     if (!(idleMs >= 0)) throw new ConfigError('idleEvictMs must be >= 0');
-    const cacheSize = opts.peerCacheSize ?? 0;
-    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError('peerCacheSize must be an integer >= 0');
     this.clock = opts.clock;
     const windowMs = opts.rateWindowMs ?? DEFAULT_TOP_WINDOW_MS;
     if (!(windowMs > 0)) throw new ConfigError('rateWindowMs must be > 0');
@@ -200,7 +189,6 @@ export class FlowTable {
     // The stored activity time trails by up to one step: adding it keeps "evicted" meaning
     // "truly idle longer than idleEvictMs".
     this.idleEvictSec = Math.ceil(idleMs / 1000) + ACTIVITY_STEP_SEC;
-    this.peerCacheSize = cacheSize;
     this.index = new OpenFlowIndex(cap);
     this.cap = cap;
     const rows = new ArrayBuffer(cap * ROW_BYTES);
@@ -212,20 +200,20 @@ export class FlowTable {
   // ---- peers -------------------------------------------------------------------------------
 
   /**
-   * Names a peer id for snapshots and gives it a flow cache. Ids are 0..2^21-1 and must not be
+   * Names a peer id for snapshots. Ids are 0..2^21-1 and must not be
    * reused within idleEvictMs of unregisterPeer, or the new peer inherits the old one's flows.
    */
-  registerPeer(id: number, label: string, info: PeerInfo = { mesh: false }): void {
+  registerPeer(id: number, label: string, info: FlowPeer = { mesh: false }): void {
     checkPeerId(id);
     this.labels[id] = label;
     this.mesh[id] = info.mesh;
-    this.caches[id] = this.peerCacheSize > 0 ? new PeerFlowCache(this.peerCacheSize) : undefined;
   }
 
-  /** Drops the peer's cache. Its flows and label stay until the flows go idle and are evicted. */
-  unregisterPeer(id: number): void {
-    this.caches[id] = undefined;
-  }
+  /**
+   * Nothing to do: a gone peer's flows and label stay until the flows go idle and are evicted.
+   * Kept only because relay-node.ts calls it; delete with that call.
+   */
+  unregisterPeer(_id: number): void {}
 
   // ---- hot path ----------------------------------------------------------------------------
 
@@ -362,17 +350,16 @@ export class FlowTable {
     return order.map((i) => Object.freeze({ ...this.snapshot(i), bytesPerSec: score[i]!, sinceMs: since[i]! }));
   }
 
-  /** Bytes held in typed arrays (columns, index, drop blocks, caches); excludes JS object headers. */
+  /** Bytes held in typed arrays (columns, index, drop blocks); excludes JS object headers. */
   memoryBytes(): number {
     let b = this.index.byteLength + this.dropData.byteLength;
     b += this.cap * (ROW_BYTES + 4);
-    for (const c of this.caches) if (c !== undefined) b += c.capacity * 14 + 512;
     return b;
   }
 
   /**
    * Consistency check for tests and `--check` style debugging: every flow is indexed at its
-   * position, every cached index names the right flow, and sums match the globals. O(flows).
+   * position, and sums match the globals. O(flows).
    */
   audit(): string[] {
     const problems: string[] = [];
@@ -382,12 +369,6 @@ export class FlowTable {
       const at = this.index.find(u[(i << 4) + U_SRC]!, u[(i << 4) + U_DST]!);
       if (at !== i) problems.push(`flow ${u[(i << 4) + U_SRC]}>${u[(i << 4) + U_DST]} at ${i} indexed at ${at}`);
     }
-    this.caches.forEach((c, s) => {
-      if (c === undefined) return;
-      for (const [d, i] of c.entries()) {
-        if (i >= this.n || u[(i << 4) + U_SRC] !== s || u[(i << 4) + U_DST] !== d) problems.push(`cache of ${s} maps ${d} to ${i}`);
-      }
-    });
     const { all } = this.totals();
     const g = this.globals();
     if (JSON.stringify(all) !== JSON.stringify(g)) problems.push('live + evicted sums differ from the global counters');
@@ -402,15 +383,6 @@ export class FlowTable {
   }
 
   private flowOf(src: number, dst: number): number {
-    const cache = this.caches[src];
-    if (cache !== undefined) {
-      let i = cache.get(dst);
-      if (i >= 0) return i;
-      i = this.index.find(src, dst);
-      if (i < 0) i = this.create(src, dst);
-      cache.put(dst, i);
-      return i;
-    }
     const i = this.index.find(src, dst);
     return i >= 0 ? i : this.create(src, dst);
   }
@@ -463,7 +435,6 @@ export class FlowTable {
       this.dropFree.push(b);
     }
     this.index.remove(s, d);
-    this.caches[s]?.delete(d);
     const last = this.n - 1;
     if (i !== last) {
       const ms = u[(last << 4) + U_SRC]!;
@@ -471,7 +442,6 @@ export class FlowTable {
       f.copyWithin(i << 3, last << 3, (last + 1) << 3);
       this.dropSlot[i] = this.dropSlot[last]!;
       this.index.update(ms, md, i);
-      this.caches[ms]?.set(md, i);
     }
     this.n = last;
     this.evictedCount++;
