@@ -21,13 +21,16 @@ import { grown } from '../util/typed-arrays.js';
  * flow into the hole, which keeps the rows dense; the index is told.
  *
  * Row layout (little-endian views over one buffer):
- *   f64[0..3]  packets local, bytes local, packets region, bytes region
+ *   f64[0..3]  packets local, bytes local, packets mesh, bytes mesh
  *   f64[4..5]  byte total at the previous and current rate mark (see markRates())
  *   u32[12]    src   u32[13] dst   u32[14] created (s since baseSec)   u32[15] last activity (s)
  */
 
-/** 'local': delivered to a peer connected here; 'region': forwarded to a mesh instance. */
-export type FlowKind = 'local' | 'region';
+/**
+ * 'local': delivered to a peer connected here; 'mesh': forwarded to a mesh instance.
+ * 'region' is the old name of 'mesh', still passed by relay-node.ts: delete it at the merge of issue 18.
+ */
+export type FlowKind = 'local' | 'mesh' | 'region';
 export type TopBy = 'bytes' | 'rate';
 
 /** Last-activity resolution: the column is written at most once per step (DERP: 60 s). */
@@ -44,8 +47,8 @@ const DROP_BLOCK = 2 * R;
 /** Counter vector layout used for globals, evicted sums and snapshots. */
 const V_PKT_LOCAL = 0;
 const V_BYTES_LOCAL = 1;
-const V_PKT_REGION = 2;
-const V_BYTES_REGION = 3;
+const V_PKT_MESH = 2;
+const V_BYTES_MESH = 3;
 const V_DROPS = 4;
 const V_LEN = V_DROPS + DROP_BLOCK;
 
@@ -53,8 +56,8 @@ const ROW_BYTES = 64;
 /** Row offsets in f64 units (row base = i << 3). */
 const F_PKT_LOCAL = 0;
 const F_BYTES_LOCAL = 1;
-const F_PKT_REGION = 2;
-const F_BYTES_REGION = 3;
+const F_PKT_MESH = 2;
+const F_BYTES_MESH = 3;
 const F_MARK_PREV = 4;
 const F_MARK_CUR = 5;
 /** Row offsets in u32 units (row base = i << 4). */
@@ -75,8 +78,8 @@ export interface FlowTableOptions {
 export interface FlowCounters {
   readonly packetsLocal: number;
   readonly bytesLocal: number;
-  readonly packetsRegion: number;
-  readonly bytesRegion: number;
+  readonly packetsMesh: number;
+  readonly bytesMesh: number;
   readonly drops: Readonly<Record<DropReason, Readonly<DropCount>>>;
 }
 
@@ -87,13 +90,16 @@ export interface FlowSnapshot extends FlowCounters {
   readonly srcLabel: string | undefined;
   readonly dstLabel: string | undefined;
   readonly dstMesh: boolean;
+  /** @deprecated old names of packetsMesh/bytesMesh, read by relay-node.ts: delete at the merge of issue 18. */
+  readonly packetsRegion: number;
+  readonly bytesRegion: number;
   /** Both at 1 s resolution; lastActiveMs trails the true last activity by up to 60 s. */
   readonly createdMs: number;
   readonly lastActiveMs: number;
 }
 
 export interface RatedFlow extends FlowSnapshot {
-  /** Bytes (local + region) per second over [sinceMs, now]. */
+  /** Bytes (local + mesh) per second over [sinceMs, now]. */
   readonly bytesPerSec: number;
   readonly sinceMs: number;
 }
@@ -127,8 +133,8 @@ function counters(v: Float64Array, off = 0): FlowCounters {
   return Object.freeze({
     packetsLocal: v[off + V_PKT_LOCAL]!,
     bytesLocal: v[off + V_BYTES_LOCAL]!,
-    packetsRegion: v[off + V_PKT_REGION]!,
-    bytesRegion: v[off + V_BYTES_REGION]!,
+    packetsMesh: v[off + V_PKT_MESH]!,
+    bytesMesh: v[off + V_BYTES_MESH]!,
     drops: Object.freeze(drops),
   });
 }
@@ -232,10 +238,10 @@ export class FlowTable {
       g[V_PKT_LOCAL]! += 1;
       g[V_BYTES_LOCAL]! += bytes;
     } else {
-      f[row + F_PKT_REGION]! += 1;
-      f[row + F_BYTES_REGION]! += bytes;
-      g[V_PKT_REGION]! += 1;
-      g[V_BYTES_REGION]! += bytes;
+      f[row + F_PKT_MESH]! += 1;
+      f[row + F_BYTES_MESH]! += bytes;
+      g[V_PKT_MESH]! += 1;
+      g[V_BYTES_MESH]! += bytes;
     }
   }
 
@@ -279,8 +285,8 @@ export class FlowTable {
       const row = i << 3;
       live[V_PKT_LOCAL]! += f[row + F_PKT_LOCAL]!;
       live[V_BYTES_LOCAL]! += f[row + F_BYTES_LOCAL]!;
-      live[V_PKT_REGION]! += f[row + F_PKT_REGION]!;
-      live[V_BYTES_REGION]! += f[row + F_BYTES_REGION]!;
+      live[V_PKT_MESH]! += f[row + F_PKT_MESH]!;
+      live[V_BYTES_MESH]! += f[row + F_BYTES_MESH]!;
       const b = this.dropSlot[i]! - 1;
       if (b >= 0) {
         for (let k = 0; k < DROP_BLOCK; k++) live[V_DROPS + k]! += this.dropData[b * DROP_BLOCK + k]!;
@@ -320,14 +326,14 @@ export class FlowTable {
     for (let i = 0; i < this.n; i++) {
       const row = i << 3;
       f[row + F_MARK_PREV] = f[row + F_MARK_CUR]!;
-      f[row + F_MARK_CUR] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+      f[row + F_MARK_CUR] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_MESH]!;
     }
     this.tPrev = this.tCur;
     this.tCur = now;
   }
 
   /**
-   * The `n` flows with the most bytes (local + region), all-time or per second. A rate spans
+   * The `n` flows with the most bytes (local + mesh), all-time or per second. A rate spans
    * [previous mark, now] (or the flow's creation, if later): between one and two rate windows when
    * the ticker runs. Reading changes nothing.
    */
@@ -341,7 +347,7 @@ export class FlowTable {
     const total = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const row = i << 3;
-      total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+      total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_MESH]!;
       const from = Math.max(this.tPrev, (this.baseSec + this.u32[(i << 4) + U_CREATED]!) * 1000);
       since[i] = from;
       score[i] = ((total[i]! - f[row + F_MARK_PREV]!) * 1000) / Math.max(1, now - from);
@@ -425,8 +431,8 @@ export class FlowTable {
     const d = u[(i << 4) + U_DST]!;
     ev[V_PKT_LOCAL]! += f[(i << 3) + F_PKT_LOCAL]!;
     ev[V_BYTES_LOCAL]! += f[(i << 3) + F_BYTES_LOCAL]!;
-    ev[V_PKT_REGION]! += f[(i << 3) + F_PKT_REGION]!;
-    ev[V_BYTES_REGION]! += f[(i << 3) + F_BYTES_REGION]!;
+    ev[V_PKT_MESH]! += f[(i << 3) + F_PKT_MESH]!;
+    ev[V_BYTES_MESH]! += f[(i << 3) + F_BYTES_MESH]!;
     const b = this.dropSlot[i]! - 1;
     if (b >= 0) {
       const off = b * DROP_BLOCK;
@@ -481,8 +487,10 @@ export class FlowTable {
       lastActiveMs: (this.baseSec + this.u32[u + U_LAST]!) * 1000,
       packetsLocal: this.f64[r + F_PKT_LOCAL]!,
       bytesLocal: this.f64[r + F_BYTES_LOCAL]!,
-      packetsRegion: this.f64[r + F_PKT_REGION]!,
-      bytesRegion: this.f64[r + F_BYTES_REGION]!,
+      packetsMesh: this.f64[r + F_PKT_MESH]!,
+      bytesMesh: this.f64[r + F_BYTES_MESH]!,
+      packetsRegion: this.f64[r + F_PKT_MESH]!,
+      bytesRegion: this.f64[r + F_BYTES_MESH]!,
       drops: b < 0 ? NO_DROPS : dropsFrom(this.dropData, b * DROP_BLOCK),
     });
   }
