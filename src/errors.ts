@@ -24,6 +24,15 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_BANNED'
   | 'ERR_PEER_LIMIT'
+  // Node lifecycle and policy (refusals of a request, not faults of a peer)
+  /** The node is not running (not started yet, or stopped): admin clients get 503. */
+  | 'ERR_NOT_RUNNING'
+  /** The node is stopping and takes no new connections or requests. */
+  | 'ERR_STOPPING'
+  /** A dial refused by the dial scope (onlynet, gossip dial scope). */
+  | 'ERR_DIAL_SCOPE'
+  /** An internal invariant broke: our bug, never the peer's and never the operator's input. */
+  | 'ERR_INTERNAL'
   // Worker pool
   | 'ERR_POOL_CLOSED'
   | 'ERR_POOL_WORKER_CRASHED'

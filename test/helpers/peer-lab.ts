@@ -63,7 +63,8 @@ export class PeerLab {
   private readonly host: PeerHost;
   private nextId = 1;
 
-  constructor(options: RelayOptions = {}) {
+  /** `verifier`: e.g. one with a worker pool, to put batches through the pool path. */
+  constructor(options: RelayOptions = {}, parts: { verifier?: FrameVerifier } = {}) {
     this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
     const lab = this;
     this.relay = new InventoryRelay<Peer>(
@@ -99,7 +100,7 @@ export class PeerLab {
       config: this.config,
       magic: MAGIC,
       clock: this.clock,
-      verifier: new FrameVerifier(undefined, {}, scanner),
+      verifier: parts.verifier ?? new FrameVerifier(undefined, {}, scanner),
       encoder: scanner,
       transport: v1Transport,
       scheduler: new WriteScheduler(),
