@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RelayError } from '../errors.js';
 import {
   DROP_REASONS,
   DROP_REASON_COUNT,
@@ -249,7 +249,7 @@ export class FlowTable {
   drop(src: number, dst: number, reason: DropReason, bytes: number): void {
     const r = DROP_REASON_INDEX[reason];
     // typeof, not === undefined: a name like "toString" would find Object.prototype's.
-    if (typeof r !== 'number') throw new ConfigError(`unknown drop reason "${String(reason)}"`);
+    if (typeof r !== 'number') throw new RelayError('ERR_INTERNAL', `unknown drop reason "${String(reason)}"`);
     const i = this.flowOf(src, dst);
     const now = this.nowSec();
     const last = (i << 4) + U_LAST;
@@ -338,7 +338,7 @@ export class FlowTable {
    * the ticker runs. Reading changes nothing.
    */
   top(n: number, by: TopBy): RatedFlow[] {
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError('top(n): n must be an integer >= 0');
+    if (!Number.isInteger(n) || n < 0) throw new RelayError('ERR_INTERNAL', 'top(n): n must be an integer >= 0', { n });
     const count = this.n;
     const now = this.clock.now();
     const score = new Float64Array(count);
@@ -498,7 +498,7 @@ export class FlowTable {
 
 function checkPeerId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > MAX_PEER_ID) {
-    throw new ConfigError(`peer id must be an integer in [0, ${MAX_PEER_ID}]`, { id });
+    throw new RelayError('ERR_INTERNAL', `peer id must be an integer in [0, ${MAX_PEER_ID}]`, { id });
   }
 }
 

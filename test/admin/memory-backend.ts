@@ -156,7 +156,11 @@ export class MemoryBackend implements AdminBackend {
     return this.banMap.delete(target);
   }
 
+  /** Set to make connect() throw what a node in that state throws (e.g. ERR_NOT_RUNNING). */
+  connectError: Error | null = null;
+
   connect(addr: string, opts?: ConnectOptions): void {
+    if (this.connectError !== null) throw this.connectError;
     this.addPeer(addr, { state: 'connecting', permanent: opts?.permanent === true, userAgent: null, rttMs: null });
   }
 
