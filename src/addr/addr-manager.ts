@@ -14,7 +14,8 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { StoreError } from '../errors.js';
-import { addressGroup, formatHostPort, isRoutable, isValid, parseHostPort, type Ip16 } from '../util/ip.js';
+import { addressGroup, formatIpPort, parseIpPort } from '../util/host-port.js';
+import { isRoutable, isValid, type Ip16 } from '../util/ip.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 import type { AddrRateLimiter } from './addr-rate-limiter.js';
 import {
@@ -249,8 +250,8 @@ export class AddrManager {
   private find(addr: string): KnownAddress | undefined {
     const direct = this.index.get(addr);
     if (direct !== undefined) return direct;
-    const hp = parseHostPort(addr);
-    return hp === null ? undefined : this.index.get(formatHostPort(hp.ip, hp.port));
+    const hp = parseIpPort(addr);
+    return hp === null ? undefined : this.index.get(formatIpPort(hp.ip, hp.port));
   }
 
   private newBucketOf(addr: string, src: string): number {
@@ -275,8 +276,8 @@ export class AddrManager {
       const k = opts.limiter.take(offered);
       if (k < offered) entries = this.sample(list, k);
     }
-    const srcKey = parseHostPort(src);
-    const srcText = srcKey === null ? src : formatHostPort(srcKey.ip, srcKey.port);
+    const srcKey = parseIpPort(src);
+    const srcText = srcKey === null ? src : formatIpPort(srcKey.ip, srcKey.port);
     const now = this.clock.now();
     let added = 0;
     let ignored = 0;
@@ -303,14 +304,14 @@ export class AddrManager {
 
   private addOne(e: AddrEntry, src: string, now: number): 'added' | 'updated' | 'ignored' {
     if (typeof e?.addr !== 'string') return 'ignored';
-    const hp = parseHostPort(e.addr);
+    const hp = parseIpPort(e.addr);
     if (hp === null || hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
     if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp) || e.timestamp < 0) return 'ignored';
     let ts = Math.floor(e.timestamp) * 1000;
     // A peer that stamps addresses in the future would make them look freshest forever.
     if (ts > now + FUTURE_TIMESTAMP_SLACK_MS) ts = now - FUTURE_TIMESTAMP_PENALTY_MS;
     const services = typeof e.services === 'bigint' && e.services >= 0n ? BigInt.asUintN(64, e.services) : 0n;
-    return this.updateAddress(formatHostPort(hp.ip, hp.port), src, services, ts, now);
+    return this.updateAddress(formatIpPort(hp.ip, hp.port), src, services, ts, now);
   }
 
   /** btcd updateAddress (§4.9). */
@@ -495,7 +496,7 @@ export class AddrManager {
       if (opts.excludeGroups?.has(this.groupOf(ka.addr)) === true) continue;
       if (t < SELECT_SKIP_RECENT_TRIES && now - ka.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (t < SELECT_SKIP_PORT_TRIES) {
-        if (opts.defaultPort !== undefined && parseHostPort(ka.addr)?.port !== opts.defaultPort) continue;
+        if (opts.defaultPort !== undefined && parseIpPort(ka.addr)?.port !== opts.defaultPort) continue;
         if (opts.preference !== undefined) {
           const p = opts.preference(ka.addr);
           const w = Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 1;

@@ -6,7 +6,7 @@
  * (Core#26599).
  */
 import { StoreError } from '../errors.js';
-import { canonicalHostPort } from '../util/ip.js';
+import { canonicalHostPort } from '../util/host-port.js';
 import { BUCKET_KEY_LENGTH, NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from './buckets.js';
 
 /**

@@ -17,7 +17,8 @@ import { currentHealth, meshFlowRows, type AdminBackend, type FlowOrder } from '
 import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
 import { renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';
 import { buildStatusView } from './status-view.js';
-import { formatHostPort, isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from './targets.js';
+import { formatHostPort } from '../util/host-port.js';
+import { isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parsePeerAddress } from './targets.js';
 
 /** Admin bodies are a few fields; 64 KiB is generous and still bounds memory per connection. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -150,7 +151,7 @@ export class AdminServer {
     const info = server.address() as AddressInfo;
     this.server = server;
     this.cookie = cookie;
-    this.bound = { host: info.address, port: info.port, addr: formatHostPort(info.address, info.port) };
+    this.bound = { host: info.address, port: info.port, addr: formatHostPort({ host: info.address, port: info.port }) };
     return this.bound;
   }
 
@@ -291,7 +292,7 @@ export class AdminServer {
   }
 
   private getHealth(param: string): Reply {
-    const parsed = parseHostPort(param);
+    const parsed = parsePeerAddress(param);
     if (parsed === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${param}" is not HOST:PORT`);
     const info = this.backend.health(parsed.addr);
     if (info === null) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `no health record for ${parsed.addr}`);
@@ -453,7 +454,7 @@ function banTargetField(body: Record<string, unknown>): string {
 function addrField(body: Record<string, unknown>): string {
   const a = body.addr;
   if (typeof a !== 'string') throw new AdminHttpError('ERR_BAD_REQUEST', '"addr" (HOST:PORT) is required');
-  const parsed = parseHostPort(a);
+  const parsed = parsePeerAddress(a);
   if (parsed === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${a}" is not HOST:PORT`);
   return parsed.addr;
 }

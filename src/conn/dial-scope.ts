@@ -11,7 +11,8 @@
  *
  * Addresses outside the scope are still learned and relayed; they are only never dialled.
  */
-import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseHostPort, parseIp } from '../util/ip.js';
+import { parseIpPort } from '../util/host-port.js';
+import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseIp } from '../util/ip.js';
 import type { Ip16 } from '../util/ip.js';
 
 export const DIAL_NETS = ['ipv4', 'ipv6', 'loopback'] as const;
@@ -32,7 +33,7 @@ export function isLocalScope(ip: Ip16): boolean {
 
 /** The IP of `HOST:PORT` or a bare IP; null for a DNS name. */
 function ipOf(addr: string): Ip16 | null {
-  return parseHostPort(addr)?.ip ?? parseIp(addr);
+  return parseIpPort(addr)?.ip ?? parseIp(addr);
 }
 
 export class DialScope {

@@ -9,7 +9,8 @@ import type { AddrEntry, AddrManagerOptions } from '../addr/addr-manager.js';
 import { AddrRateLimiter } from '../addr/addr-rate-limiter.js';
 import type { Message } from '../wire/codec.js';
 import { ADDRV2_VERSION } from '../wire/constants.js';
-import { formatHostPort as formatIpPort, parseHostPort as parseIpPort } from '../wire/net-address.js';
+import { formatHostPort, parseIpPort } from '../util/host-port.js';
+import { ipToText } from '../wire/net-address.js';
 import { addrV2ToText } from '../wire/addrv2.js';
 import type { Logger } from '../log.js';
 import type { RelayConfig } from './types.js';
@@ -77,7 +78,7 @@ export class AddressGossip {
   onAddresses(peer: GossipPeer, msg: Extract<Message, { command: 'addr' | 'addrv2' }>): void {
     const list: AddrEntry[] =
       msg.command === 'addr'
-        ? msg.addresses.map((a) => ({ addr: formatIpPort(a.ip, a.port), timestamp: a.timestamp, services: a.services }))
+        ? msg.addresses.map((a) => ({ addr: formatHostPort({ host: ipToText(a.ip), port: a.port }), timestamp: a.timestamp, services: a.services }))
         : msg.addresses
             .filter((a) => a.networkId === IPV4_NET_ID || a.networkId === IPV6_NET_ID)
             .map((a) => ({ addr: addrV2ToText(a), timestamp: a.timestamp, services: a.services }));
@@ -96,11 +97,8 @@ export class AddressGossip {
     peer.answeredGetaddr = true;
     const cache = this.addrs.addressCache();
     const parsed = cache.flatMap((e) => {
-      try {
-        return [{ entry: e, ...parseIpPort(e.addr) }];
-      } catch {
-        return [];
-      }
+      const hp = parseIpPort(e.addr);
+      return hp === null ? [] : [{ entry: e, ...hp }];
     });
     if (parsed.length === 0) return;
     const v2 = peer.wantsAddrV2 && (peer.protocolVersion ?? 0) >= ADDRV2_VERSION;
@@ -132,13 +130,9 @@ export class AddressGossip {
    */
   private advertiseSelf(peer: GossipPeer, listen: string | null): void {
     if (listen === null) return;
-    let ip: Uint8Array;
-    let port: number;
-    try {
-      ({ ip, port } = parseIpPort(listen));
-    } catch {
-      return;
-    }
+    const hp = parseIpPort(listen);
+    if (hp === null) return;
+    const { ip, port } = hp;
     const unspecified = ip.every((b, i) => (i < 10 ? b === 0 : i < 12 ? b === 0xff || b === 0 : b === 0));
     if (unspecified) return;
     if (/^(127\.|10\.|192\.168\.|\[::1\])/.test(listen) && !this.config.allowLocalAddresses) return;

@@ -5,7 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { parseCidr, splitHostPort } from '../util/ip.js';
+import { parseCidr } from '../util/ip.js';
+import { requireHostPort } from '../util/host-port.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
@@ -40,21 +41,13 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'
 /** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
 export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
 
-/** `HOST:PORT` (see splitHostPort in util/ip.ts) or a ConfigError naming `what`. */
-export function parseHostPort(text: string, what: string): HostPort {
-  const hp = splitHostPort(text);
-  if (hp === null) throw new ConfigError(`${what}: expected HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), got "${text}"`);
-  return hp;
-}
-
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
-}
+// Old names, kept for relay-node.ts (imports them from here) until the merge of issue 18.
+export { requireHostPort as parseHostPort, formatHostPort } from '../util/host-port.js';
 
 function hostPortOption(value: string | HostPort | null | undefined, fallback: HostPort | null, what: string): HostPort | null {
   if (value === undefined) return fallback;
   if (value === null) return null;
-  if (typeof value === 'string') return parseHostPort(value, what);
+  if (typeof value === 'string') return requireHostPort(value, what);
   if (typeof value.host !== 'string' || !Number.isInteger(value.port) || value.port < 0 || value.port > 65535) {
     throw new ConfigError(`${what}: expected { host, port } with a port from 0 to 65535`);
   }
@@ -75,7 +68,7 @@ function addrList(value: readonly string[] | undefined, what: string, transports
   return (value ?? []).map((entry) => {
     const m = TRANSPORT_SUFFIX.exec(entry);
     const addr = m === null ? entry : entry.slice(0, m.index);
-    parseHostPort(addr, what);
+    requireHostPort(addr, what);
     if (m !== null) transports[addr] = m[1] as 'v1' | 'v2';
     return addr;
   });
@@ -110,7 +103,7 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const scope = new DialScope(onlynet as DialNet[], 'any');
   const peerTransport: Record<string, 'v1' | 'v2'> = {};
   for (const [addr, t] of Object.entries(options.peerTransport ?? {})) {
-    parseHostPort(addr, 'peerTransport');
+    requireHostPort(addr, 'peerTransport');
     if (t !== 'v1' && t !== 'v2') throw new ConfigError(`peerTransport: "${addr}" must map to v1 or v2, got "${String(t)}"`);
     peerTransport[addr] = t;
   }

@@ -4,13 +4,11 @@
  */
 import type { NetworkName } from '../wire/constants.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
+import type { HostPort } from '../util/host-port.js';
+
+export type { HostPort };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
 
 /** Validated configuration (see src/node/config.ts for defaults and checks). */
 export interface RelayConfig {

@@ -6,7 +6,7 @@
  */
 import { RelayError } from '../../errors.js';
 import { Logger, openLogDestination } from '../../log.js';
-import { formatHostPort } from '../../node/config.js';
+import { formatHostPort } from '../../util/host-port.js';
 import { createRelay } from '../../node/relay-node.js';
 import type { RelayNode } from '../../node/relay-node.js';
 import { installRejectionPolicy } from '../rejection-policy.js';

@@ -1,0 +1,108 @@
+/**
+ * `HOST:PORT` text, the one parser and the one formatter of it. Addresses are this text everywhere
+ * (peer keys, flags, the admin API); the 16-byte IP form (src/util/ip.ts) is reached through it.
+ *
+ * - `parseHostPort(text)`: "1.2.3.4:8333", "[::1]:8333" or "host.example:8333" → `{ host, port }`,
+ *   null if malformed. Untrusted input (addr messages, the admin API) uses this.
+ * - `requireHostPort(text, what)`: the same, or a ConfigError naming `what` (flags, options).
+ * - `parseIpPort(text)`: IP literals only, as 16 bytes; null otherwise.
+ * - `formatHostPort({ host, port })`: Go's net.JoinHostPort (brackets around IPv6), and
+ *   `formatIpPort(ip, port)` for the 16-byte form, btcd's NetAddressKey text.
+ */
+import { ConfigError } from '../errors.js';
+import { formatIp, groupKey, type Ip16, isRoutable, parseIp } from './ip.js';
+
+/** A `HOST:PORT` with the host as text: an IPv4 or IPv6 literal (no brackets) or a host name. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A `HOST:PORT` whose host is an IP literal, as 16 bytes (IPv4-mapped for IPv4). */
+export interface IpPort {
+  readonly ip: Ip16;
+  readonly port: number;
+}
+
+// RFC 1123 host names (labels of letters, digits and inner hyphens).
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * The one `HOST:PORT` syntax: "1.2.3.4:8333", "[::1]:8333" or "host.example:8333"; the port is
+ * decimal 0..65535 with no sign or leading zero. A bare IPv6 literal with a port ("::1:8333") is
+ * ambiguous and refused: brackets are required. Null if malformed.
+ */
+export function parseHostPort(text: string): HostPort | null {
+  let host: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return null;
+    host = text.slice(1, close);
+    portText = text.slice(close + 2);
+    if (!host.includes(':') || parseIp(host) === null) return null;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon < 0) return null;
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (host.includes(':')) return null;
+    // "1.2.3.999" is a bad IPv4 address, not a host name (RFC 1123 §2.1: a name is never all-numeric).
+    if (parseIp(host) === null && (!HOSTNAME.test(host) || /^[0-9.]+$/.test(host))) return null;
+  }
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) return null;
+  const port = Number(portText);
+  if (port > 65535) return null;
+  return { host, port };
+}
+
+/** `parseHostPort`, or a ConfigError naming `what` (an option or flag). */
+export function requireHostPort(text: string, what: string): HostPort {
+  const hp = parseHostPort(text);
+  if (hp === null) throw new ConfigError(`${what}: expected HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), got "${text}"`);
+  return hp;
+}
+
+/** `HOST:PORT` as Go's net.JoinHostPort: "1.2.3.4:8333", "[::1]:8333", "host.example:8333". */
+export function formatHostPort(hp: HostPort): string {
+  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}
+
+/** "1.2.3.4:8333" or "[::1]:8333" to the 16-byte form (no host names); null if malformed. */
+export function parseIpPort(text: string): IpPort | null {
+  const hp = parseHostPort(text);
+  if (hp === null) return null;
+  const ip = parseIp(hp.host);
+  return ip === null ? null : { ip, port: hp.port };
+}
+
+/** The text of a 16-byte address as btcd's NetAddressKey: "1.2.3.4:8333", "[::1]:8333". */
+export function formatIpPort(ip: Ip16, port: number): string {
+  return formatHostPort({ host: formatIp(ip), port });
+}
+
+/** The canonical text of an address ("[::ffff:1.2.3.4]:8333" → "1.2.3.4:8333"); null if not IP:PORT. */
+export function canonicalHostPort(text: string): string | null {
+  const hp = parseIpPort(text);
+  return hp === null ? null : formatIpPort(hp.ip, hp.port);
+}
+
+/** Options shared by the address manager and the connection manager so their groups agree. */
+export interface GroupOptions {
+  /**
+   * Local test networks: a non-routable address (127.0.0.1:18444) is its own group, so several
+   * local peers can be outbound at once. btcd would put them all in "local".
+   */
+  readonly allowLocal?: boolean;
+}
+
+/**
+ * Group of a `HOST:PORT` string. A string that is not an IP literal (a DNS name) is its own
+ * group: we cannot know its network before resolving it.
+ */
+export function addressGroup(hostPort: string, opts: GroupOptions = {}): string {
+  const hp = parseIpPort(hostPort);
+  if (hp === null) return `host:${hostPort}`;
+  if (opts.allowLocal === true && !isRoutable(hp.ip)) return `local:${formatIpPort(hp.ip, hp.port)}`;
+  return groupKey(hp.ip);
+}
