@@ -12,7 +12,7 @@ import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
-import type { HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
+import type { BackupMode, HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
   /** `HOST:PORT`, a HostPort, or null for no listener. */
@@ -28,7 +28,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   logLevel: true, http: true, userAgent: true, trickleIntervalMs: true, pingIntervalMs: true, handshakeTimeoutMs: true,
   idleTimeoutMs: true, stallTimeoutMs: true, sendQueueMaxBytes: true, sendQueueMaxMessages: true,
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
-  getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
+  getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true, backupPolicy: true, backupBufferChanges: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
   onlynet: true, gossipDialScope: true, transport: true, peerTransport: true,
 };
@@ -38,6 +38,9 @@ export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
 export const DEFAULT_ADMIN_PORT = 9464;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+/** The values of the backupPolicy option, and how many changes `buffer` queues by default. */
+export const BACKUP_MODES: readonly BackupMode[] = ['stop', 'buffer'];
+export const DEFAULT_BACKUP_BUFFER_CHANGES = 10_000;
 /** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
 export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
 
@@ -91,6 +94,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   if (backup !== null && !/^(file:\/\/\/|socket:\/\/)/.test(backup)) {
     throw new ConfigError(`backup must be file:///PATH or socket://HOST:PORT, got "${backup}"`);
   }
+  const backupPolicy = options.backupPolicy ?? 'buffer';
+  if (!BACKUP_MODES.includes(backupPolicy)) throw new ConfigError(`backupPolicy must be one of ${BACKUP_MODES.join(', ')}, got "${String(backupPolicy)}"`);
   for (const w of options.whitelist ?? []) {
     if (typeof w !== 'string' || parseCidr(w) === null) {
       throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /0 to /128 for IPv6)`);
@@ -171,6 +176,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     retryMaxMs: int(options.retryMaxMs, 300_000, 'retryMaxMs', 1),
     allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
     backup,
+    backupPolicy,
+    backupBufferChanges: int(options.backupBufferChanges, DEFAULT_BACKUP_BUFFER_CHANGES, 'backupBufferChanges', 1),
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
     transport,
     peerTransport: Object.freeze(peerTransport),
