@@ -44,18 +44,9 @@ export const DEFAULT_BACKUP_BUFFER_CHANGES = 10_000;
 /** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
 export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
 
-// Old names, kept for the node's files (they import them from here) until the merge of issue 18.
-export { requireHostPort as parseHostPort, formatHostPort } from '../util/host-port.js';
-
-/** The host of a peer's `HOST:PORT` (peers are named so everywhere). */
-export function hostOf(addr: string): string {
-  return requireHostPort(addr, 'peer address').host;
-}
-
-/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
-export function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
+// Re-exports for the node's files, which import these from here: import them from
+// src/util/host-port.ts instead, then delete this line (issue 18 merge).
+export { requireHostPort as parseHostPort, formatHostPort, hostOf, stripMapped } from '../util/host-port.js';
 
 function hostPortOption(value: string | HostPort | null | undefined, fallback: HostPort | null, what: string): HostPort | null {
   if (value === undefined) return fallback;

@@ -56,6 +56,16 @@ export function parseHostPort(text: string): HostPort | null {
   return { host, port };
 }
 
+/** The host of a peer's `HOST:PORT` (peers are named so everywhere); a ConfigError if malformed. */
+export function hostOf(addr: string): string {
+  return requireHostPort(addr, 'peer address').host;
+}
+
+/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
 /** `parseHostPort`, or a ConfigError naming `what` (an option or flag). */
 export function requireHostPort(text: string, what: string): HostPort {
   const hp = parseHostPort(text);

@@ -6,9 +6,11 @@ import {
   canonicalHostPort,
   formatHostPort,
   formatIpPort,
+  hostOf,
   parseHostPort,
   parseIpPort,
   requireHostPort,
+  stripMapped,
 } from '../../src/util/host-port.js';
 import { parseIp } from '../../src/util/ip.js';
 
@@ -46,6 +48,15 @@ describe('HOST:PORT', () => {
     expect(formatIpPort(ip('2001:db8::1'), 8333)).toBe('[2001:db8::1]:8333');
     expect(formatHostPort({ host: 'seed.example.org', port: 8333 })).toBe('seed.example.org:8333');
     expect(formatHostPort({ host: '::1', port: 1 })).toBe('[::1]:1');
+  });
+
+  it('hostOf and stripMapped: the host of a peer address, and Node's dual-stack IPv4 form unmapped', () => {
+    expect(hostOf('[2001:db8::1]:8333')).toBe('2001:db8::1');
+    expect(hostOf('10.0.0.1:1')).toBe('10.0.0.1');
+    expect(() => hostOf('10.0.0.1')).toThrow(/peer address/);
+    expect(stripMapped('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(stripMapped('::ffff:1')).toBe('::ffff:1');
+    expect(stripMapped('::1')).toBe('::1');
   });
 
   it('requireHostPort throws a ConfigError naming the option', () => {
