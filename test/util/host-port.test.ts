@@ -50,7 +50,7 @@ describe('HOST:PORT', () => {
     expect(formatHostPort({ host: '::1', port: 1 })).toBe('[::1]:1');
   });
 
-  it('hostOf and stripMapped: the host of a peer address, and Node's dual-stack IPv4 form unmapped', () => {
+  it('hostOf and stripMapped: the host of a peer address, and the dual-stack IPv4 form of Node unmapped', () => {
     expect(hostOf('[2001:db8::1]:8333')).toBe('2001:db8::1');
     expect(hostOf('10.0.0.1:1')).toBe('10.0.0.1');
     expect(() => hostOf('10.0.0.1')).toThrow(/peer address/);
