@@ -28,17 +28,21 @@ export type ErrorCode =
   | 'ERR_PROXY'
   // Peer discovery (src/conn/discovery.ts): a DNS seed could not be resolved
   | 'ERR_DISCOVERY'
+  // Node lifecycle and policy (refusals of a request, not faults of a peer)
+  /** The node is not running (not started yet, or stopped): admin clients get 503. */
+  | 'ERR_NOT_RUNNING'
+  /** The node is stopping and takes no new connections or requests. */
+  | 'ERR_STOPPING'
+  /** A dial refused by the dial scope (onlynet, gossip dial scope). */
+  | 'ERR_DIAL_SCOPE'
+  /** An internal invariant broke: our bug, never the peer's and never the operator's input. */
+  | 'ERR_INTERNAL'
   // Worker pool
   | 'ERR_POOL_CLOSED'
   | 'ERR_POOL_WORKER_CRASHED'
   | 'ERR_WASM'
   // Configuration
   | 'ERR_CONFIG'
-  // Lifecycle: a call that needs a running node, made before start or after stop / while stopping
-  | 'ERR_NOT_RUNNING'
-  | 'ERR_STOPPING'
-  // A dial the dial scope (--onlynet, gossip dial scope) does not allow
-  | 'ERR_DIAL_SCOPE'
   // Persistence
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_IO'

@@ -18,7 +18,8 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { StoreError } from '../errors.js';
-import { addressGroup, formatHostPort, isRoutable, isValid, parseHostPort, type Ip16 } from '../util/ip.js';
+import { addressGroup, formatIpPort, parseIpPort } from '../util/host-port.js';
+import { isRoutable, isValid, type Ip16 } from '../util/ip.js';
 import { overlayKey, parseOverlay } from '../util/overlay.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 import type { AddrRateLimiter } from './addr-rate-limiter.js';
@@ -38,9 +39,6 @@ import { KnownAddress, RECENT_ATTEMPT_MS } from './known-address.js';
 import {
   ADDR_FILE_VERSION,
   parseAddrFile,
-  quarantineFile,
-  readJsonFile,
-  writeFileAtomic,
   type AddrFileV1,
 } from './serialize.js';
 
@@ -273,8 +271,8 @@ export class AddrManager {
   private find(addr: string): KnownAddress | undefined {
     const direct = this.index.get(addr);
     if (direct !== undefined) return direct;
-    const hp = parseHostPort(addr);
-    return hp === null ? undefined : this.index.get(formatHostPort(hp.ip, hp.port));
+    const hp = parseIpPort(addr);
+    return hp === null ? undefined : this.index.get(formatIpPort(hp.ip, hp.port));
   }
 
   private newBucketOf(addr: string, src: string): number {
@@ -299,8 +297,8 @@ export class AddrManager {
       const k = opts.limiter.take(offered);
       if (k < offered) entries = this.sample(list, k);
     }
-    const srcKey = parseHostPort(src);
-    const srcText = srcKey === null ? src : formatHostPort(srcKey.ip, srcKey.port);
+    const srcKey = parseIpPort(src);
+    const srcText = srcKey === null ? src : formatIpPort(srcKey.ip, srcKey.port);
     const now = this.clock.now();
     let added = 0;
     let ignored = 0;
@@ -333,10 +331,10 @@ export class AddrManager {
   private addOne(e: AddrEntry, src: string, now: number): { result: 'added' | 'updated'; entry: AddrEntry } | 'ignored' {
     if (typeof e?.addr !== 'string') return 'ignored';
     let addr: string;
-    const hp = parseHostPort(e.addr);
+    const hp = parseIpPort(e.addr);
     if (hp !== null) {
       if (hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
-      addr = formatHostPort(hp.ip, hp.port);
+      addr = formatIpPort(hp.ip, hp.port);
     } else {
       // Tor v3, I2P, CJDNS: routable by construction (Core IsRoutable). I2P uses port 0 (SAM 3.1).
       const o = parseOverlay(e.addr);
@@ -643,7 +641,7 @@ export class AddrManager {
       if (opts.excludeGroups?.has(this.groupOf(ka.addr)) === true) continue;
       if (t < SELECT_SKIP_RECENT_TRIES && now - ka.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (t < SELECT_SKIP_PORT_TRIES) {
-        if (opts.defaultPort !== undefined && parseHostPort(ka.addr)?.port !== opts.defaultPort) continue;
+        if (opts.defaultPort !== undefined && parseIpPort(ka.addr)?.port !== opts.defaultPort) continue;
         if (opts.preference !== undefined) {
           const p = opts.preference(ka.addr);
           const w = Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 1;
@@ -810,45 +808,5 @@ export class AddrManager {
     }
     m.checkInvariants({ placement: true });
     return m;
-  }
-
-  /**
-   * Writes the state to `path` atomically. Calls are serialised, so an interval flush and a
-   * shutdown flush cannot interleave on the tmp file.
-   */
-  saveAddrFile(path: string): Promise<void> {
-    const data = JSON.stringify(this.toJSON());
-    const run = this.saving.then(() => writeFileAtomic(path, data));
-    this.saving = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Loads `path`, or starts empty if there is none. A file that cannot be read, parsed, or
-   * trusted (unknown version, failed invariants) is moved to `<path>.corrupt-<ms>` with a warning,
-   * and the manager starts fresh with a new key. Never throws for a bad file: a corrupt address
-   * file must not stop the node from starting (Core#26599).
-   */
-  static async loadAddrFile(path: string, opts: AddrManagerOptions = {}): Promise<AddrManager> {
-    const log = opts.log ?? (() => undefined);
-    const read = await readJsonFile(path);
-    if (read.kind === 'missing') return new AddrManager(opts);
-    let reason: unknown;
-    if (read.kind === 'ok') {
-      try {
-        return AddrManager.fromJSON(read.value, opts);
-      } catch (err) {
-        reason = err;
-      }
-    } else {
-      reason = read.error;
-    }
-    const aside = await quarantineFile(path, (opts.clock ?? systemClock).now());
-    log('warn', 'address file unusable; starting with an empty address table', {
-      path,
-      movedTo: aside,
-      error: reason,
-    });
-    return new AddrManager(opts);
   }
 }

@@ -12,16 +12,37 @@ import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
 /** How `flows()` orders its rows: total bytes, or the current byte rate. */
 export type FlowOrder = 'bytes' | 'rate';
 
+/**
+ * @deprecated A row with the old names of `packetsMesh`/`bytesMesh`, as relay-node.ts still builds
+ * them. Delete with `meshFlowRows` at the merge of issue 18.
+ */
+export type LegacyFlowRow = Omit<FlowRowData, 'packetsMesh' | 'bytesMesh'> & { readonly packetsRegion: number; readonly bytesRegion: number };
+
+/**
+ * @deprecated What a backend may return until the merge of issue 18; then FlowRowData takes the
+ * name FlowRow and this union goes.
+ */
+export type FlowRow = FlowRowData | LegacyFlowRow;
+
+/** The rows with the mesh counters under their current names (see LegacyFlowRow). */
+export function meshFlowRows(rows: readonly FlowRow[]): FlowRowData[] {
+  return rows.map((r) => {
+    if (!('packetsRegion' in r)) return r;
+    const { packetsRegion, bytesRegion, ...rest } = r;
+    return { ...rest, packetsMesh: packetsRegion, bytesMesh: bytesRegion };
+  });
+}
+
 /** One (source peer → destination peer) relay flow; peers are `HOST:PORT`. */
-export interface FlowRow {
+export interface FlowRowData {
   readonly src: string;
   readonly dst: string;
   /** Delivered to a peer connected here, since the flow was created (flow table: `local`). */
   readonly packets: number;
   readonly bytes: number;
-  /** Forwarded to a mesh instance for its peers (flow table: `region`). */
-  readonly packetsRegion: number;
-  readonly bytesRegion: number;
+  /** Forwarded to a mesh instance for its peers (flow table: `mesh`). */
+  readonly packetsMesh: number;
+  readonly bytesMesh: number;
   /** Packets dropped on this flow, by drop reason (e.g. `queue_head`); src/stats/drop-reasons.ts. */
   readonly drops: Readonly<Record<string, number>>;
   /** Milliseconds since the Unix epoch. */
@@ -77,7 +98,7 @@ export interface AdminBackend {
   /** False if no peer has that address. */
   disconnect(addr: string): boolean;
   /** The `top` busiest flows by `by`, busiest first. */
-  flows(top: number, by: FlowOrder): FlowRow[];
+  flows(top: number, by: FlowOrder): readonly FlowRow[];
   /** Null if the node has no record of that peer. */
   health(peer: string): HealthInfo | null;
   /** Prometheus text exposition format 0.0.4. */

@@ -13,7 +13,8 @@ import { parseDuration } from '../admin/duration.js';
 import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, DEFAULT_DATA_DIR, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { formatHostPort } from '../util/host-port.js';
 import type { RelayOptions } from '../node/config.js';
 import type { HostPort, RelayConfig } from '../node/types.js';
 import { NETWORKS } from '../wire/constants.js';
@@ -71,6 +72,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },
   { name: 'http', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'http', help: `admin endpoint (default 127.0.0.1:${DEFAULT_ADMIN_PORT}; "off" for none)` },
   { name: 'backup', kind: 'string', arg: 'URL', option: 'backup', help: 'file:///PATH or socket://HOST:PORT copy of the state log' },
+  { name: 'backup-policy', kind: 'enum', arg: 'P', option: 'backupPolicy', choices: BACKUP_MODES, help: 'while the backup is unreachable: buffer (default; commits go on) | stop (commits wait, no start without it)' },
+  { name: 'backup-buffer', kind: 'count', arg: 'N', option: 'backupBufferChanges', help: `changes the buffer policy queues for the backup (default ${DEFAULT_BACKUP_BUFFER_CHANGES})` },
   { name: 'transport', kind: 'enum', arg: 'MODE', option: 'transport', choices: TRANSPORT_MODES, help: 'v2 (BIP324, default; v1 fallback) | v1only | v2only' },
   { name: 'trickle-ms', kind: 'count', arg: 'N', option: 'trickleIntervalMs', help: 'transaction announcement interval (default 10000)' },
   { name: 'retry-base-ms', kind: 'count', arg: 'N', option: 'retryBaseMs', help: 'n-th outbound retry waits n × this (default 5000)' },

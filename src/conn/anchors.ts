@@ -15,10 +15,10 @@
  * start that must be consumed exactly once; in the log that would need a record and a tombstone,
  * and a restored backup would re-dial another machine's peers. One file, one owner (this module).
  */
-import { unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalHostPort } from '../util/ip.js';
-import { readJsonFile, writeFileAtomic } from '../addr/serialize.js';
+import { canonicalHostPort } from '../util/host-port.js';
+import { writeFileAtomic } from '../persist/atomic-file.js';
 import type { ConnReqInfo } from './conn-manager.js';
 
 /** Core MAX_BLOCK_RELAY_ONLY_ANCHORS (src/net.h). */
@@ -74,4 +74,20 @@ export async function loadAnchors(path: string, log: AnchorLogFn = () => undefin
     if (c !== null && !out.includes(c)) out.push(c);
   }
   return out.slice(0, MAX_ANCHORS);
+}
+
+/** The file's JSON, or why there is none: missing (no anchors), or unreadable (a warning). */
+async function readJsonFile(path: string): Promise<{ kind: 'missing' } | { kind: 'unreadable'; error: unknown } | { kind: 'ok'; value: unknown }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'unreadable', error: err };
+  }
+  try {
+    return { kind: 'ok', value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { kind: 'unreadable', error: err };
+  }
 }

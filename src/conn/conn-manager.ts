@@ -24,7 +24,7 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
-import { addressGroup } from '../util/ip.js';
+import { addressGroup } from '../util/host-port.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 
 /**

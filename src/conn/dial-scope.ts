@@ -13,7 +13,8 @@
  * Overlay addresses (src/util/overlay.ts): I2P and CJDNS are never dialled; Tor v3 only when an
  * onion route exists (`--onion` or `--proxy`, src/conn/socks5.ts) and the gossip scope is `any`.
  */
-import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseHostPort, parseIp } from '../util/ip.js';
+import { parseIpPort } from '../util/host-port.js';
+import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseIp } from '../util/ip.js';
 import type { Ip16 } from '../util/ip.js';
 import { parseOverlay } from '../util/overlay.js';
 
@@ -35,7 +36,7 @@ export function isLocalScope(ip: Ip16): boolean {
 
 /** The IP of `HOST:PORT` or a bare IP; null for a DNS name. */
 function ipOf(addr: string): Ip16 | null {
-  return parseHostPort(addr)?.ip ?? parseIp(addr);
+  return parseIpPort(addr)?.ip ?? parseIp(addr);
 }
 
 export class DialScope {

@@ -12,7 +12,8 @@ import { RelayError } from '../errors.js';
 import type { AddrEntry } from '../addr/addr-manager.js';
 import type { Random } from '../util/random.js';
 import type { NetworkName } from '../wire/constants.js';
-import { formatHostPort, parseIp } from '../util/ip.js';
+import { formatIpPort } from '../util/host-port.js';
+import { parseIp } from '../util/ip.js';
 
 /**
  * DNS seeds as Bitcoin Core lists them (src/kernel/chainparams.cpp, vSeeds; testnet4 from
@@ -100,7 +101,7 @@ export async function querySeeds(seeds: readonly string[], opts: { resolver: See
         const ip = parseIp(text);
         if (ip === null) return [];
         const ageMs = SEED_AGE_MIN_MS + Math.floor(opts.random.float() * SEED_AGE_SPREAD_MS);
-        return [{ addr: formatHostPort(ip, opts.port), timestamp: Math.floor((opts.nowMs - ageMs) / 1000), services: 0n }];
+        return [{ addr: formatIpPort(ip, opts.port), timestamp: Math.floor((opts.nowMs - ageMs) / 1000), services: 0n }];
       });
       const error =
         addresses.length === 0 && failures.length > 0

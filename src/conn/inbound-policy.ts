@@ -18,7 +18,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { PeerStats } from '../stats/peer-stats.js';
-import { addressGroup, isLocal, parseIp } from '../util/ip.js';
+import { addressGroup } from '../util/host-port.js';
+import { isLocal, parseIp } from '../util/ip.js';
 import { selectInboundToEvict } from './eviction.js';
 import type { EvictionCandidate, GroupRank } from './eviction.js';
 

@@ -12,7 +12,7 @@
  *
  * Pure: the node passes the replay, the anchors and its predicates, and carries out the plan.
  */
-import { addressGroup, type GroupOptions } from '../util/ip.js';
+import { addressGroup, type GroupOptions } from '../util/host-port.js';
 
 export interface RejoinInput {
   /** From loadAnchors(): the block-relay-only peers of the last clean stop. */

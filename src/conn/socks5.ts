@@ -11,7 +11,7 @@
 import { connect, type Socket } from 'node:net';
 import { RelayError } from '../errors.js';
 import { parseOverlay } from '../util/overlay.js';
-import { splitHostPort } from '../util/ip.js';
+import { parseHostPort } from '../util/host-port.js';
 
 export interface ProxyAddress {
   readonly host: string;
@@ -29,7 +29,7 @@ export type Route = { readonly kind: 'direct' } | { readonly kind: 'socks5'; rea
 
 /** The proxies of a configuration (`RelayConfig.proxy` / `.onion`, validated `HOST:PORT` text). */
 export function proxySettings(config: { readonly proxy: string | null; readonly onion: string | null }): ProxySettings {
-  const parse = (text: string | null): ProxyAddress | null => (text === null ? null : splitHostPort(text));
+  const parse = (text: string | null): ProxyAddress | null => (text === null ? null : parseHostPort(text));
   return { proxy: parse(config.proxy), onion: parse(config.onion) };
 }
 
@@ -72,7 +72,7 @@ const proxyError = (message: string, details: Record<string, unknown> = {}): Rel
  */
 export function socks5Connect(proxy: ProxyAddress, target: string, opts: { timeoutMs?: number } = {}): Promise<Socket> {
   const overlay = parseOverlay(target);
-  const hp = overlay === null ? splitHostPort(target) : { host: target.slice(0, target.lastIndexOf(':')), port: overlay.port };
+  const hp = overlay === null ? parseHostPort(target) : { host: target.slice(0, target.lastIndexOf(':')), port: overlay.port };
   if (hp === null) return Promise.reject(proxyError(`socks5: "${target}" is not HOST:PORT`));
   const host = Buffer.from(hp.host, 'latin1');
   if (host.length === 0 || host.length > 255) return Promise.reject(proxyError(`socks5: host name of ${host.length} bytes`));

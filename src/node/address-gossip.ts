@@ -20,7 +20,7 @@ import { LruSet } from '../util/lru-set.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 import type { Message } from '../wire/codec.js';
 import { ADDRV2_VERSION, MAX_ADDR_PER_MSG } from '../wire/constants.js';
-import { formatHostPort as formatIpPort, parseHostPort as parseIpPort } from '../wire/net-address.js';
+import { formatIpPort, parseIpPort } from '../util/host-port.js';
 import { addrV2ToText, type AddrV2Entry } from '../wire/addrv2.js';
 import type { TimedNetAddress } from '../wire/net-address.js';
 import { overlayKey, parseOverlay } from '../util/overlay.js';
@@ -286,13 +286,11 @@ export class AddressGossip {
       const services = entry.services ?? 0n;
       const o = parseOverlay(entry.addr);
       if (o !== null) return v2 ? [{ v2: { timestamp, services, networkId: o.networkId, addr: o.addr, port: o.port }, v1: null }] : [];
-      try {
-        const { ip, port } = parseIpPort(entry.addr);
-        const v4 = isIPv4Mapped(ip);
-        return [{ v2: { timestamp, services, networkId: v4 ? IPV4_NET_ID : IPV6_NET_ID, addr: v4 ? ip.slice(12) : ip.slice(), port }, v1: { timestamp, services, ip, port } }];
-      } catch {
-        return [];
-      }
+      const hp = parseIpPort(entry.addr);
+      if (hp === null) return [];
+      const { ip, port } = hp;
+      const v4 = isIPv4Mapped(ip);
+      return [{ v2: { timestamp, services, networkId: v4 ? IPV4_NET_ID : IPV6_NET_ID, addr: v4 ? ip.slice(12) : ip.slice(), port }, v1: { timestamp, services, ip, port } }];
     });
     for (let i = 0; i < wire.length; i += MAX_ADDR_PER_MSG) {
       const chunk = wire.slice(i, i + MAX_ADDR_PER_MSG);
@@ -307,13 +305,9 @@ export class AddressGossip {
    */
   private advertiseSelf(peer: GossipPeer, listen: string | null): void {
     if (listen === null) return;
-    let ip: Uint8Array;
-    let port: number;
-    try {
-      ({ ip, port } = parseIpPort(listen));
-    } catch {
-      return;
-    }
+    const hp = parseIpPort(listen);
+    if (hp === null) return;
+    const { ip, port } = hp;
     const unspecified = ip.every((b, i) => (i < 10 ? b === 0 : i < 12 ? b === 0xff || b === 0 : b === 0));
     if (unspecified) return;
     if (/^(127\.|10\.|192\.168\.|\[::1\])/.test(listen) && !this.config.allowLocalAddresses) return;

@@ -5,7 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { parseCidr, splitHostPort } from '../util/ip.js';
+import { parseCidr } from '../util/ip.js';
+import { parseHostPort, requireHostPort } from '../util/host-port.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DEFAULT_MAX_AGE_MS } from '../relay/relay-cache.js';
@@ -13,7 +14,7 @@ import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js'
 import { DNS_SEEDS } from '../conn/discovery.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
-import type { HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
+import type { BackupMode, HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
   /** `HOST:PORT`, a HostPort, or null for no listener. */
@@ -30,7 +31,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   idleTimeoutMs: true, stallTimeoutMs: true, sendQueueMaxBytes: true, sendQueueMaxMessages: true,
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
   relayCacheMaxAgeMs: true,
-  getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
+  getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true, backupPolicy: true, backupBufferChanges: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
   onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, blockRelayOnly: true, proxy: true, onion: true,
   dnsSeed: true, noDnsSeed: true, dnsServer: true, seedNode: true,
@@ -41,34 +42,16 @@ export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
 export const DEFAULT_ADMIN_PORT = 9464;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+/** The values of the backupPolicy option, and how many changes `buffer` queues by default. */
+export const BACKUP_MODES: readonly BackupMode[] = ['stop', 'buffer'];
+export const DEFAULT_BACKUP_BUFFER_CHANGES = 10_000;
 /** The values of the transport option (BIP324 v2 with v1 fallback, or one of them only). */
 export const TRANSPORT_MODES: readonly TransportMode[] = ['v2', 'v1only', 'v2only'];
-
-/** `HOST:PORT` (see splitHostPort in util/ip.ts) or a ConfigError naming `what`. */
-export function parseHostPort(text: string, what: string): HostPort {
-  const hp = splitHostPort(text);
-  if (hp === null) throw new ConfigError(`${what}: expected HOST:PORT with a port from 0 to 65535 (IPv6 as [::1]:PORT), got "${text}"`);
-  return hp;
-}
-
-/** The host of a peer's `HOST:PORT` (peers are named so everywhere). */
-export function hostOf(addr: string): string {
-  return parseHostPort(addr, 'peer address').host;
-}
-
-/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
-export function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
-
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
-}
 
 function hostPortOption(value: string | HostPort | null | undefined, fallback: HostPort | null, what: string): HostPort | null {
   if (value === undefined) return fallback;
   if (value === null) return null;
-  if (typeof value === 'string') return parseHostPort(value, what);
+  if (typeof value === 'string') return requireHostPort(value, what);
   if (typeof value.host !== 'string' || !Number.isInteger(value.port) || value.port < 0 || value.port > 65535) {
     throw new ConfigError(`${what}: expected { host, port } with a port from 0 to 65535`);
   }
@@ -85,7 +68,7 @@ function int(value: number | undefined, fallback: number, what: string, min: num
 function hostPortText(value: string | null | undefined, what: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ConfigError(`${what}: expected HOST:PORT`, { option: what });
-  parseHostPort(value, what);
+  requireHostPort(value, what);
   return value;
 }
 
@@ -94,7 +77,7 @@ function seedNames(value: readonly string[] | undefined, fallback: readonly stri
   if (value === undefined) return [...fallback];
   return value.map((name) => {
     const n = typeof name === 'string' ? name.replace(/\.$/, '') : '';
-    if (splitHostPort(`${n}:0`) === null || /^[0-9.]+$/.test(n)) throw new ConfigError(`dnsSeed: "${String(name)}" is not a host name`, { option: 'dnsSeed' });
+    if (parseHostPort(`${n}:0`) === null || /^[0-9.]+$/.test(n)) throw new ConfigError(`dnsSeed: "${String(name)}" is not a host name`, { option: 'dnsSeed' });
     return n;
   });
 }
@@ -107,7 +90,7 @@ function addrList(value: readonly string[] | undefined, what: string, transports
   return (value ?? []).map((entry) => {
     const m = TRANSPORT_SUFFIX.exec(entry);
     const addr = m === null ? entry : entry.slice(0, m.index);
-    parseHostPort(addr, what);
+    requireHostPort(addr, what);
     if (m !== null) transports[addr] = m[1] as 'v1' | 'v2';
     return addr;
   });
@@ -130,6 +113,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   if (backup !== null && !/^(file:\/\/\/|socket:\/\/)/.test(backup)) {
     throw new ConfigError(`backup must be file:///PATH or socket://HOST:PORT, got "${backup}"`);
   }
+  const backupPolicy = options.backupPolicy ?? 'buffer';
+  if (!BACKUP_MODES.includes(backupPolicy)) throw new ConfigError(`backupPolicy must be one of ${BACKUP_MODES.join(', ')}, got "${String(backupPolicy)}"`);
   for (const w of options.whitelist ?? []) {
     if (typeof w !== 'string' || parseCidr(w) === null) {
       throw new ConfigError(`whitelist: "${String(w)}" is not an IP address or CIDR subnet (prefix /0 to /32 for IPv4, /0 to /128 for IPv6)`);
@@ -142,7 +127,7 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const scope = new DialScope(onlynet as DialNet[], 'any');
   const peerTransport: Record<string, 'v1' | 'v2'> = {};
   for (const [addr, t] of Object.entries(options.peerTransport ?? {})) {
-    parseHostPort(addr, 'peerTransport');
+    requireHostPort(addr, 'peerTransport');
     if (t !== 'v1' && t !== 'v2') throw new ConfigError(`peerTransport: "${addr}" must map to v1 or v2, got "${String(t)}"`);
     peerTransport[addr] = t;
   }
@@ -212,6 +197,8 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     retryMaxMs: int(options.retryMaxMs, 300_000, 'retryMaxMs', 1),
     allowLocalAddresses: options.allowLocalAddresses ?? network.name === 'regtest',
     backup,
+    backupPolicy,
+    backupBufferChanges: int(options.backupBufferChanges, DEFAULT_BACKUP_BUFFER_CHANGES, 'backupBufferChanges', 1),
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
     transport,
     peerTransport: Object.freeze(peerTransport),

@@ -23,7 +23,7 @@ import type { TransportPolicy } from '../transport/transport-policy.js';
 import { NETWORKS } from '../wire/constants.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
-import { parseHostPort } from './config.js';
+import { requireHostPort } from '../util/host-port.js';
 import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
@@ -187,7 +187,7 @@ export class Connector implements PeerLifecycle {
    */
   private dial(addr: string, kind: ConnKind): Promise<Peer> {
     if (!this.running) return Promise.reject(new RelayError('ERR_STOPPING', 'the relay is stopping'));
-    const { host, port } = parseHostPort(addr, 'peer address');
+    const { host, port } = requireHostPort(addr, 'peer address');
     if (isIP(host) !== 0 && this.parts.banMgr.isBanned(host)) return Promise.reject(new RelayError('ERR_BANNED', `${addr} is banned`));
     const outside = this.parts.dialScope.refuseDial(addr);
     if (outside !== null) return Promise.reject(new RelayError('ERR_DIAL_SCOPE', outside));

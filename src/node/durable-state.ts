@@ -13,12 +13,18 @@ import type { FileOps } from '../persist/file-ops.js';
 import { applyChange, emptyState, validateChange } from '../persist/state-model.js';
 import type { NodeState, StateChange } from '../persist/state-model.js';
 import { MembershipSnapshot } from '../persist/membership-snapshot.js';
-import type { MembershipReplay } from '../persist/membership-snapshot.js';
+import type { BackupPolicy } from '../persist/backup/replicator.js';
+import { rejoinOrder, type MembershipReplay, type RejoinCandidate } from '../persist/membership-snapshot.js';
 import type { RelayConfig } from './types.js';
 
 export const MEMBERSHIP_FILE = 'membership.snapshot';
 /** The state log is compacted once it grows past this (the address table alone can be megabytes). */
 export const COMPACT_LOG_BYTES = 64 * 1024 * 1024;
+
+/** The replicator's policy from the node's options. */
+export function backupPolicyOf(config: Pick<RelayConfig, 'backupPolicy' | 'backupBufferChanges'>): BackupPolicy {
+  return config.backupPolicy === 'stop' ? { mode: 'stop' } : { mode: 'buffer', maxChanges: config.backupBufferChanges };
+}
 
 export class DurableState {
   private memory: NodeState | null = null;
@@ -41,7 +47,7 @@ export class DurableState {
       clock,
       log,
       ...(ops === undefined ? {} : { ops }),
-      ...(config.backup === null ? {} : { backup: config.backup }),
+      ...(config.backup === null ? {} : { backup: config.backup, backupPolicy: backupPolicyOf(config) }),
     });
     try {
       const { snapshot, replay } = await MembershipSnapshot.open(join(config.dataDir, MEMBERSHIP_FILE), {
@@ -114,6 +120,17 @@ export class DurableState {
     this.compacting = this.store.compact().finally(() => (this.compacting = null));
     await this.compacting;
     return true;
+  }
+
+  /**
+   * Whom to dial at start to rejoin: the members alive at the last stop, shuffled, then the failed
+   * ones (those that went away while we ran), shuffled; none after a leave, none without a data
+   * directory. Each address once. `random` is injectable for reproducible tests.
+   */
+  rejoinPeers(random: () => number = Math.random): RejoinCandidate[] {
+    if (this.replay === null) return [];
+    const seen = new Set<string>();
+    return rejoinOrder(this.replay, '', random).filter((c) => !seen.has(c.addr) && seen.add(c.addr) !== undefined);
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,7 @@ import type { IdAllocator } from '../util/id-allocator.js';
 import { LruSet } from '../util/lru-set.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
-import { hostOf, parseHostPort } from './config.js';
+import { hostOf, requireHostPort } from '../util/host-port.js';
 import type { Discipline } from './discipline.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { DisconnectReason, PeerInfo, RelayConfig, RelayEvents } from './types.js';
@@ -167,7 +167,7 @@ export class PeerSet {
   private isMeshPeer(peer: Peer, ua: string | undefined): boolean {
     const m = ua === undefined ? null : /\(mesh:([^)]+)\)\/$/.exec(ua);
     if (m === null || !this.meshAddrs.has(m[1]!)) return false;
-    return parseHostPort(m[1]!, 'mesh address').host === hostOf(peer.addr);
+    return requireHostPort(m[1]!, 'mesh address').host === hostOf(peer.addr);
   }
 
   /** Mesh dials say which listen address they come from (a BIP14 user-agent comment). */

@@ -52,7 +52,8 @@ import { PeerSet } from './peer-set.js';
 import { RelayAccounting } from './relay-accounting.js';
 import { Seeding } from './seeding.js';
 import { StateKeeper } from './state-keeper.js';
-import { resolveConfig, formatHostPort, parseHostPort } from './config.js';
+import { resolveConfig } from './config.js';
+import { formatHostPort, requireHostPort } from '../util/host-port.js';
 import type { RelayOptions } from './config.js';
 import type { BanInfo, NodeStatus, PeerInfo, RelayConfig, RelayEvents } from './types.js';
 
@@ -325,7 +326,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** Dials `addr`; `permanent` redials it forever; `transport` is like Core's `addnode … v2transport`. */
   connect(addr: string, opts: { permanent?: boolean; transport?: 'v1' | 'v2' } = {}): void {
-    parseHostPort(addr, 'peer address');
+    requireHostPort(addr, 'peer address');
     this.running().connector.connect(addr, opts);
   }
 

@@ -4,13 +4,14 @@
  */
 import type { NetworkName } from '../wire/constants.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
+import type { HostPort } from '../util/host-port.js';
+
+export type { HostPort };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+/** The backup's policy while it is unreachable (see RelayConfig.backupPolicy). */
+export type BackupMode = 'stop' | 'buffer';
 
 /** Validated configuration (see src/node/config.ts for defaults and checks). */
 export interface RelayConfig {
@@ -72,6 +73,13 @@ export interface RelayConfig {
   readonly allowLocalAddresses: boolean;
   /** `--backup` destination for the state log (file:///path or socket://HOST:PORT). */
   readonly backup: string | null;
+  /**
+   * What commits do while the backup cannot be reached (src/persist/backup/replicator.ts): `stop`
+   * (a commit waits for the backup; the node does not start without it) or `buffer` (default: up to
+   * `backupBufferChanges` changes queue locally and are sent on reconnect).
+   */
+  readonly backupPolicy: BackupMode;
+  readonly backupBufferChanges: number;
   /** Rejoin previously alive peers even after an explicit leave. */
   readonly rejoinAfterLeave: boolean;
   /** BIP324: 'v2' advertises NODE_P2P_V2, dials v2 where it can and accepts both; 'v1only'; 'v2only'. */

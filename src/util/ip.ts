@@ -1,20 +1,12 @@
 /**
  * IP addresses in their 16-byte wire form (IPv4 as ::ffff:a.b.c.d, like btcd's net.IP and the
- * NetAddress encoding), `HOST:PORT` text, CIDR ranges, and the routability classes and group key
- * of btcd addrmgr/network.go. Parsers take untrusted text (addr messages, config, RPC) and return
+ * NetAddress encoding), CIDR ranges, and the routability classes and group key
+ * of btcd addrmgr/network.go (`HOST:PORT` text is src/util/host-port.ts). Parsers take untrusted text (addr messages, config, RPC) and return
  * null on anything malformed; they never throw.
  */
 
-import { overlayGroup, parseOverlay } from './overlay.js';
-
 /** An IP address as 16 bytes; IPv4 is IPv4-mapped. */
 export type Ip16 = Uint8Array;
-
-/** A parsed `HOST:PORT`. */
-export interface HostPort {
-  readonly ip: Ip16;
-  readonly port: number;
-}
 
 /** A CIDR range in 16-byte space: an IPv4 /n is stored as /(96+n) over the mapped prefix. */
 export interface Cidr {
@@ -143,58 +135,6 @@ export function formatIp(ip: Ip16): string {
   const left = groups.slice(0, bestStart).map(hex).join(':');
   const right = groups.slice(bestStart + bestLen).map(hex).join(':');
   return `${left}::${right}`;
-}
-
-// RFC 1123 host names (labels of letters, digits and inner hyphens).
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-/**
- * The one `HOST:PORT` syntax: "1.2.3.4:8333", "[::1]:8333" or "host.example:8333"; the port is
- * decimal 0..65535 with no sign or leading zero. A bare IPv6 literal with a port ("::1:8333") is
- * ambiguous and refused: brackets are required. Null if malformed.
- */
-export function splitHostPort(text: string): { host: string; port: number } | null {
-  let host: string;
-  let portText: string;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') return null;
-    host = text.slice(1, close);
-    portText = text.slice(close + 2);
-    if (!host.includes(':') || parseIp(host) === null) return null;
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon < 0) return null;
-    host = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    if (host.includes(':')) return null;
-    // "1.2.3.999" is a bad IPv4 address, not a host name (RFC 1123 §2.1: a name is never all-numeric).
-    if (parseIPv4Parts(host) === null && (!HOSTNAME.test(host) || /^[0-9.]+$/.test(host))) return null;
-  }
-  if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) return null;
-  const port = Number(portText);
-  if (port > 65535) return null;
-  return { host, port };
-}
-
-/** Parses "1.2.3.4:8333" or "[::1]:8333" to the 16-byte form (no host names); null if malformed. */
-export function parseHostPort(text: string): HostPort | null {
-  const hp = splitHostPort(text);
-  if (hp === null) return null;
-  const ip = parseIp(hp.host);
-  return ip === null ? null : { ip, port: hp.port };
-}
-
-/** `HOST:PORT` as btcd NetAddressKey / Go net.JoinHostPort: "1.2.3.4:8333", "[::1]:8333". */
-export function formatHostPort(ip: Ip16, port: number): string {
-  const host = formatIp(ip);
-  return isIPv4(ip) ? `${host}:${port}` : `[${host}]:${port}`;
-}
-
-/** The canonical text of an address ("[::FFFF:1.2.3.4]:08333" is not accepted; "[::ffff:1.2.3.4]:8333" → "1.2.3.4:8333"). */
-export function canonicalHostPort(text: string): string | null {
-  const hp = parseHostPort(text);
-  return hp === null ? null : formatHostPort(hp.ip, hp.port);
 }
 
 /** A copy of `ip` with all but the first `bits` bits (of 128) cleared. */
@@ -330,7 +270,7 @@ export function isRoutable(ip: Ip16): boolean {
   );
 }
 
-function v4Slash16(b0: number, b1: number): string {
+export function v4Slash16(b0: number, b1: number): string {
   return `${b0}.${b1}.0.0`;
 }
 
@@ -349,47 +289,4 @@ export function groupKey(ip: Ip16): string {
   if (isRFC4380(ip)) return v4Slash16(ip[12]! ^ 0xff, ip[13]! ^ 0xff);
   if (isOnionCatTor(ip)) return `tor:${ip[6]! & 0x0f}`;
   return formatIp(maskIp(ip, cidrContains(HE_NET, ip) ? 36 : 32));
-}
-
-/** Options shared by the address manager, the connection manager and the inbound slots so their groups agree. */
-export interface GroupOptions {
-  /**
-   * Local test networks (regtest's default): a non-routable but valid address is grouped as if it
-   * were routable — IPv4 loopback and private addresses by /16 (127.10.0.1 and 127.10.9.9 share
-   * "127.10.0.0"), IPv6 ones by /32 — so the one-outbound-per-group rule and the source-group
-   * bucketing bite on loopback exactly as they do on the internet (issue 23). This is a test
-   * device: Core rejects non-routable addresses and puts every local one in a single group.
-   */
-  readonly allowLocal?: boolean;
-  /**
-   * Inbound slot accounting only: a non-routable address is its own group (its IP), whatever
-   * `allowLocal` says. Its prefix says nothing about who runs it, and the per-address limit
-   * already caps one local IP; the inbound limits are about crowding, not dial diversity.
-   */
-  readonly localPerHost?: boolean;
-}
-
-/** IPv4 /16 or IPv6 /32 of any valid address, routable or not: the allowLocal grouping. */
-function prefixGroup(ip: Ip16): string {
-  if (isIPv4(ip)) return v4Slash16(ip[12]!, ip[13]!);
-  return formatIp(maskIp(ip, 32));
-}
-
-/**
- * The one group function: the network segment `addr` (`HOST:PORT` or a bare IP) belongs to, for
- * outbound diversity, address bucketing and inbound limits. Routable addresses always get btcd's
- * GroupKey (the rule Core's netgroup follows for IPv4/IPv6); Tor v3, I2P and CJDNS keys
- * (src/util/overlay.ts) get Core's overlay groups. Any other string (a DNS name) is its own
- * group: we cannot know its network before resolving it.
- */
-export function addressGroup(addr: string, opts: GroupOptions = {}): string {
-  const ip = parseHostPort(addr)?.ip ?? parseIp(addr);
-  if (ip === null) {
-    const overlay = parseOverlay(addr);
-    return overlay === null ? `host:${addr}` : overlayGroup(overlay);
-  }
-  if (isRoutable(ip)) return groupKey(ip);
-  if (opts.localPerHost === true) return `local:${formatIp(ip)}`;
-  if (opts.allowLocal === true && isValid(ip)) return prefixGroup(ip);
-  return groupKey(ip);
 }

@@ -11,8 +11,6 @@
  * Parsers take untrusted text and return null on anything malformed; they never throw.
  */
 import { createHash } from 'node:crypto';
-// ip.ts imports this module back for addressGroup(); both only call each other's functions at
-// run time, never while loading, so the cycle is safe.
 import { formatIp, parseIp } from './ip.js';
 
 /** BIP155 network ids of the overlays. */

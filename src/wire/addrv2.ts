@@ -1,6 +1,7 @@
 import { WireError } from '../errors.js';
 import { MAX_ADDRV2_ADDR_LEN } from './constants.js';
 import { bytesToHex } from './hex.js';
+import { formatHostPort } from '../util/host-port.js';
 import { ipToText } from './net-address.js';
 import { base32, torV3Host } from '../util/overlay.js';
 import type { WireReader } from './reader.js';
@@ -114,5 +115,5 @@ export function addrV2HostText(networkId: number, addr: Uint8Array): string {
 /** HOST:PORT with IPv6 and CJDNS hosts in brackets. */
 export function addrV2ToText(e: Pick<AddrV2Entry, 'networkId' | 'addr' | 'port'>): string {
   const host = addrV2HostText(e.networkId, e.addr);
-  return host.includes(':') ? `[${host}]:${e.port}` : `${host}:${e.port}`;
+  return formatHostPort({ host, port: e.port });
 }

@@ -68,7 +68,8 @@ export class PeerLab {
   private readonly peerSet: PeerSet;
   private nextPort = 1;
 
-  constructor(options: RelayOptions = {}) {
+  /** `verifier`: e.g. one with a worker pool, to put batches through the pool path. */
+  constructor(options: RelayOptions = {}, parts: { verifier?: FrameVerifier } = {}) {
     this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
     this.relay = new InventoryRelay<Peer>(
       {
@@ -107,7 +108,7 @@ export class PeerLab {
       log: new Logger('silent'),
       registry: this.peers,
       ids: new IdAllocator(this.clock, 1 << 20, 0),
-      verifier: new FrameVerifier(undefined, {}, scanner),
+      verifier: parts.verifier ?? new FrameVerifier(undefined, {}, scanner),
       scanner,
       transports: { transportFor: v1Transport },
       scheduler: new WriteScheduler(),
