@@ -131,7 +131,7 @@ function build(flows: number, variant: Variant, clock: Clock): Built {
 
 function run(t: Recorder, { srcs, dsts, sizes }: Picks): number {
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'region' : 'local');
+  for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'mesh' : 'local');
   return Number(process.hrtime.bigint() - t0) / OPS;
 }
 

@@ -12,29 +12,8 @@ import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
 /** How `flows()` orders its rows: total bytes, or the current byte rate. */
 export type FlowOrder = 'bytes' | 'rate';
 
-/**
- * @deprecated A row with the old names of `packetsMesh`/`bytesMesh`, as relay-node.ts still builds
- * them. Delete with `meshFlowRows` at the merge of issue 18.
- */
-export type LegacyFlowRow = Omit<FlowRowData, 'packetsMesh' | 'bytesMesh'> & { readonly packetsRegion: number; readonly bytesRegion: number };
-
-/**
- * @deprecated What a backend may return until the merge of issue 18; then FlowRowData takes the
- * name FlowRow and this union goes.
- */
-export type FlowRow = FlowRowData | LegacyFlowRow;
-
-/** The rows with the mesh counters under their current names (see LegacyFlowRow). */
-export function meshFlowRows(rows: readonly FlowRow[]): FlowRowData[] {
-  return rows.map((r) => {
-    if (!('packetsRegion' in r)) return r;
-    const { packetsRegion, bytesRegion, ...rest } = r;
-    return { ...rest, packetsMesh: packetsRegion, bytesMesh: bytesRegion };
-  });
-}
-
 /** One (source peer → destination peer) relay flow; peers are `HOST:PORT`. */
-export interface FlowRowData {
+export interface FlowRow {
   readonly src: string;
   readonly dst: string;
   /** Delivered to a peer connected here, since the flow was created (flow table: `local`). */

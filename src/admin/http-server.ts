@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
 import { AdminHttpError, httpStatusOf, type AdminErrorBody } from './admin-error.js';
-import { currentHealth, meshFlowRows, type AdminBackend, type FlowOrder } from './backend.js';
+import { currentHealth, type AdminBackend, type FlowOrder } from './backend.js';
 import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
 import { renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';
 import { buildStatusView } from './status-view.js';
@@ -245,7 +245,7 @@ export class AdminServer {
     get(STATUS_VIEW_PATH, () => json(buildStatusView(b)));
     get('/peers', () => json(b.peers()));
     get('/bans', () => json(b.bans()));
-    get('/flows', (ctx) => json(meshFlowRows(b.flows(...parseFlowQuery(ctx.query)))));
+    get('/flows', (ctx) => json(b.flows(...parseFlowQuery(ctx.query))));
     get('/health', () => json(currentHealth(b)));
     get('/metrics', async () => ({ status: 200, type: METRICS_CONTENT_TYPE, body: await b.metricsText() }));
     post('/ban', async ({ body }) => {

@@ -8,7 +8,7 @@ import type { BanInfo, NodeStatus, PeerInfo, TrafficRates } from '../node/types.
 import { formatAgo as ago, formatBytes, formatBytesByCommand as perMessage, formatDuration, formatPercent, formatRate, formatTimestamp } from '../cli/format.js';
 import { peerFlags } from '../cli/node-views.js';
 import { DEFAULT_MARKS } from '../stats/rate-ticker.js';
-import { currentHealth, meshFlowRows, type AdminBackend, type FlowRowData, type HealthInfo } from './backend.js';
+import { currentHealth, type AdminBackend, type FlowRow, type HealthInfo } from './backend.js';
 
 export const STATUS_PAGE_FLOWS_TOP = 10;
 
@@ -225,7 +225,7 @@ function healthTable(health: readonly HealthInfo[]): ViewTable {
   };
 }
 
-function flowTable(flows: readonly FlowRowData[]): ViewTable {
+function flowTable(flows: readonly FlowRow[]): ViewTable {
   return {
     keyAttr: 'data-flow',
     head: [
@@ -268,7 +268,7 @@ export function buildStatusView(b: AdminBackend): StatusView {
       peers: peerTable(now, peers),
       bans: banTable(now, b.bans()),
       health: healthTable(currentHealth(b)),
-      flows: flowTable(meshFlowRows(b.flows(STATUS_PAGE_FLOWS_TOP, 'rate'))),
+      flows: flowTable(b.flows(STATUS_PAGE_FLOWS_TOP, 'rate')),
     },
   };
 }

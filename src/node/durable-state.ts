@@ -14,7 +14,7 @@ import { applyChange, emptyState, validateChange } from '../persist/state-model.
 import type { NodeState, StateChange } from '../persist/state-model.js';
 import { MembershipSnapshot } from '../persist/membership-snapshot.js';
 import type { BackupPolicy } from '../persist/backup/replicator.js';
-import { rejoinOrder, type MembershipReplay, type RejoinCandidate } from '../persist/membership-snapshot.js';
+import type { MembershipReplay } from '../persist/membership-snapshot.js';
 import type { RelayConfig } from './types.js';
 
 export const MEMBERSHIP_FILE = 'membership.snapshot';
@@ -120,17 +120,6 @@ export class DurableState {
     this.compacting = this.store.compact().finally(() => (this.compacting = null));
     await this.compacting;
     return true;
-  }
-
-  /**
-   * Whom to dial at start to rejoin: the members alive at the last stop, shuffled, then the failed
-   * ones (those that went away while we ran), shuffled; none after a leave, none without a data
-   * directory. Each address once. `random` is injectable for reproducible tests.
-   */
-  rejoinPeers(random: () => number = Math.random): RejoinCandidate[] {
-    if (this.replay === null) return [];
-    const seen = new Set<string>();
-    return rejoinOrder(this.replay, '', random).filter((c) => !seen.has(c.addr) && seen.add(c.addr) !== undefined);
   }
 
   async close(): Promise<void> {

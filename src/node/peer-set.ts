@@ -55,7 +55,7 @@ export interface PeerSetParts {
   readonly flows: FlowSink;
   readonly dispatcher: BatchDispatcher<Peer>;
   readonly relay: Pick<InventoryRelay<Peer>, 'onPeerGone'>;
-  readonly flowTable: Pick<FlowTable, 'registerPeer' | 'unregisterPeer'>;
+  readonly flowTable: Pick<FlowTable, 'registerPeer'>;
   readonly metrics: Pick<RelayMetrics, 'messageOut' | 'setPeers' | 'setTransportPeers'>;
   readonly banMgr: Pick<BanManager, 'score' | 'isWhitelisted' | 'release'>;
   readonly discipline: Pick<Discipline, 'onOffence'>;
@@ -149,12 +149,11 @@ export class PeerSet {
   }
 
   private onClosed(peer: Peer, reason: DisconnectReason): void {
-    const { registry, gossip, banMgr, flowTable, ids, relay, log, events } = this.parts;
+    const { registry, gossip, banMgr, ids, relay, log, events } = this.parts;
     const info = this.info(peer);
     registry.remove(peer);
     gossip.onClosed(peer.id);
     banMgr.release(peer.id);
-    flowTable.unregisterPeer(peer.id);
     ids.release(peer.id);
     relay.onPeerGone(peer.id);
     for (const l of this.listeners) l.closed?.(peer, reason);

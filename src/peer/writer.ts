@@ -116,8 +116,6 @@ export class PeerWriter {
   private scheduled = false;
   private flushing = false;
   private closed = false;
-  droppedItems = 0;
-  droppedBytes = 0;
   bytesOut = 0;
   /** Runs at the start of every flush (the peer adds this turn's announcements). */
   beforeFlush: (() => void) | undefined;
@@ -291,8 +289,6 @@ export class PeerWriter {
   }
 
   private dropped(src: number, bytes: number): void {
-    this.droppedItems++;
-    this.droppedBytes += bytes;
     if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', bytes);
   }
 

@@ -26,11 +26,8 @@ import { grown } from '../util/typed-arrays.js';
  *   u32[12]    src   u32[13] dst   u32[14] created (s since baseSec)   u32[15] last activity (s)
  */
 
-/**
- * 'local': delivered to a peer connected here; 'mesh': forwarded to a mesh instance.
- * 'region' is the old name of 'mesh', still passed by relay-node.ts: delete it at the merge of issue 18.
- */
-export type FlowKind = 'local' | 'mesh' | 'region';
+/** 'local': delivered to a peer connected here; 'mesh': forwarded to a mesh instance. */
+export type FlowKind = 'local' | 'mesh';
 export type TopBy = 'bytes' | 'rate';
 
 /** Last-activity resolution: the column is written at most once per step (DERP: 60 s). */
@@ -90,9 +87,6 @@ export interface FlowSnapshot extends FlowCounters {
   readonly srcLabel: string | undefined;
   readonly dstLabel: string | undefined;
   readonly dstMesh: boolean;
-  /** @deprecated old names of packetsMesh/bytesMesh, read by relay-node.ts: delete at the merge of issue 18. */
-  readonly packetsRegion: number;
-  readonly bytesRegion: number;
   /** Both at 1 s resolution; lastActiveMs trails the true last activity by up to 60 s. */
   readonly createdMs: number;
   readonly lastActiveMs: number;
@@ -206,20 +200,15 @@ export class FlowTable {
   // ---- peers -------------------------------------------------------------------------------
 
   /**
-   * Names a peer id for snapshots. Ids are 0..2^21-1 and must not be
-   * reused within idleEvictMs of unregisterPeer, or the new peer inherits the old one's flows.
+   * Names a peer id for snapshots. Ids are 0..2^21-1 and must not be reused within idleEvictMs of
+   * the peer leaving (IdAllocator's quarantine), or the new peer inherits the old one's flows. A
+   * gone peer's flows and label stay until the flows go idle and are evicted.
    */
   registerPeer(id: number, label: string, info: FlowPeer = { mesh: false }): void {
     checkPeerId(id);
     this.labels[id] = label;
     this.mesh[id] = info.mesh;
   }
-
-  /**
-   * Nothing to do: a gone peer's flows and label stay until the flows go idle and are evicted.
-   * Kept only because relay-node.ts calls it; delete with that call.
-   */
-  unregisterPeer(_id: number): void {}
 
   // ---- hot path ----------------------------------------------------------------------------
 
@@ -489,8 +478,6 @@ export class FlowTable {
       bytesLocal: this.f64[r + F_BYTES_LOCAL]!,
       packetsMesh: this.f64[r + F_PKT_MESH]!,
       bytesMesh: this.f64[r + F_BYTES_MESH]!,
-      packetsRegion: this.f64[r + F_PKT_MESH]!,
-      bytesRegion: this.f64[r + F_BYTES_MESH]!,
       drops: b < 0 ? NO_DROPS : dropsFrom(this.dropData, b * DROP_BLOCK),
     });
   }

@@ -11,7 +11,7 @@ import { DialScope } from '../../src/conn/dial-scope.js';
 import { silentLogger } from '../../src/log.js';
 import { resolveConfig } from '../../src/node/config.js';
 import { AddressGossip, type GossipPeer } from '../../src/node/address-gossip.js';
-import { addressGroup } from '../../src/util/ip.js';
+import { addressGroup } from '../../src/util/host-port.js';
 import { base32, base32Decode, overlayKey, parseOverlay } from '../../src/util/overlay.js';
 import { seededRandom } from '../../src/util/random.js';
 import type { Message } from '../../src/wire/codec.js';

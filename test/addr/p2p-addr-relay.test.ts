@@ -13,7 +13,7 @@ import { resolveConfig } from '../../src/node/config.js';
 import { AddressGossip, GETADDR_CACHE_BASE_MS, GETADDR_CACHE_JITTER_MS, type GossipPeer } from '../../src/node/address-gossip.js';
 import { AddrRelay } from '../../src/addr/addr-relay.js';
 import { seededRandom } from '../../src/util/random.js';
-import { parseHostPort } from '../../src/wire/net-address.js';
+import { parseIpPort } from '../../src/util/host-port.js';
 import type { Message } from '../../src/wire/codec.js';
 
 type AddrMsg = Extract<Message, { command: 'addr' }>;
@@ -33,7 +33,7 @@ function node(seed = 1, clock = new ManualClock()): { g: AddressGossip; clock: M
 }
 
 function addrMsg(addrs: readonly string[], timestampSec: number): AddrMsg {
-  return { command: 'addr', addresses: addrs.map((a) => ({ timestamp: timestampSec, services: 1n, ...parseHostPort(a) })) };
+  return { command: 'addr', addresses: addrs.map((a) => ({ timestamp: timestampSec, services: 1n, ...parseIpPort(a)! })) };
 }
 
 const relayedTo = (peers: readonly TestPeer[]): Map<number, string[]> => {

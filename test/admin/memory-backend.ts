@@ -3,7 +3,7 @@
  * real state (a ban really lands in `bans()`, a disconnect really removes the peer), so the tests
  * check the HTTP layer's effect, not which calls were made.
  */
-import type { AdminBackend, BanOptions, ConnectOptions, FlowOrder, FlowRowData as FlowRow, HealthInfo } from '../../src/admin/backend.js';
+import type { AdminBackend, BanOptions, ConnectOptions, FlowOrder, FlowRow, HealthInfo } from '../../src/admin/backend.js';
 import { ManualClock } from '../../src/clock.js';
 import { ConfigError } from '../../src/errors.js';
 import type { BanInfo, NodeStatus, PeerInfo } from '../../src/node/types.js';

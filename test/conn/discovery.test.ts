@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/log.js';
 import { resolveConfig } from '../../src/node/config.js';
 import { AddressGossip, type GossipPeer } from '../../src/node/address-gossip.js';
 import { seededRandom } from '../../src/util/random.js';
-import { parseHostPort } from '../../src/wire/net-address.js';
+import { parseIpPort } from '../../src/util/host-port.js';
 import type { Message } from '../../src/wire/codec.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 
@@ -89,7 +89,7 @@ describe('--seednode (Core addr fetch)', () => {
     g.onEstablished(seed, false, null, { addrFetch: true });
     expect(sent.some((m) => m.command === 'getaddr')).toBe(true);
     const now = Math.floor(clock.now() / 1000);
-    const reply = { command: 'addr' as const, addresses: ['127.200.0.1:18444', '127.201.0.1:18444'].map((a) => ({ timestamp: now, services: 1n, ...parseHostPort(a) })) };
+    const reply = { command: 'addr' as const, addresses: ['127.200.0.1:18444', '127.201.0.1:18444'].map((a) => ({ timestamp: now, services: 1n, ...parseIpPort(a)! })) };
     expect(g.onAddresses(seed, reply)).toEqual({ disconnect: true });
     expect(g.addrs.has('127.200.0.1:18444')).toBe(true);
   });

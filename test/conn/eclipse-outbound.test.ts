@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddrManager } from '../../src/addr/addr-manager.js';
-import { addressGroup } from '../../src/util/ip.js';
+import { addressGroup } from '../../src/util/host-port.js';
 import { seededRandom } from '../../src/util/random.js';
 import { anchorsToSave, loadAnchors, saveAnchors } from '../../src/conn/anchors.js';
 import { planRejoin } from '../../src/conn/rejoin-plan.js';

@@ -116,7 +116,7 @@ export class PeerLab {
       flows,
       dispatcher,
       relay: this.relay,
-      flowTable: { registerPeer: () => {}, unregisterPeer: () => {} },
+      flowTable: { registerPeer: () => {} },
       metrics: { messageOut: () => {}, setPeers: () => {}, setTransportPeers: () => {} },
       banMgr: { score: () => 0, isWhitelisted: () => false, release: () => {} },
       discipline: { onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null) => this.offences.push({ peer: peer.id, id, code: err?.code ?? null, count: 1 }) },

