@@ -47,6 +47,10 @@ import { FRAME_ERROR_CODES } from '../metrics/metrics.js';
 import type { FrameErrorCode } from '../metrics/metrics.js';
 import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
+import { RpcServer } from '../rpc/server.js';
+import type { RelayCacheTx, RpcBackend } from '../rpc/backend.js';
+import { ZmqPublisher } from '../zmq/publisher.js';
+import { RelayStreams, type BlockItem, type RelayStream, type StreamOptions, type TxItem } from '../streams/relay-streams.js';
 import { Peer } from '../peer/peer.js';
 import type { PeerHost, PeerSocket } from '../peer/peer.js';
 import { BatchDispatcher } from '../peer/dispatch.js';
@@ -73,7 +77,7 @@ const ADDR_SAVE_INTERVAL_MS = 10 * 60_000;
 /** Flap counts are written hourly (lnd FlapCountFlushRate) and at shutdown. */
 const FLAP_SAVE_INTERVAL_MS = 3_600_000;
 
-export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
+export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend, RpcBackend {
   readonly config: RelayConfig;
   readonly clock: Clock;
   readonly log: Logger;
@@ -110,6 +114,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly turns = new Turns();
   private dispatcher!: BatchDispatcher;
   private admin: AdminServer | undefined;
+  private rpc: RpcServer | undefined;
+  private zmq: ZmqPublisher | undefined;
+  private readonly streams = new RelayStreams(this);
   private server: Server | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -138,6 +145,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.flowTable = new FlowTable({ clock: this.coarseClock });
     this.peerIds = new IdAllocator(this.clock, MAX_PEER_ID, DEFAULT_IDLE_EVICT_MS);
     this.metrics.attachFlowTable(this.flowTable);
+    this.metrics.attachFeeds(() => [...this.streams.drops(), ...(this.zmq?.drops() ?? [])]);
     this.healthStore = new HealthStore({ clock: this.clock });
     const c = this.config;
     this.inbound = new InboundSlots({ maxInbound: c.maxInbound, maxPerAddress: c.maxInboundPerAddress, maxPerGroup: c.maxInboundPerGroup, maxPending: c.maxPendingInbound });
@@ -159,6 +167,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       // Until the state is replayed below, the listener closes what it accepts (no network I/O yet).
       if (this.config.listen !== null) await this.listen(this.config.listen.host, this.config.listen.port);
       if (this.config.http !== null) await probePort(this.config.http.host, this.config.http.port);
+      if (this.config.rpc !== null) await probePort(this.config.rpc.host, this.config.rpc.port);
       if (this.config.dataDir !== null) await mkdir(this.config.dataDir, { recursive: true });
       this.durable = await DurableState.open(this.config, this.clock, this.log);
       this.restoreState();
@@ -171,6 +180,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         fallbackAfterMs: this.config.getdataTimeoutMs,
         stallAfterMs: this.config.stallTimeoutMs,
       });
+      const cache = this.relay.cache;
+      cache.onEvict = (slot) => void (this.listenerCount('evict') > 0 && this.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) }));
       this.dispatcher = this.batchDispatcher();
       this.conns = this.connManager();
       if (this.config.http !== null) {
@@ -178,6 +189,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(this.config.http) });
         this.admin = new AdminServer({ backend: this, dataDir: this.config.dataDir });
         await this.admin.start(this.config.http.host, this.config.http.port);
+      }
+      if (ZmqPublisher.configured(this.config)) this.zmq = await ZmqPublisher.start(this.config, this);
+      if (this.config.rpc !== null) {
+        this.rpc = new RpcServer({ backend: this, sharedCookiePath: this.admin?.cookiePath ?? null, log: this.log });
+        await this.rpc.start();
       }
     } catch (err) {
       await this.teardown();
@@ -244,6 +260,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.conns?.stop();
     for (const p of [...this.peersById.values()]) p.destroy('shutdown');
     await closing;
+    this.streams.close();
+    this.zmq?.close();
+    await this.rpc?.close().catch(() => {});
     await this.admin?.close().catch(() => {});
     await this.pool?.close();
     await this.durable?.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
@@ -255,6 +274,37 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const a = this.server?.address();
     if (a === null || a === undefined || typeof a === 'string') return null;
     return formatHostPort({ host: (a as AddressInfo).address, port: (a as AddressInfo).port });
+  }
+
+  /** The JSON-RPC endpoint's address and cookie file, when it runs. */
+  get rpcEndpoint(): { addr: string; cookiePath: string | null } | null {
+    const a = this.rpc?.address;
+    return a === null || a === undefined ? null : { addr: a.addr, cookiePath: this.rpc!.cookiePath };
+  }
+
+  /** Relayed transactions as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  transactions(opts?: StreamOptions): RelayStream<TxItem> {
+    return this.streams.transactions(opts);
+  }
+
+  /** Relayed blocks as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  blocks(opts?: StreamOptions): RelayStream<BlockItem> {
+    return this.streams.blocks(opts);
+  }
+
+  /** Bytes read and written on every socket since start (getnettotals). */
+  trafficTotals(): { bytesIn: number; bytesOut: number } {
+    const t = this.metrics.totals();
+    return { bytesIn: t.bytesIn, bytesOut: t.bytesOut };
+  }
+
+  /** The relay cache's transactions, oldest first (getrelaycache). */
+  relayCacheTransactions(): RelayCacheTx[] {
+    const c = this.relay?.cache;
+    if (c === undefined) return [];
+    const out: RelayCacheTx[] = [];
+    for (const s of c.slots()) if (c.isTx(s)) out.push({ txid: hashToHex(c.id(s)), wtxid: hashToHex(c.wid(s)), size: c.frame(s).byteLength - HEADER_SIZE, from: c.from(s) });
+    return out;
   }
 
   /** The admin endpoint's address and cookie file, when it runs. */

@@ -29,6 +29,8 @@ export class RelayCache {
   private readonly byWid = new HashIndex(this.wids, 256);
   private bytes = 0;
   evicted = 0;
+  /** Called with an item's slot just before it is evicted (its id and kind still readable); null = nobody. */
+  onEvict: ((slot: number) => void) | null = null;
 
   constructor(readonly maxBytes: number) {
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new TypeError(`relay cache size must be a positive integer, got ${maxBytes}`);
@@ -105,6 +107,11 @@ export class RelayCache {
     return this.wids.slice(slot * 32, slot * 32 + 32);
   }
 
+  /** Slots of the cached items, oldest first. */
+  *slots(): IterableIterator<number> {
+    for (let i = 0; i < this.count; i++) yield (this.head + i) & (this.cap - 1);
+  }
+
   private sameIds(slot: number): boolean {
     const o = slot * 32;
     for (let i = 0; i < 32; i++) if (this.ids[o + i] !== this.wids[o + i]) return false;
@@ -113,6 +120,7 @@ export class RelayCache {
 
   private evictOldest(): void {
     const slot = this.head;
+    if (this.onEvict !== null) this.onEvict(slot);
     this.byId.remove(slot);
     if (!this.sameIds(slot)) this.byWid.remove(slot);
     this.bytes -= this.frames[slot]!.byteLength;
