@@ -40,7 +40,7 @@ const num = (flag: string, d: number): number => {
   return i < 0 ? d : Number(argv[i + 1]);
 };
 const rounds = num('--rounds', 3);
-const o = { ...parseRunArgs(['--quick', '--modes', 'push', ...argv.filter((a, i) => a !== '--rounds' && argv[i - 1] !== '--rounds')]), stepMs: num('--step-ms', 2000), warmMs: num('--warm-ms', 500) };
+const o = { ...parseRunArgs(['--quick', '--modes', 'push', ...argv.filter((a, i) => a !== '--rounds' && argv[i - 1] !== '--rounds')]), stepMs: num('--step-ms', 5000), warmMs: num('--warm-ms', 1000) };
 
 function subscribe(endpoint: string, slow: boolean): ZmqCount {
   const sub = new Subscriber({ receiveHighWaterMark: slow ? 100 : 0 });
@@ -163,6 +163,8 @@ try {
   const all: Measured[] = [];
   for (let r = 0; r < rounds; r++) for (const c of ['none', 'feeds', 'slow'] as const) all.push(await measure(c, r, knee, p, log));
   const rate = (c: Config): number => median(all.filter((m) => m.config === c).map((m) => m.step.msgsPerSec));
+  const cpuPer = (c: Config): number => median(all.filter((m) => m.config === c && m.step.nodeUsPerMsg > 0).map((m) => m.step.nodeUsPerMsg));
+  const share = (c: Config): number => median(all.filter((m) => m.config === c).map((m) => (m.step.drops.expected > 0 ? m.step.drops.delivered / m.step.drops.expected : NaN)));
   const none = rate('none');
   result = {
     when: started.toISOString(),
@@ -171,6 +173,10 @@ try {
     kneeOfferedMsgsPerSec: knee,
     deliveriesPerSec: { none, feeds: rate('feeds'), slow: rate('slow') },
     ratios: { feedsVsNone: rate('feeds') / none, slowVsNone: rate('slow') / none },
+    // The node's CPU (all threads) per delivery: less sensitive than the rate to other work on the machine.
+    nodeUsPerDelivery: { none: cpuPer('none'), feeds: cpuPer('feeds'), slow: cpuPer('slow') },
+    cpuRatios: { feedsVsNone: cpuPer('feeds') / cpuPer('none'), slowVsNone: cpuPer('slow') / cpuPer('none') },
+    deliveredShare: { none: share('none'), feeds: share('feeds'), slow: share('slow') },
     goal: { feedsVsNoneAtLeast: 0.9 },
     steps: all.map((m) => ({
       config: m.config,
@@ -179,6 +185,9 @@ try {
       msgsPerSec: m.step.msgsPerSec,
       p99Ms: m.step.latencyMs.p99,
       nodeCpu: m.step.cpu,
+      nodeUsPerMsg: m.step.nodeUsPerMsg,
+      delivered: m.step.drops.delivered,
+      expected: m.step.drops.expected,
       causes: m.step.causes,
       iterator: m.iterator,
       zmq: m.zmq,
@@ -190,10 +199,19 @@ try {
   p.stop();
 }
 console.log(lines.join('\n'));
-const r = result as { deliveriesPerSec: Record<Config, number>; ratios: { feedsVsNone: number; slowVsNone: number }; kneeOfferedMsgsPerSec: number };
+const r = result as {
+  deliveriesPerSec: Record<Config, number>;
+  ratios: { feedsVsNone: number; slowVsNone: number };
+  cpuRatios: { feedsVsNone: number; slowVsNone: number };
+  nodeUsPerDelivery: Record<Config, number>;
+  deliveredShare: Record<Config, number>;
+  kneeOfferedMsgsPerSec: number;
+};
 console.log(`\nat the push knee (${Math.round(r.kneeOfferedMsgsPerSec)} deliveries/s offered), median deliveries/s: none ${Math.round(r.deliveriesPerSec.none)}, feeds ${Math.round(r.deliveriesPerSec.feeds)}, slow ${Math.round(r.deliveriesPerSec.slow)}`);
 console.log(`${r.ratios.feedsVsNone >= 0.9 ? '  met' : ' MISS'}  feeds/none ${r.ratios.feedsVsNone.toFixed(3)} (goal ≥ 0.90)`);
 console.log(`       slow/none  ${r.ratios.slowVsNone.toFixed(3)} (the slow subscribers' losses are in steps[].iterator.dropped and zmq.gaps)`);
+console.log(`node CPU per delivery: none ${r.nodeUsPerDelivery.none.toFixed(1)} µs, feeds ${r.nodeUsPerDelivery.feeds.toFixed(1)} µs (×${r.cpuRatios.feedsVsNone.toFixed(3)}), slow ${r.nodeUsPerDelivery.slow.toFixed(1)} µs (×${r.cpuRatios.slowVsNone.toFixed(3)})`);
+console.log(`delivered of expected (after the drain): none ${(100 * r.deliveredShare.none).toFixed(1)} %, feeds ${(100 * r.deliveredShare.feeds).toFixed(1)} %, slow ${(100 * r.deliveredShare.slow).toFixed(1)} %`);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'feeds.json'), JSON.stringify(result, null, 2) + '\n');

@@ -19,7 +19,7 @@
  * A subscriber that reads slowly is also cut by ZMQ's own high-water mark, which drops silently:
  * the subscriber sees the gap in the sequence numbers, as with Core.
  */
-import { Publisher } from 'zeromq';
+import type { Publisher } from 'zeromq';
 import { RelayError } from '../errors.js';
 import { ZMQ_TOPIC_OPTIONS } from '../node/config.js';
 import type { RelayConfig } from '../node/types.js';
@@ -120,6 +120,8 @@ export class ZmqPublisher {
   /** Binds every configured endpoint (throws RelayError ERR_ZMQ naming the option), then listens on `source`. */
   static async start(config: RelayConfig, source: ZmqSource): Promise<ZmqPublisher> {
     const pub = new ZmqPublisher();
+    // Loaded here, not at import: a node without ZMQ endpoints never loads the native addon.
+    const { Publisher } = await import('zeromq');
     try {
       const byAddress = new Map<string, Endpoint>();
       for (const [topic, list, hwmKey] of ZMQ_TOPIC_OPTIONS) {

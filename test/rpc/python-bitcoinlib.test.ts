@@ -4,7 +4,6 @@
  * finds Bitcoin Core: a bitcoin.conf naming rpcport and datadir, and the `.cookie` in that datadir.
  * A second node is connected so the peer calls have something to report.
  */
-import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,6 @@ import { runPython } from '../helpers/python.js';
 import { rawTx } from '../helpers/raw-tx.js';
 
 const SALT = 'a3f1c0ffee';
-const HMAC = createHmac('sha256', SALT).update('secret').digest('hex');
 
 let dir: string;
 let a: RelayNode;
@@ -26,6 +24,8 @@ let conf: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wirerelay-rpc-py-'));
+  // The rpcauth line computed as Core's share/rpcauth/rpcauth.py computes it, in Python.
+  const HMAC = (await runPython(`import hmac, sys; print(hmac.new(sys.argv[1].encode('utf-8'), b'secret', 'SHA256').hexdigest())`, [SALT])).trim();
   a = createRelay({
     network: 'regtest',
     listen: '127.0.0.1:0',
