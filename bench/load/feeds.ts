@@ -1,5 +1,5 @@
 /**
- * `npm run bench:feeds [-- --rounds N] [--step-ms N] [--warm-ms N] [--source-conns N] [--sink-conns N] [--workers N]`
+ * `npm run bench:feeds [-- --rounds N] [--at DELIVERIES_PER_SEC] [--step-ms N] [--warm-ms N] [--source-conns N] [--sink-conns N] [--workers N]`
  *
  * What subscribers cost the relay (issue 22), measured with the load harness's generators and
  * steps (run.ts). First wirerelay's push-mode knee is searched with no subscriber attached; then, at
@@ -10,6 +10,9 @@
  *            and one `relay.transactions()` async-iterator subscriber inside the node (feed-preload.ts);
  * - `slow`:  the same two subscribers, both far slower than the relay (the iterator waits 5 ms per
  *            item; the ZMQ one reads one message per 10 ms with a receive high-water mark of 100).
+ *
+ * `--at N` skips the search and measures at N offered deliveries/s (e.g. a knee measured before, when
+ * other work on the machine makes the search itself unreliable).
  *
  * Prints deliveries to the sink peers per second for each and the ratios against `none` (goal: feeds
  * ≥ 0.90; slow ≈ 1, with the slow subscribers' losses counted), and writes bench/results/feeds.json.
@@ -40,7 +43,9 @@ const num = (flag: string, d: number): number => {
   return i < 0 ? d : Number(argv[i + 1]);
 };
 const rounds = num('--rounds', 3);
-const o = { ...parseRunArgs(['--quick', '--modes', 'push', ...argv.filter((a, i) => a !== '--rounds' && argv[i - 1] !== '--rounds')]), stepMs: num('--step-ms', 5000), warmMs: num('--warm-ms', 1000) };
+const at = num('--at', 0);
+const own = new Set(['--rounds', '--at']);
+const o = { ...parseRunArgs(['--quick', '--modes', 'push', ...argv.filter((a, i) => !own.has(a) && !own.has(argv[i - 1] ?? ''))]), stepMs: num('--step-ms', 5000), warmMs: num('--warm-ms', 1000) };
 
 function subscribe(endpoint: string, slow: boolean): ZmqCount {
   const sub = new Subscriber({ receiveHighWaterMark: slow ? 100 : 0 });
@@ -97,16 +102,24 @@ interface Measured {
 }
 
 async function measure(config: Config, round: number, offered: number, p: ReturnType<typeof progress>, log: (s: string) => void): Promise<Measured> {
-  const zport = await freePort();
-  const endpoint = `tcp://127.0.0.1:${zport}`;
-  const target = await startWirerelay({
-    workers: o.workers,
-    trickleMs: o.trickleMs,
-    maxInbound: 2000,
-    extraArgs: config === 'none' ? [] : ['--zmqpubrawtx', endpoint],
-    preload: config === 'none' ? [] : [new URL('./feed-preload.js', import.meta.url).href],
-    env: config === 'none' ? {} : { [FEED_ENV]: config === 'slow' ? 'slow' : 'fast' },
-  });
+  let endpoint = '';
+  let target: Awaited<ReturnType<typeof startWirerelay>> | undefined;
+  // Free ports are found by binding and closing; another process may take one in between: retry.
+  for (let attempt = 1; target === undefined; attempt++) {
+    endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    try {
+      target = await startWirerelay({
+        workers: o.workers,
+        trickleMs: o.trickleMs,
+        maxInbound: 2000,
+        extraArgs: config === 'none' ? [] : ['--zmqpubrawtx', endpoint],
+        preload: config === 'none' ? [] : [new URL('./feed-preload.js', import.meta.url).href],
+        env: config === 'none' ? {} : { [FEED_ENV]: config === 'slow' ? 'slow' : 'fast' },
+      });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   const zmq = config === 'none' ? null : subscribe(endpoint, config === 'slow');
   let h: { r: Rig } | undefined;
   try {
@@ -146,17 +159,19 @@ const p = progress(8 + 3 * rounds);
 const started = new Date();
 let result: Record<string, unknown>;
 try {
-  // 1. The push-mode knee with nothing attached.
-  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000 });
-  let knee: number | null = null;
-  let h: { r: Rig } | undefined;
-  try {
-    h = { r: await rig(target, o, o.sinkConns, o.sourceConns) };
-    const run = await searchKnee(h, 'push', o, false, null, p, log, []);
-    knee = run.knee.held;
-  } finally {
-    if (h !== undefined) await unrig(h.r);
-    await target.stop();
+  // 1. The push-mode knee with nothing attached (or the load given with --at).
+  let knee: number | null = at > 0 ? at : null;
+  if (knee === null) {
+    const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000 });
+    let h: { r: Rig } | undefined;
+    try {
+      h = { r: await rig(target, o, o.sinkConns, o.sourceConns) };
+      const run = await searchKnee(h, 'push', o, false, null, p, log, []);
+      knee = run.knee.held;
+    } finally {
+      if (h !== undefined) await unrig(h.r);
+      await target.stop();
+    }
   }
   if (knee === null) throw new Error('no offered load held in the knee search');
   // 2. At the knee: none / feeds / slow, alternating, `rounds` times.
@@ -171,6 +186,7 @@ try {
     machine: { cores: cpus().length, loadavgAtStart: loadavg() },
     options: { rounds, stepMs: o.stepMs, warmMs: o.warmMs, sourceConns: o.sourceConns, sinkConns: o.sinkConns, txBytes: o.txBytes, workers: o.workers },
     kneeOfferedMsgsPerSec: knee,
+    kneeFrom: at > 0 ? '--at' : 'search',
     deliveriesPerSec: { none, feeds: rate('feeds'), slow: rate('slow') },
     ratios: { feedsVsNone: rate('feeds') / none, slowVsNone: rate('slow') / none },
     // The node's CPU (all threads) per delivery: less sensitive than the rate to other work on the machine.

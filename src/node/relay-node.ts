@@ -181,7 +181,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         stallAfterMs: this.config.stallTimeoutMs,
       });
       const cache = this.relay.cache;
-      cache.onEvict = (slot) => void (this.listenerCount('evict') > 0 && this.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) }));
+      cache.onEvict = (slot) => {
+        if (this.listenerCount('evict') > 0) this.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) });
+      };
       this.dispatcher = this.batchDispatcher();
       this.conns = this.connManager();
       if (this.config.http !== null) {

@@ -187,7 +187,10 @@ export class RpcServer {
   private async single(obj: Record<string, unknown>): Promise<Reply> {
     const parsed = parseRequest(obj);
     if (parsed instanceof RpcError) {
-      return legacyError(parsed.rpcCode, parsed.message, idOf(obj));
+      // Core's JSONErrorReply: the HTTP status of legacy mode even for a 2.0 request that does not
+      // parse, with the reply shaped by the version the request asked for.
+      const body = replyObj(obj.jsonrpc === '2.0', idOf(obj), null, parsed.toRpc());
+      return { status: legacyErrorStatus(parsed.rpcCode), body: JSON.stringify(body) + '\n' };
     }
     const { v2, id, notification } = parsed;
     try {
@@ -212,7 +215,8 @@ export class RpcServer {
       }
       const parsed = parseRequest(item as Record<string, unknown>);
       if (parsed instanceof RpcError) {
-        out.push(replyObj(false, idOf(item as Record<string, unknown>), null, parsed.toRpc()));
+        const o = item as Record<string, unknown>;
+        out.push(replyObj(o.jsonrpc === '2.0', idOf(o), null, parsed.toRpc()));
         continue;
       }
       let entry: unknown;

@@ -118,6 +118,11 @@ describe('JSON-RPC over HTTP', () => {
     expect(bad.status).toBe(200);
     expect(JSON.parse(bad.body)).toEqual({ jsonrpc: '2.0', error: { code: -29, message: 'Node not found in connected nodes' }, id: 3 });
 
+    // A 2.0 request that does not parse keeps legacy mode's 400 (Core's JSONErrorReply), in 2.0's shape.
+    const invalid = await rpc({ jsonrpc: '2.0', method: 5, id: 9 });
+    expect(invalid.status).toBe(400);
+    expect(JSON.parse(invalid.body)).toEqual({ jsonrpc: '2.0', error: { code: -32600, message: 'Method must be a string' }, id: 9 });
+
     const note = await rpc({ jsonrpc: '2.0', method: 'uptime' });
     expect(note.status).toBe(204);
     expect(note.body).toBe('');
