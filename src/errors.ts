@@ -34,6 +34,11 @@ export type ErrorCode =
   | 'ERR_RPC'
   // ZMQ notifications (src/zmq): a socket could not bind or send
   | 'ERR_ZMQ'
+  // Lifecycle: a call that needs a running node, made before start or after stop / while stopping
+  | 'ERR_NOT_RUNNING'
+  | 'ERR_STOPPING'
+  // A dial the dial scope (--onlynet, gossip dial scope) does not allow
+  | 'ERR_DIAL_SCOPE'
   // Persistence
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_IO'

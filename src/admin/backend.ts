@@ -60,6 +60,8 @@ export interface BanOptions {
 export interface ConnectOptions {
   /** Redial after disconnects, like `--add-peer`. */
   readonly permanent?: boolean;
+  /** The peer's transport, like Core's `addnode … v2transport` (default: src/transport/transport-policy.ts). */
+  readonly transport?: 'v1' | 'v2';
 }
 
 export interface AdminBackend {

@@ -265,12 +265,15 @@ export class AdminServer {
       return json({ ok: true });
     });
     post('/connect', ({ body }) => {
-      allowFields(body, ['addr', 'permanent']);
+      allowFields(body, ['addr', 'permanent', 'transport']);
       const addr = addrField(body);
       if (body.permanent !== undefined && typeof body.permanent !== 'boolean') {
         throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"permanent" must be a boolean');
       }
-      b.connect(addr, body.permanent === true ? { permanent: true } : {});
+      if (body.transport !== undefined && body.transport !== 'v1' && body.transport !== 'v2') {
+        throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"transport" must be "v1" or "v2"');
+      }
+      b.connect(addr, { ...(body.permanent === true ? { permanent: true } : {}), ...(body.transport === undefined ? {} : { transport: body.transport }) });
       return json({ ok: true });
     });
     post('/disconnect', ({ body }) => {

@@ -198,9 +198,11 @@ export class ConnManager<C extends Connection = Connection> {
   /**
    * The connection (or attempt) `id` is gone (btcd Disconnect): a pending attempt is canceled;
    * an established one is closed and reported, then replaced or retried (permanent peers
-   * always; others while below target). Returns false for an unknown id.
+   * always; others while below target). `redialNow`: dial the same address again at once, with
+   * no back-off (a v2 dial that found a v1-only peer, redialled with v1 as Core does). Returns
+   * false for an unknown id.
    */
-  disconnect(id: number): boolean {
+  disconnect(id: number, opts: { redialNow?: boolean } = {}): boolean {
     const req = this.reqs.get(id);
     if (req === undefined) return false;
     if (req.state !== 'established') {
@@ -213,6 +215,10 @@ export class ConnManager<C extends Connection = Connection> {
     this.emitDisconnection(req);
     if (this.stopped) {
       this.reqs.delete(req.id);
+      return true;
+    }
+    if (opts.redialNow === true && req.addr !== null) {
+      this.dialReq(req);
       return true;
     }
     if (req.permanent || this.outboundCount() < this.targetOutbound) {

@@ -33,7 +33,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
-  onlynet: true, gossipDialScope: true, transport: true, rpc: true, rpcAuth: true, rpcAllowIp: true,
+  onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, rpc: true, rpcAuth: true, rpcAllowIp: true,
   zmqPubRawTx: true, zmqPubHashTx: true, zmqPubRawBlock: true, zmqPubHashBlock: true, zmqPubSequence: true,
   zmqPubRawTxHwm: true, zmqPubHashTxHwm: true, zmqPubRawBlockHwm: true, zmqPubHashBlockHwm: true, zmqPubSequenceHwm: true,
 };
@@ -94,6 +94,16 @@ export function parseHostPort(text: string, what: string): HostPort {
   return hp;
 }
 
+/** The host of a peer's `HOST:PORT` (peers are named so everywhere). */
+export function hostOf(addr: string): string {
+  return parseHostPort(addr, 'peer address').host;
+}
+
+/** `::ffff:1.2.3.4` (how Node reports IPv4 peers on a dual-stack socket) → `1.2.3.4`. */
+export function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
 export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
@@ -114,10 +124,18 @@ function int(value: number | undefined, fallback: number, what: string, min: num
   return v;
 }
 
-function addrList(value: readonly string[] | undefined, what: string): string[] {
-  const list = [...(value ?? [])];
-  for (const a of list) parseHostPort(a, what);
-  return list;
+/** `HOST:PORT@v1` / `HOST:PORT@v2`: a peer address with the operator's transport for it. */
+const TRANSPORT_SUFFIX = /@(v1|v2)$/;
+
+/** The addresses of a peer list, their `@v1`/`@v2` suffixes moved into `transports`. */
+function addrList(value: readonly string[] | undefined, what: string, transports: Record<string, 'v1' | 'v2'>): string[] {
+  return (value ?? []).map((entry) => {
+    const m = TRANSPORT_SUFFIX.exec(entry);
+    const addr = m === null ? entry : entry.slice(0, m.index);
+    parseHostPort(addr, what);
+    if (m !== null) transports[addr] = m[1] as 'v1' | 'v2';
+    return addr;
+  });
 }
 
 export function resolveConfig(options: RelayOptions = {}): RelayConfig {
@@ -147,8 +165,17 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   if (onlynet.length === 0) throw new ConfigError(`onlynet: name at least one of ${DIAL_NETS.join(', ')}`);
   // A configured peer the node would refuse to dial is a contradiction in the options.
   const scope = new DialScope(onlynet as DialNet[], 'any');
-  for (const [what, list] of [['connect', options.connect], ['addPeer', options.addPeer], ['mesh', options.mesh]] as const) {
-    for (const a of list ?? []) {
+  const peerTransport: Record<string, 'v1' | 'v2'> = {};
+  for (const [addr, t] of Object.entries(options.peerTransport ?? {})) {
+    parseHostPort(addr, 'peerTransport');
+    if (t !== 'v1' && t !== 'v2') throw new ConfigError(`peerTransport: "${addr}" must map to v1 or v2, got "${String(t)}"`);
+    peerTransport[addr] = t;
+  }
+  const connect = addrList(options.connect, 'connect', peerTransport);
+  const addPeer = addrList(options.addPeer, 'addPeer', peerTransport);
+  const mesh = addrList(options.mesh, 'mesh', peerTransport);
+  for (const [what, list] of [['connect', connect], ['addPeer', addPeer], ['mesh', mesh]] as const) {
+    for (const a of list) {
       const why = scope.refuseDial(a);
       if (why !== null) throw new ConfigError(`${what}: ${why}`);
     }
@@ -158,6 +185,12 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const maxInbound = int(options.maxInbound, 117, 'maxInbound', 0, 100_000);
   const transport = options.transport ?? 'v2';
   if (!TRANSPORT_MODES.includes(transport)) throw new ConfigError(`transport must be one of ${TRANSPORT_MODES.join(', ')}, got "${String(transport)}"`);
+  for (const [addr, t] of Object.entries(peerTransport)) {
+    // A per-peer choice the transport mode forbids is a contradiction in the options.
+    if ((transport === 'v1only' && t === 'v2') || (transport === 'v2only' && t === 'v1')) {
+      throw new ConfigError(`${addr}@${t} contradicts transport ${transport}`);
+    }
+  }
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
@@ -179,9 +212,9 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     rpcAllowIp,
     network: network.name,
     listen: hostPortOption(options.listen, { host: '127.0.0.1', port: NETWORKS[network.name].defaultPort }, 'listen'),
-    connect: addrList(options.connect, 'connect'),
-    addPeer: addrList(options.addPeer, 'addPeer'),
-    mesh: addrList(options.mesh, 'mesh'),
+    connect,
+    addPeer,
+    mesh,
     dataDir: options.dataDir ?? null,
     maxInbound,
     maxInboundPerAddress: int(options.maxInboundPerAddress, DEFAULT_MAX_INBOUND_PER_ADDRESS, 'maxInboundPerAddress', 1, 100_000),
@@ -219,5 +252,6 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     backup,
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
     transport,
+    peerTransport: Object.freeze(peerTransport),
   });
 }

@@ -87,6 +87,10 @@ export class DurableState {
     return this.state.addrTable;
   }
 
+  transports(): Readonly<NodeState['transports']> {
+    return this.state.transports;
+  }
+
   clocks(): Readonly<NodeState['clocks']> {
     return this.state.clocks;
   }

@@ -92,6 +92,11 @@ export interface RelayConfig {
   readonly zmqPubRawBlockHwm: number;
   readonly zmqPubHashBlockHwm: number;
   readonly zmqPubSequenceHwm: number;
+  /**
+   * The operator's transport for particular peers, keyed by HOST:PORT: from `@v1`/`@v2` after an
+   * address in `connect`/`addPeer`/`mesh` (like Core's `addnode … v2transport`), or given as is.
+   */
+  readonly peerTransport: Readonly<Record<string, 'v1' | 'v2'>>;
 }
 
 export type TransportMode = 'v2' | 'v1only' | 'v2only';

@@ -13,15 +13,15 @@
 import { RelayError } from '../errors.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import type { FrameBatch } from '../framing/frame-batch.js';
-import type { InventoryRelay } from '../relay/inventory-relay.js';
+import type { InventoryRelay, RelayPeer } from '../relay/inventory-relay.js';
+import type { PeerStats } from '../stats/peer-stats.js';
 import { hash256, hash256Spans } from '../wasm/hasher.js';
 import { Status } from '../wasm/status.js';
 import { decodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
-import { commandId, commandName, HEADER_SIZE, MAX_INV_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.js';
+import { commandId, commandName, HEADER_SIZE, INV_WITNESS_FLAG, InvType, MAX_INV_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.js';
 import { WireReader } from '../wire/reader.js';
 import { walkTx } from '../wire/tx-id.js';
-import type { Peer } from './peer.js';
 
 const INV = commandId('inv');
 const GETDATA = commandId('getdata');
@@ -30,22 +30,40 @@ const TX = commandId('tx');
 const BLOCK = commandId('block');
 const ADDR = commandId('addr');
 const ADDRV2 = commandId('addrv2');
+/** BIP152's inventory type for a compact block (getdata only; a notfound for one is a block's). */
+const MSG_CMPCT_BLOCK = 4;
+
+/** The view of a connection that dispatch needs (implemented by Peer). */
+export interface DispatchPeer extends RelayPeer {
+  readonly isClosed: boolean;
+  readonly protocolVersion: number | null;
+  /** When the socket last gave us bytes: the receive time of every frame of the batch. */
+  readonly lastReceivedAt: number;
+  readonly stats: PeerStats;
+  messagesIn: number;
+  /** A message before the handshake completed. */
+  onHandshakeMessage(msg: Message): void;
+  /** A control message after the handshake; false when it is not one (the host handles it). */
+  onControl(msg: Message): boolean;
+  /** A payload that did not decode. */
+  onDecodeError(err: unknown, command: string): void;
+}
 
 /** What dispatch hands on to the node. */
-export interface DispatchHost {
-  readonly relay: InventoryRelay<Peer>;
+export interface DispatchHost<P extends DispatchPeer> {
+  readonly relay: InventoryRelay<P>;
   /** A decoded message the peer does not handle itself (addr, getaddr, mempool, headers, ...). */
-  onMessage(peer: Peer, msg: Message): void;
+  onMessage(peer: P, msg: Message): void;
   /** Scores `count` occurrences of an offence. */
-  punish(peer: Peer, id: OffenceId, count: number, why: string): void;
+  punish(peer: P, id: OffenceId, count: number, why: string): void;
   /** True when the node's `message` event has listeners (messages are then decoded for them). */
   wantsMessageEvents(): boolean;
-  emitMessage(peer: Peer, msg: Message): void;
+  emitMessage(peer: P, msg: Message): void;
   countIn(commandId: number, bytes: number): void;
   /** Addresses the peer's token bucket admits now. */
-  addrBudget(peer: Peer): number;
+  addrBudget(peer: P): number;
   /** An addr / addrv2 of `entries` entries arrived with the bucket empty: counted, not decoded. */
-  onAddrSkipped(peer: Peer, entries: number, bytes: number): void;
+  onAddrSkipped(peer: P, entries: number, bytes: number): void;
 }
 
 /** CompactSize count at payload[0..] for an inventory list of exactly `36 n` bytes, else -1. */
@@ -66,7 +84,7 @@ function invCount(p: Uint8Array): number {
   return n;
 }
 
-export class BatchDispatcher {
+export class BatchDispatcher<P extends DispatchPeer> {
   /** txid per tx record of the current batch: 32 bytes at 32 × record index. */
   private txids = new Uint8Array(32 * 64);
   /** Per record of the current batch: 0 not a tx, 1 txid = scan digest, 2 txid in `txids`, 3 malformed. */
@@ -74,9 +92,9 @@ export class BatchDispatcher {
   private txErrors = new Map<number, unknown>();
   private spans = new Int32Array(6 * 16);
 
-  constructor(private readonly host: DispatchHost) {}
+  constructor(private readonly host: DispatchHost<P>) {}
 
-  dispatch(peer: Peer, batch: FrameBatch): void {
+  dispatch(peer: P, batch: FrameBatch): void {
     const { bytes, records, first, end } = batch;
     const host = this.host;
     const established = peer.established;
@@ -94,7 +112,7 @@ export class BatchDispatcher {
       if (!peer.established) {
         const msg = this.decode(peer, id, bytes, start, len);
         if (msg === undefined) continue;
-        peer.handshake.onMessage(msg);
+        peer.onHandshakeMessage(msg);
         // Frames after the handshake completed in this batch: their tx ids were not prepared.
         if (peer.established && i + 1 < end) return this.dispatch(peer, { ...batch, first: i + 1 });
         continue;
@@ -128,7 +146,7 @@ export class BatchDispatcher {
    * An addr flood costs its sender, not us: with the peer's address bucket empty, the message is
    * counted from its entry count alone and not decoded (Core#22387 drops such entries too).
    */
-  private skipAddr(peer: Peer, bytes: Uint8Array, start: number, len: number): boolean {
+  private skipAddr(peer: P, bytes: Uint8Array, start: number, len: number): boolean {
     if (len === 0 || this.host.addrBudget(peer) >= 1) return false;
     const b = bytes[start]!;
     const n = b < 0xfd ? b : b === 0xfd && len >= 3 ? bytes[start + 1]! | (bytes[start + 2]! << 8) : 0;
@@ -137,7 +155,7 @@ export class BatchDispatcher {
     return true;
   }
 
-  private decode(peer: Peer, id: number, bytes: Uint8Array, start: number, len: number): Message | undefined {
+  private decode(peer: P, id: number, bytes: Uint8Array, start: number, len: number): Message | undefined {
     const command = commandName(id)!;
     try {
       return decodePayload(command, bytes.subarray(start, start + len), peer.protocolVersion ?? PROTOCOL_VERSION);
@@ -198,7 +216,7 @@ export class BatchDispatcher {
     for (let j = 0; j < witness; j++) this.txids.set(out.subarray(32 * j, 32 * j + 32), 32 * jobs[j]!);
   }
 
-  private onTx(peer: Peer, batch: FrameBatch, i: number, off: number, len: number): void {
+  private onTx(peer: P, batch: FrameBatch, i: number, off: number, len: number): void {
     const state = this.txState[i];
     if (state === 3 || state === 0 || state === undefined) {
       // Malformed (or, defensively, not prepared): the codec's verdict decides.
@@ -214,7 +232,7 @@ export class BatchDispatcher {
     if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: Uint8Array.prototype.slice.call(batch.bytes, off + HEADER_SIZE, off + HEADER_SIZE + len) });
   }
 
-  private onBlock(peer: Peer, bytes: Uint8Array, off: number, len: number): void {
+  private onBlock(peer: P, bytes: Uint8Array, off: number, len: number): void {
     const msg = this.decode(peer, BLOCK, bytes, off + HEADER_SIZE, len);
     if (msg === undefined) return;
     // The block hash is the header's hash, not the payload's: 80 bytes, hashed once here.
@@ -223,7 +241,7 @@ export class BatchDispatcher {
     if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, msg);
   }
 
-  private onInventory(peer: Peer, id: number, bytes: Uint8Array, start: number, len: number): void {
+  private onInventory(peer: P, id: number, bytes: Uint8Array, start: number, len: number): void {
     const payload = bytes.subarray(start, start + len);
     const n = invCount(payload);
     if (n < 0) {
@@ -242,10 +260,20 @@ export class BatchDispatcher {
       // replies past the peer's send-queue bound are dropped oldest first (docs/bounds.md).
       relay.onGetdata(peer, payload, at, n);
     } else {
-      const solicited = relay.onNotfound(peer, payload, at, n);
       // Only what we did not ask for scores: an honest "I no longer have it" is not an offence.
-      const unsolicited = n - solicited;
-      if (unsolicited > 0) this.host.punish(peer, 'NOTFOUND_TX', unsolicited, 'unsolicited notfound');
+      // Each entry by its type, as btcd's OnNotFound does.
+      let txs = 0;
+      let blocks = 0;
+      let unknown = 0;
+      relay.onNotfound(peer, payload, at, n, (type) => {
+        const base = type & ~INV_WITNESS_FLAG;
+        if (base === InvType.Tx || base === InvType.WitnessTxId) txs++;
+        else if (base === InvType.Block || base === InvType.FilteredBlock || base === MSG_CMPCT_BLOCK) blocks++;
+        else unknown++;
+      });
+      if (unknown > 0) this.host.punish(peer, 'NOTFOUND_UNKNOWN_TYPE', 1, 'notfound with an unknown inventory type');
+      if (blocks > 0) this.host.punish(peer, 'NOTFOUND_BLOCK', blocks, 'unsolicited notfound for blocks');
+      if (txs > 0) this.host.punish(peer, 'NOTFOUND_TX', txs, 'unsolicited notfound for transactions');
     }
     if (this.host.wantsMessageEvents()) {
       const msg = this.decode(peer, id, bytes, start, len);

@@ -17,19 +17,18 @@ import type { Logger } from '../log.js';
 import type { FrameBatch } from '../framing/frame-batch.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
 import { KnownInventory } from '../relay/known-inventory.js';
-import type { RelayPeer } from '../relay/inventory-relay.js';
 import type { Transport, TransportFactory } from '../transport/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { newVersionMessage } from '../wire/messages/version.js';
-import { BIP0031_VERSION, MAX_INV_PER_MSG, NODE_P2P_V2, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
+import { BIP0031_VERSION, MAX_INV_PER_MSG, PROTOCOL_VERSION, REJECT_VERSION } from '../wire/constants.js';
 import type { InvEntries } from '../relay/inv-entries.js';
 import type { Command } from '../wire/constants.js';
 import type { LruSet } from '../util/lru-set.js';
 import { PeerStats } from '../stats/peer-stats.js';
-import { serviceNames } from '../wire/services.js';
+import { advertisedServices, serviceNames } from '../wire/services.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
-import type { BatchDispatcher } from './dispatch.js';
+import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
 import type { HandshakePeer } from './handshake.js';
 import { InvTrickle } from './inv-trickle.js';
@@ -67,9 +66,10 @@ export interface PeerHost {
   readonly scheduler: WriteScheduler;
   readonly turns: Turns;
   readonly flows: FlowSink;
-  readonly dispatcher: BatchDispatcher;
+  readonly dispatcher: BatchDispatcher<Peer>;
   /** Nonces of version messages we sent recently: seeing one come back means we dialled ourselves. */
   readonly sentNonces: LruSet<bigint>;
+  /** The height our version message announces. */
   bestHeight(): number;
   onEstablished(peer: Peer): void;
   /** An offence (null: a violation that disconnects without score), with the error when there is one. */
@@ -80,7 +80,6 @@ export interface PeerHost {
   /** The user agent to send to this peer (mesh dials carry our listen address). */
   userAgentFor(peer: Peer): string;
   /** Per-command traffic accounting (metrics). */
-  countIn(commandId: number, bytes: number): void;
   countOut(command: string, bytes: number): void;
 }
 
@@ -89,7 +88,7 @@ function randomNonce(): bigint {
   return randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn;
 }
 
-export class Peer implements RelayPeer, HandshakePeer {
+export class Peer implements DispatchPeer, HandshakePeer {
   readonly connectedAt: number;
   state: PeerState = 'handshaking';
   protocolVersion: number | null = null;
@@ -115,7 +114,7 @@ export class Peer implements RelayPeer, HandshakePeer {
   answeredGetaddr = false;
 
   readonly transport: Transport;
-  readonly handshake: Handshake;
+  private readonly handshake: Handshake;
   private readonly writer: PeerWriter;
   private readonly trickle: InvTrickle;
   private readonly meter: ReceiveMeter;
@@ -185,9 +184,10 @@ export class Peer implements RelayPeer, HandshakePeer {
     this.writer.beforeFlush = () => this.trickle.drainImmediate(host.magic, this.queueInv);
     this.writer.onWrite = () => this.stats.wrote(host.clock.now());
     this.writer.onOverflow = () => {
-      // Only control messages are left and they still exceed twice the bound: the peer asks
-      // (pings, getdata) faster than it reads the answers. Buffering for it without end is not an option.
-      this.log.info('peer does not read what it asks for; disconnecting', { queued: this.writer.byteLength });
+      // Only control messages and announcements are left and they still exceed twice the bound:
+      // the peer does not read what we send (answers, pings, inv). Buffering for it without end is
+      // not an option.
+      this.log.info('peer does not read what we send; disconnecting', { queued: this.writer.byteLength });
       this.close('slow_reader');
     };
     socket.setNoDelay(true);
@@ -209,6 +209,7 @@ export class Peer implements RelayPeer, HandshakePeer {
     const flows = host.flows;
     return {
       delivered: (src, dst, bytes, mesh, kind) => {
+        this.messagesOut++;
         host.countOut(kind, bytes);
         this.stats.sent(kind, bytes);
         flows.delivered(src, dst, bytes, mesh, kind);
@@ -410,6 +411,11 @@ export class Peer implements RelayPeer, HandshakePeer {
     this.close('local');
   }
 
+  /** DispatchPeer: a message before the handshake completed. */
+  onHandshakeMessage(msg: Message): void {
+    this.handshake.onMessage(msg);
+  }
+
   /** A control message after the handshake; false when it is not one (the node handles it). */
   onControl(msg: Message): boolean {
     switch (msg.command) {
@@ -483,7 +489,7 @@ export class Peer implements RelayPeer, HandshakePeer {
         userAgent: this.host.userAgentFor(this),
         timestampSec: Math.floor(this.host.clock.now() / 1000),
         startHeight: this.host.bestHeight(),
-        services: this.host.config.transport === 'v1only' ? 0n : NODE_P2P_V2,
+        services: advertisedServices(this.host.config.transport),
       }),
     );
   }
@@ -503,18 +509,13 @@ export class Peer implements RelayPeer, HandshakePeer {
   /** Queues a control message from its encoded payload. */
   sendPayload(command: string, payload: Uint8Array): void {
     if (this.closed) return;
-    this.host.countOut(command, payload.byteLength + 24);
-    // Control messages are never dropped from the queue: counted when queued.
-    this.stats.sent(command, payload.byteLength + 24);
-    this.messagesOut++;
-    this.writer.queueControl(this.host.encoder.encodeFrame(this.host.magic, command, payload));
+    this.queueControl(command, this.host.encoder.encodeFrame(this.host.magic, command, payload));
   }
 
-  /** Queues an already-encoded control frame (broadcasts). */
-  sendFrame(frame: Uint8Array): void {
+  /** Queues an already-encoded control frame (broadcasts), counted as any control message. */
+  sendFrame(command: string, frame: Uint8Array): void {
     if (this.closed) return;
-    this.messagesOut++;
-    this.writer.queueControl(frame);
+    this.queueControl(command, frame);
   }
 
   /**
@@ -522,7 +523,6 @@ export class Peer implements RelayPeer, HandshakePeer {
    * are counted (metrics, getpeerinfo, relayed totals) once the socket has taken them.
    */
   sendRelayed(frame: Uint8Array, src: number): void {
-    this.messagesOut++;
     this.writer.queueRelayed(frame, src);
   }
 
@@ -532,11 +532,12 @@ export class Peer implements RelayPeer, HandshakePeer {
     list.drain(this.host.magic, command, MAX_INV_PER_MSG, command === 'getdata' ? this.queueGetdata : this.queueNotfound);
   }
 
-  private readonly queueInv = (frame: Uint8Array): void => this.queueInventory('inv', frame);
-  private readonly queueGetdata = (frame: Uint8Array): void => this.queueInventory('getdata', frame);
-  private readonly queueNotfound = (frame: Uint8Array): void => this.queueInventory('notfound', frame);
+  private readonly queueInv = (frame: Uint8Array): void => this.queueControl('inv', frame);
+  private readonly queueGetdata = (frame: Uint8Array): void => this.queueControl('getdata', frame);
+  private readonly queueNotfound = (frame: Uint8Array): void => this.queueControl('notfound', frame);
 
-  private queueInventory(command: string, frame: Uint8Array): void {
+  /** A control frame (never dropped, see PeerWriter for the overflow rule): counted when queued. */
+  private queueControl(command: string, frame: Uint8Array): void {
     this.host.countOut(command, frame.byteLength);
     this.stats.sent(command, frame.byteLength);
     this.messagesOut++;

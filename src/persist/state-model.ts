@@ -24,15 +24,22 @@ export interface NodeState {
   flaps: Record<string, FlapEntry>;
   /** Opaque serialized address manager, owned by the address book. */
   addrTable: unknown | null;
+  /** Keyed by HOST:PORT: the transport an outbound peer was found to speak (src/transport/transport-policy.ts). */
+  transports: Record<string, SpokenTransport>;
   clocks: { membership: number; event: number };
   meta: Record<string, string>;
 }
+
+/** What a dialled address was found to speak. */
+export type SpokenTransport = 'v1' | 'v2';
 
 export type StateChange =
   | { type: 'ban'; key: string; until: number; reason: string; createdAt: number }
   | { type: 'unban'; key: string }
   | { type: 'flaps'; entries: Array<{ peer: string; count: number; lastFlap: number }> }
   | { type: 'addrTable'; table: unknown }
+  /** null forgets the address (the table is bounded). */
+  | { type: 'transport'; addr: string; speaks: SpokenTransport | null }
   | { type: 'clocks'; membership: number; event: number }
   | { type: 'meta'; key: string; value: string };
 
@@ -40,7 +47,7 @@ export type StateChange =
 export type Undo = (s: NodeState) => void;
 
 export function emptyState(): NodeState {
-  return { version: 0, bans: {}, flaps: {}, addrTable: null, clocks: { membership: 0, event: 0 }, meta: {} };
+  return { version: 0, bans: {}, flaps: {}, addrTable: null, transports: {}, clocks: { membership: 0, event: 0 }, meta: {} };
 }
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -71,6 +78,10 @@ export function validateChange(c: StateChange): void {
       return;
     case 'addrTable':
       if (c.table === undefined) bad('addrTable needs a table (null clears it)');
+      return;
+    case 'transport':
+      if (!isStr(c.addr, 300)) bad('transport needs the peer address');
+      if (c.speaks !== 'v1' && c.speaks !== 'v2' && c.speaks !== null) bad('transport speaks must be v1, v2 or null');
       return;
     case 'clocks':
       if (!isCount(c.membership) || !isCount(c.event)) bad('clocks must be non-negative integers');
@@ -123,6 +134,17 @@ export function applyChange(s: NodeState, c: StateChange, version: number): Undo
       };
       break;
     }
+    case 'transport': {
+      const had = s.transports[c.addr];
+      const addr = c.addr;
+      if (c.speaks === null) delete s.transports[addr];
+      else s.transports[addr] = c.speaks;
+      undo = (t) => {
+        if (had === undefined) delete t.transports[addr];
+        else t.transports[addr] = had;
+      };
+      break;
+    }
     case 'clocks': {
       const had = s.clocks;
       // Clocks only move forward: a stale writer must not pull them back.
@@ -167,6 +189,7 @@ export function decodeSnapshot(buf: Uint8Array): NodeState {
     bans: s.bans ?? base.bans,
     flaps: s.flaps ?? base.flaps,
     addrTable: s.addrTable ?? null,
+    transports: s.transports ?? base.transports,
     clocks: s.clocks ?? base.clocks,
     meta: s.meta ?? base.meta,
   };
@@ -188,5 +211,5 @@ export function summarizeState(s: NodeState): Record<string, unknown> {
       addrTable[k] = v.every(Array.isArray) && v.length > 0 ? new Set((v as unknown[][]).flat()).size : v.length;
     }
   }
-  return { version: s.version, bans: s.bans, flaps: s.flaps, addrTable, clocks: s.clocks, meta: s.meta };
+  return { version: s.version, bans: s.bans, flaps: s.flaps, addrTable, transports: s.transports, clocks: s.clocks, meta: s.meta };
 }

@@ -49,6 +49,8 @@ export interface RelayPeer {
   readonly known: KnownInventory;
   /** Bytes queued for this peer that have not reached the kernel yet. */
   readonly writeBacklog: number;
+  /** Bytes the socket has taken so far (grows while the peer reads). */
+  readonly bytesOut: number;
   /** Queues an announcement of the hash at src[off..]. */
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void;
   /** Queues a cached item's frame, relayed from peer `src` (droppable under pressure). */
@@ -70,16 +72,6 @@ export interface RelayHost<P extends RelayPeer> {
   onDuplicate(src: number, dst: P, bytes: number): void;
   /** Items over a per-peer bound were ignored: announcements, or unsolicited pushes (`bytes` of them). */
   onOverflow(peer: P, what: 'announcements' | 'unsolicited', items: number, bytes: number): void;
-}
-
-export interface RelayStats {
-  readonly requested: number;
-  readonly received: number;
-  readonly duplicates: number;
-  readonly served: number;
-  readonly notfound: number;
-  readonly timeouts: number;
-  readonly overflow: number;
 }
 
 export interface RelayTimeouts {
@@ -110,7 +102,6 @@ export class InventoryRelay<P extends RelayPeer> {
   private keys = new Uint8Array(32 * this.cap);
   private readonly index = new HashIndex(this.keys, 512);
   private types = new Uint32Array(this.cap);
-  private kinds = new Uint8Array(this.cap);
   /** Peer asked, or -1 while the item waits for an announcer with room. */
   private askedOf = new Int32Array(this.cap);
   private sentAt = new Float64Array(this.cap);
@@ -121,17 +112,12 @@ export class InventoryRelay<P extends RelayPeer> {
   private free: number[] = [];
   private live = 0;
   private readonly ledgers = new Map<number, Ledger>();
+  /** Per peer with requests out: its `bytesOut` at the last tick (is it reading? see tick). */
+  private readonly drained = new Map<number, number>();
   /** Peers whose waiting announcements may be requested now (room freed up). */
   private readonly refill = new Set<number>();
   /** Entries of the getdata being built (requests) or of the notfound answer. */
   private readonly scratch = new InvEntries();
-  private requested = 0;
-  private received = 0;
-  private duplicates = 0;
-  private served = 0;
-  private notfound = 0;
-  private timeouts = 0;
-  private overflow = 0;
 
   constructor(
     private readonly host: RelayHost<P>,
@@ -140,18 +126,6 @@ export class InventoryRelay<P extends RelayPeer> {
   ) {
     this.cache = new RelayCache(cacheMaxBytes);
     for (let i = this.cap - 1; i >= 0; i--) this.free.push(i);
-  }
-
-  stats(): RelayStats {
-    return {
-      requested: this.requested,
-      received: this.received,
-      duplicates: this.duplicates,
-      served: this.served,
-      notfound: this.notfound,
-      timeouts: this.timeouts,
-      overflow: this.overflow,
-    };
   }
 
   /** Items being fetched or waiting to be requested. */
@@ -177,8 +151,7 @@ export class InventoryRelay<P extends RelayPeer> {
     for (let i = 0; i < n; i++) {
       const e = at + 36 * i;
       const type = (payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0;
-      const kind = kindOf(type);
-      if (kind < 0) continue;
+      if (kindOf(type) < 0) continue;
       peer.known.add(payload, e + 4);
       if (this.cache.find(payload, e + 4) >= 0) continue;
       const r = this.index.find(payload, e + 4);
@@ -187,10 +160,10 @@ export class InventoryRelay<P extends RelayPeer> {
         continue;
       }
       if (ledger.inFlight < MAX_PEER_IN_FLIGHT) {
-        const slot = this.open(payload, e + 4, type, kind);
+        const slot = this.open(payload, e + 4, type);
         this.ask(slot, peer.id, ledger);
       } else if (ledger.waitingCount < MAX_PEER_ANNOUNCEMENTS) {
-        const slot = this.open(payload, e + 4, type, kind);
+        const slot = this.open(payload, e + 4, type);
         this.askedOf[slot] = -1;
         this.others.add(slot, peer.id, type);
         ledger.waiting.push(slot, this.gens[slot]!);
@@ -200,18 +173,16 @@ export class InventoryRelay<P extends RelayPeer> {
     }
     this.flushRequests(peer);
     if (dropped > 0) {
-      this.overflow += dropped;
       this.host.onOverflow(peer, 'announcements', dropped, 36 * dropped);
     }
   }
 
   /** Opens a request slot for the hash at src[off..]. */
-  private open(src: Uint8Array, off: number, type: number, kind: number): number {
+  private open(src: Uint8Array, off: number, type: number): number {
     if (this.free.length === 0) this.grow();
     const slot = this.free.pop()!;
     copyHash(src, off, this.keys, slot * 32);
     this.types[slot] = type;
-    this.kinds[slot] = kind;
     this.used[slot] = 1;
     this.index.insert(slot);
     this.live++;
@@ -223,7 +194,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.askedOf[slot] = peerId;
     this.sentAt[slot] = this.host.clock.now();
     ledger.inFlight++;
-    this.requested++;
     this.scratch.push(requestType(this.types[slot]!), this.keys, slot * 32);
   }
 
@@ -314,15 +284,12 @@ export class InventoryRelay<P extends RelayPeer> {
       this.close(w);
     }
     if (this.cache.find(id, idOff) >= 0) {
-      this.duplicates++;
       return;
     }
     if (peer !== null && !solicited && !peer.mesh && !this.takePush(peer)) {
-      this.overflow++;
       this.host.onOverflow(peer, 'unsolicited', 1, 24 + payloadLength);
       return;
     }
-    this.received++;
     // The one copy of the item: its frame exactly as it arrived (the receive buffer is not ours
     // to keep, and a 250-byte tx must not pin a 64 KiB read). Every destination writes this.
     const size = 24 + payloadLength;
@@ -392,21 +359,23 @@ export class InventoryRelay<P extends RelayPeer> {
         missing.push(type, payload, e + 4);
         continue;
       }
-      this.served++;
       peer.sendRelayed(this.cache.frame(slot), this.cache.from(slot));
     }
     if (missing.n > 0) {
-      this.notfound += missing.n;
       peer.sendEntries('notfound', missing);
     }
   }
 
   /** A `notfound`: ask the next announcer of each item we were waiting for. Returns how many we had asked for. */
-  onNotfound(peer: P, payload: Uint8Array, at: number, n: number): number {
+  onNotfound(peer: P, payload: Uint8Array, at: number, n: number, unsolicited?: (type: number) => void): number {
     let solicited = 0;
     for (let i = 0; i < n; i++) {
-      const r = this.index.find(payload, at + 36 * i + 4);
-      if (r < 0 || this.askedOf[r] !== peer.id) continue;
+      const e = at + 36 * i;
+      const r = this.index.find(payload, e + 4);
+      if (r < 0 || this.askedOf[r] !== peer.id) {
+        unsolicited?.((payload[e]! | (payload[e + 1]! << 8) | (payload[e + 2]! << 16) | (payload[e + 3]! << 24)) >>> 0);
+        continue;
+      }
       solicited++;
       this.next(r, true);
     }
@@ -414,9 +383,18 @@ export class InventoryRelay<P extends RelayPeer> {
     return solicited;
   }
 
+  /** Our own send queue holds the peer's requests back, and the peer is reading (see tick). */
+  private stillSending(peer: P): boolean {
+    if (peer.writeBacklog === 0) return false;
+    // First seen with a backlog: no evidence yet that it reads; the next tick compares.
+    const before = this.drained.get(peer.id);
+    return before !== undefined && peer.bytesOut > before;
+  }
+
   /** A peer went away: move its outstanding requests to other announcers. */
   onPeerGone(peerId: number): void {
     this.ledgers.delete(peerId);
+    this.drained.delete(peerId);
     for (let s = 0; s < this.cap; s++) {
       if (this.used[s] === 1 && this.askedOf[s] === peerId) {
         this.askedOf[s] = -1; // its ledger is gone: nothing to release
@@ -427,19 +405,25 @@ export class InventoryRelay<P extends RelayPeer> {
   }
 
   /**
-   * Driven by the node's ticker. A request is timed from when it was queued; while the peer's
-   * writer still holds unsent bytes, its requests are not counted as late (they are not on the wire).
+   * Driven by the node's ticker. A request is timed from when it was queued. While the peer's
+   * writer still holds unsent bytes *and the peer is reading them* (its socket took bytes since the
+   * last tick), its requests are not counted as late: they are not on the wire yet, and the delay
+   * is ours (btcd#501). A peer with a backlog that takes nothing is not reading what it asked for:
+   * its deadlines run, so its requests move to the next announcer and it is closed as stalling.
    */
   tick(now: number): void {
     const { fallbackAfterMs, stallAfterMs } = this.timeouts_;
     let stalled: Set<number> | undefined;
+    const waiting = new Map<number, boolean>();
     for (let s = 0; s < this.cap; s++) {
       if (this.used[s] !== 1) continue;
       const asked = this.askedOf[s]!;
       if (asked < 0) continue;
       const peer = this.host.peerById(asked);
       if (peer === undefined) continue;
-      if (peer.writeBacklog > 0) {
+      let ours = waiting.get(asked);
+      if (ours === undefined) waiting.set(asked, (ours = this.stillSending(peer)));
+      if (ours) {
         this.sentAt[s] = now;
         continue;
       }
@@ -447,14 +431,16 @@ export class InventoryRelay<P extends RelayPeer> {
       if (age >= stallAfterMs) {
         (stalled ??= new Set()).add(asked);
       } else if (age >= fallbackAfterMs && this.others.has(s)) {
-        this.timeouts++;
         this.next(s, false);
       }
+    }
+    for (const id of waiting.keys()) {
+      const p = this.host.peerById(id);
+      if (p !== undefined) this.drained.set(id, p.bytesOut);
     }
     this.flushRefills();
     if (stalled !== undefined) {
       for (const id of stalled) {
-        this.timeouts++;
         this.host.peerById(id)?.stalled();
       }
     }
@@ -490,7 +476,6 @@ export class InventoryRelay<P extends RelayPeer> {
     this.index.setKeys(this.keys);
     this.types = grown(this.types, cap);
     this.gens = grown(this.gens, cap);
-    this.kinds = grown(this.kinds, cap);
     this.used = grown(this.used, cap);
     this.askedOf = grown(this.askedOf, cap);
     this.sentAt = grown(this.sentAt, cap);

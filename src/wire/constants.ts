@@ -16,6 +16,8 @@ export const MAX_PROTOCOL_MESSAGE_LENGTH = 4_000_000;
 /** Protocol versions (btcd wire/protocol.go, Bitcoin Core protocol_version.h). */
 export const PROTOCOL_VERSION = 70016;
 
+/** Service bit of peers that serve witness data (BIP144). */
+export const NODE_WITNESS = 1n << 3n;
 /** Service bit of peers that speak the BIP324 v2 transport (BIP324 "Signaling v2 support"). */
 export const NODE_P2P_V2 = 1n << 11n;
 export const MIN_PEER_PROTOCOL_VERSION = 209;

@@ -105,9 +105,9 @@ describe('admin endpoint of a real node', () => {
     const p = ((await http({ port: adminPort, path: '/peers' })).json() as PeerInfo[])[0]!;
     expect(p.minRttMs).not.toBeNull();
     expect(p.minRttMs!).toBeLessThanOrEqual(p.rttMs!);
-    // wirerelay serves no blocks: its only service bit is BIP324's NODE_P2P_V2 (bit 11).
-    expect(p.servicesNames).toEqual(['P2P_V2']);
-    expect(p.services).toBe(String(1 << 11));
+    // wirerelay keeps no chain: WITNESS (it relays witness data) and BIP324's NODE_P2P_V2, never NETWORK.
+    expect(p.servicesNames).toEqual(['WITNESS', 'P2P_V2']);
+    expect(p.services).toBe(String((1 << 11) | (1 << 3)));
     // Two wirerelay nodes speak v2; per-message bytes still count v1 frames (pong: 24 + 8).
     expect(p.transport).toBe('v2');
     expect(p.sessionId).toMatch(/^[0-9a-f]{64}$/);

@@ -1,8 +1,10 @@
 /**
- * Peers over in-memory sockets with a manual clock, wired to the real parts a node gives them
- * (verifier, scanner, batch dispatcher, inventory relay, write scheduler), without listening or
- * timers: tests drive bytes in, turn the event loop, advance the clock and call the ticks.
+ * Peers over in-memory sockets with a manual clock, made by the node's own PeerSet and wired to
+ * the real parts a node gives them (verifier, scanner, batch dispatcher, inventory relay, write
+ * scheduler); the parts that only keep books are stand-ins. No listening, no timers: tests drive
+ * bytes in, turn the event loop, advance the clock and call the ticks.
  */
+import { EventEmitter } from 'node:events';
 import { ManualClock } from '../../src/clock.js';
 import type { OffenceId } from '../../src/ban/ban-policy.js';
 import type { RelayError } from '../../src/errors.js';
@@ -10,16 +12,17 @@ import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import { Logger } from '../../src/log.js';
 import { resolveConfig } from '../../src/node/config.js';
 import type { RelayOptions } from '../../src/node/config.js';
-import type { DisconnectReason } from '../../src/node/types.js';
+import type { DisconnectReason, RelayEvents } from '../../src/node/types.js';
+import { PeerRegistry } from '../../src/node/peer-registry.js';
+import { PeerSet } from '../../src/node/peer-set.js';
+import { IdAllocator } from '../../src/util/id-allocator.js';
 import { BatchDispatcher } from '../../src/peer/dispatch.js';
-import { Peer } from '../../src/peer/peer.js';
-import type { PeerHost } from '../../src/peer/peer.js';
+import type { Peer } from '../../src/peer/peer.js';
 import { WriteScheduler } from '../../src/peer/writer.js';
 import { Turns } from '../../src/peer/turns.js';
 import type { FlowSink } from '../../src/peer/writer.js';
 import { InventoryRelay } from '../../src/relay/inventory-relay.js';
 import { v1Transport } from '../../src/transport/v1.js';
-import { LruSet } from '../../src/util/lru-set.js';
 import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { decodePayload } from '../../src/wire/codec.js';
 import type { Message } from '../../src/wire/codec.js';
@@ -34,6 +37,8 @@ export interface Offence {
   peer: number;
   id: OffenceId | null;
   code: string | null;
+  /** How many occurrences one punish call scored (1 for transport and decode errors). */
+  count: number;
 }
 
 /** Splits bytes the node wrote into decoded messages (known commands only). */
@@ -56,16 +61,15 @@ export class PeerLab {
   readonly clock = new ManualClock();
   readonly config;
   readonly relay: InventoryRelay<Peer>;
-  readonly peers = new Map<number, Peer>();
+  readonly peers = new PeerRegistry();
   readonly offences: Offence[] = [];
   readonly closed: { peer: number; reason: DisconnectReason }[] = [];
   readonly flows = { delivered: 0, deliveredBytes: 0, dropped: [] as { src: number; dst: number; reason: string; bytes: number }[] };
-  private readonly host: PeerHost;
-  private nextId = 1;
+  private readonly peerSet: PeerSet;
+  private nextPort = 1;
 
   constructor(options: RelayOptions = {}) {
     this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
-    const lab = this;
     this.relay = new InventoryRelay<Peer>(
       {
         clock: this.clock,
@@ -85,48 +89,48 @@ export class PeerLab {
       },
       dropped: (src, dst, reason, bytes) => this.flows.dropped.push({ src, dst, reason, bytes }),
     };
-    const dispatcher = new BatchDispatcher({
+    const dispatcher = new BatchDispatcher<Peer>({
       relay: this.relay,
       onMessage: () => {},
-      punish: (peer, id) => this.offences.push({ peer: peer.id, id, code: null }),
+      punish: (peer, id, count) => this.offences.push({ peer: peer.id, id, code: null, count }),
       wantsMessageEvents: () => false,
       emitMessage: () => {},
       countIn: () => {},
       addrBudget: () => Infinity,
       onAddrSkipped: () => {},
     });
-    this.host = {
+    // The node's own PeerSet, with stand-ins for the parts that only keep books.
+    this.peerSet = new PeerSet({
       config: this.config,
       magic: MAGIC,
       clock: this.clock,
+      log: new Logger('silent'),
+      registry: this.peers,
+      ids: new IdAllocator(this.clock, 1 << 20, 0),
       verifier: new FrameVerifier(undefined, {}, scanner),
-      encoder: scanner,
-      transport: v1Transport,
+      scanner,
+      transports: { transportFor: v1Transport },
       scheduler: new WriteScheduler(),
       turns: new Turns(),
       flows,
       dispatcher,
-      sentNonces: new LruSet<bigint>(50),
-      bestHeight: () => 0,
-      onEstablished: () => {},
-      onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null) => lab.offences.push({ peer: peer.id, id, code: err?.code ?? null }),
-      onClosed: (peer: Peer, reason: DisconnectReason) => {
-        lab.peers.delete(peer.id);
-        lab.relay.onPeerGone(peer.id);
-        lab.closed.push({ peer: peer.id, reason });
-      },
-      isMeshPeer: () => false,
-      userAgentFor: () => '/peer-lab:0.1/',
-      countIn: () => {},
-      countOut: () => {},
-    };
+      relay: this.relay,
+      flowTable: { registerPeer: () => {}, unregisterPeer: () => {} },
+      metrics: { messageOut: () => {}, setPeers: () => {}, setTransportPeers: () => {} },
+      banMgr: { score: () => 0, isWhitelisted: () => false, release: () => {} },
+      discipline: { onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null) => this.offences.push({ peer: peer.id, id, code: err?.code ?? null, count: 1 }) },
+      gossip: { onEstablished: () => {}, onClosed: () => {} },
+      events: new EventEmitter<RelayEvents>(),
+      listenAddress: () => null,
+    });
+    this.peerSet.listen({ closed: (peer, reason) => this.closed.push({ peer: peer.id, reason }) });
   }
 
-  /** A new inbound peer on an in-memory socket. */
+  /** A new peer on an in-memory socket. */
   connect(direction: 'inbound' | 'outbound' = 'inbound'): { peer: Peer; socket: MemSocket } {
-    const socket = new MemSocket(`127.0.0.${this.nextId + 1}`, 40000 + this.nextId);
-    const peer = new Peer(this.nextId++, this.host, socket as never, `${socket.remoteAddress}:${socket.remotePort}`, direction, false, false, new Logger('silent'));
-    this.peers.set(peer.id, peer);
+    const n = this.nextPort++;
+    const socket = new MemSocket(`127.0.0.${n + 1}`, 40000 + n);
+    const peer = this.peerSet.add(socket as never, `${socket.remoteAddress}:${socket.remotePort}`, direction, false);
     return { peer, socket };
   }
 
@@ -143,7 +147,7 @@ export class PeerLab {
 
   tick(): void {
     const now = this.clock.now();
-    for (const p of [...this.peers.values()]) p.tick(now);
+    for (const p of this.peers.list()) p.tick(now);
     this.relay.tick(now);
   }
 }

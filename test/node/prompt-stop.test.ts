@@ -69,7 +69,7 @@ describe('prompt stop', () => {
     expect(node.peers()).toEqual([]);
     // The permanent peer is not redialled after the stop, neither v2 nor as a v1 fallback.
     expect(silent.sockets).toHaveLength(1);
-    expect(lines.some((l) => l.includes('using v1 for this address'))).toBe(false);
+    expect(lines.some((l) => l.includes('v2 dial closed before the key exchange'))).toBe(false);
     expect(lines.some((l) => l.includes('"peer disconnected"') && l.includes('"shutdown"'))).toBe(true);
   });
 

@@ -52,7 +52,7 @@ describe('Peer handshake', () => {
     await turn();
     expect(peer.isClosed).toBe(true);
     expect(lab.closed).toEqual([{ peer: peer.id, reason: 'protocol' }]);
-    expect(lab.offences).toEqual([{ peer: peer.id, id: null, code: null }]);
+    expect(lab.offences).toEqual([{ peer: peer.id, id: null, code: null, count: 1 }]);
   });
 
   it('closes at the handshake deadline on the manual clock, not before', async () => {
@@ -188,5 +188,31 @@ describe('Peer fair service', () => {
     expect(socket.paused).toBe(false);
     // The input it had was handled in full: one pong per ping.
     expect(messagesOf(socket.take()).filter((m) => m.command === 'pong').length).toBe(flood.length / ping.length);
+  });
+});
+
+describe('unsolicited notfound', () => {
+  it('scores each entry we never asked for by its inventory type, as btcd OnNotFound does', async () => {
+    const lab = new PeerLab();
+    const { peer, socket } = await lab.established();
+    const hash = (b: number): Uint8Array => new Uint8Array(32).fill(b);
+    send(socket, {
+      command: 'notfound',
+      inventory: [
+        { type: 1, hash: hash(1) },
+        { type: 0x40000001, hash: hash(2) },
+        { type: 5, hash: hash(3) },
+        { type: 2, hash: hash(4) },
+        { type: 0x40000002, hash: hash(5) },
+      ],
+    });
+    await turn();
+    expect(lab.offences.filter((o) => o.peer === peer.id)).toEqual([
+      { peer: peer.id, id: 'NOTFOUND_BLOCK', code: null, count: 2 },
+      { peer: peer.id, id: 'NOTFOUND_TX', code: null, count: 3 },
+    ]);
+    send(socket, { command: 'notfound', inventory: [{ type: 77, hash: hash(6) }] });
+    await turn();
+    expect(lab.offences.at(-1)).toEqual({ peer: peer.id, id: 'NOTFOUND_UNKNOWN_TYPE', code: null, count: 1 });
   });
 });

@@ -18,6 +18,8 @@ export const V2_FAILURE_REASONS = [
   'truncated',
   /** A v1 peer on a node started with --transport v2only. */
   'v1-refused',
+  /** Outbound: the peer answered our key with a v1 version message (it speaks v1 only). */
+  'v1-reply',
 ] as const;
 
 export type V2FailureReason = (typeof V2_FAILURE_REASONS)[number];

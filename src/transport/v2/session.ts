@@ -299,6 +299,7 @@ export class V2Session {
   }
 
   private stepKey(out: V2Output, sends: Uint8Array[]): void {
+    if (this.initiating && this.answeredInV1(out)) return;
     if (this.inboxBytes < ELLSWIFT_BYTES) return;
     const theirs = this.buffered().slice(0, ELLSWIFT_BYTES);
     this.consume(ELLSWIFT_BYTES);
@@ -319,6 +320,21 @@ export class V2Session {
     this.outbox = [];
     sends.push(keys.sendGarbageTerminator, this.sendCipher.seal(packets, this.garbage));
     this.phaseValue = 'garbage';
+  }
+
+  /**
+   * Initiator: a responder that speaks v1 only answers our key with its own version message (bcoin
+   * sends version on connect, lib/net/peer.js). Its first 16 bytes are the v1 version prefix, which
+   * a v2 key starts with with probability 2^-128 (BIP324), so this is final: fail at once rather
+   * than feed more of our bytes to a v1 parser that may score them.
+   */
+  private answeredInV1(out: V2Output): boolean {
+    const all = this.buffered();
+    const n = Math.min(all.length, V1_PREFIX_BYTES);
+    for (let i = 0; i < n; i++) if (all[i] !== this.v1Prefix[i]) return false;
+    if (n < V1_PREFIX_BYTES) return true; // could still be the prefix: wait for more bytes
+    this.fail(out, new V2TransportError('v1-reply', 'the peer answered our v2 key with a v1 version message: it speaks v1 only'));
+    return true;
   }
 
   private stepGarbage(out: V2Output): void {

@@ -23,6 +23,12 @@ export interface V2TransportOptions {
   acceptV1: boolean;
   /** Called once per v2 failure, with its reason (metrics). */
   onFailure?: (reason: V2FailureReason) => void;
+  /**
+   * Outbound only: send the key with no garbage. For a peer whose v2 support is unknown: a v1
+   * parser then sees 64 bytes (two 24-byte headers with a wrong magic; bcoin scores 10 each, and
+   * bans at 100) instead of up to 4 KiB of garbage (docs/v2-transport.md "What goes out in clear").
+   */
+  probe?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -31,17 +37,21 @@ export class V2Transport implements Transport {
   private readonly ctx: TransportContext;
   private readonly options: V2TransportOptions;
   private readonly session: V2Session;
+  /** An outbound dial that sent its key without garbage (V2TransportOptions.probe). */
+  readonly probe: boolean;
   /** Offset of the next frame in the v1 stream the messages are laid out as (error reports). */
   private streamOffset = 0;
   private v1: V1Transport | undefined;
   private ready = false;
   private failed = false;
+  private failureReason: V2FailureReason | null = null;
   onIdle: (() => void) | undefined;
 
   constructor(ctx: TransportContext, options: V2TransportOptions) {
     this.ctx = ctx;
     this.options = options;
-    this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic });
+    this.probe = ctx.direction === 'outbound' && options.probe === true;
+    this.session = new V2Session({ initiating: ctx.direction === 'outbound', magic: ctx.magic, ...(this.probe ? { garbage: EMPTY } : {}) });
   }
 
   get name(): 'v1' | 'v2' {
@@ -69,6 +79,11 @@ export class V2Transport implements Transport {
    */
   get shouldRetryV1(): boolean {
     return this.v1 === undefined && this.session.shouldRetryV1();
+  }
+
+  /** Why the v2 session failed, once it has (the node learns 'v1-reply' as "speaks v1 only"). */
+  get failure(): V2FailureReason | null {
+    return this.failureReason;
   }
 
   start(): void {
@@ -124,6 +139,7 @@ export class V2Transport implements Transport {
 
   private fail(err: V2TransportError): void {
     this.failed = true;
+    this.failureReason = err.reason;
     this.options.onFailure?.(err.reason);
     this.ctx.sink.onError(err, true);
   }

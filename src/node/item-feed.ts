@@ -1,0 +1,41 @@
+/**
+ * What happens when a transaction or block enters the relay cache for the first time: the sender
+ * gets credit for novelty (inbound eviction protects peers that bring new items, as Core does),
+ * the membership snapshot's event clock moves, and embedders' `tx`/`block` listeners hear of it.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../clock.js';
+import type { InboundSlots } from '../conn/inbound-policy.js';
+import type { Peer } from '../peer/peer.js';
+import type { RelayCache } from '../relay/relay-cache.js';
+import { HEADER_SIZE } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
+import type { StateKeeper } from './state-keeper.js';
+import type { RelayEvents } from './types.js';
+
+export class ItemFeed {
+  constructor(
+    private readonly clock: Clock,
+    private readonly inbound: InboundSlots,
+    private readonly state: StateKeeper,
+    private readonly events: EventEmitter<RelayEvents>,
+  ) {}
+
+  onNewItem(cache: RelayCache, slot: number, from: Peer | null): void {
+    if (from !== null) (cache.isTx(slot) ? this.inbound.novelTx(from.id, this.clock.now()) : this.inbound.novelBlock(from.id, this.clock.now()));
+    this.state.itemSeen();
+    // Hex ids cost a string per item: built only for listeners.
+    const kind = cache.kind(slot);
+    if (this.events.listenerCount(kind) === 0) return;
+    const peer = from?.addr ?? null;
+    const raw = cache.frame(slot).subarray(HEADER_SIZE);
+    if (kind === 'tx') this.events.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
+    else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
+  }
+
+  /** An item is about to leave the relay cache (evicted): the `evict` listeners (ZMQ `sequence` R) hear of it. */
+  onEvict(cache: RelayCache, slot: number): void {
+    if (this.events.listenerCount('evict') === 0) return;
+    this.events.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) });
+  }
+}

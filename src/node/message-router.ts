@@ -1,0 +1,59 @@
+/**
+ * Where the messages that neither the peer nor the relay handle go, and the host interface batch
+ * dispatch reports to: addresses to address gossip, offences to discipline, counts to metrics and
+ * the flow table, decoded messages to the node's `message` listeners.
+ */
+import type { EventEmitter } from 'node:events';
+import type { RelayMetrics } from '../metrics/metrics.js';
+import type { DispatchHost } from '../peer/dispatch.js';
+import type { Peer } from '../peer/peer.js';
+import type { InventoryRelay } from '../relay/inventory-relay.js';
+import type { Message } from '../wire/codec.js';
+import type { AddressGossip } from './address-gossip.js';
+import type { Discipline } from './discipline.js';
+import type { RelayAccounting } from './relay-accounting.js';
+import type { RelayEvents } from './types.js';
+
+export interface RouterParts {
+  readonly relay: InventoryRelay<Peer>;
+  readonly gossip: AddressGossip;
+  readonly discipline: Discipline;
+  readonly accounting: RelayAccounting;
+  readonly metrics: RelayMetrics;
+  readonly events: EventEmitter<RelayEvents>;
+}
+
+export function dispatchHost(p: RouterParts): DispatchHost<Peer> {
+  return {
+    relay: p.relay,
+    onMessage: (peer, msg) => route(p, peer, msg),
+    punish: (peer, id, count, why) => p.discipline.punish(peer, id, count, why),
+    wantsMessageEvents: () => p.events.listenerCount('message') > 0,
+    emitMessage: (peer, msg) => p.events.emit('message', { peer: peer.addr, command: msg.command, message: msg }),
+    countIn: (id, bytes) => p.metrics.messageInById(id, bytes),
+    addrBudget: (peer) => p.gossip.addrBudget(peer.id),
+    onAddrSkipped: (peer, entries, bytes) => p.accounting.dropFromPeer(peer, 'addr_rate_limited', entries, bytes),
+  };
+}
+
+function route(p: RouterParts, peer: Peer, msg: Message): void {
+  switch (msg.command) {
+    case 'addr':
+    case 'addrv2':
+      // btcd disconnects on an empty addr; an empty message never scores (btcd#1886).
+      if (msg.addresses.length === 0) {
+        p.discipline.punish(peer, 'ADDR_EMPTY', 1, `empty ${msg.command}`);
+        return;
+      }
+      p.gossip.onAddresses(peer, msg);
+      return;
+    case 'getaddr':
+      p.gossip.onGetaddr(peer);
+      return;
+    case 'mempool':
+      p.discipline.punish(peer, 'MEMPOOL_NO_BLOOM', 1, 'mempool without bloom');
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The peers of a running node: builds each Peer with the host it needs (a plain object made once
+ * from the node's parts), keeps the registry, and carries out what a handshake or a close means
+ * for the parts that track peers (flows, ban slots, address gossip, relay requests, gauges,
+ * events). Connections come from the Connector (dials) and the Acceptor (accepts); they hear of
+ * every established and closed peer through `PeerLifecycle` listeners, so data flows one way:
+ * sockets → PeerSet → listeners.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../clock.js';
+import { RelayError } from '../errors.js';
+import type { FrameVerifier } from '../framing/frame-verifier.js';
+import type { Logger } from '../log.js';
+import type { RelayMetrics } from '../metrics/metrics.js';
+import { Peer } from '../peer/peer.js';
+import type { FrameEncoder, PeerHost, PeerSocket } from '../peer/peer.js';
+import type { BatchDispatcher } from '../peer/dispatch.js';
+import type { Turns } from '../peer/turns.js';
+import type { FlowSink, WriteScheduler } from '../peer/writer.js';
+import type { InventoryRelay } from '../relay/inventory-relay.js';
+import type { FlowTable } from '../stats/flow-table.js';
+import type { TransportPolicy } from '../transport/transport-policy.js';
+import type { IdAllocator } from '../util/id-allocator.js';
+import { LruSet } from '../util/lru-set.js';
+import type { AddressGossip } from './address-gossip.js';
+import type { BanManager } from './ban-manager.js';
+import { hostOf, parseHostPort } from './config.js';
+import type { Discipline } from './discipline.js';
+import type { PeerRegistry } from './peer-registry.js';
+import type { DisconnectReason, PeerInfo, RelayConfig, RelayEvents } from './types.js';
+
+/** Told of every peer that completes its handshake and of every peer that closes. */
+export interface PeerLifecycle {
+  established?(peer: Peer): void;
+  closed?(peer: Peer, reason: DisconnectReason): void;
+}
+
+/**
+ * What the PeerSet uses of each part, no more: the node passes the real ones, test/helpers/peer-lab.ts
+ * small stand-ins.
+ */
+export interface PeerSetParts {
+  readonly config: RelayConfig;
+  readonly magic: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly registry: PeerRegistry;
+  readonly ids: Pick<IdAllocator, 'take' | 'release'>;
+  readonly verifier: FrameVerifier;
+  readonly scanner: FrameEncoder;
+  readonly transports: Pick<TransportPolicy, 'transportFor'>;
+  readonly scheduler: WriteScheduler;
+  readonly turns: Turns;
+  readonly flows: FlowSink;
+  readonly dispatcher: BatchDispatcher<Peer>;
+  readonly relay: Pick<InventoryRelay<Peer>, 'onPeerGone'>;
+  readonly flowTable: Pick<FlowTable, 'registerPeer' | 'unregisterPeer'>;
+  readonly metrics: Pick<RelayMetrics, 'messageOut' | 'setPeers' | 'setTransportPeers'>;
+  readonly banMgr: Pick<BanManager, 'score' | 'isWhitelisted' | 'release'>;
+  readonly discipline: Pick<Discipline, 'onOffence'>;
+  readonly gossip: Pick<AddressGossip, 'onEstablished' | 'onClosed'>;
+  readonly events: EventEmitter<RelayEvents>;
+  /** HOST:PORT we listen on (advertised to outbound peers, named in mesh dials). */
+  readonly listenAddress: () => string | null;
+}
+
+export class PeerSet {
+  private readonly host: PeerHost;
+  private readonly listeners: PeerLifecycle[] = [];
+  private readonly meshAddrs: ReadonlySet<string>;
+  /** The best height an outbound peer's version reported (the headers chain replaces it). */
+  private bestKnownHeight = 0;
+
+  constructor(private readonly parts: PeerSetParts) {
+    this.meshAddrs = new Set(parts.config.mesh);
+    const p = parts;
+    this.host = {
+      config: p.config,
+      magic: p.magic,
+      clock: p.clock,
+      verifier: p.verifier,
+      encoder: p.scanner,
+      transport: (ctx) => p.transports.transportFor(ctx),
+      scheduler: p.scheduler,
+      turns: p.turns,
+      flows: p.flows,
+      dispatcher: p.dispatcher,
+      sentNonces: new LruSet<bigint>(50),
+      bestHeight: () => this.bestKnownHeight,
+      onEstablished: (peer) => this.onEstablished(peer),
+      onOffence: (peer, id, err, why) => p.discipline.onOffence(peer, id, err, why),
+      onClosed: (peer, reason) => this.onClosed(peer, reason),
+      isMeshPeer: (peer, ua) => this.isMeshPeer(peer, ua),
+      userAgentFor: (peer) => this.userAgentFor(peer),
+      countOut: (command, bytes) => p.metrics.messageOut(command, bytes),
+    };
+  }
+
+  listen(l: PeerLifecycle): void {
+    this.listeners.push(l);
+  }
+
+  /** Wraps a connected socket in a Peer; its handshake runs from here. */
+  add(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', permanent: boolean): Peer {
+    const mesh = direction === 'outbound' && this.meshAddrs.has(addr);
+    const id = this.parts.ids.take();
+    if (id === null) {
+      // Over two million connections within the quarantine: refuse rather than mix up flows.
+      socket.destroy();
+      throw new RelayError('ERR_PEER_LIMIT', 'no connection id available');
+    }
+    const peer = new Peer(id, this.host, socket, addr, direction, permanent || mesh, mesh, this.parts.log);
+    this.parts.registry.add(peer);
+    this.parts.flowTable.registerPeer(peer.id, addr, { mesh });
+    this.refreshGauges();
+    return peer;
+  }
+
+  /** Closes every peer (shutdown). */
+  destroyAll(): void {
+    for (const p of this.parts.registry.list()) p.destroy('shutdown');
+  }
+
+  info(p: Peer): PeerInfo {
+    return { ...p.info(), banScore: this.parts.banMgr.score(p.id), whitelisted: this.parts.banMgr.isWhitelisted(hostOf(p.addr)) };
+  }
+
+  list(): PeerInfo[] {
+    return this.parts.registry.list().map((p) => this.info(p));
+  }
+
+  private onEstablished(peer: Peer): void {
+    const { flowTable, gossip, banMgr, log, events } = this.parts;
+    flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
+    gossip.onEstablished(peer, banMgr.isWhitelisted(hostOf(peer.addr)), this.parts.listenAddress());
+    if (peer.direction === 'outbound' && peer.startHeight !== null && peer.startHeight > this.bestKnownHeight) this.bestKnownHeight = peer.startHeight;
+    for (const l of this.listeners) l.established?.(peer);
+    this.refreshGauges();
+    log.info('peer connected', { peer: peer.addr, direction: peer.direction, mesh: peer.mesh, ua: peer.userAgent, pver: peer.protocolVersion });
+    events.emit('peerConnect', this.info(peer));
+  }
+
+  private onClosed(peer: Peer, reason: DisconnectReason): void {
+    const { registry, gossip, banMgr, flowTable, ids, relay, log, events } = this.parts;
+    const info = this.info(peer);
+    registry.remove(peer);
+    gossip.onClosed(peer.id);
+    banMgr.release(peer.id);
+    flowTable.unregisterPeer(peer.id);
+    ids.release(peer.id);
+    relay.onPeerGone(peer.id);
+    for (const l of this.listeners) l.closed?.(peer, reason);
+    this.refreshGauges();
+    log.info('peer disconnected', { peer: peer.addr, reason });
+    events.emit('peerDisconnect', info, reason);
+  }
+
+  /** An inbound peer is a mesh instance if it names a configured mesh address from that address's IP. */
+  private isMeshPeer(peer: Peer, ua: string | undefined): boolean {
+    const m = ua === undefined ? null : /\(mesh:([^)]+)\)\/$/.exec(ua);
+    if (m === null || !this.meshAddrs.has(m[1]!)) return false;
+    return parseHostPort(m[1]!, 'mesh address').host === hostOf(peer.addr);
+  }
+
+  /** Mesh dials say which listen address they come from (a BIP14 user-agent comment). */
+  private userAgentFor(peer: Peer): string {
+    const ua = this.parts.config.userAgent;
+    const listen = this.parts.listenAddress();
+    if (!peer.mesh || peer.direction !== 'outbound' || listen === null) return ua;
+    return ua.replace(/\/$/, `(mesh:${listen})/`);
+  }
+
+  private refreshGauges(): void {
+    const m = this.parts.metrics;
+    let inHs = 0;
+    let inAct = 0;
+    let outHs = 0;
+    let outAct = 0;
+    let v2 = 0;
+    for (const p of this.parts.registry.values()) {
+      if (p.direction === 'inbound') p.established ? inAct++ : inHs++;
+      else p.established ? outAct++ : outHs++;
+      if (p.transport.name === 'v2') v2++;
+    }
+    m.setPeers('inbound', 'handshaking', inHs);
+    m.setPeers('inbound', 'active', inAct);
+    m.setPeers('outbound', 'handshaking', outHs);
+    m.setPeers('outbound', 'active', outAct);
+    m.setTransportPeers(this.parts.registry.size - v2, v2);
+  }
+}
