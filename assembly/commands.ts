@@ -2,7 +2,7 @@
 // are MAX_PAYLOAD from the same file (docs/wasm-abi.md). 0 = unknown command.
 
 /** Number of known commands; ids run 1..COMMAND_COUNT. */
-export const COMMAND_COUNT: u32 = 21;
+export const COMMAND_COUNT: u32 = 25;
 
 // Per-command payload caps indexed by id (index 0 = unknown: only the global cap applies).
 // btcd wire MaxPayloadLength at pver 70016.
@@ -29,6 +29,10 @@ const CAPS: usize = memory.data<u32>([
   4_000_000, // 19 reject
   0, // 20 wtxidrelay
   0, // 21 mempool
+  9, // 22 sendcmpct (BIP152)
+  4_000_000, // 23 cmpctblock
+  196_645, // 24 getblocktxn: 32 + 5 + 65,536 × 3
+  4_000_000, // 25 blocktxn
 ]);
 
 /** Payload cap of a command id (0 → the global cap). */
@@ -103,3 +107,7 @@ register(18, 'feefilter');
 register(19, 'reject');
 register(20, 'wtxidrelay');
 register(21, 'mempool');
+register(22, 'sendcmpct');
+register(23, 'cmpctblock');
+register(24, 'getblocktxn');
+register(25, 'blocktxn');

@@ -421,3 +421,45 @@ export function runSeal(region: usize, len: u32, minNative: u32): void {
   nativeMin = minNative;
   run();
 }
+
+// --- four 64-byte messages at once (merkle tree levels, assembly/merkle.ts) ---
+// A merkle level hashes pairs of 32-byte hashes: every message is exactly 64 bytes, so the lanes
+// never fall out of step and the second block is always the same padding (0x80000000, zeros,
+// length 512). Its expanded schedule is computed once here; per four pairs that saves one of the
+// three schedule expansions and all of run()'s lane bookkeeping and tail copies.
+const PAD64_W: usize = memory.data(64 * 16, 16);
+
+function initPad64(): void {
+  v128.store(W4, i32x4.splat(<i32>0x80000000));
+  for (let t: usize = 1; t < 15; t++) v128.store(W4 + (t << 4), i32x4.splat(0));
+  v128.store(W4 + (15 << 4), i32x4.splat(512));
+  expand4();
+  memory.copy(PAD64_W, W4, 64 * 16);
+}
+initPad64();
+
+/**
+ * Double SHA-256 of the four 64-byte messages at p0..p3; the 32-byte digests go to o0..o3
+ * (which must not overlap the inputs of this call). Lanes may repeat a message.
+ */
+export function hash64x4(p0: usize, p1: usize, p2: usize, p3: usize, o0: usize, o1: usize, o2: usize, o3: usize): void {
+  for (let i: usize = 0; i < 8; i++) v128.store(ST + (i << 4), v128.load(IV4 + (i << 4)));
+  compress4(p0, p1, p2, p3);
+  memory.copy(W4, PAD64_W, 64 * 16);
+  rounds4(ST);
+  for (let i: usize = 0; i < 8; i++) {
+    v128.store(W4 + (i << 4), v128.load(ST + (i << 4)));
+    v128.store(W4 + ((i + 8) << 4), v128.load(PAD4 + (i << 4)));
+    v128.store(FIN + (i << 4), v128.load(IV4 + (i << 4)));
+  }
+  expandSecond();
+  rounds4(FIN);
+  const m = bswapMask();
+  for (let i: usize = 0; i < 8; i++) {
+    const v = i8x16.swizzle(v128.load(FIN + (i << 4)), m);
+    store<u32>(o0 + (i << 2), i32x4.extract_lane(v, 0));
+    store<u32>(o1 + (i << 2), i32x4.extract_lane(v, 1));
+    store<u32>(o2 + (i << 2), i32x4.extract_lane(v, 2));
+    store<u32>(o3 + (i << 2), i32x4.extract_lane(v, 3));
+  }
+}

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_BANNED'
   | 'ERR_PEER_LIMIT'
+  // Outbound through a SOCKS5 proxy (src/conn/socks5.ts): the proxy refused or broke the protocol
+  | 'ERR_PROXY'
+  // Peer discovery (src/conn/discovery.ts): a DNS seed could not be resolved
+  | 'ERR_DISCOVERY'
   // Worker pool
   | 'ERR_POOL_CLOSED'
   | 'ERR_POOL_WORKER_CRASHED'

@@ -1,5 +1,6 @@
 /**
- * `npm run attack [-- --quick] [--duration-ms N] [--settle-ms N] [--only a,b]`: the adversarial
+ * `npm run attack [-- --quick] [--duration-ms N] [--settle-ms N] [--only a,b]` (names: the floods,
+ * `stop`, `eclipse` — the last in memory, bench/attack/eclipse.ts): the adversarial
  * suite of issue 13. Each attack runs against a fresh node (bin/wirerelay.js in a child process,
  * default options but --target-outbound 0) over loopback while a good peer pings it every 20 ms
  * and a legitimate connector makes a fresh handshake every 250 ms. It prints one row per attack
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, sleep, startWirerelay } from '../load/procs.js';
 import { procSample } from '../load/proc-stats.js';
 import { FLOODS } from './attacks.js';
+import { runEclipse } from './eclipse.js';
 import type { Attack } from './attacks.js';
 import { LegitConnector, percentile } from './peer.js';
 import { fileURLToPath } from 'node:url';
@@ -372,6 +374,34 @@ async function main(): Promise<void> {
   if (wanted('stop')) {
     process.stderr.write('attack stop: SIGTERM with pending dials and handshakes\n');
     rows.push(await runStop());
+  }
+  if (wanted('eclipse')) {
+    process.stderr.write('attack eclipse: 1,000 addresses in 4 /16s against 8 honest /16s, a restart (in memory, simulated 20 min)\n');
+    const e = await runEclipse();
+    rows.push({
+      attack: 'eclipse',
+      input: '1000 addrs / 4 groups, 12 honest groups',
+      baselineRssMb: null,
+      peakRssMb: null,
+      laterRssMb: null,
+      pingP50Ms: null,
+      pingP99Ms: null,
+      pingsLost: null,
+      goodPeerStillConnected: null,
+      legitAccepted: 0,
+      legitAttempts: 0,
+      offendersBanned: null,
+      frameErrors: null,
+      extra: {
+        attackerOutboundMax: e.attackerOutboundMax,
+        attackerOutboundAfterRestartMax: e.attackerOutboundAfterRestartMax,
+        fullRelayMax: e.perKindMax['full-relay'],
+        blockRelayOnlyMax: e.perKindMax['block-relay-only'],
+        feelerMax: e.perKindMax.feeler,
+        honestTriedKept: e.honestTriedKept,
+      },
+      targets: e.targets,
+    });
   }
   process.stdout.write(table(rows) + '\n');
   const result = {

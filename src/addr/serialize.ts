@@ -8,6 +8,13 @@
 import { readFile, rename } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
 import { canonicalHostPort } from '../util/ip.js';
+import { overlayKey, parseOverlay } from '../util/overlay.js';
+
+/** A Tor v3, I2P or CJDNS key in its canonical form. */
+function isOverlayKey(text: string): boolean {
+  const o = parseOverlay(text);
+  return o !== null && overlayKey(o.networkId, o.addr, o.port) === text;
+}
 import { BUCKET_KEY_LENGTH, NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from './buckets.js';
 
 /**
@@ -82,7 +89,9 @@ export function parseAddrFile(obj: unknown): AddrFileV1 {
   if (!Array.isArray(obj.addresses)) throw corrupt('addresses must be an array');
   const addresses = obj.addresses.map((a: unknown, i): AddrFileEntry => {
     if (!isRecord(a)) throw corrupt(`addresses[${i}] is not an object`);
-    if (typeof a.addr !== 'string' || canonicalHostPort(a.addr) !== a.addr) throw corrupt(`addresses[${i}].addr is not a canonical HOST:PORT`);
+    if (typeof a.addr !== 'string' || (canonicalHostPort(a.addr) !== a.addr && !isOverlayKey(a.addr))) {
+      throw corrupt(`addresses[${i}].addr is not a canonical HOST:PORT or overlay address`);
+    }
     if (typeof a.src !== 'string' || a.src.length === 0 || a.src.length > 300) throw corrupt(`addresses[${i}].src is not an address`);
     if (typeof a.services !== 'string' || !/^[0-9]{1,20}$/.test(a.services) || BigInt(a.services) > U64_MAX) {
       throw corrupt(`addresses[${i}].services is not a u64`);

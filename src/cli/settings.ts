@@ -21,7 +21,7 @@ import { NETWORKS } from '../wire/constants.js';
 /** A usage error: exit status 2, the message names the flag or the key and where it came from. */
 export class UsageError extends ConfigError {}
 
-type Kind = 'string' | 'list-string' | 'count' | 'addr' | 'addr-or-off' | 'list-addr' | 'list-cidr' | 'bool' | 'duration' | 'enum' | 'list-enum';
+type Kind = 'string' | 'count' | 'addr' | 'addr-or-off' | 'list-addr' | 'list-cidr' | 'list-string' | 'bool' | 'duration' | 'enum' | 'list-enum';
 
 interface Setting {
   /** The long flag without dashes; also the config-file key and, upper-cased, the variable name. */
@@ -51,7 +51,14 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'max-pending-inbound', kind: 'count', arg: 'N', option: 'maxPendingInbound', help: 'slots connections still in the handshake may hold (default half)' },
   { name: 'onlynet', kind: 'list-enum', arg: 'NET', option: 'onlynet', choices: DIAL_NETS, help: 'dial only ipv4, ipv6 or loopback (repeatable; default all three)' },
   { name: 'gossip-dial-scope', kind: 'enum', arg: 'S', option: 'gossipDialScope', choices: GOSSIP_DIAL_SCOPES, help: 'addresses learned from peers: any | local (loopback and private; the regtest default)' },
-  { name: 'target-outbound', kind: 'count', arg: 'N', option: 'targetOutbound', help: 'automatic outbound peers (default 8)' },
+  { name: 'target-outbound', kind: 'count', arg: 'N', option: 'targetOutbound', help: 'automatic full-relay outbound peers (default 8)' },
+  { name: 'block-relay-only', kind: 'count', arg: 'N', option: 'blockRelayOnly', help: 'automatic block-relay-only outbound peers, anchors included (default 2)' },
+  { name: 'proxy', kind: 'addr', arg: 'HOST:PORT', option: 'proxy', help: 'SOCKS5 proxy for every outbound connection' },
+  { name: 'onion', kind: 'addr', arg: 'HOST:PORT', option: 'onion', help: 'SOCKS5 proxy for Tor (.onion) peers (default: --proxy)' },
+  { name: 'dns-seed', kind: 'list-string', arg: 'NAME', option: 'dnsSeed', help: "DNS seed to ask for peers (repeatable; default the network's, as Core)" },
+  { name: 'no-dns-seed', kind: 'bool', arg: '', option: 'noDnsSeed', help: 'ask no DNS seed' },
+  { name: 'dns-server', kind: 'addr', arg: 'HOST:PORT', option: 'dnsServer', help: 'resolve DNS seeds through this server (default the system resolver)' },
+  { name: 'seednode', kind: 'list-addr', arg: 'HOST:PORT', option: 'seedNode', help: 'connect, take addresses, disconnect (repeatable)' },
   { name: 'ban-threshold', kind: 'count', arg: 'N', option: 'banThreshold', help: 'ban score that bans (default 100)' },
   { name: 'ban-duration', kind: 'duration', arg: 'D', option: 'banDurationMs', help: '24h, 7d, 30m, 90s or seconds (default 24h)' },
   { name: 'whitelist', kind: 'list-cidr', arg: 'IP|CIDR', option: 'whitelist', help: 'exempt from bans (repeatable; nothing by default, loopback included)' },

@@ -11,6 +11,7 @@ import { parseCidr, splitHostPort } from '../util/ip.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
+import { DNS_SEEDS } from '../conn/discovery.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 import type { HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
@@ -33,7 +34,9 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   receiveBufferMaxBytes: true, receiveRateBytesPerSec: true, receiveBurstBytes: true, relayCacheMaxBytes: true,
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
-  onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, rpc: true, rpcAuth: true, rpcAllowIp: true,
+  onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, blockRelayOnly: true, proxy: true, onion: true,
+  dnsSeed: true, noDnsSeed: true, dnsServer: true, seedNode: true,
+  rpc: true, rpcAuth: true, rpcAllowIp: true,
   zmqPubRawTx: true, zmqPubHashTx: true, zmqPubRawBlock: true, zmqPubHashBlock: true, zmqPubSequence: true,
   zmqPubRawTxHwm: true, zmqPubHashTxHwm: true, zmqPubRawBlockHwm: true, zmqPubHashBlockHwm: true, zmqPubSequenceHwm: true,
 };
@@ -124,11 +127,29 @@ function int(value: number | undefined, fallback: number, what: string, min: num
   return v;
 }
 
+/** An optional `HOST:PORT` option kept as text; a ConfigError naming `what` if malformed. */
+function hostPortText(value: string | null | undefined, what: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new ConfigError(`${what}: expected HOST:PORT`, { option: what });
+  parseHostPort(value, what);
+  return value;
+}
+
+/** DNS seed names: RFC 1123 host names (a trailing dot, as Core writes them, is dropped). */
+function seedNames(value: readonly string[] | undefined, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  return value.map((name) => {
+    const n = typeof name === 'string' ? name.replace(/\.$/, '') : '';
+    if (splitHostPort(`${n}:0`) === null || /^[0-9.]+$/.test(n)) throw new ConfigError(`dnsSeed: "${String(name)}" is not a host name`, { option: 'dnsSeed' });
+    return n;
+  });
+}
+
 /** `HOST:PORT@v1` / `HOST:PORT@v2`: a peer address with the operator's transport for it. */
 const TRANSPORT_SUFFIX = /@(v1|v2)$/;
 
 /** The addresses of a peer list, their `@v1`/`@v2` suffixes moved into `transports`. */
-function addrList(value: readonly string[] | undefined, what: string, transports: Record<string, 'v1' | 'v2'>): string[] {
+function addrList(value: readonly string[] | undefined, what: string, transports: Record<string, 'v1' | 'v2'> = {}): string[] {
   return (value ?? []).map((entry) => {
     const m = TRANSPORT_SUFFIX.exec(entry);
     const addr = m === null ? entry : entry.slice(0, m.index);
@@ -253,5 +274,12 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     rejoinAfterLeave: options.rejoinAfterLeave ?? false,
     transport,
     peerTransport: Object.freeze(peerTransport),
+    blockRelayOnly: int(options.blockRelayOnly, 2, 'blockRelayOnly', 0, 100),
+    proxy: hostPortText(options.proxy, 'proxy'),
+    onion: hostPortText(options.onion, 'onion'),
+    dnsSeed: options.noDnsSeed === true ? [] : seedNames(options.dnsSeed, DNS_SEEDS[network.name]),
+    noDnsSeed: options.noDnsSeed ?? false,
+    dnsServer: hostPortText(options.dnsServer, 'dnsServer'),
+    seedNode: addrList(options.seedNode, 'seedNode'),
   });
 }

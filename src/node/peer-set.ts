@@ -8,6 +8,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
+import type { ConnKind } from '../conn/conn-manager.js';
 import { RelayError } from '../errors.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
 import type { Logger } from '../log.js';
@@ -68,11 +69,13 @@ export class PeerSet {
   private readonly host: PeerHost;
   private readonly listeners: PeerLifecycle[] = [];
   private readonly meshAddrs: ReadonlySet<string>;
+  private readonly seedNodes: ReadonlySet<string>;
   /** The best height an outbound peer's version reported (the headers chain replaces it). */
   private bestKnownHeight = 0;
 
   constructor(private readonly parts: PeerSetParts) {
     this.meshAddrs = new Set(parts.config.mesh);
+    this.seedNodes = new Set(parts.config.seedNode);
     const p = parts;
     this.host = {
       config: p.config,
@@ -101,7 +104,7 @@ export class PeerSet {
   }
 
   /** Wraps a connected socket in a Peer; its handshake runs from here. */
-  add(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', permanent: boolean): Peer {
+  add(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', permanent: boolean, kind: ConnKind | null = null): Peer {
     const mesh = direction === 'outbound' && this.meshAddrs.has(addr);
     const id = this.parts.ids.take();
     if (id === null) {
@@ -109,7 +112,7 @@ export class PeerSet {
       socket.destroy();
       throw new RelayError('ERR_PEER_LIMIT', 'no connection id available');
     }
-    const peer = new Peer(id, this.host, socket, addr, direction, permanent || mesh, mesh, this.parts.log);
+    const peer = new Peer(id, this.host, socket, addr, direction, permanent || mesh, mesh, this.parts.log, kind);
     this.parts.registry.add(peer);
     this.parts.flowTable.registerPeer(peer.id, addr, { mesh });
     this.refreshGauges();
@@ -132,7 +135,12 @@ export class PeerSet {
   private onEstablished(peer: Peer): void {
     const { flowTable, gossip, banMgr, log, events } = this.parts;
     flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
-    gossip.onEstablished(peer, banMgr.isWhitelisted(hostOf(peer.addr)), this.parts.listenAddress());
+    // Block-relay-only and feeler connections take no part in address relay; a --seednode
+    // connection is asked for addresses and closed once it answered (Core ADDR_FETCH).
+    gossip.onEstablished(peer, banMgr.isWhitelisted(hostOf(peer.addr)), this.parts.listenAddress(), {
+      noAddrRelay: peer.kind === 'block-relay-only' || peer.kind === 'feeler',
+      addrFetch: peer.direction === 'outbound' && this.seedNodes.has(peer.addr),
+    });
     if (peer.direction === 'outbound' && peer.startHeight !== null && peer.startHeight > this.bestKnownHeight) this.bestKnownHeight = peer.startHeight;
     for (const l of this.listeners) l.established?.(peer);
     this.refreshGauges();

@@ -21,6 +21,7 @@ import type { Message } from '../wire/codec.js';
 import { HEADER_SIZE, NETWORKS } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { DialScope } from '../conn/dial-scope.js';
+import { onionReachable, proxySettings } from '../conn/socks5.js';
 import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
 import { MAX_PEER_ID } from '../stats/flow-index.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
@@ -54,6 +55,7 @@ import { flowsView, healthView, statusView } from './node-views.js';
 import { PeerRegistry } from './peer-registry.js';
 import { PeerSet } from './peer-set.js';
 import { RelayAccounting } from './relay-accounting.js';
+import { Seeding } from './seeding.js';
 import { StateKeeper } from './state-keeper.js';
 import { resolveConfig, formatHostPort, parseHostPort } from './config.js';
 import type { RelayOptions } from './config.js';
@@ -76,6 +78,7 @@ interface Running {
   readonly discipline: Discipline;
   readonly peers: PeerSet;
   readonly connector: Connector;
+  readonly seeding: Seeding;
   readonly nodeStats: NodeStats;
   readonly admin: AdminServer | undefined;
   readonly rpc: RpcServer | undefined;
@@ -176,7 +179,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }, 1000);
     this.ticker.unref();
     this.acceptor.serve(this.run.peers, this.registry, this.run.banMgr);
-    this.run.connector.start();
+    await this.run.connector.start();
+    this.run.seeding.start();
     this.log.info('relay started', { network: c.network, listen: this.listenAddress, http: this.run.admin?.address?.addr ?? null, dataDir: c.dataDir, stateVersion: this.run.durable.version });
   }
 
@@ -186,7 +190,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const { clock, log, metrics } = this;
     const banMgr = new BanManager(c, clock, log, durable);
     banMgr.load();
-    const gossip = new AddressGossip(c, clock, log, durable.addrTable());
+    const proxies = proxySettings(c);
+    const gossip = new AddressGossip(c, clock, log, durable.addrTable(), { onionReachable: onionReachable(proxies) });
     const state = new StateKeeper(durable, gossip, this.healthStore, log, this.startedAt);
     /** Outbound peers redialled forever: --connect, --add-peer, --mesh, `connect({ permanent })`. */
     const manual = new Set([...c.mesh, ...c.connect, ...c.addPeer]);
@@ -245,14 +250,15 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       events: this,
       listenAddress,
     });
-    const dialScope = new DialScope(c.onlynet, c.gossipDialScope);
-    const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, listenAddress });
+    const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });
+    const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, proxies, listenAddress });
+    const seeding = new Seeding(c, clock, log, gossip, () => connector.fullRelayEstablished());
     const nodeStats = new NodeStats(() => {
       const t = metrics.totals();
       return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
     }, c.dataDir);
     const local = new LocalItems(this.magic, scanner, relay, this.registry);
-    return { durable, banMgr, gossip, state, pool, relay, local, discipline, peers, connector, nodeStats, admin: undefined, rpc: undefined, zmq: undefined };
+    return { durable, banMgr, gossip, state, pool, relay, local, discipline, peers, connector, seeding, nodeStats, admin: undefined, rpc: undefined, zmq: undefined };
   }
 
   /** Graceful stop: peers closed, durable state flushed, threads and files closed. Idempotent. */
@@ -267,7 +273,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const r = this.run!;
     // Network first: no dial completes, no handshake goes on while state is saved. A shutdown is
     // not the peers' departure (Serf): the connector records none once stopping.
-    r.connector.stop(() => r.peers.destroyAll());
+    r.seeding.stop();
+    await r.connector.stop(() => r.peers.destroyAll());
     const listener = this.acceptor.close();
     await r.durable.membership?.close().catch(() => {});
     await r.state.saveAll();
@@ -308,6 +315,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const r = this.running();
     for (const p of this.registry.values()) p.tick(now);
     r.relay.tick(now);
+    r.gossip.tick();
+    r.seeding.tick(now);
     this.flowTable.markRates();
     r.nodeStats.tick(now);
     this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength);

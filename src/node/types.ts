@@ -97,6 +97,20 @@ export interface RelayConfig {
    * address in `connect`/`addPeer`/`mesh` (like Core's `addnode … v2transport`), or given as is.
    */
   readonly peerTransport: Readonly<Record<string, 'v1' | 'v2'>>;
+  /** Automatic block-relay-only outbound connections, anchors included (Core: 2). */
+  readonly blockRelayOnly: number;
+  /** `--proxy HOST:PORT`: SOCKS5 proxy for every outbound connection (Core -proxy). */
+  readonly proxy: string | null;
+  /** `--onion HOST:PORT`: SOCKS5 proxy for Tor addresses (Core -onion); default `proxy`. */
+  readonly onion: string | null;
+  /** DNS seeds queried for a fresh node: `--dns-seed` (repeatable), else the network's (Core's list); empty with `--no-dns-seed`. */
+  readonly dnsSeed: readonly string[];
+  /** `--no-dns-seed`: query no DNS seed. */
+  readonly noDnsSeed: boolean;
+  /** `--dns-server HOST:PORT`: resolve DNS seeds through this server only; null = the system resolver. */
+  readonly dnsServer: string | null;
+  /** `--seednode HOST:PORT` (repeatable): connect, take addresses, disconnect (Core -seednode). */
+  readonly seedNode: readonly string[];
 }
 
 export type TransportMode = 'v2' | 'v1only' | 'v2only';

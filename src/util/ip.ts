@@ -5,6 +5,8 @@
  * null on anything malformed; they never throw.
  */
 
+import { overlayGroup, parseOverlay } from './overlay.js';
+
 /** An IP address as 16 bytes; IPv4 is IPv4-mapped. */
 export type Ip16 = Uint8Array;
 
@@ -349,22 +351,45 @@ export function groupKey(ip: Ip16): string {
   return formatIp(maskIp(ip, cidrContains(HE_NET, ip) ? 36 : 32));
 }
 
-/** Options shared by the address manager and the connection manager so their groups agree. */
+/** Options shared by the address manager, the connection manager and the inbound slots so their groups agree. */
 export interface GroupOptions {
   /**
-   * Local test networks: a non-routable address (127.0.0.1:18444) is its own group, so several
-   * local peers can be outbound at once. btcd would put them all in "local".
+   * Local test networks (regtest's default): a non-routable but valid address is grouped as if it
+   * were routable — IPv4 loopback and private addresses by /16 (127.10.0.1 and 127.10.9.9 share
+   * "127.10.0.0"), IPv6 ones by /32 — so the one-outbound-per-group rule and the source-group
+   * bucketing bite on loopback exactly as they do on the internet (issue 23). This is a test
+   * device: Core rejects non-routable addresses and puts every local one in a single group.
    */
   readonly allowLocal?: boolean;
+  /**
+   * Inbound slot accounting only: a non-routable address is its own group (its IP), whatever
+   * `allowLocal` says. Its prefix says nothing about who runs it, and the per-address limit
+   * already caps one local IP; the inbound limits are about crowding, not dial diversity.
+   */
+  readonly localPerHost?: boolean;
+}
+
+/** IPv4 /16 or IPv6 /32 of any valid address, routable or not: the allowLocal grouping. */
+function prefixGroup(ip: Ip16): string {
+  if (isIPv4(ip)) return v4Slash16(ip[12]!, ip[13]!);
+  return formatIp(maskIp(ip, 32));
 }
 
 /**
- * Group of a `HOST:PORT` string. A string that is not an IP literal (a DNS name) is its own
+ * The one group function: the network segment `addr` (`HOST:PORT` or a bare IP) belongs to, for
+ * outbound diversity, address bucketing and inbound limits. Routable addresses always get btcd's
+ * GroupKey (the rule Core's netgroup follows for IPv4/IPv6); Tor v3, I2P and CJDNS keys
+ * (src/util/overlay.ts) get Core's overlay groups. Any other string (a DNS name) is its own
  * group: we cannot know its network before resolving it.
  */
-export function addressGroup(hostPort: string, opts: GroupOptions = {}): string {
-  const hp = parseHostPort(hostPort);
-  if (hp === null) return `host:${hostPort}`;
-  if (opts.allowLocal === true && !isRoutable(hp.ip)) return `local:${formatHostPort(hp.ip, hp.port)}`;
-  return groupKey(hp.ip);
+export function addressGroup(addr: string, opts: GroupOptions = {}): string {
+  const ip = parseHostPort(addr)?.ip ?? parseIp(addr);
+  if (ip === null) {
+    const overlay = parseOverlay(addr);
+    return overlay === null ? `host:${addr}` : overlayGroup(overlay);
+  }
+  if (isRoutable(ip)) return groupKey(ip);
+  if (opts.localPerHost === true) return `local:${formatIp(ip)}`;
+  if (opts.allowLocal === true && isValid(ip)) return prefixGroup(ip);
+  return groupKey(ip);
 }

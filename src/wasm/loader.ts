@@ -64,6 +64,12 @@ export interface WasmExports {
   v2Need(): number;
   v2Frames(count: number, magic: number, skip: number, nativeHashMin: number, lastAbsent: number, records: number): number;
   v2FramesInfo(): number;
+
+  shortIds(keysPtr: number, hashesPtr: number, n: number, outPtr: number): void;
+  /** u64 result: a BigInt through the JS API. */
+  sipHash32(keysPtr: number, ptr: number): bigint;
+  headersPow(headersPtr: number, n: number, limitPtr: number, descPtr: number, hashOut: number, statusOut: number): number;
+  merkleRoot(leavesPtr: number, n: number, workPtr: number, descPtr: number, outPtr: number): number;
 }
 
 /**

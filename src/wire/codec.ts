@@ -20,6 +20,10 @@ import { decodeSendHeaders, encodeSendHeaders, type SendHeadersMessage } from '.
 import { decodeTx, encodeTx, type TxMessage } from './messages/tx.js';
 import { decodeVerack, encodeVerack, type VerackMessage } from './messages/verack.js';
 import { decodeVersion, encodeVersion, type VersionMessage } from './messages/version.js';
+import { decodeSendCmpct, encodeSendCmpct, type SendCmpctMessage } from './messages/sendcmpct.js';
+import { decodeCmpctBlock, encodeCmpctBlock, type CmpctBlockMessage } from './messages/cmpctblock.js';
+import { decodeGetBlockTxn, encodeGetBlockTxn, type GetBlockTxnMessage } from './messages/getblocktxn.js';
+import { decodeBlockTxn, encodeBlockTxn, type BlockTxnMessage } from './messages/blocktxn.js';
 import { decodeWtxidRelay, encodeWtxidRelay, type WtxidRelayMessage } from './messages/wtxidrelay.js';
 
 /** Every message wirerelay understands, discriminated on `command` (the wire command name). */
@@ -44,7 +48,11 @@ export type Message =
   | FeeFilterMessage
   | RejectMessage
   | WtxidRelayMessage
-  | MempoolMessage;
+  | MempoolMessage
+  | SendCmpctMessage
+  | CmpctBlockMessage
+  | GetBlockTxnMessage
+  | BlockTxnMessage;
 
 /** The message type of one command. */
 export type MessageOf<C extends Command> = Extract<Message, { command: C }>;
@@ -118,6 +126,14 @@ export function decodePayload(command: Command, payload: Uint8Array, pver: numbe
       return decodeWtxidRelay(payload);
     case 'mempool':
       return decodeMempool(payload);
+    case 'sendcmpct':
+      return decodeSendCmpct(payload);
+    case 'cmpctblock':
+      return decodeCmpctBlock(payload);
+    case 'getblocktxn':
+      return decodeGetBlockTxn(payload);
+    case 'blocktxn':
+      return decodeBlockTxn(payload);
     default:
       return unreachable(command);
   }
@@ -172,6 +188,14 @@ export function encodePayload(msg: AnyMessage, pver: number): Uint8Array {
       return encodeWtxidRelay(msg);
     case 'mempool':
       return encodeMempool(msg);
+    case 'sendcmpct':
+      return encodeSendCmpct(msg);
+    case 'cmpctblock':
+      return encodeCmpctBlock(msg);
+    case 'getblocktxn':
+      return encodeGetBlockTxn(msg);
+    case 'blocktxn':
+      return encodeBlockTxn(msg);
     case 'unknown':
       return msg.payload;
     default:

@@ -83,6 +83,10 @@ export const COMMANDS = [
   'reject',
   'wtxidrelay',
   'mempool',
+  'sendcmpct',
+  'cmpctblock',
+  'getblocktxn',
+  'blocktxn',
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];
@@ -127,6 +131,10 @@ export const MAX_PAYLOAD: Readonly<Record<Command, number>> = Object.freeze({
   reject: 4_000_000,
   wtxidrelay: 0,
   mempool: 0,
+  sendcmpct: 9, // BIP152: announce flag + version
+  cmpctblock: 4_000_000, // MaxBlockPayload
+  getblocktxn: 196_645, // 32 + 5 + 65,536 × 3: at most 65,536 distinct 16-bit indexes (BIP152)
+  blocktxn: 4_000_000,
 });
 
 /** Inventory vector types (btcd wire/invvect.go). */

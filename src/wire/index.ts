@@ -34,3 +34,7 @@ export type { FeeFilterMessage } from './messages/feefilter.js';
 export type { RejectMessage } from './messages/reject.js';
 export type { WtxidRelayMessage } from './messages/wtxidrelay.js';
 export type { MempoolMessage } from './messages/mempool.js';
+export type { SendCmpctMessage } from './messages/sendcmpct.js';
+export type { CmpctBlockMessage, PrefilledTx } from './messages/cmpctblock.js';
+export type { GetBlockTxnMessage } from './messages/getblocktxn.js';
+export type { BlockTxnMessage } from './messages/blocktxn.js';

@@ -121,6 +121,20 @@ export function messageToJson(msg: AnyMessage, hash256: Hash256): JsonObject {
       if (msg.hash !== undefined) out.hash = hashToHex(msg.hash);
       return out;
     }
+    case 'sendcmpct':
+      return { command: msg.command, announce: msg.announce, version: msg.version.toString() };
+    case 'cmpctblock':
+      return {
+        command: msg.command,
+        hash: hashToHex(hash256(msg.header)),
+        nonce: msg.nonce.toString(),
+        shortIds: msg.shortIds.length / 6,
+        prefilled: msg.prefilled.map((p) => ({ index: p.index, size: p.tx.length })),
+      };
+    case 'getblocktxn':
+      return { command: msg.command, blockHash: hashToHex(msg.blockHash), indexes: [...msg.indexes] };
+    case 'blocktxn':
+      return { command: msg.command, blockHash: hashToHex(msg.blockHash), txs: msg.txs.length, size: msg.txs.reduce((a, t) => a + t.length, 0) };
     case 'unknown':
       return { command: msg.command, name: msg.name, size: msg.payload.length, payload: bytesToHex(msg.payload) };
     case 'verack':

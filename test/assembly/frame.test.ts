@@ -73,7 +73,7 @@ for (const debug of [false, true]) {
       },
       {
         name: 'UNKNOWN_COMMAND: checksum not checked',
-        bytes: frame('sendcmpct', payload(9), { checksum: 0 }),
+        bytes: frame('filterload', payload(9), { checksum: 0 }),
         want: { records: [[0, 9, 0, Status.UNKNOWN_COMMAND]], consumed: 33, need: 0 },
       },
       {
@@ -149,7 +149,7 @@ for (const debug of [false, true]) {
       const inv = frame('inv', payload(37));
       const verack = frame('verack', new Uint8Array(0));
       const bad = frame('pong', payload(8), { checksum: 1 });
-      const unknown = frame('sendcmpct', payload(9));
+      const unknown = frame('filterload', payload(9));
       const bytes = cat(ping, inv, verack, bad, unknown, ping);
       expect(scan(w, bytes)).toEqual({
         records: [

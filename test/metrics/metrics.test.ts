@@ -4,6 +4,7 @@ import { FRAME_ERROR_CODES, PEER_DIRECTIONS, PEER_STATES, RelayMetrics } from '.
 import { DROP_REASONS } from '../../src/stats/drop-reasons.js';
 import { FlowTable } from '../../src/stats/flow-table.js';
 import { parseExposition, value } from '../helpers/prometheus.js';
+import { COMMANDS } from '../../src/wire/constants.js';
 
 describe('RelayMetrics', () => {
   it('exposes valid Prometheus text with every series pre-created at zero', async () => {
@@ -36,7 +37,7 @@ describe('RelayMetrics', () => {
     m.attachFlowTable(table);
     m.messageIn('inv', 61);
     m.messageIn('inv', 97);
-    m.messageIn('sendcmpct', 33); // unknown to us: "other", never a new series
+    m.messageIn('filterload', 33); // unknown to us: "other", never a new series
     m.messageIn('x"}\n{evil', 1);
     m.messageOutById(1, 126);
     m.messageOutById(999, 5);
@@ -57,7 +58,7 @@ describe('RelayMetrics', () => {
     expect(value(fams, 'wirerelay_received_messages_total', { command: 'inv' })).toBe(2);
     expect(value(fams, 'wirerelay_received_bytes_total', { command: 'inv' })).toBe(158);
     expect(value(fams, 'wirerelay_received_messages_total', { command: 'other' })).toBe(2);
-    expect(fams.get('wirerelay_received_messages_total')!.samples).toHaveLength(22);
+    expect(fams.get('wirerelay_received_messages_total')!.samples).toHaveLength(COMMANDS.length + 1);
     expect(value(fams, 'wirerelay_sent_bytes_total', { command: 'version' })).toBe(126);
     expect(value(fams, 'wirerelay_sent_messages_total', { command: 'other' })).toBe(1);
     expect(value(fams, 'wirerelay_frame_errors_total', { code: 'ERR_FRAME_BAD_CHECKSUM' })).toBe(1);

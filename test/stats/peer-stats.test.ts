@@ -13,7 +13,7 @@ describe('PeerStats', () => {
     s.received(commandId('inv'), 97, 2000);
     s.received(0, 40, 3000); // a command we do not know
     s.sent('version', 126);
-    s.sent('sendcmpct', 33);
+    s.sent('filterload', 33);
     s.wrote(2500);
     s.pong(40);
     s.pong(12);

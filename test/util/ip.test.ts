@@ -164,11 +164,22 @@ describe('groupKey (btcd GroupKey)', () => {
     expect(groupKey(ip(addr))).toBe(want);
   });
 
-  it('addressGroup: allowLocal gives each local address its own group', () => {
+  it('addressGroup: allowLocal groups local IPv4 by /16 and local IPv6 by /32, as routable addresses (issue 23)', () => {
     expect(addressGroup('127.0.0.1:1')).toBe('local');
-    expect(addressGroup('127.0.0.1:1', { allowLocal: true })).toBe('local:127.0.0.1:1');
-    expect(addressGroup('127.0.0.1:2', { allowLocal: true })).not.toBe(addressGroup('127.0.0.1:1', { allowLocal: true }));
-    expect(addressGroup('1.2.3.4:1', { allowLocal: true })).toBe('1.2.0.0');
+    expect(addressGroup('10.1.2.3:1')).toBe('unroutable');
+    const g = (a: string): string => addressGroup(a, { allowLocal: true });
+    expect(g('127.0.0.1:1')).toBe('127.0.0.0');
+    expect(g('127.0.0.1:2')).toBe(g('127.0.0.1:1'));
+    expect(g('127.10.0.1:18444')).toBe(g('127.10.200.7:18444'));
+    expect(g('127.10.0.1:18444')).not.toBe(g('127.20.0.1:18444'));
+    expect(g('192.168.1.1:1')).toBe('192.168.0.0');
+    expect(g('[fd00:1:2::1]:1')).toBe('fd00:1::');
+    expect(g('[::1]:1')).toBe('::');
+    expect(g('0.0.0.0:1')).toBe('local'); // not a valid address: no prefix to speak of
+    expect(g('1.2.3.4:1')).toBe('1.2.0.0');
+    expect(g('1.2.3.4')).toBe('1.2.0.0');
+    expect(addressGroup('127.0.0.1', { localPerHost: true })).toBe('local:127.0.0.1');
+    expect(addressGroup('8.8.4.4', { localPerHost: true })).toBe('8.8.0.0');
     expect(addressGroup('seed.example.org:8333')).toBe('host:seed.example.org:8333');
   });
 });

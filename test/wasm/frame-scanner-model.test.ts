@@ -61,7 +61,7 @@ function model(bytes: Buffer, magic: number): Model {
 
 const commandArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('ping', 'inv', 'tx', 'block', 'verack', 'headers', 'getdata') },
-  { weight: 1, arbitrary: fc.constantFrom('sendcmpct', 'abcdefghijkl', '') },
+  { weight: 1, arbitrary: fc.constantFrom('filterload', 'abcdefghijkl', '') },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 12, maxLength: 12 }) },
 );
 

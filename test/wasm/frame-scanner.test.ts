@@ -135,7 +135,7 @@ describe('FrameScanner', () => {
       { command: 'tx', payload: payload(1000) },
       { command: 'verack', payload: new Uint8Array(0) },
       { command: 'inv', payload: payload(37) },
-      { command: 'sendcmpct', payload: payload(9) },
+      { command: 'filterload', payload: payload(9) },
     ];
     const buf = scanner.encodeFrames(MAGIC, list);
     expect(Buffer.from(buf)).toEqual(Buffer.concat(list.map((f) => frame(f.command, f.payload))));

@@ -224,7 +224,34 @@ export function messageArb(pver: number): fc.Arbitrary<Message> {
     locator.map((l) => ({ command: 'getblocks' as const, ...l })),
     i64.map((f) => ({ command: 'feefilter' as const, minFee: f })),
     rejectArb,
+    ...bip152Arbs(),
   );
+}
+
+/** Strictly increasing 16-bit indexes from small gaps (the differential encoding's domain). */
+const increasing = (max: number): fc.Arbitrary<number[]> =>
+  fc.array(fc.oneof(fc.nat(3), fc.nat(300)), { maxLength: max }).map((gaps) => {
+    let at = -1;
+    return gaps.map((g) => (at += g + 1));
+  });
+
+/** BIP152 messages: sendcmpct, cmpctblock, getblocktxn, blocktxn. */
+function bip152Arbs(): fc.Arbitrary<Message>[] {
+  const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n });
+  return [
+    fc.record({ announce: fc.nat(255), version: u64 }).map((r) => ({ command: 'sendcmpct' as const, ...r })),
+    fc
+      .record({ header: bytes(80), nonce: u64, ids: fc.nat(8).chain((n) => bytes(6 * n)), idx: increasing(3), txs: fc.array(rawTx, { minLength: 3, maxLength: 3 }) })
+      .map(({ header, nonce, ids, idx, txs }) => ({
+        command: 'cmpctblock' as const,
+        header,
+        nonce,
+        shortIds: ids,
+        prefilled: idx.map((index, i) => ({ index, tx: txs[i]! })),
+      })),
+    fc.record({ blockHash: hash32, indexes: increasing(20) }).map((r) => ({ command: 'getblocktxn' as const, ...r })),
+    fc.record({ blockHash: hash32, txs: fc.array(rawTx, { maxLength: 3 }) }).map((r) => ({ command: 'blocktxn' as const, ...r })),
+  ];
 }
 
 /** The WireError code a call throws, or 'none'; anything but a WireError fails the test. */

@@ -75,9 +75,9 @@ describe('messageToJson', () => {
       reason: 'fee',
       hash: `${'00'.repeat(31)}ab`,
     });
-    expect(messageToJson({ command: 'unknown', name: 'sendcmpct', payload: hex('0001') }, nodeHash256)).toEqual({
+    expect(messageToJson({ command: 'unknown', name: 'filterload', payload: hex('0001') }, nodeHash256)).toEqual({
       command: 'unknown',
-      name: 'sendcmpct',
+      name: 'filterload',
       size: 2,
       payload: '0001',
     });

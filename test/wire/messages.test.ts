@@ -233,8 +233,8 @@ describe('codec registry', () => {
   });
   it('unknown commands come back whole', () => {
     const p = hex('0102');
-    expect(decodeMessage('sendcmpct', p, PVER)).toEqual({ command: 'unknown', name: 'sendcmpct', payload: p });
-    expect(encodePayload({ command: 'unknown', name: 'sendcmpct', payload: p }, PVER)).toBe(p);
+    expect(decodeMessage('filterload', p, PVER)).toEqual({ command: 'unknown', name: 'filterload', payload: p });
+    expect(encodePayload({ command: 'unknown', name: 'filterload', payload: p }, PVER)).toBe(p);
     expect(decodeMessage('ping', le64(7n), PVER)).toEqual({ command: 'ping', nonce: 7n });
   });
   it('a payload over the per-command cap is refused before decoding', () => {

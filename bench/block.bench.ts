@@ -1,0 +1,292 @@
+/**
+ * Block relay's hot paths, each against a baseline measured in the same run:
+ *
+ * (a) A 3,000-transaction block (mixed sizes, ~85 % segwit), every transaction already in the tx
+ *     source (plus 3,000 unrelated ones, as a relay cache would hold): from the `cmpctblock`
+ *     payload to a rebuilt, merkle- and witness-checked block ready to forward (decode, short-id
+ *     table, one WASM SipHash pass over the source, fill, layout, src/chain/block-check.ts). The
+ *     same with 1 % missing, up to the encoded `getblocktxn`. Baseline: bcoin 1.0.2's own
+ *     lib/net/bip152.js on the same bytes (CompactBlock.fromRaw, init, fillMempool from a mempool
+ *     of parsed TXs with their hashes cached, toBlock, merkle root and witness commitment check).
+ *     Writing to peers is not included: that is measured once the node is wired.
+ * (b) Header verification (double SHA-256 of 80 B and the target check): one WASM call per 2,000
+ *     headers vs a node:crypto loop (crypto.hash twice + a byte compare with the target).
+ * (c) ~900k regtest-difficulty headers: accepting them (full contextual checks), the memory per
+ *     header, writing the file and reopening it (PoW re-checked in WASM batches).
+ *
+ *   npm run bench:block            (HEADERS=200000 npm run bench:block for a shorter (c))
+ *
+ * Writes bench/results/block.json. Benchmarks, not tests: nothing here asserts a duration.
+ */
+import { hash as cryptoHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCmpctBlock } from '../src/chain/compact/build-compact.js';
+import { PartialBlock } from '../src/chain/compact/partial-block.js';
+import { ListTxSource } from '../src/chain/compact/tx-source.js';
+import type { BlockContext } from '../src/chain/block-check.js';
+import { HeaderChain } from '../src/chain/header-chain.js';
+import { HeaderFile } from '../src/chain/header-file.js';
+import { CHAIN_PARAMS } from '../src/chain/params.js';
+import { compactToTarget } from '../src/chain/pow.js';
+import { checkHeadersPow, u256le } from '../src/wasm/header-pow.js';
+import { decodePayload, encodePayload } from '../src/wire/codec.js';
+import { PROTOCOL_VERSION } from '../src/wire/constants.js';
+import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf } from './support/blocks.js';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const bcoin = require('bcoin') as any;
+const PVER = PROTOCOL_VERSION;
+const R = CHAIN_PARAMS.regtest;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
+}
+/** µs per call of fn, `runs` timed runs after `warm` untimed ones. */
+function timeUs(fn: () => void, runs: number, warm: number): number[] {
+  for (let i = 0; i < warm; i++) fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    out.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) compact block rebuild
+// ---------------------------------------------------------------------------------------------
+const TXS = 3000;
+const r = rng(2026);
+const blockTxs = Array.from({ length: TXS - 1 }, () => makeTx(mixedShape(r), r));
+const HEIGHT = 1000;
+const TIME = 1_700_000_000;
+const built = buildBlock({ prev: new Uint8Array(32).fill(5), height: HEIGHT, time: TIME, txs: blockTxs });
+const ctx: BlockContext = { params: R, height: HEIGHT, prevMedianTimePast: TIME - 3000 };
+const others = Array.from({ length: 3000 }, () => makeTx(mixedShape(r), r));
+
+/** As the relay cache serves it: wtxids and txids in flat arrays (both computed when a tx arrived). */
+function sourceOf(list: Uint8Array[]): ListTxSource {
+  const ids = new Uint8Array(32 * list.length);
+  const tids = new Uint8Array(32 * list.length);
+  list.forEach((t, i) => {
+    ids.set(dsha(t), 32 * i);
+    tids.set(txidOf(t), 32 * i);
+  });
+  return new ListTxSource(list, ids, tids);
+}
+const pool = [...blockTxs, ...others];
+for (let i = pool.length - 1; i > 0; i--) {
+  const j = Math.floor(r() * (i + 1));
+  [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+}
+const fullSource = sourceOf(pool);
+const missingSet = new Set<Uint8Array>();
+for (let i = 0; i < blockTxs.length; i += 100) missingSet.add(blockTxs[i]!);
+const partialSource = sourceOf(pool.filter((t) => !missingSet.has(t)));
+
+const cmpctBytes = encodePayload(buildCmpctBlock(built.raw, 0x5eedn), PVER);
+let sink = 0;
+
+const rebuilt = (): void => {
+  const pb = new PartialBlock(decodePayload('cmpctblock', cmpctBytes, PVER));
+  if (pb.init() !== 'ok') throw new Error('init');
+  pb.fill(fullSource);
+  if (pb.missingCount !== 0) throw new Error(`missing ${pb.missingCount}`);
+  const res = pb.finish(ctx);
+  if (res.status !== 'rebuilt') throw new Error(`finish: ${JSON.stringify(res.check)}`);
+  sink ^= res.block.length;
+};
+const withMissing = (): void => {
+  const pb = new PartialBlock(decodePayload('cmpctblock', cmpctBytes, PVER));
+  if (pb.init() !== 'ok') throw new Error('init');
+  pb.fill(partialSource);
+  const req = encodePayload(pb.missing(), PVER);
+  sink ^= req.length;
+};
+
+// bcoin: its mempool holds parsed TXs whose hashes are cached, as a running node's would.
+const mempool = { map: new Map<string, { tx: unknown }>() };
+for (const t of pool) {
+  const tx = bcoin.TX.fromRaw(Buffer.from(t));
+  tx.hash();
+  tx.witnessHash();
+  mempool.map.set(tx.hash('hex'), { tx });
+}
+const cmpctBuf = Buffer.from(cmpctBytes);
+const bcoinRebuild = (): void => {
+  const cb = bcoin.net.bip152.CompactBlock.fromRaw(cmpctBuf);
+  if (!cb.init()) throw new Error('bcoin init');
+  if (!cb.fillMempool(true, mempool)) throw new Error('bcoin fill');
+  const block = cb.toBlock();
+  const root = block.createMerkleRoot();
+  if (root === null || root.toString('hex') !== block.merkleRoot) throw new Error('bcoin merkle');
+  if (!block.getCommitmentHash().equals(block.createCommitmentHash())) throw new Error('bcoin commitment');
+  sink ^= block.txs.length;
+};
+
+// Interleaved rounds: the machine is shared, so load drifts; each round times all three, and
+// the ratio compares medians taken over the same stretch of time.
+const ROUNDS = 25;
+const ours: number[] = [];
+const oursMissing: number[] = [];
+const theirs: number[] = [];
+timeUs(rebuilt, 0, 10);
+timeUs(withMissing, 0, 10);
+timeUs(bcoinRebuild, 0, 3);
+for (let i = 0; i < ROUNDS; i++) {
+  ours.push(...timeUs(rebuilt, 3, 0));
+  oursMissing.push(...timeUs(withMissing, 3, 0));
+  theirs.push(...timeUs(bcoinRebuild, 1, 0));
+}
+const a = {
+  txs: TXS,
+  blockBytes: built.raw.length,
+  sourceTxs: pool.length,
+  cmpctblockBytes: cmpctBytes.length,
+  rebuiltUs: { median: median(ours), p90: pct(ours, 0.9) },
+  missing1pctToGetblocktxnUs: { median: median(oursMissing), p90: pct(oursMissing, 0.9), missing: missingSet.size },
+  bcoinUs: { median: median(theirs), p90: pct(theirs, 0.9) },
+  ratioVsBcoin: median(theirs) / median(ours),
+};
+console.log(`(a) ${TXS}-tx block (${(built.raw.length / 1e6).toFixed(2)} MB), source of ${pool.length} txs, cmpctblock ${cmpctBytes.length} B`);
+console.log(`    wirerelay rebuilt + checked      ${a.rebuiltUs.median.toFixed(0)} µs median (p90 ${a.rebuiltUs.p90.toFixed(0)})`);
+console.log(`    wirerelay 1 % missing → getblocktxn ${a.missing1pctToGetblocktxnUs.median.toFixed(0)} µs median (p90 ${a.missing1pctToGetblocktxnUs.p90.toFixed(0)})`);
+console.log(`    bcoin decode + fill + merkle     ${a.bcoinUs.median.toFixed(0)} µs median`);
+console.log(`    ratio bcoin / wirerelay          ${a.ratioVsBcoin.toFixed(1)}× (target ≥ 10×)`);
+
+// ---------------------------------------------------------------------------------------------
+// (b) header verification throughput
+// ---------------------------------------------------------------------------------------------
+const NH = 2000;
+const hdrs = new Uint8Array(80 * NH);
+for (let i = 0; i < NH; i++) {
+  const h = hdrs.subarray(80 * i, 80 * i + 80);
+  for (let k = 0; k < 80; k++) h[k] = (i * 31 + k * 7) & 0xff;
+  new DataView(hdrs.buffer, 80 * i).setUint32(72, 0x207fffff, true);
+}
+const limit = u256le(R.powLimit);
+const targetCache = new Map<number, Uint8Array>();
+const nativeCheck = (): void => {
+  let ok = 0;
+  for (let i = 0; i < NH; i++) {
+    const h = hdrs.subarray(80 * i, 80 * i + 80);
+    const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
+    const bits = h[72]! | (h[73]! << 8) | (h[74]! << 16) | (h[75]! << 24);
+    let t = targetCache.get(bits);
+    if (t === undefined) targetCache.set(bits, (t = u256le(compactToTarget(bits).target)));
+    let k = 31;
+    while (k >= 0 && d[k] === t[k]) k--;
+    if (k < 0 || d[k]! < t[k]!) ok++;
+  }
+  sink ^= ok;
+};
+const wasmCheck = (): void => {
+  sink ^= checkHeadersPow(hdrs, 0, NH, limit).bad;
+};
+const nat: number[] = [];
+const was: number[] = [];
+timeUs(nativeCheck, 0, 5);
+timeUs(wasmCheck, 0, 5);
+for (let i = 0; i < 30; i++) {
+  nat.push(...timeUs(nativeCheck, 1, 0));
+  was.push(...timeUs(wasmCheck, 1, 0));
+}
+const b = {
+  headersPerCall: NH,
+  wasmHeadersPerSec: Math.round(NH / (median(was) / 1e6)),
+  nativeHeadersPerSec: Math.round(NH / (median(nat) / 1e6)),
+  ratio: median(nat) / median(was),
+};
+console.log(`(b) header PoW: WASM batch ${(b.wasmHeadersPerSec / 1e6).toFixed(2)} M/s, node:crypto loop ${(b.nativeHeadersPerSec / 1e6).toFixed(2)} M/s, ratio ${b.ratio.toFixed(2)}× (target ≥ 3×)`);
+
+// ---------------------------------------------------------------------------------------------
+// (c) a mainnet-sized chain
+// ---------------------------------------------------------------------------------------------
+const N = Number(process.env.HEADERS ?? 900_000);
+const T0 = 1296688602;
+const genHeaders = (): Uint8Array => {
+  const out = new Uint8Array(80 * N);
+  let prev = dsha(R.genesisHeader);
+  for (let i = 0; i < N; i++) {
+    const h = out.subarray(80 * i, 80 * i + 80);
+    const dv = new DataView(out.buffer, 80 * i, 80);
+    dv.setInt32(0, 0x20000000, true);
+    h.set(prev, 4);
+    dv.setUint32(36, i, true);
+    dv.setUint32(68, T0 + 600 * (i + 1), true);
+    dv.setUint32(72, 0x207fffff, true);
+    // Regtest target is 0x7fffff·2^232: a top byte below 0x7f always meets it (about half do).
+    for (let nonce = 0; ; nonce++) {
+      dv.setUint32(76, nonce, true);
+      const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
+      if (d[31]! < 0x7f) {
+        prev = d;
+        break;
+      }
+    }
+  }
+  return out;
+};
+let t = process.hrtime.bigint();
+const all = genHeaders();
+const genMs = Number(process.hrtime.bigint() - t) / 1e6;
+const dir = mkdtempSync(join(tmpdir(), 'wirerelay-bench-headers-'));
+const path = join(dir, 'headers.dat');
+const NOW = T0 + 600 * (N + 10);
+const heapBefore = process.memoryUsage();
+t = process.hrtime.bigint();
+const opened = await HeaderFile.open(path, R, undefined, N + 16);
+const chain: HeaderChain = opened.chain;
+for (let at = 0; at < N; at += 2000) {
+  const k = Math.min(2000, N - at);
+  const res = chain.acceptHeaders(1, all, 80 * at, k, NOW, Infinity);
+  if (res.reject !== undefined || res.stored !== k) throw new Error(`accept at ${at}: ${JSON.stringify(res.reject)}`);
+}
+const acceptMs = Number(process.hrtime.bigint() - t) / 1e6;
+t = process.hrtime.bigint();
+await opened.file.flush(chain);
+await opened.file.close();
+const flushMs = Number(process.hrtime.bigint() - t) / 1e6;
+const heapAfter = process.memoryUsage();
+t = process.hrtime.bigint();
+const re = await HeaderFile.open(path, R);
+const reopenMs = Number(process.hrtime.bigint() - t) / 1e6;
+if (re.chain.tipHeight !== N) throw new Error(`reopened at ${re.chain.tipHeight}, expected ${N}`);
+await re.file.close();
+rmSync(dir, { recursive: true, force: true });
+const c = {
+  headers: N,
+  generateMs: Math.round(genMs),
+  acceptMs: Math.round(acceptMs),
+  acceptHeadersPerSec: Math.round(N / (acceptMs / 1e3)),
+  flushMs: Math.round(flushMs),
+  reopenMs: Math.round(reopenMs),
+  bytesPerHeader: +(chain.byteSize / chain.size).toFixed(1),
+  chainMB: +(chain.byteSize / 1e6).toFixed(1),
+  arrayBuffersDeltaMB: +((heapAfter.arrayBuffers - heapBefore.arrayBuffers) / 1e6).toFixed(1),
+};
+console.log(`(c) ${N} regtest headers: accepted in ${c.acceptMs} ms (${(c.acceptHeadersPerSec / 1e3).toFixed(0)}k/s, full contextual checks), file written in ${c.flushMs} ms, reopened in ${c.reopenMs} ms`);
+console.log(`    memory: ${c.bytesPerHeader} B per header in the chain's arrays (${c.chainMB} MB; ArrayBuffers grew ${c.arrayBuffersDeltaMB} MB)`);
+
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  compactBlock: a,
+  headerPow: b,
+  headerChain: c,
+  sink,
+};
+mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../../bench/results/block.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');

@@ -1,0 +1,52 @@
+/**
+ * The sending side of BIP152: a `cmpctblock` from a full block (the coinbase prefilled, as BIP152
+ * advises and Core does), and the `blocktxn` answer to a peer's `getblocktxn`.
+ */
+import { hash256Spans } from '../../wasm/hasher.js';
+import { shortIdsInto } from '../../wasm/short-ids.js';
+import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
+import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
+import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
+import { splitBlockTransactions } from '../../wire/tx-id.js';
+import { shortIdKeys, writeShortId } from './short-id-keys.js';
+
+/**
+ * A cmpctblock for `rawBlock` (version 2: short ids of wtxids). `wtxids` (32 bytes per tx) skips
+ * hashing when the caller knows them. Throws WireError if the block does not parse (our own
+ * block store gave it to us, so that is a bug, not a peer fault).
+ */
+export function buildCmpctBlock(rawBlock: Uint8Array, nonce: bigint, wtxids?: Uint8Array): CmpctBlockMessage {
+  const txs = splitBlockTransactions(rawBlock);
+  const n = txs.length;
+  let ids = wtxids;
+  if (ids === undefined) {
+    ids = new Uint8Array(32 * n);
+    const spans = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      spans[2 * i] = txs[i]!.byteOffset - rawBlock.byteOffset;
+      spans[2 * i + 1] = txs[i]!.length;
+    }
+    hash256Spans(rawBlock, spans, n, 1, ids, 0);
+  }
+  const header = rawBlock.subarray(0, 80);
+  const keys = shortIdKeys(header, nonce);
+  const sids = new Float64Array(Math.max(0, n - 1));
+  shortIdsInto(keys, ids.subarray(32), n - 1, sids, 0);
+  const shortIds = new Uint8Array(6 * (n - 1));
+  for (let i = 0; i < n - 1; i++) writeShortId(shortIds, i, sids[i]!);
+  return { command: 'cmpctblock', header, nonce, shortIds, prefilled: [{ index: 0, tx: txs[0]! }] };
+}
+
+/**
+ * The blocktxn answering `req` from `rawBlock`, or 'out-of-bounds' when an index is at or past the
+ * block's transaction count (Core: "getblocktxn with out-of-bounds tx indices", a peer fault).
+ */
+export function buildBlockTxn(rawBlock: Uint8Array, req: GetBlockTxnMessage): BlockTxnMessage | 'out-of-bounds' {
+  const txs = splitBlockTransactions(rawBlock);
+  const out: Uint8Array[] = [];
+  for (const i of req.indexes) {
+    if (i >= txs.length) return 'out-of-bounds';
+    out.push(txs[i]!);
+  }
+  return { command: 'blocktxn', blockHash: req.blockHash, txs: out };
+}

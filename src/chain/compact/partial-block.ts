@@ -1,0 +1,249 @@
+/**
+ * Rebuilding a block from a `cmpctblock` (BIP152; Core src/blockencodings.cpp
+ * PartiallyDownloadedBlock, whose rules this follows):
+ *
+ * 1. init: the short ids go into a table (no object per id). Two equal short ids in the block, or
+ *    a probe run over MAX_SHORT_ID_PROBE, mean we cannot tell its transactions apart: 'collision',
+ *    fetch the full block. An empty block, or a prefilled index beyond the short ids, is 'invalid'
+ *    (a malformed message: Core's READ_STATUS_INVALID, a peer fault).
+ * 2. fill: every TxSource is hashed into short ids in one WASM call; a match claims its index.
+ *    Two different transactions matching one id leave that index missing (it is requested).
+ * 3. missing(): the `getblocktxn` for what is left; fillBlockTxn() takes the answer, which must
+ *    have exactly as many transactions ('invalid' otherwise, as Core).
+ * 4. finish(): lays the block out and runs the UTXO-free block checks (src/chain/block-check.ts).
+ *    A mutated result (merkle root or witness commitment) is treated as a short-id collision:
+ *    'collision', fetch the full block, and never score the sender (BIP152); other invalidity is
+ *    'invalid-block' (not relayed; Core does not punish a compact block's sender for it either).
+ */
+import { hash256, hash256Many } from '../../wasm/hasher.js';
+import { shortIdsInto } from '../../wasm/short-ids.js';
+import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
+import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
+import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
+import { compactSizeLen } from '../../wire/writer.js';
+import { checkBlock, type BlockCheckResult, type BlockContext } from '../block-check.js';
+import { MAX_SHORT_ID_PROBE, MAX_SHORT_IDS } from './bounds.js';
+import { readShortId, shortIdKeys } from './short-id-keys.js';
+import type { TxSource } from './tx-source.js';
+
+export type InitStatus = 'ok' | 'invalid' | 'collision';
+
+export type FinishResult =
+  | { readonly status: 'rebuilt'; readonly block: Uint8Array; readonly check: BlockCheckResult & { ok: true } }
+  /** Mutated after the fill: a short-id collision as far as we can tell. Fetch the full block. */
+  | { readonly status: 'collision'; readonly check: BlockCheckResult }
+  /** The block is invalid (not mutated): do not relay it. */
+  | { readonly status: 'invalid-block'; readonly check: BlockCheckResult };
+
+const MISSING = 0;
+const PREFILLED = 1;
+const FOUND = 2;
+/** Two different source transactions matched: request it. */
+const AMBIGUOUS = 3;
+
+/** Reused across rebuilds: short ids of a source's slots. */
+let slotIds = new Float64Array(0);
+
+export class PartialBlock {
+  /** The block hash (internal order). */
+  readonly hash: Uint8Array;
+  readonly header: Uint8Array;
+  private readonly keys: Uint8Array;
+  private n = 0;
+  private txs: (Uint8Array | undefined)[] = [];
+  private state = new Uint8Array(0);
+  /** wtxid of each filled index (from its source), for the witness commitment without rehashing. */
+  private wtxids = new Uint8Array(0);
+  /** txid of each index whose source knew it, and which those are. */
+  private txids = new Uint8Array(0);
+  private txidKnown = new Uint8Array(0);
+  private tableIds = new Float64Array(0);
+  private tableIdx = new Int32Array(0);
+  private tableMask = 0;
+  private filled = 0;
+  /** Transactions that came from sources (not prefilled, not blocktxn). */
+  fromSources = 0;
+
+  constructor(readonly msg: CmpctBlockMessage) {
+    this.header = msg.header;
+    this.hash = hash256(msg.header);
+    this.keys = shortIdKeys(msg.header, msg.nonce);
+  }
+
+  get txCount(): number {
+    return this.n;
+  }
+  get missingCount(): number {
+    return this.n - this.filled;
+  }
+
+  /** Step 1. Must be called once, first. */
+  init(): InitStatus {
+    const nIds = this.msg.shortIds.length / 6;
+    const pre = this.msg.prefilled;
+    const n = nIds + pre.length;
+    if (n === 0 || n > MAX_SHORT_IDS) return 'invalid';
+    this.n = n;
+    this.txs = new Array<Uint8Array | undefined>(n);
+    this.state = new Uint8Array(n);
+    this.wtxids = new Uint8Array(32 * n);
+    this.txids = new Uint8Array(32 * n);
+    this.txidKnown = new Uint8Array(n);
+    for (let i = 0; i < pre.length; i++) {
+      const idx = pre[i]!.index;
+      // Core: an index past (short ids + prefilled so far) would leave a slot with neither.
+      if (idx > nIds + i || idx >= n) return 'invalid';
+      this.txs[idx] = pre[i]!.tx;
+      this.state[idx] = PREFILLED;
+      this.filled++;
+    }
+    if (pre.length > 0) {
+      const ids = hash256Many(pre.map((p) => p.tx));
+      for (let i = 0; i < pre.length; i++) this.wtxids.set(ids[i]!, 32 * pre[i]!.index);
+    }
+    let size = 16;
+    while (size < 4 * nIds) size *= 2;
+    this.tableIds = new Float64Array(size).fill(-1);
+    this.tableIdx = new Int32Array(size);
+    this.tableMask = size - 1;
+    let idx = 0;
+    for (let i = 0; i < nIds; i++) {
+      while (this.state[idx] === PREFILLED) idx++;
+      const id = readShortId(this.msg.shortIds, i);
+      let s = slotOf(id, this.tableMask);
+      let probes = 0;
+      while (this.tableIds[s] !== -1) {
+        if (this.tableIds[s] === id) return 'collision';
+        if (++probes > MAX_SHORT_ID_PROBE) return 'collision';
+        s = (s + 1) & this.tableMask;
+      }
+      this.tableIds[s] = id;
+      this.tableIdx[s] = idx++;
+    }
+    return 'ok';
+  }
+
+  /** Step 2: claims what `source` holds. Returns how many indexes it filled. */
+  fill(source: TxSource): number {
+    const m = source.slotCount;
+    if (m === 0 || this.filled === this.n) return 0;
+    if (slotIds.length < m) slotIds = new Float64Array(Math.max(m, slotIds.length * 2));
+    shortIdsInto(this.keys, source.wtxids, m, slotIds, 0);
+    return this.fillMatched(source, slotIds);
+  }
+
+  /**
+   * fill() once the source's short ids are known: `ids[slot]` is slot's short id. Separate so
+   * tests can give two different transactions one id (a real 48-bit collision cannot be made).
+   */
+  fillMatched(source: TxSource, ids48: Float64Array): number {
+    const m = source.slotCount;
+    const ids = this.tableIds;
+    const mask = this.tableMask;
+    let got = 0;
+    for (let slot = 0; slot < m; slot++) {
+      const id = ids48[slot]!;
+      let s = slotOf(id, mask);
+      let t = ids[s]!;
+      while (t !== id && t !== -1) {
+        s = (s + 1) & mask;
+        t = ids[s]!;
+      }
+      if (t === -1) continue;
+      const idx = this.tableIdx[s]!;
+      const st = this.state[idx]!;
+      if (st === AMBIGUOUS) continue;
+      const tx = source.tx(slot);
+      if (tx === undefined) continue;
+      if (st === MISSING) {
+        this.txs[idx] = tx;
+        this.state[idx] = FOUND;
+        // Byte loops rather than subarray views: thousands of 32-byte copies per block, and the
+        // views were most of the rebuild's garbage.
+        copy32(source.wtxids, 32 * slot, this.wtxids, 32 * idx);
+        if (source.txids !== undefined) {
+          copy32(source.txids, 32 * slot, this.txids, 32 * idx);
+          this.txidKnown[idx] = 1;
+        }
+        this.filled++;
+        got++;
+      } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, source.wtxids, 32 * slot)) {
+        // Core: "If we find two mempool txn that match the short id, just request it."
+        this.txs[idx] = undefined;
+        this.txidKnown[idx] = 0;
+        this.state[idx] = AMBIGUOUS;
+        this.filled--;
+        got--;
+      }
+    }
+    this.fromSources += got;
+    return got;
+  }
+
+  /** Step 3: the request for every index still missing (empty list when complete). */
+  missing(): GetBlockTxnMessage {
+    const indexes: number[] = [];
+    for (let i = 0; i < this.n; i++) if (this.txs[i] === undefined) indexes.push(i);
+    return { command: 'getblocktxn', blockHash: this.hash, indexes };
+  }
+
+  /** Fills the missing indexes in order from a `blocktxn`; false ('invalid') when the count differs. */
+  fillBlockTxn(msg: BlockTxnMessage): boolean {
+    if (this.n - this.filled !== msg.txs.length) return false;
+    const ids = hash256Many(msg.txs);
+    let k = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.txs[i] !== undefined) continue;
+      this.txs[i] = msg.txs[k];
+      this.wtxids.set(ids[k]!, 32 * i);
+      this.state[i] = FOUND;
+      k++;
+    }
+    this.filled = this.n;
+    return true;
+  }
+
+  /** Step 4: the block's bytes, checked. Only once nothing is missing. */
+  finish(ctx: BlockContext): FinishResult {
+    if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
+    let size = 80 + compactSizeLen(this.n);
+    for (let i = 0; i < this.n; i++) size += this.txs[i]!.length;
+    // Every byte is written below, so the buffer need not be zeroed first (1–4 MB per block).
+    const block: Uint8Array = Buffer.allocUnsafe(size);
+    block.set(this.header, 0);
+    let at = 80;
+    // CompactSize of the tx count, written by hand to avoid a writer for 1–3 bytes.
+    if (this.n < 0xfd) block[at++] = this.n;
+    else if (this.n <= 0xffff) {
+      block[at++] = 0xfd;
+      block[at++] = this.n & 0xff;
+      block[at++] = this.n >>> 8;
+    } else {
+      block[at++] = 0xfe;
+      new DataView(block.buffer).setUint32(at, this.n, true);
+      at += 4;
+    }
+    for (let i = 0; i < this.n; i++) {
+      const t = this.txs[i]!;
+      block.set(t, at);
+      at += t.length;
+    }
+    const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown });
+    if (check.ok) return { status: 'rebuilt', block, check };
+    return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
+  }
+}
+
+/** Table slot of a 48-bit short id: its low bits are SipHash output, already uniform to an outsider. */
+function slotOf(id: number, mask: number): number {
+  return (Math.imul(id % 0x100000000 | 0, 0x9e3779b1) ^ Math.floor(id / 0x100000000)) & mask;
+}
+
+function copy32(src: Uint8Array, so: number, dst: Uint8Array, d: number): void {
+  for (let i = 0; i < 32; i++) dst[d + i] = src[so + i]!;
+}
+
+function sameBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[ao + i] !== b[bo + i]) return false;
+  return true;
+}

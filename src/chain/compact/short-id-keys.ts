@@ -1,0 +1,32 @@
+/**
+ * BIP152 short-id keys: SHA256(header ‖ nonce little-endian); k0 and k1 are its first two
+ * little-endian 64-bit words (Core CBlockHeaderAndShortTxIDs::FillShortTxIDSelector), i.e. the
+ * first 16 bytes as they are.
+ */
+import { createHash } from 'node:crypto';
+
+export function shortIdKeys(header: Uint8Array, nonce: bigint): Uint8Array {
+  const pre = new Uint8Array(88);
+  pre.set(header.subarray(0, 80), 0);
+  new DataView(pre.buffer).setBigUint64(80, BigInt.asUintN(64, nonce), true);
+  return new Uint8Array(createHash('sha256').update(pre).digest().subarray(0, 16));
+}
+
+/** The 6-byte little-endian short id at ids[6 i ..] as a number (< 2^48, exact). */
+export function readShortId(ids: Uint8Array, i: number): number {
+  const o = 6 * i;
+  return (ids[o]! | (ids[o + 1]! << 8) | (ids[o + 2]! << 16)) + ids[o + 3]! * 0x1000000 + (ids[o + 4]! | (ids[o + 5]! << 8)) * 0x100000000;
+}
+
+/** Writes short id `id` (< 2^48) as 6 little-endian bytes at out[6 i ..]. */
+export function writeShortId(out: Uint8Array, i: number, id: number): void {
+  const o = 6 * i;
+  const lo = id % 0x100000000;
+  const hi = Math.floor(id / 0x100000000);
+  out[o] = lo & 0xff;
+  out[o + 1] = (lo >>> 8) & 0xff;
+  out[o + 2] = (lo >>> 16) & 0xff;
+  out[o + 3] = lo >>> 24;
+  out[o + 4] = hi & 0xff;
+  out[o + 5] = (hi >>> 8) & 0xff;
+}

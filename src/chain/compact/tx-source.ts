@@ -1,0 +1,49 @@
+/**
+ * Where a compact block's transactions are looked up: the relay cache (and any extra pool of
+ * recently seen transactions, as Core's extra-txn pool, bitcoin/bitcoin#9499).
+ *
+ * Designed so the relay cache (src/relay/relay-cache.ts) serves it without building anything per
+ * transaction: its wtxids already sit back to back in one Uint8Array indexed by ring slot
+ * (`widBytes`), and a slot's frame is kept as it arrived. The rebuild hashes the whole wtxid
+ * array into short ids in one WASM call (Core scans its mempool the same way,
+ * src/blockencodings.cpp InitData) and calls tx() only for the slots whose short id is in the block.
+ */
+export interface TxSource {
+  /** Slots 0 .. slotCount-1 are scanned. */
+  readonly slotCount: number;
+  /** wtxid of slot s at wtxids[32 s .. 32 s + 32), internal byte order. Free slots may hold anything. */
+  readonly wtxids: Uint8Array;
+  /**
+   * txid of slot s at txids[32 s ..], when the source knows it (the relay cache does: its
+   * `idBytes`, computed once when the tx arrived). Saves hashing every witness tx's stripped form
+   * again for the merkle root, which is most of a rebuild's cost. A wrong txid cannot make a bad
+   * block pass: the merkle root would not match and the rebuild falls back to the full block.
+   */
+  readonly txids?: Uint8Array;
+  /** The serialized transaction (with witness) in slot s, a view; undefined for a free slot or a non-tx item. */
+  tx(slot: number): Uint8Array | undefined;
+}
+
+/** A TxSource over a plain list (tests, benchmarks, small extra pools). */
+export class ListTxSource implements TxSource {
+  readonly slotCount: number;
+  readonly wtxids: Uint8Array;
+  private readonly txs: readonly Uint8Array[];
+
+  readonly txids?: Uint8Array;
+
+  /** `wtxids` (and `txids`, if given) hold the 32-byte ids of txs[i] at 32 i. */
+  constructor(txs: readonly Uint8Array[], wtxids: Uint8Array, txids?: Uint8Array) {
+    if (wtxids.length < 32 * txs.length || (txids !== undefined && txids.length < 32 * txs.length)) {
+      throw new RangeError(`ListTxSource: ${txs.length} txs need ${32 * txs.length} id bytes`);
+    }
+    this.txs = txs;
+    this.wtxids = wtxids;
+    if (txids !== undefined) this.txids = txids;
+    this.slotCount = txs.length;
+  }
+
+  tx(slot: number): Uint8Array | undefined {
+    return this.txs[slot];
+  }
+}

@@ -1,0 +1,227 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { buildBlockTxn, buildCmpctBlock } from '../../src/chain/compact/build-compact.js';
+import { PartialBlock } from '../../src/chain/compact/partial-block.js';
+import { readShortId, shortIdKeys } from '../../src/chain/compact/short-id-keys.js';
+import { ListTxSource } from '../../src/chain/compact/tx-source.js';
+import type { BlockContext } from '../../src/chain/block-check.js';
+import { CHAIN_PARAMS } from '../../src/chain/params.js';
+import { shortIdsInto } from '../../src/wasm/short-ids.js';
+import { decodePayload, encodePayload } from '../../src/wire/codec.js';
+import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
+import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
+import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf, type BuiltBlock } from '../../bench/support/blocks.js';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const bcoin = require('bcoin') as any;
+const { CompactBlock, TXRequest, TXResponse } = bcoin.net.bip152;
+
+const PVER = PROTOCOL_VERSION;
+const HEIGHT = 300;
+const TIME = 1_700_000_000;
+const ctx: BlockContext = { params: CHAIN_PARAMS.regtest, height: HEIGHT, prevMedianTimePast: TIME - 3000 };
+const NONCE = 0x0123456789abcdefn;
+const nonceBuf = (): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(NONCE);
+  return b;
+};
+
+function makeBlock(n: number, seed: number): BuiltBlock {
+  const r = rng(seed);
+  return buildBlock({ prev: new Uint8Array(32).fill(4), height: HEIGHT, time: TIME, txs: Array.from({ length: n }, () => makeTx(mixedShape(r), r)) });
+}
+
+/** A source with the block's non-coinbase txs (minus `skip`) in shuffled order, plus unrelated txs. */
+function sourceFor(b: BuiltBlock, skip: ReadonlySet<number> = new Set(), extra = 50, withTxids = false): ListTxSource {
+  const r = rng(99);
+  const list: Uint8Array[] = [];
+  for (let i = 1; i < b.txs.length; i++) if (!skip.has(i)) list.push(b.txs[i]!);
+  for (let i = 0; i < extra; i++) list.push(makeTx(mixedShape(r), r));
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  const ids = new Uint8Array(32 * list.length);
+  list.forEach((t, i) => ids.set(dsha(t), 32 * i));
+  if (!withTxids) return new ListTxSource(list, ids);
+  return new ListTxSource(list, ids, Buffer.concat(list.map(txidOf)));
+}
+
+describe('cmpctblock against bcoin lib/net/bip152.js', () => {
+  const b = makeBlock(120, 1);
+  const bb = bcoin.Block.fromRaw(Buffer.from(b.raw));
+
+  it('our cmpctblock bytes equal bcoin CompactBlock.fromBlock(block, witness, nonce).toRaw()', () => {
+    const ours = encodePayload(buildCmpctBlock(b.raw, NONCE), PVER);
+    const theirs = CompactBlock.fromBlock(bb, true, nonceBuf()).toRaw();
+    expect(Buffer.from(ours).toString('hex')).toBe(theirs.toString('hex'));
+    // And with the wtxids given instead of hashed.
+    expect(Buffer.from(encodePayload(buildCmpctBlock(b.raw, NONCE, b.wtxids), PVER))).toEqual(theirs);
+  });
+
+  it('short ids equal bcoin sid() of each wtxid; keys are SHA256(header ‖ nonce)', () => {
+    const cb = CompactBlock.fromBlock(bb, true, nonceBuf());
+    expect(Buffer.from(shortIdKeys(b.header, NONCE))).toEqual(cb.sipKey);
+    const ids = new Float64Array(b.txs.length);
+    shortIdsInto(shortIdKeys(b.header, NONCE), b.wtxids, b.txs.length, ids);
+    for (let i = 1; i < b.txs.length; i++) expect(ids[i]).toBe(cb.sid(dsha(b.txs[i]!)));
+    const msg = decodePayload('cmpctblock', cb.toRaw(), PVER);
+    for (let i = 1; i < b.txs.length; i++) expect(readShortId(msg.shortIds, i - 1)).toBe(ids[i]);
+  });
+
+  it('decodes bcoin\'s bytes and re-encodes them unchanged', () => {
+    const raw = CompactBlock.fromBlock(bb, true, nonceBuf()).toRaw();
+    const msg = decodePayload('cmpctblock', raw, PVER);
+    expect(msg.nonce).toBe(NONCE);
+    expect(msg.prefilled.map((p) => p.index)).toEqual([0]);
+    expect(Buffer.from(encodePayload(msg, PVER))).toEqual(raw);
+  });
+});
+
+describe('PartialBlock', () => {
+  it('rebuilds a block whose transactions are all in the source, without a round trip', () => {
+    const b = makeBlock(200, 2);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    expect(pb.fill(sourceFor(b))).toBe(200);
+    expect(pb.missing().indexes).toEqual([]);
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  it('uses the txids a source knows (the relay cache\'s) and still rebuilds the same bytes', () => {
+    const b = makeBlock(200, 12);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    pb.fill(sourceFor(b, new Set(), 50, true));
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  it('a source with a wrong txid cannot make the block pass: collision, fetch it whole', () => {
+    const b = makeBlock(30, 13);
+    const src = sourceFor(b, new Set(), 0, true);
+    src.txids![5] ^= 1;
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    pb.fill(src);
+    expect(pb.finish(ctx)).toMatchObject({ status: 'collision' });
+  });
+
+  it('asks for what is missing with the getblocktxn bcoin would send, and fills from the blocktxn bcoin would answer', () => {
+    const b = makeBlock(150, 3);
+    const skip = new Set([1, 7, 8, 64, 150]);
+    const cmpct = buildCmpctBlock(b.raw, NONCE);
+    const pb = new PartialBlock(cmpct);
+    expect(pb.init()).toBe('ok');
+    pb.fill(sourceFor(b, skip));
+    const req = pb.missing();
+    expect(req.indexes).toEqual([...skip]);
+    // bcoin, given the same cmpctblock and a mempool without those txs, asks for the same bytes.
+    const theirs = CompactBlock.fromRaw(Buffer.from(encodePayload(cmpct, PVER)));
+    theirs.init();
+    const mempool = { map: new Map() };
+    for (let i = 1; i < b.txs.length; i++) if (!skip.has(i)) mempool.map.set(String(i), { tx: bcoin.TX.fromRaw(Buffer.from(b.txs[i]!)) });
+    theirs.fillMempool(true, mempool);
+    const theirReq = theirs.toRequest();
+    expect(Buffer.from(encodePayload(req, PVER)).toString('hex')).toBe(theirReq.toRaw().toString('hex'));
+    // Our blocktxn answer equals bcoin's TXResponse.fromBlock for that request.
+    const resp = buildBlockTxn(b.raw, decodePayload('getblocktxn', theirReq.toRaw(), PVER));
+    expect(resp).not.toBe('out-of-bounds');
+    if (resp === 'out-of-bounds') return;
+    const bb = bcoin.Block.fromRaw(Buffer.from(b.raw));
+    expect(Buffer.from(encodePayload(resp, PVER)).toString('hex')).toBe(TXResponse.fromBlock(bb, theirReq).toRaw().toString('hex'));
+    expect(pb.fillBlockTxn(decodePayload('blocktxn', encodePayload(resp, PVER), PVER))).toBe(true);
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  it('a blocktxn with the wrong number of transactions is invalid', () => {
+    const b = makeBlock(20, 4);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    pb.fill(sourceFor(b, new Set([3, 4])));
+    expect(pb.fillBlockTxn({ command: 'blocktxn', blockHash: pb.hash, txs: [b.txs[3]!] })).toBe(false);
+  });
+
+  it('two equal short ids in one cmpctblock: collision, fetch the full block', () => {
+    const b = makeBlock(10, 5);
+    const m = buildCmpctBlock(b.raw, NONCE);
+    const ids = m.shortIds.slice();
+    ids.copyWithin(6, 0, 6);
+    expect(new PartialBlock({ ...m, shortIds: ids }).init()).toBe('collision');
+  });
+
+  it('an empty cmpctblock, or a prefilled index beyond the short ids, is invalid', () => {
+    const b = makeBlock(5, 6);
+    const m = buildCmpctBlock(b.raw, NONCE);
+    expect(new PartialBlock({ ...m, shortIds: new Uint8Array(0), prefilled: [] }).init()).toBe('invalid');
+    expect(new PartialBlock({ ...m, prefilled: [{ index: 6, tx: b.txs[0]! }] }).init()).toBe('invalid');
+  });
+
+  it('two different source txs with the block\'s short id: that index is requested', () => {
+    const b = makeBlock(10, 7);
+    const m = buildCmpctBlock(b.raw, NONCE);
+    const pb = new PartialBlock(m);
+    pb.init();
+    const other = makeTx({ inputs: 1, outputs: 1, segwit: true }, rng(5));
+    const list = [...b.txs.slice(1), other];
+    const src = new ListTxSource(list, Buffer.concat(list.map((t) => dsha(t))));
+    const ids = new Float64Array(list.length);
+    shortIdsInto(shortIdKeys(b.header, NONCE), src.wtxids, list.length, ids);
+    // A 48-bit collision cannot be found in a test, so it is given: `other` shares index 4's id.
+    ids[list.length - 1] = readShortId(m.shortIds, 3); // index 4 is the 4th short id (coinbase prefilled)
+    pb.fillMatched(src, ids);
+    expect(pb.missing().indexes).toEqual([4]);
+  });
+
+  it('a wrong transaction under a right short id rebuilds to a merkle mismatch: collision, not an offence', () => {
+    const b = makeBlock(10, 8);
+    const m = buildCmpctBlock(b.raw, NONCE);
+    // The sender (or a 48-bit collision) put an unrelated tx's short id at index 5.
+    const other = makeTx({ inputs: 1, outputs: 1, segwit: true }, rng(77));
+    const sid = new Float64Array(1);
+    shortIdsInto(shortIdKeys(b.header, NONCE), dsha(other), 1, sid);
+    const ids = m.shortIds.slice();
+    const v = sid[0]!;
+    for (let k = 0; k < 6; k++) ids[6 * 4 + k] = Math.floor(v / 2 ** (8 * k)) & 0xff;
+    const forged: CmpctBlockMessage = { ...m, shortIds: ids };
+    const pb = new PartialBlock(forged);
+    expect(pb.init()).toBe('ok');
+    const src = sourceFor(b, new Set([5]));
+    pb.fill(src);
+    pb.fill(new ListTxSource([other], dsha(other)));
+    expect(pb.missingCount).toBe(0);
+    expect(pb.finish(ctx)).toMatchObject({ status: 'collision', check: { mutated: true } });
+  });
+
+  it('getblocktxn past the block\'s end is out of bounds', () => {
+    const b = makeBlock(5, 9);
+    expect(buildBlockTxn(b.raw, { command: 'getblocktxn', blockHash: b.hash, indexes: [2, 6] })).toBe('out-of-bounds');
+  });
+});
+
+describe('RelayCacheTxSource', () => {
+  it('rebuilds straight from the relay cache\'s arrays and frames', async () => {
+    const { RelayCache } = await import('../../src/relay/relay-cache.js');
+    const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
+    const b = makeBlock(60, 21);
+    const cache = new RelayCache(64 << 20);
+    for (let i = 1; i < b.txs.length; i++) {
+      const frame = new Uint8Array(24 + b.txs[i]!.length);
+      frame.set(b.txs[i]!, 24);
+      cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 1, false);
+    }
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    expect(pb.fill(new RelayCacheTxSource(cache))).toBe(60);
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+});
