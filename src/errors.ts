@@ -43,6 +43,10 @@ export type ErrorCode =
   | 'ERR_WASM'
   // Configuration
   | 'ERR_CONFIG'
+  // JSON-RPC (src/rpc): a call refused with one of Core's RPC error numbers (details.rpcCode)
+  | 'ERR_RPC'
+  // ZMQ notifications (src/zmq): a socket could not bind or send
+  | 'ERR_ZMQ'
   // Persistence
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_IO'

@@ -13,7 +13,7 @@ import { parseDuration } from '../admin/duration.js';
 import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, DEFAULT_DATA_DIR, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, DEFAULT_DATA_DIR, DEFAULT_ZMQ_HWM, LOG_LEVELS, resolveConfig, TRANSPORT_MODES, ZMQ_TOPIC_OPTIONS } from '../node/config.js';
 import { formatHostPort } from '../util/host-port.js';
 import type { RelayOptions } from '../node/config.js';
 import type { HostPort, RelayConfig } from '../node/types.js';
@@ -78,6 +78,13 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'trickle-ms', kind: 'count', arg: 'N', option: 'trickleIntervalMs', help: 'transaction announcement interval (default 10000)' },
   { name: 'retry-base-ms', kind: 'count', arg: 'N', option: 'retryBaseMs', help: 'n-th outbound retry waits n × this (default 5000)' },
   { name: 'retry-max-ms', kind: 'count', arg: 'N', option: 'retryMaxMs', help: 'cap of every retry delay (default 300000)' },
+  { name: 'rpc', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'rpc', help: 'Bitcoin Core-style JSON-RPC (docs/rpc-zmq.md; default off; beyond loopback only with --rpcallowip)' },
+  { name: 'rpcauth', kind: 'list-string', arg: 'USER:SALT$HMAC', option: 'rpcAuth', help: 'an RPC user, as Core\'s -rpcauth (repeatable; the cookie always works)' },
+  { name: 'rpcallowip', kind: 'list-cidr', arg: 'IP|CIDR', option: 'rpcAllowIp', help: 'RPC clients allowed besides loopback (repeatable)' },
+  ...ZMQ_TOPIC_OPTIONS.flatMap(([topic, list, hwm]): Setting[] => [
+    { name: `zmqpub${topic}`, kind: 'list-string', arg: 'tcp://IP:PORT', option: list, help: `publish ${topic} notifications here, as Core (repeatable; default off)` },
+    { name: `zmqpub${topic}hwm`, kind: 'count', arg: 'N', option: hwm, help: `send high-water mark of ${topic} in messages (default ${DEFAULT_ZMQ_HWM})` },
+  ]),
   { name: 'rejoin-after-leave', kind: 'bool', arg: '', option: 'rejoinAfterLeave', help: 'rejoin previous peers even after an explicit leave' },
 ];
 
@@ -299,6 +306,8 @@ function parseValue(s: Setting, text: string, source: string, key: string): Valu
     const single: Record<string, unknown> = { [s.option]: s.kind.startsWith('list-') ? [value] : value };
     if (s.option === 'retryBaseMs') single.retryMaxMs = Number.MAX_SAFE_INTEGER;
     if (s.option === 'retryMaxMs') single.retryBaseMs = 1;
+    // Whether a non-loopback --rpc has its --rpcallowip is checked once every source is read.
+    if (s.option === 'rpc') single.rpcAllowIp = ['0.0.0.0/0'];
     try {
       resolveConfig(single as RelayOptions);
     } catch (err) {

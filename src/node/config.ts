@@ -4,9 +4,11 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
+import { parseRpcAuth } from '../rpc/auth.js';
 import { parseCidr } from '../util/ip.js';
-import { parseHostPort, requireHostPort } from '../util/host-port.js';
+import { formatHostPort, parseHostPort, requireHostPort } from '../util/host-port.js';
 import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DEFAULT_MAX_AGE_MS } from '../relay/relay-cache.js';
@@ -16,7 +18,9 @@ import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
 import type { BackupMode, HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
 
-export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http'>> & {
+export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http' | 'rpc'>> & {
+  /** `HOST:PORT`, a HostPort, or null (the default) for no JSON-RPC listener. */
+  rpc?: string | HostPort | null;
   /** `HOST:PORT`, a HostPort, or null for no listener. */
   listen?: string | HostPort | null;
   /** `HOST:PORT`, a HostPort, or null (the default) for no admin endpoint. */
@@ -35,7 +39,51 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
   onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, blockRelayOnly: true, proxy: true, onion: true,
   dnsSeed: true, noDnsSeed: true, dnsServer: true, seedNode: true,
+  rpc: true, rpcAuth: true, rpcAllowIp: true,
+  zmqPubRawTx: true, zmqPubHashTx: true, zmqPubRawBlock: true, zmqPubHashBlock: true, zmqPubSequence: true,
+  zmqPubRawTxHwm: true, zmqPubHashTxHwm: true, zmqPubRawBlockHwm: true, zmqPubHashBlockHwm: true, zmqPubSequenceHwm: true,
 };
+
+/** Core's default -zmqpub<topic>hwm (zmq/zmqabstractnotifier.h DEFAULT_ZMQ_SNDHWM). */
+export const DEFAULT_ZMQ_HWM = 1000;
+/** The ZMQ topics and their options, in Core's names (doc/zmq.md). */
+export const ZMQ_TOPIC_OPTIONS = [
+  ['rawtx', 'zmqPubRawTx', 'zmqPubRawTxHwm'],
+  ['hashtx', 'zmqPubHashTx', 'zmqPubHashTxHwm'],
+  ['rawblock', 'zmqPubRawBlock', 'zmqPubRawBlockHwm'],
+  ['hashblock', 'zmqPubHashBlock', 'zmqPubHashBlockHwm'],
+  ['sequence', 'zmqPubSequence', 'zmqPubSequenceHwm'],
+] as const;
+
+/**
+ * A ZMQ endpoint to bind: `tcp://IP:PORT` (IPv6 bracketed; `*` for every interface) or
+ * `ipc://PATH`. Host names are refused: binding one would mean resolving it.
+ */
+export function checkZmqEndpoint(text: string, what: string): string {
+  const fail = (): never => {
+    throw new ConfigError(`${what}: expected tcp://IP:PORT (IPv6 as tcp://[::1]:PORT) or ipc://PATH, got "${text}"`, { option: what });
+  };
+  if (typeof text !== 'string') fail();
+  if (text.startsWith('ipc://')) return text.length > 6 ? text : fail();
+  if (!text.startsWith('tcp://')) fail();
+  const rest = text.slice(6);
+  if (rest.startsWith('*:')) {
+    const port = rest.slice(2);
+    return /^[0-9]{1,5}$/.test(port) && Number(port) <= 65535 ? text : fail();
+  }
+  const hp = parseHostPort(rest);
+  if (hp === null || isIP(hp.host) === 0) fail();
+  return text;
+}
+
+function stringList(value: readonly string[] | undefined, what: string, check: (s: string) => unknown): string[] {
+  if (value !== undefined && !Array.isArray(value)) throw new ConfigError(`${what} must be a list`, { option: what });
+  const list = [...(value ?? [])];
+  for (const v of list) {
+    if (typeof v !== 'string' || check(v) === null) throw new ConfigError(`${what}: "${String(v)}" is not valid`, { option: what });
+  }
+  return list;
+}
 
 /** The data directory the CLI uses when `--data-dir` is not given. */
 export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
@@ -154,7 +202,22 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
   const retryBase = options.retryBaseMs ?? 5_000;
   const retryMax = options.retryMaxMs ?? 300_000;
   if (retryBase > retryMax) throw new ConfigError(`retryBaseMs (${retryBase}) must not exceed retryMaxMs (${retryMax})`);
+  const rpc = hostPortOption(options.rpc, null, 'rpc');
+  const rpcAllowIp = stringList(options.rpcAllowIp, 'rpcAllowIp', (c) => parseCidr(c));
+  const loopbackHost = (h: string): boolean => h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+  if (rpc !== null && !loopbackHost(rpc.host) && rpcAllowIp.length === 0) {
+    throw new ConfigError(`rpc: ${formatHostPort(rpc)} is not a loopback address; serving RPC beyond loopback needs rpcAllowIp (--rpcallowip) naming the clients' subnet`, { option: 'rpc' });
+  }
+  const zmq: Record<string, unknown> = {};
+  for (const [, list, hwm] of ZMQ_TOPIC_OPTIONS) {
+    zmq[list] = stringList(options[list], list, (e) => checkZmqEndpoint(e, list));
+    zmq[hwm] = int(options[hwm], DEFAULT_ZMQ_HWM, hwm, 0, 2 ** 31 - 1);
+  }
   return Object.freeze({
+    ...(zmq as Pick<RelayConfig, (typeof ZMQ_TOPIC_OPTIONS)[number][1] | (typeof ZMQ_TOPIC_OPTIONS)[number][2]>),
+    rpc,
+    rpcAuth: stringList(options.rpcAuth, 'rpcAuth', (a) => parseRpcAuth(a, 'rpcAuth')),
+    rpcAllowIp,
     network: network.name,
     listen: hostPortOption(options.listen, { host: '127.0.0.1', port: NETWORKS[network.name].defaultPort }, 'listen'),
     connect,

@@ -33,4 +33,10 @@ export class ItemFeed {
     if (kind === 'tx') this.events.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
     else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), raw });
   }
+
+  /** An item is about to leave the relay cache (evicted): the `evict` listeners (ZMQ `sequence` R) hear of it. */
+  onEvict(cache: RelayCache, slot: number): void {
+    if (this.events.listenerCount('evict') === 0) return;
+    this.events.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) });
+  }
 }

@@ -19,6 +19,10 @@ import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { RelayAccounting } from './relay-accounting.js';
 import type { NodeStatus, RelayConfig } from './types.js';
+import type { RelayCache } from '../relay/relay-cache.js';
+import type { RelayCacheTx } from '../rpc/backend.js';
+import { HEADER_SIZE } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
 
 /** What the status view reads; the parts that exist only while running may be absent. */
 export interface StatusParts {
@@ -109,4 +113,11 @@ export function healthView(store: HealthStore, peer: string): HealthInfo | null 
     tier: h.tier,
     online: h.online,
   };
+}
+
+/** The relay cache's transactions, oldest first (getrelaycache). */
+export function cacheTransactions(c: RelayCache): RelayCacheTx[] {
+  const out: RelayCacheTx[] = [];
+  for (const s of c.slots()) if (c.isTx(s)) out.push({ txid: hashToHex(c.id(s)), wtxid: hashToHex(c.wid(s)), size: c.frameLength(s) - HEADER_SIZE, from: c.from(s) });
+  return out;
 }

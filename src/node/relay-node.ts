@@ -14,44 +14,26 @@ import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { Logger } from '../log.js';
 import { WorkerPool } from '../pool/pool.js';
-import { FrameVerifier } from '../framing/frame-verifier.js';
-import { FrameScanner } from '../wasm/frame-scanner.js';
-import { TransportPolicy } from '../transport/transport-policy.js';
 import type { Message } from '../wire/codec.js';
 import { NETWORKS } from '../wire/constants.js';
-import { DialScope } from '../conn/dial-scope.js';
-import { onionReachable, proxySettings } from '../conn/socks5.js';
-import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
-import { MAX_PEER_ID } from '../stats/flow-index.js';
+import { FlowTable } from '../stats/flow-table.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
-import { NodeStats } from '../stats/node-stats.js';
 import { VERSION } from '../version.js';
-import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
 import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
+import type { RelayCacheTx, RpcBackend } from '../rpc/backend.js';
+import { RelayStreams, type BlockItem, type RelayStream, type StreamOptions, type TxItem } from '../streams/relay-streams.js';
 import type { PeerSocket } from '../peer/peer.js';
-import { BatchDispatcher } from '../peer/dispatch.js';
 import { WriteScheduler } from '../peer/writer.js';
-import { Turns } from '../peer/turns.js';
-import { InventoryRelay } from '../relay/inventory-relay.js';
-import type { Peer } from '../peer/peer.js';
 import { Acceptor } from './acceptor.js';
-import { AddressGossip } from './address-gossip.js';
-import { BanManager } from './ban-manager.js';
-import { Connector } from './connector.js';
-import { Discipline } from './discipline.js';
 import { DurableState } from './durable-state.js';
-import { ItemFeed } from './item-feed.js';
-import { LocalItems } from './local-items.js';
-import { dispatchHost } from './message-router.js';
-import { flowsView, healthView, statusView } from './node-views.js';
+import { composeNode, type Running } from './compose.js';
+import { cacheTransactions, flowsView, healthView, statusView } from './node-views.js';
+import { OperatorEndpoints } from './operator-endpoints.js';
 import { PeerRegistry } from './peer-registry.js';
-import { PeerSet } from './peer-set.js';
 import { RelayAccounting } from './relay-accounting.js';
-import { Seeding } from './seeding.js';
-import { StateKeeper } from './state-keeper.js';
 import { resolveConfig } from './config.js';
 import { formatHostPort, requireHostPort } from '../util/host-port.js';
 import type { RelayOptions } from './config.js';
@@ -62,24 +44,8 @@ export interface RelayDeps {
   readonly logger?: Logger;
 }
 
-/** The parts that exist while the node runs, built together in `start()`. */
-interface Running {
-  readonly durable: DurableState;
-  readonly banMgr: BanManager;
-  readonly gossip: AddressGossip;
-  readonly state: StateKeeper;
-  readonly pool: WorkerPool | undefined;
-  readonly relay: InventoryRelay<Peer>;
-  readonly local: LocalItems;
-  readonly discipline: Discipline;
-  readonly peers: PeerSet;
-  readonly connector: Connector;
-  readonly seeding: Seeding;
-  readonly nodeStats: NodeStats;
-  readonly admin: AdminServer | undefined;
-}
 
-export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
+export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend, RpcBackend {
   readonly config: RelayConfig;
   readonly clock: Clock;
   readonly log: Logger;
@@ -92,6 +58,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly accounting: RelayAccounting;
   private readonly acceptor: Acceptor;
   private readonly scheduler: WriteScheduler;
+  private readonly streams = new RelayStreams(this);
   private run: Running | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -111,6 +78,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
     this.metrics.attachFlowTable(this.flowTable);
+    this.metrics.attachFeeds(() => [...this.streams.drops(), ...(this.run?.endpoints?.drops() ?? [])]);
     this.healthStore = new HealthStore({ clock: this.clock });
     this.accounting = new RelayAccounting(this.flowTable, this.registry, () => this.state === 'running');
     this.acceptor = new Acceptor(this.config, this.clock, this.log);
@@ -130,9 +98,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       // Ports first: a port in use fails the start before anything is written to the data directory.
       if (c.listen !== null) await this.acceptor.listen(c.listen.host, c.listen.port);
       if (c.http !== null) await probePort(c.http.host, c.http.port);
+      if (c.rpc !== null) await probePort(c.rpc.host, c.rpc.port);
       if (c.dataDir !== null) await mkdir(c.dataDir, { recursive: true });
       const durable = (opened.durable = await DurableState.open(c, this.clock, this.log));
-      this.run = this.build(durable, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
+      const shell = { config: c, clock: this.clock, log: this.log, magic: this.magic, metrics: this.metrics, flowTable: this.flowTable, healthStore: this.healthStore, registry: this.registry, accounting: this.accounting, acceptor: this.acceptor, scheduler: this.scheduler, events: this, startedAt: this.startedAt };
+      this.run = composeNode(shell, durable, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
       if (c.http !== null) {
         const exposed = exposureWarning(c.http.host);
         if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(c.http) });
@@ -140,6 +110,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         await admin.start(c.http.host, c.http.port);
         this.run = { ...this.run, admin };
       }
+      this.run = { ...this.run, endpoints: await OperatorEndpoints.open(c, this, this.log, this.run.admin?.cookiePath ?? null) };
     } catch (err) {
       this.run = undefined;
       await this.acceptor.close();
@@ -167,82 +138,6 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.log.info('relay started', { network: c.network, listen: this.listenAddress, http: this.run.admin?.address?.addr ?? null, dataDir: c.dataDir, stateVersion: this.run.durable.version });
   }
 
-  /** Builds the parts of a running node, each from the parts it needs (no network I/O yet). */
-  private build(durable: DurableState, pool: WorkerPool | undefined): Running {
-    const c = this.config;
-    const { clock, log, metrics } = this;
-    const banMgr = new BanManager(c, clock, log, durable);
-    banMgr.load();
-    const proxies = proxySettings(c);
-    const gossip = new AddressGossip(c, clock, log, durable.addrTable(), { onionReachable: onionReachable(proxies) });
-    const state = new StateKeeper(durable, gossip, this.healthStore, log, this.startedAt);
-    /** Outbound peers redialled forever: --connect, --add-peer, --mesh, `connect({ permanent })`. */
-    const manual = new Set([...c.mesh, ...c.connect, ...c.addPeer]);
-    const transports = new TransportPolicy({
-      mode: c.transport,
-      overrides: c.peerTransport,
-      learnt: durable.transports(),
-      record: (addr, speaks) => void durable.commit({ type: 'transport', addr, speaks }).catch((err: unknown) => log.warn('recording a peer transport failed', { err })),
-      advertised: (addr) => gossip.addrs.get(addr)?.services ?? 0n,
-      isManual: (addr) => manual.has(addr),
-      onFailure: (reason) => metrics.v2Failure(reason),
-      log,
-    });
-    const scanner = new FrameScanner();
-    if (pool !== undefined) pool.onTaskLatency = (ms) => metrics.taskSeconds(ms / 1000);
-    const verifier = new FrameVerifier(pool, { poolMinBytes: c.poolMinBytes }, scanner);
-    verifier.onPoolBatch = (frames) => metrics.batchSize(frames);
-    const feed = new ItemFeed(clock, this.acceptor.slots, state, this);
-    const accounting = this.accounting;
-    const relay = new InventoryRelay<Peer>(
-      {
-        clock,
-        peers: () => this.registry.values(),
-        peerById: (id) => this.registry.get(id),
-        onNewItem: (cache, slot, from) => feed.onNewItem(cache, slot, from),
-        onDuplicate: (src, dst, bytes) => accounting.duplicate(src, dst, bytes),
-        onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
-      },
-      c.relayCacheMaxBytes,
-      { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs, cacheMaxAgeMs: c.relayCacheMaxAgeMs },
-    );
-    const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this }));
-    const listenAddress = (): string | null => this.listenAddress;
-    const peers = new PeerSet({
-      config: c,
-      magic: this.magic,
-      clock,
-      log,
-      registry: this.registry,
-      ids: new IdAllocator(clock, MAX_PEER_ID, DEFAULT_IDLE_EVICT_MS),
-      verifier,
-      scanner,
-      transports,
-      scheduler: this.scheduler,
-      turns: new Turns(),
-      flows: accounting.flowSink,
-      dispatcher,
-      relay,
-      flowTable: this.flowTable,
-      metrics,
-      banMgr,
-      discipline,
-      gossip,
-      events: this,
-      listenAddress,
-    });
-    const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });
-    const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, proxies, listenAddress });
-    const seeding = new Seeding(c, clock, log, gossip, () => connector.fullRelayEstablished());
-    const nodeStats = new NodeStats(() => {
-      const t = metrics.totals();
-      return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
-    }, c.dataDir);
-    const local = new LocalItems(this.magic, scanner, relay, this.registry);
-    return { durable, banMgr, gossip, state, pool, relay, local, discipline, peers, connector, seeding, nodeStats, admin: undefined };
-  }
-
   /** Graceful stop: peers closed, durable state flushed, threads and files closed. Idempotent. */
   async stop(): Promise<void> {
     if (this.state === 'new') {
@@ -261,6 +156,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await r.durable.membership?.close().catch(() => {});
     await r.state.saveAll();
     await listener;
+    this.streams.close();
+    await r.endpoints?.close();
     await r.admin?.close().catch(() => {});
     await r.pool?.close();
     await r.durable.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
@@ -309,9 +206,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** The admin endpoint's address and cookie file, when it runs. */
   get adminEndpoint(): { addr: string; cookiePath: string | null } | null {
-    const admin = this.run?.admin;
-    const a = admin?.address;
-    return a === null || a === undefined ? null : { addr: a.addr, cookiePath: admin!.cookiePath };
+    return endpointOf(this.run?.admin);
+  }
+
+  /** The JSON-RPC endpoint's address and cookie file, when it runs. */
+  get rpcEndpoint(): { addr: string; cookiePath: string | null } | null {
+    return endpointOf(this.run?.endpoints?.rpc);
   }
 
   // ---- peers -----------------------------------------------------------------------------------
@@ -348,6 +248,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   /** Sends a message to every established peer but the excluded ones; returns how many got it. */
   broadcast(msg: Message, opts: { exclude?: readonly string[] } = {}): number {
     return this.running().local.broadcast(msg, new Set(opts.exclude ?? []));
+  }
+
+  /** Relayed transactions as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  transactions(opts?: StreamOptions): RelayStream<TxItem> {
+    return this.streams.transactions(opts);
+  }
+
+  /** Relayed blocks as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  blocks(opts?: StreamOptions): RelayStream<BlockItem> {
+    return this.streams.blocks(opts);
+  }
+
+  /** The relay cache's transactions, oldest first (getrelaycache). */
+  relayCacheTransactions(): RelayCacheTx[] {
+    return this.run === undefined ? [] : cacheTransactions(this.run.relay.cache);
   }
 
   // ---- bans ------------------------------------------------------------------------------------
@@ -388,9 +303,20 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     return healthView(this.healthStore, peer);
   }
 
+  /** Bytes read from and written to every socket since start (getnettotals). */
+  trafficTotals(): { bytesIn: number; bytesOut: number } {
+    const t = this.metrics.totals();
+    return { bytesIn: t.bytesIn, bytesOut: t.bytesOut };
+  }
+
   metricsText(): Promise<string> {
     return this.metrics.text();
   }
+}
+
+function endpointOf(s: { address: { addr: string } | null; cookiePath: string | null } | undefined): { addr: string; cookiePath: string | null } | null {
+  const a = s?.address;
+  return a === null || a === undefined ? null : { addr: a.addr, cookiePath: s!.cookiePath };
 }
 
 /** Binds and releases HOST:PORT: a port in use is reported before the data directory is touched. */

@@ -84,6 +84,24 @@ export interface RelayConfig {
   readonly rejoinAfterLeave: boolean;
   /** BIP324: 'v2' advertises NODE_P2P_V2, dials v2 where it can and accepts both; 'v1only'; 'v2only'. */
   readonly transport: TransportMode;
+  /** Bitcoin Core-style JSON-RPC listener (`--rpc`); null = none, the default. See docs/rpc-zmq.md. */
+  readonly rpc: HostPort | null;
+  /** `USER:SALT$HMAC` credentials, as Core's -rpcauth (share/rpcauth/rpcauth.py makes them). */
+  readonly rpcAuth: readonly string[];
+  /** Subnets (IP or CIDR) besides loopback whose clients the RPC listener serves (Core's -rpcallowip). */
+  readonly rpcAllowIp: readonly string[];
+  /** ZMQ PUB endpoints per topic, as Core's -zmqpub<topic> (`tcp://127.0.0.1:28332`, `ipc:///path`). */
+  readonly zmqPubRawTx: readonly string[];
+  readonly zmqPubHashTx: readonly string[];
+  readonly zmqPubRawBlock: readonly string[];
+  readonly zmqPubHashBlock: readonly string[];
+  readonly zmqPubSequence: readonly string[];
+  /** Each topic's send high-water mark (messages), as Core's -zmqpub<topic>hwm; default 1000. */
+  readonly zmqPubRawTxHwm: number;
+  readonly zmqPubHashTxHwm: number;
+  readonly zmqPubRawBlockHwm: number;
+  readonly zmqPubHashBlockHwm: number;
+  readonly zmqPubSequenceHwm: number;
   /**
    * The operator's transport for particular peers, keyed by HOST:PORT: from `@v1`/`@v2` after an
    * address in `connect`/`addPeer`/`mesh` (like Core's `addnode … v2transport`), or given as is.
@@ -233,6 +251,8 @@ export interface RelayEvents {
   tx: [{ readonly peer: string | null; readonly txid: string; readonly wtxid: string; readonly raw: Uint8Array }];
   /** A block seen for the first time. */
   block: [{ readonly peer: string | null; readonly hash: string; readonly raw: Uint8Array }];
+  /** An item left the relay cache (evicted, oldest first); emitted only while someone listens. */
+  evict: [{ readonly kind: 'tx' | 'block'; readonly id: string }];
   /** Structured log line (also written to the logger). */
   warning: [{ readonly message: string; readonly fields?: Record<string, unknown> }];
 }

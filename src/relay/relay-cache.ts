@@ -83,6 +83,8 @@ export class RelayCache {
   evicted = 0;
   /** Of those, items that left because of their age. */
   expired = 0;
+  /** Called with an item's slot just before it is evicted (its id and kind still readable); null = nobody. */
+  onEvict: ((slot: number) => void) | null = null;
 
   constructor(
     readonly maxBytes: number,
@@ -233,6 +235,11 @@ export class RelayCache {
     return this.widChunk(slot).slice(o, o + 32);
   }
 
+  /** Slots of the cached items, oldest first. */
+  *slots(): IterableIterator<number> {
+    for (let s = this.oldest; s !== NONE; s = this.meta(s, NEXT)) yield s;
+  }
+
   private meta(slot: number, field: number): number {
     return this.metaChunks[slot >>> CHUNK_BITS]![(slot & LOW) * META + field]!;
   }
@@ -255,6 +262,7 @@ export class RelayCache {
 
   private evictOldest(): void {
     const slot = this.oldest;
+    if (this.onEvict !== null) this.onEvict(slot);
     const meta = this.metaChunks[slot >>> CHUNK_BITS]!;
     const m = (slot & LOW) * META;
     this.byId.remove(slot);

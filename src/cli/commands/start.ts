@@ -89,7 +89,7 @@ function describeStartError(err: unknown, node: RelayNode, settings: Settings): 
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
   const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EADDRNOTAVAIL' ? 'address not available on this host' : null;
   if (why === null || e.port === undefined) return e.message;
-  for (const flag of ['listen', 'http'] as const) {
+  for (const flag of ['listen', 'http', 'rpc'] as const) {
     const hp = node.config[flag];
     if (hp === null || hp.port !== e.port) continue;
     const given = settings.given.get(flag)?.source;
