@@ -30,15 +30,15 @@ class NaiveFlowTable implements Recorder {
   private readonly flows = new Map<string, NaiveFlow>();
   packetsLocal = 0;
   bytesLocal = 0;
-  packetsRegion = 0;
-  bytesRegion = 0;
+  packetsMesh = 0;
+  bytesMesh = 0;
   constructor(private readonly clock: Clock) {}
   record(src: number, dst: number, bytes: number, kind: FlowKind): void {
     const key = `${src}>${dst}`;
     const now = this.clock.now();
     let f = this.flows.get(key);
     if (f === undefined) {
-      f = { src, dst, createdMs: now, lastActiveMs: now, packetsLocal: 0, bytesLocal: 0, packetsRegion: 0, bytesRegion: 0, drops: null };
+      f = { src, dst, createdMs: now, lastActiveMs: now, packetsLocal: 0, bytesLocal: 0, packetsMesh: 0, bytesMesh: 0, drops: null };
       this.flows.set(key, f);
     }
     if (now - f.lastActiveMs >= 60_000) f.lastActiveMs = now;
@@ -48,10 +48,10 @@ class NaiveFlowTable implements Recorder {
       this.packetsLocal++;
       this.bytesLocal += bytes;
     } else {
-      f.packetsRegion++;
-      f.bytesRegion += bytes;
-      this.packetsRegion++;
-      this.bytesRegion += bytes;
+      f.packetsMesh++;
+      f.bytesMesh += bytes;
+      this.packetsMesh++;
+      this.bytesMesh += bytes;
     }
   }
 }
@@ -63,8 +63,8 @@ interface NaiveFlow {
   lastActiveMs: number;
   packetsLocal: number;
   bytesLocal: number;
-  packetsRegion: number;
-  bytesRegion: number;
+  packetsMesh: number;
+  bytesMesh: number;
   /** Created on the first drop only, to be fair to the baseline's memory. */
   drops: Record<DropReason, number> | null;
 }
@@ -86,7 +86,6 @@ const table = (opts: Partial<FlowTableOptions>) => (clock: Clock) => new FlowTab
 const VARIANTS: Variant[] = [
   { name: 'naive Map<string, object>', make: (clock) => new NaiveFlowTable(clock) },
   { name: 'FlowTable (default: open index)', make: table({}) },
-  { name: 'FlowTable open + peer LRU 100', make: table({ peerCacheSize: 100 }) },
 ];
 const BASELINE = VARIANTS[0]!.name;
 
@@ -132,7 +131,7 @@ function build(flows: number, variant: Variant, clock: Clock): Built {
 
 function run(t: Recorder, { srcs, dsts, sizes }: Picks): number {
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'region' : 'local');
+  for (let k = 0; k < OPS; k++) t.record(srcs[k]!, dsts[k]!, sizes[k]!, (k & 7) === 0 ? 'mesh' : 'local');
   return Number(process.hrtime.bigint() - t0) / OPS;
 }
 

@@ -24,17 +24,29 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_BANNED'
   | 'ERR_PEER_LIMIT'
+  // Outbound through a SOCKS5 proxy (src/conn/socks5.ts): the proxy refused or broke the protocol
+  | 'ERR_PROXY'
+  // Peer discovery (src/conn/discovery.ts): a DNS seed could not be resolved
+  | 'ERR_DISCOVERY'
+  // Node lifecycle and policy (refusals of a request, not faults of a peer)
+  /** The node is not running (not started yet, or stopped): admin clients get 503. */
+  | 'ERR_NOT_RUNNING'
+  /** The node is stopping and takes no new connections or requests. */
+  | 'ERR_STOPPING'
+  /** A dial refused by the dial scope (onlynet, gossip dial scope). */
+  | 'ERR_DIAL_SCOPE'
+  /** An internal invariant broke: our bug, never the peer's and never the operator's input. */
+  | 'ERR_INTERNAL'
   // Worker pool
   | 'ERR_POOL_CLOSED'
   | 'ERR_POOL_WORKER_CRASHED'
   | 'ERR_WASM'
   // Configuration
   | 'ERR_CONFIG'
-  // Lifecycle: a call that needs a running node, made before start or after stop / while stopping
-  | 'ERR_NOT_RUNNING'
-  | 'ERR_STOPPING'
-  // A dial the dial scope (--onlynet, gossip dial scope) does not allow
-  | 'ERR_DIAL_SCOPE'
+  // JSON-RPC (src/rpc): a call refused with one of Core's RPC error numbers (details.rpcCode)
+  | 'ERR_RPC'
+  // ZMQ notifications (src/zmq): a socket could not bind or send
+  | 'ERR_ZMQ'
   // Persistence
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_IO'

@@ -30,6 +30,8 @@ export type {
   RelayEvents,
 } from './node/types.js';
 export type { FlowOrder, FlowRow, HealthInfo } from './admin/backend.js';
+export type { BlockItem, RelayStream, StreamOptions, TxItem } from './streams/relay-streams.js';
+export type { ChainInfoProvider, RelayCacheTx } from './rpc/backend.js';
 export { RelayError, WireError, ConfigError, StoreError, hasErrorCode } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { Clock } from './clock.js';

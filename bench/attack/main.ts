@@ -1,5 +1,6 @@
 /**
- * `npm run attack [-- --quick] [--duration-ms N] [--settle-ms N] [--only a,b]`: the adversarial
+ * `npm run attack [-- --quick] [--duration-ms N] [--settle-ms N] [--only a,b]` (names: the floods,
+ * `stop`, `eclipse` — the last in memory, bench/attack/eclipse.ts): the adversarial
  * suite of issue 13. Each attack runs against a fresh node (bin/wirerelay.js in a child process,
  * default options but --target-outbound 0) over loopback while a good peer pings it every 20 ms
  * and a legitimate connector makes a fresh handshake every 250 ms. It prints one row per attack
@@ -8,7 +9,9 @@
  *   peak RSS ≤ baseline + 256 MB; RSS back within 20 % of baseline after the settle time (30 s);
  *   the good peer's p99 ping ≤ 50 ms; ≥ 90 % of legitimate handshakes succeed under the slot
  *   attack; RSS growth ≤ 2 × the bytes received for trickled frames; stop within 2 s with pending
- *   dials and no byte sent after the stop signal.
+ *   dials and no byte sent after the stop signal. After the unsolicited-tx flood (tx-push, the node
+ *   run with --relay-cache-max-age 60s, `--cache-age-ms`): RSS after the settle time ≤ baseline +
+ *   the relay cache's bytes then + 32 MB, and the cache itself under 1 MB within 90 s of the flood.
  *
  * Not in CI: it takes minutes and two cores. Numbers on a shared machine are noisy; the verdicts
  * are only as good as the machine is quiet.
@@ -24,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, sleep, startWirerelay } from '../load/procs.js';
 import { procSample } from '../load/proc-stats.js';
 import { FLOODS } from './attacks.js';
+import { runEclipse } from './eclipse.js';
 import type { Attack } from './attacks.js';
 import { LegitConnector, percentile } from './peer.js';
 import { fileURLToPath } from 'node:url';
@@ -61,12 +65,19 @@ export const TARGETS = Object.freeze({
   legitAcceptedRatio: 0.9,
   trickleBytesPerByte: 2,
   stopMs: 2000,
+  /** tx-push: RSS after the settle time over baseline + the relay cache's bytes (issue 21). */
+  afterFloodSlackBytes: 32 * MB,
+  /** tx-push: the relay cache back under this within cacheDrainMs of the flood's end. */
+  cacheDrainedBytes: 1 * MB,
+  cacheDrainMs: 90_000,
 });
 
 interface Options {
   readonly quick: boolean;
   readonly durationMs: number;
   readonly settleMs: number;
+  /** The relay cache's age limit for the tx-push attack (the node's default elsewhere). */
+  readonly cacheAgeMs: number;
   readonly only: readonly string[] | null;
   readonly out: string;
 }
@@ -96,6 +107,7 @@ function options(): Options {
       quick: { type: 'boolean' },
       'duration-ms': { type: 'string' },
       'settle-ms': { type: 'string' },
+      'cache-age-ms': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
     },
@@ -111,6 +123,7 @@ function options(): Options {
     quick,
     durationMs: num(values['duration-ms'], quick ? 4_000 : 20_000),
     settleMs: num(values['settle-ms'], quick ? 5_000 : 30_000),
+    cacheAgeMs: num(values['cache-age-ms'], 60_000),
     only: values.only === undefined ? null : values.only.split(','),
     out: values.out ?? join(ROOT, 'bench/results/attack.json'),
   };
@@ -133,7 +146,9 @@ async function metricSum(get: () => Promise<Array<{ name: string; value: number 
 }
 
 async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
-  const node = await startWirerelay({ workers: 1, trickleMs: 10_000, maxInbound: 117, extraArgs: [] });
+  const txPush = attack.name === 'tx-push';
+  const extraArgs = txPush ? ['--relay-cache-max-age', `${Math.max(1, Math.round(o.cacheAgeMs / 1000))}s`] : [];
+  const node = await startWirerelay({ workers: 1, trickleMs: 10_000, maxInbound: 117, extraArgs });
   try {
     await sleep(1000);
     const base: number[] = [];
@@ -161,6 +176,7 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
       return heap === null || ext === null ? null : heap + ext;
     };
     const out = await attack.run({ port: node.sourcePort, quick: o.quick, running: () => running, heldBytes });
+    const floodEnd = Date.now();
     clearTimeout(timer);
     const report = await good.stop();
     await legit.stop();
@@ -188,6 +204,31 @@ async function runFlood(attack: Attack, o: Options): Promise<AttackRow> {
       heapUsedBaselineMb: heapBase === null ? null : mb(heapBase),
       heapUsedLaterMb: heapLater === null ? null : mb(heapLater),
     };
+    if (txPush) {
+      // What the node may still hold: its baseline, the relay cache's frames, and a fixed slack.
+      const cacheBytes = await metricSum(node.metrics, 'wirerelay_relay_cache_bytes');
+      extra.relayCacheBytesLaterMb = cacheBytes === null ? null : mb(cacheBytes);
+      targets.rssAfterFlood = later !== null && cacheBytes !== null && later <= baseline + cacheBytes + TARGETS.afterFloodSlackBytes;
+      let drainedAt: number | null = null;
+      for (;;) {
+        const c = await metricSum(node.metrics, 'wirerelay_relay_cache_bytes');
+        if (c !== null && c < TARGETS.cacheDrainedBytes) {
+          drainedAt = Date.now();
+          break;
+        }
+        if (Date.now() - floodEnd >= TARGETS.cacheDrainMs) break;
+        await sleep(1000);
+      }
+      extra.cacheDrainedAfterMs = drainedAt === null ? null : drainedAt - floodEnd;
+      const rssDrained = rssOf(node.pid);
+      extra.rssAfterDrainMb = rssDrained === null ? null : mb(rssDrained);
+      // Where the rest of RSS is: V8's committed heap and the memory of ArrayBuffers and Buffers.
+      const heapTotal = await metricSum(node.metrics, 'nodejs_heap_size_total_bytes');
+      const external = await metricSum(node.metrics, 'nodejs_external_memory_bytes');
+      extra.heapTotalAfterDrainMb = heapTotal === null ? null : mb(heapTotal);
+      extra.externalAfterDrainMb = external === null ? null : mb(external);
+      targets.cacheDrained = drainedAt !== null;
+    }
     if (attack.name === 'slots') targets.legitConnects = legit.attempts > 0 && legit.accepted / legit.attempts >= TARGETS.legitAcceptedRatio;
     if (attack.name === 'trickle') {
       // RSS growth over a few hundred kilobytes is mostly the connections' fixed cost and allocator
@@ -372,6 +413,34 @@ async function main(): Promise<void> {
   if (wanted('stop')) {
     process.stderr.write('attack stop: SIGTERM with pending dials and handshakes\n');
     rows.push(await runStop());
+  }
+  if (wanted('eclipse')) {
+    process.stderr.write('attack eclipse: 1,000 addresses in 4 /16s against 8 honest /16s, a restart (in memory, simulated 20 min)\n');
+    const e = await runEclipse();
+    rows.push({
+      attack: 'eclipse',
+      input: '1000 addrs / 4 groups, 12 honest groups',
+      baselineRssMb: null,
+      peakRssMb: null,
+      laterRssMb: null,
+      pingP50Ms: null,
+      pingP99Ms: null,
+      pingsLost: null,
+      goodPeerStillConnected: null,
+      legitAccepted: 0,
+      legitAttempts: 0,
+      offendersBanned: null,
+      frameErrors: null,
+      extra: {
+        attackerOutboundMax: e.attackerOutboundMax,
+        attackerOutboundAfterRestartMax: e.attackerOutboundAfterRestartMax,
+        fullRelayMax: e.perKindMax['full-relay'],
+        blockRelayOnlyMax: e.perKindMax['block-relay-only'],
+        feelerMax: e.perKindMax.feeler,
+        honestTriedKept: e.honestTriedKept,
+      },
+      targets: e.targets,
+    });
   }
   process.stdout.write(table(rows) + '\n');
   const result = {

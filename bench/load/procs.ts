@@ -119,6 +119,10 @@ export interface WirerelayOptions {
   readonly dataDir?: string;
   readonly ports?: { readonly listen: number; readonly http: number };
   readonly extraArgs?: readonly string[];
+  /** More modules to preload into the node (`--import`), e.g. feeds.ts's in-process subscriber. */
+  readonly preload?: readonly string[];
+  /** More environment for the node process (not WIRERELAY_*: the CLI reads those as settings). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startWirerelay(opts: WirerelayOptions): Promise<Target & { readonly dataDir: string; readonly child: ChildProcess; kill9(): Promise<void> }> {
@@ -126,7 +130,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
   const listen = opts.ports?.listen ?? (await freePort());
   const http = opts.ports?.http ?? (await freePort());
   // The probe rides along as a preload: the node itself is the unmodified CLI.
-  const nodeArgs: string[] = ['--import', new URL('./probe.js', import.meta.url).href];
+  const nodeArgs: string[] = ['--import', new URL('./probe.js', import.meta.url).href, ...(opts.preload ?? []).flatMap((m) => ['--import', m])];
   if (opts.cpuProfDir !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.heapProf === true && opts.cpuProfDir !== undefined) nodeArgs.push('--heap-prof', `--heap-prof-dir=${opts.cpuProfDir}`);
   const args = [
@@ -146,7 +150,7 @@ export async function startWirerelay(opts: WirerelayOptions): Promise<Target & {
   ];
   mkdirSync(dataDir, { recursive: true });
   const logFd = openSync(join(dataDir, 'node.log'), 'a');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', logFd, logFd, 'ipc'], env: { ...process.env, [PROBE_ENV]: '1' } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', logFd, logFd, 'ipc'], env: { ...process.env, ...(opts.env ?? {}), [PROBE_ENV]: '1' } });
   closeSync(logFd);
   const base = `http://127.0.0.1:${http}`;
   const deadline = Date.now() + 20_000;

@@ -24,6 +24,11 @@ export class RawForwarder {
   bytesIn = 0;
   bytesOut = 0;
 
+  /** Sink connections accepted and not yet paired with a source (tests wait on it). */
+  get waitingSinkCount(): number {
+    return this.waitingSinks.length;
+  }
+
   constructor(private readonly fanout: number) {
     if (!Number.isInteger(fanout) || fanout < 1) throw new TypeError('fanout must be a positive integer');
   }

@@ -72,6 +72,10 @@ export interface StepResult {
   /** GC pause time per second of window, and pauses. */
   readonly gcMsPerSec: number | null;
   readonly gcCount: number | null;
+  /** The window's GC pauses: p99 and longest, and how many were full (mark-compact) collections (probe.ts). */
+  readonly gcPauseMs: { readonly p99: number; readonly max: number; readonly major: number } | null;
+  /** Turn lengths at 1 ms granularity, duration-weighted: how late a 1 ms timer fired (probe.ts). */
+  readonly turnMs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number } | null;
   readonly poolQueueDepth: number | null;
   /** Batches (and their frames) the node sent to the worker pool during the window. */

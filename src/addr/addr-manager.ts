@@ -10,11 +10,17 @@
  * - selection is bounded: after MAX_SELECT_ROUNDS rejections it returns the last candidate
  *   (btcd loops until the weighted coin lands, which with a zero chance is forever);
  * - intake takes an optional per-peer rate limiter (Core #22387);
- * - non-IP addresses (TorV3, I2P) are not stored.
+ * - test-before-evict (Core PR #9037): good() never evicts a tried entry at once; a collision
+ *   waits (≤ 10) until a feeler has tested the entry it would replace;
+ * - Tor v3, I2P and CJDNS addresses (BIP155) are stored under their text keys
+ *   (src/util/overlay.ts) and relayed; the node never dials I2P or CJDNS, and Tor only through
+ *   a SOCKS5 proxy (the dial scope decides).
  */
 import { systemClock, type Clock } from '../clock.js';
 import { StoreError } from '../errors.js';
-import { addressGroup, formatHostPort, isRoutable, isValid, parseHostPort, type Ip16 } from '../util/ip.js';
+import { addressGroup, formatIpPort, parseIpPort } from '../util/host-port.js';
+import { isRoutable, isValid, type Ip16 } from '../util/ip.js';
+import { overlayKey, parseOverlay } from '../util/overlay.js';
 import { cryptoRandom, type Random } from '../util/random.js';
 import type { AddrRateLimiter } from './addr-rate-limiter.js';
 import {
@@ -33,16 +39,21 @@ import { KnownAddress, RECENT_ATTEMPT_MS } from './known-address.js';
 import {
   ADDR_FILE_VERSION,
   parseAddrFile,
-  quarantineFile,
-  readJsonFile,
-  writeFileAtomic,
   type AddrFileV1,
 } from './serialize.js';
 
-/** btcd getAddrMax: most addresses in one getaddr reply. */
-export const GETADDR_MAX = 2500;
-/** btcd getAddrPercent: share of the table revealed per getaddr reply. */
+/** Core MAX_ADDR_TO_SEND (src/net_processing.cpp): most addresses in one getaddr reply. */
+export const GETADDR_MAX = 1000;
+/** Core MAX_PCT_ADDR_TO_SEND (btcd getAddrPercent): share of the table revealed per getaddr reply. */
 export const GETADDR_PERCENT = 23;
+/** Core ADDRMAN_SET_TRIED_COLLISION_SIZE (src/addrman_impl.h): tried collisions waiting for a test. */
+export const TRIED_COLLISIONS_MAX = 10;
+/** Core ADDRMAN_REPLACEMENT: an entry that succeeded (or was tried) this recently is not replaced unheard. */
+export const TRIED_REPLACEMENT_MS = 4 * 3_600_000;
+/** Core ADDRMAN_TEST_WINDOW: a collision unresolved for this long evicts the old entry anyway. */
+export const TRIED_TEST_WINDOW_MS = 40 * 60_000;
+/** Core ResolveCollisions: a feeler gets this long to connect before the old entry counts as failed. */
+export const FEELER_GRACE_MS = 60_000;
 /** btcd needAddressThreshold: below this many addresses, ask outbound peers for more. */
 export const NEED_ADDRESS_THRESHOLD = 1000;
 /** Announced timestamps further ahead than this are rewritten (server.go OnAddr). */
@@ -71,7 +82,7 @@ export interface AddrManagerOptions {
   readonly key?: Uint8Array;
   /** Bucket hash; default dSHA256. */
   readonly hash?: HashFn;
-  /** Accept non-routable but valid addresses (loopback, RFC 1918) and group them per address. */
+  /** Accept non-routable but valid addresses (loopback, RFC 1918) and group them by /16 (IPv6 /32), a test device (util/ip.ts addressGroup). */
   readonly allowLocal?: boolean;
   /** Full override of the routability policy. */
   readonly isRoutable?: (ip: Ip16) => boolean;
@@ -113,6 +124,11 @@ export interface AddResult {
   readonly added: number;
   /** Processed entries refused: malformed, non-routable, port 0. */
   readonly ignored: number;
+  /**
+   * The processed entries that were valid, in canonical form, with the timestamp as stored
+   * (seconds; a future one already rewritten): what address relay may pass on.
+   */
+  readonly accepted: readonly AddrEntry[];
 }
 
 export interface SelectOutboundOptions {
@@ -191,6 +207,8 @@ export class AddrManager {
   private readonly triedNonEmpty = new IndexSet(TRIED_BUCKET_COUNT);
   private nNew = 0;
   private nTried = 0;
+  /** Addresses that good() could not move into a full tried bucket yet (Core m_tried_collisions). */
+  private readonly collisions = new Set<string>();
   private saving: Promise<void> = Promise.resolve();
 
   constructor(opts: AddrManagerOptions = {}) {
@@ -253,8 +271,8 @@ export class AddrManager {
   private find(addr: string): KnownAddress | undefined {
     const direct = this.index.get(addr);
     if (direct !== undefined) return direct;
-    const hp = parseHostPort(addr);
-    return hp === null ? undefined : this.index.get(formatHostPort(hp.ip, hp.port));
+    const hp = parseIpPort(addr);
+    return hp === null ? undefined : this.index.get(formatIpPort(hp.ip, hp.port));
   }
 
   private newBucketOf(addr: string, src: string): number {
@@ -279,17 +297,22 @@ export class AddrManager {
       const k = opts.limiter.take(offered);
       if (k < offered) entries = this.sample(list, k);
     }
-    const srcKey = parseHostPort(src);
-    const srcText = srcKey === null ? src : formatHostPort(srcKey.ip, srcKey.port);
+    const srcKey = parseIpPort(src);
+    const srcText = srcKey === null ? src : formatIpPort(srcKey.ip, srcKey.port);
     const now = this.clock.now();
     let added = 0;
     let ignored = 0;
+    const accepted: AddrEntry[] = [];
     for (const e of entries) {
       const r = this.addOne(e, srcText, now);
-      if (r === 'added') added++;
-      else if (r === 'ignored') ignored++;
+      if (r === 'ignored') {
+        ignored++;
+        continue;
+      }
+      if (r.result === 'added') added++;
+      accepted.push(r.entry);
     }
-    return { offered, rateLimited: offered - entries.length, processed: entries.length, added, ignored };
+    return { offered, rateLimited: offered - entries.length, processed: entries.length, added, ignored, accepted };
   }
 
   /** A uniformly random subset of k entries (partial Fisher–Yates over indices). */
@@ -305,16 +328,25 @@ export class AddrManager {
     return out;
   }
 
-  private addOne(e: AddrEntry, src: string, now: number): 'added' | 'updated' | 'ignored' {
+  private addOne(e: AddrEntry, src: string, now: number): { result: 'added' | 'updated'; entry: AddrEntry } | 'ignored' {
     if (typeof e?.addr !== 'string') return 'ignored';
-    const hp = parseHostPort(e.addr);
-    if (hp === null || hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
+    let addr: string;
+    const hp = parseIpPort(e.addr);
+    if (hp !== null) {
+      if (hp.port === 0 || !this.routable(hp.ip)) return 'ignored';
+      addr = formatIpPort(hp.ip, hp.port);
+    } else {
+      // Tor v3, I2P, CJDNS: routable by construction (Core IsRoutable). I2P uses port 0 (SAM 3.1).
+      const o = parseOverlay(e.addr);
+      if (o === null || (o.port === 0 && o.net !== 'i2p')) return 'ignored';
+      addr = overlayKey(o.networkId, o.addr, o.port)!;
+    }
     if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp) || e.timestamp < 0) return 'ignored';
     let ts = Math.floor(e.timestamp) * 1000;
     // A peer that stamps addresses in the future would make them look freshest forever.
     if (ts > now + FUTURE_TIMESTAMP_SLACK_MS) ts = now - FUTURE_TIMESTAMP_PENALTY_MS;
     const services = typeof e.services === 'bigint' && e.services >= 0n ? BigInt.asUintN(64, e.services) : 0n;
-    return this.updateAddress(formatHostPort(hp.ip, hp.port), src, services, ts, now);
+    return { result: this.updateAddress(addr, src, services, ts, now), entry: { addr, timestamp: Math.floor(ts / 1000), services } };
   }
 
   /** btcd updateAddress (§4.9). */
@@ -387,11 +419,18 @@ export class AddrManager {
   }
 
   /**
-   * `addr` completed a handshake (btcd Good): reset its failures and move it to tried. If its
-   * tried bucket is full, the oldest entry there goes back to a new bucket. The timestamp is left
-   * alone so getaddr replies do not reveal whom we are connected to.
+   * `addr` completed a handshake (Core Good, btcd Good): reset its failures and move it to tried.
+   * The timestamp is left alone so getaddr replies do not reveal whom we are connected to.
+   *
+   * Test-before-evict (Core PR #9037): when its tried bucket is full, nothing is evicted now. The
+   * address stays in new and joins the collision set (at most 10; beyond that the good() is
+   * dropped, as in Core), and the entry it would replace (the oldest of that bucket) is offered
+   * to the next feeler (selectFeeler()). resolveCollisions() then keeps the old entry if it
+   * answered, or replaces it if it did not. Without this, an attacker who gets its addresses
+   * dialled pushes our proven peers out of tried one handshake at a time.
+   * `testBeforeEvict: false` restores the immediate eviction (resolveCollisions uses it).
    */
-  good(addr: string): void {
+  good(addr: string, opts: { testBeforeEvict?: boolean } = {}): void {
     const ka = this.find(addr);
     if (ka === undefined) return;
     const now = this.clock.now();
@@ -399,7 +438,15 @@ export class AddrManager {
     ka.lastAttemptMs = now;
     ka.attempts = 0;
     if (ka.tried) return;
+    if (opts.testBeforeEvict !== false && this.triedTable[this.triedBucketOf(ka.addr)]!.length >= TRIED_BUCKET_SIZE) {
+      if (this.collisions.size < TRIED_COLLISIONS_MAX) this.collisions.add(ka.addr);
+      return;
+    }
+    this.moveToTried(ka);
+  }
 
+  /** Moves a new entry into its tried bucket, evicting that bucket's oldest entry back to new if full. */
+  private moveToTried(ka: KnownAddress): void {
     let oldBucket = -1;
     for (let i = 0; i < NEW_BUCKET_COUNT; i++) {
       const bucket = this.newTable[i]!;
@@ -423,8 +470,7 @@ export class AddrManager {
     }
 
     // Evict the oldest tried entry back to new, into its own bucket or the slot we just freed.
-    let pos = 0;
-    for (let i = 1; i < tried.length; i++) if (tried[i]!.timestampMs < tried[pos]!.timestampMs) pos = i;
+    const pos = this.oldestIn(tried);
     const out = tried[pos]!;
     tried[pos] = ka;
     out.tried = false;
@@ -434,6 +480,102 @@ export class AddrManager {
     this.newNonEmpty.add(nb);
     out.refs++;
     this.nNew++;
+  }
+
+  /** Index of the entry a newcomer would replace in a full tried bucket: the oldest timestamp. */
+  private oldestIn(bucket: readonly KnownAddress[]): number {
+    let pos = 0;
+    for (let i = 1; i < bucket.length; i++) if (bucket[i]!.timestampMs < bucket[pos]!.timestampMs) pos = i;
+    return pos;
+  }
+
+  /** The tried entry a waiting collision would replace, or null when its bucket has room again. */
+  private collisionVictim(ka: KnownAddress): KnownAddress | null {
+    const bucket = this.triedTable[this.triedBucketOf(ka.addr)]!;
+    return bucket.length < TRIED_BUCKET_SIZE ? null : bucket[this.oldestIn(bucket)]!;
+  }
+
+  /** Tried collisions waiting for a feeler's verdict. */
+  numCollisions(): number {
+    return this.collisions.size;
+  }
+
+  /**
+   * Core ResolveCollisions: for each waiting collision, keep the old tried entry if it succeeded in
+   * the last 4 h (the collision is dropped); replace it if it was tried in the last 4 h, more than
+   * 60 s ago, without success (the feeler failed); replace it anyway once the collision is 40 min
+   * old and the old entry was never tested; move the newcomer in at once if its bucket has room.
+   * The node calls it before choosing each feeler (selectFeeler does).
+   */
+  resolveCollisions(): void {
+    const now = this.clock.now();
+    for (const addr of [...this.collisions]) {
+      const ka = this.index.get(addr);
+      if (ka === undefined || ka.tried) {
+        this.collisions.delete(addr);
+        continue;
+      }
+      const old = this.collisionVictim(ka);
+      if (old === null) {
+        this.collisions.delete(addr);
+        this.moveToTried(ka);
+        continue;
+      }
+      if (now - old.lastSuccessMs < TRIED_REPLACEMENT_MS) {
+        this.collisions.delete(addr);
+      } else if (now - old.lastAttemptMs < TRIED_REPLACEMENT_MS) {
+        if (now - old.lastAttemptMs > FEELER_GRACE_MS) {
+          this.collisions.delete(addr);
+          this.moveToTried(ka);
+        }
+      } else if (now - ka.lastSuccessMs > TRIED_TEST_WINDOW_MS) {
+        this.collisions.delete(addr);
+        this.moveToTried(ka);
+      }
+    }
+  }
+
+  /** Core SelectTriedCollision: the tried entry that a random waiting collision would replace, or null. */
+  selectTriedCollision(): string | null {
+    const waiting = [...this.collisions];
+    while (waiting.length > 0) {
+      const i = this.random.int(waiting.length);
+      const ka = this.index.get(waiting[i]!);
+      const old = ka === undefined || ka.tried ? null : this.collisionVictim(ka);
+      if (old !== null) return old.addr;
+      waiting.splice(i, 1);
+    }
+    return null;
+  }
+
+  /**
+   * An address for a feeler connection (Core ThreadOpenConnections): resolve collisions, then test
+   * the old side of a tried collision if there is one, else a new-table address. A collision
+   * victim we are already connected to (in `exclude`) is simply marked good, as Core does, and no
+   * feeler is made this round. Calls attempt() on the result, so a feeler that fails counts.
+   */
+  selectFeeler(opts: { exclude?: ReadonlySet<string>; allow?: (addr: string) => boolean } = {}): string | null {
+    this.resolveCollisions();
+    const victim = this.selectTriedCollision();
+    if (victim !== null && (opts.allow === undefined || opts.allow(victim))) {
+      if (opts.exclude?.has(victim) === true) {
+        this.good(victim);
+        this.resolveCollisions();
+        return null;
+      }
+      this.attempt(victim);
+      return victim;
+    }
+    if (this.nNew === 0) return null;
+    for (let t = 0; t < SELECT_TRIES; t++) {
+      const ka = this.pick(true);
+      if (ka === undefined) return null;
+      if (opts.exclude?.has(ka.addr) === true) continue;
+      if (opts.allow !== undefined && !opts.allow(ka.addr)) continue;
+      this.attempt(ka.addr);
+      return ka.addr;
+    }
+    return null;
   }
 
   // ---- Selection ----------------------------------------------------------------------------
@@ -447,9 +589,9 @@ export class AddrManager {
     return ka === undefined ? null : this.info(ka);
   }
 
-  private pick(): KnownAddress | undefined {
-    if (this.index.size === 0) return undefined;
-    const fromTried = this.nTried > 0 && (this.nNew === 0 || this.random.int(2) === 0);
+  private pick(newOnly = false): KnownAddress | undefined {
+    if (this.index.size === 0 || (newOnly && this.nNew === 0)) return undefined;
+    const fromTried = !newOnly && this.nTried > 0 && (this.nNew === 0 || this.random.int(2) === 0);
     const now = this.clock.now();
     const large = 1 << 30;
     let factor = 1;
@@ -499,7 +641,7 @@ export class AddrManager {
       if (opts.excludeGroups?.has(this.groupOf(ka.addr)) === true) continue;
       if (t < SELECT_SKIP_RECENT_TRIES && now - ka.lastAttemptMs < RECENT_ATTEMPT_MS) continue;
       if (t < SELECT_SKIP_PORT_TRIES) {
-        if (opts.defaultPort !== undefined && parseHostPort(ka.addr)?.port !== opts.defaultPort) continue;
+        if (opts.defaultPort !== undefined && parseIpPort(ka.addr)?.port !== opts.defaultPort) continue;
         if (opts.preference !== undefined) {
           const p = opts.preference(ka.addr);
           const w = Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 1;
@@ -513,11 +655,14 @@ export class AddrManager {
   }
 
   /**
-   * A getaddr reply (btcd AddressCache): a random 23 % of all known addresses, at most 2,500.
-   * Only a share is revealed so a spy needs many connections to map our table.
+   * A getaddr reply (Core GetAddresses(MAX_ADDR_TO_SEND, MAX_PCT_ADDR_TO_SEND)): a random 23 % of
+   * the known addresses, at most 1,000, leaving out bad ones (Core IsTerrible). Only a share is
+   * revealed so a spy needs many connections to map our table. The node answers from a cache of
+   * this (AddressGossip), never from the live table.
    */
   addressCache(): AddrEntry[] {
-    const all = [...this.index.values()];
+    const now = this.clock.now();
+    const all = [...this.index.values()].filter((ka) => !ka.isBad(now));
     const n = Math.min(Math.floor((all.length * GETADDR_PERCENT) / 100), GETADDR_MAX);
     for (let i = 0; i < n; i++) {
       const j = i + this.random.int(all.length - i);
@@ -663,45 +808,5 @@ export class AddrManager {
     }
     m.checkInvariants({ placement: true });
     return m;
-  }
-
-  /**
-   * Writes the state to `path` atomically. Calls are serialised, so an interval flush and a
-   * shutdown flush cannot interleave on the tmp file.
-   */
-  saveAddrFile(path: string): Promise<void> {
-    const data = JSON.stringify(this.toJSON());
-    const run = this.saving.then(() => writeFileAtomic(path, data));
-    this.saving = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Loads `path`, or starts empty if there is none. A file that cannot be read, parsed, or
-   * trusted (unknown version, failed invariants) is moved to `<path>.corrupt-<ms>` with a warning,
-   * and the manager starts fresh with a new key. Never throws for a bad file: a corrupt address
-   * file must not stop the node from starting (Core#26599).
-   */
-  static async loadAddrFile(path: string, opts: AddrManagerOptions = {}): Promise<AddrManager> {
-    const log = opts.log ?? (() => undefined);
-    const read = await readJsonFile(path);
-    if (read.kind === 'missing') return new AddrManager(opts);
-    let reason: unknown;
-    if (read.kind === 'ok') {
-      try {
-        return AddrManager.fromJSON(read.value, opts);
-      } catch (err) {
-        reason = err;
-      }
-    } else {
-      reason = read.error;
-    }
-    const aside = await quarantineFile(path, (opts.clock ?? systemClock).now());
-    log('warn', 'address file unusable; starting with an empty address table', {
-      path,
-      movedTo: aside,
-      error: reason,
-    });
-    return new AddrManager(opts);
   }
 }

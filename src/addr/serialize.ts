@@ -1,13 +1,19 @@
 /**
- * The address file: a versioned JSON object, validated field by field on load because the file
- * is as untrusted as the disk under it, written tmp → fsync → rename → fsync(dir) so a crash
- * leaves the old file or the new one, never half of each. A file that cannot be used is moved
- * aside, never deleted: an operator may want to look at it, and a corrupt file must not put the
- * node into a restart loop (Core#26599).
+ * The stored address table: a versioned JSON object, kept in the node's state log (an `addrTable`
+ * change) and validated field by field on load because the log is as untrusted as the disk under
+ * it. A table that cannot be used is refused with a typed error; the node then starts with an
+ * empty table (src/node/address-gossip.ts), since a bad table must not become a restart loop
+ * (Core#26599).
  */
-import { readFile, rename } from 'node:fs/promises';
 import { StoreError } from '../errors.js';
-import { canonicalHostPort } from '../util/ip.js';
+import { canonicalHostPort } from '../util/host-port.js';
+import { overlayKey, parseOverlay } from '../util/overlay.js';
+
+/** A Tor v3, I2P or CJDNS key in its canonical form. */
+function isOverlayKey(text: string): boolean {
+  const o = parseOverlay(text);
+  return o !== null && overlayKey(o.networkId, o.addr, o.port) === text;
+}
 import { BUCKET_KEY_LENGTH, NEW_BUCKET_COUNT, TRIED_BUCKET_COUNT } from './buckets.js';
 
 /**
@@ -82,7 +88,9 @@ export function parseAddrFile(obj: unknown): AddrFileV1 {
   if (!Array.isArray(obj.addresses)) throw corrupt('addresses must be an array');
   const addresses = obj.addresses.map((a: unknown, i): AddrFileEntry => {
     if (!isRecord(a)) throw corrupt(`addresses[${i}] is not an object`);
-    if (typeof a.addr !== 'string' || canonicalHostPort(a.addr) !== a.addr) throw corrupt(`addresses[${i}].addr is not a canonical HOST:PORT`);
+    if (typeof a.addr !== 'string' || (canonicalHostPort(a.addr) !== a.addr && !isOverlayKey(a.addr))) {
+      throw corrupt(`addresses[${i}].addr is not a canonical HOST:PORT or overlay address`);
+    }
     if (typeof a.src !== 'string' || a.src.length === 0 || a.src.length > 300) throw corrupt(`addresses[${i}].src is not an address`);
     if (typeof a.services !== 'string' || !/^[0-9]{1,20}$/.test(a.services) || BigInt(a.services) > U64_MAX) {
       throw corrupt(`addresses[${i}].services is not a u64`);
@@ -107,40 +115,4 @@ export function parseAddrFile(obj: unknown): AddrFileV1 {
     newBuckets: bucketList(obj.newBuckets, NEW_BUCKET_COUNT, 'newBuckets'),
     triedBuckets: bucketList(obj.triedBuckets, TRIED_BUCKET_COUNT, 'triedBuckets'),
   };
-}
-
-// The one atomic writer of the project (tmp, fsync, rename, fsync dir).
-export { writeFileAtomic } from '../persist/atomic-file.js';
-
-/** Outcome of reading a state file. */
-export type ReadJsonResult =
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'ok'; readonly value: unknown }
-  | { readonly kind: 'unreadable'; readonly error: unknown };
-
-/** Reads and parses a JSON file; a missing file is not an error, anything else unreadable is. */
-export async function readJsonFile(path: string): Promise<ReadJsonResult> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'unreadable', error: err };
-  }
-  try {
-    return { kind: 'ok', value: JSON.parse(text) as unknown };
-  } catch (err) {
-    return { kind: 'unreadable', error: err };
-  }
-}
-
-/** Moves `path` to `<path>.corrupt-<nowMs>`; returns the new name, or null if the move failed. */
-export async function quarantineFile(path: string, nowMs: number): Promise<string | null> {
-  const aside = `${path}.corrupt-${nowMs}`;
-  try {
-    await rename(path, aside);
-    return aside;
-  } catch {
-    return null;
-  }
 }

@@ -2,6 +2,7 @@
  * Errors the admin endpoint answers with: an HTTP status plus a stable `code` in the body
  * `{ "error": { "code", "message" } }`. The CLI branches on `code`, never on the message.
  */
+import type { ErrorCode } from '../errors.js';
 
 export type AdminErrorCode =
   /** Malformed query or body field. */
@@ -22,15 +23,45 @@ export type AdminErrorCode =
   /** The backend threw something that is not a refusal. */
   | 'ERR_INTERNAL';
 
+/**
+ * The one table from error code to HTTP status: the admin endpoint's own codes and the codes the
+ * node (the backend) throws. A backend code not listed is our failure: 500.
+ */
+export const HTTP_STATUS: Readonly<Record<AdminErrorCode, number> & Partial<Record<ErrorCode, number>>> = Object.freeze({
+  ERR_BAD_REQUEST: 400,
+  ERR_BAD_JSON: 400,
+  ERR_BAD_TARGET: 400,
+  ERR_UNKNOWN_TARGET: 400,
+  ERR_UNAUTHORIZED: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_BODY_TOO_LARGE: 413,
+  ERR_INTERNAL: 500,
+  // The node's refusals: the caller's request (a bad value, or one the policy forbids) …
+  ERR_CONFIG: 400,
+  ERR_DIAL_SCOPE: 403,
+  ERR_BANNED: 403,
+  // … or a node that cannot take it now: retry later.
+  ERR_NOT_RUNNING: 503,
+  ERR_STOPPING: 503,
+  ERR_PEER_LIMIT: 503,
+});
+
+/** The HTTP status for an error code (500 for a code the table does not list). */
+export function httpStatusOf(code: string): number {
+  return (HTTP_STATUS as Record<string, number | undefined>)[code] ?? 500;
+}
+
 export class AdminHttpError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: AdminErrorCode;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: AdminErrorCode | string, message: string, headers: Record<string, string> = {}) {
+  constructor(code: AdminErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'AdminHttpError';
-    this.status = status;
+    this.status = HTTP_STATUS[code];
     this.code = code;
     this.headers = headers;
   }

@@ -19,9 +19,9 @@ export interface FlowRow {
   /** Delivered to a peer connected here, since the flow was created (flow table: `local`). */
   readonly packets: number;
   readonly bytes: number;
-  /** Forwarded to a mesh instance for its peers (flow table: `region`). */
-  readonly packetsRegion: number;
-  readonly bytesRegion: number;
+  /** Forwarded to a mesh instance for its peers (flow table: `mesh`). */
+  readonly packetsMesh: number;
+  readonly bytesMesh: number;
   /** Packets dropped on this flow, by drop reason (e.g. `queue_head`); src/stats/drop-reasons.ts. */
   readonly drops: Readonly<Record<string, number>>;
   /** Milliseconds since the Unix epoch. */
@@ -77,7 +77,7 @@ export interface AdminBackend {
   /** False if no peer has that address. */
   disconnect(addr: string): boolean;
   /** The `top` busiest flows by `by`, busiest first. */
-  flows(top: number, by: FlowOrder): FlowRow[];
+  flows(top: number, by: FlowOrder): readonly FlowRow[];
   /** Null if the node has no record of that peer. */
   health(peer: string): HealthInfo | null;
   /** Prometheus text exposition format 0.0.4. */

@@ -7,7 +7,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminClient, AdminClientError, cookiePathFor, DEFAULT_ADMIN_HTTP, defaultDataDir } from './client.js';
 import { readCookie } from './cookie.js';
-import { isLoopbackHostHeader, parseHostPort } from './targets.js';
+import { isLoopbackHostHeader, parsePeerAddress } from './targets.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -92,7 +92,7 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   }
 
   const httpText = typeof values.http === 'string' ? values.http : DEFAULT_ADMIN_HTTP;
-  const endpoint = parseHostPort(httpText);
+  const endpoint = parsePeerAddress(httpText);
   if (endpoint === null) {
     io.err(`wirerelay ${spec.name}: --http must be HOST:PORT, got "${httpText}"\n${usage}\n`);
     return 2;

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../node/config.js';
 import { COOKIE_FILE_NAME } from './cookie.js';
-import type { ParsedHostPort } from './targets.js';
+import type { PeerAddress } from './targets.js';
 
 /** Matches RelayConfig.http's default. */
 export const DEFAULT_ADMIN_HTTP = '127.0.0.1:9464';
@@ -53,14 +53,14 @@ export class AdminClientError extends Error {
 }
 
 export interface AdminClientOptions {
-  readonly endpoint: ParsedHostPort;
+  readonly endpoint: PeerAddress;
   /** Sent as `Authorization: Bearer`; null sends none (loopback reads need none). */
   readonly token: string | null;
   readonly timeoutMs?: number;
 }
 
 export class AdminClient {
-  private readonly endpoint: ParsedHostPort;
+  private readonly endpoint: PeerAddress;
   private readonly token: string | null;
   private readonly timeoutMs: number;
 

@@ -12,12 +12,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
-import { AdminHttpError, type AdminErrorBody } from './admin-error.js';
+import { AdminHttpError, httpStatusOf, type AdminErrorBody } from './admin-error.js';
 import { currentHealth, type AdminBackend, type FlowOrder } from './backend.js';
 import { tokenMatches, writeCookie, type AdminCookie } from './cookie.js';
 import { renderStatusPage, STATUS_VIEW_PATH } from './status-page.js';
 import { buildStatusView } from './status-view.js';
-import { formatHostPort, isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from './targets.js';
+import { formatHostPort } from '../util/host-port.js';
+import { isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parsePeerAddress } from './targets.js';
 
 /** Admin bodies are a few fields; 64 KiB is generous and still bounds memory per connection. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -150,7 +151,7 @@ export class AdminServer {
     const info = server.address() as AddressInfo;
     this.server = server;
     this.cookie = cookie;
-    this.bound = { host: info.address, port: info.port, addr: formatHostPort(info.address, info.port) };
+    this.bound = { host: info.address, port: info.port, addr: formatHostPort({ host: info.address, port: info.port }) };
     return this.bound;
   }
 
@@ -261,17 +262,17 @@ export class AdminServer {
     post('/unban', async ({ body }) => {
       allowFields(body, ['target']);
       const target = banTargetField(body);
-      if (!(await b.unban(target))) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `${target} is not banned`);
+      if (!(await b.unban(target))) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `${target} is not banned`);
       return json({ ok: true });
     });
     post('/connect', ({ body }) => {
       allowFields(body, ['addr', 'permanent', 'transport']);
       const addr = addrField(body);
       if (body.permanent !== undefined && typeof body.permanent !== 'boolean') {
-        throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"permanent" must be a boolean');
+        throw new AdminHttpError('ERR_BAD_REQUEST', '"permanent" must be a boolean');
       }
       if (body.transport !== undefined && body.transport !== 'v1' && body.transport !== 'v2') {
-        throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"transport" must be "v1" or "v2"');
+        throw new AdminHttpError('ERR_BAD_REQUEST', '"transport" must be "v1" or "v2"');
       }
       b.connect(addr, { ...(body.permanent === true ? { permanent: true } : {}), ...(body.transport === undefined ? {} : { transport: body.transport }) });
       return json({ ok: true });
@@ -279,7 +280,7 @@ export class AdminServer {
     post('/disconnect', ({ body }) => {
       allowFields(body, ['addr']);
       const addr = addrField(body);
-      if (!b.disconnect(addr)) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `no peer ${addr}`);
+      if (!b.disconnect(addr)) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `no peer ${addr}`);
       return json({ ok: true });
     });
     post('/leave', async ({ body }) => {
@@ -291,10 +292,10 @@ export class AdminServer {
   }
 
   private getHealth(param: string): Reply {
-    const parsed = parseHostPort(param);
-    if (parsed === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${param}" is not HOST:PORT`);
+    const parsed = parsePeerAddress(param);
+    if (parsed === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${param}" is not HOST:PORT`);
     const info = this.backend.health(parsed.addr);
-    if (info === null) throw new AdminHttpError(400, 'ERR_UNKNOWN_TARGET', `no health record for ${parsed.addr}`);
+    if (info === null) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `no health record for ${parsed.addr}`);
     return json(info);
   }
 
@@ -320,15 +321,15 @@ export class AdminServer {
       try {
         param = decodeURIComponent(path.slice('/health/'.length));
       } catch {
-        throw new AdminHttpError(400, 'ERR_BAD_TARGET', 'bad percent-encoding in the peer address');
+        throw new AdminHttpError('ERR_BAD_TARGET', 'bad percent-encoding in the peer address');
       }
     }
-    if (route === undefined) throw new AdminHttpError(404, 'ERR_NOT_FOUND', `no route ${path}`);
+    if (route === undefined) throw new AdminHttpError('ERR_NOT_FOUND', `no route ${path}`);
 
     const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
     if (method !== route.method) {
       const allow = route.method === 'GET' ? 'GET, HEAD' : 'POST';
-      throw new AdminHttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${path} takes ${route.method}`, { Allow: allow });
+      throw new AdminHttpError('ERR_METHOD_NOT_ALLOWED', `${path} takes ${route.method}`, { Allow: allow });
     }
 
     this.authorize(req, route.access, token);
@@ -352,7 +353,7 @@ export class AdminServer {
     }
     // Browsers always send Host; a missing one cannot be a rebinding page.
     if (req.headers.host !== undefined && !isLoopbackHostHeader(req.headers.host)) {
-      throw new AdminHttpError(403, 'ERR_FORBIDDEN', 'use 127.0.0.1, [::1] or localhost in the URL, or send the token');
+      throw new AdminHttpError('ERR_FORBIDDEN', 'use 127.0.0.1, [::1] or localhost in the URL, or send the token');
     }
   }
 
@@ -376,7 +377,7 @@ export class AdminServer {
 }
 
 function unauthorized(message: string): AdminHttpError {
-  return new AdminHttpError(401, 'ERR_UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer realm="wirerelay"' });
+  return new AdminHttpError('ERR_UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer realm="wirerelay"' });
 }
 
 function errorReply(err: unknown): Reply {
@@ -387,9 +388,9 @@ function errorReply(err: unknown): Reply {
   if (err instanceof AdminHttpError) {
     ({ status, code, headers } = err);
   } else if (hasErrorCode(err)) {
-    // The backend's refusal of a target (see backend.ts) is the caller's fault; anything else is ours.
+    // The status follows the code (HTTP_STATUS): a refusal is the caller's, "not now" is 503.
     code = err.code;
-    status = err.code === 'ERR_CONFIG' ? 400 : 500;
+    status = httpStatusOf(err.code);
     message = err.message;
   }
   const body: AdminErrorBody = { error: { code, message } };
@@ -399,7 +400,7 @@ function errorReply(err: unknown): Reply {
 /** Reads at most `limit` bytes; a declared or actual excess answers 413 without buffering it. */
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   const tooLarge = (): AdminHttpError =>
-    new AdminHttpError(413, 'ERR_BODY_TOO_LARGE', `body exceeds ${limit} bytes`, { Connection: 'close' });
+    new AdminHttpError('ERR_BODY_TOO_LARGE', `body exceeds ${limit} bytes`, { Connection: 'close' });
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge();
   const text = await new Promise<string>((resolve, reject) => {
@@ -427,10 +428,10 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new AdminHttpError(400, 'ERR_BAD_JSON', `body is not JSON: ${(err as Error).message}`);
+    throw new AdminHttpError('ERR_BAD_JSON', `body is not JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AdminHttpError(400, 'ERR_BAD_JSON', 'body must be a JSON object');
+    throw new AdminHttpError('ERR_BAD_JSON', 'body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -438,30 +439,30 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<Record
 // A misspelt optional field ("duration" for "durationMs") would otherwise be silently ignored.
 function allowFields(body: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `unknown field "${key}"`);
+    if (!allowed.includes(key)) throw new AdminHttpError('ERR_BAD_REQUEST', `unknown field "${key}"`);
   }
 }
 
 function banTargetField(body: Record<string, unknown>): string {
   const t = body.target;
-  if (typeof t !== 'string') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"target" (IP or CIDR) is required');
+  if (typeof t !== 'string') throw new AdminHttpError('ERR_BAD_REQUEST', '"target" (IP or CIDR) is required');
   const target = parseBanTarget(t);
-  if (target === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${t}" is not an IP address or CIDR subnet`);
+  if (target === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${t}" is not an IP address or CIDR subnet`);
   return target;
 }
 
 function addrField(body: Record<string, unknown>): string {
   const a = body.addr;
-  if (typeof a !== 'string') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"addr" (HOST:PORT) is required');
-  const parsed = parseHostPort(a);
-  if (parsed === null) throw new AdminHttpError(400, 'ERR_BAD_TARGET', `"${a}" is not HOST:PORT`);
+  if (typeof a !== 'string') throw new AdminHttpError('ERR_BAD_REQUEST', '"addr" (HOST:PORT) is required');
+  const parsed = parsePeerAddress(a);
+  if (parsed === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${a}" is not HOST:PORT`);
   return parsed.addr;
 }
 
 function optionalDuration(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0 || v > MAX_BAN_DURATION_MS) {
-    throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"durationMs" must be a positive integer of at most ten years');
+    throw new AdminHttpError('ERR_BAD_REQUEST', '"durationMs" must be a positive integer of at most ten years');
   }
   return v;
 }
@@ -469,7 +470,7 @@ function optionalDuration(v: unknown): number | undefined {
 function optionalReason(v: unknown): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length > MAX_REASON_LENGTH) {
-    throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `"reason" must be a string of at most ${MAX_REASON_LENGTH} chars`);
+    throw new AdminHttpError('ERR_BAD_REQUEST', `"reason" must be a string of at most ${MAX_REASON_LENGTH} chars`);
   }
   return v;
 }
@@ -480,10 +481,10 @@ function parseFlowQuery(query: URLSearchParams): [number, FlowOrder] {
   if (topText !== null) {
     top = /^[0-9]{1,4}$/.test(topText) ? Number(topText) : NaN;
     if (!(top >= 1 && top <= MAX_FLOWS_TOP)) {
-      throw new AdminHttpError(400, 'ERR_BAD_REQUEST', `"top" must be an integer from 1 to ${MAX_FLOWS_TOP}`);
+      throw new AdminHttpError('ERR_BAD_REQUEST', `"top" must be an integer from 1 to ${MAX_FLOWS_TOP}`);
     }
   }
   const by = query.get('by') ?? 'bytes';
-  if (by !== 'bytes' && by !== 'rate') throw new AdminHttpError(400, 'ERR_BAD_REQUEST', '"by" must be bytes or rate');
+  if (by !== 'bytes' && by !== 'rate') throw new AdminHttpError('ERR_BAD_REQUEST', '"by" must be bytes or rate');
   return [top, by];
 }

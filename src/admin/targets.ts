@@ -3,25 +3,19 @@
  * backend sees a string, so the node never has to guess what a malformed address meant.
  */
 import { isIP } from 'node:net';
-import { formatHostPort as formatHostPortOf } from '../node/config.js';
-import { splitHostPort } from '../util/ip.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../util/host-port.js';
 
-export interface ParsedHostPort {
-  readonly host: string;
-  readonly port: number;
-  /** `host:port`, or `[v6]:port`: the form peers are identified by. */
+/** A `HOST:PORT` someone can connect to, with its text as peers are identified by. */
+export interface PeerAddress extends HostPort {
+  /** `host:port`, or `[v6]:port` (formatHostPort). */
   readonly addr: string;
 }
 
-/** `HOST:PORT` with an IPv4 address, a bracketed IPv6 address or a hostname, port 1..65535; null if malformed. */
-export function parseHostPort(text: string): ParsedHostPort | null {
-  const hp = splitHostPort(text);
+/** `parseHostPort` with a port that can be dialled (1..65535), plus its canonical text; null if not. */
+export function parsePeerAddress(text: string): PeerAddress | null {
+  const hp = parseHostPort(text);
   if (hp === null || hp.port === 0) return null;
-  return { host: hp.host, port: hp.port, addr: formatHostPort(hp.host, hp.port) };
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return formatHostPortOf({ host, port });
+  return { ...hp, addr: formatHostPort(hp) };
 }
 
 /** An IP address or CIDR subnet (`10.0.0.0/8`, `2001:db8::/32`); returns it unchanged, or null. */

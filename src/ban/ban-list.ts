@@ -8,7 +8,8 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, StoreError } from '../errors.js';
-import { cidrContains, formatCidr, parseCidr, parseHostPort, parseIp, type Cidr, type Ip16 } from '../util/ip.js';
+import { parseIpPort } from '../util/host-port.js';
+import { cidrContains, formatCidr, parseCidr, parseIp, type Cidr, type Ip16 } from '../util/ip.js';
 
 /** Version of the toJSON() object. */
 export const BAN_LIST_VERSION = 1;
@@ -39,7 +40,7 @@ interface Rule {
 
 /** Accepts "1.2.3.4", "1.2.3.4:8333", "[::1]:8333", "::1". */
 function ipOf(text: string): Ip16 | null {
-  return parseIp(text) ?? parseHostPort(text)?.ip ?? null;
+  return parseIp(text) ?? parseIpPort(text)?.ip ?? null;
 }
 
 function targetOf(text: string): Cidr {

@@ -13,7 +13,8 @@ import { parseDuration } from '../admin/duration.js';
 import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_DATA_DIR, formatHostPort, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, DEFAULT_DATA_DIR, DEFAULT_ZMQ_HWM, LOG_LEVELS, resolveConfig, TRANSPORT_MODES, ZMQ_TOPIC_OPTIONS } from '../node/config.js';
+import { formatHostPort } from '../util/host-port.js';
 import type { RelayOptions } from '../node/config.js';
 import type { HostPort, RelayConfig } from '../node/types.js';
 import { NETWORKS } from '../wire/constants.js';
@@ -21,7 +22,7 @@ import { NETWORKS } from '../wire/constants.js';
 /** A usage error: exit status 2, the message names the flag or the key and where it came from. */
 export class UsageError extends ConfigError {}
 
-type Kind = 'string' | 'count' | 'addr' | 'addr-or-off' | 'list-addr' | 'list-cidr' | 'bool' | 'duration' | 'enum' | 'list-enum';
+type Kind = 'string' | 'count' | 'addr' | 'addr-or-off' | 'list-addr' | 'list-cidr' | 'list-string' | 'bool' | 'duration' | 'enum' | 'list-enum';
 
 interface Setting {
   /** The long flag without dashes; also the config-file key and, upper-cased, the variable name. */
@@ -51,7 +52,14 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'max-pending-inbound', kind: 'count', arg: 'N', option: 'maxPendingInbound', help: 'slots connections still in the handshake may hold (default half)' },
   { name: 'onlynet', kind: 'list-enum', arg: 'NET', option: 'onlynet', choices: DIAL_NETS, help: 'dial only ipv4, ipv6 or loopback (repeatable; default all three)' },
   { name: 'gossip-dial-scope', kind: 'enum', arg: 'S', option: 'gossipDialScope', choices: GOSSIP_DIAL_SCOPES, help: 'addresses learned from peers: any | local (loopback and private; the regtest default)' },
-  { name: 'target-outbound', kind: 'count', arg: 'N', option: 'targetOutbound', help: 'automatic outbound peers (default 8)' },
+  { name: 'target-outbound', kind: 'count', arg: 'N', option: 'targetOutbound', help: 'automatic full-relay outbound peers (default 8)' },
+  { name: 'block-relay-only', kind: 'count', arg: 'N', option: 'blockRelayOnly', help: 'automatic block-relay-only outbound peers, anchors included (default 2)' },
+  { name: 'proxy', kind: 'addr', arg: 'HOST:PORT', option: 'proxy', help: 'SOCKS5 proxy for every outbound connection' },
+  { name: 'onion', kind: 'addr', arg: 'HOST:PORT', option: 'onion', help: 'SOCKS5 proxy for Tor (.onion) peers (default: --proxy)' },
+  { name: 'dns-seed', kind: 'list-string', arg: 'NAME', option: 'dnsSeed', help: "DNS seed to ask for peers (repeatable; default the network's, as Core)" },
+  { name: 'no-dns-seed', kind: 'bool', arg: '', option: 'noDnsSeed', help: 'ask no DNS seed' },
+  { name: 'dns-server', kind: 'addr', arg: 'HOST:PORT', option: 'dnsServer', help: 'resolve DNS seeds through this server (default the system resolver)' },
+  { name: 'seednode', kind: 'list-addr', arg: 'HOST:PORT', option: 'seedNode', help: 'connect, take addresses, disconnect (repeatable)' },
   { name: 'ban-threshold', kind: 'count', arg: 'N', option: 'banThreshold', help: 'ban score that bans (default 100)' },
   { name: 'ban-duration', kind: 'duration', arg: 'D', option: 'banDurationMs', help: '24h, 7d, 30m, 90s or seconds (default 24h)' },
   { name: 'whitelist', kind: 'list-cidr', arg: 'IP|CIDR', option: 'whitelist', help: 'exempt from bans (repeatable; nothing by default, loopback included)' },
@@ -59,15 +67,25 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'pool-min-bytes', kind: 'count', arg: 'N', option: 'poolMinBytes', help: 'batches at least this big are verified in the pool (default 262144)' },
   { name: 'block-store-bytes', kind: 'count', arg: 'N', option: 'blockStoreMaxBytes', help: 'recent blocks kept to serve block, cmpctblock and blocktxn, in bytes (default 33554432)' },
   { name: 'receive-rate', kind: 'count', arg: 'N', option: 'receiveRateBytesPerSec', help: 'per-peer receive limit in bytes/s, 0 = none (default 33554432)' },
+  { name: 'relay-cache-max-age', kind: 'duration', arg: 'D', option: 'relayCacheMaxAgeMs', help: 'relayed items leave the cache after this long: 15m, 90s or seconds (default 15m)' },
   { name: 'log-level', kind: 'enum', arg: 'LEVEL', option: 'logLevel', choices: LOG_LEVELS, help: `${LOG_LEVELS.join(' | ')} (default info)` },
   { name: 'debug', kind: 'list-enum', arg: 'COMPONENT', option: null, choices: DEBUG_CHOICES, help: `debug lines of one component: ${DEBUG_CHOICES.join(' | ')} (repeatable)` },
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },
   { name: 'http', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'http', help: `admin endpoint (default 127.0.0.1:${DEFAULT_ADMIN_PORT}; "off" for none)` },
   { name: 'backup', kind: 'string', arg: 'URL', option: 'backup', help: 'file:///PATH or socket://HOST:PORT copy of the state log' },
+  { name: 'backup-policy', kind: 'enum', arg: 'P', option: 'backupPolicy', choices: BACKUP_MODES, help: 'while the backup is unreachable: buffer (default; commits go on) | stop (commits wait, no start without it)' },
+  { name: 'backup-buffer', kind: 'count', arg: 'N', option: 'backupBufferChanges', help: `changes the buffer policy queues for the backup (default ${DEFAULT_BACKUP_BUFFER_CHANGES})` },
   { name: 'transport', kind: 'enum', arg: 'MODE', option: 'transport', choices: TRANSPORT_MODES, help: 'v2 (BIP324, default; v1 fallback) | v1only | v2only' },
   { name: 'trickle-ms', kind: 'count', arg: 'N', option: 'trickleIntervalMs', help: 'transaction announcement interval (default 10000)' },
   { name: 'retry-base-ms', kind: 'count', arg: 'N', option: 'retryBaseMs', help: 'n-th outbound retry waits n × this (default 5000)' },
   { name: 'retry-max-ms', kind: 'count', arg: 'N', option: 'retryMaxMs', help: 'cap of every retry delay (default 300000)' },
+  { name: 'rpc', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'rpc', help: 'Bitcoin Core-style JSON-RPC (docs/rpc-zmq.md; default off; beyond loopback only with --rpcallowip)' },
+  { name: 'rpcauth', kind: 'list-string', arg: 'USER:SALT$HMAC', option: 'rpcAuth', help: 'an RPC user, as Core\'s -rpcauth (repeatable; the cookie always works)' },
+  { name: 'rpcallowip', kind: 'list-cidr', arg: 'IP|CIDR', option: 'rpcAllowIp', help: 'RPC clients allowed besides loopback (repeatable)' },
+  ...ZMQ_TOPIC_OPTIONS.flatMap(([topic, list, hwm]): Setting[] => [
+    { name: `zmqpub${topic}`, kind: 'list-string', arg: 'tcp://IP:PORT', option: list, help: `publish ${topic} notifications here, as Core (repeatable; default off)` },
+    { name: `zmqpub${topic}hwm`, kind: 'count', arg: 'N', option: hwm, help: `send high-water mark of ${topic} in messages (default ${DEFAULT_ZMQ_HWM})` },
+  ]),
   { name: 'rejoin-after-leave', kind: 'bool', arg: '', option: 'rejoinAfterLeave', help: 'rejoin previous peers even after an explicit leave' },
 ];
 
@@ -289,6 +307,8 @@ function parseValue(s: Setting, text: string, source: string, key: string): Valu
     const single: Record<string, unknown> = { [s.option]: s.kind.startsWith('list-') ? [value] : value };
     if (s.option === 'retryBaseMs') single.retryMaxMs = Number.MAX_SAFE_INTEGER;
     if (s.option === 'retryMaxMs') single.retryBaseMs = 1;
+    // Whether a non-loopback --rpc has its --rpcallowip is checked once every source is read.
+    if (s.option === 'rpc') single.rpcAllowIp = ['0.0.0.0/0'];
     try {
       resolveConfig(single as RelayOptions);
     } catch (err) {

@@ -1,12 +1,20 @@
 /**
- * Outbound connection bookkeeping after btcd connmgr (btcd connmgr/connmanager.go): keep `targetOutbound`
- * peers, retry permanent peers forever with a growing, jittered, capped delay, throttle after a
- * run of failures, and ration outbound peers to one per network group. Inbound slots are kept
- * apart (src/conn/inbound-policy.ts), so inbound peers can never take our outbound slots
- * (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
+ * Outbound connection bookkeeping after btcd connmgr (btcd connmgr/connmanager.go), with Bitcoin
+ * Core's connection kinds and budgets (src/net.h: MAX_OUTBOUND_FULL_RELAY_CONNECTIONS = 8,
+ * MAX_BLOCK_RELAY_ONLY_CONNECTIONS = 2, MAX_ADDNODE_CONNECTIONS = 8, MAX_FEELER_CONNECTIONS = 1):
+ * keep `targetOutbound` full-relay and `blockRelayOnly` block-relay-only peers, retry permanent
+ * peers forever with a growing, jittered, capped delay, throttle after a run of failures, ration
+ * automatic and one-shot outbound peers to one per network group, and open a short-lived feeler
+ * on an exponential timer once the automatic slots are full (Core ThreadOpenConnections). Each
+ * kind has its own budget, so no path (a restart, a flood of drops) can push the automatic
+ * outbound count past targetOutbound + blockRelayOnly; feelers are the only, short-lived extra.
+ * Inbound slots are kept apart (src/conn/inbound-policy.ts), so inbound peers can never take our
+ * outbound slots (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
  *
  * Deliberate differences from btcd (docs/addresses-and-connections.md):
- * - every scheduled delay is ≤ retryMax, on every path, and retryMax is configurable (lnd#9294);
+ * - every backoff is ≤ retryMax, on every path, and retryMax is configurable (lnd#9294); the flap
+ *   tier of a flapping address (1 s … 1 h, peer health) is added on top and not clipped, and it
+ *   holds off every outbound reconnect to that address, automatic ones included (issue 20);
  * - delays carry ±jitter so many nodes restarting together do not redial in lockstep;
  * - a failed automatic request is removed before its replacement is made (btcd leaves it in
  *   its pending map forever);
@@ -16,8 +24,21 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
-import { addressGroup } from '../util/ip.js';
+import { addressGroup } from '../util/host-port.js';
 import { cryptoRandom, type Random } from '../util/random.js';
+
+/**
+ * What a connection is for (Core ConnectionType, src/node/connection_types.h):
+ * - `full-relay`: automatic, relays transactions, blocks and addresses;
+ * - `block-relay-only`: automatic or an anchor; blocks only, no transactions, no addresses, so an
+ *   attacker cannot map it through gossip (Core PR #15759);
+ * - `manual`: operator-named (`--connect`, `--add-peer`, connect()); Core's addnode budget;
+ * - `feeler`: a short-lived dial to test an address (a new one, or the old side of a tried
+ *   collision), closed after the handshake;
+ * - `mesh`: another instance of this relay; manual-like and trusted; no budget (the operator
+ *   lists them, and they are not part of the network's diversity question).
+ */
+export type ConnKind = 'full-relay' | 'block-relay-only' | 'manual' | 'feeler' | 'mesh';
 
 /** btcd ConnState. */
 export type ConnState = 'pending' | 'failing' | 'canceled' | 'established' | 'disconnected';
@@ -49,6 +70,14 @@ export const DEFAULT_RETRY_MAX_MS = 300_000;
 export const DEFAULT_JITTER = 0.2;
 /** btcd maxFailedAttempts: after this many failures in a row, automatic attempts are spaced out. */
 export const MAX_FAILED_ATTEMPTS = 25;
+/** Core MAX_BLOCK_RELAY_ONLY_CONNECTIONS (src/net.h). */
+export const DEFAULT_BLOCK_RELAY_ONLY = 2;
+/** Core MAX_ADDNODE_CONNECTIONS (src/net.h): manual connections dialled at once. */
+export const DEFAULT_MAX_MANUAL = 8;
+/** Core MAX_FEELER_CONNECTIONS (src/net.h). */
+export const MAX_FEELERS = 1;
+/** Core FEELER_INTERVAL (src/net.h): mean of the exponential feeler timer. */
+export const FEELER_INTERVAL_MS = 120_000;
 
 /** A snapshot of one connection request. */
 export interface ConnReqInfo {
@@ -56,8 +85,9 @@ export interface ConnReqInfo {
   /** Null while an automatic request waits for an address. */
   readonly addr: string | null;
   readonly permanent: boolean;
-  /** True when the manager made it to fill a target slot (not connect()). */
+  /** True when the manager made it to fill a target slot (not connect()); anchors are automatic. */
   readonly automatic: boolean;
+  readonly kind: ConnKind;
   readonly state: ConnState;
   /** Failed attempts since the last success (permanent requests). */
   readonly retryCount: number;
@@ -68,25 +98,41 @@ export interface ConnReqInfo {
 export type ConnLogFn = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
 export interface ConnManagerOptions<C extends Connection> {
-  /** Opens an outbound connection; rejects on failure. Its own timeout is the caller's. */
-  readonly dial: (addr: string) => Promise<C>;
+  /** Opens an outbound connection of `kind`; rejects on failure. Its own timeout is the caller's. */
+  readonly dial: (addr: string, kind: ConnKind) => Promise<C>;
   /**
    * The next address for an automatic slot, or null if none. Receives the groups already used
    * by outbound peers (pass them to AddrManager.selectOutbound as excludeGroups).
    */
-  readonly getNewAddress?: (excludeGroups: ReadonlySet<string>) => string | null;
+  readonly getNewAddress?: (excludeGroups: ReadonlySet<string>, kind: 'full-relay' | 'block-relay-only') => string | null;
+  /**
+   * An address for a feeler (AddrManager.selectFeeler: the old side of a tried collision first,
+   * else a new-table address), or null. Without it no feelers are made.
+   */
+  readonly getFeelerAddress?: () => string | null;
   readonly clock?: Clock;
   readonly scheduler?: TimerScheduler;
   /** Jitter source. */
   readonly random?: Random;
+  /** Automatic full-relay slots (Core MAX_OUTBOUND_FULL_RELAY_CONNECTIONS = 8). */
   readonly targetOutbound?: number;
+  /** Automatic block-relay-only slots, anchors included (Core: 2). */
+  readonly blockRelayOnly?: number;
+  /** Manual connections dialling or connected at once (Core: 8); more wait for a free slot. */
+  readonly maxManual?: number;
+  /** Mean of the feeler timer; default 2 min. */
+  readonly feelerIntervalMs?: number;
   readonly retryBaseMs?: number;
   /** Upper bound of every delay the manager schedules. */
   readonly retryMaxMs?: number;
   readonly jitter?: number;
-  /** Same meaning as AddrManagerOptions.allowLocal: local addresses are each their own group. */
+  /** Same meaning as AddrManagerOptions.allowLocal: local addresses are grouped by /16 (IPv6 /32) as routable ones (addressGroup). */
   readonly allowLocal?: boolean;
-  /** Extra delay before redialling `addr` (peer health's flap tier). The total is still ≤ retryMaxMs. */
+  /**
+   * The flap tier of `addr` (peer health, 1 s … 1 h): added to a permanent peer's backoff, and the
+   * time during which no automatic or one-shot request may redial the address after it dropped or
+   * failed. Not clipped by retryMaxMs.
+   */
   readonly reconnectDelay?: (addr: string) => number;
   readonly onConnection?: (req: ConnReqInfo, conn: C) => void;
   readonly onDisconnection?: (req: ConnReqInfo) => void;
@@ -98,6 +144,7 @@ interface ConnReq<C> {
   addr: string | null;
   readonly permanent: boolean;
   readonly automatic: boolean;
+  readonly kind: ConnKind;
   state: ConnState;
   retryCount: number;
   conn: C | undefined;
@@ -123,6 +170,9 @@ export class ConnManager<C extends Connection = Connection> {
   private readonly scheduler: TimerScheduler;
   private readonly random: Random;
   readonly targetOutbound: number;
+  readonly blockRelayOnly: number;
+  readonly maxManual: number;
+  readonly feelerIntervalMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   private readonly jitter: number;
@@ -135,6 +185,10 @@ export class ConnManager<C extends Connection = Connection> {
   private noAddressLogged = false;
   private started = false;
   private stopped = false;
+  private feelerTimer: unknown = undefined;
+  /** Address → Unix ms before which no non-permanent request may dial it (flap tier hold-off). */
+  private readonly holdOff = new Map<string, number>();
+  private nextFeelerAt: number | null = null;
 
   constructor(opts: ConnManagerOptions<C>) {
     if (typeof opts.dial !== 'function') throw new ConfigError('ConnManager: dial must be a function');
@@ -143,20 +197,33 @@ export class ConnManager<C extends Connection = Connection> {
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.random = opts.random ?? cryptoRandom;
     this.targetOutbound = positive('targetOutbound', opts.targetOutbound, DEFAULT_TARGET_OUTBOUND, true);
+    this.blockRelayOnly = positive('blockRelayOnly', opts.blockRelayOnly, DEFAULT_BLOCK_RELAY_ONLY, true);
+    this.maxManual = positive('maxManual', opts.maxManual, DEFAULT_MAX_MANUAL, true);
+    this.feelerIntervalMs = positive('feelerIntervalMs', opts.feelerIntervalMs, FEELER_INTERVAL_MS);
     this.retryBaseMs = positive('retryBaseMs', opts.retryBaseMs, DEFAULT_RETRY_BASE_MS);
     this.retryMaxMs = positive('retryMaxMs', opts.retryMaxMs, DEFAULT_RETRY_MAX_MS);
     this.jitter = positive('jitter', opts.jitter, DEFAULT_JITTER, true);
     if (this.jitter >= 1) throw new ConfigError(`jitter must be below 1, got ${this.jitter}`);
-    if (!Number.isInteger(this.targetOutbound)) throw new ConfigError(`targetOutbound must be an integer, got ${this.targetOutbound}`);
+    for (const [name, v] of [['targetOutbound', this.targetOutbound], ['blockRelayOnly', this.blockRelayOnly], ['maxManual', this.maxManual]] as const) {
+      if (!Number.isInteger(v)) throw new ConfigError(`${name} must be an integer, got ${v}`, { [name]: v });
+    }
   }
 
   // ---- Lifecycle ----------------------------------------------------------------------------
 
-  /** Starts filling the automatic outbound slots. Idempotent. */
+  /**
+   * Starts filling the automatic outbound slots: the full-relay ones, and the block-relay-only ones
+   * that anchors (connectAnchor(), called before start()) do not already hold. Arms the feeler
+   * timer. Idempotent.
+   */
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    for (let i = 0; i < this.targetOutbound; i++) this.newConnReq();
+    for (let i = 0; i < this.targetOutbound; i++) this.newConnReq('full-relay');
+    while (this.count('block-relay-only') < this.blockRelayOnly) {
+      if (!this.newConnReq('block-relay-only')) break;
+    }
+    this.armFeeler();
   }
 
   /**
@@ -166,6 +233,9 @@ export class ConnManager<C extends Connection = Connection> {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.feelerTimer !== undefined) this.scheduler.clearTimeout(this.feelerTimer);
+    this.feelerTimer = undefined;
+    this.nextFeelerAt = null;
     for (const req of [...this.reqs.values()]) {
       this.clearTimer(req);
       this.releaseGroup(req);
@@ -184,22 +254,45 @@ export class ConnManager<C extends Connection = Connection> {
   // ---- Outbound -----------------------------------------------------------------------------
 
   /**
-   * Dials `addr` now. A permanent request is redialled after every failure or drop, forever,
-   * and is exempt from the one-per-group rule. A one-shot request into a group that already has
-   * an outbound peer fails at once. Returns the request id.
+   * Dials `addr` now, as a `manual` connection unless `kind` says `mesh`. A permanent request is
+   * redialled after every failure or drop, forever, and is exempt from the one-per-group rule. A
+   * one-shot request into a group that already has an outbound peer fails at once. Manual
+   * requests beyond `maxManual` wait: a permanent one retries on its usual schedule until a
+   * manual slot is free, a one-shot one fails. Mesh links have no budget. Returns the request id.
    */
-  connect(addr: string, opts: { permanent?: boolean } = {}): number {
+  connect(addr: string, opts: { permanent?: boolean; kind?: 'manual' | 'mesh' } = {}): number {
     if (this.stopped) return ++this.nextId; // an id that names nothing: a stopped manager dials no one
-    const req = this.register(addr, opts.permanent === true, false);
+    const kind = opts.kind ?? 'manual';
+    if (kind !== 'manual' && kind !== 'mesh') throw new ConfigError(`connect: kind must be manual or mesh, got ${String(kind)}`);
+    const req = this.register(addr, opts.permanent === true, false, kind);
     this.dialReq(req);
     return req.id;
   }
 
   /**
+   * Dials an anchor (a block-relay-only peer of the previous run, src/conn/anchors.ts) as one of
+   * the block-relay-only slots; call before start(). Returns null when those slots are all taken.
+   * A failed or dropped anchor is not retried: its slot goes back to normal selection (Core
+   * ThreadOpenConnections).
+   */
+  connectAnchor(addr: string): number | null {
+    if (this.stopped || this.count('block-relay-only') >= this.blockRelayOnly) return null;
+    const req = this.register(addr, false, true, 'block-relay-only');
+    this.dialReq(req);
+    return req.id;
+  }
+
+  /** Unix ms at which the feeler timer fires next; null when it is not armed. */
+  feelerDueAt(): number | null {
+    return this.nextFeelerAt;
+  }
+
+  /**
    * The connection (or attempt) `id` is gone (btcd Disconnect): a pending attempt is canceled;
-   * an established one is closed and reported, then replaced or retried (permanent peers
-   * always; others while below target). `redialNow`: dial the same address again at once, with
-   * no back-off (a v2 dial that found a v1-only peer, redialled with v1 as Core does). Returns
+   * an established one is closed and reported, then retried (permanent peers) or replaced by an
+   * automatic request of its kind while that kind's budget has room (a one-shot manual peer by a
+   * full-relay one); a feeler is never replaced. `redialNow`: dial the same address again at once,
+   * with no back-off (a v2 dial that found a v1-only peer, redialled with v1 as Core does). Returns
    * false for an unknown id.
    */
   disconnect(id: number, opts: { redialNow?: boolean } = {}): boolean {
@@ -221,7 +314,8 @@ export class ConnManager<C extends Connection = Connection> {
       this.dialReq(req);
       return true;
     }
-    if (req.permanent || this.outboundCount() < this.targetOutbound) {
+    // Automatic slots are refilled within their budget (newConnReq checks it); feelers never.
+    if (req.permanent || req.kind !== 'feeler') {
       req.state = 'pending';
       this.handleFailed(req, 'disconnected', true);
     } else {
@@ -258,6 +352,29 @@ export class ConnManager<C extends Connection = Connection> {
     return n;
   }
 
+  /** Live requests of `kind` (dialling, waiting to redial, or connected): what its budget counts. */
+  count(kind: ConnKind, state?: ConnState): number {
+    let n = 0;
+    for (const r of this.reqs.values()) if (r.kind === kind && (state === undefined || r.state === state)) n++;
+    return n;
+  }
+
+  /** The budget of `kind`; Infinity for mesh links. */
+  budget(kind: ConnKind): number {
+    switch (kind) {
+      case 'full-relay':
+        return this.targetOutbound;
+      case 'block-relay-only':
+        return this.blockRelayOnly;
+      case 'manual':
+        return this.maxManual;
+      case 'feeler':
+        return MAX_FEELERS;
+      case 'mesh':
+        return Infinity;
+    }
+  }
+
   /** Groups held by non-permanent outbound requests that are dialling or connected. */
   outboundGroups(): ReadonlySet<string> {
     return new Set(this.groups.keys());
@@ -276,6 +393,7 @@ export class ConnManager<C extends Connection = Connection> {
       addr: r.addr,
       permanent: r.permanent,
       automatic: r.automatic,
+      kind: r.kind,
       state: r.state,
       retryCount: r.retryCount,
       nextAttemptAt: r.nextAttemptAt,
@@ -286,12 +404,13 @@ export class ConnManager<C extends Connection = Connection> {
     this.opts.log?.(level, msg, fields);
   }
 
-  private register(addr: string | null, permanent: boolean, automatic: boolean): ConnReq<C> {
+  private register(addr: string | null, permanent: boolean, automatic: boolean, kind: ConnKind): ConnReq<C> {
     const req: ConnReq<C> = {
       id: ++this.nextId,
       addr,
       permanent,
       automatic,
+      kind,
       state: 'pending',
       retryCount: 0,
       conn: undefined,
@@ -360,31 +479,59 @@ export class ConnManager<C extends Connection = Connection> {
   }
 
   /**
-   * The delay before retry number `attempt` (1-based): min(attempt × base, max) plus the health
-   * hook's extra, jittered, then capped at max again so no path can exceed it.
+   * The delay before retry number `attempt` (1-based): min(attempt × base, max), jittered and
+   * capped at max again so no backoff exceeds it on any path; then the address's flap tier,
+   * unclipped (a peer that flaps for hours waits up to an hour, issue 20).
    */
   retryDelay(attempt: number, addr: string | null): number {
     const backoff = Math.min(Math.max(1, attempt) * this.retryBaseMs, this.retryMaxMs);
-    let extra = 0;
-    if (addr !== null && this.opts.reconnectDelay !== undefined) {
-      try {
-        const e = this.opts.reconnectDelay(addr);
-        if (Number.isFinite(e) && e > 0) extra = e;
-      } catch (err) {
-        this.log('warn', 'reconnectDelay threw', { addr, error: err });
-      }
-    }
     const factor = 1 - this.jitter + 2 * this.jitter * this.random.float();
-    return Math.min(this.retryMaxMs, Math.max(0, Math.round((backoff + extra) * factor)));
+    return Math.min(this.retryMaxMs, Math.max(0, Math.round(backoff * factor))) + this.flapDelay(addr);
   }
 
-  /** btcd NewConnReq: a new automatic request for the next address. */
-  private newConnReq(): void {
-    if (this.stopped || this.opts.getNewAddress === undefined) return;
-    const req = this.register(null, false, true);
+  /** The flap tier of `addr` from the health hook; 0 when none. */
+  private flapDelay(addr: string | null): number {
+    if (addr === null || this.opts.reconnectDelay === undefined) return 0;
+    try {
+      const e = this.opts.reconnectDelay(addr);
+      return Number.isFinite(e) && e > 0 ? Math.round(e) : 0;
+    } catch (err) {
+      this.log('warn', 'reconnectDelay threw', { addr, error: err });
+      return 0;
+    }
+  }
+
+  /**
+   * Addresses no automatic or one-shot request may dial yet (their flap tier since they last
+   * dropped or failed). The node adds them to the set selection must skip, so they cost no attempt.
+   */
+  heldOff(): ReadonlySet<string> {
+    const now = this.clock.now();
+    const out = new Set<string>();
+    for (const [addr, until] of this.holdOff) {
+      if (until <= now) this.holdOff.delete(addr);
+      else out.add(addr);
+    }
+    return out;
+  }
+
+  private holdOffAddr(addr: string | null): void {
+    const d = this.flapDelay(addr);
+    if (addr !== null && d > 0) this.holdOff.set(addr, this.clock.now() + d);
+  }
+
+  /**
+   * btcd NewConnReq: a new automatic request of `kind` for the next address, if its budget has
+   * room. The budget check here is what holds the automatic count at targetOutbound +
+   * blockRelayOnly whatever path asks for a replacement. Returns false when no request was made.
+   */
+  private newConnReq(kind: 'full-relay' | 'block-relay-only'): boolean {
+    if (this.stopped || this.opts.getNewAddress === undefined) return false;
+    if (this.count(kind) >= this.budget(kind)) return false;
+    const req = this.register(null, false, true, kind);
     let addr: string | null;
     try {
-      addr = this.opts.getNewAddress(this.outboundGroups());
+      addr = this.opts.getNewAddress(this.outboundGroups(), kind);
     } catch (err) {
       this.log('warn', 'getNewAddress threw', { error: err });
       addr = null;
@@ -394,17 +541,66 @@ export class ConnManager<C extends Connection = Connection> {
       if (!this.noAddressLogged) this.log('info', 'no address to dial yet; outbound slots wait for addresses from peers');
       this.noAddressLogged = true;
       this.handleFailed(req, null);
-      return;
+      return true;
     }
     this.noAddressLogged = false;
     req.addr = addr;
+    this.dialReq(req);
+    return true;
+  }
+
+  // ---- Feelers ------------------------------------------------------------------------------
+
+  /**
+   * Core GetExponentialRand(now, FEELER_INTERVAL): feelers form a Poisson process with a 2-minute
+   * mean, so an observer cannot predict when we probe.
+   */
+  private armFeeler(): void {
+    if (this.stopped || this.opts.getFeelerAddress === undefined) return;
+    const u = this.random.float();
+    const delay = Math.max(1, Math.round(-Math.log1p(-u) * this.feelerIntervalMs));
+    this.nextFeelerAt = this.clock.now() + delay;
+    this.feelerTimer = this.scheduler.setTimeout(() => {
+      this.feelerTimer = undefined;
+      this.nextFeelerAt = null;
+      if (this.stopped) return;
+      this.maybeFeeler();
+      this.armFeeler();
+    }, delay);
+  }
+
+  /** Core: a feeler only once every automatic slot is connected, and at most MAX_FEELERS at a time. */
+  private maybeFeeler(): void {
+    if (this.count('full-relay', 'established') < this.targetOutbound) return;
+    if (this.count('block-relay-only', 'established') < this.blockRelayOnly) return;
+    if (this.count('feeler') >= MAX_FEELERS) return;
+    let addr: string | null;
+    try {
+      addr = this.opts.getFeelerAddress!();
+    } catch (err) {
+      this.log('warn', 'getFeelerAddress threw', { error: err });
+      return;
+    }
+    if (addr === null) return;
+    const req = this.register(addr, false, false, 'feeler');
     this.dialReq(req);
   }
 
   private dialReq(req: ConnReq<C>): void {
     const addr = req.addr!;
     req.state = 'pending';
-    if (!req.permanent) {
+    if (req.kind === 'manual' && this.manualInUse(req) >= this.maxManual) {
+      req.state = 'failing';
+      this.handleFailed(req, `all ${this.maxManual} manual connection slots are in use`);
+      return;
+    }
+    if (!req.permanent && (this.holdOff.get(addr) ?? 0) > this.clock.now()) {
+      req.state = 'failing';
+      this.handleFailed(req, `${addr} is held off for flapping`);
+      return;
+    }
+    // Feelers ignore the group rule, as in Core: they only test an address and leave.
+    if (!req.permanent && req.kind !== 'feeler') {
       const g = this.groupOf(addr);
       // One outbound peer per group: a sybil's many addresses in one /16 get one slot.
       if (this.groups.has(g)) {
@@ -418,7 +614,7 @@ export class ConnManager<C extends Connection = Connection> {
     const seq = ++req.dialSeq;
     let dialing: Promise<C>;
     try {
-      dialing = Promise.resolve(this.opts.dial(addr));
+      dialing = Promise.resolve(this.opts.dial(addr, req.kind));
     } catch (err) {
       dialing = Promise.reject(err);
     }
@@ -426,6 +622,13 @@ export class ConnManager<C extends Connection = Connection> {
       (conn) => this.onDialed(req, seq, conn),
       (err: unknown) => this.onDialFailed(req, seq, err),
     );
+  }
+
+  /** Manual requests other than `req` that hold a slot (dialling or connected). */
+  private manualInUse(req: ConnReq<C>): number {
+    let n = 0;
+    for (const r of this.reqs.values()) if (r !== req && r.kind === 'manual' && (r.state === 'pending' || r.state === 'established')) n++;
+    return n;
   }
 
   private isCurrent(req: ConnReq<C>, seq: number): boolean {
@@ -463,6 +666,8 @@ export class ConnManager<C extends Connection = Connection> {
   /** btcd handleFailedConn, with the cap applied on every path. `why` null: the caller logged it. */
   private handleFailed(req: ConnReq<C>, why: unknown, dropped = false): void {
     if (this.stopped) return;
+    // A real failure or drop starts the address's hold-off (not a refusal we made without dialling).
+    if (!req.permanent && req.kind !== 'feeler' && (dropped || req.dialSeq > 0)) this.holdOffAddr(req.addr);
     if (why !== null) this.log('debug', 'connection attempt failed', { id: req.id, addr: req.addr, error: why });
     if (req.permanent) {
       req.retryCount++;
@@ -470,12 +675,14 @@ export class ConnManager<C extends Connection = Connection> {
       this.schedule(req, delay, () => this.dialReq(req));
       return;
     }
-    if (!req.automatic && !dropped) {
-      // A one-shot connect() that failed: nothing to retry.
+    if (req.kind === 'feeler' || (!req.automatic && !dropped)) {
+      // A feeler, or a one-shot connect() that failed: nothing to retry.
       req.state = 'disconnected';
       this.reqs.delete(req.id);
       return;
     }
+    // A dropped one-shot manual peer is replaced by a full-relay request; an automatic one by its own kind.
+    const kind = req.kind === 'block-relay-only' ? 'block-relay-only' : 'full-relay';
     // A dropped non-permanent peer is replaced by an automatic request (btcd), if we have addresses.
     if (this.opts.getNewAddress === undefined) {
       req.state = 'disconnected';
@@ -490,12 +697,12 @@ export class ConnManager<C extends Connection = Connection> {
       this.schedule(req, delay, () => {
         this.reqs.delete(req.id);
         req.state = 'disconnected';
-        this.newConnReq();
+        this.newConnReq(kind);
       });
       return;
     }
     this.reqs.delete(req.id);
     req.state = 'disconnected';
-    this.newConnReq();
+    this.newConnReq(kind);
   }
 }

@@ -10,9 +10,13 @@
  *   peer gossiped an address. It is the default on regtest; elsewhere the default is `any`.
  *
  * Addresses outside the scope are still learned and relayed; they are only never dialled.
+ * Overlay addresses (src/util/overlay.ts): I2P and CJDNS are never dialled; Tor v3 only when an
+ * onion route exists (`--onion` or `--proxy`, src/conn/socks5.ts) and the gossip scope is `any`.
  */
-import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseHostPort, parseIp } from '../util/ip.js';
+import { parseIpPort } from '../util/host-port.js';
+import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseIp } from '../util/ip.js';
 import type { Ip16 } from '../util/ip.js';
+import { parseOverlay } from '../util/overlay.js';
 
 export const DIAL_NETS = ['ipv4', 'ipv6', 'loopback'] as const;
 export type DialNet = (typeof DIAL_NETS)[number];
@@ -32,7 +36,7 @@ export function isLocalScope(ip: Ip16): boolean {
 
 /** The IP of `HOST:PORT` or a bare IP; null for a DNS name. */
 function ipOf(addr: string): Ip16 | null {
-  return parseHostPort(addr)?.ip ?? parseIp(addr);
+  return parseIpPort(addr)?.ip ?? parseIp(addr);
 }
 
 export class DialScope {
@@ -41,12 +45,18 @@ export class DialScope {
   constructor(
     onlynet: readonly DialNet[],
     readonly gossip: GossipDialScope,
+    private readonly opts: { readonly onion?: boolean } = {},
   ) {
     this.nets = new Set(onlynet);
   }
 
   /** Why `addr` may not be dialled at all, or null if it may. */
   refuseDial(addr: string): string | null {
+    const overlay = parseOverlay(addr);
+    if (overlay !== null) {
+      if (overlay.net !== 'onion') return `${addr} is on ${overlay.net}, which this node stores and relays but never dials`;
+      return this.opts.onion === true ? null : `${addr} is a Tor address and no --onion or --proxy is set`;
+    }
     const ip = ipOf(addr);
     if (ip === null) return null;
     const net = dialNetOf(ip);
@@ -55,6 +65,8 @@ export class DialScope {
 
   /** True when an address learned by gossip may be dialled. */
   allowsGossiped(addr: string): boolean {
+    const overlay = parseOverlay(addr);
+    if (overlay !== null) return overlay.net === 'onion' && this.opts.onion === true && this.gossip === 'any';
     const ip = ipOf(addr);
     if (ip === null || !this.nets.has(dialNetOf(ip))) return false;
     return this.gossip === 'any' || isLocalScope(ip);

@@ -18,7 +18,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { PeerStats } from '../stats/peer-stats.js';
-import { formatIp, groupKey, isLocal, isRoutable, parseIp } from '../util/ip.js';
+import { addressGroup } from '../util/host-port.js';
+import { isLocal, parseIp } from '../util/ip.js';
 import { selectInboundToEvict } from './eviction.js';
 import type { EvictionCandidate, GroupRank } from './eviction.js';
 
@@ -40,9 +41,7 @@ export function defaultMaxPending(maxInbound: number): number {
  * who runs it, and local test networks put every peer there.
  */
 export function inboundGroup(ip: string): string {
-  const b = parseIp(ip);
-  if (b === null) return `host:${ip}`;
-  return isRoutable(b) ? groupKey(b) : `local:${formatIp(b)}`;
+  return addressGroup(ip, { localPerHost: true });
 }
 
 /** One inbound connection as the policy sees it. */

@@ -14,7 +14,7 @@
  * batch is away, later bytes wait here.
  */
 import { HEADER_SIZE } from '../wire/constants.js';
-import { WireError } from '../errors.js';
+import { RelayError } from '../errors.js';
 import { isFatal, Status } from '../wasm/status.js';
 import { frameError, makeFrame } from './frame.js';
 import type { Frame } from './frame.js';
@@ -30,8 +30,11 @@ export interface DecoderSink {
   onBatch?(batch: FrameBatch): void;
   /** Per-frame delivery for tools and tests (used when onBatch is absent). */
   onFrame?(frame: Frame): void;
-  /** A bad frame. After a fatal one the decoder stops: the stream cannot be re-synchronised. */
-  onFrameError(error: WireError, fatal: boolean): void;
+  /**
+   * A bad frame (a peer fault, WireError), or our own failure: ERR_POOL_* from the pool, ERR_INTERNAL
+   * for a throw while a pool batch was delivered. After a fatal one the decoder stops.
+   */
+  onFrameError(error: RelayError, fatal: boolean): void;
 }
 
 /** Reads smaller than this are copied into the pending tail buffer instead of kept by reference. */
@@ -178,8 +181,17 @@ export class StreamDecoder {
       this.verifier.verifyInPool(owned, this.magic).then(
         (outcome) => {
           this.inFlight = false;
-          this.deliver(outcome);
-          this.process();
+          // The socket path (Peer.onData) catches what push() throws; this path has no caller to
+          // throw to, so the same throws (a sink, or WASM that cannot grow) end the stream here as
+          // our fault instead of becoming an unhandled rejection.
+          try {
+            this.deliver(outcome);
+            this.process();
+          } catch (err) {
+            this.close();
+            this.sink.onFrameError(internalError(err), true);
+            return;
+          }
           if (!this.inFlight) this.onIdle?.();
         },
         (err: unknown) => {
@@ -187,7 +199,7 @@ export class StreamDecoder {
           // A pool failure is ours, not the peer's (its code is ERR_POOL_*, which costs no ban score).
           // The batch buffer was transferred away with the task, so the stream cannot go on.
           this.dead = true;
-          this.sink.onFrameError(err as WireError, true);
+          this.sink.onFrameError(err as RelayError, true);
         },
       );
       return;
@@ -242,4 +254,10 @@ export class StreamDecoder {
       this.sink.onFrame?.(makeFrame(bytes, off, records.payloadLength(i), status === Status.OK ? records.commandId(i) : 0, base + off));
     }
   }
+}
+
+/** A throw of ours while delivering a pool batch, as an error that costs the peer no ban score. */
+function internalError(err: unknown): RelayError {
+  if (err instanceof RelayError && err.code === 'ERR_INTERNAL') return err;
+  return new RelayError('ERR_INTERNAL', `delivering a verified batch failed: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
 }

@@ -65,6 +65,9 @@ export interface FlowSource {
   globals(): FlowCounters;
 }
 
+/** Per-feed counts of items dropped from full subscriber buffers since start. */
+export type FeedDropSource = () => ReadonlyArray<{ readonly feed: string; readonly dropped: number }>;
+
 export interface RelayMetricsOptions {
   /** Prefix of the relay's own metrics; default "wirerelay_". */
   prefix?: string;
@@ -104,6 +107,7 @@ export class RelayMetrics {
   private readonly compactMissing: Histogram;
   private readonly blockHops: Histogram<'via'>;
   private flows: FlowSource | undefined;
+  private feeds: FeedDropSource | undefined;
 
   constructor(opts: RelayMetricsOptions = {}) {
     const p = opts.prefix ?? 'wirerelay_';
@@ -168,6 +172,17 @@ export class RelayMetrics {
     this.bansActive = new Gauge({ name: `${p}bans_active`, help: 'Bans in force now.', registers: [reg] });
 
     const flowsOf = (): FlowSource | undefined => this.flows;
+    const feedsOf = (): FeedDropSource | undefined => this.feeds;
+    new Counter({
+      name: `${p}feed_dropped_total`,
+      help: 'Items a subscriber feed dropped because its buffer was full (drop oldest), by feed: stream_tx, stream_block, zmq_<topic>.',
+      labelNames: ['feed'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        for (const d of feedsOf()?.() ?? []) this.labels(d.feed).inc(d.dropped);
+      },
+    });
     new Gauge({
       name: `${p}flows`,
       help: 'Flows (source peer, destination peer) held by the flow table.',
@@ -321,6 +336,11 @@ export class RelayMetrics {
   /** Flow counts and drops are read from `source` at each scrape. */
   attachFlowTable(source: FlowSource): void {
     this.flows = source;
+  }
+
+  /** Drop counts of the subscriber feeds (streams, ZMQ) are read from `source` at each scrape. */
+  attachFeeds(source: FeedDropSource): void {
+    this.feeds = source;
   }
 
   /** The Prometheus text exposition for GET /metrics. */

@@ -12,7 +12,7 @@ import { InboundSlots } from '../conn/inbound-policy.js';
 import { RefusalLog } from '../conn/refusal-log.js';
 import type { Peer } from '../peer/peer.js';
 import type { BanManager } from './ban-manager.js';
-import { formatHostPort, stripMapped } from './config.js';
+import { formatHostPort, stripMapped } from '../util/host-port.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
 import type { RelayConfig } from './types.js';

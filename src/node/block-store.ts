@@ -3,7 +3,7 @@
  * (`blockStoreMaxBytes`) so peers can still fetch them — as `block`, `cmpctblock` or `blocktxn`
  * (Core answers getblocktxn within MAX_BLOCKTXN_DEPTH of the tip) — after the relay cache, which
  * transactions churn through, has evicted them. Oldest first out; the newest block always stays.
- * The frames are the relay cache's own buffers: nothing is copied.
+ * Each frame is copied in: the relay cache's frames live in slabs that are reused after eviction.
  */
 export class BlockStore {
   private readonly frames = new Map<string, Uint8Array>();
@@ -22,7 +22,7 @@ export class BlockStore {
     if (this.maxBytes === 0) return;
     const key = keyOf(hash, 0);
     if (this.frames.has(key)) return;
-    this.frames.set(key, frame);
+    this.frames.set(key, Uint8Array.prototype.slice.call(frame));
     this.bytes += frame.length;
     while (this.bytes > this.maxBytes && this.frames.size > 1) {
       const [oldest, f] = this.frames.entries().next().value!;

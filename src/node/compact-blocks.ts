@@ -195,7 +195,8 @@ export class CompactBlocks implements PeerLifecycle {
     const raw = frame.subarray(HEADER_SIZE);
     const key = Buffer.from(hash256(raw.subarray(0, 80))).toString('hex');
     let m = this.built.get(key);
-    if (m === undefined) this.keep(key, (m = buildCmpctBlock(raw, randomNonce())));
+    // Copied: the frame may be a relay-cache slab, reused once the block leaves the cache.
+    if (m === undefined) this.keep(key, (m = copyOf(buildCmpctBlock(raw, randomNonce()))));
     return m;
   }
 

@@ -1,14 +1,21 @@
 /**
- * Outbound connections: the connection manager's requests, the TCP dial itself (after the ban and
- * dial-scope checks), the choice of addresses for automatic slots, the peers dialled at start
- * (configured, then a rejoin of previous ones), and what an outbound peer's handshake or close
- * means for its address (transport learnt, health, membership, redial).
+ * Outbound connections: the connection manager's requests of each kind within Core's budgets, the
+ * dial itself (after the ban and dial-scope checks; direct TCP or through a SOCKS5 proxy), the
+ * choice of addresses for automatic slots and feelers, the peers dialled at start (configured,
+ * then the rejoin plan: anchors only), anchors saved at a clean stop, and what an outbound peer's
+ * handshake or close means for its address (transport learnt, health, membership, redial).
  */
 import { connect as netConnect, isIP } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import { RelayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ConnManager } from '../conn/conn-manager.js';
+import type { ConnKind } from '../conn/conn-manager.js';
+import { anchorsPath, anchorsToSave, loadAnchors, saveAnchors } from '../conn/anchors.js';
+import { planRejoin } from '../conn/rejoin-plan.js';
+import { routeFor, socks5Connect } from '../conn/socks5.js';
+import type { ProxySettings } from '../conn/socks5.js';
 import type { DialScope } from '../conn/dial-scope.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { Peer } from '../peer/peer.js';
@@ -16,7 +23,7 @@ import type { TransportPolicy } from '../transport/transport-policy.js';
 import { NETWORKS } from '../wire/constants.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
-import { parseHostPort } from './config.js';
+import { requireHostPort } from '../util/host-port.js';
 import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
@@ -38,11 +45,13 @@ export interface ConnectorParts {
   readonly healthStore: HealthStore;
   readonly state: StateKeeper;
   readonly durable: DurableState;
+  readonly proxies: ProxySettings;
   readonly listenAddress: () => string | null;
 }
 
 export class Connector implements PeerLifecycle {
   private readonly conns: ConnManager<Peer>;
+  /** Connection id → its connection-manager request. */
   private readonly reqOf = new Map<number, number>();
   /** Dials whose TCP connect has not completed: stop() aborts them. */
   private readonly pendingDials = new Set<() => void>();
@@ -52,9 +61,12 @@ export class Connector implements PeerLifecycle {
     const c = parts.config;
     this.conns = new ConnManager<Peer>({
       clock: parts.clock,
-      dial: (addr) => this.dial(addr),
+      dial: (addr, kind) => this.dial(addr, kind),
       getNewAddress: (excludeGroups) => this.pickOutbound(excludeGroups),
+      getFeelerAddress: () => parts.gossip.pickFeeler(this.busy(), (a) => parts.dialScope.allowsGossiped(a)),
+      // --connect means "only these peers" (Core -connect): no automatic slots of any kind.
       targetOutbound: c.connect.length > 0 ? 0 : c.targetOutbound,
+      blockRelayOnly: c.connect.length > 0 || c.targetOutbound === 0 ? 0 : c.blockRelayOnly,
       retryBaseMs: c.retryBaseMs,
       retryMaxMs: c.retryMaxMs,
       allowLocal: c.allowLocalAddresses,
@@ -65,30 +77,52 @@ export class Connector implements PeerLifecycle {
     parts.peers.listen(this);
   }
 
-  /** Configured peers first, then (unless the node left) the peers it was connected to before. */
-  start(): void {
-    const c = this.parts.config;
-    for (const addr of [...c.mesh, ...c.connect, ...c.addPeer]) this.conns.connect(addr, { permanent: true });
-    const replay = this.parts.durable.replay;
-    if (replay !== null && !replay.left) {
-      const previous = [...replay.alive.values()].filter((a) => !this.parts.manual.has(a) && this.parts.dialScope.allowsGossiped(a));
-      shuffle(previous);
-      for (const addr of previous) {
-        this.parts.log.info('rejoining previous peer', { peer: addr });
-        this.conns.connect(addr);
-      }
+  /**
+   * Configured peers first, then the rejoin plan (Core: only the anchors, the block-relay-only
+   * peers saved at the last clean stop, are dialled first; previous full-relay peers go back to the
+   * address table and through normal selection; mesh members rejoin as in Serf), then seed nodes,
+   * then the automatic slots.
+   */
+  async start(): Promise<void> {
+    const { config: c, durable, dialScope, gossip, log } = this.parts;
+    for (const addr of c.mesh) this.conns.connect(addr, { permanent: true, kind: 'mesh' });
+    for (const addr of [...c.connect, ...c.addPeer]) this.conns.connect(addr, { permanent: true });
+    const anchors = c.dataDir === null ? [] : await loadAnchors(anchorsPath(c.dataDir), (level, msg, fields) => log[level](msg, fields));
+    const replay = durable.replay;
+    const meshAddrs = new Set(c.mesh);
+    const plan = planRejoin({
+      anchors,
+      previous: replay === null ? [] : [...replay.alive.values()],
+      left: replay?.left ?? false,
+      configured: this.parts.manual,
+      isMesh: (a) => meshAddrs.has(a),
+      allow: (a) => dialScope.allowsGossiped(a),
+      blockRelayOnly: this.conns.blockRelayOnly,
+      group: { allowLocal: c.allowLocalAddresses },
+    });
+    for (const a of plan.anchors) {
+      log.info('dialling anchor', { peer: a });
+      this.conns.connectAnchor(a);
     }
+    for (const a of plan.mesh) this.conns.connect(a, { kind: 'mesh' });
+    gossip.rememberPrevious(plan.toAddressTable);
+    for (const a of c.seedNode) this.conns.connect(a);
     this.conns.start();
   }
 
   /**
-   * No dial completes and nothing is redialled from here on. The peers are closed by the caller
-   * in between (`closePeers`), so that they leave as a shutdown, not as dropped requests.
+   * No dial completes and nothing is redialled from here on. The block-relay-only peers are saved
+   * as anchors first (a clean stop only, Core PR #17428); the peers are closed by the caller in
+   * between (`closePeers`), so that they leave as a shutdown, not as dropped requests.
    */
-  stop(closePeers: () => void): void {
+  async stop(closePeers: () => void): Promise<void> {
     this.running = false;
     for (const abort of [...this.pendingDials]) abort();
     this.pendingDials.clear();
+    const dataDir = this.parts.config.dataDir;
+    if (dataDir !== null) {
+      await saveAnchors(anchorsPath(dataDir), anchorsToSave(this.conns.list())).catch((err: unknown) => this.parts.log.warn('saving the anchors failed', { err }));
+    }
     closePeers();
     this.conns.stop();
   }
@@ -96,6 +130,11 @@ export class Connector implements PeerLifecycle {
   /** Outbound peers redialled forever. */
   get permanentAddrs(): ReadonlySet<string> {
     return this.parts.manual;
+  }
+
+  /** Established automatic full-relay peers. */
+  fullRelayEstablished(): number {
+    return this.conns.count('full-relay', 'established');
   }
 
   /** Dials `addr`; `permanent` redials it forever; `transport` is the operator's word on it. */
@@ -119,6 +158,13 @@ export class Connector implements PeerLifecycle {
   established(peer: Peer): void {
     if (peer.direction !== 'outbound') return;
     this.parts.transports.onVersion(peer.addr, peer.services);
+    if (peer.kind === 'feeler') {
+      // A feeler only tests that the address answers (Core): the handshake marked it good.
+      const req = this.reqOf.get(peer.id);
+      if (req !== undefined) this.conns.remove(req);
+      else peer.close('local');
+      return;
+    }
     this.parts.healthStore.online(peer.addr);
     this.parts.state.memberAlive(peer.addr);
   }
@@ -135,14 +181,22 @@ export class Connector implements PeerLifecycle {
     if (req !== undefined) this.conns.disconnect(req, { redialNow: after === 'redial-now' });
   }
 
-  /** Opens a TCP connection and hands it to the PeerSet; the handshake runs from there. */
-  private dial(addr: string): Promise<Peer> {
-    const { host, port } = parseHostPort(addr, 'peer address');
+  /**
+   * Opens a connection (direct TCP, or through the SOCKS5 proxy its network needs) and hands it to
+   * the PeerSet; the handshake runs from there.
+   */
+  private dial(addr: string, kind: ConnKind): Promise<Peer> {
+    if (!this.running) return Promise.reject(new RelayError('ERR_STOPPING', 'the relay is stopping'));
+    const { host, port } = requireHostPort(addr, 'peer address');
+    if (isIP(host) !== 0 && this.parts.banMgr.isBanned(host)) return Promise.reject(new RelayError('ERR_BANNED', `${addr} is banned`));
+    const outside = this.parts.dialScope.refuseDial(addr);
+    if (outside !== null) return Promise.reject(new RelayError('ERR_DIAL_SCOPE', outside));
+    const route = routeFor(addr, this.parts.proxies);
+    if (route.kind === 'unreachable') return Promise.reject(new RelayError('ERR_DIAL_SCOPE', route.why));
+    if (route.kind === 'socks5') {
+      return socks5Connect(route.proxy, addr, { timeoutMs: this.parts.config.handshakeTimeoutMs }).then((socket) => this.adopt(socket, addr, kind));
+    }
     return new Promise((resolve, reject) => {
-      if (!this.running) return reject(new RelayError('ERR_STOPPING', 'the relay is stopping'));
-      if (isIP(host) !== 0 && this.parts.banMgr.isBanned(host)) return reject(new RelayError('ERR_BANNED', `${addr} is banned`));
-      const outside = this.parts.dialScope.refuseDial(addr);
-      if (outside !== null) return reject(new RelayError('ERR_DIAL_SCOPE', outside));
       const socket = netConnect({ host, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.parts.config.handshakeTimeoutMs);
       // stop() aborts a dial still connecting: no socket outlives the node, nothing is sent after it.
@@ -158,7 +212,7 @@ export class Connector implements PeerLifecycle {
         socket.removeAllListeners('error');
         if (!this.running) return abort();
         try {
-          resolve(this.parts.peers.add(socket, addr, 'outbound', this.parts.manual.has(addr)));
+          resolve(this.adopt(socket, addr, kind));
         } catch (err) {
           reject(err);
         }
@@ -171,23 +225,30 @@ export class Connector implements PeerLifecycle {
     });
   }
 
+  private adopt(socket: Socket, addr: string, kind: ConnKind): Peer {
+    if (!this.running) {
+      socket.destroy();
+      throw new RelayError('ERR_STOPPING', 'the relay is stopping');
+    }
+    return this.parts.peers.add(socket, addr, 'outbound', this.parts.manual.has(addr), kind);
+  }
+
+  /** Addresses not to pick: connected, dialling, ourselves, and flapping ones within their tier. */
+  private busy(): Set<string> {
+    const busy = new Set<string>(this.parts.registry.addresses());
+    for (const c of this.conns.list()) if (c.addr !== null && c.state !== 'canceled' && c.state !== 'disconnected') busy.add(c.addr);
+    for (const a of this.conns.heldOff()) busy.add(a);
+    const self = this.parts.listenAddress();
+    if (self !== null) busy.add(self);
+    return busy;
+  }
+
   /**
    * An address for an automatic outbound slot: never one we are already connected to or dialling
    * (mesh and --connect peers are advertised back to us), and never ourselves.
    */
   private pickOutbound(excludeGroups: ReadonlySet<string>): string | null {
-    const busy = new Set<string>(this.parts.registry.addresses());
-    for (const c of this.conns.list()) if (c.addr !== null && c.state !== 'canceled' && c.state !== 'disconnected') busy.add(c.addr);
-    const self = this.parts.listenAddress();
-    if (self !== null) busy.add(self);
     const { gossip, healthStore, dialScope, config } = this.parts;
-    return gossip.pickOutbound(excludeGroups, busy, (a) => healthStore.preferenceScore(a), NETWORKS[config.network].defaultPort, (a) => dialScope.allowsGossiped(a));
-  }
-}
-
-function shuffle<T>(list: T[]): void {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [list[i], list[j]] = [list[j]!, list[i]!];
+    return gossip.pickOutbound(excludeGroups, this.busy(), (a) => healthStore.preferenceScore(a), NETWORKS[config.network].defaultPort, (a) => dialScope.allowsGossiped(a));
   }
 }

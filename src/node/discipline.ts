@@ -11,7 +11,7 @@ import type { OffenceId } from '../ban/ban-policy.js';
 import { FRAME_ERROR_CODES } from '../metrics/metrics.js';
 import type { FrameErrorCode, RelayMetrics } from '../metrics/metrics.js';
 import type { Peer } from '../peer/peer.js';
-import { hostOf } from './config.js';
+import { hostOf } from '../util/host-port.js';
 import type { BanManager } from './ban-manager.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { BanInfo, RelayConfig, RelayEvents } from './types.js';

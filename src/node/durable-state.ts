@@ -13,12 +13,18 @@ import type { FileOps } from '../persist/file-ops.js';
 import { applyChange, emptyState, validateChange } from '../persist/state-model.js';
 import type { NodeState, StateChange } from '../persist/state-model.js';
 import { MembershipSnapshot } from '../persist/membership-snapshot.js';
+import type { BackupPolicy } from '../persist/backup/replicator.js';
 import type { MembershipReplay } from '../persist/membership-snapshot.js';
 import type { RelayConfig } from './types.js';
 
 export const MEMBERSHIP_FILE = 'membership.snapshot';
 /** The state log is compacted once it grows past this (the address table alone can be megabytes). */
 export const COMPACT_LOG_BYTES = 64 * 1024 * 1024;
+
+/** The replicator's policy from the node's options. */
+export function backupPolicyOf(config: Pick<RelayConfig, 'backupPolicy' | 'backupBufferChanges'>): BackupPolicy {
+  return config.backupPolicy === 'stop' ? { mode: 'stop' } : { mode: 'buffer', maxChanges: config.backupBufferChanges };
+}
 
 export class DurableState {
   private memory: NodeState | null = null;
@@ -41,7 +47,7 @@ export class DurableState {
       clock,
       log,
       ...(ops === undefined ? {} : { ops }),
-      ...(config.backup === null ? {} : { backup: config.backup }),
+      ...(config.backup === null ? {} : { backup: config.backup, backupPolicy: backupPolicyOf(config) }),
     });
     try {
       const { snapshot, replay } = await MembershipSnapshot.open(join(config.dataDir, MEMBERSHIP_FILE), {

@@ -64,6 +64,12 @@ interface PeerSync {
   best: number;
 }
 
+/** A chain opened for the node: the chain and its file (null when memory-only). */
+export interface OpenedHeaders {
+  readonly chain: HeaderChain;
+  readonly file: HeaderFile | null;
+}
+
 export class HeaderSync implements PeerLifecycle {
   private readonly peers = new Map<number, PeerSync>();
   private flushing: Promise<void> = Promise.resolve();
@@ -82,7 +88,7 @@ export class HeaderSync implements PeerLifecycle {
    * tail cut), or in memory when there is no data directory. Null on simnet (no chain parameters):
    * the node then relays blocks unchecked, as before issue 19.
    */
-  static async openChain(config: RelayConfig, log: Logger): Promise<{ chain: HeaderChain; file: HeaderFile | null } | null> {
+  static async openChain(config: RelayConfig, log: Logger): Promise<OpenedHeaders | null> {
     if (config.network === 'simnet') return null;
     const params = chainParams(config.network);
     if (config.dataDir === null) return { chain: new HeaderChain(params), file: null };

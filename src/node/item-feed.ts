@@ -30,8 +30,15 @@ export class ItemFeed {
     const kind = cache.kind(slot);
     if (this.events.listenerCount(kind) === 0 || (kind === 'block' && !this.blockEvents)) return;
     const peer = from?.addr ?? null;
-    const raw = cache.frame(slot).subarray(HEADER_SIZE);
+    // A copy: the cached frame's memory (a slab) is reused once the item leaves the cache.
+    const raw = Buffer.from(cache.frame(slot).subarray(HEADER_SIZE));
     if (kind === 'tx') this.events.emit('tx', { peer, txid: hashToHex(cache.id(slot)), wtxid: hashToHex(cache.wid(slot)), raw });
     else this.events.emit('block', { peer, hash: hashToHex(cache.id(slot)), height: null, via: 'block', raw });
+  }
+
+  /** An item is about to leave the relay cache (evicted): the `evict` listeners (ZMQ `sequence` R) hear of it. */
+  onEvict(cache: RelayCache, slot: number): void {
+    if (this.events.listenerCount('evict') === 0) return;
+    this.events.emit('evict', { kind: cache.kind(slot), id: hashToHex(cache.id(slot)) });
   }
 }

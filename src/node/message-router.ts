@@ -53,7 +53,8 @@ function route(p: RouterParts, peer: Peer, msg: Message): void {
         p.discipline.punish(peer, 'ADDR_EMPTY', 1, `empty ${msg.command}`);
         return;
       }
-      p.gossip.onAddresses(peer, msg);
+      // A --seednode connection is closed once it answered (Core ADDR_FETCH).
+      if (p.gossip.onAddresses(peer, msg).disconnect) peer.close('local');
       return;
     case 'getaddr':
       p.gossip.onGetaddr(peer);

@@ -16,11 +16,14 @@ import { VERSION } from '../version.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
 import type { BlockRelay } from './block-relay.js';
-import { hashToHex } from '../wire/hex.js';
 import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { RelayAccounting } from './relay-accounting.js';
 import type { NodeStatus, RelayConfig } from './types.js';
+import type { RelayCache } from '../relay/relay-cache.js';
+import type { RelayCacheTx } from '../rpc/backend.js';
+import { HEADER_SIZE } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
 
 /** What the status view reads; the parts that exist only while running may be absent. */
 export interface StatusParts {
@@ -90,8 +93,8 @@ export function flowsView(flowTable: FlowTable, registry: PeerRegistry, top: num
     dstTransport: transport(f.dstLabel),
     packets: f.packetsLocal,
     bytes: f.bytesLocal,
-    packetsRegion: f.packetsRegion,
-    bytesRegion: f.bytesRegion,
+    packetsMesh: f.packetsMesh,
+    bytesMesh: f.bytesMesh,
     drops: Object.fromEntries(Object.entries(f.drops).map(([k, v]) => [k, v.packets])),
     createdAt: f.createdMs,
     lastActive: f.lastActiveMs,
@@ -120,4 +123,11 @@ function chainView(blocks: BlockRelay | null | undefined): NodeStatus['chain'] {
   if (blocks === null || blocks === undefined) return null;
   const c = blocks.sync.chain;
   return { height: c.tipHeight, headers: c.size, tip: hashToHex(c.hash(c.tipEntry)) };
+}
+
+/** The relay cache's transactions, oldest first (getrelaycache). */
+export function cacheTransactions(c: RelayCache): RelayCacheTx[] {
+  const out: RelayCacheTx[] = [];
+  for (const s of c.slots()) if (c.isTx(s)) out.push({ txid: hashToHex(c.id(s)), wtxid: hashToHex(c.wid(s)), size: c.frameLength(s) - HEADER_SIZE, from: c.from(s) });
+  return out;
 }

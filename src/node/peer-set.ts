@@ -8,6 +8,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
+import type { ConnKind } from '../conn/conn-manager.js';
 import { RelayError } from '../errors.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
 import type { Logger } from '../log.js';
@@ -24,7 +25,7 @@ import type { IdAllocator } from '../util/id-allocator.js';
 import { LruSet } from '../util/lru-set.js';
 import type { AddressGossip } from './address-gossip.js';
 import type { BanManager } from './ban-manager.js';
-import { hostOf, parseHostPort } from './config.js';
+import { hostOf, requireHostPort } from '../util/host-port.js';
 import type { Discipline } from './discipline.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { DisconnectReason, PeerInfo, RelayConfig, RelayEvents } from './types.js';
@@ -54,7 +55,7 @@ export interface PeerSetParts {
   readonly flows: FlowSink;
   readonly dispatcher: BatchDispatcher<Peer>;
   readonly relay: Pick<InventoryRelay<Peer>, 'onPeerGone'>;
-  readonly flowTable: Pick<FlowTable, 'registerPeer' | 'unregisterPeer'>;
+  readonly flowTable: Pick<FlowTable, 'registerPeer'>;
   readonly metrics: Pick<RelayMetrics, 'messageOut' | 'setPeers' | 'setTransportPeers'>;
   readonly banMgr: Pick<BanManager, 'score' | 'isWhitelisted' | 'release'>;
   readonly discipline: Pick<Discipline, 'onOffence'>;
@@ -72,6 +73,7 @@ export class PeerSet {
   private readonly host: PeerHost;
   private readonly listeners: PeerLifecycle[] = [];
   private readonly meshAddrs: ReadonlySet<string>;
+  private readonly seedNodes: ReadonlySet<string>;
   /**
    * The best height an outbound peer's version reported: the version message's start height only
    * until the headers chain has anything past genesis (then the chain's tip height is used).
@@ -80,6 +82,7 @@ export class PeerSet {
 
   constructor(private readonly parts: PeerSetParts) {
     this.meshAddrs = new Set(parts.config.mesh);
+    this.seedNodes = new Set(parts.config.seedNode);
     const p = parts;
     this.host = {
       config: p.config,
@@ -111,7 +114,7 @@ export class PeerSet {
   }
 
   /** Wraps a connected socket in a Peer; its handshake runs from here. */
-  add(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', permanent: boolean): Peer {
+  add(socket: PeerSocket, addr: string, direction: 'inbound' | 'outbound', permanent: boolean, kind: ConnKind | null = null): Peer {
     const mesh = direction === 'outbound' && this.meshAddrs.has(addr);
     const id = this.parts.ids.take();
     if (id === null) {
@@ -119,7 +122,7 @@ export class PeerSet {
       socket.destroy();
       throw new RelayError('ERR_PEER_LIMIT', 'no connection id available');
     }
-    const peer = new Peer(id, this.host, socket, addr, direction, permanent || mesh, mesh, this.parts.log);
+    const peer = new Peer(id, this.host, socket, addr, direction, permanent || mesh, mesh, this.parts.log, kind);
     this.parts.registry.add(peer);
     this.parts.flowTable.registerPeer(peer.id, addr, { mesh });
     this.refreshGauges();
@@ -142,7 +145,12 @@ export class PeerSet {
   private onEstablished(peer: Peer): void {
     const { flowTable, gossip, banMgr, log, events } = this.parts;
     flowTable.registerPeer(peer.id, peer.addr, { mesh: peer.mesh });
-    gossip.onEstablished(peer, banMgr.isWhitelisted(hostOf(peer.addr)), this.parts.listenAddress());
+    // Block-relay-only and feeler connections take no part in address relay; a --seednode
+    // connection is asked for addresses and closed once it answered (Core ADDR_FETCH).
+    gossip.onEstablished(peer, banMgr.isWhitelisted(hostOf(peer.addr)), this.parts.listenAddress(), {
+      noAddrRelay: peer.kind === 'block-relay-only' || peer.kind === 'feeler',
+      addrFetch: peer.direction === 'outbound' && this.seedNodes.has(peer.addr),
+    });
     if (peer.direction === 'outbound' && peer.startHeight !== null && peer.startHeight > this.bestKnownHeight) this.bestKnownHeight = peer.startHeight;
     for (const l of this.listeners) l.established?.(peer);
     this.refreshGauges();
@@ -151,12 +159,11 @@ export class PeerSet {
   }
 
   private onClosed(peer: Peer, reason: DisconnectReason): void {
-    const { registry, gossip, banMgr, flowTable, ids, relay, log, events } = this.parts;
+    const { registry, gossip, banMgr, ids, relay, log, events } = this.parts;
     const info = this.info(peer);
     registry.remove(peer);
     gossip.onClosed(peer.id);
     banMgr.release(peer.id);
-    flowTable.unregisterPeer(peer.id);
     ids.release(peer.id);
     relay.onPeerGone(peer.id);
     for (const l of this.listeners) l.closed?.(peer, reason);
@@ -169,7 +176,7 @@ export class PeerSet {
   private isMeshPeer(peer: Peer, ua: string | undefined): boolean {
     const m = ua === undefined ? null : /\(mesh:([^)]+)\)\/$/.exec(ua);
     if (m === null || !this.meshAddrs.has(m[1]!)) return false;
-    return parseHostPort(m[1]!, 'mesh address').host === hostOf(peer.addr);
+    return requireHostPort(m[1]!, 'mesh address').host === hostOf(peer.addr);
   }
 
   /** Mesh dials say which listen address they come from (a BIP14 user-agent comment). */

@@ -24,7 +24,7 @@ export class RelayAccounting {
 
   readonly flowSink: FlowSink = {
     delivered: (src, dst, bytes, mesh) => {
-      if (src >= 0) this.flowTable.record(src, dst, bytes, mesh ? 'region' : 'local');
+      if (src >= 0) this.flowTable.record(src, dst, bytes, mesh ? 'mesh' : 'local');
       this.messages++;
       this.bytes += bytes;
     },

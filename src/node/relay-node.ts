@@ -14,46 +14,30 @@ import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { Logger } from '../log.js';
 import { WorkerPool } from '../pool/pool.js';
-import { FrameVerifier } from '../framing/frame-verifier.js';
-import { FrameScanner } from '../wasm/frame-scanner.js';
-import { TransportPolicy } from '../transport/transport-policy.js';
 import type { Message } from '../wire/codec.js';
 import { NETWORKS } from '../wire/constants.js';
-import { DialScope } from '../conn/dial-scope.js';
-import { DEFAULT_IDLE_EVICT_MS, FlowTable } from '../stats/flow-table.js';
-import { MAX_PEER_ID } from '../stats/flow-index.js';
+import { FlowTable } from '../stats/flow-table.js';
 import { CoarseClock } from '../stats/coarse-clock.js';
-import { NodeStats } from '../stats/node-stats.js';
 import { VERSION } from '../version.js';
-import { IdAllocator } from '../util/id-allocator.js';
 import { HealthStore } from '../health/health-store.js';
 import { RelayMetrics } from '../metrics/metrics.js';
 import { AdminServer, exposureWarning } from '../admin/http-server.js';
 import type { AdminBackend, FlowOrder, FlowRow, HealthInfo } from '../admin/backend.js';
+import type { RelayCacheTx, RpcBackend } from '../rpc/backend.js';
+import { RelayStreams, type BlockItem, type RelayStream, type StreamOptions, type TxItem } from '../streams/relay-streams.js';
 import type { PeerSocket } from '../peer/peer.js';
-import { BatchDispatcher } from '../peer/dispatch.js';
 import { WriteScheduler } from '../peer/writer.js';
-import { Turns } from '../peer/turns.js';
-import { InventoryRelay } from '../relay/inventory-relay.js';
-import type { Peer } from '../peer/peer.js';
 import { Acceptor } from './acceptor.js';
-import { AddressGossip } from './address-gossip.js';
-import { BanManager } from './ban-manager.js';
-import { buildBlockRelay, listenToPeers } from './block-relay.js';
-import type { BlockRelay } from './block-relay.js';
-import { Connector } from './connector.js';
-import { Discipline } from './discipline.js';
 import { DurableState } from './durable-state.js';
 import { HeaderSync } from './header-sync.js';
-import { ItemFeed } from './item-feed.js';
-import { LocalItems } from './local-items.js';
-import { dispatchHost } from './message-router.js';
-import { flowsView, healthView, statusView } from './node-views.js';
+import type { OpenedHeaders } from './header-sync.js';
+import { composeNode, type Running } from './compose.js';
+import { cacheTransactions, flowsView, healthView, statusView } from './node-views.js';
+import { OperatorEndpoints } from './operator-endpoints.js';
 import { PeerRegistry } from './peer-registry.js';
-import { PeerSet } from './peer-set.js';
 import { RelayAccounting } from './relay-accounting.js';
-import { StateKeeper } from './state-keeper.js';
-import { resolveConfig, formatHostPort, parseHostPort } from './config.js';
+import { resolveConfig } from './config.js';
+import { formatHostPort, requireHostPort } from '../util/host-port.js';
 import type { RelayOptions } from './config.js';
 import type { BanInfo, NodeStatus, PeerInfo, RelayConfig, RelayEvents } from './types.js';
 
@@ -62,24 +46,8 @@ export interface RelayDeps {
   readonly logger?: Logger;
 }
 
-/** The parts that exist while the node runs, built together in `start()`. */
-interface Running {
-  readonly durable: DurableState;
-  readonly banMgr: BanManager;
-  readonly gossip: AddressGossip;
-  readonly state: StateKeeper;
-  readonly pool: WorkerPool | undefined;
-  readonly relay: InventoryRelay<Peer>;
-  readonly local: LocalItems;
-  readonly discipline: Discipline;
-  readonly blocks: BlockRelay | null;
-  readonly peers: PeerSet;
-  readonly connector: Connector;
-  readonly nodeStats: NodeStats;
-  readonly admin: AdminServer | undefined;
-}
 
-export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend {
+export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend, RpcBackend {
   readonly config: RelayConfig;
   readonly clock: Clock;
   readonly log: Logger;
@@ -92,6 +60,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   private readonly accounting: RelayAccounting;
   private readonly acceptor: Acceptor;
   private readonly scheduler: WriteScheduler;
+  private readonly streams = new RelayStreams(this);
   private run: Running | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -111,6 +80,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.coarseClock = new CoarseClock(this.clock);
     this.flowTable = new FlowTable({ clock: this.coarseClock });
     this.metrics.attachFlowTable(this.flowTable);
+    this.metrics.attachFeeds(() => [...this.streams.drops(), ...(this.run?.endpoints?.drops() ?? [])]);
     this.healthStore = new HealthStore({ clock: this.clock });
     this.accounting = new RelayAccounting(this.flowTable, this.registry, () => this.state === 'running');
     this.acceptor = new Acceptor(this.config, this.clock, this.log);
@@ -125,15 +95,17 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     this.startedAt = this.clock.now();
     const c = this.config;
-    const opened: { durable?: DurableState; chain?: Awaited<ReturnType<typeof HeaderSync.openChain>>; pool?: WorkerPool; admin?: AdminServer } = {};
+    const opened: { durable?: DurableState; chain?: OpenedHeaders | null; pool?: WorkerPool; admin?: AdminServer } = {};
     try {
       // Ports first: a port in use fails the start before anything is written to the data directory.
       if (c.listen !== null) await this.acceptor.listen(c.listen.host, c.listen.port);
       if (c.http !== null) await probePort(c.http.host, c.http.port);
+      if (c.rpc !== null) await probePort(c.rpc.host, c.rpc.port);
       if (c.dataDir !== null) await mkdir(c.dataDir, { recursive: true });
       const durable = (opened.durable = await DurableState.open(c, this.clock, this.log));
+      const shell = { config: c, clock: this.clock, log: this.log, magic: this.magic, metrics: this.metrics, flowTable: this.flowTable, healthStore: this.healthStore, registry: this.registry, accounting: this.accounting, acceptor: this.acceptor, scheduler: this.scheduler, events: this, startedAt: this.startedAt };
       const chain = (opened.chain = await HeaderSync.openChain(c, this.log));
-      this.run = this.build(durable, chain, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
+      this.run = composeNode(shell, durable, chain, (opened.pool = c.workers > 0 ? new WorkerPool({ threads: c.workers }) : undefined));
       if (c.http !== null) {
         const exposed = exposureWarning(c.http.host);
         if (exposed !== null) this.log.warn(exposed, { http: formatHostPort(c.http) });
@@ -141,6 +113,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
         await admin.start(c.http.host, c.http.port);
         this.run = { ...this.run, admin };
       }
+      this.run = { ...this.run, endpoints: await OperatorEndpoints.open(c, this, this.log, this.run.admin?.cookiePath ?? null) };
     } catch (err) {
       this.run = undefined;
       await this.acceptor.close();
@@ -164,88 +137,9 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     }, 1000);
     this.ticker.unref();
     this.acceptor.serve(this.run.peers, this.registry, this.run.banMgr);
-    this.run.connector.start();
+    await this.run.connector.start();
+    this.run.seeding.start();
     this.log.info('relay started', { network: c.network, listen: this.listenAddress, http: this.run.admin?.address?.addr ?? null, dataDir: c.dataDir, stateVersion: this.run.durable.version });
-  }
-
-  /** Builds the parts of a running node, each from the parts it needs (no network I/O yet). */
-  private build(durable: DurableState, chain: Awaited<ReturnType<typeof HeaderSync.openChain>>, pool: WorkerPool | undefined): Running {
-    const c = this.config;
-    const { clock, log, metrics } = this;
-    const banMgr = new BanManager(c, clock, log, durable);
-    banMgr.load();
-    const gossip = new AddressGossip(c, clock, log, durable.addrTable());
-    const state = new StateKeeper(durable, gossip, this.healthStore, log, this.startedAt);
-    /** Outbound peers redialled forever: --connect, --add-peer, --mesh, `connect({ permanent })`. */
-    const manual = new Set([...c.mesh, ...c.connect, ...c.addPeer]);
-    const transports = new TransportPolicy({
-      mode: c.transport,
-      overrides: c.peerTransport,
-      learnt: durable.transports(),
-      record: (addr, speaks) => void durable.commit({ type: 'transport', addr, speaks }).catch((err: unknown) => log.warn('recording a peer transport failed', { err })),
-      advertised: (addr) => gossip.addrs.get(addr)?.services ?? 0n,
-      isManual: (addr) => manual.has(addr),
-      onFailure: (reason) => metrics.v2Failure(reason),
-      log,
-    });
-    const scanner = new FrameScanner();
-    if (pool !== undefined) pool.onTaskLatency = (ms) => metrics.taskSeconds(ms / 1000);
-    const verifier = new FrameVerifier(pool, { poolMinBytes: c.poolMinBytes }, scanner);
-    verifier.onPoolBatch = (frames) => metrics.batchSize(frames);
-    const feed = new ItemFeed(clock, this.acceptor.slots, state, this, chain === null);
-    const accounting = this.accounting;
-    const relay = new InventoryRelay<Peer>(
-      {
-        clock,
-        peers: () => this.registry.values(),
-        peerById: (id) => this.registry.get(id),
-        onNewItem: (cache, slot, from) => feed.onNewItem(cache, slot, from),
-        onDuplicate: (src, dst, bytes) => accounting.duplicate(src, dst, bytes),
-        onOverflow: (peer, what, items, bytes) => accounting.overflow(peer, what, items, bytes),
-        announceBlock: (dst, frame): boolean => blocks?.announcer.announce(dst, frame) ?? false,
-        serveBlock: (dst, type, src, off, cached): boolean => blocks?.compact.serveGetdata(dst, type, src, off, cached) ?? false,
-      },
-      c.relayCacheMaxBytes,
-      { fallbackAfterMs: c.getdataTimeoutMs, stallAfterMs: c.stallTimeoutMs },
-    );
-    const discipline = new Discipline(c, clock, log, banMgr, this.registry, metrics, this);
-    const blocks: BlockRelay | null = chain === null ? null : buildBlockRelay({ opened: chain, clock, log, magic: this.magic, encoder: scanner, relay, discipline, metrics, events: this, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
-    const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events: this, blocks }));
-    const listenAddress = (): string | null => this.listenAddress;
-    const peers = new PeerSet({
-      config: c,
-      magic: this.magic,
-      clock,
-      log,
-      registry: this.registry,
-      ids: new IdAllocator(clock, MAX_PEER_ID, DEFAULT_IDLE_EVICT_MS),
-      verifier,
-      scanner,
-      transports,
-      scheduler: this.scheduler,
-      turns: new Turns(),
-      flows: accounting.flowSink,
-      dispatcher,
-      relay,
-      flowTable: this.flowTable,
-      metrics,
-      banMgr,
-      discipline,
-      gossip,
-      events: this,
-      listenAddress,
-      chainHeight: () => blocks?.sync.tipHeight ?? 0,
-      peerHeight: (id) => blocks?.sync.peerHeight(id) ?? null,
-    });
-    if (blocks !== null) listenToPeers(blocks, peers);
-    const dialScope = new DialScope(c.onlynet, c.gossipDialScope);
-    const connector = new Connector({ config: c, clock, log, manual, peers, registry: this.registry, transports, gossip, banMgr, dialScope, healthStore: this.healthStore, state, durable, listenAddress });
-    const nodeStats = new NodeStats(() => {
-      const t = metrics.totals();
-      return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
-    }, c.dataDir);
-    const local = new LocalItems(this.magic, scanner, relay, this.registry);
-    return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, nodeStats, admin: undefined };
   }
 
   /** Graceful stop: peers closed, durable state flushed, threads and files closed. Idempotent. */
@@ -260,11 +154,14 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     const r = this.run!;
     // Network first: no dial completes, no handshake goes on while state is saved. A shutdown is
     // not the peers' departure (Serf): the connector records none once stopping.
-    r.connector.stop(() => r.peers.destroyAll());
+    r.seeding.stop();
+    await r.connector.stop(() => r.peers.destroyAll());
     const listener = this.acceptor.close();
     await r.durable.membership?.close().catch(() => {});
     await r.state.saveAll();
     await listener;
+    this.streams.close();
+    await r.endpoints?.close();
     await r.admin?.close().catch(() => {});
     await r.pool?.close();
     await r.blocks?.sync.close().catch((err: unknown) => this.log.error('closing the headers file failed', { err }));
@@ -300,6 +197,8 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const p of this.registry.values()) p.tick(now);
     r.relay.tick(now);
     r.blocks?.compact.tick(now);
+    r.gossip.tick();
+    r.seeding.tick(now);
     this.flowTable.markRates();
     r.nodeStats.tick(now);
     this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength);
@@ -313,9 +212,12 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** The admin endpoint's address and cookie file, when it runs. */
   get adminEndpoint(): { addr: string; cookiePath: string | null } | null {
-    const admin = this.run?.admin;
-    const a = admin?.address;
-    return a === null || a === undefined ? null : { addr: a.addr, cookiePath: admin!.cookiePath };
+    return endpointOf(this.run?.admin);
+  }
+
+  /** The JSON-RPC endpoint's address and cookie file, when it runs. */
+  get rpcEndpoint(): { addr: string; cookiePath: string | null } | null {
+    return endpointOf(this.run?.endpoints?.rpc);
   }
 
   // ---- peers -----------------------------------------------------------------------------------
@@ -330,7 +232,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
 
   /** Dials `addr`; `permanent` redials it forever; `transport` is like Core's `addnode … v2transport`. */
   connect(addr: string, opts: { permanent?: boolean; transport?: 'v1' | 'v2' } = {}): void {
-    parseHostPort(addr, 'peer address');
+    requireHostPort(addr, 'peer address');
     this.running().connector.connect(addr, opts);
   }
 
@@ -352,6 +254,21 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
   /** Sends a message to every established peer but the excluded ones; returns how many got it. */
   broadcast(msg: Message, opts: { exclude?: readonly string[] } = {}): number {
     return this.running().local.broadcast(msg, new Set(opts.exclude ?? []));
+  }
+
+  /** Relayed transactions as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  transactions(opts?: StreamOptions): RelayStream<TxItem> {
+    return this.streams.transactions(opts);
+  }
+
+  /** Relayed blocks as an async iterator: bounded buffer, oldest dropped (src/streams). */
+  blocks(opts?: StreamOptions): RelayStream<BlockItem> {
+    return this.streams.blocks(opts);
+  }
+
+  /** The relay cache's transactions, oldest first (getrelaycache). */
+  relayCacheTransactions(): RelayCacheTx[] {
+    return this.run === undefined ? [] : cacheTransactions(this.run.relay.cache);
   }
 
   // ---- bans ------------------------------------------------------------------------------------
@@ -392,9 +309,20 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     return healthView(this.healthStore, peer);
   }
 
+  /** Bytes read from and written to every socket since start (getnettotals). */
+  trafficTotals(): { bytesIn: number; bytesOut: number } {
+    const t = this.metrics.totals();
+    return { bytesIn: t.bytesIn, bytesOut: t.bytesOut };
+  }
+
   metricsText(): Promise<string> {
     return this.metrics.text();
   }
+}
+
+function endpointOf(s: { address: { addr: string } | null; cookiePath: string | null } | undefined): { addr: string; cookiePath: string | null } | null {
+  const a = s?.address;
+  return a === null || a === undefined ? null : { addr: a.addr, cookiePath: s!.cookiePath };
 }
 
 /** Binds and releases HOST:PORT: a port in use is reported before the data directory is touched. */

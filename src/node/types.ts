@@ -4,13 +4,14 @@
  */
 import type { NetworkName } from '../wire/constants.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
+import type { HostPort } from '../util/host-port.js';
+
+export type { HostPort };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+/** The backup's policy while it is unreachable (see RelayConfig.backupPolicy). */
+export type BackupMode = 'stop' | 'buffer';
 
 /** Validated configuration (see src/node/config.ts for defaults and checks). */
 export interface RelayConfig {
@@ -67,6 +68,8 @@ export interface RelayConfig {
    * cache has evicted them (issue 19); 0 keeps none. The newest block is kept whatever its size.
    */
   readonly blockStoreMaxBytes: number;
+  /** Relay-cache items leave after this long, so memory falls back with traffic (default 15 min, as Core). */
+  readonly relayCacheMaxAgeMs: number;
   readonly getdataTimeoutMs: number;
   /** Outbound retry delay: n-th retry waits n × retryBaseMs, never more than retryMaxMs (btcd 5 s, 5 min). */
   readonly retryBaseMs: number;
@@ -75,15 +78,54 @@ export interface RelayConfig {
   readonly allowLocalAddresses: boolean;
   /** `--backup` destination for the state log (file:///path or socket://HOST:PORT). */
   readonly backup: string | null;
+  /**
+   * What commits do while the backup cannot be reached (src/persist/backup/replicator.ts): `stop`
+   * (a commit waits for the backup; the node does not start without it) or `buffer` (default: up to
+   * `backupBufferChanges` changes queue locally and are sent on reconnect).
+   */
+  readonly backupPolicy: BackupMode;
+  readonly backupBufferChanges: number;
   /** Rejoin previously alive peers even after an explicit leave. */
   readonly rejoinAfterLeave: boolean;
   /** BIP324: 'v2' advertises NODE_P2P_V2, dials v2 where it can and accepts both; 'v1only'; 'v2only'. */
   readonly transport: TransportMode;
+  /** Bitcoin Core-style JSON-RPC listener (`--rpc`); null = none, the default. See docs/rpc-zmq.md. */
+  readonly rpc: HostPort | null;
+  /** `USER:SALT$HMAC` credentials, as Core's -rpcauth (share/rpcauth/rpcauth.py makes them). */
+  readonly rpcAuth: readonly string[];
+  /** Subnets (IP or CIDR) besides loopback whose clients the RPC listener serves (Core's -rpcallowip). */
+  readonly rpcAllowIp: readonly string[];
+  /** ZMQ PUB endpoints per topic, as Core's -zmqpub<topic> (`tcp://127.0.0.1:28332`, `ipc:///path`). */
+  readonly zmqPubRawTx: readonly string[];
+  readonly zmqPubHashTx: readonly string[];
+  readonly zmqPubRawBlock: readonly string[];
+  readonly zmqPubHashBlock: readonly string[];
+  readonly zmqPubSequence: readonly string[];
+  /** Each topic's send high-water mark (messages), as Core's -zmqpub<topic>hwm; default 1000. */
+  readonly zmqPubRawTxHwm: number;
+  readonly zmqPubHashTxHwm: number;
+  readonly zmqPubRawBlockHwm: number;
+  readonly zmqPubHashBlockHwm: number;
+  readonly zmqPubSequenceHwm: number;
   /**
    * The operator's transport for particular peers, keyed by HOST:PORT: from `@v1`/`@v2` after an
    * address in `connect`/`addPeer`/`mesh` (like Core's `addnode … v2transport`), or given as is.
    */
   readonly peerTransport: Readonly<Record<string, 'v1' | 'v2'>>;
+  /** Automatic block-relay-only outbound connections, anchors included (Core: 2). */
+  readonly blockRelayOnly: number;
+  /** `--proxy HOST:PORT`: SOCKS5 proxy for every outbound connection (Core -proxy). */
+  readonly proxy: string | null;
+  /** `--onion HOST:PORT`: SOCKS5 proxy for Tor addresses (Core -onion); default `proxy`. */
+  readonly onion: string | null;
+  /** DNS seeds queried for a fresh node: `--dns-seed` (repeatable), else the network's (Core's list); empty with `--no-dns-seed`. */
+  readonly dnsSeed: readonly string[];
+  /** `--no-dns-seed`: query no DNS seed. */
+  readonly noDnsSeed: boolean;
+  /** `--dns-server HOST:PORT`: resolve DNS seeds through this server only; null = the system resolver. */
+  readonly dnsServer: string | null;
+  /** `--seednode HOST:PORT` (repeatable): connect, take addresses, disconnect (Core -seednode). */
+  readonly seedNode: readonly string[];
 }
 
 export type TransportMode = 'v2' | 'v1only' | 'v2only';
@@ -222,6 +264,8 @@ export interface RelayEvents {
    * `via` is how it arrived: a full `block`, or a `cmpctblock` rebuilt from the relay cache.
    */
   block: [{ readonly peer: string | null; readonly hash: string; readonly height: number | null; readonly via: 'block' | 'cmpctblock'; readonly raw: Uint8Array }];
+  /** An item left the relay cache (evicted, oldest first); emitted only while someone listens. */
+  evict: [{ readonly kind: 'tx' | 'block'; readonly id: string }];
   /** Structured log line (also written to the logger). */
   warning: [{ readonly message: string; readonly fields?: Record<string, unknown> }];
 }

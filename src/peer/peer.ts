@@ -27,6 +27,7 @@ import type { Command } from '../wire/constants.js';
 import type { LruSet } from '../util/lru-set.js';
 import { PeerStats } from '../stats/peer-stats.js';
 import { advertisedServices, serviceNames } from '../wire/services.js';
+import type { ConnKind } from '../conn/conn-manager.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
 import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
@@ -145,6 +146,8 @@ export class Peer implements DispatchPeer, HandshakePeer {
     /** A trusted instance of our relay mesh: no ban score, no trickle delay. Set on dial or by version. */
     public mesh: boolean,
     logger: Logger,
+    /** What an outbound connection is for (Core's connection types); null for inbound peers. */
+    readonly kind: ConnKind | null = null,
   ) {
     const now = host.clock.now();
     const cfg = host.config;
@@ -473,6 +476,8 @@ export class Peer implements DispatchPeer, HandshakePeer {
   onHandshakeDone(): void {
     if (this.closed) return;
     this.state = 'established';
+    // A block-relay-only connection carries no transactions either way (Core): we said relay=0.
+    if (this.kind === 'block-relay-only') this.relayTxs = false;
     // getpeerinfo shows a ping time from the start, not after the first ping interval.
     this.sendPing(this.host.clock.now());
     this.host.onEstablished(this);
@@ -483,15 +488,18 @@ export class Peer implements DispatchPeer, HandshakePeer {
   sendVersion(): void {
     const nonce = randomNonce();
     this.host.sentNonces.add(nonce);
-    this.sendMessage(
-      newVersionMessage({
-        nonce,
-        userAgent: this.host.userAgentFor(this),
-        timestampSec: Math.floor(this.host.clock.now() / 1000),
-        startHeight: this.host.bestHeight(),
-        services: advertisedServices(this.host.config.transport),
-      }),
-    );
+    // Our version message is encoded at our own protocol version, whatever the peer's: at the
+    // negotiated one, an old peer's (python-bitcoinlib's 60002) could not carry the relay field and
+    // the encoder refused it, closing the connection before the handshake.
+    const msg = newVersionMessage({
+      nonce,
+      userAgent: this.host.userAgentFor(this),
+      timestampSec: Math.floor(this.host.clock.now() / 1000),
+      startHeight: this.host.bestHeight(),
+      services: advertisedServices(this.host.config.transport),
+      relay: this.kind !== 'block-relay-only',
+    });
+    this.sendPayload('version', encodePayload(msg, PROTOCOL_VERSION));
   }
 
   sendReject(command: string, code: number, reason: string): void {

@@ -7,8 +7,14 @@
  * Writes are batched across peers: every writer with something queued is flushed once, in one
  * setImmediate for all of them (WriteScheduler). A flush gathers everything queued into one
  * buffer and hands it to the socket in one write (measured against cork/uncork in
- * docs/performance.md). Relayed frames are the cache's buffers, written as they are.
+ * docs/performance.md). Relayed frames are views into the relay cache's slabs: a write copies them
+ * (the slab may be refilled once the item leaves the cache, and the socket may hold a chunk
+ * until the kernel takes it), and one that was refilled while queued reads as empty and is
+ * dropped (src/relay/frame-slabs.ts). Only frames with their own buffer (blocks) are written
+ * as they are.
  */
+import { performance } from 'node:perf_hooks';
+import { OWN_BUFFER_MIN } from '../relay/frame-slabs.js';
 import { SocketCounts } from '../stats/socket-counts.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -36,23 +42,58 @@ const WRITE_BUDGET_BYTES = 256 * 1024;
 const CONTROL = -2;
 /** Transport bytes (a v2 key exchange) written as they are, never wrapped or dropped. */
 const RAW = -3;
+/** A relayed frame whose slab was refilled before it was written (dropped, left out). */
+const STALE = -4;
 
-/** Runs every pending flush once per event-loop turn, in one callback. */
+/**
+ * Writing time per event-loop turn. Past it the writers not yet flushed wait for the next turn
+ * (after its reads), first in line, so a 1,000-peer fan-out (~15 ms of socket writes for one
+ * transaction's invs, docs/performance.md) does not hold every other socket for the whole of it.
+ * Not tuned: the 2026-12-07 runs (2-vCPU EPYC VM, load average 8–21) could not show its effect on
+ * p99 either way (docs/performance.md, "Issue 21").
+ */
+export const TURN_WRITE_BUDGET_MS = 4;
+
+/**
+ * Runs every pending flush once per event-loop turn, in one callback, within a time budget: what
+ * is left goes on in the next turn, ahead of writers scheduled meanwhile (each destination waits
+ * at most one turn longer than the others: fair across destinations).
+ */
 export class WriteScheduler {
   /** The node's socket counts (metrics): its writers add each socket write, its peers each read. */
-  constructor(readonly sockets: SocketCounts = new SocketCounts()) {}
+  constructor(
+    readonly sockets: SocketCounts = new SocketCounts(),
+    private readonly budgetMs = TURN_WRITE_BUDGET_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   private pending: PeerWriter[] = [];
   private scheduled = false;
+  /** Turns whose writes ran past the budget and went on in the next turn. */
+  deferredTurns = 0;
   private readonly run = (): void => {
     this.scheduled = false;
     const list = this.pending;
     this.pending = [];
-    for (const w of list) w.flush();
+    const start = this.now();
+    for (let i = 0; i < list.length; i++) {
+      list[i]!.flush();
+      if (i + 1 < list.length && this.now() - start >= this.budgetMs) {
+        // Writers scheduled during these flushes are already in this.pending: they come after.
+        this.pending = list.slice(i + 1).concat(this.pending);
+        this.deferredTurns++;
+        this.arm();
+        return;
+      }
+    }
   };
 
   schedule(w: PeerWriter): void {
     this.pending.push(w);
+    this.arm();
+  }
+
+  private arm(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.run);
@@ -68,13 +109,13 @@ export interface WriterOptions {
 export class PeerWriter {
   private bufs: (Uint8Array | undefined)[] = [];
   private srcs: number[] = [];
+  /** Each queued frame's length when queued (a relayed view may read as empty by the time it is written). */
+  private lens: number[] = [];
   private head = 0;
   private bytes = 0;
   private scheduled = false;
   private flushing = false;
   private closed = false;
-  droppedItems = 0;
-  droppedBytes = 0;
   bytesOut = 0;
   /** Runs at the start of every flush (the peer adds this turn's announcements). */
   beforeFlush: (() => void) | undefined;
@@ -129,6 +170,7 @@ export class PeerWriter {
     }
     this.bufs.push(frame);
     this.srcs.push(src);
+    this.lens.push(frame.byteLength);
     this.bytes += frame.byteLength;
     // Queued by beforeFlush during a flush: the write that follows takes it; bounds apply after.
     if (this.flushing) return;
@@ -156,18 +198,16 @@ export class PeerWriter {
    * stay, in order, packed against the first frame not scanned, and the head moves past the gap.
    */
   private dropOldestRelayed(maxBytes: number, maxMessages: number): void {
-    const { bufs, srcs } = this;
+    const { bufs, srcs, lens } = this;
     let length = bufs.length - this.head;
     let end = this.head;
     for (; end < bufs.length && (this.bytes > maxBytes || length > maxMessages); end++) {
       const src = srcs[end]!;
       if (src === CONTROL || src === RAW) continue;
-      const bytes = bufs[end]!.byteLength;
+      const bytes = lens[end]!;
       this.bytes -= bytes;
       length--;
-      this.droppedItems++;
-      this.droppedBytes += bytes;
-      if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', bytes);
+      this.dropped(src, bytes);
     }
     // Every relayed frame in [head, end) was dropped: move the kept ones back to end, in order.
     let to = end;
@@ -177,6 +217,7 @@ export class PeerWriter {
       to--;
       bufs[to] = bufs[i];
       srcs[to] = src;
+      lens[to] = lens[i]!;
     }
     for (let i = this.head; i < to; i++) bufs[i] = undefined;
     this.head = to;
@@ -207,18 +248,27 @@ export class PeerWriter {
       let relayed: number[] | undefined;
       while (end < this.bufs.length && (end === start || budget > 0)) {
         const b = this.bufs[end]!;
-        total += b.byteLength;
-        budget -= b.byteLength;
+        const len = this.lens[end]!;
+        total += len;
+        budget -= len;
         const src = this.srcs[end]!;
-        // The command is in the frame: "tx" or "block". Control frames and raw transport bytes are
-        // no relayed items; a relayed frame counts its v1 size on every transport (v2 seals it).
-        if (src !== CONTROL && src !== RAW) (relayed ??= []).push(src, b.byteLength, b[4] === 0x74 ? 1 : 0);
         end++;
+        if (src === CONTROL || src === RAW) continue;
+        if (b.byteLength !== len) {
+          // Its slab was refilled while it waited here (the item left the cache long ago).
+          this.srcs[end - 1] = STALE;
+          this.dropped(src, len);
+          continue;
+        }
+        // The command is in the frame: "tx" or "block". A relayed frame counts its v1 size on
+        // every transport (v2 seals it).
+        (relayed ??= []).push(src, len, b[4] === 0x74 ? 1 : 0);
       }
-      const chunk = this.gather(start, end, total);
+      const chunk = this.gather(start, end);
       for (let i = start; i < end; i++) this.bufs[i] = undefined;
       this.head = end;
       this.bytes -= total;
+      if (chunk === undefined) continue;
       this.bytesOut += chunk.byteLength;
       this.onWrite?.();
       this.scheduler.sockets.writes++;
@@ -228,12 +278,18 @@ export class PeerWriter {
     if (this.head === this.bufs.length) {
       this.bufs.length = 0;
       this.srcs.length = 0;
+      this.lens.length = 0;
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.bufs.length) {
       this.bufs = this.bufs.slice(this.head);
       this.srcs = this.srcs.slice(this.head);
+      this.lens = this.lens.slice(this.head);
       this.head = 0;
     }
+  }
+
+  private dropped(src: number, bytes: number): void {
+    if (src >= 0) this.flows.dropped(src, this.peerId, 'queue_head', bytes);
   }
 
   /**
@@ -251,29 +307,49 @@ export class PeerWriter {
     };
   }
 
-  /** The frames [start, end) as one buffer of wire bytes (`total` bytes before wrapping). */
-  private gather(start: number, end: number, total: number): Uint8Array {
-    const t = this.transport;
-    let parts: Uint8Array[];
-    if (t.passthrough) {
-      if (end - start === 1) return this.bufs[start]!;
-      parts = this.bufs.slice(start, end) as Uint8Array[];
-    } else {
-      // Each run of frames between raw transport bytes is wrapped in one call (v2: one seal).
-      parts = [];
-      total = 0;
-      for (let i = start; i < end; ) {
-        let j = i;
-        if (this.srcs[i] === RAW) j++;
-        else while (j < end && this.srcs[j] !== RAW) j++;
-        const w = this.srcs[i] === RAW ? this.bufs[i]! : t.wrapMany(this.bufs.slice(i, j) as Uint8Array[]);
-        parts.push(w);
-        total += w.byteLength;
-        i = j;
+  /**
+   * The frames [start, end) as one buffer of wire bytes, leaving out stale ones; undefined when
+   * none is left. A copy, unless it is one control or raw frame or one with its own buffer.
+   */
+  private gather(start: number, end: number): Uint8Array | undefined {
+    const { bufs, srcs } = this;
+    if (this.transport.passthrough) {
+      let n = 0;
+      let only = start;
+      for (let i = start; i < end; i++) {
+        if (srcs[i] === STALE) continue;
+        n++;
+        only = i;
       }
-      if (parts.length === 1) return parts[0]!;
+      if (n === 0) return undefined;
+      if (n === 1) {
+        const f = bufs[only]!;
+        const src = srcs[only]!;
+        // A relayed frame under OWN_BUFFER_MIN is a view into a slab: the socket gets a copy.
+        return src === CONTROL || src === RAW || f.byteLength >= OWN_BUFFER_MIN ? f : Buffer.from(f);
+      }
+      const frames: Uint8Array[] = [];
+      for (let i = start; i < end; i++) if (srcs[i] !== STALE) frames.push(bufs[i]!);
+      return Buffer.concat(frames);
     }
-    return Buffer.concat(parts, total);
+    // Each run of frames between raw transport bytes is wrapped in one call (v2: one seal, which
+    // writes new bytes, so no slab view reaches the socket).
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let i = start; i < end; ) {
+      let w: Uint8Array | undefined;
+      if (srcs[i] === RAW) w = bufs[i++]!;
+      else {
+        const run: Uint8Array[] = [];
+        for (; i < end && srcs[i] !== RAW; i++) if (srcs[i] !== STALE) run.push(bufs[i]!);
+        if (run.length > 0) w = this.transport.wrapMany(run);
+      }
+      if (w === undefined) continue;
+      parts.push(w);
+      total += w.byteLength;
+    }
+    if (parts.length === 0) return undefined;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   }
 
   /** Drops everything queued (the peer is gone); relayed items count as gone_disconnected. */
@@ -282,10 +358,11 @@ export class PeerWriter {
     this.closed = true;
     for (let i = this.head; i < this.bufs.length; i++) {
       const src = this.srcs[i]!;
-      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', this.bufs[i]!.byteLength);
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', this.lens[i]!);
     }
     this.bufs = [];
     this.srcs = [];
+    this.lens = [];
     this.head = 0;
     this.bytes = 0;
   }

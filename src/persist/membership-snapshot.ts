@@ -29,6 +29,11 @@ export const COMPACTION_FACTOR = 2;
 export const MIN_COMPACT_SIZE = 128 * 1024;
 /** Serf's flushInterval: at most this much of the stream is lost on kill -9. */
 export const FLUSH_INTERVAL_MS = 500;
+/**
+ * Serf's shutdownFlushTimeout: how long close() waits for the last lines to reach the file. A disk
+ * that hangs must not hold up a shutdown; what did not make it is what a crash would have lost.
+ */
+export const SHUTDOWN_FLUSH_TIMEOUT_MS = 250;
 /** Serf's snapshotErrorRecoveryInterval. */
 export const ERROR_RECOVERY_INTERVAL_MS = 30_000;
 /** Failed members kept for rejoining after an outage; bounded so churn cannot grow the file forever. */
@@ -57,6 +62,8 @@ export interface MembershipSnapshotOptions {
   ops?: FileOps;
   /** Disable with 0 to flush only on demand (tests drive flush() themselves). */
   flushIntervalMs?: number;
+  /** Bound of the final flush in close(); default SHUTDOWN_FLUSH_TIMEOUT_MS. */
+  shutdownFlushTimeoutMs?: number;
 }
 
 /** Parses snapshot text; a line without its newline is not part of it (see open()). */
@@ -131,6 +138,7 @@ export class MembershipSnapshot {
     private readonly log: LogFn,
     private readonly ops: FileOps,
     private readonly flushIntervalMs: number,
+    private readonly shutdownFlushTimeoutMs: number,
   ) {
     this.file = file;
     this.offset = size;
@@ -158,7 +166,7 @@ export class MembershipSnapshot {
       log('warn', 'membership snapshot: torn last line cut off', { path, offset: end, bytes: buf.length - end });
       await file.truncate(end);
     }
-    const snap = new MembershipSnapshot(path, file, end, replay, opts.rejoinAfterLeave === true, opts.clock ?? systemClock, log, ops, opts.flushIntervalMs ?? FLUSH_INTERVAL_MS);
+    const snap = new MembershipSnapshot(path, file, end, replay, opts.rejoinAfterLeave === true, opts.clock ?? systemClock, log, ops, opts.flushIntervalMs ?? FLUSH_INTERVAL_MS, opts.shutdownFlushTimeoutMs ?? SHUTDOWN_FLUSH_TIMEOUT_MS);
     return { snapshot: snap, replay };
   }
 
@@ -346,18 +354,33 @@ export class MembershipSnapshot {
     await this.writing;
   }
 
-  /** Flushes, marks a clean stop, fsyncs and closes. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Flushes, marks a clean stop, fsyncs and closes, waiting at most shutdownFlushTimeoutMs (Serf:
+   * 250 ms). Resolves false if the time ran out: the writes go on in the background, and the next
+   * start sees no clean mark and replays what reached the file, as after a crash.
+   */
+  async close(): Promise<boolean> {
+    if (this.closed) return true;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    await this.flush();
-    // After the clock lines the flush may have written: the mark must be the last line.
-    this.buffer.push(CLEAN_MARK);
-    await this.flush();
-    this.writing = this.writing.then(() => this.syncNow());
-    await this.writing;
-    await this.file.close().catch(() => undefined);
+    const finish = async (): Promise<true> => {
+      await this.flush();
+      // After the clock lines the flush may have written: the mark must be the last line.
+      this.buffer.push(CLEAN_MARK);
+      await this.flush();
+      this.writing = this.writing.then(() => this.syncNow());
+      await this.writing;
+      await this.file.close().catch(() => undefined);
+      return true;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.shutdownFlushTimeoutMs);
+    });
+    const done = await Promise.race([finish(), timeout]);
+    clearTimeout(timer);
+    if (!done) this.log('warn', 'membership snapshot: the shutdown flush did not finish in time; the next start replays what reached the file', { path: this.path, timeoutMs: this.shutdownFlushTimeoutMs });
+    return done;
   }
 }
 
@@ -368,14 +391,22 @@ const valid = (name: string): boolean => name.length > 0 && name.length <= 512 &
  * restarted cluster does not stampede one node), then the failed ones, also shuffled. `random` is
  * injectable so tests can reproduce the order. The node stops at the first successful join, as Serf does.
  */
-export function rejoinOrder(replay: MembershipReplay, self: string, random: () => number = Math.random): Array<{ name: string; addr: string }> {
-  const shuffle = (m: Map<string, string>): Array<{ name: string; addr: string }> => {
-    const a = [...m].filter(([name]) => name !== self).map(([name, addr]) => ({ name, addr }));
+export interface RejoinCandidate {
+  readonly name: string;
+  readonly addr: string;
+  /** How the snapshot last saw it: up, or gone (Serf rejoins failed members too, serf#333). */
+  readonly was: 'alive' | 'failed';
+}
+
+export function rejoinOrder(replay: MembershipReplay, self: string, random: () => number = Math.random): RejoinCandidate[] {
+  if (replay.left) return [];
+  const shuffle = (m: Map<string, string>, was: RejoinCandidate['was']): RejoinCandidate[] => {
+    const a = [...m].filter(([name]) => name !== self).map(([name, addr]) => ({ name, addr, was }));
     for (let i = a.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [a[i], a[j]] = [a[j]!, a[i]!];
     }
     return a;
   };
-  return [...shuffle(replay.alive), ...shuffle(replay.failed)];
+  return [...shuffle(replay.alive, 'alive'), ...shuffle(replay.failed, 'failed')];
 }

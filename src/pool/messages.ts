@@ -13,14 +13,7 @@ export interface ScanRequest {
   readonly magic: number;
 }
 
-/** Double SHA-256 of each span (offset, length pairs into `buffer`). */
-export interface HashRequest {
-  readonly op: 'hash256';
-  readonly buffer: ArrayBuffer;
-  readonly spans: Uint32Array;
-}
-
-export type PoolRequest = ScanRequest | HashRequest;
+export type PoolRequest = ScanRequest;
 
 export interface ScanResponse {
   readonly op: 'scan';
@@ -34,14 +27,6 @@ export interface ScanResponse {
   readonly need: number;
 }
 
-export interface HashResponse {
-  readonly op: 'hash256';
-  readonly ok: true;
-  readonly buffer: ArrayBuffer;
-  /** 32 bytes per span. */
-  readonly digests: Uint8Array;
-}
-
 export interface ErrorResponse {
   readonly op: PoolRequest['op'] | 'unknown';
   readonly ok: false;
@@ -49,4 +34,4 @@ export interface ErrorResponse {
   readonly message: string;
 }
 
-export type PoolResponse = ScanResponse | HashResponse | ErrorResponse;
+export type PoolResponse = ScanResponse | ErrorResponse;

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { RelayError } from '../errors.js';
 import { compiledSibling } from '../util/compiled-path.js';
-import type { HashResponse, PoolRequest, PoolResponse, ScanResponse } from './messages.js';
+import type { PoolRequest, PoolResponse, ScanResponse } from './messages.js';
 
 export interface PoolOptions {
   /** Worker threads. Default: 1 — on 2 cores the main thread plus one busy worker fill the machine. */
@@ -26,21 +26,9 @@ export interface PoolScanResult {
   readonly need: number;
 }
 
-export interface PoolStats {
-  readonly threads: number;
-  readonly queueDepth: number;
-  readonly completed: number;
-  readonly failed: number;
-  /** Mean task round trip in milliseconds since start. */
-  readonly meanLatencyMs: number;
-}
-
 export class WorkerPool {
   private readonly piscina: Piscina<PoolRequest, PoolResponse>;
   private closed = false;
-  private completed = 0;
-  private failed = 0;
-  private latencyTotalMs = 0;
   /** Called with each task's round trip in ms, e.g. to feed a histogram. */
   onTaskLatency: ((ms: number) => void) | undefined;
 
@@ -77,16 +65,6 @@ export class WorkerPool {
     return this.piscina.queueSize;
   }
 
-  stats(): PoolStats {
-    return {
-      threads: this.piscina.maxThreads,
-      queueDepth: this.piscina.queueSize,
-      completed: this.completed,
-      failed: this.failed,
-      meanLatencyMs: this.completed === 0 ? 0 : this.latencyTotalMs / this.completed,
-    };
-  }
-
   /**
    * Verifies every complete frame in `bytes`. `bytes` must be the only view of a buffer that owns its
    * memory (not a slice of a shared slab): the buffer is transferred and the source becomes detached.
@@ -107,24 +85,6 @@ export class WorkerPool {
     };
   }
 
-  /** Double SHA-256 of each item, in a worker. The items are copied into one transferred buffer. */
-  async hash256Many(items: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    let total = 0;
-    for (const it of items) total += it.byteLength;
-    const buffer = new ArrayBuffer(total);
-    const whole = new Uint8Array(buffer);
-    const spans = new Uint32Array(items.length * 2);
-    let off = 0;
-    items.forEach((it, i) => {
-      whole.set(it, off);
-      spans[2 * i] = off;
-      spans[2 * i + 1] = it.byteLength;
-      off += it.byteLength;
-    });
-    const res = (await this.run({ op: 'hash256', buffer, spans }, [buffer, spans.buffer as ArrayBuffer])) as HashResponse;
-    return items.map((_, i) => res.digests.subarray(32 * i, 32 * i + 32));
-  }
-
   /** Stops taking tasks, lets running and queued tasks finish, then ends the threads. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -139,7 +99,6 @@ export class WorkerPool {
     try {
       res = await this.piscina.run(req, { transferList });
     } catch (err) {
-      this.failed++;
       const e = err as Error;
       if (/queue is at limit/i.test(e.message ?? '')) {
         throw new RelayError('ERR_POOL_CLOSED', 'the worker pool queue is full', { queueDepth: this.queueDepth }, { cause: err });
@@ -150,11 +109,8 @@ export class WorkerPool {
       throw new RelayError('ERR_POOL_WORKER_CRASHED', `pool worker failed: ${e.message ?? String(err)}`, { op: req.op }, { cause: err });
     }
     const ms = performance.now() - started;
-    this.completed++;
-    this.latencyTotalMs += ms;
     this.onTaskLatency?.(ms);
     if (!res.ok) {
-      this.failed++;
       throw new RelayError('ERR_WASM', res.message, { op: res.op, workerCode: res.code });
     }
     return res;

@@ -5,8 +5,7 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { FrameScanner } from '../wasm/frame-scanner.js';
-import { hash256Into } from '../wasm/hasher.js';
-import type { ErrorResponse, HashResponse, PoolRequest, PoolResponse, ScanResponse } from './messages.js';
+import type { ErrorResponse, PoolRequest, PoolResponse, ScanResponse } from './messages.js';
 
 const scanner = new FrameScanner();
 
@@ -39,27 +38,11 @@ function scan(req: Extract<PoolRequest, { op: 'scan' }>): ScanResponse {
   return transferring(response, [req.buffer, records.buffer as ArrayBuffer]);
 }
 
-function hash(req: Extract<PoolRequest, { op: 'hash256' }>): HashResponse {
-  const n = req.spans.length >>> 1;
-  const digests = new Uint8Array(32 * n);
-  const whole = new Uint8Array(req.buffer);
-  for (let i = 0; i < n; i++) {
-    const off = req.spans[2 * i]!;
-    const len = req.spans[2 * i + 1]!;
-    if (off + len > whole.length) throw new RangeError(`span ${i} outside the buffer`);
-    hash256Into(whole.subarray(off, off + len), digests, 32 * i);
-  }
-  const response: HashResponse = { op: 'hash256', ok: true, buffer: req.buffer, digests };
-  return transferring(response, [req.buffer, digests.buffer as ArrayBuffer]);
-}
-
 export default function handle(req: PoolRequest): PoolResponse {
   try {
     switch (req.op) {
       case 'scan':
         return scan(req);
-      case 'hash256':
-        return hash(req);
       default:
         return { op: 'unknown', ok: false, code: 'ERR_WASM', message: `unknown op ${(req as { op?: unknown }).op}` };
     }

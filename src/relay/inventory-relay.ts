@@ -92,6 +92,8 @@ export interface RelayTimeouts {
   readonly fallbackAfterMs: number;
   /** A peer with a request of ours unanswered this long is closed as stalling. */
   readonly stallAfterMs: number;
+  /** Cached items leave after this long (default: Core's 15 minutes, relay-cache.ts). */
+  readonly cacheMaxAgeMs?: number;
 }
 
 /** Per-peer request accounting. */
@@ -137,7 +139,7 @@ export class InventoryRelay<P extends RelayPeer> {
     cacheMaxBytes: number,
     private readonly timeouts_: RelayTimeouts,
   ) {
-    this.cache = new RelayCache(cacheMaxBytes);
+    this.cache = new RelayCache(cacheMaxBytes, { maxAgeMs: timeouts_.cacheMaxAgeMs, clock: host.clock });
     for (let i = this.cap - 1; i >= 0; i--) this.free.push(i);
   }
 
@@ -313,12 +315,9 @@ export class InventoryRelay<P extends RelayPeer> {
       this.host.onOverflow(peer, 'unsolicited', 1, 24 + payloadLength);
       return;
     }
-    // The one copy of the item: its frame exactly as it arrived (the receive buffer is not ours
-    // to keep, and a 250-byte tx must not pin a 64 KiB read). Every destination writes this.
-    const size = 24 + payloadLength;
-    const frame = Buffer.allocUnsafe(size);
-    frame.set(bytes.subarray(frameOff, frameOff + size));
-    const slot = this.cache.add(kind, id, idOff, wid, widOff, frame, peer?.id ?? -1, fromMesh);
+    // The one copy of the item: its frame exactly as it arrived, into the cache's slabs (the
+    // receive buffer is not ours to keep, and a 250-byte tx must not pin a 64 KiB read).
+    const slot = this.cache.add(kind, id, idOff, wid, widOff, bytes, frameOff, 24 + payloadLength, peer?.id ?? -1, fromMesh);
     this.host.onNewItem(this.cache, slot, peer);
     this.announce(slot, peer);
   }
@@ -338,20 +337,20 @@ export class InventoryRelay<P extends RelayPeer> {
   /** Announces to every other peer that wants the item; mesh peers get the item itself at once. */
   private announce(slot: number, from: P | null): void {
     const cache = this.cache;
-    const ids = cache.idBytes;
-    const wids = cache.widBytes;
-    const off = slot * 32;
+    const ids = cache.idChunk(slot);
+    const wids = cache.widChunk(slot);
+    const off = cache.keyOffset(slot);
     const isTx = cache.isTx(slot);
     const fromMesh = cache.fromMesh(slot);
     const src = cache.from(slot);
-    const twoIds = !sameHash(ids, off, wids, off);
+    const twoIds = cache.hasTwoIds(slot);
     for (const p of this.host.peers()) {
       if (p === from || !p.established) continue;
       // Something that came from the mesh is never sent back into the mesh (no loops).
       if (p.mesh && fromMesh) continue;
       if (isTx && !p.relayTxs && !p.mesh) continue;
       if (p.known.has(ids, off) || (twoIds && p.known.has(wids, off))) {
-        this.host.onDuplicate(src, p, cache.frame(slot).byteLength);
+        this.host.onDuplicate(src, p, cache.frameLength(slot));
         continue;
       }
       if (p.mesh) {
@@ -442,6 +441,7 @@ export class InventoryRelay<P extends RelayPeer> {
    * its deadlines run, so its requests move to the next announcer and it is closed as stalling.
    */
   tick(now: number): void {
+    this.cache.expire(now);
     const { fallbackAfterMs, stallAfterMs } = this.timeouts_;
     let stalled: Set<number> | undefined;
     const waiting = new Map<number, boolean>();

@@ -3,33 +3,16 @@
  * `dropReason*` (tailscale derp/derp_server.go): every counter exists from the start at zero, so a reason
  * that never fires still shows up as 0 in /metrics instead of being absent.
  *
- * The order is part of the flow table's storage layout (a reason's index is its column), so new
- * reasons go at the end.
+ * Only reasons some path emits belong here: a counter that can only read 0 misleads. The order is
+ * the flow table's column layout (in memory only; nothing stores it).
  */
 export const DROP_REASONS = [
-  /** The destination peer id is not connected here (and no mesh instance claims it). */
-  'unknown_dest',
   /** The destination disconnected while the message was queued or in flight to it. */
   'gone_disconnected',
   /** The destination's send queue was full: the oldest queued message was dropped to make room. */
   'queue_head',
-  /** The destination's send queue stayed full after the head drops: the new message was dropped. */
-  'queue_tail',
-  /** Writing to the destination's socket failed (reset, timeout). */
-  'write_error',
   /** The destination already knows the item (its known-inventory filter said so): not sent. */
   'duplicate',
-  /**
-   * A message forwarded in from a mesh instance names a destination that is not local. Mesh frames
-   * are never re-forwarded (a loop between instances would amplify), so it is dropped here; kept
-   * apart from `unknown_dest` because it points at stale routing on the sending instance.
-   */
-  'unknown_dest_on_fwd',
-  /**
-   * A per-peer or global outbound byte budget was exhausted (lnd#9607/#10103): dropped rather than
-   * queued without bound.
-   */
-  'rate_limited',
   /**
    * Inventory a peer announced past its per-peer bound (Core MAX_PEER_TX_ANNOUNCEMENTS): ignored,
    * not tracked. Counted on the peer's flow to itself (what we refused to take from it).

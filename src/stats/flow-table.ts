@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RelayError } from '../errors.js';
 import {
   DROP_REASONS,
   DROP_REASON_COUNT,
@@ -8,7 +8,6 @@ import {
   type DropReason,
 } from './drop-reasons.js';
 import { type FlowIndex, MAX_PEER_ID, OpenFlowIndex } from './flow-index.js';
-import { PeerFlowCache } from './peer-flow-cache.js';
 import { grown } from '../util/typed-arrays.js';
 
 /**
@@ -19,16 +18,16 @@ import { grown } from '../util/typed-arrays.js';
  * flows are a few typed arrays instead of a million objects for the GC to trace. Everything a
  * record() touches sits in the flow's row, one cache line: with one column per field it was four
  * cache misses per message at 1M flows (bench/flows.bench.ts, 2026-11). Evicting swaps the last
- * flow into the hole, which keeps the rows dense; the index and the per-peer caches are told.
+ * flow into the hole, which keeps the rows dense; the index is told.
  *
  * Row layout (little-endian views over one buffer):
- *   f64[0..3]  packets local, bytes local, packets region, bytes region
+ *   f64[0..3]  packets local, bytes local, packets mesh, bytes mesh
  *   f64[4..5]  byte total at the previous and current rate mark (see markRates())
  *   u32[12]    src   u32[13] dst   u32[14] created (s since baseSec)   u32[15] last activity (s)
  */
 
-/** 'local': delivered to a peer connected here; 'region': forwarded to a mesh instance. */
-export type FlowKind = 'local' | 'region';
+/** 'local': delivered to a peer connected here; 'mesh': forwarded to a mesh instance. */
+export type FlowKind = 'local' | 'mesh';
 export type TopBy = 'bytes' | 'rate';
 
 /** Last-activity resolution: the column is written at most once per step (DERP: 60 s). */
@@ -45,8 +44,8 @@ const DROP_BLOCK = 2 * R;
 /** Counter vector layout used for globals, evicted sums and snapshots. */
 const V_PKT_LOCAL = 0;
 const V_BYTES_LOCAL = 1;
-const V_PKT_REGION = 2;
-const V_BYTES_REGION = 3;
+const V_PKT_MESH = 2;
+const V_BYTES_MESH = 3;
 const V_DROPS = 4;
 const V_LEN = V_DROPS + DROP_BLOCK;
 
@@ -54,8 +53,8 @@ const ROW_BYTES = 64;
 /** Row offsets in f64 units (row base = i << 3). */
 const F_PKT_LOCAL = 0;
 const F_BYTES_LOCAL = 1;
-const F_PKT_REGION = 2;
-const F_BYTES_REGION = 3;
+const F_PKT_MESH = 2;
+const F_BYTES_MESH = 3;
 const F_MARK_PREV = 4;
 const F_MARK_CUR = 5;
 /** Row offsets in u32 units (row base = i << 4). */
@@ -68,13 +67,6 @@ export interface FlowTableOptions {
   clock: Clock;
   /** Flows to size the columns for; they double when full. */
   initialCapacity?: number;
-  /**
-   * Per-source LRU of recent flows (DERP uses 100); default 0 = off. Measured slower than going
-   * straight to the open-addressing index at every size and access pattern tried (see
-   * docs/flows-and-health.md): with no lock to avoid, a probe into a small table costs about what a
-   * probe into the big one does, and the LRU upkeep comes on top.
-   */
-  peerCacheSize?: number;
   idleEvictMs?: number;
   /** How far apart markRates() takes its marks; default DEFAULT_TOP_WINDOW_MS. */
   rateWindowMs?: number;
@@ -83,8 +75,8 @@ export interface FlowTableOptions {
 export interface FlowCounters {
   readonly packetsLocal: number;
   readonly bytesLocal: number;
-  readonly packetsRegion: number;
-  readonly bytesRegion: number;
+  readonly packetsMesh: number;
+  readonly bytesMesh: number;
   readonly drops: Readonly<Record<DropReason, Readonly<DropCount>>>;
 }
 
@@ -101,7 +93,7 @@ export interface FlowSnapshot extends FlowCounters {
 }
 
 export interface RatedFlow extends FlowSnapshot {
-  /** Bytes (local + region) per second over [sinceMs, now]. */
+  /** Bytes (local + mesh) per second over [sinceMs, now]. */
   readonly bytesPerSec: number;
   readonly sinceMs: number;
 }
@@ -122,7 +114,8 @@ export interface FlowTableStats {
   readonly evicted: number;
 }
 
-export interface PeerInfo {
+/** What the table keeps of a peer besides its label. */
+export interface FlowPeer {
   readonly mesh: boolean;
 }
 
@@ -134,8 +127,8 @@ function counters(v: Float64Array, off = 0): FlowCounters {
   return Object.freeze({
     packetsLocal: v[off + V_PKT_LOCAL]!,
     bytesLocal: v[off + V_BYTES_LOCAL]!,
-    packetsRegion: v[off + V_PKT_REGION]!,
-    bytesRegion: v[off + V_BYTES_REGION]!,
+    packetsMesh: v[off + V_PKT_MESH]!,
+    bytesMesh: v[off + V_BYTES_MESH]!,
     drops: Object.freeze(drops),
   });
 }
@@ -155,7 +148,6 @@ export class FlowTable {
   private readonly clock: Clock;
   private readonly baseSec: number;
   private readonly idleEvictSec: number;
-  private readonly peerCacheSize: number;
   private readonly index: FlowIndex;
   private readonly rateWindowMs: number;
 
@@ -180,15 +172,12 @@ export class FlowTable {
 
   private readonly labels: (string | undefined)[] = [];
   private readonly mesh: boolean[] = [];
-  private readonly caches: (PeerFlowCache | undefined)[] = [];
 
   constructor(opts: FlowTableOptions) {
     const cap = opts.initialCapacity ?? 1024;
     if (!Number.isInteger(cap) || cap < 1) throw new ConfigError('initialCapacity must be a positive integer');
     const idleMs = opts.idleEvictMs ?? DEFAULT_IDLE_EVICT_MS;
     if (!(idleMs >= 0)) throw new ConfigError('idleEvictMs must be >= 0');
-    const cacheSize = opts.peerCacheSize ?? 0;
-    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw new ConfigError('peerCacheSize must be an integer >= 0');
     this.clock = opts.clock;
     const windowMs = opts.rateWindowMs ?? DEFAULT_TOP_WINDOW_MS;
     if (!(windowMs > 0)) throw new ConfigError('rateWindowMs must be > 0');
@@ -200,7 +189,6 @@ export class FlowTable {
     // The stored activity time trails by up to one step: adding it keeps "evicted" meaning
     // "truly idle longer than idleEvictMs".
     this.idleEvictSec = Math.ceil(idleMs / 1000) + ACTIVITY_STEP_SEC;
-    this.peerCacheSize = cacheSize;
     this.index = new OpenFlowIndex(cap);
     this.cap = cap;
     const rows = new ArrayBuffer(cap * ROW_BYTES);
@@ -212,19 +200,14 @@ export class FlowTable {
   // ---- peers -------------------------------------------------------------------------------
 
   /**
-   * Names a peer id for snapshots and gives it a flow cache. Ids are 0..2^21-1 and must not be
-   * reused within idleEvictMs of unregisterPeer, or the new peer inherits the old one's flows.
+   * Names a peer id for snapshots. Ids are 0..2^21-1 and must not be reused within idleEvictMs of
+   * the peer leaving (IdAllocator's quarantine), or the new peer inherits the old one's flows. A
+   * gone peer's flows and label stay until the flows go idle and are evicted.
    */
-  registerPeer(id: number, label: string, info: PeerInfo = { mesh: false }): void {
+  registerPeer(id: number, label: string, info: FlowPeer = { mesh: false }): void {
     checkPeerId(id);
     this.labels[id] = label;
     this.mesh[id] = info.mesh;
-    this.caches[id] = this.peerCacheSize > 0 ? new PeerFlowCache(this.peerCacheSize) : undefined;
-  }
-
-  /** Drops the peer's cache. Its flows and label stay until the flows go idle and are evicted. */
-  unregisterPeer(id: number): void {
-    this.caches[id] = undefined;
   }
 
   // ---- hot path ----------------------------------------------------------------------------
@@ -244,10 +227,10 @@ export class FlowTable {
       g[V_PKT_LOCAL]! += 1;
       g[V_BYTES_LOCAL]! += bytes;
     } else {
-      f[row + F_PKT_REGION]! += 1;
-      f[row + F_BYTES_REGION]! += bytes;
-      g[V_PKT_REGION]! += 1;
-      g[V_BYTES_REGION]! += bytes;
+      f[row + F_PKT_MESH]! += 1;
+      f[row + F_BYTES_MESH]! += bytes;
+      g[V_PKT_MESH]! += 1;
+      g[V_BYTES_MESH]! += bytes;
     }
   }
 
@@ -255,7 +238,7 @@ export class FlowTable {
   drop(src: number, dst: number, reason: DropReason, bytes: number): void {
     const r = DROP_REASON_INDEX[reason];
     // typeof, not === undefined: a name like "toString" would find Object.prototype's.
-    if (typeof r !== 'number') throw new ConfigError(`unknown drop reason "${String(reason)}"`);
+    if (typeof r !== 'number') throw new RelayError('ERR_INTERNAL', `unknown drop reason "${String(reason)}"`);
     const i = this.flowOf(src, dst);
     const now = this.nowSec();
     const last = (i << 4) + U_LAST;
@@ -291,8 +274,8 @@ export class FlowTable {
       const row = i << 3;
       live[V_PKT_LOCAL]! += f[row + F_PKT_LOCAL]!;
       live[V_BYTES_LOCAL]! += f[row + F_BYTES_LOCAL]!;
-      live[V_PKT_REGION]! += f[row + F_PKT_REGION]!;
-      live[V_BYTES_REGION]! += f[row + F_BYTES_REGION]!;
+      live[V_PKT_MESH]! += f[row + F_PKT_MESH]!;
+      live[V_BYTES_MESH]! += f[row + F_BYTES_MESH]!;
       const b = this.dropSlot[i]! - 1;
       if (b >= 0) {
         for (let k = 0; k < DROP_BLOCK; k++) live[V_DROPS + k]! += this.dropData[b * DROP_BLOCK + k]!;
@@ -332,19 +315,19 @@ export class FlowTable {
     for (let i = 0; i < this.n; i++) {
       const row = i << 3;
       f[row + F_MARK_PREV] = f[row + F_MARK_CUR]!;
-      f[row + F_MARK_CUR] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+      f[row + F_MARK_CUR] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_MESH]!;
     }
     this.tPrev = this.tCur;
     this.tCur = now;
   }
 
   /**
-   * The `n` flows with the most bytes (local + region), all-time or per second. A rate spans
+   * The `n` flows with the most bytes (local + mesh), all-time or per second. A rate spans
    * [previous mark, now] (or the flow's creation, if later): between one and two rate windows when
    * the ticker runs. Reading changes nothing.
    */
   top(n: number, by: TopBy): RatedFlow[] {
-    if (!Number.isInteger(n) || n < 0) throw new ConfigError('top(n): n must be an integer >= 0');
+    if (!Number.isInteger(n) || n < 0) throw new RelayError('ERR_INTERNAL', 'top(n): n must be an integer >= 0', { n });
     const count = this.n;
     const now = this.clock.now();
     const score = new Float64Array(count);
@@ -353,7 +336,7 @@ export class FlowTable {
     const total = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const row = i << 3;
-      total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_REGION]!;
+      total[i] = f[row + F_BYTES_LOCAL]! + f[row + F_BYTES_MESH]!;
       const from = Math.max(this.tPrev, (this.baseSec + this.u32[(i << 4) + U_CREATED]!) * 1000);
       since[i] = from;
       score[i] = ((total[i]! - f[row + F_MARK_PREV]!) * 1000) / Math.max(1, now - from);
@@ -362,17 +345,16 @@ export class FlowTable {
     return order.map((i) => Object.freeze({ ...this.snapshot(i), bytesPerSec: score[i]!, sinceMs: since[i]! }));
   }
 
-  /** Bytes held in typed arrays (columns, index, drop blocks, caches); excludes JS object headers. */
+  /** Bytes held in typed arrays (columns, index, drop blocks); excludes JS object headers. */
   memoryBytes(): number {
     let b = this.index.byteLength + this.dropData.byteLength;
     b += this.cap * (ROW_BYTES + 4);
-    for (const c of this.caches) if (c !== undefined) b += c.capacity * 14 + 512;
     return b;
   }
 
   /**
    * Consistency check for tests and `--check` style debugging: every flow is indexed at its
-   * position, every cached index names the right flow, and sums match the globals. O(flows).
+   * position, and sums match the globals. O(flows).
    */
   audit(): string[] {
     const problems: string[] = [];
@@ -382,12 +364,6 @@ export class FlowTable {
       const at = this.index.find(u[(i << 4) + U_SRC]!, u[(i << 4) + U_DST]!);
       if (at !== i) problems.push(`flow ${u[(i << 4) + U_SRC]}>${u[(i << 4) + U_DST]} at ${i} indexed at ${at}`);
     }
-    this.caches.forEach((c, s) => {
-      if (c === undefined) return;
-      for (const [d, i] of c.entries()) {
-        if (i >= this.n || u[(i << 4) + U_SRC] !== s || u[(i << 4) + U_DST] !== d) problems.push(`cache of ${s} maps ${d} to ${i}`);
-      }
-    });
     const { all } = this.totals();
     const g = this.globals();
     if (JSON.stringify(all) !== JSON.stringify(g)) problems.push('live + evicted sums differ from the global counters');
@@ -402,15 +378,6 @@ export class FlowTable {
   }
 
   private flowOf(src: number, dst: number): number {
-    const cache = this.caches[src];
-    if (cache !== undefined) {
-      let i = cache.get(dst);
-      if (i >= 0) return i;
-      i = this.index.find(src, dst);
-      if (i < 0) i = this.create(src, dst);
-      cache.put(dst, i);
-      return i;
-    }
     const i = this.index.find(src, dst);
     return i >= 0 ? i : this.create(src, dst);
   }
@@ -453,8 +420,8 @@ export class FlowTable {
     const d = u[(i << 4) + U_DST]!;
     ev[V_PKT_LOCAL]! += f[(i << 3) + F_PKT_LOCAL]!;
     ev[V_BYTES_LOCAL]! += f[(i << 3) + F_BYTES_LOCAL]!;
-    ev[V_PKT_REGION]! += f[(i << 3) + F_PKT_REGION]!;
-    ev[V_BYTES_REGION]! += f[(i << 3) + F_BYTES_REGION]!;
+    ev[V_PKT_MESH]! += f[(i << 3) + F_PKT_MESH]!;
+    ev[V_BYTES_MESH]! += f[(i << 3) + F_BYTES_MESH]!;
     const b = this.dropSlot[i]! - 1;
     if (b >= 0) {
       const off = b * DROP_BLOCK;
@@ -463,7 +430,6 @@ export class FlowTable {
       this.dropFree.push(b);
     }
     this.index.remove(s, d);
-    this.caches[s]?.delete(d);
     const last = this.n - 1;
     if (i !== last) {
       const ms = u[(last << 4) + U_SRC]!;
@@ -471,7 +437,6 @@ export class FlowTable {
       f.copyWithin(i << 3, last << 3, (last + 1) << 3);
       this.dropSlot[i] = this.dropSlot[last]!;
       this.index.update(ms, md, i);
-      this.caches[ms]?.set(md, i);
     }
     this.n = last;
     this.evictedCount++;
@@ -511,8 +476,8 @@ export class FlowTable {
       lastActiveMs: (this.baseSec + this.u32[u + U_LAST]!) * 1000,
       packetsLocal: this.f64[r + F_PKT_LOCAL]!,
       bytesLocal: this.f64[r + F_BYTES_LOCAL]!,
-      packetsRegion: this.f64[r + F_PKT_REGION]!,
-      bytesRegion: this.f64[r + F_BYTES_REGION]!,
+      packetsMesh: this.f64[r + F_PKT_MESH]!,
+      bytesMesh: this.f64[r + F_BYTES_MESH]!,
       drops: b < 0 ? NO_DROPS : dropsFrom(this.dropData, b * DROP_BLOCK),
     });
   }
@@ -520,7 +485,7 @@ export class FlowTable {
 
 function checkPeerId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > MAX_PEER_ID) {
-    throw new ConfigError(`peer id must be an integer in [0, ${MAX_PEER_ID}]`, { id });
+    throw new RelayError('ERR_INTERNAL', `peer id must be an integer in [0, ${MAX_PEER_ID}]`, { id });
   }
 }
 

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { ProcessStats, type ProcessSnapshot } from './process-stats.js';
+import { type CpuClock, processCpuClock, ProcessStats, type ProcessSnapshot } from './process-stats.js';
 import { RATE_SERIES, RateTicker, zeroRates, type RateSeries, type RateVector } from './rate-ticker.js';
 
 /** The status page's two windows. */
@@ -28,16 +28,19 @@ export interface NodeStatsView {
  */
 export class NodeStats {
   private readonly rates: RateTicker;
-  private readonly process = new ProcessStats();
+  private readonly process: ProcessStats;
   private disk: DiskSpace | null = null;
   private lastDiskCheck = -Infinity;
   private diskChecking = false;
 
+  /** `cpuClock`: where CPU and wall time are read (the process's own by default). */
   constructor(
     sample: () => RateVector,
     private readonly dataDir: string | null,
+    cpuClock: CpuClock = processCpuClock,
   ) {
     this.rates = new RateTicker(sample);
+    this.process = new ProcessStats(cpuClock);
   }
 
   tick(now: number): void {

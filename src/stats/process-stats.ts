@@ -17,13 +17,31 @@ export interface ProcessSnapshot {
 
 const RESOLUTION_MS = 20;
 
+/** Where CPU time and wall time are read; tests pass fixed readings so the percentage is exact. */
+export interface CpuClock {
+  /** User + system CPU time of the process since it started, in microseconds. */
+  cpuMicros(): number;
+  /** A monotonic wall clock in milliseconds. */
+  wallMs(): number;
+}
+
+export const processCpuClock: CpuClock = {
+  cpuMicros: () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  },
+  wallMs: () => performance.now(),
+};
+
 export class ProcessStats {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  private lastCpu = process.cpuUsage();
-  private lastWall = performance.now();
+  private lastCpu: number;
+  private lastWall: number;
   private current: ProcessSnapshot = { eventLoopLagMs: 0, eventLoopLagMaxMs: 0, cpuPercent: 0, rssBytes: process.memoryUsage.rss() };
 
-  constructor() {
+  constructor(private readonly clock: CpuClock = processCpuClock) {
+    this.lastCpu = clock.cpuMicros();
+    this.lastWall = clock.wallMs();
     this.loop.enable();
   }
 
@@ -32,17 +50,17 @@ export class ProcessStats {
     // The histogram records whole sampling intervals (an idle loop reads ~20 ms at 20 ms
     // resolution); the lag is what exceeds the interval.
     const lag = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : 0);
-    const cpu = process.cpuUsage(this.lastCpu);
-    const wall = performance.now();
+    const cpu = this.clock.cpuMicros();
+    const wall = this.clock.wallMs();
     const wallUs = (wall - this.lastWall) * 1000;
     this.current = {
       eventLoopLagMs: this.loop.count > 0 ? lag(this.loop.percentile(99)) : 0,
       eventLoopLagMaxMs: this.loop.count > 0 ? lag(this.loop.max) : 0,
-      cpuPercent: wallUs > 0 ? ((cpu.user + cpu.system) / wallUs) * 100 : 0,
+      cpuPercent: wallUs > 0 ? ((cpu - this.lastCpu) / wallUs) * 100 : 0,
       rssBytes: process.memoryUsage.rss(),
     };
     this.loop.reset();
-    this.lastCpu = process.cpuUsage();
+    this.lastCpu = cpu;
     this.lastWall = wall;
   }
 

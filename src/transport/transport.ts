@@ -1,7 +1,7 @@
 /**
  * The per-connection transport seam: what turns socket bytes into verified frame batches, and
  * outgoing frames into socket bytes. The peer (handshake, dispatch, writer) talks only to this
- * interface; `v1.ts` is the plaintext Bitcoin framing, and a BIP324 v2 transport plugs in here.
+ * interface; `v1.ts` is the plaintext Bitcoin framing, `v2/transport.ts` BIP324 (docs/v2-transport.md).
  *
  * Contract (docs/architecture.md "Transport seam"):
  * - Inside the node every message is a **v1 frame**: 24-byte header (magic, command, length,
@@ -11,10 +11,11 @@
  *   command id, status, the payload's 32-byte double SHA-256). The digest must be filled in for
  *   every record with status OK: dispatch uses it as the wtxid/txid of a `tx` and never hashes
  *   the payload again. A v2 transport decrypts and lays the messages out as v1 frames with their
- *   records in one pass (`FrameScanner.frameMessages`): the AEAD authenticated them, so there is
+ *   records in one pass (`FrameScanner.framePackets` → the WASM `v2Frames`): the AEAD authenticated them, so there is
  *   no checksum to verify, but command ids, statuses and per-command caps are the v1 scan's.
- * - Outbound: `wrap(frame)` returns the bytes to write for one v1 frame. v1 returns the frame
- *   itself (`passthrough`); v2 encrypts command + payload for this connection.
+ * - Outbound: `wrap(frame)` / `wrapMany(frames)` return the bytes to write for v1 frames. v1 returns
+ *   them as they are (`passthrough`); v2 seals a run of frames into packets in one WASM call
+ *   (`V2Session.sendFrames` → `PacketCipher.sealFrames`).
  * - A transport may need to write before any message (a v2 key exchange): it uses
  *   `sink.writeRaw`, and calls `sink.onReady()` once messages may flow (v1: at `start()`).
  * - Errors: `sink.onError(err, fatal)` with a typed error. Peer faults carry wire codes

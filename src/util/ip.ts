@@ -1,18 +1,12 @@
 /**
  * IP addresses in their 16-byte wire form (IPv4 as ::ffff:a.b.c.d, like btcd's net.IP and the
- * NetAddress encoding), `HOST:PORT` text, CIDR ranges, and the routability classes and group key
- * of btcd addrmgr/network.go. Parsers take untrusted text (addr messages, config, RPC) and return
+ * NetAddress encoding), CIDR ranges, and the routability classes and group key
+ * of btcd addrmgr/network.go (`HOST:PORT` text is src/util/host-port.ts). Parsers take untrusted text (addr messages, config, RPC) and return
  * null on anything malformed; they never throw.
  */
 
 /** An IP address as 16 bytes; IPv4 is IPv4-mapped. */
 export type Ip16 = Uint8Array;
-
-/** A parsed `HOST:PORT`. */
-export interface HostPort {
-  readonly ip: Ip16;
-  readonly port: number;
-}
 
 /** A CIDR range in 16-byte space: an IPv4 /n is stored as /(96+n) over the mapped prefix. */
 export interface Cidr {
@@ -141,58 +135,6 @@ export function formatIp(ip: Ip16): string {
   const left = groups.slice(0, bestStart).map(hex).join(':');
   const right = groups.slice(bestStart + bestLen).map(hex).join(':');
   return `${left}::${right}`;
-}
-
-// RFC 1123 host names (labels of letters, digits and inner hyphens).
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-/**
- * The one `HOST:PORT` syntax: "1.2.3.4:8333", "[::1]:8333" or "host.example:8333"; the port is
- * decimal 0..65535 with no sign or leading zero. A bare IPv6 literal with a port ("::1:8333") is
- * ambiguous and refused: brackets are required. Null if malformed.
- */
-export function splitHostPort(text: string): { host: string; port: number } | null {
-  let host: string;
-  let portText: string;
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    if (close < 0 || text[close + 1] !== ':') return null;
-    host = text.slice(1, close);
-    portText = text.slice(close + 2);
-    if (!host.includes(':') || parseIp(host) === null) return null;
-  } else {
-    const colon = text.lastIndexOf(':');
-    if (colon < 0) return null;
-    host = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    if (host.includes(':')) return null;
-    // "1.2.3.999" is a bad IPv4 address, not a host name (RFC 1123 §2.1: a name is never all-numeric).
-    if (parseIPv4Parts(host) === null && (!HOSTNAME.test(host) || /^[0-9.]+$/.test(host))) return null;
-  }
-  if (!/^(0|[1-9][0-9]{0,4})$/.test(portText)) return null;
-  const port = Number(portText);
-  if (port > 65535) return null;
-  return { host, port };
-}
-
-/** Parses "1.2.3.4:8333" or "[::1]:8333" to the 16-byte form (no host names); null if malformed. */
-export function parseHostPort(text: string): HostPort | null {
-  const hp = splitHostPort(text);
-  if (hp === null) return null;
-  const ip = parseIp(hp.host);
-  return ip === null ? null : { ip, port: hp.port };
-}
-
-/** `HOST:PORT` as btcd NetAddressKey / Go net.JoinHostPort: "1.2.3.4:8333", "[::1]:8333". */
-export function formatHostPort(ip: Ip16, port: number): string {
-  const host = formatIp(ip);
-  return isIPv4(ip) ? `${host}:${port}` : `[${host}]:${port}`;
-}
-
-/** The canonical text of an address ("[::FFFF:1.2.3.4]:08333" is not accepted; "[::ffff:1.2.3.4]:8333" → "1.2.3.4:8333"). */
-export function canonicalHostPort(text: string): string | null {
-  const hp = parseHostPort(text);
-  return hp === null ? null : formatHostPort(hp.ip, hp.port);
 }
 
 /** A copy of `ip` with all but the first `bits` bits (of 128) cleared. */
@@ -328,7 +270,7 @@ export function isRoutable(ip: Ip16): boolean {
   );
 }
 
-function v4Slash16(b0: number, b1: number): string {
+export function v4Slash16(b0: number, b1: number): string {
   return `${b0}.${b1}.0.0`;
 }
 
@@ -347,24 +289,4 @@ export function groupKey(ip: Ip16): string {
   if (isRFC4380(ip)) return v4Slash16(ip[12]! ^ 0xff, ip[13]! ^ 0xff);
   if (isOnionCatTor(ip)) return `tor:${ip[6]! & 0x0f}`;
   return formatIp(maskIp(ip, cidrContains(HE_NET, ip) ? 36 : 32));
-}
-
-/** Options shared by the address manager and the connection manager so their groups agree. */
-export interface GroupOptions {
-  /**
-   * Local test networks: a non-routable address (127.0.0.1:18444) is its own group, so several
-   * local peers can be outbound at once. btcd would put them all in "local".
-   */
-  readonly allowLocal?: boolean;
-}
-
-/**
- * Group of a `HOST:PORT` string. A string that is not an IP literal (a DNS name) is its own
- * group: we cannot know its network before resolving it.
- */
-export function addressGroup(hostPort: string, opts: GroupOptions = {}): string {
-  const hp = parseHostPort(hostPort);
-  if (hp === null) return `host:${hostPort}`;
-  if (opts.allowLocal === true && !isRoutable(hp.ip)) return `local:${formatHostPort(hp.ip, hp.port)}`;
-  return groupKey(hp.ip);
 }

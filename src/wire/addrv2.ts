@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import { WireError } from '../errors.js';
 import { MAX_ADDRV2_ADDR_LEN } from './constants.js';
 import { bytesToHex } from './hex.js';
+import { formatHostPort } from '../util/host-port.js';
 import { ipToText } from './net-address.js';
+import { base32, torV3Host } from '../util/overlay.js';
 import type { WireReader } from './reader.js';
 import { compactSizeLenBig, varBytesLen, type WireWriter } from './writer.js';
 
@@ -90,41 +91,6 @@ export function writeAddrV2Entry(w: WireWriter, e: AddrV2Entry): void {
   w.u16be(e.port, 'addrv2.port');
 }
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** RFC 4648 base32, lower case, no padding (onion and I2P host names). */
-function base32(data: Uint8Array): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const byte of data) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32[(acc >>> bits) & 31];
-    }
-    acc &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
-  return out;
-}
-
-/** Tor v3 host name from the 32-byte public key (rend-spec-v3: checksum is SHA3-256, version 3). */
-function torV3Host(pubkey: Uint8Array): string {
-  const checksum = createHash('sha3-256')
-    .update('.onion checksum')
-    .update(pubkey)
-    .update(Uint8Array.of(3))
-    .digest();
-  const full = new Uint8Array(35);
-  full.set(pubkey, 0);
-  full[32] = checksum[0]!;
-  full[33] = checksum[1]!;
-  full[34] = 3;
-  return `${base32(full)}.onion`;
-}
-
 /**
  * Host text of an addrv2 address: a.b.c.d, IPv6 text, <base32>.onion, <base32>.b32.i2p;
  * an unknown network id gives "net<id>.<hex>". For display only (not on the hot path).
@@ -149,5 +115,5 @@ export function addrV2HostText(networkId: number, addr: Uint8Array): string {
 /** HOST:PORT with IPv6 and CJDNS hosts in brackets. */
 export function addrV2ToText(e: Pick<AddrV2Entry, 'networkId' | 'addr' | 'port'>): string {
   const host = addrV2HostText(e.networkId, e.addr);
-  return host.includes(':') ? `[${host}]:${e.port}` : `${host}:${e.port}`;
+  return formatHostPort({ host, port: e.port });
 }

@@ -5,7 +5,8 @@ import { RejectCode } from './constants.js';
 import type { Hash256 } from './hash.js';
 import { bytesToHex, hashToHex } from './hex.js';
 import { invTypeName } from './inv-vect.js';
-import { formatHostPort, type NetAddress } from './net-address.js';
+import { formatHostPort } from '../util/host-port.js';
+import { ipToText, type NetAddress } from './net-address.js';
 import { blockHash, txIds } from './tx-id.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -23,7 +24,7 @@ const REJECT_NAMES: ReadonlyMap<number, string> = new Map(
 );
 
 function netAddressJson(a: NetAddress): JsonObject {
-  return { services: a.services.toString(), address: formatHostPort(a.ip, a.port) };
+  return { services: a.services.toString(), address: formatHostPort({ host: ipToText(a.ip), port: a.port }) };
 }
 
 function headerJson(h: BlockHeader, hash256: Hash256): JsonObject {

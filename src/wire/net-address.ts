@@ -1,4 +1,4 @@
-import { formatIp, parseHostPort as parseHostPortOrNull, parseIp as parseIpOrNull } from '../util/ip.js';
+import { formatIp } from '../util/ip.js';
 import type { WireReader } from './reader.js';
 import type { WireWriter } from './writer.js';
 
@@ -56,33 +56,10 @@ export function isIPv4Mapped(ip: Uint8Array): boolean {
 /**
  * Text form of an IP: dotted quad for 4-byte and IPv4-mapped addresses, RFC 5952 IPv6 otherwise —
  * the same text as Go's net.IP.String, so our keys match btcd's NetAddressKey. The address text
- * code lives in src/util/ip.ts; these wrappers give the wire layer its throwing error channel.
+ * code lives in src/util/ip.ts (`HOST:PORT` in src/util/host-port.ts).
  */
 export function ipToText(ip: Uint8Array): string {
   if (ip.length === 4) return `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}`;
   if (ip.length !== 16) throw new RangeError(`an IP is 4 or 16 bytes, got ${ip.length}`);
   return formatIp(ip);
-}
-
-/** "1.2.3.4:8333" or "[2001:db8::1]:8333" (Go net.JoinHostPort). */
-export function formatHostPort(ip: Uint8Array, port: number): string {
-  const host = ipToText(ip);
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * Parses an IP in text form to its 16-byte wire form (IPv4 becomes IPv4-mapped).
- * Throws TypeError: this is operator or config input, never peer input.
- */
-export function parseIp(text: string): Uint8Array {
-  const ip = parseIpOrNull(text);
-  if (ip === null) throw new TypeError(`invalid address "${text}": not an IPv4 or IPv6 address`);
-  return ip;
-}
-
-/** Parses "1.2.3.4:8333" or "[::1]:8333". Throws TypeError on anything else. */
-export function parseHostPort(text: string): { ip: Uint8Array; port: number } {
-  const hp = parseHostPortOrNull(text);
-  if (hp === null) throw new TypeError(`invalid address "${text}": expected IPv4:PORT or [IPv6]:PORT`);
-  return { ip: hp.ip, port: hp.port };
 }

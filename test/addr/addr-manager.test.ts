@@ -29,7 +29,11 @@ describe('intake', () => {
       SRC,
     );
     m.checkInvariants();
-    expect(r).toEqual({ offered: 7, rateLimited: 0, processed: 7, added: 2, ignored: 5 });
+    expect(r).toMatchObject({ offered: 7, rateLimited: 0, processed: 7, added: 2, ignored: 5 });
+    expect(r.accepted).toEqual([
+      { addr: '1.2.3.4:8333', timestamp: T0_SEC, services: 0n },
+      { addr: '[2a01:4f8::1]:8333', timestamp: T0_SEC, services: 0n },
+    ]);
     expect(m.size()).toBe(2);
     expect(m.numNew()).toBe(2);
     expect(m.has('[2a01:4f8:0::1]:8333')).toBe(true);
@@ -41,7 +45,7 @@ describe('intake', () => {
     m.checkInvariants();
     expect(m.has('127.0.0.1:18444')).toBe(true);
     expect(m.size()).toBe(1);
-    expect(m.groupOf('127.0.0.1:18444')).toBe('local:127.0.0.1:18444');
+    expect(m.groupOf('127.0.0.1:18444')).toBe('127.0.0.0');
   });
 
   it('rewrites timestamps more than 10 min ahead to now − 5 days', () => {
@@ -134,7 +138,7 @@ describe('good / attempt / connected', () => {
     expect(m.get('1.2.3.4:8333')!.timestampMs).toBe(T0 + 2 * 60_000);
   });
 
-  it('a full tried bucket sends its oldest entry back to new', () => {
+  it('without test-before-evict, a full tried bucket sends its oldest entry back to new', () => {
     const { clock, m } = manager({ hash: narrowHash(0) });
     // One new bucket (64) and one tried bucket (256): fill tried in rounds of 64.
     for (let round = 0; round < 4; round++) {
@@ -146,7 +150,7 @@ describe('good / attempt / connected', () => {
     expect([m.numTried(), m.numNew()]).toEqual([TRIED_BUCKET_SIZE, 0]);
     clock.advance(1000);
     m.addAddresses([{ addr: addrN(999), timestamp: T0_SEC }], SRC);
-    m.good(addrN(999));
+    m.good(addrN(999), { testBeforeEvict: false });
     m.checkInvariants();
     expect([m.numTried(), m.numNew()]).toEqual([TRIED_BUCKET_SIZE, 1]);
     expect(m.get(addrN(999))!.tried).toBe(true);

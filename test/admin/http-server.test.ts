@@ -6,6 +6,7 @@ import { AdminServer, DEFAULT_MAX_BODY_BYTES, METRICS_CONTENT_TYPE } from '../..
 import { readCookie } from '../../src/admin/cookie.js';
 import { http, post } from './http-client.js';
 import { DEFAULT_BAN_MS, makeFlow, MemoryBackend } from './memory-backend.js';
+import { RelayError } from '../../src/errors.js';
 
 function nonLoopbackIPv4(): string | null {
   for (const list of Object.values(networkInterfaces())) {
@@ -268,6 +269,24 @@ describe('mutating calls with the token', () => {
     const r = await post(port, '/ban', { target: '10.0.0.8' }, token);
     expect(r.status).toBe(400);
     expect(r.json().error).toEqual({ code: 'ERR_CONFIG', message: '10.0.0.8 is whitelisted' });
+  });
+
+  it.each([
+    ['ERR_NOT_RUNNING', 503],
+    ['ERR_STOPPING', 503],
+    ['ERR_PEER_LIMIT', 503],
+    ['ERR_DIAL_SCOPE', 403],
+    ['ERR_INTERNAL', 500],
+    ['ERR_STORE_IO', 500],
+  ] as const)('answers a backend %s with %i', async (code, status) => {
+    backend.connectError = new RelayError(code, `refused: ${code}`);
+    try {
+      const r = await post(port, '/connect', { addr: '10.0.0.9:8333' }, token);
+      expect(r.status).toBe(status);
+      expect(r.json().error).toEqual({ code, message: `refused: ${code}` });
+    } finally {
+      backend.connectError = null;
+    }
   });
 });
 

@@ -50,8 +50,8 @@ export function makeFlow(src: string, dst: string, bytes: number, rateBps: numbe
     dst,
     packets: Math.ceil(bytes / 250),
     bytes,
-    packetsRegion: 1,
-    bytesRegion: 250,
+    packetsMesh: 1,
+    bytesMesh: 250,
     drops: { queue_head: 0 },
     createdAt: 1_700_000_000_000,
     lastActive: 1_700_000_100_000,
@@ -156,7 +156,11 @@ export class MemoryBackend implements AdminBackend {
     return this.banMap.delete(target);
   }
 
+  /** Set to make connect() throw what a node in that state throws (e.g. ERR_NOT_RUNNING). */
+  connectError: Error | null = null;
+
   connect(addr: string, opts?: ConnectOptions): void {
+    if (this.connectError !== null) throw this.connectError;
     this.addPeer(addr, { state: 'connecting', permanent: opts?.permanent === true, userAgent: null, rttMs: null });
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/admin/duration.js';
-import { isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parseHostPort } from '../../src/admin/targets.js';
+import { isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parsePeerAddress } from '../../src/admin/targets.js';
 import { clean, formatBytes, formatDuration, formatTimestamp, renderKeyValues, renderTable } from '../../src/cli/format.js';
 
-describe('parseHostPort', () => {
+describe('parsePeerAddress', () => {
   it.each([
     ['1.2.3.4:8333', '1.2.3.4', 8333, '1.2.3.4:8333'],
     ['[::1]:18444', '::1', 18444, '[::1]:18444'],
@@ -11,7 +11,7 @@ describe('parseHostPort', () => {
     ['seed.example.org:65535', 'seed.example.org', 65535, 'seed.example.org:65535'],
     ['localhost:9464', 'localhost', 9464, 'localhost:9464'],
   ])('accepts %s', (text, host, port, addr) => {
-    expect(parseHostPort(text)).toEqual({ host, port, addr });
+    expect(parsePeerAddress(text)).toEqual({ host, port, addr });
   });
 
   it.each([
@@ -28,7 +28,7 @@ describe('parseHostPort', () => {
     ['trailing garbage', '1.2.3.4:80x'],
     ['empty', ''],
   ])('rejects %s', (_name, text) => {
-    expect(parseHostPort(text)).toBeNull();
+    expect(parsePeerAddress(text)).toBeNull();
   });
 });
 

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { RawForwarder } from '../../bench/load/raw-forwarder.js';
+import { eventually } from '../helpers/raw-peer.js';
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -43,7 +44,7 @@ describe('raw forwarder baseline', () => {
     const sinkA = await open(sinkPort);
     const sinkB = await open(sinkPort);
     sockets.push(sinkA, sinkB);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => fwd!.waitingSinkCount === 2, 'both sinks accepted');
     const src = await open(sourcePort);
     sockets.push(src);
     // 4 MiB in uneven writes: more than the socket buffers, so backpressure and resume are exercised.
@@ -67,9 +68,9 @@ describe('raw forwarder baseline', () => {
     const sink1 = await open(sinkPort);
     const sink2 = await open(sinkPort);
     sockets.push(sink1, sink2);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => fwd!.waitingSinkCount === 2, 'both sinks accepted');
     const s1 = await open(sourcePort);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => fwd!.waitingSinkCount === 1, 'the first source paired');
     const s2 = await open(sourcePort);
     sockets.push(s1, s2);
     const a = Buffer.alloc(256 * 1024, 0xaa);

@@ -39,6 +39,8 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     nodeElu: o.elu ?? 0.5,
     gcMsPerSec: 10,
     gcCount: 20,
+    gcPauseMs: { p99: 1.2, max: 3, major: 1 },
+    turnMs: { p50: 0.1, p99: 2.5, max: 6 },
     eventLoopLagMs: target === 'wirerelay' ? { p99: 1.5, max: 4 } : null,
     poolQueueDepth: target === 'wirerelay' ? 0 : null,
     poolBatches: target === 'wirerelay' ? 0 : null,
@@ -231,7 +233,7 @@ describe('load report', () => {
   });
 
   it('tabulates node and generator cost per step', () => {
-    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 0 (0) | 3.5 | 12.0 | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
+    expect(md).toContain('| bisect | 28,284 | 28,000 | 1.00 | 3.00 | 0 | 40 % | 14.3 | 0.50 | 10.0 | 1.2 / 3.0 | 2.5 / 6.0 | 0 (0) | 3.5 | 12.0 | 7.1 | 0.20 / 0.10 | 0.50 | 0.20 |  |');
     expect(md).toContain('| 1,000 | 1,000 → 4 | 1,004 | 5,000 | 5,000 | 26.0 | 1 % | 0.30 | 120.0 MiB | 80.0 MiB | 41.0 KiB | 1.00 | 40.0 | 10.0 | 0 |');
   });
 });

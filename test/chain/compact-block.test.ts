@@ -207,16 +207,22 @@ describe('PartialBlock', () => {
 });
 
 describe('RelayCacheTxSource', () => {
-  it('rebuilds straight from the relay cache\'s arrays and frames', async () => {
+  it('rebuilds straight from the relay cache\'s id chunks and frames, across chunks', async () => {
     const { RelayCache } = await import('../../src/relay/relay-cache.js');
     const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
     const b = makeBlock(60, 21);
     const cache = new RelayCache(64 << 20);
+    // Unrelated items first, so the block's transactions sit in the cache's second slot chunk.
+    for (let i = 0; i < 4090; i++) {
+      const id = dsha(Uint8Array.of(i & 255, i >> 8, 7));
+      cache.add('tx', id, 0, id, 0, new Uint8Array(24 + 60).fill(i & 255), 0, 84, 1, false);
+    }
     for (let i = 1; i < b.txs.length; i++) {
       const frame = new Uint8Array(24 + b.txs[i]!.length);
       frame.set(b.txs[i]!, 24);
-      cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 1, false);
+      cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 0, frame.length, 1, false);
     }
+    expect(cache.capacity).toBeGreaterThan(4096);
     const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
     expect(pb.init()).toBe('ok');
     expect(pb.fill(new RelayCacheTxSource(cache))).toBe(60);

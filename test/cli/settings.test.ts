@@ -46,6 +46,12 @@ describe('wirerelay settings: flags, WIRERELAY_* variables and wirerelay.conf', 
     expect(rows.get('ban-duration')!.value).toBe('1d');
   });
 
+  it('--backup-policy and --backup-buffer reach the node options', () => {
+    const s = loadSettings(['--backup', 'socket://127.0.0.1:9', '--backup-policy', 'stop', '--backup-buffer', '500'], {});
+    expect(s.options).toMatchObject({ backup: 'socket://127.0.0.1:9', backupPolicy: 'stop', backupBufferChanges: 500 });
+    expect(errorOf(() => loadSettings(['--backup-policy', 'drop'], {})).message).toMatch(/--backup-policy/);
+  });
+
   it('--config names the file; a missing one is an error naming it', () => {
     const dir = dataDirWith('workers=3\n');
     const other = join(dir, 'other.conf');

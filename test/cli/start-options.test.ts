@@ -16,6 +16,7 @@ describe('wirerelay start options', () => {
       '--trickle-ms', '500', '--retry-base-ms', '100', '--retry-max-ms', '1000', '--rejoin-after-leave',
       '--max-inbound-per-address', '2', '--max-inbound-per-group', '4', '--max-pending-inbound', '3',
       '--onlynet', 'ipv4', '--onlynet', 'loopback', '--gossip-dial-scope', 'local', '--transport', 'v1only',
+      '--relay-cache-max-age', '60s',
     ]);
     const c = resolveConfig(o);
     expect(c).toMatchObject({
@@ -45,6 +46,7 @@ describe('wirerelay start options', () => {
       onlynet: ['ipv4', 'loopback'],
       gossipDialScope: 'local',
       transport: 'v1only',
+      relayCacheMaxAgeMs: 60_000,
     });
   });
 
@@ -57,6 +59,9 @@ describe('wirerelay start options', () => {
     expect(c.http).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(c.whitelist).toEqual([]);
     expect(c.transport).toBe('v2');
+    // Bitcoin Core's RELAY_TX_CACHE_TIME.
+    expect(c.relayCacheMaxAgeMs).toBe(15 * 60_000);
+    expect(() => resolveConfig({ relayCacheMaxAgeMs: 0 })).toThrow(/relayCacheMaxAgeMs/);
   });
 
   const bad: Array<[string, string[] | Record<string, unknown>, RegExp]> = [

@@ -53,6 +53,8 @@ function setup(opts: Partial<ConnManagerOptions<FakeConn>> & { outcome?: Outcome
     random: seededRandom(1),
     onConnection: (req) => connected.push(req),
     onDisconnection: (req) => dropped.push(req),
+    // These tests are about full-relay slots; block-relay-only budgets are in conn-budgets.test.ts.
+    blockRelayOnly: 0,
     ...opts,
   });
   return { clock, sched, d, cm, connected, dropped };
@@ -60,6 +62,35 @@ function setup(opts: Partial<ConnManagerOptions<FakeConn>> & { outcome?: Outcome
 
 /** Addresses in distinct /16 groups. */
 const addrN = (i: number): string => `${20 + (i % 200)}.${(i / 200) | 0}.0.1:8333`;
+
+describe('flap tiers (issue 20)', () => {
+  it('a permanent peer waits its flap tier on top of the capped backoff, unclipped', async () => {
+    const { sched, cm } = setup({ outcome: 'fail', retryMaxMs: 1000, jitter: 0, reconnectDelay: () => 3_600_000 });
+    cm.connect('1.2.3.4:8333', { permanent: true });
+    await settle();
+    expect(await sched.runNext()).toBe(1000 + 3_600_000);
+    cm.stop();
+  });
+
+  it('an automatic address that dropped is held off for its flap tier; others are dialled meanwhile', async () => {
+    const tiers = new Map([['1.2.3.4:8333', 30_000]]);
+    const offered = ['1.2.3.4:8333', '1.2.3.4:8333', '5.6.7.8:8333', '1.2.3.4:8333', '9.9.9.9:8333'];
+    let i = 0;
+    const { sched, d, cm } = setup({ targetOutbound: 1, getNewAddress: () => offered[i++] ?? null, reconnectDelay: (a) => tiers.get(a) ?? 0 });
+    cm.start();
+    await settle();
+    const first = cm.list()[0]!;
+    expect(first).toMatchObject({ addr: '1.2.3.4:8333', state: 'established' });
+    cm.disconnect(first.id);
+    await settle();
+    // The replacement is offered the same address at once: refused without a dial, the next one taken.
+    expect(d.calls).toEqual(['1.2.3.4:8333', '5.6.7.8:8333']);
+    expect([...cm.heldOff()]).toEqual(['1.2.3.4:8333']);
+    await sched.advance(31_000);
+    expect([...cm.heldOff()]).toEqual([]);
+    cm.stop();
+  });
+});
 
 describe('retry delays', () => {
   it('permanent retries grow 5 s per attempt with ±20 % jitter and never exceed 5 min', async () => {
@@ -78,15 +109,14 @@ describe('retry delays', () => {
     expect(cm.list()[0]).toMatchObject({ state: 'failing', retryCount: 81, permanent: true });
   });
 
-  it('with retryMaxMs = 1 s every delay on every path is ≤ 1 s (lnd#9294)', async () => {
+  it('with retryMaxMs = 1 s every backoff on every path is ≤ 1 s (lnd#9294)', async () => {
     let n = 0;
     const { sched, d, cm } = setup({
       outcome: 'fail',
       retryMaxMs: 1000,
       targetOutbound: 3,
       getNewAddress: () => addrN(n++),
-      // Peer health asks for an hour: the cap still holds.
-      reconnectDelay: () => 3_600_000,
+      // No flap tier: the flap hold-off is on top of the cap (next test).
     });
     cm.connect('1.2.3.4:8333', { permanent: true });
     cm.start();

@@ -68,7 +68,8 @@ export class PeerLab {
   private readonly peerSet: PeerSet;
   private nextPort = 1;
 
-  constructor(options: RelayOptions = {}) {
+  /** `verifier`: e.g. one with a worker pool, to put batches through the pool path. */
+  constructor(options: RelayOptions = {}, parts: { verifier?: FrameVerifier } = {}) {
     this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
     this.relay = new InventoryRelay<Peer>(
       {
@@ -109,7 +110,7 @@ export class PeerLab {
       log: new Logger('silent'),
       registry: this.peers,
       ids: new IdAllocator(this.clock, 1 << 20, 0),
-      verifier: new FrameVerifier(undefined, {}, scanner),
+      verifier: parts.verifier ?? new FrameVerifier(undefined, {}, scanner),
       scanner,
       transports: { transportFor: v1Transport },
       scheduler: new WriteScheduler(),
@@ -117,7 +118,7 @@ export class PeerLab {
       flows,
       dispatcher,
       relay: this.relay,
-      flowTable: { registerPeer: () => {}, unregisterPeer: () => {} },
+      flowTable: { registerPeer: () => {} },
       metrics: { messageOut: () => {}, setPeers: () => {}, setTransportPeers: () => {} },
       banMgr: { score: () => 0, isWhitelisted: () => false, release: () => {} },
       discipline: { onOffence: (peer: Peer, id: OffenceId | null, err: RelayError | null) => this.offences.push({ peer: peer.id, id, code: err?.code ?? null, count: 1 }) },

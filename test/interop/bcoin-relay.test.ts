@@ -17,6 +17,7 @@ import type { RelayOptions } from '../../src/node/config.js';
 import { Logger } from '../../src/log.js';
 import { eventually } from '../helpers/raw-peer.js';
 import { banRecords, copyChain, newKey, spendCoinbase, startBcoin } from './bcoin.js';
+import { startPythonPeer } from './python-client.js';
 import type { BcoinPeer } from './bcoin.js';
 
 /** bcoin bans at this score (lib/net/common.js BAN_SCORE). */
@@ -132,5 +133,25 @@ describe('wirerelay between bcoin 1.0.2 nodes', () => {
     const third = await startRelay({ connect: [`${b.addr}@v1`] }, []);
     await eventually(() => establishedTo(third, b.addr), 'the handshake with a peer given as @v1');
     expect(scoresFromUs(since)).toEqual([]);
+  });
+
+  it('passes bcoin A\'s transaction and block on to a python-bitcoinlib client at default options', async () => {
+    const { a, key } = await bcoinPair();
+    const relay = await startRelay({ connect: [a.addr] }, []);
+    await eventually(() => establishedTo(relay, a.addr), 'the handshake with bcoin A');
+    const [host, port] = relay.listenAddress!.split(':') as [string, string];
+    const py = startPythonPeer(host, Number(port));
+    open.push(py);
+    await eventually(() => py.events.includes('established') || py.events.some((e) => e.startsWith('closed')), `the python client's handshake (stderr: ${py.stderr.join('')})`);
+    expect(py.events, py.stderr.join('')).toContain('established');
+
+    const { tx, txid } = await spendCoinbase(a, 1, key);
+    await a.node.sendTX(tx);
+    await eventually(() => py.events.includes(`tx ${txid}`), 'the transaction at the python client');
+    await a.mine(1, newKey().address);
+    const hash = Buffer.from(a.node.chain.tip.hash as string, 'hex').reverse().toString('hex');
+    await eventually(() => py.events.includes(`block ${hash}`), 'the block at the python client');
+    expect(relay.bans()).toEqual([]);
+    expect(a.banned()).toEqual([]);
   });
 });

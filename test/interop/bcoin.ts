@@ -8,7 +8,7 @@
  * cost in bcoin's eyes and not only that nobody was banned.
  */
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/load/procs.js';
 
 const require = createRequire(import.meta.url);
 // bcoin ships no types; the tests use a handful of its calls.
@@ -39,17 +39,6 @@ if (peerProto.__wirerelayRecorded !== true) {
 // bcoin flushes queued inv announcements every 5 s (lib/net/peer.js INV_INTERVAL); a shorter
 // trickle keeps the suite quick without changing what is announced.
 bcoin.net.Peer.INV_INTERVAL = 100;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BcoinPeer {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -78,7 +78,7 @@ describe('RelayMetrics', () => {
     expect(value(fams, 'wirerelay_flows_evicted_total')).toBe(0);
     expect(value(fams, 'wirerelay_dropped_packets_total', { reason: 'queue_head' })).toBe(2);
     expect(value(fams, 'wirerelay_dropped_bytes_total', { reason: 'queue_head' })).toBe(300);
-    expect(value(fams, 'wirerelay_dropped_packets_total', { reason: 'write_error' })).toBe(0);
+    expect(value(fams, 'wirerelay_dropped_packets_total', { reason: 'duplicate' })).toBe(0);
     // Scraping twice reports the same totals, not doubled ones.
     expect(value(parseExposition(await m.text()), 'wirerelay_received_bytes_total', { command: 'inv' })).toBe(158);
   });

@@ -9,7 +9,7 @@ import type { Message } from '../../src/wire/codec.js';
 /** A peer that records what gossip sends it. */
 function recordingPeer(over: Partial<GossipPeer> = {}): GossipPeer & { sent: Message[] } {
   const sent: Message[] = [];
-  return { id: 7, addr: '127.0.0.9:5000', direction: 'inbound', wantsAddrV2: false, protocolVersion: 70016, answeredGetaddr: false, sendMessage: (m) => sent.push(m), sent, ...over };
+  return { id: 7, addr: '127.0.0.9:5000', direction: 'inbound', wantsAddrV2: false, protocolVersion: 70016, sendMessage: (m) => sent.push(m), sent, ...over };
 }
 
 function gossipWith(addresses: number): AddressGossip {
@@ -27,23 +27,26 @@ describe('AddressGossip', () => {
   it('answers getaddr once per inbound connection, never outbound', () => {
     const g = gossipWith(100);
     const inbound = recordingPeer();
+    g.onEstablished(inbound, false, null);
     g.onGetaddr(inbound);
     g.onGetaddr(inbound);
     expect(inbound.sent.map((m) => m.command)).toEqual(['addr']);
-    const outbound = recordingPeer({ direction: 'outbound' });
+    const outbound = recordingPeer({ id: 8, direction: 'outbound', addr: '10.9.9.9:18444' });
+    g.onEstablished(outbound, false, null);
+    const before = outbound.sent.length;
     g.onGetaddr(outbound);
-    expect(outbound.sent).toEqual([]);
+    expect(outbound.sent.length).toBe(before);
   });
 
   it('answers in addrv2 to peers that asked for it, in messages of at most 1,000', () => {
     const g = gossipWith(6000);
     const p = recordingPeer({ wantsAddrV2: true });
+    g.onEstablished(p, false, null);
     g.onGetaddr(p);
     expect(p.sent.every((m) => m.command === 'addrv2')).toBe(true);
     const total = p.sent.reduce((n, m) => n + (m as { addresses: unknown[] }).addresses.length, 0);
-    // btcd: a random 23 % of the table, capped at 2,500.
-    expect(total).toBeGreaterThan(0);
-    expect(total).toBeLessThanOrEqual(2500);
+    // Core: a random 23 % of the table, capped at 1,000.
+    expect(total).toBe(Math.min(1000, Math.floor((g.addrs.size() * 23) / 100)));
     expect(p.sent.every((m) => (m as { addresses: unknown[] }).addresses.length <= 1000)).toBe(true);
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BackupServer } from '../../src/persist/backup/backup-server.js';
 import { restoreDataDir } from '../../src/persist/restore.js';
 import { createRelay } from '../../src/node/relay-node.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 const quiet = () => {};
 
@@ -34,5 +35,38 @@ describe('node with a socket backup', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the backup policy from createRelay', () => {
+  /** A socket:// URL on a port nothing listens on (bound, then closed). */
+  async function deadUrl(): Promise<string> {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return `socket://127.0.0.1:${port}`;
+  }
+  const options = (dataDir: string, backup: string) => ({ listen: null, http: null, logLevel: 'silent' as const, workers: 0, targetOutbound: 0, onlynet: ['loopback' as const], dataDir, backup });
+
+  it('stop: the node does not start without its backup', async () => {
+    const node = createRelay({ ...options(mkdtempSync(join(tmpdir(), 'wr-bk-stop-')), await deadUrl()), backupPolicy: 'stop' });
+    await expect(node.start()).rejects.toMatchObject({ code: 'ERR_BACKUP_UNREACHABLE' });
+  });
+
+  it('buffer (the default): the node starts and queues its changes', async () => {
+    const node = createRelay({ ...options(mkdtempSync(join(tmpdir(), 'wr-bk-buffer-')), await deadUrl()), backupBufferChanges: 50 });
+    await node.start();
+    try {
+      await node.ban('10.30.0.0/16');
+      expect(node.status().backup).toMatchObject({ pending: expect.any(Number) });
+      expect(node.status().backup!.pending).toBeGreaterThan(0);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('refuses an unknown policy by name', () => {
+    expect(() => createRelay({ backupPolicy: 'drop' as never })).toThrow(/backupPolicy must be one of stop, buffer/);
   });
 });

@@ -99,23 +99,23 @@ describe('relay mesh', () => {
     await eventually(() => sink.txs() === 1, 'tx reaches the local peer of another instance');
     // M3 got it once (over M1's outbound link), and M3 never pushed it back into the mesh.
     const m1Flows = m1.flows(50, 'bytes');
-    const toMesh = m1Flows.filter((f) => f.packetsRegion > 0);
+    const toMesh = m1Flows.filter((f) => f.packetsMesh > 0);
     expect(toMesh.length).toBe(2); // source → M2 and source → M3
-    expect(toMesh.every((f) => f.packetsRegion === 1)).toBe(true);
-    expect(m3.flows(50, 'bytes').every((f) => f.packetsRegion === 0)).toBe(true);
+    expect(toMesh.every((f) => f.packetsMesh === 1)).toBe(true);
+    expect(m3.flows(50, 'bytes').every((f) => f.packetsMesh === 0)).toBe(true);
 
-    // Kill M2 hard while traffic flows, then bring it back.
-    const sending = (async () => {
-      for (let i = 2; i <= 40; i++) {
-        source.send({ command: 'tx', raw: rawTx(i) } as Message);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 500));
+    // Kill M2 hard while traffic flows, then bring it back: txs are sent before the kill, while M2
+    // is dying, and while it restarts, each phase started by an event rather than a clock.
+    const send = (from: number, to: number) => {
+      for (let i = from; i <= to; i++) source.send({ command: 'tx', raw: rawTx(i) } as Message);
+    };
+    send(2, 10);
+    await eventually(() => sink.txs() >= 5, 'traffic flows before the kill');
     m2.kill('SIGKILL');
+    send(11, 25);
     await eventually(() => meshLinks(m1).length === 2, 'm1 notices m2 is gone');
     m2 = startM2();
-    await sending;
+    send(26, 40);
     await eventually(meshUp, 'mesh healed', 20_000);
     await eventually(() => sink.txs() === 40, 'every tx reached the sink');
 

@@ -39,7 +39,8 @@ describe('relay fan-out', () => {
       const t = tx(i);
       if (i % 2) source.send({ command: 'tx', raw: t } as Message);
       else { const id = txIds(t, nodeHash256).txid; byKey.set(hashKey(id), t); source.send({ command: 'inv', inventory: [{ type: 1, hash: id }] } as Message); }
-      if (i % 200 === 0) await new Promise((r) => setTimeout(r, 5));
+      // Paced by the node, not a clock: every 200 txs, wait until it holds the half sent as tx.
+      if (i % 200 === 0) await eventually(() => node.status().relayCache.items >= i / 2, `${i / 2} txs cached`);
     }
     const got = () => sinks.map((s) => s.received.filter((m) => m.command === 'tx').length);
     await eventually(() => got().every((g) => g === N), 'every sink has every tx', 30_000);

@@ -26,6 +26,20 @@ const segwit = (tag: number): Uint8Array => {
 };
 
 describe('Peer handshake', () => {
+  it('answers a peer of protocol version 60002 (python-bitcoinlib) with our own full version message', async () => {
+    const lab = new PeerLab();
+    const { peer, socket } = lab.connect();
+    send(socket, { ...versionMessage(78n), protocolVersion: 60002, relay: undefined } as Message);
+    await turn();
+    const replies = messagesOf(socket.take());
+    expect(replies.map((m) => m.command)).toEqual(['version', 'verack']);
+    expect(replies[0]).toMatchObject({ protocolVersion: 70016, relay: true });
+    expect(lab.closed).toEqual([]);
+    send(socket, { command: 'verack' });
+    await turn();
+    expect(peer.established).toBe(true);
+  });
+
   it('answers version with version, wtxidrelay, sendaddrv2, verack, and is established after verack', async () => {
     const lab = new PeerLab();
     const { peer, socket } = lab.connect();

@@ -1,6 +1,7 @@
 /** PeerWriter over an in-memory socket: coalescing, bounds, drops and their accounting. */
 import { describe, expect, it } from 'vitest';
 import { PeerWriter, WriteScheduler } from '../../src/peer/writer.js';
+import { OWN_BUFFER_MIN } from '../../src/relay/frame-slabs.js';
 import type { FlowSink } from '../../src/peer/writer.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { MemSocket } from '../../bench/support/mem-socket.js';
@@ -35,12 +36,35 @@ describe('PeerWriter', () => {
     expect(out[504]).toBe(99);
   });
 
-  it('writes a single frame as the very buffer it was given (zero copy)', async () => {
-    const { socket, w } = setup();
-    const f = frame(300, 3);
-    w.queueRelayed(f, 1);
+  it('writes a single control frame or block-sized frame as it is, and copies a small relayed one (a slab view)', async () => {
+    const { socket, w } = setup(4 * OWN_BUFFER_MIN);
+    const c = frame(300, 3);
+    w.queueControl(c);
     await turn();
-    expect(socket.out[0]).toBe(f);
+    expect(socket.out[0]).toBe(c);
+    const big = frame(OWN_BUFFER_MIN, 5);
+    w.queueRelayed(big, 1);
+    await turn();
+    expect(socket.out[1]).toBe(big);
+    const small = frame(300, 4);
+    w.queueRelayed(small, 1);
+    await turn();
+    expect(socket.out[2]).not.toBe(small);
+    expect(Buffer.from(socket.out[2]!).equals(Buffer.from(small))).toBe(true);
+  });
+
+  it('drops a relayed frame whose slab was refilled while it was queued (its view reads as empty)', async () => {
+    const { socket, w, events } = setup();
+    const slab = new ArrayBuffer(1000);
+    const stale = new Uint8Array(slab, 100, 300).fill(9);
+    w.queueControl(frame(10, 1));
+    w.queueRelayed(stale, 4);
+    w.queueRelayed(frame(50, 2), 5);
+    structuredClone(slab, { transfer: [slab] });
+    await turn();
+    expect(Buffer.from(socket.take()).equals(Buffer.concat([frame(10, 1), frame(50, 2)]))).toBe(true);
+    expect(w.byteLength).toBe(0);
+    expect(events).toEqual(['queue_head 4→7 300', 'delivered 5→7 50']);
   });
 
   it('counts a relayed frame as delivered when it reaches the socket, not when queued', async () => {
@@ -79,7 +103,6 @@ describe('PeerWriter', () => {
     w.queueRelayed(frame(400, 4), 5);
     expect(events).toEqual(['queue_head 3→7 400']);
     expect(w.byteLength).toBe(800);
-    expect(w.droppedItems).toBe(1);
   });
 
   it('dropping from a long queue keeps every control frame and exactly the newest relayed ones, in order', async () => {
@@ -107,8 +130,6 @@ describe('PeerWriter', () => {
     const keptRelayed = relayed.slice(relayed.length - (500 - controls.length) + 101);
     const dropped = relayed.slice(0, relayed.length - keptRelayed.length);
     expect(events).toEqual(dropped.map((id) => `queue_head ${id}→7 10`));
-    expect(w.droppedItems).toBe(dropped.length);
-    expect(w.droppedBytes).toBe(dropped.length * 10);
     expect(w.length).toBe(controls.length + keptRelayed.length + 1);
     expect(w.byteLength).toBe((controls.length + keptRelayed.length) * 10 + big);
 
@@ -207,6 +228,23 @@ describe('PeerWriter with a transport that wraps (v2)', () => {
     expect(w.bytesOut).toBe(out.length);
   });
 
+  it('leaves a stale relayed frame out of the sealed run (v2)', async () => {
+    const socket = new MemSocket();
+    const events: string[] = [];
+    const flows: FlowSink = { delivered: (src, dst, bytes) => events.push(`delivered ${src}→${dst} ${bytes}`), dropped: (src, dst, reason, bytes) => events.push(`${reason} ${src}→${dst} ${bytes}`) };
+    const { transport, runs } = sealing();
+    const w = new PeerWriter(7, socket, transport, { maxBytes: 10_000, maxMessages: 100 }, flows, new WriteScheduler(), () => false);
+    const slab = new ArrayBuffer(1000);
+    w.queueRelayed(frame(40, 0x74), 4);
+    w.queueRelayed(new Uint8Array(slab, 0, 300), 5);
+    w.queueRelayed(frame(60, 0x74), 6);
+    structuredClone(slab, { transfer: [slab] });
+    await turn();
+    expect(runs).toEqual([2]);
+    expect(socket.take().length).toBe(2 + 40 + 60);
+    expect(events).toEqual(['queue_head 5→7 300', 'delivered 4→7 40', 'delivered 6→7 60']);
+  });
+
   it('never drops raw transport bytes over the bound', () => {
     const socket = new MemSocket();
     const events: string[] = [];
@@ -220,5 +258,30 @@ describe('PeerWriter with a transport that wraps (v2)', () => {
     w.queueRelayed(frame(600, 2), 3);
     expect(events).toEqual(['queue_head 3→7 600']);
     expect(w.byteLength).toBe(600);
+  });
+});
+
+describe('WriteScheduler', () => {
+  it('stops flushing at its time budget and goes on next turn, the writers left over first', async () => {
+    // A clock that moves 1 ms per reading: with a 3 ms budget a turn flushes 3 writers.
+    let t = 0;
+    const scheduler = new WriteScheduler(undefined, 3, () => t++);
+    const flows: FlowSink = { delivered: () => {}, dropped: () => {} };
+    const sockets = Array.from({ length: 8 }, () => new MemSocket());
+    const writers = sockets.map((s, i) => new PeerWriter(i, s, passthrough, { maxBytes: 10_000, maxMessages: 100 }, flows, scheduler, () => false));
+    writers.forEach((w, i) => w.queueControl(frame(10, i)));
+    const written = (): number[] => sockets.flatMap((s, i) => (s.writes > 0 ? [i] : []));
+    await turn();
+    expect(written()).toEqual([0, 1, 2]);
+    expect(scheduler.deferredTurns).toBe(1);
+    // A writer with news meanwhile waits behind the ones left over.
+    writers[0]!.queueControl(frame(10, 9));
+    await turn();
+    expect(written()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sockets[0]!.writes).toBe(1);
+    await turn();
+    await turn();
+    expect(written()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sockets[0]!.writes).toBe(2);
   });
 });

@@ -15,7 +15,9 @@ describe('kill -9 while committing', () => {
     expect(res.version).toBeGreaterThan(200);
     const buf = readFileSync(join(dir, 'state.log'));
     expect(() => scanLog(buf, 'state.log')).not.toThrow();
-  });
+    // 50 kill -9 rounds of a child process each: a limit, not an assertion; a loaded 2-core machine
+    // needs more than the suite's default.
+  }, 180_000);
 
   const steps = ['compact:start', 'compact:built', 'compact:carried', 'atomic:before-rename', 'atomic:after-rename', 'compact:installed'];
   for (const step of steps) {

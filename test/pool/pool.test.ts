@@ -65,12 +65,6 @@ describe('WorkerPool', () => {
     expect(ok.count).toBe(1);
     expect(ok.records[3]).toBe(Status.OK); // status word of the first record
   });
-
-  it('hashes many items in a worker, matching node:crypto', async () => {
-    const items = Array.from({ length: 33 }, (_, i) => randomBytes(i * 31));
-    const digests = await pool.hash256Many(items);
-    digests.forEach((d, i) => expect(Buffer.from(d).equals(Buffer.from(nodeHash256(items[i]!)))).toBe(true));
-  });
 });
 
 describe('WorkerPool failures', () => {

@@ -5,6 +5,33 @@ import { HashIndex } from '../../src/relay/hash-index.js';
 import { KnownInventory } from '../../src/relay/known-inventory.js';
 
 describe('HashIndex', () => {
+  it('keeps every key findable while a growth is under way (inserts and removals in between, keys in chunks)', () => {
+    // Keys in chunks of 2^6 slots, appended as the owner grows (the relay cache's layout).
+    const chunks: Uint8Array[] = [];
+    const idx = new HashIndex(chunks, 16, 6);
+    const keyOf = (s: number): Buffer => Buffer.from(chunks[s >>> 6]!.subarray((s & 63) * 32, (s & 63) * 32 + 32));
+    const live = new Set<number>();
+    for (let s = 0; s < 3000; s++) {
+      if ((s & 63) === 0) chunks.push(new Uint8Array(64 * 32));
+      const k = randomBytes(32);
+      if (s % 3 === 0) k.fill(0xcd, 0, 12); // colliding buckets: long probe runs across the old table
+      chunks[s >>> 6]!.set(k, (s & 63) * 32);
+      idx.insert(s);
+      live.add(s);
+      // Remove every fifth older key while migrations are in progress.
+      if (s % 5 === 4) {
+        const victim = s - 3;
+        expect(idx.remove(victim)).toBe(true);
+        live.delete(victim);
+        expect(idx.find(keyOf(victim), 0)).toBe(-1);
+        expect(idx.remove(victim)).toBe(false);
+      }
+      // After every insert (migration steps happen inside), every live key is found.
+      if (s % 97 === 0 || s > 2900) for (const l of live) expect(idx.find(keyOf(l), 0)).toBe(l);
+    }
+    expect(idx.size).toBe(live.size);
+  });
+
   it('finds, inserts and removes like a Map over thousands of operations', () => {
     const slots = 5000;
     const keys = new Uint8Array(32 * slots);

@@ -202,7 +202,9 @@ describe('InventoryRelay', () => {
     const missing = randomBytes(32);
     relay.onGetdata(x, inv(h, missing), 0, 2);
     relay.onGetdata(y, inv(h), 0, 1);
-    expect(x.relayed[0]).toBe(y.relayed[0]);
+    // Both see the same cached bytes (one copy in the cache's slab), exactly as they arrived.
+    expect(x.relayed[0]!.buffer).toBe(y.relayed[0]!.buffer);
+    expect(x.relayed[0]!.byteOffset).toBe(y.relayed[0]!.byteOffset);
     expect(Buffer.from(x.relayed[0]!).equals(Buffer.from(arrived))).toBe(true);
     expect(x.notfound).toEqual([hex(missing)]);
   });

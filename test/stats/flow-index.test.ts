@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpenFlowIndex, type FlowIndex } from '../../src/stats/flow-index.js';
-import { PeerFlowCache } from '../../src/stats/peer-flow-cache.js';
 
 type Op = { op: 'insert' | 'remove' | 'update'; src: number; dst: number; v: number };
 
@@ -61,50 +60,5 @@ describe('flow key indices', () => {
     expect(index.find(2 ** 21 - 1, 2 ** 21 - 1)).toBe(7);
     expect(index.find(0, 2 ** 21 - 1)).toBe(8);
     expect(index.find(2 ** 21 - 1, 0)).toBe(-1);
-  });
-});
-
-describe('PeerFlowCache', () => {
-  it('behaves as an LRU map of its capacity', () => {
-    const cacheOp = fc.record({
-      op: fc.constantFrom('get', 'put', 'put', 'set', 'delete'),
-      dst: fc.integer({ min: 0, max: 30 }),
-      v: fc.integer({ min: 0, max: 1000 }),
-    });
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(cacheOp, { maxLength: 400 }), (cap, ops) => {
-        const cache = new PeerFlowCache(cap);
-        // Reference LRU: a Map's insertion order, re-inserted on use.
-        const ref = new Map<number, number>();
-        for (const { op, dst, v } of ops) {
-          if (op === 'get') {
-            const want = ref.get(dst);
-            expect(cache.get(dst)).toBe(want ?? -1);
-            if (want !== undefined) {
-              ref.delete(dst);
-              ref.set(dst, want);
-            }
-          } else if (op === 'put' && !ref.has(dst)) {
-            cache.put(dst, v);
-            if (ref.size === cap) ref.delete(ref.keys().next().value!);
-            ref.set(dst, v);
-          } else if (op === 'set') {
-            cache.set(dst, v);
-            if (ref.has(dst)) ref.set(dst, v);
-          } else if (op === 'delete') {
-            cache.delete(dst);
-            ref.delete(dst);
-          }
-          expect(cache.size).toBe(ref.size);
-        }
-        expect(cache.entries()).toEqual([...ref.entries()].reverse());
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('rejects a capacity it cannot index', () => {
-    expect(() => new PeerFlowCache(0)).toThrow(RangeError);
-    expect(() => new PeerFlowCache(5000)).toThrow(RangeError);
   });
 });

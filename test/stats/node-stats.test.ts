@@ -11,21 +11,22 @@ describe('NodeStats', () => {
   it('rates, history, the process and the data disk, from what the ticker sampled', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wirerelay-node-stats-'));
     const totals = zeroRates();
-    const stats = new NodeStats(() => ({ ...totals }), dir);
+    // 250 ms of CPU over 2 s of wall time: 12.5 % of one core, whatever this machine is doing.
+    const cpu = { micros: 1_000_000, ms: 50_000 };
+    const stats = new NodeStats(() => ({ ...totals }), dir, { cpuMicros: () => cpu.micros, wallMs: () => cpu.ms });
     try {
       stats.tick(0);
       totals.bytesIn = 3000;
       totals.relayedMsgs = 6;
-      // Work the event loop and the CPU between two samples.
-      const until = Date.now() + 30;
-      while (Date.now() < until);
+      cpu.micros += 250_000;
+      cpu.ms += 2000;
       stats.tick(2000);
       const v = stats.view();
       expect(v.rates.last10s.bytesIn).toBe(1500);
       expect(v.rates.last1m.relayedMsgs).toBe(3);
       expect(v.history.bytesIn).toEqual([1500]);
       expect(v.process.rssBytes).toBeGreaterThan(0);
-      expect(v.process.cpuPercent).toBeGreaterThan(0);
+      expect(v.process.cpuPercent).toBe(12.5);
       expect(v.process.eventLoopLagMaxMs).toBeGreaterThanOrEqual(v.process.eventLoopLagMs);
       // Reading twice is the same reading.
       expect(stats.view().rates).toEqual(v.rates);

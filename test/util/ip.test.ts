@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import {
-  addressGroup,
-  canonicalHostPort,
   cidrContains,
   formatCidr,
-  formatHostPort,
   formatIp,
   groupKey,
   isLocal,
@@ -15,9 +12,7 @@ import {
   isRFC4193,
   isValid,
   parseCidr,
-  parseHostPort,
   parseIp,
-  splitHostPort,
 } from '../../src/util/ip.js';
 
 const ip = (s: string): Uint8Array => {
@@ -58,35 +53,6 @@ describe('parseIp / formatIp', () => {
       }),
       { seed: 1, numRuns: 2000 },
     );
-  });
-});
-
-describe('HOST:PORT', () => {
-  it.each([
-    ['1.2.3.4:8333', '1.2.3.4:8333'],
-    ['[::1]:8333', '[::1]:8333'],
-    ['[::ffff:1.2.3.4]:18444', '1.2.3.4:18444'],
-    ['[2001:DB8::1]:0', '[2001:db8::1]:0'],
-  ])('%s is %s', (input, want) => {
-    expect(canonicalHostPort(input)).toBe(want);
-  });
-
-  it.each(['1.2.3.4', '::1:8333', '[::1]8333', '[1.2.3.4]:1', '1.2.3.4:65536', '1.2.3.4:08333', '1.2.3.4:', 'host:80', '[::1]:-1'])('rejects %j', (bad) => {
-    expect(parseHostPort(bad)).toBeNull();
-  });
-
-  it('splitHostPort is the one syntax: host names too, but never a bad IPv4 address or an unbracketed IPv6 one', () => {
-    expect(splitHostPort('seed.example.org:8333')).toEqual({ host: 'seed.example.org', port: 8333 });
-    expect(splitHostPort('localhost:0')).toEqual({ host: 'localhost', port: 0 });
-    expect(splitHostPort('[2001:db8::1]:1')).toEqual({ host: '2001:db8::1', port: 1 });
-    for (const bad of ['1.2.3.999:8333', '1.2.3:8333', '-bad.example:1', 'a_b:1', ':8333', '[zz::1]:1', '::1:8333', 'host:+80', 'host: 80']) {
-      expect(splitHostPort(bad)).toBeNull();
-    }
-  });
-
-  it('formats as net.JoinHostPort', () => {
-    expect(formatHostPort(ip('10.0.0.1'), 1)).toBe('10.0.0.1:1');
-    expect(formatHostPort(ip('2001:db8::1'), 8333)).toBe('[2001:db8::1]:8333');
   });
 });
 
@@ -162,13 +128,5 @@ describe('groupKey (btcd GroupKey)', () => {
     ['2001:470:abcd:1::1', '2001:470:a000::'], // HE.net /36
   ])('%s → %s', (addr, want) => {
     expect(groupKey(ip(addr))).toBe(want);
-  });
-
-  it('addressGroup: allowLocal gives each local address its own group', () => {
-    expect(addressGroup('127.0.0.1:1')).toBe('local');
-    expect(addressGroup('127.0.0.1:1', { allowLocal: true })).toBe('local:127.0.0.1:1');
-    expect(addressGroup('127.0.0.1:2', { allowLocal: true })).not.toBe(addressGroup('127.0.0.1:1', { allowLocal: true }));
-    expect(addressGroup('1.2.3.4:1', { allowLocal: true })).toBe('1.2.0.0');
-    expect(addressGroup('seed.example.org:8333')).toBe('host:seed.example.org:8333');
   });
 });

@@ -132,7 +132,8 @@ export class PartialBlock {
     const m = source.slotCount;
     if (m === 0 || this.filled === this.n) return 0;
     if (slotIds.length < m) slotIds = new Float64Array(Math.max(m, slotIds.length * 2));
-    shortIdsInto(this.keys, source.wtxids, m, slotIds, 0);
+    const cs = source.chunkSlots;
+    for (let c = 0, first = 0; first < m; c++, first += cs) shortIdsInto(this.keys, source.wtxidChunk(c), Math.min(cs, m - first), slotIds, first);
     return this.fillMatched(source, slotIds);
   }
 
@@ -142,6 +143,7 @@ export class PartialBlock {
    */
   fillMatched(source: TxSource, ids48: Float64Array): number {
     const m = source.slotCount;
+    const cs = source.chunkSlots;
     const ids = this.tableIds;
     const mask = this.tableMask;
     let got = 0;
@@ -159,19 +161,22 @@ export class PartialBlock {
       if (st === AMBIGUOUS) continue;
       const tx = source.tx(slot);
       if (tx === undefined) continue;
+      const c = Math.floor(slot / cs);
+      const at = 32 * (slot - c * cs);
+      const wtxids = source.wtxidChunk(c);
       if (st === MISSING) {
         this.txs[idx] = tx;
         this.state[idx] = FOUND;
         // Byte loops rather than subarray views: thousands of 32-byte copies per block, and the
         // views were most of the rebuild's garbage.
-        copy32(source.wtxids, 32 * slot, this.wtxids, 32 * idx);
-        if (source.txids !== undefined) {
-          copy32(source.txids, 32 * slot, this.txids, 32 * idx);
+        copy32(wtxids, at, this.wtxids, 32 * idx);
+        if (source.txidChunk !== undefined) {
+          copy32(source.txidChunk(c), at, this.txids, 32 * idx);
           this.txidKnown[idx] = 1;
         }
         this.filled++;
         got++;
-      } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, source.wtxids, 32 * slot)) {
+      } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, wtxids, at)) {
         // Core: "If we find two mempool txn that match the short id, just request it."
         this.txs[idx] = undefined;
         this.txidKnown[idx] = 0;

@@ -1,29 +1,30 @@
 /**
- * The relay cache as a TxSource: its wtxid and txid arrays are used as they are (indexed by ring
- * slot), and a slot's transaction is its cached frame minus the 24-byte header. Nothing is built
- * per transaction; the arrays are re-read on every rebuild because the cache replaces them when
- * it grows.
+ * The relay cache as a TxSource: its wtxid and txid chunks are used as they are (slot numbers
+ * never move, src/relay/relay-cache.ts), and a slot's transaction is its cached frame minus the
+ * 24-byte header. Nothing is built per transaction.
  */
+import { CACHE_CHUNK_SLOTS } from '../../relay/relay-cache.js';
 import type { RelayCache } from '../../relay/relay-cache.js';
 import { HEADER_SIZE } from '../../wire/constants.js';
 import type { TxSource } from './tx-source.js';
 
 export class RelayCacheTxSource implements TxSource {
+  readonly chunkSlots = CACHE_CHUNK_SLOTS;
+
   constructor(private readonly cache: RelayCache) {}
 
   get slotCount(): number {
-    return this.cache.widBytes.length / 32;
+    return this.cache.capacity;
   }
-  get wtxids(): Uint8Array {
-    return this.cache.widBytes;
+  wtxidChunk(c: number): Uint8Array {
+    return this.cache.widChunk(c * CACHE_CHUNK_SLOTS);
   }
-  get txids(): Uint8Array {
-    return this.cache.idBytes;
+  txidChunk(c: number): Uint8Array {
+    return this.cache.idChunk(c * CACHE_CHUNK_SLOTS);
   }
   tx(slot: number): Uint8Array | undefined {
-    if (!this.cache.isTx(slot)) return undefined;
-    // An evicted slot has no frame; its stale ids are ignored here.
-    const frame = this.cache.frame(slot) as Uint8Array | undefined;
-    return frame === undefined ? undefined : frame.subarray(HEADER_SIZE);
+    // A free slot (or a block) has no transaction; its stale ids are ignored here.
+    if (!this.cache.isLive(slot) || !this.cache.isTx(slot)) return undefined;
+    return this.cache.frame(slot).subarray(HEADER_SIZE);
   }
 }

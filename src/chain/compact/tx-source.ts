@@ -11,26 +11,32 @@
 export interface TxSource {
   /** Slots 0 .. slotCount-1 are scanned. */
   readonly slotCount: number;
-  /** wtxid of slot s at wtxids[32 s .. 32 s + 32), internal byte order. Free slots may hold anything. */
-  readonly wtxids: Uint8Array;
   /**
-   * txid of slot s at txids[32 s ..], when the source knows it (the relay cache does: its
-   * `idBytes`, computed once when the tx arrived). Saves hashing every witness tx's stripped form
-   * again for the merkle root, which is most of a rebuild's cost. A wrong txid cannot make a bad
-   * block pass: the merkle root would not match and the rebuild falls back to the full block.
+   * Ids come in chunks of this many slots (the relay cache's slot chunks, whose slot numbers never
+   * move): chunk c holds slots [c × chunkSlots, (c + 1) × chunkSlots). A flat source is one chunk.
    */
-  readonly txids?: Uint8Array;
+  readonly chunkSlots: number;
+  /** wtxid of slot s at 32 (s mod chunkSlots) in chunk ⌊s / chunkSlots⌋, internal byte order. Free slots may hold anything. */
+  wtxidChunk(c: number): Uint8Array;
+  /**
+   * txids, laid out as the wtxids, when the source knows them (the relay cache does: computed once
+   * when the tx arrived). Saves hashing every witness tx's stripped form again for the merkle root,
+   * which is most of a rebuild's cost. A wrong txid cannot make a bad block pass: the merkle root
+   * would not match and the rebuild falls back to the full block.
+   */
+  txidChunk?(c: number): Uint8Array;
   /** The serialized transaction (with witness) in slot s, a view; undefined for a free slot or a non-tx item. */
   tx(slot: number): Uint8Array | undefined;
 }
 
-/** A TxSource over a plain list (tests, benchmarks, small extra pools). */
+/** A TxSource over a plain list (tests, benchmarks, small extra pools): one chunk. */
 export class ListTxSource implements TxSource {
   readonly slotCount: number;
-  readonly wtxids: Uint8Array;
+  readonly chunkSlots: number;
+  private readonly wtxids: Uint8Array;
+  private readonly txids: Uint8Array | undefined;
   private readonly txs: readonly Uint8Array[];
-
-  readonly txids?: Uint8Array;
+  readonly txidChunk?: (c: number) => Uint8Array;
 
   /** `wtxids` (and `txids`, if given) hold the 32-byte ids of txs[i] at 32 i. */
   constructor(txs: readonly Uint8Array[], wtxids: Uint8Array, txids?: Uint8Array) {
@@ -39,8 +45,14 @@ export class ListTxSource implements TxSource {
     }
     this.txs = txs;
     this.wtxids = wtxids;
-    if (txids !== undefined) this.txids = txids;
+    this.txids = txids;
+    if (txids !== undefined) this.txidChunk = () => txids;
     this.slotCount = txs.length;
+    this.chunkSlots = Math.max(1, txs.length);
+  }
+
+  wtxidChunk(): Uint8Array {
+    return this.wtxids;
   }
 
   tx(slot: number): Uint8Array | undefined {

@@ -6,9 +6,10 @@
  */
 import { RelayError } from '../../errors.js';
 import { Logger, openLogDestination } from '../../log.js';
-import { formatHostPort } from '../../node/config.js';
+import { formatHostPort } from '../../util/host-port.js';
 import { createRelay } from '../../node/relay-node.js';
 import type { RelayNode } from '../../node/relay-node.js';
+import { installRejectionPolicy } from '../rejection-policy.js';
 import { loadSettings, settingsHelp, type Settings } from '../settings.js';
 
 export const summary = 'Run a relay node (default: regtest on 127.0.0.1, admin on 127.0.0.1:9464)';
@@ -43,9 +44,12 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   if (settings.configFile !== null) node.log.info('config file read', { file: settings.configFile });
+  // One missed rejection must not take every connection down with the process.
+  const removeRejectionPolicy = installRejectionPolicy(node.log);
   try {
     await node.start();
   } catch (err) {
+    removeRejectionPolicy();
     process.stderr.write(`wirerelay start: ${describeStartError(err, node, settings)}\n`);
     return (err as RelayError).code === 'ERR_CONFIG' ? 2 : 1;
   }
@@ -76,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
   process.off('SIGINT', onStop);
   process.off('SIGTERM', onStop);
   process.off('SIGHUP', onHangup);
+  removeRejectionPolicy();
   return 0;
 }
 
@@ -84,7 +89,7 @@ function describeStartError(err: unknown, node: RelayNode, settings: Settings): 
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
   const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EADDRNOTAVAIL' ? 'address not available on this host' : null;
   if (why === null || e.port === undefined) return e.message;
-  for (const flag of ['listen', 'http'] as const) {
+  for (const flag of ['listen', 'http', 'rpc'] as const) {
     const hp = node.config[flag];
     if (hp === null || hp.port !== e.port) continue;
     const given = settings.given.get(flag)?.source;
