@@ -11,6 +11,8 @@ import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { parseExposition, value } from '../helpers/prometheus.js';
 import { RawPeer, REGTEST } from '../helpers/raw-peer.js';
 import { rawTx } from '../helpers/raw-tx.js';
+import { buildBlock, dsha } from '../../bench/support/blocks.js';
+import { chainParams } from '../../src/chain/params.js';
 
 let node: RelayNode;
 
@@ -74,8 +76,10 @@ describe('relay.transactions() and relay.blocks()', () => {
 
   it('blocks from a peer, with its address; iterators end when the node stops', async () => {
     const blocks = node.blocks();
-    const header = Buffer.alloc(80, 7);
-    const payload = Buffer.concat([header, Buffer.from([1]), rawTx(9)]);
+    // A valid regtest block 1: blocks reach the feed only once they pass the relay rule (docs/chain.md).
+    const built = buildBlock({ prev: dsha(chainParams('regtest').genesisHeader), height: 1, time: Math.floor(Date.now() / 1000) - 60, txs: [rawTx(9)] });
+    const header = Buffer.from(built.header);
+    const payload = Buffer.from(built.raw);
     const peer = await RawPeer.open(Number(node.listenAddress!.split(':').pop()));
     await peer.handshake();
     peer.write(new FrameScanner().encodeFrame(REGTEST, 'block', payload));

@@ -13,6 +13,8 @@ import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { PythonProcess } from '../helpers/python.js';
 import { RawPeer, REGTEST } from '../helpers/raw-peer.js';
 import { rawTx } from '../helpers/raw-tx.js';
+import { buildBlock, dsha } from '../../bench/support/blocks.js';
+import { chainParams } from '../../src/chain/params.js';
 
 const SUBSCRIBER = String.raw`
 import json, struct, sys, zmq
@@ -100,12 +102,11 @@ describe('ZMQ notifications in Core\'s format', () => {
       lastTxid = node.relayTransaction(published.at(-1)!).txid;
     }
 
-    // A block from a peer: header (80 bytes) and one transaction.
-    const header = Buffer.alloc(80);
-    header.writeUInt32LE(0x20000000, 0);
-    header.write('wirerelay zmq test block', 36);
-    const coinbase = rawTx(3000);
-    const block = Buffer.concat([header, Buffer.from([1]), coinbase]);
+    // A block from a peer: a valid regtest block 1 (blocks are relayed, and published, only once
+    // they pass the relay rule: docs/chain.md), its coinbase and one transaction.
+    const built = buildBlock({ prev: dsha(chainParams('regtest').genesisHeader), height: 1, time: Math.floor(Date.now() / 1000) - 60, txs: [rawTx(3000)] });
+    const header = Buffer.from(built.header);
+    const block = Buffer.from(built.raw);
     const peer = await RawPeer.open(Number(node.listenAddress!.split(':').pop()));
     await peer.handshake();
     peer.write(new FrameScanner().encodeFrame(REGTEST, 'block', block));
