@@ -53,9 +53,16 @@ export function coreChainName(network: RelayConfig['network']): string {
   }
 }
 
-/** The provider used while there is no headers chain: the chain's name and the node's warnings. */
+/**
+ * The default provider: the chain's name, the node's warnings and, once the node follows a headers
+ * chain (issue 19), `headers` (the best header's height, Core's unit). Blocks are never validated,
+ * so Core's `blocks`/`bestblockhash` (the validated chain) are left out.
+ */
 export function networkOnlyChainInfo(backend: Pick<RpcBackend, 'config' | 'status'>): ChainInfoProvider {
   return {
-    chainInfo: () => ({ chain: coreChainName(backend.config.network), warnings: [...backend.status().warnings] }),
+    chainInfo: () => {
+      const s = backend.status();
+      return { chain: coreChainName(backend.config.network), ...(s.chain === null ? {} : { headers: s.chain.height }), warnings: [...s.warnings] };
+    },
   };
 }

@@ -106,7 +106,7 @@ export function corePeerInfo(p: PeerInfo): Record<string, Json> {
     bip152_hb_to: false,
     bip152_hb_from: false,
     presynced_headers: -1,
-    synced_headers: -1,
+    synced_headers: p.bestKnownHeight ?? -1,
     synced_blocks: -1,
     inflight: [],
     addr_relay_enabled: true,
