@@ -36,7 +36,7 @@ export class CompactPeers implements PeerLifecycle {
   private readonly theirs = new Map<number, Theirs>();
 
   established(peer: Peer): void {
-    if (!this.capable(peer)) return;
+    if (!this.capable(peer) || peer.kind === 'feeler') return;
     // Core keeps one outbound peer among the high-bandwidth ones (eclipse resistance).
     const firstOutbound = peer.direction === 'outbound' && !this.hb.some((p) => p.direction === 'outbound');
     const announce = this.hb.length < HB_PEERS || firstOutbound;

@@ -113,6 +113,8 @@ export class HeaderSync implements PeerLifecycle {
   // ---- PeerLifecycle ---------------------------------------------------------------------------
 
   established(peer: Peer): void {
+    // A feeler only tests that the address answers and is closed at once (Core asks it for nothing).
+    if (peer.kind === 'feeler') return;
     this.peers.set(peer.id, { getheadersAt: 0, best: -1 });
     if ((peer.protocolVersion ?? 0) >= SENDHEADERS_VERSION) peer.sendMessage({ command: 'sendheaders' });
     if (peer.direction === 'outbound') this.sendGetheaders(peer, this.chain.tipEntry);
