@@ -88,6 +88,7 @@ export class CompactPeers implements PeerLifecycle {
   }
 
   private capable(peer: Peer): boolean {
-    return (peer.protocolVersion ?? 0) >= SHORT_IDS_BLOCKS_VERSION && (peer.services & Services.Witness) !== 0n && !peer.isClosed;
+    // Mesh instances already send each other every block whole (InventoryRelay): no HB slot for them.
+    return (peer.protocolVersion ?? 0) >= SHORT_IDS_BLOCKS_VERSION && (peer.services & Services.Witness) !== 0n && !peer.isClosed && !peer.mesh;
   }
 }
