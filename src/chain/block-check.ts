@@ -19,7 +19,7 @@ import { hash256, hash256Spans } from '../wasm/hasher.js';
 import { merkleRoot } from '../wasm/merkle.js';
 import { WireReader } from '../wire/reader.js';
 import { compactSizeLen } from '../wire/writer.js';
-import { MAX_TXS, MIN_TX_SIZE, walkTx } from '../wire/tx-id.js';
+import { MAX_TXS, MIN_TX_SIZE, strippedSpans, walkTx } from '../wire/tx-id.js';
 import type { ChainParams } from './params.js';
 
 /** Core MAX_BLOCK_WEIGHT (BIP141). */
@@ -109,13 +109,7 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
       ends[i] = b.end;
       insStart[i] = b.inputsStart;
       witness[i] = b.hasWitness ? 1 : 0;
-      const s = 6 * i;
-      spans[s] = b.start;
-      spans[s + 1] = 4;
-      spans[s + 2] = b.inputsStart;
-      spans[s + 3] = b.outputsEnd - b.inputsStart;
-      spans[s + 4] = b.end - 4;
-      spans[s + 5] = 4;
+      strippedSpans(b, spans, 6 * i);
       stripped += b.hasWitness ? 8 + b.outputsEnd - b.inputsStart : b.end - b.start;
     }
     r.finish('block');

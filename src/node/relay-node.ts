@@ -148,10 +148,11 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
       this.state = 'stopped';
       return;
     }
-    if (this.state !== 'running') return this.stopped;
+    const r = this.run;
+    // Not running, or a start that failed (it cleaned up after itself): nothing to stop.
+    if (this.state !== 'running' || r === undefined) return this.stopped;
     this.state = 'stopping';
     if (this.ticker !== undefined) clearInterval(this.ticker);
-    const r = this.run!;
     // Network first: no dial completes, no handshake goes on while state is saved. A shutdown is
     // not the peers' departure (Serf): the connector records none once stopping.
     r.seeding.stop();

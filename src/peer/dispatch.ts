@@ -21,7 +21,7 @@ import { decodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { commandId, commandName, HEADER_SIZE, INV_WITNESS_FLAG, InvType, MAX_INV_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.js';
 import { WireReader } from '../wire/reader.js';
-import { walkTx } from '../wire/tx-id.js';
+import { strippedSpans, walkTx } from '../wire/tx-id.js';
 
 const INV = commandId('inv');
 const GETDATA = commandId('getdata');
@@ -201,19 +201,12 @@ export class BatchDispatcher<P extends DispatchPeer> {
           this.txState[i] = 1;
           continue;
         }
-        // Stripped form: version ‖ inputs and outputs ‖ lock time (BIP144).
         if (spans.length < 6 * (witness + 1)) {
           const g = new Int32Array(spans.length * 2);
           g.set(spans);
           spans = this.spans = g;
         }
-        const s = 6 * witness;
-        spans[s] = b.start;
-        spans[s + 1] = 4;
-        spans[s + 2] = b.inputsStart;
-        spans[s + 3] = b.outputsEnd - b.inputsStart;
-        spans[s + 4] = b.end - 4;
-        spans[s + 5] = 4;
+        strippedSpans(b, spans, 6 * witness);
         jobs.push(i);
         witness++;
         this.txState[i] = 2;

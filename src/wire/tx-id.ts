@@ -47,6 +47,19 @@ function invalid(message: string, offset: number): WireError {
  * in btcd); a witness section where every stack is empty is refused ("superfluous witness
  * record"), since it would give a second encoding of the same transaction.
  */
+/**
+ * The three spans of a transaction's stripped serialization (BIP144: version ‖ inputs and outputs
+ * ‖ lock time) as [offset, length] pairs at spans[at .. at + 6), for a batched hash of many txids.
+ */
+export function strippedSpans(b: TxBoundaries, spans: Int32Array, at: number): void {
+  spans[at] = b.start;
+  spans[at + 1] = 4;
+  spans[at + 2] = b.inputsStart;
+  spans[at + 3] = b.outputsEnd - b.inputsStart;
+  spans[at + 4] = b.end - 4;
+  spans[at + 5] = 4;
+}
+
 export function walkTx(r: WireReader): TxBoundaries {
   const start = r.pos;
   r.skip(4, 'tx.version');
