@@ -65,7 +65,8 @@ describe('relay network on loopback', () => {
   it('trickles transaction announcements', async () => {
     const a = await startNode({ trickleIntervalMs: 4_000 });
     const b = await startNode({ connect: [a.listenAddress!], trickleIntervalMs: 4_000 });
-    await eventually(() => b.peers().some((p) => p.state === 'established'), 'handshake');
+    // Both sides: a announces only to peers whose handshake it has completed itself.
+    await eventually(() => b.peers().some((p) => p.state === 'established') && a.peers().some((p) => p.state === 'established'), 'handshake on both sides');
     const seen = new Promise<string>((resolve) => b.once('tx', (t) => resolve(t.txid)));
     const { txid } = a.relayTransaction(rawTx(7));
     // Delivered through the trickle; that it waits for the trickle deadline is checked on the
