@@ -248,6 +248,8 @@ export type DisconnectReason =
   | 'slow_reader'
   /** A BIP324 v2 failure (bad tag, oversize, garbage, handshake): no ban score, as in Core. */
   | 'v2_failure'
+  /** It left one of our pings unanswered for 20 minutes (Core TIMEOUT_INTERVAL). */
+  | 'ping_timeout'
   | 'shutdown';
 
 export interface RelayEvents {

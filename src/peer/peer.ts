@@ -28,6 +28,7 @@ import type { LruSet } from '../util/lru-set.js';
 import { PeerStats } from '../stats/peer-stats.js';
 import { advertisedServices, serviceNames } from '../wire/services.js';
 import type { ConnKind } from '../conn/conn-manager.js';
+import { pingDecision } from '../health/ping-timeout.js';
 import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
 import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
@@ -580,7 +581,13 @@ export class Peer implements DispatchPeer, HandshakePeer {
       this.close('idle_timeout');
       return;
     }
-    if (now >= this.nextPingAt) this.sendPing(now);
+    const ping = pingDecision({ outstandingSince: this.pingNonce === null ? null : this.lastPingSent, nextPingAt: this.nextPingAt }, now);
+    if (ping === 'timeout') {
+      this.log.info('peer left our ping unanswered for 20 minutes; disconnecting');
+      this.close('ping_timeout');
+      return;
+    }
+    if (ping === 'send') this.sendPing(now);
     if (now >= this.nextTrickleAt) {
       this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
       this.trickle.drainTrickle(this.host.magic, this.queueInv);

@@ -137,14 +137,22 @@ export class PeerLab {
     return { peer, socket };
   }
 
-  /** A peer that completed the handshake (its bytes so far are taken). */
-  async established(opts: { relay?: boolean } = {}): Promise<{ peer: Peer; socket: MemSocket }> {
+  /**
+   * A peer that completed the handshake and (unless `answerPing: false`) answered the ping the node
+   * sends right after it; its bytes so far are taken.
+   */
+  async established(opts: { relay?: boolean; answerPing?: boolean } = {}): Promise<{ peer: Peer; socket: MemSocket }> {
     const c = this.connect();
     const v = versionMessage(BigInt(1000 + c.peer.id));
     c.socket.emit('data', Buffer.concat([frameOf(opts.relay === false ? { ...v, relay: false } as Message : v), frameOf({ command: 'verack' })]));
     await turn();
     if (!c.peer.established) throw new Error('handshake did not complete');
-    c.socket.take();
+    const ping = messagesOf(c.socket.take()).find((m) => m.command === 'ping') as Extract<Message, { command: 'ping' }> | undefined;
+    if (ping !== undefined && opts.answerPing !== false) {
+      c.socket.emit('data', Buffer.from(frameOf({ command: 'pong', nonce: ping.nonce! })));
+      await turn();
+      c.socket.take();
+    }
     return c;
   }
 

@@ -230,3 +230,37 @@ describe('unsolicited notfound', () => {
     expect(lab.offences.at(-1)).toEqual({ peer: peer.id, id: 'NOTFOUND_UNKNOWN_TYPE', code: null, count: 1 });
   });
 });
+
+describe('ping timeout', () => {
+  it('closes a peer that leaves our ping unanswered for 20 minutes, and sends no new ping meanwhile (Core TIMEOUT_INTERVAL)', async () => {
+    const lab = new PeerLab({ idleTimeoutMs: 3_600_000, pingIntervalMs: 120_000 });
+    const { peer, socket } = await lab.established({ answerPing: false });
+    // The handshake sent the first ping; the peer keeps talking but never answers it.
+    for (let minute = 1; minute < 20; minute++) {
+      lab.clock.advance(60_000);
+      send(socket, { command: 'pong', nonce: 1n });
+      await turn();
+      lab.tick();
+    }
+    expect(messagesOf(socket.take()).filter((m) => m.command === 'ping')).toEqual([]);
+    expect(peer.isClosed).toBe(false);
+    lab.clock.advance(60_000);
+    lab.tick();
+    expect(lab.closed).toEqual([{ peer: peer.id, reason: 'ping_timeout' }]);
+  });
+
+  it('a peer that answers keeps being pinged on the interval', async () => {
+    const lab = new PeerLab({ idleTimeoutMs: 3_600_000, pingIntervalMs: 120_000 });
+    const { peer, socket } = await lab.established();
+    for (let round = 0; round < 15; round++) {
+      lab.clock.advance(120_000);
+      lab.tick();
+      await turn();
+      const pings = messagesOf(socket.take()).filter((m) => m.command === 'ping') as Array<{ command: 'ping'; nonce: bigint }>;
+      expect(pings).toHaveLength(1);
+      send(socket, { command: 'pong', nonce: pings[0]!.nonce });
+      await turn();
+    }
+    expect(peer.isClosed).toBe(false);
+  });
+});
