@@ -4,6 +4,7 @@
  * commitment, mined at regtest difficulty. Hashing here uses node:crypto only, so tests that check
  * our WASM code against these blocks compare two independent computations.
  */
+import { seededRandom } from '../../src/util/random.js';
 import { createHash } from 'node:crypto';
 
 export function dsha(b: Uint8Array): Buffer {
@@ -23,16 +24,10 @@ export function merkleRootNode(leaves: Buffer[]): Buffer {
   return level[0]!;
 }
 
-/** mulberry32: a small seeded generator (test/helpers/rng.mjs uses the same algorithm). */
+/** A seeded source of numbers in [0, 1) (src/util/random.ts), so a failing run can be replayed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = seededRandom(seed);
+  return () => r.float();
 }
 
 function varint(n: number): number[] {

@@ -14,25 +14,13 @@ import type { RelayOptions } from '../../src/node/config.js';
 import { decodePayload } from '../../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { eventually, RawPeer } from '../helpers/raw-peer.js';
-import { copyChain, newKey, spendCoinbase, startBcoin } from './bcoin.js';
-import type { BcoinPeer } from './bcoin.js';
+import { newKey, spendCoinbase, startBcoin, startBcoinPair } from './bcoin.js';
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close();
 });
 
-async function bcoinPair(): Promise<{ a: BcoinPeer; b: BcoinPeer; key: unknown }> {
-  const a = await startBcoin();
-  open.push(a);
-  const b = await startBcoin();
-  open.push(b);
-  const { key, address } = newKey();
-  // 101 blocks: the first coinbase is mature for a transaction in block 102.
-  await a.mine(101, address);
-  await copyChain(a, b);
-  return { a, b, key };
-}
 
 async function startRelay(opts: RelayOptions): Promise<RelayNode> {
   const relay = createRelay({ listen: '127.0.0.1:0', dataDir: null, targetOutbound: 0, workers: 0, trickleIntervalMs: 0, retryBaseMs: 50, logLevel: 'silent', ...opts });
@@ -59,7 +47,7 @@ beforeAll(async () => {
 
 describe('block relay between bcoin 1.0.2 nodes', () => {
   it('a block mined on A reaches wirerelay as a cmpctblock, is rebuilt without getblocktxn, and reaches B', async () => {
-    const { a, b, key } = await bcoinPair();
+    const { a, b, key } = await startBcoinPair(open);
     const relay = await startRelay({ connect: [`${a.addr}@v1`, `${b.addr}@v1`] });
     await eventually(() => establishedTo(relay, a.addr) && establishedTo(relay, b.addr), 'handshakes with both bcoin nodes');
     await eventually(() => relay.status().chain?.height === 101, 'the headers chain synced from bcoin');
@@ -82,7 +70,7 @@ describe('block relay between bcoin 1.0.2 nodes', () => {
   });
 
   it('a block whose header has bad proof of work goes nowhere, and its sender is disconnected', async () => {
-    const { b } = await bcoinPair();
+    const { b } = await startBcoinPair(open);
     const relay = await startRelay({ connect: [`${b.addr}@v1`] });
     await eventually(() => relay.status().chain?.height === 101, 'the headers chain synced from bcoin B');
     const arrivals: string[] = [];

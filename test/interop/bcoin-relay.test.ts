@@ -16,9 +16,8 @@ import type { RelayNode } from '../../src/node/relay-node.js';
 import type { RelayOptions } from '../../src/node/config.js';
 import { Logger } from '../../src/log.js';
 import { eventually } from '../helpers/raw-peer.js';
-import { banRecords, copyChain, newKey, spendCoinbase, startBcoin } from './bcoin.js';
+import { banRecords, newKey, spendCoinbase, startBcoin, startBcoinPair } from './bcoin.js';
 import { startPythonPeer } from './python-client.js';
-import type { BcoinPeer } from './bcoin.js';
 
 /** bcoin bans at this score (lib/net/common.js BAN_SCORE). */
 const BCOIN_BAN_SCORE = 100;
@@ -28,18 +27,6 @@ afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close();
 });
 
-async function bcoinPair(): Promise<{ a: BcoinPeer; b: BcoinPeer; key: unknown }> {
-  const a = await startBcoin();
-  open.push(a);
-  const b = await startBcoin();
-  open.push(b);
-  const { key, address } = newKey();
-  // 101 blocks: the first coinbase is mature for a transaction in block 102.
-  await a.mine(101, address);
-  await copyChain(a, b);
-  expect(b.height).toBe(101);
-  return { a, b, key };
-}
 
 async function startRelay(opts: RelayOptions, lines: string[]): Promise<RelayNode> {
   const logger = new Logger('info', (line) => lines.push(line));
@@ -62,7 +49,7 @@ beforeAll(async () => {
 describe('wirerelay between bcoin 1.0.2 nodes', () => {
   for (const transport of ['v2', 'v1only'] as const) {
     it(`relays a transaction and a block from bcoin A to bcoin B with transport ${transport}, banning no one`, async () => {
-      const { a, b, key } = await bcoinPair();
+      const { a, b, key } = await startBcoinPair(open);
       const since = banRecords.length;
       const lines: string[] = [];
       const relay = await startRelay({ connect: [a.addr, b.addr], ...(transport === 'v2' ? {} : { transport }) }, lines);
@@ -136,7 +123,7 @@ describe('wirerelay between bcoin 1.0.2 nodes', () => {
   });
 
   it('passes bcoin A\'s transaction and block on to a python-bitcoinlib client at default options', async () => {
-    const { a, key } = await bcoinPair();
+    const { a, key } = await startBcoinPair(open);
     const relay = await startRelay({ connect: [a.addr] }, []);
     await eventually(() => establishedTo(relay, a.addr), 'the handshake with bcoin A');
     const [host, port] = relay.listenAddress!.split(':') as [string, string];

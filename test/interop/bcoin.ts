@@ -129,3 +129,18 @@ export async function copyChain(from: BcoinPeer, to: BcoinPeer): Promise<void> {
     await to.node.chain.add(block);
   }
 }
+
+/**
+ * Two bcoin nodes sharing a 101-block chain mined on A (the first coinbase, paid to `key`, is
+ * mature for a transaction in block 102). Both are pushed onto `open` to be closed by the test.
+ */
+export async function startBcoinPair(open: Array<{ close(): unknown }>): Promise<{ a: BcoinPeer; b: BcoinPeer; key: unknown }> {
+  const a = await startBcoin();
+  open.push(a);
+  const b = await startBcoin();
+  open.push(b);
+  const { key, address } = newKey();
+  await a.mine(101, address);
+  await copyChain(a, b);
+  return { a, b, key };
+}
