@@ -60,6 +60,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'no-dns-seed', kind: 'bool', arg: '', option: 'noDnsSeed', help: 'ask no DNS seed' },
   { name: 'dns-server', kind: 'addr', arg: 'HOST:PORT', option: 'dnsServer', help: 'resolve DNS seeds through this server (default the system resolver)' },
   { name: 'seednode', kind: 'list-addr', arg: 'HOST:PORT', option: 'seedNode', help: 'connect, take addresses, disconnect (repeatable)' },
+  { name: 'mesh-dns', kind: 'string', arg: 'NAME:PORT', option: 'meshDns', help: 'mesh instances are the A/AAAA records of NAME, re-resolved every 30 s (through --dns-server if given)' },
   { name: 'ban-threshold', kind: 'count', arg: 'N', option: 'banThreshold', help: 'ban score that bans (default 100)' },
   { name: 'ban-duration', kind: 'duration', arg: 'D', option: 'banDurationMs', help: '24h, 7d, 30m, 90s or seconds (default 24h)' },
   { name: 'whitelist', kind: 'list-cidr', arg: 'IP|CIDR', option: 'whitelist', help: 'exempt from bans (repeatable; nothing by default, loopback included)' },

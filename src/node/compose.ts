@@ -41,6 +41,7 @@ import type { OperatorEndpoints } from './operator-endpoints.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { PeerSet } from './peer-set.js';
 import type { RelayAccounting } from './relay-accounting.js';
+import { MeshDiscovery } from './mesh-discovery.js';
 import { Seeding } from './seeding.js';
 import { StateKeeper } from './state-keeper.js';
 import type { RelayConfig, RelayEvents } from './types.js';
@@ -77,6 +78,7 @@ export interface Running {
   readonly peers: PeerSet;
   readonly connector: Connector;
   readonly seeding: Seeding;
+  readonly meshDiscovery: MeshDiscovery | undefined;
   readonly nodeStats: NodeStats;
   readonly admin: AdminServer | undefined;
   readonly endpoints: OperatorEndpoints | undefined;
@@ -93,6 +95,8 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   const state = new StateKeeper(durable, gossip, shell.healthStore, log, shell.startedAt);
   /** Outbound peers redialled forever: --connect, --add-peer, --mesh, `connect({ permanent })`. */
   const manual = new Set([...c.mesh, ...c.connect, ...c.addPeer]);
+  /** The mesh instances: --mesh, and those --mesh-dns finds (MeshDiscovery keeps it current). */
+  const mesh = new Set(c.mesh);
   const transports = new TransportPolicy({
     mode: c.transport,
     overrides: c.peerTransport,
@@ -152,6 +156,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
     gossip,
     events,
     listenAddress,
+    mesh,
     chainHeight: () => blocks?.sync.tipHeight ?? 0,
     peerHeight: (id) => blocks?.sync.peerHeight(id) ?? null,
   });
@@ -159,10 +164,11 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });
   const connector = new Connector({ config: c, clock, log, manual, peers, registry: registry, transports, gossip, banMgr, dialScope, healthStore: shell.healthStore, state, durable, proxies, listenAddress });
   const seeding = new Seeding(c, clock, log, gossip, () => connector.fullRelayEstablished());
+  const meshDiscovery = c.meshDns === null ? undefined : new MeshDiscovery({ ...c, meshDns: c.meshDns }, mesh, connector, log);
   const nodeStats = new NodeStats(() => {
     const t = metrics.totals();
     return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
   }, c.dataDir);
   const local = new LocalItems(shell.magic, scanner, relay, registry);
-  return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, seeding, nodeStats, admin: undefined, endpoints: undefined };
+  return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, seeding, meshDiscovery, nodeStats, admin: undefined, endpoints: undefined };
 }

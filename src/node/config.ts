@@ -38,7 +38,7 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   getdataTimeoutMs: true, retryBaseMs: true, retryMaxMs: true, allowLocalAddresses: true, backup: true, backupPolicy: true, backupBufferChanges: true,
   rejoinAfterLeave: true, maxInboundPerAddress: true, maxInboundPerGroup: true, maxPendingInbound: true,
   onlynet: true, gossipDialScope: true, transport: true, peerTransport: true, blockRelayOnly: true, proxy: true, onion: true,
-  dnsSeed: true, noDnsSeed: true, dnsServer: true, seedNode: true,
+  dnsSeed: true, noDnsSeed: true, dnsServer: true, seedNode: true, meshDns: true, meshDnsIntervalMs: true,
   rpc: true, rpcAuth: true, rpcAllowIp: true,
   zmqPubRawTx: true, zmqPubHashTx: true, zmqPubRawBlock: true, zmqPubHashBlock: true, zmqPubSequence: true,
   zmqPubRawTxHwm: true, zmqPubHashTxHwm: true, zmqPubRawBlockHwm: true, zmqPubHashBlockHwm: true, zmqPubSequenceHwm: true,
@@ -117,6 +117,16 @@ function hostPortText(value: string | null | undefined, what: string): string | 
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ConfigError(`${what}: expected HOST:PORT`, { option: what });
   requireHostPort(value, what);
+  return value;
+}
+
+/** `NAME:PORT` for mesh discovery: a host name (resolved for A/AAAA) and the mesh instances' port. */
+function meshDnsOption(value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  const hp = typeof value === 'string' ? parseHostPort(value) : null;
+  if (hp === null || hp.port === 0 || /^[0-9.]+$/.test(hp.host) || hp.host.includes(':')) {
+    throw new ConfigError(`meshDns: expected NAME:PORT with a host name and a port from 1 to 65535, got "${String(value)}"`, { option: 'meshDns' });
+  }
   return value;
 }
 
@@ -273,5 +283,7 @@ export function resolveConfig(options: RelayOptions = {}): RelayConfig {
     noDnsSeed: options.noDnsSeed ?? false,
     dnsServer: hostPortText(options.dnsServer, 'dnsServer'),
     seedNode: addrList(options.seedNode, 'seedNode'),
+    meshDns: meshDnsOption(options.meshDns),
+    meshDnsIntervalMs: int(options.meshDnsIntervalMs, 30_000, 'meshDnsIntervalMs', 100),
   });
 }

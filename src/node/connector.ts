@@ -137,11 +137,14 @@ export class Connector implements PeerLifecycle {
     return this.conns.count('full-relay', 'established');
   }
 
-  /** Dials `addr`; `permanent` redials it forever; `transport` is the operator's word on it. */
-  connect(addr: string, opts: { permanent?: boolean; transport?: 'v1' | 'v2' } = {}): void {
+  /**
+   * Dials `addr`; `permanent` redials it forever; `transport` is the operator's word on it; `mesh`
+   * makes it a mesh link (trusted, unbudgeted).
+   */
+  connect(addr: string, opts: { permanent?: boolean; transport?: 'v1' | 'v2'; mesh?: boolean } = {}): void {
     if (opts.transport !== undefined) this.parts.transports.setOverride(addr, opts.transport);
     if (opts.permanent === true) this.parts.manual.add(addr);
-    this.conns.connect(addr, { permanent: opts.permanent === true });
+    this.conns.connect(addr, { permanent: opts.permanent === true, kind: opts.mesh === true ? 'mesh' : 'manual' });
   }
 
   /** Closes the peer at `addr`; a manual disconnect of an outbound peer is final (btcd Remove). */
@@ -153,6 +156,23 @@ export class Connector implements PeerLifecycle {
     this.parts.manual.delete(addr);
     p.close('local');
     return true;
+  }
+
+  /**
+   * Forgets `addr` as an outbound peer: every request for it is dropped (connected, dialling or
+   * waiting to redial) and it is no longer permanent. Returns whether there was anything to drop.
+   */
+  forget(addr: string): boolean {
+    let any = this.parts.manual.delete(addr);
+    for (const r of this.conns.list()) {
+      if (r.addr === addr && this.conns.remove(r.id)) any = true;
+    }
+    const p = this.parts.registry.byAddress(addr);
+    if (p !== undefined && p.direction === 'outbound' && !p.isClosed) {
+      p.close('local');
+      any = true;
+    }
+    return any;
   }
 
   established(peer: Peer): void {

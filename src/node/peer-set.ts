@@ -61,6 +61,8 @@ export interface PeerSetParts {
   readonly discipline: Pick<Discipline, 'onOffence'>;
   readonly gossip: Pick<AddressGossip, 'onEstablished' | 'onClosed'>;
   readonly events: EventEmitter<RelayEvents>;
+  /** The mesh instances' HOST:PORT (--mesh, and what --mesh-dns finds): live, MeshDiscovery changes it. */
+  readonly mesh: ReadonlySet<string>;
   /** HOST:PORT we listen on (advertised to outbound peers, named in mesh dials). */
   readonly listenAddress: () => string | null;
   /** Our headers chain's tip height (0 before it has anything, or without a chain). */
@@ -81,7 +83,7 @@ export class PeerSet {
   private bestKnownHeight = 0;
 
   constructor(private readonly parts: PeerSetParts) {
-    this.meshAddrs = new Set(parts.config.mesh);
+    this.meshAddrs = parts.mesh;
     this.seedNodes = new Set(parts.config.seedNode);
     const p = parts;
     this.host = {

@@ -200,6 +200,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     r.blocks?.compact.tick(now);
     r.gossip.tick();
     r.seeding.tick(now);
+    r.meshDiscovery?.tick(now);
     this.flowTable.markRates();
     r.nodeStats.tick(now);
     this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength);

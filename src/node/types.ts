@@ -126,6 +126,12 @@ export interface RelayConfig {
   readonly dnsServer: string | null;
   /** `--seednode HOST:PORT` (repeatable): connect, take addresses, disconnect (Core -seednode). */
   readonly seedNode: readonly string[];
+  /**
+   * `--mesh-dns NAME:PORT`: the mesh's instances are the A/AAAA records of NAME (a Kubernetes
+   * headless Service, Consul, plain DNS), resolved every `meshDnsIntervalMs`; a link is kept to each.
+   */
+  readonly meshDns: string | null;
+  readonly meshDnsIntervalMs: number;
 }
 
 export type TransportMode = 'v2' | 'v1only' | 'v2only';
