@@ -125,6 +125,7 @@ export class PeerLab {
       gossip: { onEstablished: () => {}, onClosed: () => {} },
       events: new EventEmitter<RelayEvents>(),
       listenAddress: () => null,
+      mesh: new Set<string>(),
     });
     this.peerSet.listen({ closed: (peer, reason) => this.closed.push({ peer: peer.id, reason }) });
   }
