@@ -61,7 +61,8 @@ function listener(port: number): Promise<Server> {
 }
 
 async function startNode(opts: RelayOptions): Promise<RelayNode> {
-  const node = createRelay({ listen: '127.0.0.1:0', logLevel: 'silent', workers: 0, transport: 'v1only', retryBaseMs: 50, retryMaxMs: 500, whitelist: ATTACKER_NETS.map((n) => `127.${n}.0.0/16`), ...opts });
+  // Loopback only: gossiped addresses outside loopback and private ranges are never dialled.
+  const node = createRelay({ listen: '127.0.0.1:0', logLevel: 'silent', workers: 0, transport: 'v1only', retryBaseMs: 50, retryMaxMs: 500, gossipDialScope: 'local', onlynet: ['loopback'], whitelist: ATTACKER_NETS.map((n) => `127.${n}.0.0/16`), ...opts });
   await node.start();
   closers.push(() => node.stop());
   return node;
