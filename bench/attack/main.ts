@@ -101,6 +101,21 @@ export interface AttackRow {
   readonly targets: Readonly<Record<string, boolean>>;
 }
 
+/** The row fields of an attack that measures no memory, pings or connections (stop, eclipse). */
+const NOT_MEASURED = {
+  baselineRssMb: null,
+  peakRssMb: null,
+  laterRssMb: null,
+  pingP50Ms: null,
+  pingP99Ms: null,
+  pingsLost: null,
+  goodPeerStillConnected: null,
+  legitAccepted: 0,
+  legitAttempts: 0,
+  offendersBanned: null,
+  frameErrors: null,
+} as const;
+
 function options(): Options {
   const { values } = parseArgs({
     options: {
@@ -355,19 +370,9 @@ async function runStop(): Promise<AttackRow> {
     await Promise.all(listeners.flatMap((l) => l.sockets.map((s) => (s.closed ? Promise.resolve() : new Promise<void>((r) => s.once('close', () => r()))))));
     const after = listeners.reduce((s, l) => s + l.bytesAfter(), 0);
     return {
+      ...NOT_MEASURED,
       attack: 'stop',
       input: `SIGTERM with ${listeners.length} silent handshakes${hole === null ? '' : ' and 1 blackholed dial'} pending`,
-      baselineRssMb: null,
-      peakRssMb: null,
-      laterRssMb: null,
-      pingP50Ms: null,
-      pingP99Ms: null,
-      pingsLost: null,
-      goodPeerStillConnected: null,
-      legitAccepted: 0,
-      legitAttempts: 0,
-      offendersBanned: null,
-      frameErrors: null,
       extra: { stopMs: Math.round(stopMs), bytesAfterStop: after, blackhole: hole === null ? 'unavailable (needs python3)' : 'yes', exitCode: node.child.exitCode },
       targets: { stopWithin2s: stopMs <= TARGETS.stopMs, nothingSentAfterStop: after === 0 },
     };
@@ -418,19 +423,9 @@ async function main(): Promise<void> {
     process.stderr.write('attack eclipse: 1,000 addresses in 4 /16s against 8 honest /16s, a restart (in memory, simulated 20 min)\n');
     const e = await runEclipse();
     rows.push({
+      ...NOT_MEASURED,
       attack: 'eclipse',
       input: '1000 addrs / 4 groups, 12 honest groups',
-      baselineRssMb: null,
-      peakRssMb: null,
-      laterRssMb: null,
-      pingP50Ms: null,
-      pingP99Ms: null,
-      pingsLost: null,
-      goodPeerStillConnected: null,
-      legitAccepted: 0,
-      legitAttempts: 0,
-      offendersBanned: null,
-      frameErrors: null,
       extra: {
         attackerOutboundMax: e.attackerOutboundMax,
         attackerOutboundAfterRestartMax: e.attackerOutboundAfterRestartMax,
