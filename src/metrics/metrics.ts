@@ -98,6 +98,7 @@ export class RelayMetrics {
   private readonly bansActive: Gauge;
   private readonly relayCache: Gauge;
   private readonly relayCacheBytes: Gauge;
+  private readonly relayCacheReservedBytes: Gauge;
   private readonly poolQueue: Gauge;
   private readonly v2Failures: Counter<'reason'>;
   private readonly transportPeers: Gauge<'transport'>;
@@ -224,6 +225,11 @@ export class RelayMetrics {
 
     this.relayCache = new Gauge({ name: `${p}relay_cache_entries`, help: 'Items in the relay cache.', registers: [reg] });
     this.relayCacheBytes = new Gauge({ name: `${p}relay_cache_bytes`, help: 'Bytes of items held in the relay cache.', registers: [reg] });
+    this.relayCacheReservedBytes = new Gauge({
+      name: `${p}relay_cache_reserved_bytes`,
+      help: 'Memory the relay cache holds: frame slabs (in use and spare), per-slot tables and hash indexes.',
+      registers: [reg],
+    });
     this.poolQueue = new Gauge({ name: `${p}pool_queue_depth`, help: 'Tasks waiting for a worker.', registers: [reg] });
     this.taskLatency = new Histogram({ name: `${p}pool_task_seconds`, help: 'Worker task latency, queued to answered.', buckets: TASK_LATENCY_BUCKETS, registers: [reg] });
     this.batchSizes = new Histogram({ name: `${p}batch_frames`, help: 'Frames per batch sent to the pool.', buckets: BATCH_SIZE_BUCKETS, registers: [reg] });
@@ -305,9 +311,10 @@ export class RelayMetrics {
     this.bansActive.set(count);
   }
 
-  setRelayCacheSize(entries: number, bytes: number): void {
+  setRelayCacheSize(entries: number, bytes: number, reservedBytes: number): void {
     this.relayCache.set(entries);
     this.relayCacheBytes.set(bytes);
+    this.relayCacheReservedBytes.set(reservedBytes);
   }
 
   setPoolQueueDepth(tasks: number): void {

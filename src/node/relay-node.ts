@@ -203,7 +203,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     r.meshDiscovery?.tick(now);
     this.flowTable.markRates();
     r.nodeStats.tick(now);
-    this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength);
+    this.metrics.setRelayCacheSize(r.relay.cache.size, r.relay.cache.byteLength, r.relay.cache.reservedBytes);
     this.metrics.setPoolQueueDepth(r.pool?.queueDepth ?? 0);
     r.state.tick(now);
   }

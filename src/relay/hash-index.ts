@@ -79,6 +79,12 @@ export class HashIndex {
     this.low = 2 ** chunkBits - 1;
   }
 
+  /** Bytes of the tables (both while growing). */
+  get tableBytes(): number {
+    const old = this.oldBuckets === null ? 0 : this.oldBuckets.byteLength + this.oldTags!.byteLength;
+    return this.buckets.byteLength + this.tags.byteLength + old;
+  }
+
   get size(): number {
     return this.count;
   }

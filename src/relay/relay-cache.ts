@@ -20,6 +20,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { FrameSlabs } from './frame-slabs.js';
 import { copyHash, HashIndex, sameHash } from './hash-index.js';
+import { pagedBuffer, releasePages } from '../util/paged-memory.js';
 
 export type ItemKind = 'tx' | 'block';
 
@@ -43,6 +44,8 @@ const MIN_ITEM_BYTES = 64;
 
 // Per-slot integers, META of them: flags, source peer, slab, offset, length, next slot in its list.
 const META = 6;
+/** Per-slot table bytes: meta, txid, wtxid, time (see addChunk). */
+const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8;
 const FLAGS = 0;
 const FROM = 1;
 const SLAB = 2;
@@ -113,8 +116,13 @@ export class RelayCache {
   }
 
   /** Memory held for frames: slabs in use and spare, and blocks' own buffers. */
-  get reservedBytes(): number {
+  get frameReservedBytes(): number {
     return this.slabs.reservedBytes;
+  }
+
+  /** All the memory the cache holds: frames (frameReservedBytes), per-slot tables and both indexes. */
+  get reservedBytes(): number {
+    return this.slabs.reservedBytes + this.capacity * SLOT_TABLE_BYTES + this.byId.tableBytes + this.byWid.tableBytes;
   }
 
   /** Slot of the item whose txid, wtxid or block hash is at src[off..off+32), or -1. */
@@ -248,15 +256,19 @@ export class RelayCache {
     this.metaChunks[slot >>> CHUNK_BITS]![(slot & LOW) * META + NEXT] = next;
   }
 
-  /** CHUNK more slots, all free; nothing existing moves. */
+  /**
+   * CHUNK more slots, all free; nothing existing moves. The four tables share one buffer of paged
+   * memory (src/util/paged-memory.ts), so they stay out of malloc's heap and go back when emptied.
+   */
   private addChunk(): void {
     const base = this.metaChunks.length * CHUNK;
-    const meta = new Int32Array(CHUNK * META);
+    const buf = pagedBuffer(CHUNK * SLOT_TABLE_BYTES);
+    const meta = new Int32Array(buf, 0, CHUNK * META);
     for (let i = 0; i < CHUNK; i++) meta[i * META + NEXT] = i + 1 < CHUNK ? base + i + 1 : this.freeHead;
     this.metaChunks.push(meta);
-    this.idChunks.push(new Uint8Array(32 * CHUNK));
-    this.widChunks.push(new Uint8Array(32 * CHUNK));
-    this.timeChunks.push(new Float64Array(CHUNK));
+    this.idChunks.push(new Uint8Array(buf, CHUNK * META * 4, 32 * CHUNK));
+    this.widChunks.push(new Uint8Array(buf, CHUNK * (META * 4 + 32), 32 * CHUNK));
+    this.timeChunks.push(new Float64Array(buf, CHUNK * (META * 4 + 64), CHUNK));
     this.freeHead = base;
   }
 
@@ -283,6 +295,7 @@ export class RelayCache {
   private giveBack(): void {
     this.slabs.dropSpares();
     if (this.metaChunks.length <= 1) return;
+    for (const meta of this.metaChunks) releasePages(meta.buffer);
     this.metaChunks.length = 0;
     this.idChunks.length = 0;
     this.widChunks.length = 0;

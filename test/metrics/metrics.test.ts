@@ -47,7 +47,7 @@ describe('RelayMetrics', () => {
     m.banScore(120);
     m.banned();
     m.setActiveBans(1);
-    m.setRelayCacheSize(5000, 3_000_000);
+    m.setRelayCacheSize(5000, 3_000_000, 4_500_000);
     m.setPoolQueueDepth(3);
     m.taskSeconds(0.0003);
     m.batchSize(40);
@@ -68,6 +68,7 @@ describe('RelayMetrics', () => {
     expect(value(fams, 'wirerelay_bans_total')).toBe(1);
     expect(value(fams, 'wirerelay_bans_active')).toBe(1);
     expect(value(fams, 'wirerelay_relay_cache_entries')).toBe(5000);
+    expect(value(fams, 'wirerelay_relay_cache_reserved_bytes')).toBe(4_500_000);
     expect(value(fams, 'wirerelay_relay_cache_bytes')).toBe(3_000_000);
     expect(m.totals()).toEqual({ messagesIn: 4, bytesIn: 192, messagesOut: 2, bytesOut: 131 });
     expect(value(fams, 'wirerelay_pool_queue_depth')).toBe(3);

@@ -100,13 +100,17 @@ describe('RelayCache', () => {
     expect(c.expired).toBe(10_000);
     expect(c.has(old[0]!.id)).toBe(false);
     expect(c.has(young.wid)).toBe(true);
-    expect(c.reservedBytes).toBeLessThanOrEqual(3 * SLAB_BYTES);
+    expect(c.frameReservedBytes).toBeLessThanOrEqual(3 * SLAB_BYTES);
+    const full = c.reservedBytes;
     clock.advance(30_000);
     c.expire();
     expect(c.size).toBe(0);
     expect(c.byteLength).toBe(0);
     expect(c.capacity).toBe(0);
-    expect(c.reservedBytes).toBe(0);
+    expect(c.frameReservedBytes).toBe(0);
+    // Only the empty indexes' initial tables are left of the tables that held 10,000 entries.
+    expect(c.reservedBytes).toBeLessThan(64 * 1024);
+    expect(full).toBeGreaterThan(10_000 * 72);
     // And it works again from empty.
     const again = item(300);
     const s = put(c, again);
@@ -155,7 +159,11 @@ describe('FrameSlabs', () => {
     for (let i = 0; i < Math.ceil((6 * SLAB_BYTES) / 4096); i++) placed.push([s.store(randomBytes(4096), 0, 4096), s.lastOffset]);
     for (const [slab, off] of placed) s.release(slab, off);
     expect(s.reservedBytes).toBeLessThanOrEqual(3 * SLAB_BYTES);
+    // The slabs past the two spares were shrunk to 0 bytes as they were dropped, not left to a GC.
+    expect(s.givenBack).toBeGreaterThanOrEqual(3);
+    const dropped = s.givenBack;
     s.dropSpares();
     expect(s.reservedBytes).toBe(0);
+    expect(s.givenBack).toBeGreaterThanOrEqual(dropped + 2);
   });
 });
