@@ -137,6 +137,26 @@ export class Connector implements PeerLifecycle {
     return this.conns.count('full-relay', 'established');
   }
 
+  /** Core SetTryNewOutboundPeer: allow one full-relay peer beyond the target while our tip looks stale. */
+  tryAnotherOutbound(on: boolean): void {
+    this.conns.setTryAnotherOutbound(on);
+  }
+
+  /** Whether an extra full-relay peer is allowed now (Core GetTryNewOutboundPeer). */
+  tryingAnotherOutbound(): boolean {
+    return this.conns.tryingAnotherOutbound;
+  }
+
+  /** Core StartExtraBlockRelayPeers: once synced, an extra block-relay-only peer now and then (5 min mean). */
+  startExtraBlockRelayPeers(): void {
+    this.conns.startExtraBlockRelayPeers();
+  }
+
+  /** Established automatic peers of `kind` beyond its budget. */
+  extraOutbound(kind: 'full-relay' | 'block-relay-only'): number {
+    return this.conns.extraCount(kind);
+  }
+
   /**
    * Dials `addr`; `permanent` redials it forever; `transport` is the operator's word on it; `mesh`
    * makes it a mesh link (trusted, unbudgeted).

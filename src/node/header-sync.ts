@@ -16,6 +16,9 @@
  *   to a tip less than 20 block intervals old (Core CanDirectFetch), fetches those blocks from the
  *   announcer (the `fetchBlocks` callback).
  * - `getheaders` is answered from our best chain.
+ * - Per peer it keeps the best header the peer is known to have and when it last announced a new
+ *   header with at least our tip's work (Core m_last_block_announcement, set in
+ *   UpdatePeerStateForReceivedHeaders); the outbound-eviction rules read both.
  *
  * New headers are appended to the file (fsynced) behind the message, one flush at a time; a node
  * without a data directory keeps the chain in memory only.
@@ -62,6 +65,8 @@ interface PeerSync {
   getheadersAt: number;
   /** The peer's best known header (entry), -1 when none. */
   best: number;
+  /** Unix ms of its last new header with at least our tip's work, 0 when none. */
+  announcedAt: number;
 }
 
 /** A chain opened for the node: the chain and its file (null when memory-only). */
@@ -110,12 +115,30 @@ export class HeaderSync implements PeerLifecycle {
     return s === undefined || s.best < 0 ? null : this.chain.heightOf(s.best);
   }
 
+  /** The best header (entry) `peer` is known to have, -1 when none yet (Core pindexBestKnownBlock). */
+  peerBest(peerId: number): number {
+    return this.peers.get(peerId)?.best ?? -1;
+  }
+
+  /** Unix ms `peer` last announced a new header with at least our tip's work; 0 when never. */
+  lastAnnouncement(peerId: number): number {
+    return this.peers.get(peerId)?.announcedAt ?? 0;
+  }
+
+  /**
+   * A getheaders to `peer` with the locator of `from`, under the one-in-flight rule (Core
+   * MaybeSendGetHeaders, as ConsiderEviction uses it: one already in flight gets the same answer).
+   */
+  askHeaders(peer: Peer, from: number): void {
+    this.sendGetheaders(peer, from);
+  }
+
   // ---- PeerLifecycle ---------------------------------------------------------------------------
 
   established(peer: Peer): void {
     // A feeler only tests that the address answers and is closed at once (Core asks it for nothing).
     if (peer.kind === 'feeler') return;
-    this.peers.set(peer.id, { getheadersAt: 0, best: -1 });
+    this.peers.set(peer.id, { getheadersAt: 0, best: -1, announcedAt: 0 });
     if ((peer.protocolVersion ?? 0) >= SENDHEADERS_VERSION) peer.sendMessage({ command: 'sendheaders' });
     if (peer.direction === 'outbound') this.sendGetheaders(peer, this.chain.tipEntry);
   }
@@ -148,7 +171,7 @@ export class HeaderSync implements PeerLifecycle {
     // Core: headers that connect answer any getheaders of ours; unconnecting ones cannot (a BIP130
     // announcement), so the request stays in flight and no second one goes out before its deadline.
     if (out.reject?.code !== 'unconnected' || out.reject.index > 0) s.getheadersAt = 0;
-    this.noteBest(s, out.lastEntry);
+    this.noteBest(s, out.lastEntry, out.stored);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined && !this.onReject(peer, out.reject.code, out.reject.index === 0)) return;
     if (count === MAX_BLOCK_HEADERS_PER_MSG && out.reject === undefined) {
@@ -180,7 +203,7 @@ export class HeaderSync implements PeerLifecycle {
   acceptBlockHeader(peer: Peer, bytes: Uint8Array, off: number): number {
     const s = this.state(peer);
     const out = this.chain.acceptHeaders(peer.id, bytes, off, 1, this.nowSec(), this.budgetOf(peer));
-    this.noteBest(s, out.lastEntry);
+    this.noteBest(s, out.lastEntry, out.stored);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined) {
       this.onReject(peer, out.reject.code, true);
@@ -225,7 +248,7 @@ export class HeaderSync implements PeerLifecycle {
   }
 
   /** Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are news. */
-  private canDirectFetch(): boolean {
+  canDirectFetch(): boolean {
     const c = this.chain;
     return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
   }
@@ -246,14 +269,18 @@ export class HeaderSync implements PeerLifecycle {
   private state(peer: Peer): PeerSync {
     let s = this.peers.get(peer.id);
     if (s === undefined) {
-      s = { getheadersAt: 0, best: -1 };
+      s = { getheadersAt: 0, best: -1, announcedAt: 0 };
       this.peers.set(peer.id, s);
     }
     return s;
   }
 
-  private noteBest(s: PeerSync, entry: number): void {
-    if (entry >= 0 && (s.best < 0 || this.chain.workOf(entry) > this.chain.workOf(s.best))) s.best = entry;
+  /** Records the peer's best header; `stored` new headers ending at our tip's work are an announcement. */
+  private noteBest(s: PeerSync, entry: number, stored: number): void {
+    if (entry < 0) return;
+    const work = this.chain.workOf(entry);
+    if (s.best < 0 || work > this.chain.workOf(s.best)) s.best = entry;
+    if (stored > 0 && work >= this.chain.tipWork) s.announcedAt = this.clock.now();
   }
 
   private nowSec(): number {

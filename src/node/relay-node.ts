@@ -198,6 +198,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const p of this.registry.values()) p.tick(now);
     r.relay.tick(now);
     r.blocks?.compact.tick(now);
+    r.outboundEviction?.tick(now);
     r.gossip.tick();
     r.seeding.tick(now);
     r.meshDiscovery?.tick(now);
