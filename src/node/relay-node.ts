@@ -83,7 +83,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.metrics.attachFeeds(() => [...this.streams.drops(), ...(this.run?.endpoints?.drops() ?? [])]);
     this.healthStore = new HealthStore({ clock: this.clock });
     this.accounting = new RelayAccounting(this.flowTable, this.registry, () => this.state === 'running');
-    this.acceptor = new Acceptor(this.config, this.clock, this.log);
+    this.acceptor = new Acceptor(this.config, this.clock, this.log, this.healthStore);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
