@@ -200,6 +200,24 @@ class EvictionLab {
   }
 }
 
+/**
+ * 5 full-relay peers at our tip (4 protected, 1 not), then no new tip for 3 block intervals (30
+ * minutes on regtest's 10-minute spacing): one extra full-relay peer, connected.
+ */
+async function staleTipWithExtraPeer(): Promise<{ lab: EvictionLab; unprotected: LabPeer; extra: LabPeer }> {
+  const lab = new EvictionLab({ targetOutbound: 5, blockRelayOnly: 0 });
+  await lab.start();
+  const first = lab.outbound('full-relay');
+  await lab.extend(first[0]!, 2);
+  for (const p of first.slice(1)) await lab.sendChain(p);
+  await lab.advance(STEP_MS);
+  const unprotected = first.filter((p) => !lab.eviction.isProtected(p.peer.id));
+  expect(unprotected.length).toBe(1);
+  await lab.advanceUntil(() => lab.outbound('full-relay').length === 6, 'an extra full-relay peer', 60 * 60_000);
+  expect(lab.cm.tryingAnotherOutbound).toBe(true);
+  return { lab, unprotected: unprotected[0]!, extra: lab.outbound('full-relay').find((p) => !first.includes(p))! };
+}
+
 describe('p2p_outbound_eviction', () => {
   it('a full-relay peer that never catches up gets one getheaders after 20 minutes and is disconnected 2 minutes later', async () => {
     const lab = new EvictionLab({ targetOutbound: 2, blockRelayOnly: 0 });
@@ -332,22 +350,11 @@ describe('p2p_outbound_eviction', () => {
   });
 
   it('a stale tip opens one extra full-relay peer; the full-relay peer that least recently announced a block is disconnected', async () => {
-    const lab = new EvictionLab({ targetOutbound: 5, blockRelayOnly: 0 });
-    await lab.start();
-    const first = lab.outbound('full-relay');
-    await lab.extend(first[0]!, 2);
-    for (const p of first.slice(1)) await lab.sendChain(p);
-    await lab.advance(STEP_MS);
-    const unprotected = first.filter((p) => !lab.eviction.isProtected(p.peer.id));
-    expect(unprotected.length).toBe(1);
-    // No new tip for 3 block intervals (30 minutes on regtest's 10-minute spacing): one extra full-relay peer.
-    await lab.advanceUntil(() => lab.outbound('full-relay').length === 6, 'an extra full-relay peer', 60 * 60_000);
-    expect(lab.cm.tryingAnotherOutbound).toBe(true);
-    const extra = lab.outbound('full-relay').find((p) => !first.includes(p))!;
+    const { lab, unprotected, extra } = await staleTipWithExtraPeer();
     // It brings a new block header: it is the best of the lot now.
     await lab.extend(extra, 1);
     await lab.advance(MINIMUM_CONNECT_TIME_MS + EXTRA_PEER_CHECK_INTERVAL_MS + STEP_MS);
-    expect(lab.closedReason(unprotected[0]!)).toBe('extra_outbound');
+    expect(lab.closedReason(unprotected)).toBe('extra_outbound');
     expect(extra.peer.isClosed).toBe(false);
     expect(lab.cm.tryingAnotherOutbound).toBe(false);
     // Back at the target, and no more extra peers until the tip looks stale again.
@@ -356,15 +363,7 @@ describe('p2p_outbound_eviction', () => {
   });
 
   it('an extra full-relay peer that announces nothing is the one disconnected (ties go to the youngest)', async () => {
-    const lab = new EvictionLab({ targetOutbound: 5, blockRelayOnly: 0 });
-    await lab.start();
-    const first = lab.outbound('full-relay');
-    await lab.extend(first[0]!, 2);
-    for (const p of first.slice(1)) await lab.sendChain(p);
-    await lab.advance(STEP_MS);
-    const [unprotected] = first.filter((p) => !lab.eviction.isProtected(p.peer.id)) as [LabPeer];
-    await lab.advanceUntil(() => lab.outbound('full-relay').length === 6, 'an extra full-relay peer', 60 * 60_000);
-    const extra = lab.outbound('full-relay').find((p) => !first.includes(p))!;
+    const { lab, unprotected, extra } = await staleTipWithExtraPeer();
     await lab.advance(MINIMUM_CONNECT_TIME_MS + EXTRA_PEER_CHECK_INTERVAL_MS + STEP_MS);
     // Neither announced a new block: the youngest connection goes.
     expect(lab.closedReason(extra)).toBe('extra_outbound');
