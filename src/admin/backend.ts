@@ -93,8 +93,12 @@ export interface AdminBackend {
  */
 export function currentHealth(b: AdminBackend): HealthInfo[] {
   const out: HealthInfo[] = [];
+  const seen = new Set<string>();
   for (const p of b.peers()) {
-    const h = b.health(p.direction === 'inbound' ? hostOf(p.addr) : p.addr);
+    const key = p.direction === 'inbound' ? hostOf(p.addr) : p.addr;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const h = b.health(key);
     if (h !== null) out.push(h);
   }
   return out;

@@ -9,7 +9,7 @@
  * writes peer-supplied strings as text only), and a client that sends an endless body (capped).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hasErrorCode } from '../errors.js';
 import { AdminHttpError, httpStatusOf, type AdminErrorBody } from './admin-error.js';
@@ -291,12 +291,11 @@ export class AdminServer {
     return routes;
   }
 
-  /** HOST:PORT of an outbound peer, or the IP of inbound ones. */
   private getHealth(param: string): Reply {
-    const key = isIP(param) !== 0 ? param : parsePeerAddress(param)?.addr;
-    if (key === undefined) throw new AdminHttpError('ERR_BAD_TARGET', `"${param}" is not HOST:PORT or an IP`);
-    const info = this.backend.health(key);
-    if (info === null) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `no health record for ${key}`);
+    const parsed = parsePeerAddress(param);
+    if (parsed === null) throw new AdminHttpError('ERR_BAD_TARGET', `"${param}" is not HOST:PORT`);
+    const info = this.backend.health(parsed.addr);
+    if (info === null) throw new AdminHttpError('ERR_UNKNOWN_TARGET', `no health record for ${parsed.addr}`);
     return json(info);
   }
 

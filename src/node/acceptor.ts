@@ -7,7 +7,7 @@
  * Inbound flaps are tracked per IP (not IP:PORT: an inbound peer's source port changes with every
  * connection) in the node's HealthStore: the IP goes online when its first connection completes
  * the handshake and offline when its last one closes, so a peer that keeps reconnecting shows a
- * growing flap count and tier (`GET /health/IP`, the peers' health on the status page). It is
+ * growing flap count and tier (`health(IP)`, and `GET /health` for connected peers). It is
  * information only: admission does not read it (inbound slots, bans and eviction decide).
  */
 import { createServer } from 'node:net';

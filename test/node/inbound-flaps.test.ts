@@ -5,6 +5,7 @@
  * count is information, not an admission rule).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { currentHealth } from '../../src/admin/backend.js';
 import { createRelay } from '../../src/node/relay-node.js';
 import type { RelayNode } from '../../src/node/relay-node.js';
 import { eventually, RawPeer } from '../helpers/raw-peer.js';
@@ -38,6 +39,8 @@ describe('inbound flaps', () => {
     const b = await connect(port);
     await eventually(() => inboundFrom(node) === 2, 'two connections from one IP');
     expect(node.health(IP)).toMatchObject({ online: true, flapCount: 0 });
+    // GET /health (the connected peers' health) lists it once, by IP.
+    expect(currentHealth(node).filter((h) => h.peer === IP).length).toBe(1);
     // Nothing is kept under IP:PORT for an inbound peer.
     expect(node.peers().every((p) => node.health(p.addr) === null)).toBe(true);
     a.close();
