@@ -126,6 +126,15 @@ export class HeaderSync implements PeerLifecycle {
   }
 
   /**
+   * Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are
+   * news (announced blocks are fetched; the node counts as synced for the extra peers).
+   */
+  canDirectFetch(): boolean {
+    const c = this.chain;
+    return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
+  }
+
+  /**
    * A getheaders to `peer` with the locator of `from`, under the one-in-flight rule (Core
    * MaybeSendGetHeaders, as ConsiderEviction uses it: one already in flight gets the same answer).
    */
@@ -245,12 +254,6 @@ export class HeaderSync implements PeerLifecycle {
     // time-too-new, low-work-budget, side-budget: not stored, not a fault.
     this.log.debug('headers not stored', { peer: peer.addr, code });
     return false;
-  }
-
-  /** Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are news. */
-  canDirectFetch(): boolean {
-    const c = this.chain;
-    return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
   }
 
   private sendGetheaders(peer: Peer, from: number): void {

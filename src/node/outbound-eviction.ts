@@ -194,7 +194,7 @@ export class OutboundEviction implements PeerLifecycle {
   private tipMayBeStale(now: number): boolean {
     const spacingMs = this.parts.sync.chain.params.targetSpacing * 1000;
     if (now - this.lastTipUpdate <= 3 * spacingMs) return false;
-    for (const id of this.peers.keys()) if (this.parts.blockInFlight(id)) return false;
+    for (const p of this.parts.registry.values()) if (this.parts.blockInFlight(p.id)) return false;
     return true;
   }
 
