@@ -3,7 +3,9 @@
  * HeaderChain (src/chain/header-chain.ts) and its file while the node runs.
  *
  * - After the handshake every peer gets `sendheaders` (BIP130: announce blocks to us with
- *   `headers`), and outbound peers a `getheaders` with our locator.
+ *   `headers`), and outbound peers a `getheaders` with the locator of our tip's parent, so a peer
+ *   already at our tip answers with it and its best known header is known (Core
+ *   MaybeSendGetHeaders from m_best_header->pprev).
  * - A full `headers` message (2,000) is followed by the next `getheaders` from its last header
  *   (Core net_processing.cpp ProcessHeadersMessage, MAX_HEADERS_RESULTS).
  * - One `getheaders` in flight per peer: another is sent only once the peer answered or after
@@ -135,11 +137,13 @@ export class HeaderSync implements PeerLifecycle {
   }
 
   /**
-   * A getheaders to `peer` with the locator of `from`, under the one-in-flight rule (Core
-   * MaybeSendGetHeaders, as ConsiderEviction uses it: one already in flight gets the same answer).
+   * A getheaders to `peer` from the parent of `entry`, so a peer that has `entry` answers with at
+   * least it; under the one-in-flight rule (Core MaybeSendGetHeaders, as ConsiderEviction uses it:
+   * one already in flight gets the same answer).
    */
-  askHeaders(peer: Peer, from: number): void {
-    this.sendGetheaders(peer, from);
+  askHeaders(peer: Peer, entry: number): void {
+    const h = this.chain.heightOf(entry);
+    this.sendGetheaders(peer, h > 0 ? this.chain.ancestor(entry, h - 1) : entry);
   }
 
   // ---- PeerLifecycle ---------------------------------------------------------------------------
@@ -149,7 +153,7 @@ export class HeaderSync implements PeerLifecycle {
     if (peer.kind === 'feeler') return;
     this.peers.set(peer.id, { getheadersAt: 0, best: -1, announcedAt: 0 });
     if ((peer.protocolVersion ?? 0) >= SENDHEADERS_VERSION) peer.sendMessage({ command: 'sendheaders' });
-    if (peer.direction === 'outbound') this.sendGetheaders(peer, this.chain.tipEntry);
+    if (peer.direction === 'outbound') this.askHeaders(peer, this.chain.tipEntry);
   }
 
   closed(peer: Peer): void {

@@ -159,8 +159,7 @@ export class OutboundEviction implements PeerLifecycle {
         return;
       }
       // One last chance: a getheaders from the parent of the tip it must reach.
-      const h = chain.heightOf(s.workEntry);
-      this.parts.sync.askHeaders(peer, h > 0 ? chain.ancestor(s.workEntry, h - 1) : s.workEntry);
+      this.parts.sync.askHeaders(peer, s.workEntry);
       s.sentGetheaders = true;
       s.timeoutAt = now + HEADERS_RESPONSE_TIME_MS;
     }
