@@ -7,7 +7,9 @@
  * automatic and one-shot outbound peers to one per network group, and open a short-lived feeler
  * on an exponential timer once the automatic slots are full (Core ThreadOpenConnections). Each
  * kind has its own budget, so no path (a restart, a flood of drops) can push the automatic
- * outbound count past targetOutbound + blockRelayOnly; feelers are the only, short-lived extra.
+ * outbound count past targetOutbound + blockRelayOnly; the only extras are a short-lived feeler and
+ * Core's one extra full-relay peer (stale tip) or block-relay-only peer (every 5 min on average
+ * once synced), which the node's outbound eviction closes again (src/node/outbound-eviction.ts).
  * Inbound slots are kept apart (src/conn/inbound-policy.ts), so inbound peers can never take our
  * outbound slots (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
  *
