@@ -2,8 +2,9 @@
  * Outbound connections: the connection manager's requests of each kind within Core's budgets, the
  * dial itself (after the ban and dial-scope checks; direct TCP or through a SOCKS5 proxy), the
  * choice of addresses for automatic slots and feelers, the peers dialled at start (configured,
- * then the rejoin plan: anchors only), anchors saved at a clean stop, and what an outbound peer's
- * handshake or close means for its address (transport learnt, health, membership, redial).
+ * then the rejoin plan: anchors only), anchors saved at a clean stop, what an outbound peer's
+ * handshake or close means for its address (transport learnt, health, membership, redial), and
+ * the extra outbound peers the outbound eviction allows (src/node/outbound-eviction.ts).
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
