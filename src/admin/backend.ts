@@ -8,6 +8,7 @@
  * (e.g. banning a whitelisted address).
  */
 import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
+import { hostOf } from '../util/host-port.js';
 
 /** How `flows()` orders its rows: total bytes, or the current byte rate. */
 export type FlowOrder = 'bytes' | 'rate';
@@ -86,11 +87,18 @@ export interface AdminBackend {
   leave(): Promise<void>;
 }
 
-/** Health records of the peers connected now (`GET /health`, the status page). */
+/**
+ * Health records of the peers connected now (`GET /health`, the status page): outbound ones by
+ * HOST:PORT, inbound ones by IP (their source port changes with every connection).
+ */
 export function currentHealth(b: AdminBackend): HealthInfo[] {
   const out: HealthInfo[] = [];
+  const seen = new Set<string>();
   for (const p of b.peers()) {
-    const h = b.health(p.addr);
+    const key = p.direction === 'inbound' ? hostOf(p.addr) : p.addr;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const h = b.health(key);
     if (h !== null) out.push(h);
   }
   return out;

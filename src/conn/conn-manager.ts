@@ -7,7 +7,9 @@
  * automatic and one-shot outbound peers to one per network group, and open a short-lived feeler
  * on an exponential timer once the automatic slots are full (Core ThreadOpenConnections). Each
  * kind has its own budget, so no path (a restart, a flood of drops) can push the automatic
- * outbound count past targetOutbound + blockRelayOnly; feelers are the only, short-lived extra.
+ * outbound count past targetOutbound + blockRelayOnly; the only extras are a short-lived feeler and
+ * Core's one extra full-relay peer (stale tip) or block-relay-only peer (every 5 min on average
+ * once synced), which the node's outbound eviction closes again (src/node/outbound-eviction.ts).
  * Inbound slots are kept apart (src/conn/inbound-policy.ts), so inbound peers can never take our
  * outbound slots (lnd#9874). No sockets here: `dial`, addresses, time and timers are injected.
  *
@@ -25,7 +27,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { addressGroup } from '../util/host-port.js';
-import { cryptoRandom, type Random } from '../util/random.js';
+import { cryptoRandom, exponentialDelayMs, type Random } from '../util/random.js';
 
 /**
  * What a connection is for (Core ConnectionType, src/node/connection_types.h):
@@ -78,6 +80,8 @@ export const DEFAULT_MAX_MANUAL = 8;
 export const MAX_FEELERS = 1;
 /** Core FEELER_INTERVAL (src/net.h): mean of the exponential feeler timer. */
 export const FEELER_INTERVAL_MS = 120_000;
+/** Core EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL (src/net.h): mean of the extra block-relay-only timer. */
+export const EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL_MS = 5 * 60_000;
 
 /** A snapshot of one connection request. */
 export interface ConnReqInfo {
@@ -122,6 +126,8 @@ export interface ConnManagerOptions<C extends Connection> {
   readonly maxManual?: number;
   /** Mean of the feeler timer; default 2 min. */
   readonly feelerIntervalMs?: number;
+  /** Mean of the extra block-relay-only timer once startExtraBlockRelayPeers() was called; default 5 min. */
+  readonly extraBlockRelayIntervalMs?: number;
   readonly retryBaseMs?: number;
   /** Upper bound of every delay the manager schedules. */
   readonly retryMaxMs?: number;
@@ -173,6 +179,7 @@ export class ConnManager<C extends Connection = Connection> {
   readonly blockRelayOnly: number;
   readonly maxManual: number;
   readonly feelerIntervalMs: number;
+  readonly extraBlockRelayIntervalMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   private readonly jitter: number;
@@ -189,6 +196,10 @@ export class ConnManager<C extends Connection = Connection> {
   /** Address → Unix ms before which no non-permanent request may dial it (flap tier hold-off). */
   private readonly holdOff = new Map<string, number>();
   private nextFeelerAt: number | null = null;
+  /** Core m_try_another_outbound_peer: one full-relay connection beyond the target is allowed. */
+  private tryAnother = false;
+  private extraBlockRelayTimer: unknown = undefined;
+  private extraBlockRelayStarted = false;
 
   constructor(opts: ConnManagerOptions<C>) {
     if (typeof opts.dial !== 'function') throw new ConfigError('ConnManager: dial must be a function');
@@ -200,6 +211,7 @@ export class ConnManager<C extends Connection = Connection> {
     this.blockRelayOnly = positive('blockRelayOnly', opts.blockRelayOnly, DEFAULT_BLOCK_RELAY_ONLY, true);
     this.maxManual = positive('maxManual', opts.maxManual, DEFAULT_MAX_MANUAL, true);
     this.feelerIntervalMs = positive('feelerIntervalMs', opts.feelerIntervalMs, FEELER_INTERVAL_MS);
+    this.extraBlockRelayIntervalMs = positive('extraBlockRelayIntervalMs', opts.extraBlockRelayIntervalMs, EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL_MS);
     this.retryBaseMs = positive('retryBaseMs', opts.retryBaseMs, DEFAULT_RETRY_BASE_MS);
     this.retryMaxMs = positive('retryMaxMs', opts.retryMaxMs, DEFAULT_RETRY_MAX_MS);
     this.jitter = positive('jitter', opts.jitter, DEFAULT_JITTER, true);
@@ -235,6 +247,8 @@ export class ConnManager<C extends Connection = Connection> {
     this.stopped = true;
     if (this.feelerTimer !== undefined) this.scheduler.clearTimeout(this.feelerTimer);
     this.feelerTimer = undefined;
+    if (this.extraBlockRelayTimer !== undefined) this.scheduler.clearTimeout(this.extraBlockRelayTimer);
+    this.extraBlockRelayTimer = undefined;
     this.nextFeelerAt = null;
     for (const req of [...this.reqs.values()]) {
       this.clearTimer(req);
@@ -280,6 +294,40 @@ export class ConnManager<C extends Connection = Connection> {
     const req = this.register(addr, false, true, 'block-relay-only');
     this.dialReq(req);
     return req.id;
+  }
+
+  /**
+   * Core SetTryNewOutboundPeer: while on (our tip looks stale), one full-relay connection beyond
+   * targetOutbound may be opened once every automatic slot is connected (Core ThreadOpenConnections
+   * makes it an OUTBOUND_FULL_RELAY connection). Called again while on, it opens one if none is
+   * open; the extra is closed by whoever decides which full-relay peer is worst
+   * (src/node/outbound-eviction.ts), and a closed extra is not replaced.
+   */
+  setTryAnotherOutbound(on: boolean): void {
+    this.tryAnother = on;
+    if (on) this.openExtra('full-relay');
+  }
+
+  /** Whether an extra full-relay connection is allowed now. */
+  get tryingAnotherOutbound(): boolean {
+    return this.tryAnother;
+  }
+
+  /**
+   * Core StartExtraBlockRelayPeers (called once the node is synced): from now on, on an exponential
+   * timer with a 5-minute mean, one block-relay-only connection beyond the budget is opened when
+   * every automatic slot is connected, long enough to learn the peer's headers; the caller
+   * disconnects one block-relay-only peer when over budget. Idempotent.
+   */
+  startExtraBlockRelayPeers(): void {
+    if (this.extraBlockRelayStarted || this.stopped || this.blockRelayOnly === 0) return;
+    this.extraBlockRelayStarted = true;
+    this.armExtraBlockRelay();
+  }
+
+  /** Established connections of `kind` beyond its budget (Core GetExtraFullOutboundCount, GetExtraBlockRelayCount). */
+  extraCount(kind: 'full-relay' | 'block-relay-only'): number {
+    return Math.max(0, this.count(kind, 'established') - this.budget(kind));
   }
 
   /** Unix ms at which the feeler timer fires next; null when it is not armed. */
@@ -521,13 +569,15 @@ export class ConnManager<C extends Connection = Connection> {
   }
 
   /**
-   * btcd NewConnReq: a new automatic request of `kind` for the next address, if its budget has
+   * btcd NewConnReq: a new automatic request of `kind` for the next address, if its budget (plus
+   * `extra`, for the one extra peer of setTryAnotherOutbound and startExtraBlockRelayPeers) has
    * room. The budget check here is what holds the automatic count at targetOutbound +
-   * blockRelayOnly whatever path asks for a replacement. Returns false when no request was made.
+   * blockRelayOnly (+ one extra) whatever path asks for a replacement. Returns false when no
+   * request was made.
    */
-  private newConnReq(kind: 'full-relay' | 'block-relay-only'): boolean {
+  private newConnReq(kind: 'full-relay' | 'block-relay-only', extra = 0): boolean {
     if (this.stopped || this.opts.getNewAddress === undefined) return false;
-    if (this.count(kind) >= this.budget(kind)) return false;
+    if (this.count(kind) >= this.budget(kind) + extra) return false;
     const req = this.register(null, false, true, kind);
     let addr: string | null;
     try {
@@ -557,8 +607,7 @@ export class ConnManager<C extends Connection = Connection> {
    */
   private armFeeler(): void {
     if (this.stopped || this.opts.getFeelerAddress === undefined) return;
-    const u = this.random.float();
-    const delay = Math.max(1, Math.round(-Math.log1p(-u) * this.feelerIntervalMs));
+    const delay = Math.max(1, exponentialDelayMs(this.random, this.feelerIntervalMs));
     this.nextFeelerAt = this.clock.now() + delay;
     this.feelerTimer = this.scheduler.setTimeout(() => {
       this.feelerTimer = undefined;
@@ -567,6 +616,29 @@ export class ConnManager<C extends Connection = Connection> {
       this.maybeFeeler();
       this.armFeeler();
     }, delay);
+  }
+
+  // ---- Extra outbound peers -----------------------------------------------------------------
+
+  /** Core GetExponentialRand(now, EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL). */
+  private armExtraBlockRelay(): void {
+    if (this.stopped) return;
+    const delay = Math.max(1, exponentialDelayMs(this.random, this.extraBlockRelayIntervalMs));
+    this.extraBlockRelayTimer = this.scheduler.setTimeout(() => {
+      this.extraBlockRelayTimer = undefined;
+      if (this.stopped) return;
+      // Core ThreadOpenConnections: the extra full-relay peer of a stale tip goes first.
+      if (!this.tryAnother) this.openExtra('block-relay-only');
+      this.armExtraBlockRelay();
+    }, delay);
+  }
+
+  /** One connection of `kind` beyond its budget, once every automatic slot is connected. */
+  private openExtra(kind: 'full-relay' | 'block-relay-only'): void {
+    if (!this.started || this.stopped || this.budget(kind) === 0) return;
+    if (this.count('full-relay', 'established') < this.targetOutbound) return;
+    if (this.count('block-relay-only', 'established') < this.blockRelayOnly) return;
+    this.newConnReq(kind, 1);
   }
 
   /** Core: a feeler only once every automatic slot is connected, and at most MAX_FEELERS at a time. */

@@ -16,7 +16,7 @@
 import { parseIpPort } from '../util/host-port.js';
 import { isIPv4, isLocal, isRFC1918, isRFC3927, isRFC4193, isRFC4862, parseIp } from '../util/ip.js';
 import type { Ip16 } from '../util/ip.js';
-import { parseOverlay } from '../util/overlay.js';
+import { parseOverlay, type OverlayNetName } from '../util/overlay.js';
 
 export const DIAL_NETS = ['ipv4', 'ipv6', 'loopback'] as const;
 export type DialNet = (typeof DIAL_NETS)[number];
@@ -27,6 +27,17 @@ export type GossipDialScope = (typeof GOSSIP_DIAL_SCOPES)[number];
 export function dialNetOf(ip: Ip16): DialNet {
   if (isLocal(ip)) return 'loopback';
   return isIPv4(ip) ? 'ipv4' : 'ipv6';
+}
+
+/**
+ * The network of `HOST:PORT` (Core CNetAddr::GetNetwork, with loopback apart): an overlay's
+ * name, or the dial network of its IP; `name` for a DNS name.
+ */
+export function networkOf(addr: string): DialNet | OverlayNetName | 'name' {
+  const overlay = parseOverlay(addr);
+  if (overlay !== null) return overlay.net;
+  const ip = ipOf(addr);
+  return ip === null ? 'name' : dialNetOf(ip);
 }
 
 /** Loopback or a private range: reachable only inside the machine or the site. */

@@ -39,15 +39,19 @@ export const DNS_SEEDS: Readonly<Record<NetworkName, readonly string[]>> = Objec
 });
 
 /**
- * Fixed seeds, the last resort when DNS gives nothing (Core vFixedSeeds). A handful of entries
- * taken from Bitcoin Core's contrib/seeds/nodes_main.txt (the list generate-seeds.py turns into
- * src/chainparamsseeds.h), one per /16; Core ships several hundred. Test networks: none here.
+ * Fixed seeds, the last resort when DNS gives nothing (Core vFixedSeeds). A handful of IPv4
+ * entries per network, one per /16, taken from Bitcoin Core's contrib/seeds lists, which
+ * contrib/seeds/generate-seeds.py turns into src/chainparamsseeds.h (chainparams_seed_main,
+ * chainparams_seed_testnet4, chainparams_seed_signet): nodes_main.txt, nodes_testnet4.txt and
+ * nodes_signet.txt. Core ships several hundred per network, Tor/I2P/CJDNS included. testnet3 has
+ * none here: the only copy of Core's testnet3 list available when this was written held Tor v2
+ * addresses, which no longer exist. Regtest and simnet have none, as in Core.
  */
 export const FIXED_SEEDS: Readonly<Record<NetworkName, readonly string[]>> = Object.freeze({
   mainnet: ['2.39.163.191:8333', '5.2.23.226:8333', '24.6.89.155:8333', '37.60.246.82:8333', '46.23.87.218:8333', '85.214.161.252:8333'],
   testnet3: [],
-  testnet4: [],
-  signet: [],
+  testnet4: ['2.59.134.244:48333', '5.182.4.106:48333', '31.220.30.248:48333', '45.94.168.5:48333', '65.108.143.22:48333', '89.58.9.219:48333', '158.69.118.2:48333', '195.154.199.2:48333'],
+  signet: ['34.135.189.101:38333', '37.120.177.204:38333', '45.94.168.5:38333', '49.13.117.253:38333', '62.169.29.181:38333', '95.141.35.117:38333', '144.24.238.157:38333', '188.165.201.163:38333'],
   regtest: [],
   simnet: [],
 });

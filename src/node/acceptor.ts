@@ -3,16 +3,23 @@
  * refused before they cost anything, inbound slots per address, per group and in the handshake,
  * eviction of an established inbound peer for a newcomer when the slots are full (Core's rules,
  * src/conn/inbound-policy.ts), refusals logged at a bounded rate.
+ *
+ * Inbound flaps are tracked per IP (not IP:PORT: an inbound peer's source port changes with every
+ * connection) in the node's HealthStore: the IP goes online when its first connection completes
+ * the handshake and offline when its last one closes, so a peer that keeps reconnecting shows a
+ * growing flap count and tier (`health(IP)`, and `GET /health` for connected peers). It is
+ * information only: admission does not read it (inbound slots, bans and eviction decide).
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Clock } from '../clock.js';
+import type { HealthStore } from '../health/health-store.js';
 import type { Logger } from '../log.js';
 import { InboundSlots } from '../conn/inbound-policy.js';
 import { RefusalLog } from '../conn/refusal-log.js';
 import type { Peer } from '../peer/peer.js';
 import type { BanManager } from './ban-manager.js';
-import { formatHostPort, stripMapped } from '../util/host-port.js';
+import { formatHostPort, hostOf, stripMapped } from '../util/host-port.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
 import type { RelayConfig } from './types.js';
@@ -21,6 +28,10 @@ export class Acceptor implements PeerLifecycle {
   readonly slots: InboundSlots;
   private readonly refusals: RefusalLog;
   private server: Server | undefined;
+  /** IP → its established inbound connections (the flap monitor sees the IP, not each connection). */
+  private readonly liveByIp = new Map<string, number>();
+  /** Inbound connections counted in liveByIp. */
+  private readonly counted = new Set<number>();
   /** Set once the node's state is replayed: until then accepted sockets are closed at once. */
   private target: { peers: PeerSet; registry: PeerRegistry; banMgr: BanManager } | undefined;
 
@@ -28,6 +39,7 @@ export class Acceptor implements PeerLifecycle {
     config: RelayConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly health: Pick<HealthStore, 'online' | 'offline'>,
   ) {
     this.slots = new InboundSlots({ maxInbound: config.maxInbound, maxPerAddress: config.maxInboundPerAddress, maxPerGroup: config.maxInboundPerGroup, maxPending: config.maxPendingInbound });
     this.refusals = new RefusalLog(clock, (msg, fields) => log.info(msg, fields));
@@ -70,11 +82,27 @@ export class Acceptor implements PeerLifecycle {
   }
 
   established(peer: Peer): void {
+    if (peer.direction !== 'inbound') return;
     this.slots.established(peer.id);
+    const ip = hostOf(peer.addr);
+    const n = this.liveByIp.get(ip) ?? 0;
+    this.counted.add(peer.id);
+    this.liveByIp.set(ip, n + 1);
+    if (n === 0) this.health.online(ip);
   }
 
   closed(peer: Peer): void {
+    if (peer.direction !== 'inbound') return;
     this.slots.remove(peer.id);
+    if (!this.counted.delete(peer.id)) return;
+    const ip = hostOf(peer.addr);
+    const n = this.liveByIp.get(ip) ?? 0;
+    if (n > 1) {
+      this.liveByIp.set(ip, n - 1);
+      return;
+    }
+    this.liveByIp.delete(ip);
+    this.health.offline(ip);
   }
 
   private onSocket(socket: Socket): void {

@@ -17,7 +17,7 @@ import type { AddrEntry, AddrManagerOptions } from '../addr/addr-manager.js';
 import { AddrRateLimiter } from '../addr/addr-rate-limiter.js';
 import { addressRelayable, AddrRelay, messageRelayable } from '../addr/addr-relay.js';
 import { LruSet } from '../util/lru-set.js';
-import { cryptoRandom, type Random } from '../util/random.js';
+import { cryptoRandom, exponentialDelayMs, type Random } from '../util/random.js';
 import type { Message } from '../wire/codec.js';
 import { ADDRV2_VERSION, MAX_ADDR_PER_MSG } from '../wire/constants.js';
 import { formatIpPort, parseIpPort } from '../util/host-port.js';
@@ -268,7 +268,7 @@ export class AddressGossip {
   }
 
   private nextBroadcast(): number {
-    return this.clock.now() + Math.round(-Math.log1p(-this.random.float()) * ADDR_BROADCAST_INTERVAL_MS);
+    return this.clock.now() + exponentialDelayMs(this.random, ADDR_BROADCAST_INTERVAL_MS);
   }
 
   private v2(peer: GossipPeer): boolean {

@@ -93,6 +93,13 @@ export class CompactBlocks implements PeerLifecycle {
     for (const [k, a] of this.asked) if (a.peer === peer) this.asked.delete(k);
   }
 
+  /** Whether a compact block or its missing transactions are awaited from `peer` (a block in flight). */
+  awaits(peerId: number): boolean {
+    if ((this.pending.get(peerId)?.length ?? 0) > 0) return true;
+    for (const a of this.asked.values()) if (a.peer.id === peerId) return true;
+    return false;
+  }
+
   /**
    * Low-bandwidth fetch of one announced block (BIP152, Core for a peer with compact blocks when one
    * block is missing): getdata(MSG_CMPCT_BLOCK). Unanswered for the timeout → the full block.

@@ -42,6 +42,7 @@ import type { PeerRegistry } from './peer-registry.js';
 import { PeerSet } from './peer-set.js';
 import type { RelayAccounting } from './relay-accounting.js';
 import { MeshDiscovery } from './mesh-discovery.js';
+import { OutboundEviction } from './outbound-eviction.js';
 import { Seeding } from './seeding.js';
 import { StateKeeper } from './state-keeper.js';
 import type { RelayConfig, RelayEvents } from './types.js';
@@ -79,6 +80,8 @@ export interface Running {
   readonly connector: Connector;
   readonly seeding: Seeding;
   readonly meshDiscovery: MeshDiscovery | undefined;
+  /** Stale-chain and extra-outbound-peer eviction; undefined on simnet (no headers chain). */
+  readonly outboundEviction: OutboundEviction | undefined;
   readonly nodeStats: NodeStats;
   readonly admin: AdminServer | undefined;
   readonly endpoints: OperatorEndpoints | undefined;
@@ -111,7 +114,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   if (pool !== undefined) pool.onTaskLatency = (ms) => metrics.taskSeconds(ms / 1000);
   const verifier = new FrameVerifier(pool, { poolMinBytes: c.poolMinBytes }, scanner);
   verifier.onPoolBatch = (frames) => metrics.batchSize(frames);
-  const feed = new ItemFeed(clock, shell.acceptor.slots, state, events, chain === null);
+  const feed = new ItemFeed(clock, shell.acceptor.slots, { novelBlock: (id, now) => outboundEviction?.novelBlock(id, now) }, state, events, chain === null);
   const relay = new InventoryRelay<Peer>(
     {
       clock,
@@ -163,6 +166,19 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   if (blocks !== null) listenToPeers(blocks, peers);
   const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });
   const connector = new Connector({ config: c, clock, log, manual, peers, registry: registry, transports, gossip, banMgr, dialScope, healthStore: shell.healthStore, state, durable, proxies, listenAddress });
+  const outboundEviction =
+    blocks === null
+      ? undefined
+      : new OutboundEviction({
+          clock,
+          log,
+          registry,
+          sync: blocks.sync,
+          connector,
+          blockInFlight: (id) => relay.hasBlockRequestTo(id) || blocks.compact.awaits(id),
+          automaticOutbound: c.connect.length === 0 && c.targetOutbound > 0,
+        });
+  if (outboundEviction !== undefined) peers.listen(outboundEviction);
   const seeding = new Seeding(c, clock, log, gossip, () => connector.fullRelayEstablished());
   const meshDiscovery = c.meshDns === null ? undefined : new MeshDiscovery({ ...c, meshDns: c.meshDns }, mesh, connector, log);
   const nodeStats = new NodeStats(() => {
@@ -170,5 +186,5 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
     return { msgsIn: t.messagesIn, msgsOut: t.messagesOut, bytesIn: t.bytesIn, bytesOut: t.bytesOut, relayedMsgs: accounting.messages, relayedBytes: accounting.bytes };
   }, c.dataDir);
   const local = new LocalItems(shell.magic, scanner, relay, registry);
-  return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, seeding, meshDiscovery, nodeStats, admin: undefined, endpoints: undefined };
+  return { durable, banMgr, gossip, state, pool, relay, local, discipline, blocks, peers, connector, seeding, meshDiscovery, outboundEviction, nodeStats, admin: undefined, endpoints: undefined };
 }

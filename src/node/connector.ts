@@ -2,8 +2,9 @@
  * Outbound connections: the connection manager's requests of each kind within Core's budgets, the
  * dial itself (after the ban and dial-scope checks; direct TCP or through a SOCKS5 proxy), the
  * choice of addresses for automatic slots and feelers, the peers dialled at start (configured,
- * then the rejoin plan: anchors only), anchors saved at a clean stop, and what an outbound peer's
- * handshake or close means for its address (transport learnt, health, membership, redial).
+ * then the rejoin plan: anchors only), anchors saved at a clean stop, what an outbound peer's
+ * handshake or close means for its address (transport learnt, health, membership, redial), and
+ * the extra outbound peers the outbound eviction allows (src/node/outbound-eviction.ts).
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
@@ -135,6 +136,26 @@ export class Connector implements PeerLifecycle {
   /** Established automatic full-relay peers. */
   fullRelayEstablished(): number {
     return this.conns.count('full-relay', 'established');
+  }
+
+  /** Core SetTryNewOutboundPeer: allow one full-relay peer beyond the target while our tip looks stale. */
+  tryAnotherOutbound(on: boolean): void {
+    this.conns.setTryAnotherOutbound(on);
+  }
+
+  /** Whether an extra full-relay peer is allowed now (Core GetTryNewOutboundPeer). */
+  tryingAnotherOutbound(): boolean {
+    return this.conns.tryingAnotherOutbound;
+  }
+
+  /** Core StartExtraBlockRelayPeers: once synced, an extra block-relay-only peer now and then (5 min mean). */
+  startExtraBlockRelayPeers(): void {
+    this.conns.startExtraBlockRelayPeers();
+  }
+
+  /** Established automatic peers of `kind` beyond its budget. */
+  extraOutbound(kind: 'full-relay' | 'block-relay-only'): number {
+    return this.conns.extraCount(kind);
   }
 
   /**

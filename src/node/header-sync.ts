@@ -3,7 +3,9 @@
  * HeaderChain (src/chain/header-chain.ts) and its file while the node runs.
  *
  * - After the handshake every peer gets `sendheaders` (BIP130: announce blocks to us with
- *   `headers`), and outbound peers a `getheaders` with our locator.
+ *   `headers`), and outbound peers a `getheaders` with the locator of our tip's parent, so a peer
+ *   already at our tip answers with it and its best known header is known (Core
+ *   MaybeSendGetHeaders from m_best_header->pprev).
  * - A full `headers` message (2,000) is followed by the next `getheaders` from its last header
  *   (Core net_processing.cpp ProcessHeadersMessage, MAX_HEADERS_RESULTS).
  * - One `getheaders` in flight per peer: another is sent only once the peer answered or after
@@ -16,6 +18,9 @@
  *   to a tip less than 20 block intervals old (Core CanDirectFetch), fetches those blocks from the
  *   announcer (the `fetchBlocks` callback).
  * - `getheaders` is answered from our best chain.
+ * - Per peer it keeps the best header the peer is known to have and when it last announced a new
+ *   header with at least our tip's work (Core m_last_block_announcement, set in
+ *   UpdatePeerStateForReceivedHeaders); the outbound-eviction rules read both.
  *
  * New headers are appended to the file (fsynced) behind the message, one flush at a time; a node
  * without a data directory keeps the chain in memory only.
@@ -62,6 +67,8 @@ interface PeerSync {
   getheadersAt: number;
   /** The peer's best known header (entry), -1 when none. */
   best: number;
+  /** Unix ms of its last new header with at least our tip's work, 0 when none. */
+  announcedAt: number;
 }
 
 /** A chain opened for the node: the chain and its file (null when memory-only). */
@@ -110,14 +117,43 @@ export class HeaderSync implements PeerLifecycle {
     return s === undefined || s.best < 0 ? null : this.chain.heightOf(s.best);
   }
 
+  /** The best header (entry) `peer` is known to have, -1 when none yet (Core pindexBestKnownBlock). */
+  peerBest(peerId: number): number {
+    return this.peers.get(peerId)?.best ?? -1;
+  }
+
+  /** Unix ms `peer` last announced a new header with at least our tip's work; 0 when never. */
+  lastAnnouncement(peerId: number): number {
+    return this.peers.get(peerId)?.announcedAt ?? 0;
+  }
+
+  /**
+   * Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are
+   * news (announced blocks are fetched; the node counts as synced for the extra peers).
+   */
+  canDirectFetch(): boolean {
+    const c = this.chain;
+    return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
+  }
+
+  /**
+   * A getheaders to `peer` from the parent of `entry`, so a peer that has `entry` answers with at
+   * least it; under the one-in-flight rule (Core MaybeSendGetHeaders, as ConsiderEviction uses it:
+   * one already in flight gets the same answer).
+   */
+  askHeaders(peer: Peer, entry: number): void {
+    const h = this.chain.heightOf(entry);
+    this.sendGetheaders(peer, h > 0 ? this.chain.ancestor(entry, h - 1) : entry);
+  }
+
   // ---- PeerLifecycle ---------------------------------------------------------------------------
 
   established(peer: Peer): void {
     // A feeler only tests that the address answers and is closed at once (Core asks it for nothing).
     if (peer.kind === 'feeler') return;
-    this.peers.set(peer.id, { getheadersAt: 0, best: -1 });
+    this.peers.set(peer.id, { getheadersAt: 0, best: -1, announcedAt: 0 });
     if ((peer.protocolVersion ?? 0) >= SENDHEADERS_VERSION) peer.sendMessage({ command: 'sendheaders' });
-    if (peer.direction === 'outbound') this.sendGetheaders(peer, this.chain.tipEntry);
+    if (peer.direction === 'outbound') this.askHeaders(peer, this.chain.tipEntry);
   }
 
   closed(peer: Peer): void {
@@ -148,7 +184,7 @@ export class HeaderSync implements PeerLifecycle {
     // Core: headers that connect answer any getheaders of ours; unconnecting ones cannot (a BIP130
     // announcement), so the request stays in flight and no second one goes out before its deadline.
     if (out.reject?.code !== 'unconnected' || out.reject.index > 0) s.getheadersAt = 0;
-    this.noteBest(s, out.lastEntry);
+    this.noteBest(s, out.lastEntry, out.stored);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined && !this.onReject(peer, out.reject.code, out.reject.index === 0)) return;
     if (count === MAX_BLOCK_HEADERS_PER_MSG && out.reject === undefined) {
@@ -180,7 +216,7 @@ export class HeaderSync implements PeerLifecycle {
   acceptBlockHeader(peer: Peer, bytes: Uint8Array, off: number): number {
     const s = this.state(peer);
     const out = this.chain.acceptHeaders(peer.id, bytes, off, 1, this.nowSec(), this.budgetOf(peer));
-    this.noteBest(s, out.lastEntry);
+    this.noteBest(s, out.lastEntry, out.stored);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined) {
       this.onReject(peer, out.reject.code, true);
@@ -224,12 +260,6 @@ export class HeaderSync implements PeerLifecycle {
     return false;
   }
 
-  /** Core CanDirectFetch: the best header is recent (within 20 block intervals), so its blocks are news. */
-  private canDirectFetch(): boolean {
-    const c = this.chain;
-    return c.timeOf(c.tipEntry) > this.nowSec() - 20 * c.params.targetSpacing;
-  }
-
   private sendGetheaders(peer: Peer, from: number): void {
     const s = this.state(peer);
     const now = this.clock.now();
@@ -246,14 +276,18 @@ export class HeaderSync implements PeerLifecycle {
   private state(peer: Peer): PeerSync {
     let s = this.peers.get(peer.id);
     if (s === undefined) {
-      s = { getheadersAt: 0, best: -1 };
+      s = { getheadersAt: 0, best: -1, announcedAt: 0 };
       this.peers.set(peer.id, s);
     }
     return s;
   }
 
-  private noteBest(s: PeerSync, entry: number): void {
-    if (entry >= 0 && (s.best < 0 || this.chain.workOf(entry) > this.chain.workOf(s.best))) s.best = entry;
+  /** Records the peer's best header; `stored` new headers ending at our tip's work are an announcement. */
+  private noteBest(s: PeerSync, entry: number, stored: number): void {
+    if (entry < 0) return;
+    const work = this.chain.workOf(entry);
+    if (s.best < 0 || work > this.chain.workOf(s.best)) s.best = entry;
+    if (stored > 0 && work >= this.chain.tipWork) s.announcedAt = this.clock.now();
   }
 
   private nowSec(): number {

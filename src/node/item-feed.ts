@@ -1,11 +1,13 @@
 /**
  * What happens when a transaction or block enters the relay cache for the first time: the sender
- * gets credit for novelty (inbound eviction protects peers that bring new items, as Core does),
+ * gets credit for novelty (inbound eviction protects peers that bring new items, as Core does;
+ * outbound eviction keeps the block-relay-only peer that brought a block most recently),
  * the membership snapshot's event clock moves, and embedders' `tx`/`block` listeners hear of it.
  */
 import type { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { InboundSlots } from '../conn/inbound-policy.js';
+import type { OutboundEviction } from './outbound-eviction.js';
 import type { Peer } from '../peer/peer.js';
 import type { RelayCache } from '../relay/relay-cache.js';
 import { HEADER_SIZE } from '../wire/constants.js';
@@ -17,6 +19,7 @@ export class ItemFeed {
   constructor(
     private readonly clock: Clock,
     private readonly inbound: InboundSlots,
+    private readonly outbound: Pick<OutboundEviction, 'novelBlock'>,
     private readonly state: StateKeeper,
     private readonly events: EventEmitter<RelayEvents>,
     /** Block events come from here only without a headers chain (simnet); else block relay emits them. */
@@ -24,7 +27,12 @@ export class ItemFeed {
   ) {}
 
   onNewItem(cache: RelayCache, slot: number, from: Peer | null): void {
-    if (from !== null) (cache.isTx(slot) ? this.inbound.novelTx(from.id, this.clock.now()) : this.inbound.novelBlock(from.id, this.clock.now()));
+    if (from !== null) {
+      const now = this.clock.now();
+      if (cache.isTx(slot)) this.inbound.novelTx(from.id, now);
+      else if (from.direction === 'inbound') this.inbound.novelBlock(from.id, now);
+      else this.outbound.novelBlock(from.id, now);
+    }
     this.state.itemSeen();
     // Hex ids cost a string per item: built only for listeners.
     const kind = cache.kind(slot);

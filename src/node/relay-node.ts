@@ -83,7 +83,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     this.metrics.attachFeeds(() => [...this.streams.drops(), ...(this.run?.endpoints?.drops() ?? [])]);
     this.healthStore = new HealthStore({ clock: this.clock });
     this.accounting = new RelayAccounting(this.flowTable, this.registry, () => this.state === 'running');
-    this.acceptor = new Acceptor(this.config, this.clock, this.log);
+    this.acceptor = new Acceptor(this.config, this.clock, this.log, this.healthStore);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -198,6 +198,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     for (const p of this.registry.values()) p.tick(now);
     r.relay.tick(now);
     r.blocks?.compact.tick(now);
+    r.outboundEviction?.tick(now);
     r.gossip.tick();
     r.seeding.tick(now);
     r.meshDiscovery?.tick(now);

@@ -256,6 +256,10 @@ export type DisconnectReason =
   | 'v2_failure'
   /** It left one of our pings unanswered for 20 minutes (Core TIMEOUT_INTERVAL). */
   | 'ping_timeout'
+  /** An outbound peer whose best header stayed behind our tip's work (src/node/outbound-eviction.ts). */
+  | 'stale_chain'
+  /** An outbound peer over its kind's target: the extra one least useful (src/node/outbound-eviction.ts). */
+  | 'extra_outbound'
   | 'shutdown';
 
 export interface RelayEvents {

@@ -148,6 +148,15 @@ export class InventoryRelay<P extends RelayPeer> {
     return this.live;
   }
 
+  /** Whether a block we asked `peerId` for is still on its way (Core vBlocksInFlight non-empty). */
+  hasBlockRequestTo(peerId: number): boolean {
+    if ((this.ledgers.get(peerId)?.inFlight ?? 0) === 0) return false;
+    for (let slot = 0; slot < this.cap; slot++) {
+      if (this.used[slot] === 1 && this.askedOf[slot] === peerId && kindOf(this.types[slot]!) === BLOCK) return true;
+    }
+    return false;
+  }
+
   private ledger(id: number): Ledger {
     let l = this.ledgers.get(id);
     if (l === undefined) {

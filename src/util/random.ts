@@ -131,3 +131,11 @@ export class CryptoRandom extends RandomBase {
 
 /** The process-wide default source. */
 export const cryptoRandom: Random = new CryptoRandom();
+
+/**
+ * A delay drawn from an exponential distribution with mean `meanMs` (Core GetExponentialRand):
+ * events on such a timer form a Poisson process, so an observer cannot predict the next one.
+ */
+export function exponentialDelayMs(random: Random, meanMs: number): number {
+  return Math.round(-Math.log1p(-random.float()) * meanMs);
+}

@@ -12,7 +12,8 @@ import { silentLogger } from '../../src/log.js';
 import { resolveConfig } from '../../src/node/config.js';
 import { AddressGossip, type GossipPeer } from '../../src/node/address-gossip.js';
 import { seededRandom } from '../../src/util/random.js';
-import { parseIpPort } from '../../src/util/host-port.js';
+import { addressGroup, parseIpPort } from '../../src/util/host-port.js';
+import { NETWORKS } from '../../src/wire/constants.js';
 import type { Message } from '../../src/wire/codec.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 
@@ -32,6 +33,16 @@ describe('DNS seeds', () => {
     expect(DNS_SEEDS.mainnet).toContain('seed.bitcoin.sipa.be');
     expect(DNS_SEEDS.regtest).toEqual([]);
     for (const a of FIXED_SEEDS.mainnet) expect(a).toMatch(/^\d+\.\d+\.\d+\.\d+:8333$/);
+  });
+
+  it('has fixed seeds for testnet4 and signet on their default ports, one per /16, and none for regtest', () => {
+    for (const net of ['testnet4', 'signet'] as const) {
+      const seeds = FIXED_SEEDS[net];
+      expect(seeds.length, net).toBeGreaterThan(0);
+      for (const a of seeds) expect(a, net).toMatch(new RegExp(`^\\d+\\.\\d+\\.\\d+\\.\\d+:${NETWORKS[net].defaultPort}$`));
+      expect(new Set(seeds.map((a) => addressGroup(a))).size, net).toBe(seeds.length);
+    }
+    expect(FIXED_SEEDS.regtest).toEqual([]);
   });
 
   it('a fresh node learns addresses from its seeds through --dns-server on loopback', async () => {

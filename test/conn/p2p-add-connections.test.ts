@@ -3,6 +3,9 @@
  * each connection kind has its own budget (8 full-relay, 2 block-relay-only, 8 manual, 1
  * feeler); feelers start only once the automatic slots are full, on an exponential timer, are
  * closed after the handshake and never retried; they test the old side of tried collisions first.
+ * Core's extra outbound peers (net.cpp ThreadOpenConnections): one full-relay peer beyond the
+ * target while asked (stale tip), one block-relay-only peer beyond the budget on a 5-minute
+ * exponential timer, each only once every slot is connected and never replaced when closed.
  */
 import { describe, expect, it } from 'vitest';
 import { ConnManager, FEELER_INTERVAL_MS } from '../../src/conn/conn-manager.js';
@@ -28,6 +31,37 @@ describe('p2p_add_connections: budgets', () => {
       expect(lab.cm.count('block-relay-only')).toBeLessThanOrEqual(2);
     }
     expect(lab.maxAutomatic).toBeLessThanOrEqual(10);
+  });
+
+  it('an extra full-relay or block-relay-only peer only once every slot is connected, one at a time, and a closed extra is not replaced', async () => {
+    const lab = new OutboundLab({ seed: 22, feelers: false, targetOutbound: 2, blockRelayOnly: 1 });
+    lab.addrs.addAddresses(distinct(40).map((addr) => ({ addr, timestamp: Math.floor(lab.clock.now() / 1000) })), '127.250.0.1:1');
+    // Before start() nothing is open, so nothing extra either.
+    lab.cm.setTryAnotherOutbound(true);
+    expect(lab.dials.length).toBe(0);
+    lab.cm.start();
+    await lab.sched.advance(1000);
+    expect([lab.established('full-relay').length, lab.established('block-relay-only').length]).toEqual([2, 1]);
+    // The flag is up: one extra full-relay peer, and asking again while it is open opens no second one.
+    lab.cm.setTryAnotherOutbound(true);
+    lab.cm.setTryAnotherOutbound(true);
+    await lab.sched.advance(1000);
+    expect(lab.established('full-relay').length).toBe(3);
+    expect(lab.cm.extraCount('full-relay')).toBe(1);
+    // Closing one (the eviction's choice) leaves the kind at its target: no replacement.
+    lab.cm.setTryAnotherOutbound(false);
+    lab.cm.disconnect(lab.established('full-relay')[0]!.id);
+    await lab.sched.advance(60_000);
+    expect(lab.established('full-relay').length).toBe(2);
+    expect(lab.cm.extraCount('full-relay')).toBe(0);
+    // Extra block-relay-only peers: on an exponential timer (5 min mean), one at a time.
+    lab.cm.startExtraBlockRelayPeers();
+    for (let i = 0; i < 12 * 6 && lab.established('block-relay-only').length < 2; i++) await lab.sched.advance(5 * 60_000);
+    expect(lab.established('block-relay-only').length).toBe(2);
+    expect(lab.cm.extraCount('block-relay-only')).toBe(1);
+    await lab.sched.advance(6 * 3_600_000);
+    expect(lab.cm.count('block-relay-only')).toBe(2);
+    expect(lab.maxAutomatic).toBeLessThanOrEqual(2 + 1 + 1);
   });
 
   it('manual connections beyond 8 wait for a free slot; mesh links have no budget', async () => {

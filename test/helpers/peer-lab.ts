@@ -15,6 +15,8 @@ import type { RelayOptions } from '../../src/node/config.js';
 import type { DisconnectReason, RelayEvents } from '../../src/node/types.js';
 import { PeerRegistry } from '../../src/node/peer-registry.js';
 import { PeerSet } from '../../src/node/peer-set.js';
+import type { PeerLifecycle } from '../../src/node/peer-set.js';
+import type { ConnKind } from '../../src/conn/conn-manager.js';
 import { IdAllocator } from '../../src/util/id-allocator.js';
 import { BatchDispatcher } from '../../src/peer/dispatch.js';
 import type { Peer } from '../../src/peer/peer.js';
@@ -68,8 +70,11 @@ export class PeerLab {
   private readonly peerSet: PeerSet;
   private nextPort = 1;
 
-  /** `verifier`: e.g. one with a worker pool, to put batches through the pool path. */
-  constructor(options: RelayOptions = {}, parts: { verifier?: FrameVerifier } = {}) {
+  /**
+   * `verifier`: e.g. one with a worker pool, to put batches through the pool path; `onHeaders`:
+   * where `headers` payloads go (e.g. a HeaderSync), dropped without it.
+   */
+  constructor(options: RelayOptions = {}, parts: { verifier?: FrameVerifier; onHeaders?: (peer: Peer, payload: Uint8Array) => void } = {}) {
     this.config = resolveConfig({ listen: null, http: null, logLevel: 'silent', network: 'regtest', ...options });
     this.relay = new InventoryRelay<Peer>(
       {
@@ -94,7 +99,7 @@ export class PeerLab {
       relay: this.relay,
       onMessage: () => {},
       onBlock: (peer, bytes, off, len, hash) => this.relay.onBlock(peer, bytes, off, len, hash, 0, peer.mesh),
-      onHeaders: () => {},
+      onHeaders: (peer, payload) => parts.onHeaders?.(peer, payload),
       punish: (peer, id, count) => this.offences.push({ peer: peer.id, id, code: null, count }),
       wantsMessageEvents: () => false,
       emitMessage: () => {},
@@ -130,11 +135,16 @@ export class PeerLab {
     this.peerSet.listen({ closed: (peer, reason) => this.closed.push({ peer: peer.id, reason }) });
   }
 
-  /** A new peer on an in-memory socket. */
-  connect(direction: 'inbound' | 'outbound' = 'inbound'): { peer: Peer; socket: MemSocket } {
+  /** Tells `l` of every peer established and closed, as the node's parts hear of them. */
+  listen(l: PeerLifecycle): void {
+    this.peerSet.listen(l);
+  }
+
+  /** A new peer on an in-memory socket; `kind`: what an outbound connection is for. */
+  connect(direction: 'inbound' | 'outbound' = 'inbound', kind: ConnKind | null = null): { peer: Peer; socket: MemSocket } {
     const n = this.nextPort++;
     const socket = new MemSocket(`127.0.0.${n + 1}`, 40000 + n);
-    const peer = this.peerSet.add(socket as never, `${socket.remoteAddress}:${socket.remotePort}`, direction, false);
+    const peer = this.peerSet.add(socket as never, `${socket.remoteAddress}:${socket.remotePort}`, direction, false, kind);
     return { peer, socket };
   }
 
@@ -142,8 +152,8 @@ export class PeerLab {
    * A peer that completed the handshake and (unless `answerPing: false`) answered the ping the node
    * sends right after it; its bytes so far are taken.
    */
-  async established(opts: { relay?: boolean; answerPing?: boolean } = {}): Promise<{ peer: Peer; socket: MemSocket }> {
-    const c = this.connect();
+  async established(opts: { relay?: boolean; answerPing?: boolean; direction?: 'inbound' | 'outbound'; kind?: ConnKind } = {}): Promise<{ peer: Peer; socket: MemSocket }> {
+    const c = this.connect(opts.direction ?? 'inbound', opts.kind ?? null);
     const v = versionMessage(BigInt(1000 + c.peer.id));
     c.socket.emit('data', Buffer.concat([frameOf(opts.relay === false ? { ...v, relay: false } as Message : v), frameOf({ command: 'verack' })]));
     await turn();
