@@ -22,6 +22,7 @@ import { MAX_BLOCKTXN_DEPTH } from '../chain/compact/bounds.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { HEADER_SIZE } from '../wire/constants.js';
+import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { HeaderSync } from './header-sync.js';
 
 /** Failed-block marks kept (each cost its sender a valid proof of work). */
@@ -32,6 +33,13 @@ export type BlockArrival = 'block' | 'cmpctblock';
 
 export interface BlockGateHost {
   punish(peer: Peer, id: OffenceId, why: string): void;
+  /**
+   * A rebuilt block passed the rule: push its cmpctblock to the high-bandwidth peers now (BIP152
+   * high-bandwidth relay before the rest).
+   */
+  pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void;
+  /** A block's hop: from the handling of the frame that completed it to its first relay writes queued. */
+  onHop(via: BlockArrival, seconds: number): void;
   /** A block passed the rule and entered the relay. */
   onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival): void;
 }
@@ -46,6 +54,8 @@ export class BlockGate {
    * InvalidBlockFound. Bounded: the oldest marks are forgotten.
    */
   private readonly failed = new Set<number>();
+  /** Rebuilt blocks already pushed to high-bandwidth peers, whose relay waits for the next turn. */
+  private readonly deferred: Array<() => void> = [];
 
   constructor(
     private readonly sync: HeaderSync,
@@ -58,6 +68,7 @@ export class BlockGate {
 
   /** A full `block` frame at bytes[frameOff..]; `hash` is its header's hash. */
   onBlock(peer: Peer, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array): void {
+    const readAt = performance.now();
     if (this.relay.cache.find(hash, 0) >= 0) {
       this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
       return;
@@ -85,20 +96,38 @@ export class BlockGate {
     }
     this.highestRelayed = height;
     this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
+    this.host.onHop('block', (performance.now() - readAt) / 1000);
     this.host.onRelayed(peer, hash, height, raw, 'block');
   }
 
   /**
    * A block rebuilt from a cmpctblock and checked (CompactBlocks): relayed if its height still may
-   * be. Never scores anyone.
+   * be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
+   * flush); the block's `block` frame (a checksum over the whole block), its copy into the relay
+   * cache and the block store, and the other announcements follow in the next turn
+   * (settleDeferred runs them earlier when a peer asks for the block first).
    */
-  relayRebuilt(peer: Peer, block: Uint8Array, hash: Uint8Array, height: number): void {
+  relayRebuilt(peer: Peer, block: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
-    const frame = this.frameOf(block);
-    this.relay.onBlock(peer, frame, 0, block.length, hash, 0, peer.mesh);
-    this.host.onRelayed(peer, hash, height, block, 'cmpctblock');
+    this.host.pushCompact(peer, hash, cmpct);
+    this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
+    this.deferred.push(() => {
+      const frame = this.frameOf(block);
+      this.relay.onBlock(peer, frame, 0, block.length, hash, 0, peer.mesh);
+      this.host.onRelayed(peer, hash, height, block, 'cmpctblock');
+    });
+    if (this.deferred.length === 1) setImmediate(this.settle);
   }
+
+  /** Runs the relay of blocks pushed but not yet cached; true if there were any. */
+  settleDeferred(): boolean {
+    if (this.deferred.length === 0) return false;
+    for (const run of this.deferred.splice(0)) run();
+    return true;
+  }
+
+  private readonly settle = (): void => void this.settleDeferred();
 
   /**
    * The height of a block whose header is stored at `entry` if the relay rule's chain part holds

@@ -41,6 +41,8 @@ export interface BlockRelayParts {
   readonly magic: number;
   readonly encoder: FrameEncoder;
   readonly relay: InventoryRelay<Peer>;
+  /** Every connected peer (the registry's): high-bandwidth pushes go to those that asked for them. */
+  readonly peers: () => Iterable<Peer>;
   readonly discipline: Pick<Discipline, 'punish'>;
   readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
@@ -64,12 +66,12 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     p.log,
     {
       punish,
+      pushCompact: (from, hash, cmpct) => announcer.pushCompact(from, hash, cmpct),
+      onHop: (via, seconds) => p.metrics.blockHop(via, seconds),
       onRelayed: (peer, hash, height, raw, via) => {
         compactPeers.onBlockDelivered(peer);
         const slot = p.relay.cache.find(hash, 0);
         if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
-        // Hop time: from the frame that completed the block being read to its announcements queued.
-        p.metrics.blockHop(via, Math.max(0, p.clock.now() - peer.lastReceivedAt) / 1000);
         if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
       },
     },
@@ -81,7 +83,8 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
     onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
   }, p.clock, p.blocktxnTimeoutMs);
-  return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact), store };
+  const announcer = new BlockAnnouncer(compactPeers, compact, p.peers, p.encoder, p.magic);
+  return { sync, gate, compactPeers, compact, announcer, store };
 }
 
 /** Registers the parts that follow peers' lifecycles. */

@@ -24,7 +24,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
-import { buildBlockTxn, buildCmpctBlock } from '../chain/compact/build-compact.js';
+import { buildBlockTxn, buildCmpctBlock, cmpctBlockOf } from '../chain/compact/build-compact.js';
 import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
 import { PartialBlock } from '../chain/compact/partial-block.js';
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
@@ -107,6 +107,8 @@ export class CompactBlocks implements PeerLifecycle {
   // ---- receiving -------------------------------------------------------------------------------
 
   onCmpctBlock(peer: Peer, received: CmpctBlockMessage): void {
+    // The hop starts here: the frame is read and verified (wirerelay_block_hop_seconds).
+    const readAt = performance.now();
     const hash = hash256(received.header);
     this.asked.delete(Buffer.from(hash).toString('hex'));
     if (this.relay.cache.find(hash, 0) >= 0) return this.relay.settle(peer, hash, 0);
@@ -121,7 +123,7 @@ export class CompactBlocks implements PeerLifecycle {
     if (init === 'invalid') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'invalid compact block');
     if (init === 'collision') return this.fallBack(peer, hash, 0);
     pb.fill(this.source);
-    if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0);
+    if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0, readAt);
     const list = this.pendingOf(peer);
     if (list.length >= MAX_PENDING_COMPACT_PER_PEER) {
       list.shift();
@@ -132,6 +134,7 @@ export class CompactBlocks implements PeerLifecycle {
   }
 
   onBlockTxn(peer: Peer, msg: BlockTxnMessage): void {
+    const readAt = performance.now();
     const list = this.pending.get(peer.id);
     const key = Buffer.from(msg.blockHash).toString('hex');
     const i = list?.findIndex((p) => p.key === key) ?? -1;
@@ -141,10 +144,11 @@ export class CompactBlocks implements PeerLifecycle {
     if (!p!.pb.fillBlockTxn({ ...msg, txs: msg.txs.map((t) => t.slice()) })) {
       return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'blocktxn does not match the getblocktxn');
     }
-    this.finish(peer, p!.pb, p!.entry, 'blocktxn', p!.missing);
+    this.finish(peer, p!.pb, p!.entry, 'blocktxn', p!.missing, readAt);
   }
 
-  private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number): void {
+  /** `readAt`: performance.now() when the frame that completed the block was handled. */
+  private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number, readAt: number): void {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
@@ -157,9 +161,12 @@ export class CompactBlocks implements PeerLifecycle {
       return;
     }
     this.host.onOutcome(outcome, missing);
-    // The cmpctblock we push is built now, from the wtxids the rebuild already has (no rehash).
-    this.keep(Buffer.from(pb.hash).toString('hex'), buildCmpctBlock(r.block, randomNonce(), pb.wtxidBytes));
-    this.gate.relayRebuilt(peer, r.block, pb.hash, height);
+    // The cmpctblock we push is built now, from what the rebuild holds (wtxids, coinbase): no pass
+    // over the block. Our own nonce, not the sender's message forwarded: BIP152 mixes a nonce per
+    // connection so that no one upstream decides where short ids collide downstream.
+    const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
+    this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
+    this.gate.relayRebuilt(peer, r.block, pb.hash, height, cmpct, readAt);
   }
 
   /** Overdue compact requests and rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
@@ -210,6 +217,11 @@ export class CompactBlocks implements PeerLifecycle {
    * full blocks the relay cache no longer has from the block store.
    */
   serveGetdata(peer: Peer, type: number, src: Uint8Array, off: number, cached: Uint8Array | undefined): boolean {
+    // A block pushed this turn enters the relay cache and the store in the next: settle that first.
+    if (cached === undefined && this.gate.settleDeferred()) {
+      const slot = this.relay.cache.find(src, off);
+      if (slot >= 0 && !this.relay.cache.isTx(slot)) cached = this.relay.cache.frame(slot);
+    }
     if (type === MSG_CMPCT_BLOCK) {
       const frame = cached ?? this.store.get(src, off);
       if (frame === undefined) return false;
@@ -225,6 +237,7 @@ export class CompactBlocks implements PeerLifecycle {
 
   /** A peer's getblocktxn, answered for recent blocks (relay cache, then block store); Core ignores others. */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
+    this.gate.settleDeferred();
     const slot = this.relay.cache.find(msg.blockHash, 0);
     const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : this.store.get(msg.blockHash, 0);
     if (frame === undefined) return;

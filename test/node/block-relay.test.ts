@@ -341,6 +341,12 @@ describe('BIP152 compact blocks in the node', () => {
     src.send({ command: 'blocktxn', blockHash: b2.hash, txs: [b2.txs[10]!] });
     await hb.until(() => all(hb, 'cmpctblock').length === 2, 'the second cmpctblock pushed');
     expect(await metric(node, 'blocktxn')).toBe(1);
+    // Pushed before the relay cache took the block, and not again when the relay announced it.
+    hb.send({ command: 'ping', nonce: 2n });
+    await hb.until(() => all(hb, 'pong').length === 2, 'a round trip after the relay announced block 2');
+    expect(all(hb, 'cmpctblock')).toHaveLength(2);
+    expect(hb.has('headers')).toBe(false);
+    expect(all(hb, 'inv').flatMap((m) => m.inventory).filter((e) => [hex(b1.hash), hex(b2.hash)].includes(hex(e.hash)))).toEqual([]);
     expect(events).toEqual([
       { height: 1, via: 'cmpctblock' },
       { height: 2, via: 'cmpctblock' },

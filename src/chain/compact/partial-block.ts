@@ -76,6 +76,10 @@ export class PartialBlock {
   get missingCount(): number {
     return this.n - this.filled;
   }
+  /** The coinbase (index 0; prefilled by every sender we know, else from the source or blocktxn). */
+  get coinbase(): Uint8Array {
+    return this.txs[0]!;
+  }
   /** wtxid of every index, 32 bytes each in block order (complete once nothing is missing): a cmpctblock for the rebuilt block needs no rehash. */
   get wtxidBytes(): Uint8Array {
     return this.wtxids;
