@@ -159,6 +159,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
     mesh,
     chainHeight: () => blocks?.sync.tipHeight ?? 0,
     peerHeight: (id) => blocks?.sync.peerHeight(id) ?? null,
+    compactHighBandwidth: blocks === null ? undefined : (id) => blocks.compactPeers.highBandwidthWith(id),
   });
   if (blocks !== null) listenToPeers(blocks, peers);
   const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });

@@ -249,7 +249,7 @@ export class Peer implements DispatchPeer, HandshakePeer {
   }
 
   /** `whitelisted` is the node's to say; everything else is the connection's own. */
-  info(): Omit<PeerInfo, 'whitelisted' | 'bestKnownHeight'> {
+  info(): Omit<PeerInfo, 'whitelisted' | 'bestKnownHeight' | 'compactHighBandwidth'> {
     return {
       id: this.id,
       addr: this.addr,

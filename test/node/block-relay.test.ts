@@ -9,7 +9,7 @@
  *   that sent sendheaders, inv to the others), a mutated one is dropped and its sender punished,
  *   an otherwise invalid one dropped unscored.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -436,6 +436,46 @@ describe('BIP152 compact blocks in the node', () => {
     src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
     await other.until(() => other.has('inv') && all(other, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'the block relayed');
     expect(await metric(node, 'full')).toBe(1);
+  });
+
+  it('getpeerinfo shows BIP152 high-bandwidth mode both ways (bip152_hb_to: we selected the peer; bip152_hb_from: it selected us)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wirerelay-hb-rpc-'));
+    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+    const { node, port } = await startNode({ dataDir: dir, rpc: '127.0.0.1:0' });
+    const both = await witnessPeer(port, '127.0.0.81');
+    const toOnly = await witnessPeer(port, '127.0.0.82');
+    const neither = await RawPeer.open(port, '127.0.0.83'); // no NODE_WITNESS: no compact blocks
+    open.push(neither);
+    await neither.handshake();
+    both.send({ command: 'sendcmpct', announce: 1, version: 2n });
+    toOnly.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    for (const p of [both, toOnly]) {
+      p.send({ command: 'ping', nonce: 5n });
+      await p.until(() => p.has('pong'), 'sendcmpct handled');
+    }
+    const auth = (await readFile(join(dir, '.cookie'), 'utf8')).trim();
+    const getpeerinfo = async (): Promise<Array<{ addr: string; bip152_hb_to: boolean; bip152_hb_from: boolean }>> => {
+      const res = await fetch(`http://${node.rpcEndpoint!.addr}/`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'getpeerinfo', params: [] }),
+      });
+      return ((await res.json()) as { result: Array<{ addr: string; bip152_hb_to: boolean; bip152_hb_from: boolean }> }).result;
+    };
+    const hb = (host: string, info: Awaited<ReturnType<typeof getpeerinfo>>): [boolean, boolean] => {
+      const e = info.find((p) => p.addr.startsWith(`${host}:`))!;
+      return [e.bip152_hb_to, e.bip152_hb_from];
+    };
+    let info = await getpeerinfo();
+    expect(hb('127.0.0.81', info)).toEqual([true, true]);
+    expect(hb('127.0.0.82', info)).toEqual([true, false]);
+    expect(hb('127.0.0.83', info)).toEqual([false, false]);
+    // A peer that takes back its request (sendcmpct announce=0) no longer selects us.
+    both.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    both.send({ command: 'ping', nonce: 6n });
+    await both.until(() => all(both, 'pong').length === 2, 'the second sendcmpct handled');
+    info = await getpeerinfo();
+    expect(hb('127.0.0.81', info)).toEqual([true, false]);
   });
 
   it('fetches an announced block from a compact-block peer as a cmpctblock (low bandwidth), rebuilt and relayed', async () => {
