@@ -21,6 +21,7 @@ import { BlockStore } from './block-store.js';
 import { CompactBlocks } from './compact-blocks.js';
 import { CompactPeers } from './compact-peers.js';
 import type { Discipline } from './discipline.js';
+import type { RelayAccounting } from './relay-accounting.js';
 import { HeaderSync } from './header-sync.js';
 import type { PeerSet } from './peer-set.js';
 import type { RelayEvents } from './types.js';
@@ -44,6 +45,8 @@ export interface BlockRelayParts {
   /** Every connected peer (the registry's): high-bandwidth pushes go to those that asked for them. */
   readonly peers: () => Iterable<Peer>;
   readonly discipline: Pick<Discipline, 'punish'>;
+  /** The flow table's drop reasons: BIP152 bounds and fallbacks count there. */
+  readonly accounting: Pick<RelayAccounting, 'dropFromPeer'>;
   readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
   readonly blockStoreMaxBytes: number;
@@ -81,7 +84,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     punish,
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
-    onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
+    onDrop: (peer, reason, bytes) => p.accounting.dropFromPeer(peer, reason, 1, bytes),
   }, p.clock, p.blocktxnTimeoutMs);
   const announcer = new BlockAnnouncer(compactPeers, compact, p.peers, p.encoder, p.magic);
   return { sync, gate, compactPeers, compact, announcer, store };

@@ -17,9 +17,11 @@
  *
  * A `getblocktxn` unanswered for the node's getdata timeout falls back to the full block.
  *
- * Per-peer bounds, each with its drop reason: MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks
- * (`cmpct_pending`: the oldest is dropped); short ids per message and getblocktxn indexes are
- * bounded by the codecs and PartialBlock (`cmpct_size`, `blocktxn_index`).
+ * Per-peer bounds, each with its drop reason in the flow table (on the peer's flow to itself):
+ * MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks (`cmpct_pending`: the oldest is dropped); a
+ * getblocktxn index past the block (`blocktxn_index`); the collision and mutated-rebuild fallbacks
+ * (`cmpct_collision`, `cmpct_mutated`). Short ids per message and getblocktxn indexes past 16 bits
+ * are refused by the codecs (`cmpct_size`, `blocktxn_index`, counted by the message router).
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -33,12 +35,15 @@ import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { hash256 } from '../wasm/hasher.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import type { BlockTxnMessage } from '../wire/messages/blocktxn.js';
-import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
-import type { GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
+import { cmpctBlockPayloadSize, type CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
+import { getBlockTxnPayloadSize, type GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
 import type { BlockGate } from './block-gate.js';
 import type { BlockStore } from './block-store.js';
 import type { HeaderSync } from './header-sync.js';
 import type { PeerLifecycle } from './peer-set.js';
+
+/** The drop reasons (src/stats/drop-reasons.ts) counted here. */
+export type CompactDrop = 'cmpct_pending' | 'blocktxn_index' | 'cmpct_collision' | 'cmpct_mutated';
 
 /** How a compact block ended: rebuilt with no round trip, with a blocktxn, or fetched whole. */
 export type CompactOutcome = 'rebuilt' | 'blocktxn' | 'full';
@@ -54,8 +59,8 @@ export interface CompactBlocksHost {
   fetchBlock(peer: Peer, hash: Uint8Array): void;
   /** A compact block ended (metrics): its outcome and how many transactions were missing. */
   onOutcome(outcome: CompactOutcome, missing: number): void;
-  /** A per-peer bound dropped something. */
-  onDrop(peer: Peer, reason: 'cmpct_pending'): void;
+  /** A per-peer bound or a fallback dropped a message of `bytes` (frame included) from `peer`. */
+  onDrop(peer: Peer, reason: CompactDrop, bytes: number): void;
 }
 
 interface Pending {
@@ -121,13 +126,15 @@ export class CompactBlocks implements PeerLifecycle {
     const pb = new PartialBlock(copyOf(received));
     const init = pb.init();
     if (init === 'invalid') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'invalid compact block');
-    if (init === 'collision') return this.fallBack(peer, hash, 0);
+    if (init === 'collision') {
+      this.host.onDrop(peer, 'cmpct_collision', frameBytes(pb.msg));
+      return this.fallBack(peer, hash, 0);
+    }
     pb.fill(this.source);
     if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0, readAt);
     const list = this.pendingOf(peer);
     if (list.length >= MAX_PENDING_COMPACT_PER_PEER) {
-      list.shift();
-      this.host.onDrop(peer, 'cmpct_pending');
+      this.host.onDrop(peer, 'cmpct_pending', frameBytes(list.shift()!.pb.msg));
     }
     list.push({ peer, sentAt: this.clock.now(), pb, key, entry, missing: pb.missingCount });
     peer.sendMessage(pb.missing());
@@ -153,7 +160,10 @@ export class CompactBlocks implements PeerLifecycle {
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
     const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) });
-    if (r.status === 'collision') return this.fallBack(peer, pb.hash, missing);
+    if (r.status === 'collision') {
+      this.host.onDrop(peer, 'cmpct_mutated', frameBytes(pb.msg));
+      return this.fallBack(peer, pb.hash, missing);
+    }
     if (r.status === 'invalid-block') {
       // Not relayed; BIP152: a block that arrived compact never scores its sender.
       this.gate.markFailed(entry);
@@ -242,9 +252,17 @@ export class CompactBlocks implements PeerLifecycle {
     const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : this.store.get(msg.blockHash, 0);
     if (frame === undefined) return;
     const res = buildBlockTxn(frame.subarray(HEADER_SIZE), msg);
-    if (res === 'out-of-bounds') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
+    if (res === 'out-of-bounds') {
+      this.host.onDrop(peer, 'blocktxn_index', HEADER_SIZE + getBlockTxnPayloadSize(msg));
+      return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
+    }
     peer.sendMessage(res);
   }
+}
+
+/** A cmpctblock's frame size (what the flow table counts for it). */
+function frameBytes(m: CmpctBlockMessage): number {
+  return HEADER_SIZE + cmpctBlockPayloadSize(m);
 }
 
 function copyOf(m: CmpctBlockMessage): CmpctBlockMessage {

@@ -131,7 +131,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   const blocks: BlockRelay | null =
     chain === null
       ? null
-      : buildBlockRelay({ opened: chain, clock, log, magic: shell.magic, encoder: scanner, relay, peers: () => registry.values(), discipline, metrics, events, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
+      : buildBlockRelay({ opened: chain, clock, log, magic: shell.magic, encoder: scanner, relay, peers: () => registry.values(), discipline, accounting, metrics, events, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
   const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events, blocks }));
   const listenAddress = (): string | null => shell.acceptor.address;
   const peers = new PeerSet({

@@ -36,7 +36,8 @@ import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
 import type { BlockTxnMessage } from '../../src/wire/messages/blocktxn.js';
 import type { GetBlockTxnMessage } from '../../src/wire/messages/getblocktxn.js';
 import { chainOf, makeHeader } from '../chain/chain-helpers.js';
-import { eventually, RawPeer } from '../helpers/raw-peer.js';
+import { eventually, RawPeer, REGTEST } from '../helpers/raw-peer.js';
+import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 
 const GENESIS = chainParams('regtest').genesisHeader;
 const GENESIS_HASH = dsha(GENESIS);
@@ -420,6 +421,62 @@ describe('BIP152 compact blocks in the node', () => {
     await asker.until(() => asker.closed, 'the out-of-bounds getblocktxn sender disconnected');
     expect(node.bans().map((b) => b.target)).toContain('127.0.0.73');
     expect(node.peers().some((p) => p.addr.startsWith('127.0.0.72:'))).toBe(true);
+  });
+
+  it('counts every BIP152 bound and fallback as a drop reason in the flow table, on the peer\'s flow to itself', async () => {
+    const { node, port } = await startNode();
+    const src = await witnessPeer(port, '127.0.0.91');
+    const addrOf = (host: string): string => node.peers().find((p) => p.addr.startsWith(`${host}:`))!.addr;
+    /** Drops counted on a peer's flow to itself (what we refused to take from it); `addr` once the peer is gone. */
+    const drops = (host: string, reason: string, addr = addrOf(host)): number =>
+      (node.flows(1000, 'bytes').find((f) => f.src === addr && f.dst === addr)?.drops as Record<string, number> | undefined)?.[reason] ?? 0;
+    // Five blocks in a row, each missing a transaction: the fifth pending rebuild pushes out the first.
+    const t = now() - 60;
+    let prev: Uint8Array = GENESIS_HASH;
+    const blocks = [];
+    for (let h = 1; h <= 5; h++) {
+      const b = buildBlock({ prev, height: h, time: t + h, txs: txs(2, 60 + h) });
+      blocks.push(b);
+      prev = b.hash;
+    }
+    for (const b of blocks) src.send(buildCmpctBlock(b.raw, 1n));
+    await src.until(() => all(src, 'getblocktxn').length === 5, 'five getblocktxn');
+    await eventually(() => drops('127.0.0.91', 'cmpct_pending') === 1, 'cmpct_pending counted');
+
+    // A rebuild that is mutated (what a short-id collision looks like): cmpct_mutated, full block fetched.
+    const fresh = txs(3, 70);
+    for (const tx of fresh) node.relayTransaction(tx);
+    const forged = await witnessPeer(port, '127.0.0.92');
+    const b6 = buildBlock({ prev: blocks[4]!.hash, height: 6, time: t + 10, txs: fresh, merkleRoot: new Uint8Array(32).fill(9) });
+    forged.send(buildCmpctBlock(b6.raw, 2n));
+    await eventually(() => drops('127.0.0.92', 'cmpct_mutated') === 1, 'cmpct_mutated counted');
+
+    // Two equal short ids in one cmpctblock: cmpct_collision.
+    const twin = await witnessPeer(port, '127.0.0.93');
+    const b7 = buildBlock({ prev: b6.hash, height: 7, time: t + 11, txs: txs(2, 71) });
+    const c7 = buildCmpctBlock(b7.raw, 3n);
+    const ids = new Uint8Array(12);
+    ids.set(c7.shortIds.subarray(0, 6), 0);
+    ids.set(c7.shortIds.subarray(0, 6), 6);
+    twin.send({ ...c7, shortIds: ids });
+    await eventually(() => drops('127.0.0.93', 'cmpct_collision') === 1, 'cmpct_collision counted');
+
+    // Over MAX_SHORT_IDS: not decoded (and scored as malformed), cmpct_size.
+    const big = await witnessPeer(port, '127.0.0.94');
+    const bigAddr = addrOf('127.0.0.94');
+    const over = Buffer.concat([Buffer.from(c7.header), Buffer.alloc(8), Buffer.from([0xfe, 0xa1, 0x86, 0x01, 0x00]), Buffer.alloc(6 * 100_001), Buffer.from([0])]);
+    big.write(new FrameScanner().encodeFrame(REGTEST, 'cmpctblock', over));
+    await eventually(() => drops('', 'cmpct_size', bigAddr) === 1, 'cmpct_size counted');
+
+    // A getblocktxn past the block's transactions: blocktxn_index (and the sender is punished).
+    const asker = await witnessPeer(port, '127.0.0.95');
+    const askerAddr = addrOf('127.0.0.95');
+    const relayed: number[] = [];
+    node.on('block', (e) => relayed.push(e.height ?? -1));
+    src.send({ command: 'blocktxn', blockHash: blocks[1]!.hash, txs: blocks[1]!.txs.slice(1) });
+    await eventually(() => relayed.includes(2), 'block 2 relayed');
+    asker.send({ command: 'getblocktxn', blockHash: blocks[1]!.hash, indexes: [7] });
+    await eventually(() => drops('', 'blocktxn_index', askerAddr) === 1, 'blocktxn_index counted');
   });
 
   it('fetches the full block when a getblocktxn goes unanswered past the getdata timeout', async () => {
