@@ -25,9 +25,6 @@ import { HEADER_SIZE } from '../wire/constants.js';
 import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { HeaderSync } from './header-sync.js';
 
-/** Failed-block marks kept (each cost its sender a valid proof of work). */
-const MAX_FAILED = 1024;
-
 /** How a block reached us (the `block` event's `via`). */
 export type BlockArrival = 'block' | 'cmpctblock';
 
@@ -47,13 +44,6 @@ export interface BlockGateHost {
 export class BlockGate {
   /** Height of the highest block relayed (Core m_highest_fast_announce). */
   private highestRelayed = 0;
-  /**
-   * Entries whose block failed the checks (not mutated: the header's own block is invalid). The
-   * chain keeps such a header as its tip (it has no BLOCK_FAILED_VALID mark); a competing block at
-   * the same height on the same parent is relayable all the same, as it would be after Core's
-   * InvalidBlockFound. Bounded: the oldest marks are forgotten.
-   */
-  private readonly failed = new Set<number>();
   /** Rebuilt blocks already pushed to high-bandwidth peers, whose relay waits for the next turn. */
   private readonly deferred: Array<() => void> = [];
 
@@ -89,7 +79,7 @@ export class BlockGate {
       this.relay.settle(peer, hash, 0);
       if (check.mutated) this.host.punish(peer, 'MUTATED_BLOCK', `mutated block: ${check.code}`);
       else {
-        this.markFailed(entry);
+        this.sync.invalidateBlock(entry);
         this.log.info('invalid block dropped', { peer: peer.addr, height, code: check.code });
       }
       return;
@@ -137,15 +127,7 @@ export class BlockGate {
     const chain = this.sync.chain;
     const height = chain.heightOf(entry);
     if (height <= this.highestRelayed || height < chain.tipHeight - MAX_BLOCKTXN_DEPTH) return -1;
-    if (chain.onBestChain(entry)) return height;
-    const rival = chain.atHeight(height);
-    if (rival < 0 || !this.failed.has(rival) || chain.ancestor(rival, height - 1) !== chain.ancestor(entry, height - 1)) return -1;
-    return height;
-  }
-
-  /** The block of the header at `entry` is invalid (not mutated). */
-  markFailed(entry: number): void {
-    this.failed.add(entry);
-    if (this.failed.size > MAX_FAILED) this.failed.delete(this.failed.values().next().value!);
+    // An entry whose block failed is never on the best chain (HeaderChain.invalidate).
+    return chain.onBestChain(entry) ? height : -1;
   }
 }

@@ -117,7 +117,7 @@ export class CompactBlocks implements PeerLifecycle {
     const hash = hash256(received.header);
     this.asked.delete(Buffer.from(hash).toString('hex'));
     if (this.relay.cache.find(hash, 0) >= 0) return this.relay.settle(peer, hash, 0);
-    const entry = this.sync.acceptBlockHeader(peer, received.header, 0);
+    const entry = this.sync.acceptBlockHeader(peer, received.header, 0, true);
     if (entry < 0) return;
     if (this.gate.relayableHeight(entry) < 0) return;
     const key = Buffer.from(hash).toString('hex');
@@ -166,7 +166,7 @@ export class CompactBlocks implements PeerLifecycle {
     }
     if (r.status === 'invalid-block') {
       // Not relayed; BIP152: a block that arrived compact never scores its sender.
-      this.gate.markFailed(entry);
+      this.sync.invalidateBlock(entry);
       this.log.info('rebuilt compact block invalid, dropped', { peer: peer.addr, height, code: r.check.ok ? null : r.check.code });
       return;
     }

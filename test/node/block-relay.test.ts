@@ -258,7 +258,7 @@ describe('the relay rule for full blocks', () => {
 
 describe('a block that failed the checks', () => {
   it('does not keep a competing valid block at the same height from being relayed', async () => {
-    const { port } = await startNode();
+    const { node, port } = await startNode();
     const r = rng(61);
     const txs = Array.from({ length: 3 }, () => makeTx(mixedShape(r), r));
     const first = await RawPeer.open(port, '127.0.0.81');
@@ -276,6 +276,17 @@ describe('a block that failed the checks', () => {
     first.send(decodePayload('block', invalid.raw, PROTOCOL_VERSION));
     first.send({ command: 'ping', nonce: 3n });
     await first.until(() => first.has('pong'), 'the invalid block handled');
+    // Marked failed (Core InvalidBlockFound): the tip goes back to genesis; the sender is not scored.
+    expect(node.status().chain?.height).toBe(0);
+    expect(first.closed).toBe(false);
+    // A header built on the failed block: bad-prevblk, its sender disconnected and discouraged.
+    const child = await RawPeer.open(port, '127.0.0.84');
+    open.push(child);
+    await child.handshake();
+    child.send({ command: 'headers', headers: headersOf(makeHeader({ prev: invalid.hash, time: t + 5 })) });
+    await child.until(() => child.closed, 'the sender of a header on a failed block disconnected');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.84');
+    expect(node.status().chain?.height).toBe(0);
     const valid = buildBlock({ prev: GENESIS_HASH, height: 1, time: t + 1, txs });
     second.send(decodePayload('block', valid.raw, PROTOCOL_VERSION));
     await watcher.until(() => all(watcher, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(valid.hash))), 'the valid block relayed');
