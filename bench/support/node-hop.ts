@@ -2,7 +2,8 @@
  * A block's hop through a real node (issue 19's target), in process over loopback TCP: a RelayNode
  * on this thread; a raw sender peer and three raw sink peers that asked for high-bandwidth compact
  * blocks (`sendcmpct(1, 2)`) in a worker thread (bench/support/hop-peers.ts), so that their reads
- * do not wait for whatever the node does after its writes. Each block's transactions enter the
+ * do not wait for whatever the node does after its writes. The blocks are built before the clock
+ * ever runs (their garbage is the harness's, not the node's). Each block's transactions enter the
  * relay cache first (relayTransaction); then the sender writes the block's `cmpctblock` frame and
  * the worker's clock runs until
  *
@@ -56,35 +57,33 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
   try {
     await reply(); // 'ready': handshakes done, three high-bandwidth sinks
     const r = rng(o.seed);
-    const us: number[] = [];
+    const t0 = Math.floor(Date.now() / 1000) - 2 * 3600;
+    const step = o.missingShare > 0 ? Math.round(1 / o.missingShare) : 0;
+    const blocks: Array<{ txs: Uint8Array[]; left: number[]; cmpct: Uint8Array; blocktxn: Uint8Array }> = [];
     let prev = dsha(chainParams('regtest').genesisHeader);
     let blockBytes = 0;
-    let missingPerBlock = 0;
-    const t0 = Math.floor(Date.now() / 1000) - 2 * 3600;
     for (let h = 1; h <= o.blocks; h++) {
-      const txs = Array.from({ length: o.txsPerBlock - 1 }, () => makeTx(mixedShape(r), r));
-      const b = buildBlock({ prev, height: h, time: t0 + h, txs });
-      const step = o.missingShare > 0 ? Math.round(1 / o.missingShare) : 0;
+      const b = buildBlock({ prev, height: h, time: t0 + h, txs: Array.from({ length: o.txsPerBlock - 1 }, () => makeTx(mixedShape(r), r)) });
       const left: number[] = [];
       if (step > 0) for (let i = 1; i < b.txs.length; i += step) left.push(i);
-      const skip = new Set(left);
-      for (let i = 1; i < b.txs.length; i++) if (!skip.has(i)) node.relayTransaction(b.txs[i]!);
+      const blocktxn = messageFrame({ command: 'blocktxn', blockHash: b.hash, txs: left.map((i) => b.txs[i]!) });
+      blocks.push({ txs: b.txs, left, cmpct: messageFrame(buildCmpctBlock(b.raw, BigInt(h))), blocktxn });
       blockBytes = b.raw.length;
-      missingPerBlock = left.length;
-      // A quiet event loop when the clock starts (and none of the block's garbage, with --expose-gc).
-      await new Promise((res) => setImmediate(res));
-      (globalThis as { gc?: () => void }).gc?.();
-      const frame = messageFrame(buildCmpctBlock(b.raw, BigInt(h)));
-      us.push(await ask({ frame, until: left.length === 0 ? 'sinks' : 'getblocktxn', count: h }));
-      if (left.length > 0) {
-        const txn = messageFrame({ command: 'blocktxn', blockHash: b.hash, txs: left.map((i) => b.txs[i]!) });
-        await ask({ frame: txn, until: 'sinks', count: h });
-      }
-      // The block is on the chain: the next one builds on it.
-      if (node.status().chain?.height !== h) throw new Error(`block ${h} not relayed`);
       prev = b.hash;
     }
-    return { us, blockBytes, missingPerBlock };
+    const us: number[] = [];
+    for (let h = 1; h <= o.blocks; h++) {
+      const { txs, left, cmpct, blocktxn } = blocks[h - 1]!;
+      const skip = new Set(left);
+      for (let i = 1; i < txs.length; i++) if (!skip.has(i)) node.relayTransaction(txs[i]!);
+      // The event loop idle when the clock starts.
+      await new Promise((res) => setImmediate(res));
+      us.push(await ask({ frame: cmpct, until: left.length === 0 ? 'sinks' : 'getblocktxn', count: h }));
+      if (left.length > 0) await ask({ frame: blocktxn, until: 'sinks', count: h });
+      // The block is on the chain: the next one builds on it.
+      if (node.status().chain?.height !== h) throw new Error(`block ${h} not relayed`);
+    }
+    return { us, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
   } finally {
     worker.postMessage('close');
     await new Promise((res) => worker.once('exit', res));

@@ -37,8 +37,8 @@ export interface BlockGateHost {
   pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void;
   /** A block's hop: from the handling of the frame that completed it to its first relay writes queued. */
   onHop(via: BlockArrival, seconds: number): void;
-  /** A block passed the rule and entered the relay. */
-  onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival): void;
+  /** A block passed the rule and entered the relay; `ownFrame`: its frame, ours to keep (a rebuilt block). */
+  onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival, ownFrame?: Uint8Array): void;
 }
 
 export class BlockGate {
@@ -52,8 +52,8 @@ export class BlockGate {
     private readonly relay: InventoryRelay<Peer>,
     private readonly log: Logger,
     private readonly host: BlockGateHost,
-    /** A `block` frame (our magic, checksum) for a payload: rebuilt blocks are relayed as frames. */
-    private readonly frameOf: (payload: Uint8Array) => Uint8Array,
+    /** Frames (our magic, checksum) a rebuilt block laid out after 24 free bytes, in place. */
+    private readonly frameInPlace: (frame: Uint8Array) => Uint8Array,
   ) {}
 
   /** A full `block` frame at bytes[frameOff..]; `hash` is its header's hash. */
@@ -91,21 +91,21 @@ export class BlockGate {
   }
 
   /**
-   * A block rebuilt from a cmpctblock and checked (CompactBlocks): relayed if its height still may
-   * be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
+   * A block rebuilt from a cmpctblock and checked (CompactBlocks), laid out in `unframed` after 24
+   * free bytes: relayed if its height still may be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
    * flush); the block's `block` frame (a checksum over the whole block), its copy into the relay
    * cache and the block store, and the other announcements follow in the next turn
    * (settleDeferred runs them earlier when a peer asks for the block first).
    */
-  relayRebuilt(peer: Peer, block: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
+  relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
     this.host.pushCompact(peer, hash, cmpct);
     this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
     this.deferred.push(() => {
-      const frame = this.frameOf(block);
-      this.relay.onBlock(peer, frame, 0, block.length, hash, 0, peer.mesh);
-      this.host.onRelayed(peer, hash, height, block, 'cmpctblock');
+      const frame = this.frameInPlace(unframed);
+      this.relay.onBlock(peer, frame, 0, frame.length - HEADER_SIZE, hash, 0, peer.mesh);
+      this.host.onRelayed(peer, hash, height, frame.subarray(HEADER_SIZE), 'cmpctblock', frame);
     });
     if (this.deferred.length === 1) setImmediate(this.settle);
   }

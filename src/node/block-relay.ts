@@ -71,14 +71,15 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
       punish,
       pushCompact: (from, hash, cmpct) => announcer.pushCompact(from, hash, cmpct),
       onHop: (via, seconds) => p.metrics.blockHop(via, seconds),
-      onRelayed: (peer, hash, height, raw, via) => {
+      onRelayed: (peer, hash, height, raw, via, ownFrame) => {
         compactPeers.onBlockDelivered(peer);
         const slot = p.relay.cache.find(hash, 0);
-        if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
+        if (ownFrame !== undefined) store.add(hash, ownFrame, false);
+        else if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
         if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
       },
     },
-    (payload) => p.encoder.encodeFrame(p.magic, 'block', payload),
+    (frame) => p.encoder.frameInPlace(p.magic, 'block', frame),
   );
   const compact = new CompactBlocks(sync, gate, p.relay, store, p.log, {
     punish,

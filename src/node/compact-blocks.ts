@@ -159,7 +159,8 @@ export class CompactBlocks implements PeerLifecycle {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
-    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) });
+    // Laid out after room for the `block` frame's header: the frame is then made in place.
+    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, HEADER_SIZE);
     if (r.status === 'collision') {
       this.host.onDrop(peer, 'cmpct_mutated', frameBytes(pb.msg));
       return this.fallBack(peer, pb.hash, missing);
@@ -176,7 +177,7 @@ export class CompactBlocks implements PeerLifecycle {
     // connection so that no one upstream decides where short ids collide downstream.
     const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
     this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
-    this.gate.relayRebuilt(peer, r.block, pb.hash, height, cmpct, readAt);
+    this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, cmpct, readAt);
   }
 
   /** Overdue compact requests and rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
