@@ -22,6 +22,7 @@ import { MAX_BLOCKTXN_DEPTH } from '../chain/compact/bounds.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { HEADER_SIZE } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
 import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { HeaderSync } from './header-sync.js';
 
@@ -46,6 +47,8 @@ export class BlockGate {
   private highestRelayed = 0;
   /** Rebuilt blocks already pushed to high-bandwidth peers, whose relay waits for the next turn. */
   private readonly deferred: Array<() => void> = [];
+  /** Those blocks' frames by hash (hex), made on demand: a peer may ask for one before its relay runs. */
+  private readonly waiting = new Map<string, () => Uint8Array>();
 
   constructor(
     private readonly sync: HeaderSync,
@@ -95,29 +98,39 @@ export class BlockGate {
    * free bytes: relayed if its height still may be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
    * flush); the block's `block` frame (a checksum over the whole block), its copy into the relay
    * cache and the block store, and the other announcements follow in the next turn
-   * (settleDeferred runs them earlier when a peer asks for the block first).
+   * (meanwhile waitingFrame serves the block to a peer that asks for it).
    */
   relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
     this.host.pushCompact(peer, hash, cmpct);
     this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
+    let frame: Uint8Array | undefined;
+    const framed = (): Uint8Array => (frame ??= this.frameInPlace(unframed));
+    const key = hashToHex(hash);
+    this.waiting.set(key, framed);
     this.deferred.push(() => {
-      const frame = this.frameInPlace(unframed);
-      this.relay.onBlock(peer, frame, 0, frame.length - HEADER_SIZE, hash, 0, peer.mesh);
-      this.host.onRelayed(peer, hash, height, frame.subarray(HEADER_SIZE), 'cmpctblock', frame);
+      this.waiting.delete(key);
+      const f = framed();
+      this.relay.onBlock(peer, f, 0, f.length - HEADER_SIZE, hash, 0, peer.mesh);
+      this.host.onRelayed(peer, hash, height, f.subarray(HEADER_SIZE), 'cmpctblock', f);
     });
     if (this.deferred.length === 1) setImmediate(this.settle);
   }
 
-  /** Runs the relay of blocks pushed but not yet cached; true if there were any. */
-  settleDeferred(): boolean {
-    if (this.deferred.length === 0) return false;
-    for (const run of this.deferred.splice(0)) run();
-    return true;
+  /**
+   * The `block` frame of a block pushed this turn whose relay waits for the next (the hash at
+   * src[off..off+32)), for serving it meanwhile; undefined otherwise. Touches neither the relay
+   * nor the store (a getdata being served must not re-enter the relay).
+   */
+  waitingFrame(src: Uint8Array, off = 0): Uint8Array | undefined {
+    if (this.waiting.size === 0) return undefined;
+    return this.waiting.get(hashToHex(src.subarray(off, off + 32)))?.();
   }
 
-  private readonly settle = (): void => void this.settleDeferred();
+  private readonly settle = (): void => {
+    for (const run of this.deferred.splice(0)) run();
+  };
 
   /**
    * The height of a block whose header is stored at `entry` if the relay rule's chain part holds

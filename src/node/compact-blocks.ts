@@ -228,29 +228,25 @@ export class CompactBlocks implements PeerLifecycle {
    * full blocks the relay cache no longer has from the block store.
    */
   serveGetdata(peer: Peer, type: number, src: Uint8Array, off: number, cached: Uint8Array | undefined): boolean {
-    // A block pushed this turn enters the relay cache and the store in the next: settle that first.
-    if (cached === undefined && this.gate.settleDeferred()) {
-      const slot = this.relay.cache.find(src, off);
-      if (slot >= 0 && !this.relay.cache.isTx(slot)) cached = this.relay.cache.frame(slot);
-    }
+    // A block pushed this turn enters the relay cache and the store in the next: served meanwhile.
+    const waiting = cached === undefined ? this.gate.waitingFrame(src, off) : undefined;
     if (type === MSG_CMPCT_BLOCK) {
-      const frame = cached ?? this.store.get(src, off);
+      const frame = cached ?? waiting ?? this.store.get(src, off);
       if (frame === undefined) return false;
       peer.sendMessage(this.cmpctFor(frame));
       return true;
     }
     if (cached !== undefined) return false;
-    const frame = this.store.get(src, off);
+    const frame = waiting ?? this.store.get(src, off);
     if (frame === undefined) return false;
     peer.sendRelayed(frame, -1);
     return true;
   }
 
-  /** A peer's getblocktxn, answered for recent blocks (relay cache, then block store); Core ignores others. */
+  /** A peer's getblocktxn, answered for recent blocks (relay cache, a block whose relay waits, the block store); Core ignores others. */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
-    this.gate.settleDeferred();
     const slot = this.relay.cache.find(msg.blockHash, 0);
-    const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : this.store.get(msg.blockHash, 0);
+    const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : (this.gate.waitingFrame(msg.blockHash) ?? this.store.get(msg.blockHash, 0));
     if (frame === undefined) return;
     const res = buildBlockTxn(frame.subarray(HEADER_SIZE), msg);
     if (res === 'out-of-bounds') {
