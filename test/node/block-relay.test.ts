@@ -341,6 +341,8 @@ describe('BIP152 compact blocks in the node', () => {
     expect(pushed.shortIds.length / 6 + pushed.prefilled.length).toBe(21);
     expect(src.has('getblocktxn')).toBe(false);
     expect(await metric(node, 'rebuilt')).toBe(1);
+    // Its hop was observed when the push was queued.
+    expect(await node.metricsText()).toMatch(/wirerelay_block_hop_seconds_count\{via="cmpctblock"\} 1\b/);
 
     // Block 2: one transaction never seen: asked for with getblocktxn.
     const fresh = txs(10, 12);
