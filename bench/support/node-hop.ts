@@ -33,6 +33,12 @@ export interface HopOptions {
 /** Microseconds per block, in block order. */
 export interface HopResult {
   readonly us: number[];
+  /**
+   * The node's own mean hop after the first block, from its wirerelay_block_hop_seconds{via=
+   * "cmpctblock"} sum and count: the handling of the frame that completed the block (the
+   * cmpctblock, or the blocktxn) to the pushes queued. No loopback, no event-loop wake-ups.
+   */
+  readonly nodeMeanUs: number;
   readonly blockBytes: number;
   readonly missingPerBlock: number;
 }
@@ -72,7 +78,9 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
       prev = b.hash;
     }
     const us: number[] = [];
+    let hopAfterFirst = { sum: 0, count: 0 };
     for (let h = 1; h <= o.blocks; h++) {
+      if (h === 2) hopAfterFirst = hopMetric(await node.metricsText());
       const { txs, left, cmpct, blocktxn } = blocks[h - 1]!;
       const skip = new Set(left);
       for (let i = 1; i < txs.length; i++) if (!skip.has(i)) node.relayTransaction(txs[i]!);
@@ -83,10 +91,18 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
       // The block is on the chain: the next one builds on it.
       if (node.status().chain?.height !== h) throw new Error(`block ${h} not relayed`);
     }
-    return { us, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
+    const hop = hopMetric(await node.metricsText());
+    const nodeMeanUs = hop.count > hopAfterFirst.count ? (1e6 * (hop.sum - hopAfterFirst.sum)) / (hop.count - hopAfterFirst.count) : NaN;
+    return { us, nodeMeanUs, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
   } finally {
     worker.postMessage('close');
     await new Promise((res) => worker.once('exit', res));
     await node.stop();
   }
+}
+
+/** The cmpctblock hop histogram's sum (seconds) and count from the node's metrics text. */
+function hopMetric(text: string): { sum: number; count: number } {
+  const read = (suffix: string): number => Number(new RegExp(`wirerelay_block_hop_seconds_${suffix}\\{via="cmpctblock"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? 0);
+  return { sum: read('sum'), count: read('count') };
 }

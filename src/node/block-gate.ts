@@ -38,8 +38,8 @@ export interface BlockGateHost {
   pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void;
   /** A block's hop: from the handling of the frame that completed it to its first relay writes queued. */
   onHop(via: BlockArrival, seconds: number): void;
-  /** A block passed the rule and entered the relay; `ownFrame`: its frame, ours to keep (a rebuilt block). */
-  onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival, ownFrame?: Uint8Array): void;
+  /** A block passed the rule and entered the relay; `raw` is a view valid during the call. */
+  onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival): void;
 }
 
 export class BlockGate {
@@ -113,7 +113,7 @@ export class BlockGate {
       this.waiting.delete(key);
       const f = framed();
       this.relay.onBlock(peer, f, 0, f.length - HEADER_SIZE, hash, 0, peer.mesh);
-      this.host.onRelayed(peer, hash, height, f.subarray(HEADER_SIZE), 'cmpctblock', f);
+      this.host.onRelayed(peer, hash, height, f.subarray(HEADER_SIZE), 'cmpctblock');
     });
     if (this.deferred.length === 1) setImmediate(this.settle);
   }
@@ -123,6 +123,11 @@ export class BlockGate {
    * src[off..off+32)), for serving it meanwhile; undefined otherwise. Touches neither the relay
    * nor the store (a getdata being served must not re-enter the relay).
    */
+  /** Some rebuilt block still waits for its relay (its buffer is still in use). */
+  get hasWaiting(): boolean {
+    return this.waiting.size > 0;
+  }
+
   waitingFrame(src: Uint8Array, off = 0): Uint8Array | undefined {
     if (this.waiting.size === 0) return undefined;
     return this.waiting.get(hashToHex(src.subarray(off, off + 32)))?.();

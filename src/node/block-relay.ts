@@ -71,12 +71,11 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
       punish,
       pushCompact: (from, hash, cmpct) => announcer.pushCompact(from, hash, cmpct),
       onHop: (via, seconds) => p.metrics.blockHop(via, seconds),
-      onRelayed: (peer, hash, height, raw, via, ownFrame) => {
+      onRelayed: (peer, hash, height, raw, via) => {
         compactPeers.onBlockDelivered(peer);
         const slot = p.relay.cache.find(hash, 0);
-        if (ownFrame !== undefined) store.add(hash, ownFrame, false);
-        else if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
-        if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
+        if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
+        if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw: Buffer.from(raw) });
       },
     },
     (frame) => p.encoder.frameInPlace(p.magic, 'block', frame),

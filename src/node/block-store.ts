@@ -3,8 +3,7 @@
  * (`blockStoreMaxBytes`) so peers can still fetch them — as `block`, `cmpctblock` or `blocktxn`
  * (Core answers getblocktxn within MAX_BLOCKTXN_DEPTH of the tip) — after the relay cache, which
  * transactions churn through, has evicted them. Oldest first out; the newest block always stays.
- * A frame from the relay cache is copied in (its slabs are reused after eviction); a frame the
- * caller built and hands over (a rebuilt block's) is kept as it is.
+ * Each frame is copied in: the relay cache's frames live in slabs that are reused after eviction.
  */
 export class BlockStore {
   private readonly frames = new Map<string, Uint8Array>();
@@ -19,12 +18,11 @@ export class BlockStore {
     return this.bytes;
   }
 
-  /** Keeps `frame` (a copy unless `copy` is false: the caller gives up the bytes). */
-  add(hash: Uint8Array, frame: Uint8Array, copy = true): void {
+  add(hash: Uint8Array, frame: Uint8Array): void {
     if (this.maxBytes === 0) return;
     const key = keyOf(hash, 0);
     if (this.frames.has(key)) return;
-    this.frames.set(key, copy ? Uint8Array.prototype.slice.call(frame) : frame);
+    this.frames.set(key, Uint8Array.prototype.slice.call(frame));
     this.bytes += frame.length;
     while (this.bytes > this.maxBytes && this.frames.size > 1) {
       const [oldest, f] = this.frames.entries().next().value!;

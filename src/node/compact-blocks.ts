@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { buildBlockTxn, buildCmpctBlock, cmpctBlockOf } from '../chain/compact/build-compact.js';
 import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
-import { PartialBlock } from '../chain/compact/partial-block.js';
+import { PartialBlock, type BlockLayout } from '../chain/compact/partial-block.js';
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
@@ -78,6 +78,23 @@ export class CompactBlocks implements PeerLifecycle {
   private readonly asked = new Map<string, { readonly peer: Peer; readonly at: number; readonly hash: Uint8Array }>();
   private readonly built = new Map<string, CmpctBlockMessage>();
   private readonly source: RelayCacheTxSource;
+  /** The buffer rebuilt blocks are laid out in (see layout). */
+  private scratch = new Uint8Array(0);
+  /**
+   * A rebuilt block is laid out after room for its `block` frame's header (the frame is then made
+   * in place) in one buffer reused from block to block: 1–4 MB of fresh memory per block cost its
+   * page faults inside the hop (several ms under load), the copy into a resident buffer does not.
+   * The relay cache and the block store copy the frame out in the next turn (BlockGate); while a
+   * block still waits for that, the next one gets a fresh buffer.
+   */
+  private readonly layout: BlockLayout = {
+    headroom: HEADER_SIZE,
+    alloc: (bytes) => {
+      if (this.gate.hasWaiting) return new Uint8Array(bytes);
+      if (this.scratch.length < bytes) this.scratch = new Uint8Array(Math.max(bytes, 2 * this.scratch.length));
+      return this.scratch.subarray(0, bytes);
+    },
+  };
 
   constructor(
     private readonly sync: HeaderSync,
@@ -159,8 +176,7 @@ export class CompactBlocks implements PeerLifecycle {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
-    // Laid out after room for the `block` frame's header: the frame is then made in place.
-    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, HEADER_SIZE);
+    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout);
     if (r.status === 'collision') {
       this.host.onDrop(peer, 'cmpct_mutated', frameBytes(pb.msg));
       return this.fallBack(peer, pb.hash, missing);
@@ -237,7 +253,8 @@ export class CompactBlocks implements PeerLifecycle {
       return true;
     }
     if (cached !== undefined) return false;
-    const frame = waiting ?? this.store.get(src, off);
+    // A waiting frame lives in the rebuild buffer, which the next block reuses: the queue gets a copy.
+    const frame = waiting?.slice() ?? this.store.get(src, off);
     if (frame === undefined) return false;
     peer.sendRelayed(frame, -1);
     return true;

@@ -88,7 +88,7 @@ describe('PartialBlock', () => {
     expect(pb.fill(sourceFor(b))).toBe(200);
     expect(pb.missing().indexes).toEqual([]);
     // Laid out after 24 free bytes (room for the frame header the node writes in place).
-    const r = pb.finish(ctx, 24);
+    const r = pb.finish(ctx, { headroom: 24, alloc: (n) => new Uint8Array(n) });
     expect(r.status).toBe('rebuilt');
     if (r.status === 'rebuilt') {
       expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));

@@ -21,7 +21,7 @@ describe('BlockGate.relayRebuilt', () => {
       punish: () => calls.push('punish'),
       pushCompact: () => calls.push('push'),
       onHop: (via) => calls.push(`hop:${via}`),
-      onRelayed: (_p, _h, height, raw, via, own) => calls.push(`relayed:${height}:${via}:${raw.length}:${own?.length}`),
+      onRelayed: (_p, _h, height, raw, via) => calls.push(`relayed:${height}:${via}:${raw.length}`),
     };
     const relayed: Uint8Array[] = [];
     const relay = { onBlock: (_p: unknown, frame: Uint8Array) => relayed.push(frame) } as unknown as InventoryRelay<Peer>;
@@ -38,13 +38,15 @@ describe('BlockGate.relayRebuilt', () => {
     expect(calls).toEqual(['push', 'hop:cmpctblock']);
     expect(relayed).toEqual([]);
     // Asked for before the relay ran: the frame, made once, from the same buffer.
+    expect(gate.hasWaiting).toBe(true);
     const waiting = gate.waitingFrame(b.hash);
     expect(Buffer.from(waiting!)).toEqual(Buffer.from(scanner.encodeFrame(REGTEST, 'block', b.raw)));
     expect(gate.waitingFrame(new Uint8Array(32))).toBeUndefined();
     await new Promise((r) => setImmediate(r));
     expect(relayed).toEqual([waiting]);
     expect(framings).toBe(1);
-    expect(calls.slice(2)).toEqual([`relayed:1:cmpctblock:${b.raw.length}:${b.raw.length + 24}`]);
+    expect(calls.slice(2)).toEqual([`relayed:1:cmpctblock:${b.raw.length}`]);
+    expect(gate.hasWaiting).toBe(false);
     expect(gate.waitingFrame(b.hash)).toBeUndefined();
     // Not again at or below the height relayed.
     gate.relayRebuilt(peer, unframed, b.hash, 1, buildCmpctBlock(b.raw, 2n), performance.now());

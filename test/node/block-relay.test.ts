@@ -374,6 +374,10 @@ describe('BIP152 compact blocks in the node', () => {
     low.send({ command: 'getblocktxn', blockHash: b2.hash, indexes: [3] });
     await low.until(() => low.has('blocktxn'), 'the blocktxn served');
     expect(hex((all(low, 'blocktxn')[0]! as BlockTxnMessage).txs[0]!)).toBe(hex(b2.txs[3]!));
+    // Both blocks were laid out in the one rebuild buffer: each was copied out whole before reuse.
+    low.send({ command: 'getdata', inventory: [{ type: 0x40000002, hash: b1.hash }, { type: 0x40000002, hash: b2.hash }] });
+    await low.until(() => all(low, 'block').length === 2, 'both full blocks served');
+    expect(all(low, 'block').map((m) => hex((m as { raw: Uint8Array }).raw))).toEqual([hex(b1.raw), hex(b2.raw)]);
 
     // Block 3: its header commits to other transactions than the ones the short ids find (what a
     // short-id collision looks like): the full block is fetched, and nobody is scored.

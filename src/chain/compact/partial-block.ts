@@ -29,12 +29,22 @@ import type { TxSource } from './tx-source.js';
 export type InitStatus = 'ok' | 'invalid' | 'collision';
 
 export type FinishResult =
-  /** `block` is a view at `headroom` bytes into `buffer` (room for a frame header, say). */
+  /** `block` is a view at the layout's headroom into `buffer` (room for a frame header, say). */
   | { readonly status: 'rebuilt'; readonly block: Uint8Array; readonly buffer: Uint8Array; readonly check: BlockCheckResult & { ok: true } }
   /** Mutated after the fill: a short-id collision as far as we can tell. Fetch the full block. */
   | { readonly status: 'collision'; readonly check: BlockCheckResult }
   /** The block is invalid (not mutated): do not relay it. */
   | { readonly status: 'invalid-block'; readonly check: BlockCheckResult };
+
+/** Where finish() lays the block out: `headroom` free bytes first, in a buffer from `alloc`. */
+export interface BlockLayout {
+  readonly headroom: number;
+  /** A buffer of exactly `bytes` bytes whose contents may be overwritten. */
+  alloc(bytes: number): Uint8Array;
+}
+
+/** A fresh buffer per block, no headroom. */
+const FRESH: BlockLayout = { headroom: 0, alloc: (bytes) => Buffer.allocUnsafe(bytes) };
 
 const MISSING = 0;
 const PREFILLED = 1;
@@ -217,14 +227,14 @@ export class PartialBlock {
     return true;
   }
 
-  /** Step 4: the block's bytes, checked, laid out after `headroom` free bytes. Only once nothing is missing. */
-  finish(ctx: BlockContext, headroom = 0): FinishResult {
+  /** Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing. */
+  finish(ctx: BlockContext, layout: BlockLayout = FRESH): FinishResult {
     if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
     let size = 80 + compactSizeLen(this.n);
     for (let i = 0; i < this.n; i++) size += this.txs[i]!.length;
     // Every byte of the block is written below, so the buffer need not be zeroed first (1–4 MB per block).
-    const buffer: Uint8Array = Buffer.allocUnsafe(headroom + size);
-    const block = buffer.subarray(headroom);
+    const buffer = layout.alloc(layout.headroom + size);
+    const block = buffer.subarray(layout.headroom);
     block.set(this.header, 0);
     let at = 80;
     // CompactSize of the tx count, written by hand to avoid a writer for 1–3 bytes.
