@@ -8,18 +8,24 @@
  *     same with 1 % missing, up to the encoded `getblocktxn`. Baseline: bcoin 1.0.2's own
  *     lib/net/bip152.js on the same bytes (CompactBlock.fromRaw, init, fillMempool from a mempool
  *     of parsed TXs with their hashes cached, toBlock, merkle root and witness commitment check).
- *     Writing to peers is not included: that is measured once the node is wired.
+ *     Writing to peers is not included here: see (d).
  * (b) Header verification (double SHA-256 of 80 B and the target check): one WASM call per 2,000
  *     headers vs a node:crypto loop (crypto.hash twice + a byte compare with the target).
  * (c) ~900k regtest-difficulty headers: accepting them (full contextual checks), the memory per
  *     header, writing the file and reopening it (PoW re-checked in WASM batches).
  *
- *   npm run bench:block            (HEADERS=200000 npm run bench:block for a shorter (c))
+ * (d) The node hop (bench/support/node-hop.ts): a RelayNode in process, a raw sender and three raw
+ *     high-bandwidth sinks over loopback TCP; per block, from the sender's `cmpctblock` frame
+ *     written to all three sinks having read the node's `cmpctblock` (nothing missing), or to the
+ *     sender having read the `getblocktxn` (1 % missing). Ratio against (a)'s bcoin figure.
+ *
+ *   npm run bench:block            (HEADERS=200000 npm run bench:block for a shorter (c);
+ *                                   PARTS=a,d for some parts only; HOP_BLOCKS=20 blocks per case)
  *
  * Writes bench/results/block.json. Benchmarks, not tests: nothing here asserts a duration.
  */
 import { hash as cryptoHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,12 +41,14 @@ import { checkHeadersPow, u256le } from '../src/wasm/header-pow.js';
 import { decodePayload, encodePayload } from '../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../src/wire/constants.js';
 import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf } from './support/blocks.js';
+import { measureNodeHop } from './support/node-hop.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const bcoin = require('bcoin') as any;
 const PVER = PROTOCOL_VERSION;
 const R = CHAIN_PARAMS.regtest;
+const PARTS = new Set((process.env.PARTS ?? 'a,b,c,d').split(','));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -167,126 +175,171 @@ console.log(`    ratio bcoin / wirerelay          ${a.ratioVsBcoin.toFixed(1)}×
 // ---------------------------------------------------------------------------------------------
 // (b) header verification throughput
 // ---------------------------------------------------------------------------------------------
-const NH = 2000;
-const hdrs = new Uint8Array(80 * NH);
-for (let i = 0; i < NH; i++) {
-  const h = hdrs.subarray(80 * i, 80 * i + 80);
-  for (let k = 0; k < 80; k++) h[k] = (i * 31 + k * 7) & 0xff;
-  new DataView(hdrs.buffer, 80 * i).setUint32(72, 0x207fffff, true);
-}
-const limit = u256le(R.powLimit);
-const targetCache = new Map<number, Uint8Array>();
-const nativeCheck = (): void => {
-  let ok = 0;
+function benchHeaderPow(): object {
+  const NH = 2000;
+  const hdrs = new Uint8Array(80 * NH);
   for (let i = 0; i < NH; i++) {
     const h = hdrs.subarray(80 * i, 80 * i + 80);
-    const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
-    const bits = h[72]! | (h[73]! << 8) | (h[74]! << 16) | (h[75]! << 24);
-    let t = targetCache.get(bits);
-    if (t === undefined) targetCache.set(bits, (t = u256le(compactToTarget(bits).target)));
-    let k = 31;
-    while (k >= 0 && d[k] === t[k]) k--;
-    if (k < 0 || d[k]! < t[k]!) ok++;
+    for (let k = 0; k < 80; k++) h[k] = (i * 31 + k * 7) & 0xff;
+    new DataView(hdrs.buffer, 80 * i).setUint32(72, 0x207fffff, true);
   }
-  sink ^= ok;
-};
-const wasmCheck = (): void => {
-  sink ^= checkHeadersPow(hdrs, 0, NH, limit).bad;
-};
-const nat: number[] = [];
-const was: number[] = [];
-timeUs(nativeCheck, 0, 5);
-timeUs(wasmCheck, 0, 5);
-for (let i = 0; i < 30; i++) {
-  nat.push(...timeUs(nativeCheck, 1, 0));
-  was.push(...timeUs(wasmCheck, 1, 0));
+  const limit = u256le(R.powLimit);
+  const targetCache = new Map<number, Uint8Array>();
+  const nativeCheck = (): void => {
+    let ok = 0;
+    for (let i = 0; i < NH; i++) {
+      const h = hdrs.subarray(80 * i, 80 * i + 80);
+      const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
+      const bits = h[72]! | (h[73]! << 8) | (h[74]! << 16) | (h[75]! << 24);
+      let t = targetCache.get(bits);
+      if (t === undefined) targetCache.set(bits, (t = u256le(compactToTarget(bits).target)));
+      let k = 31;
+      while (k >= 0 && d[k] === t[k]) k--;
+      if (k < 0 || d[k]! < t[k]!) ok++;
+    }
+    sink ^= ok;
+  };
+  const wasmCheck = (): void => {
+    sink ^= checkHeadersPow(hdrs, 0, NH, limit).bad;
+  };
+  const nat: number[] = [];
+  const was: number[] = [];
+  timeUs(nativeCheck, 0, 5);
+  timeUs(wasmCheck, 0, 5);
+  for (let i = 0; i < 30; i++) {
+    nat.push(...timeUs(nativeCheck, 1, 0));
+    was.push(...timeUs(wasmCheck, 1, 0));
+  }
+  const b = {
+    headersPerCall: NH,
+    wasmHeadersPerSec: Math.round(NH / (median(was) / 1e6)),
+    nativeHeadersPerSec: Math.round(NH / (median(nat) / 1e6)),
+    ratio: median(nat) / median(was),
+  };
+  console.log(`(b) header PoW: WASM batch ${(b.wasmHeadersPerSec / 1e6).toFixed(2)} M/s, node:crypto loop ${(b.nativeHeadersPerSec / 1e6).toFixed(2)} M/s, ratio ${b.ratio.toFixed(2)}× (target ≥ 3×)`);
+  return b;
 }
-const b = {
-  headersPerCall: NH,
-  wasmHeadersPerSec: Math.round(NH / (median(was) / 1e6)),
-  nativeHeadersPerSec: Math.round(NH / (median(nat) / 1e6)),
-  ratio: median(nat) / median(was),
-};
-console.log(`(b) header PoW: WASM batch ${(b.wasmHeadersPerSec / 1e6).toFixed(2)} M/s, node:crypto loop ${(b.nativeHeadersPerSec / 1e6).toFixed(2)} M/s, ratio ${b.ratio.toFixed(2)}× (target ≥ 3×)`);
 
 // ---------------------------------------------------------------------------------------------
 // (c) a mainnet-sized chain
 // ---------------------------------------------------------------------------------------------
-const N = Number(process.env.HEADERS ?? 900_000);
-const T0 = 1296688602;
-const genHeaders = (): Uint8Array => {
-  const out = new Uint8Array(80 * N);
-  let prev = dsha(R.genesisHeader);
-  for (let i = 0; i < N; i++) {
-    const h = out.subarray(80 * i, 80 * i + 80);
-    const dv = new DataView(out.buffer, 80 * i, 80);
-    dv.setInt32(0, 0x20000000, true);
-    h.set(prev, 4);
-    dv.setUint32(36, i, true);
-    dv.setUint32(68, T0 + 600 * (i + 1), true);
-    dv.setUint32(72, 0x207fffff, true);
-    // Regtest target is 0x7fffff·2^232: a top byte below 0x7f always meets it (about half do).
-    for (let nonce = 0; ; nonce++) {
-      dv.setUint32(76, nonce, true);
-      const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
-      if (d[31]! < 0x7f) {
-        prev = d;
-        break;
+async function benchChain(): Promise<object> {
+  const N = Number(process.env.HEADERS ?? 900_000);
+  const T0 = 1296688602;
+  const genHeaders = (): Uint8Array => {
+    const out = new Uint8Array(80 * N);
+    let prev = dsha(R.genesisHeader);
+    for (let i = 0; i < N; i++) {
+      const h = out.subarray(80 * i, 80 * i + 80);
+      const dv = new DataView(out.buffer, 80 * i, 80);
+      dv.setInt32(0, 0x20000000, true);
+      h.set(prev, 4);
+      dv.setUint32(36, i, true);
+      dv.setUint32(68, T0 + 600 * (i + 1), true);
+      dv.setUint32(72, 0x207fffff, true);
+      // Regtest target is 0x7fffff·2^232: a top byte below 0x7f always meets it (about half do).
+      for (let nonce = 0; ; nonce++) {
+        dv.setUint32(76, nonce, true);
+        const d = cryptoHash('sha256', cryptoHash('sha256', h, 'buffer'), 'buffer');
+        if (d[31]! < 0x7f) {
+          prev = d;
+          break;
+        }
       }
     }
+    return out;
+  };
+  let t = process.hrtime.bigint();
+  const all = genHeaders();
+  const genMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const dir = mkdtempSync(join(tmpdir(), 'wirerelay-bench-headers-'));
+  const path = join(dir, 'headers.dat');
+  const NOW = T0 + 600 * (N + 10);
+  const heapBefore = process.memoryUsage();
+  t = process.hrtime.bigint();
+  const opened = await HeaderFile.open(path, R, undefined, N + 16);
+  const chain: HeaderChain = opened.chain;
+  for (let at = 0; at < N; at += 2000) {
+    const k = Math.min(2000, N - at);
+    const res = chain.acceptHeaders(1, all, 80 * at, k, NOW, Infinity);
+    if (res.reject !== undefined || res.stored !== k) throw new Error(`accept at ${at}: ${JSON.stringify(res.reject)}`);
   }
-  return out;
-};
-let t = process.hrtime.bigint();
-const all = genHeaders();
-const genMs = Number(process.hrtime.bigint() - t) / 1e6;
-const dir = mkdtempSync(join(tmpdir(), 'wirerelay-bench-headers-'));
-const path = join(dir, 'headers.dat');
-const NOW = T0 + 600 * (N + 10);
-const heapBefore = process.memoryUsage();
-t = process.hrtime.bigint();
-const opened = await HeaderFile.open(path, R, undefined, N + 16);
-const chain: HeaderChain = opened.chain;
-for (let at = 0; at < N; at += 2000) {
-  const k = Math.min(2000, N - at);
-  const res = chain.acceptHeaders(1, all, 80 * at, k, NOW, Infinity);
-  if (res.reject !== undefined || res.stored !== k) throw new Error(`accept at ${at}: ${JSON.stringify(res.reject)}`);
+  const acceptMs = Number(process.hrtime.bigint() - t) / 1e6;
+  t = process.hrtime.bigint();
+  await opened.file.flush(chain);
+  await opened.file.close();
+  const flushMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const heapAfter = process.memoryUsage();
+  t = process.hrtime.bigint();
+  const re = await HeaderFile.open(path, R);
+  const reopenMs = Number(process.hrtime.bigint() - t) / 1e6;
+  if (re.chain.tipHeight !== N) throw new Error(`reopened at ${re.chain.tipHeight}, expected ${N}`);
+  await re.file.close();
+  rmSync(dir, { recursive: true, force: true });
+  const c = {
+    headers: N,
+    generateMs: Math.round(genMs),
+    acceptMs: Math.round(acceptMs),
+    acceptHeadersPerSec: Math.round(N / (acceptMs / 1e3)),
+    flushMs: Math.round(flushMs),
+    reopenMs: Math.round(reopenMs),
+    bytesPerHeader: +(chain.byteSize / chain.size).toFixed(1),
+    chainMB: +(chain.byteSize / 1e6).toFixed(1),
+    arrayBuffersDeltaMB: +((heapAfter.arrayBuffers - heapBefore.arrayBuffers) / 1e6).toFixed(1),
+  };
+  console.log(`(c) ${N} regtest headers: accepted in ${c.acceptMs} ms (${(c.acceptHeadersPerSec / 1e3).toFixed(0)}k/s, full contextual checks), file written in ${c.flushMs} ms, reopened in ${c.reopenMs} ms`);
+  console.log(`    memory: ${c.bytesPerHeader} B per header in the chain's arrays (${c.chainMB} MB; ArrayBuffers grew ${c.arrayBuffersDeltaMB} MB)`);
+  return c;
 }
-const acceptMs = Number(process.hrtime.bigint() - t) / 1e6;
-t = process.hrtime.bigint();
-await opened.file.flush(chain);
-await opened.file.close();
-const flushMs = Number(process.hrtime.bigint() - t) / 1e6;
-const heapAfter = process.memoryUsage();
-t = process.hrtime.bigint();
-const re = await HeaderFile.open(path, R);
-const reopenMs = Number(process.hrtime.bigint() - t) / 1e6;
-if (re.chain.tipHeight !== N) throw new Error(`reopened at ${re.chain.tipHeight}, expected ${N}`);
-await re.file.close();
-rmSync(dir, { recursive: true, force: true });
-const c = {
-  headers: N,
-  generateMs: Math.round(genMs),
-  acceptMs: Math.round(acceptMs),
-  acceptHeadersPerSec: Math.round(N / (acceptMs / 1e3)),
-  flushMs: Math.round(flushMs),
-  reopenMs: Math.round(reopenMs),
-  bytesPerHeader: +(chain.byteSize / chain.size).toFixed(1),
-  chainMB: +(chain.byteSize / 1e6).toFixed(1),
-  arrayBuffersDeltaMB: +((heapAfter.arrayBuffers - heapBefore.arrayBuffers) / 1e6).toFixed(1),
-};
-console.log(`(c) ${N} regtest headers: accepted in ${c.acceptMs} ms (${(c.acceptHeadersPerSec / 1e3).toFixed(0)}k/s, full contextual checks), file written in ${c.flushMs} ms, reopened in ${c.reopenMs} ms`);
-console.log(`    memory: ${c.bytesPerHeader} B per header in the chain's arrays (${c.chainMB} MB; ArrayBuffers grew ${c.arrayBuffersDeltaMB} MB)`);
 
+// ---------------------------------------------------------------------------------------------
+// (d) the node hop
+// ---------------------------------------------------------------------------------------------
+async function benchNodeHop(): Promise<object> {
+  const blocks = Number(process.env.HOP_BLOCKS ?? 20);
+  const row = (us: number[]): { median: number; p90: number } => ({ median: Math.round(median(us)), p90: Math.round(pct(us, 0.9)) });
+  // The first block of each case warms the node's code paths up; it is left out of the figures.
+  const full = await measureNodeHop({ blocks: blocks + 1, txsPerBlock: TXS, missingShare: 0, seed: 7 });
+  const miss = await measureNodeHop({ blocks: blocks + 1, txsPerBlock: TXS, missingShare: 0.01, seed: 8 });
+  const d = {
+    blocks,
+    txsPerBlock: TXS,
+    blockBytes: full.blockBytes,
+    highBandwidthPeers: 3,
+    allInCacheToThreeCmpctblocksUs: row(full.us.slice(1)),
+    nodeOwnHopMeanUs: Math.round(full.nodeMeanUs),
+    missing1pctToGetblocktxnUs: { ...row(miss.us.slice(1)), missing: miss.missingPerBlock },
+    missing1pctBlocktxnToPushMeanUs: Math.round(miss.nodeMeanUs),
+    ratioVsBcoin: a.bcoinUs.median / median(full.us.slice(1)),
+  };
+  console.log(`(d) node hop, ${TXS}-tx blocks, loopback TCP, 3 high-bandwidth sinks, ${blocks} blocks per case`);
+  console.log(`    cmpctblock written → read by all 3 sinks     ${d.allInCacheToThreeCmpctblocksUs.median} µs median (p90 ${d.allInCacheToThreeCmpctblocksUs.p90}) (target ≤ 2,000)`);
+  console.log(`    the node's own hop (frame handled → pushes queued, wirerelay_block_hop_seconds) ${d.nodeOwnHopMeanUs} µs mean`);
+  console.log(`    1 % missing: cmpctblock → getblocktxn read   ${d.missing1pctToGetblocktxnUs.median} µs median (p90 ${d.missing1pctToGetblocktxnUs.p90})`);
+  console.log(`    1 % missing: the node's own hop from the blocktxn   ${d.missing1pctBlocktxnToPushMeanUs} µs mean`);
+  console.log(`    ratio bcoin rebuild (a) / node hop           ${d.ratioVsBcoin.toFixed(1)}×`);
+  return d;
+}
+
+// Parts not run keep their figures from the last run that had them.
+const resultsUrl = new URL('../../bench/results/block.json', import.meta.url);
+let previous: Record<string, unknown> = {};
+try {
+  previous = JSON.parse(readFileSync(resultsUrl, 'utf8')) as Record<string, unknown>;
+} catch {
+  // first run
+}
 const result = {
+  ...previous,
   date: new Date().toISOString(),
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: cpus().length,
   compactBlock: a,
-  headerPow: b,
-  headerChain: c,
+  ...(PARTS.has('b') ? { headerPow: benchHeaderPow() } : {}),
+  ...(PARTS.has('c') ? { headerChain: await benchChain() } : {}),
+  ...(PARTS.has('d') ? { nodeHop: await benchNodeHop() } : {}),
   sink,
 };
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../../bench/results/block.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(resultsUrl, JSON.stringify(result, null, 2) + '\n');

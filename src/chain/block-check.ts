@@ -77,8 +77,14 @@ export interface KnownIds {
 const fail = (code: BlockCheckCode, mutated: boolean, index?: number): BlockCheckResult =>
   index === undefined ? { ok: false, code, mutated } : { ok: false, code, mutated, index };
 
-/** Reusable per-call arrays (the checks run one block at a time on the main thread). */
+/**
+ * Reusable per-call arrays (the checks run one block at a time on the main thread): fresh ones
+ * per block cost their page faults in the relay hop, several ms under load.
+ */
 let spans = new Int32Array(6 * 4096);
+let txidBuf = new Uint8Array(32 * 4096);
+let wtxidBuf = new Uint8Array(32 * 4096);
+let dupTable = new Int32Array(8192);
 let starts = new Int32Array(4096);
 let ends = new Int32Array(4096);
 let insStart = new Int32Array(4096);
@@ -101,6 +107,8 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
       insStart = new Int32Array(c);
       witness = new Uint8Array(c);
       spans = new Int32Array(6 * c);
+      txidBuf = new Uint8Array(32 * c);
+      wtxidBuf = new Uint8Array(32 * c);
     }
     stripped = 80 + compactSizeLen(n);
     for (let i = 0; i < n; i++) {
@@ -120,7 +128,8 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   if (n === 0) return fail('bad-blk-length', false);
 
   // --- txids: the stripped form of witness txs hashed in one batch; others are the wtxid ---
-  const txids = new Uint8Array(32 * n);
+  // Every byte of both is written below before it is read.
+  const txids = txidBuf.subarray(0, 32 * n);
   if (known !== undefined && known.wtxids.length >= 32 * n) {
     // Hash only what nobody knows: witness txs whose txid the source did not give.
     // One bulk copy, then only the unknown witness txs are overwritten (no view per tx: a rebuild
@@ -173,7 +182,7 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   const segwit = ctx.height >= p.segwitHeight;
   if (segwit && cb.commitment >= 0) {
     if (cb.witnessNonce < 0) return fail('bad-witness-nonce-size', true, 0);
-    const wtxids = new Uint8Array(32 * n);
+    const wtxids = wtxidBuf.subarray(0, 32 * n);
     if (known !== undefined && known.wtxids.length >= 32 * n) {
       wtxids.set(known.wtxids.subarray(0, 32 * n));
     } else {
@@ -312,7 +321,8 @@ function allInputsFinal(raw: Uint8Array, inputsStart: number): boolean {
 function firstDuplicate(ids: Uint8Array, n: number): number {
   let size = 16;
   while (size < 2 * n) size *= 2;
-  const table = new Int32Array(size).fill(-1);
+  if (dupTable.length < size) dupTable = new Int32Array(size);
+  const table = dupTable.subarray(0, size).fill(-1);
   const mask = size - 1;
   for (let i = 0; i < n; i++) {
     const o = 32 * i;

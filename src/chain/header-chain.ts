@@ -4,8 +4,16 @@
  * table over the hash bytes, the best chain as height → entry, and an append-only file.
  *
  * Memory per entry: 80 (header) + 32 (hash) + 16 (work, u128) + 4 (parent) + 4 (height) + 4
- * (best chain) + 8 (table at load ≤ ½, Int32) = 148 B, so ~133 MB for 900k mainnet headers
- * (bench/block.bench.ts measures it). u128 work is exact: all of mainnet is ~2^96 hashes.
+ * (best chain) + 1 (failed mark) + 8 (table at load ≤ ½, Int32) = 149 B, so ~134 MB for 900k
+ * mainnet headers (bench/block.bench.ts measures it). u128 work is exact: all of mainnet is ~2^96
+ * hashes.
+ *
+ * Failed blocks (Core's BLOCK_FAILED_VALID / BLOCK_FAILED_CHILD, CChainState::InvalidBlockFound and
+ * InvalidateBlock in src/validation.cpp): invalidate() marks an entry whose block failed the checks
+ * (not a mutated copy: that says nothing of the header) and every descendant. Marked entries are
+ * never the best tip: the tip moves back to the valid entry with the most work. A new header on a
+ * marked one is refused ('bad-prevblk', Core BLOCK_INVALID_PREV); a marked header sent again is
+ * refused as 'duplicate-invalid' (Core BLOCK_CACHED_INVALID). HeaderFile keeps the marks.
  *
  * Acceptance (Core src/validation.cpp CheckBlockHeader, ContextualCheckBlockHeader,
  * AcceptBlockHeader; src/pow.cpp): proof of work valid for its bits (a batch in WASM), parent
@@ -52,6 +60,10 @@ export interface HeadersOutcome {
 }
 
 const MASK64 = (1n << 64n) - 1n;
+/** Core BLOCK_FAILED_VALID: this entry's own block is invalid. */
+const FAILED_VALID = 1;
+/** Core BLOCK_FAILED_CHILD: an ancestor's block is invalid. */
+const FAILED_CHILD = 2;
 
 export class HeaderChain {
   readonly params: ChainParams;
@@ -65,6 +77,8 @@ export class HeaderChain {
   /** Best chain: height → entry. */
   private best: Int32Array;
   private bestEntry = 0;
+  /** Per entry: 0, FAILED_VALID or FAILED_CHILD. */
+  private failed: Uint8Array;
   private table: Int32Array;
   private tableMask: number;
   private readonly salt: number;
@@ -82,6 +96,7 @@ export class HeaderChain {
     this.heights = new Int32Array(this.cap);
     this.work = new BigUint64Array(2 * this.cap);
     this.best = new Int32Array(this.cap);
+    this.failed = new Uint8Array(this.cap);
     const slots = tableSize(this.cap);
     this.table = new Int32Array(slots).fill(-1);
     this.tableMask = slots - 1;
@@ -148,6 +163,16 @@ export class HeaderChain {
   }
   onBestChain(entry: number): boolean {
     return this.best[this.heights[entry]!] === entry && this.heights[entry]! <= this.tipHeight;
+  }
+  /** The entry's block, or an ancestor's, failed the checks (invalidate()). */
+  isFailed(entry: number): boolean {
+    return this.failed[entry] !== 0;
+  }
+  /** Entries marked FAILED_VALID themselves (what HeaderFile persists), in entry order. */
+  failedEntries(): number[] {
+    const out: number[] = [];
+    for (let e = 1; e < this.n; e++) if (this.failed[e] === FAILED_VALID) out.push(e);
+    return out;
   }
   /** Median time past of the chain ending at `entry` (for a child block's checks). */
   medianTimePast(entry: number): number {
@@ -232,6 +257,7 @@ export class HeaderChain {
       if (pow.status[i] !== PowStatus.OK) return finish({ code: 'bad-pow', index: i });
       if (i > 0 && !sameHash(src, at + 4, pow.hashes, 32 * (i - 1))) return finish({ code: 'non-continuous', index: i });
       const have = this.find(pow.hashes, 32 * i);
+      if (have >= 0 && this.failed[have] !== 0) return finish({ code: 'duplicate-invalid', index: i });
       if (have >= 0) {
         known++;
         lastEntry = have;
@@ -239,6 +265,7 @@ export class HeaderChain {
       }
       const prev = this.find(src, at + 4);
       if (prev < 0) return finish({ code: 'unconnected', index: i });
+      if (this.failed[prev] !== 0) return finish({ code: 'bad-prevblk', index: i });
       const code = this.contextualCheck(src, at, prev, nowSec);
       if (code !== undefined) return finish({ code, index: i });
       const w = this.workOf(prev) + blockWork(readU32(src, at + 72));
@@ -253,6 +280,32 @@ export class HeaderChain {
       stored++;
     }
     return finish();
+  }
+
+  /**
+   * Marks `entry`'s block invalid (FAILED_VALID) and its descendants FAILED_CHILD; if the best tip
+   * was among them, the valid entry with the most work becomes the tip (the first stored wins a
+   * tie, as Core's sequence ids do). Returns false for genesis, an unknown entry, or one already
+   * marked FAILED_VALID. O(entries): it costs its cause a valid proof of work.
+   */
+  invalidate(entry: number): boolean {
+    if (entry <= 0 || entry >= this.n || this.failed[entry] === FAILED_VALID) return false;
+    this.failed[entry] = FAILED_VALID;
+    // Every descendant was stored after its parent: one pass in entry order reaches them all.
+    for (let e = entry + 1; e < this.n; e++) if (this.failed[e] === 0 && this.failed[this.parent[e]!] !== 0) this.failed[e] = FAILED_CHILD;
+    if (this.failed[this.bestEntry] === 0) return true;
+    let top = 0;
+    let topWork = this.workOf(0);
+    for (let e = 1; e < this.n; e++) {
+      if (this.failed[e] !== 0) continue;
+      const w = this.workOf(e);
+      if (w > topWork) {
+        top = e;
+        topWork = w;
+      }
+    }
+    this.setBest(top);
+    return true;
   }
 
   /** Forget a disconnected peer's low-work count (what it made us store stays). */
@@ -368,6 +421,9 @@ export class HeaderChain {
     const work = new BigUint64Array(2 * cap);
     work.set(this.work);
     this.work = work;
+    const failed = new Uint8Array(cap);
+    failed.set(this.failed);
+    this.failed = failed;
     this.cap = cap;
     const slots = tableSize(cap);
     if (slots > this.table.length) {
@@ -390,7 +446,7 @@ export class HeaderChain {
 
   /** Bytes held by the arrays (for the memory report). */
   get byteSize(): number {
-    return this.hdr.byteLength + this.hashes.byteLength + this.parent.byteLength + this.heights.byteLength + this.work.byteLength + this.best.byteLength + this.table.byteLength;
+    return this.hdr.byteLength + this.hashes.byteLength + this.parent.byteLength + this.heights.byteLength + this.work.byteLength + this.best.byteLength + this.failed.byteLength + this.table.byteLength;
   }
 
   /**

@@ -7,6 +7,10 @@
  * The preamble is written once through writeFileAtomic (src/persist/atomic-file.ts), so a file
  * either has a complete preamble or does not exist. Writes go through FileOps (fault injection in
  * tests).
+ *
+ * Failed-block marks (HeaderChain.invalidate) live beside it in `<path>.failed`: the hashes of the
+ * FAILED_VALID entries, 32 bytes each, rewritten whole (writeFileAtomic) when one is added; open()
+ * marks them again (their descendants follow). Hashes the chain does not have are skipped.
  */
 import { StoreError } from '../errors.js';
 import { writeFileAtomic } from '../persist/atomic-file.js';
@@ -32,6 +36,8 @@ export class HeaderFile {
   private constructor(
     private readonly f: OpsFile,
     private end: number,
+    private readonly failedPath: string,
+    private readonly ops: FileOps,
   ) {}
 
   /**
@@ -59,13 +65,18 @@ export class HeaderFile {
     const records = new Uint8Array(data.buffer, data.byteOffset + PREAMBLE_SIZE, whole * RECORD);
     const chain = new HeaderChain(params, { capacity: Math.max(capacity ?? 0, whole + 1024) });
     const kept = chain.restore(records, whole);
+    const failedPath = `${path}.failed`;
+    if (await ops.exists(failedPath)) {
+      const marks = await ops.readFile(failedPath);
+      for (let at = 0; at + 32 <= marks.length; at += 32) chain.invalidate(chain.find(marks, at));
+    }
     const end = PREAMBLE_SIZE + kept * RECORD;
     const f = await ops.open(path, 'r+');
     if (end < data.length) {
       await f.truncate(end);
       await f.sync();
     }
-    return { chain, file: new HeaderFile(f, end), truncatedBytes: data.length - end };
+    return { chain, file: new HeaderFile(f, end, failedPath, ops), truncatedBytes: data.length - end };
   }
 
   /**
@@ -82,6 +93,14 @@ export class HeaderFile {
     this.end += copy.length;
     chain.markWritten(upTo);
     return copy.length / RECORD;
+  }
+
+  /** Writes the chain's failed-block marks (replacing the previous list). */
+  async saveFailed(chain: HeaderChain): Promise<void> {
+    const entries = chain.failedEntries();
+    const out = new Uint8Array(32 * entries.length);
+    entries.forEach((e, i) => out.set(chain.hash(e), 32 * i));
+    await writeFileAtomic(this.failedPath, out, this.ops);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@
  * | bad-version | "bad-version" (BIP34/66/65 heights) | yes (invalid header) |
  * | low-work-budget | (ours) the peer used its budget of headers below minimum chain work | no score: stop asking it |
  * | side-budget | (ours) too many headers off the best chain are stored | no score |
+ * | bad-prevblk | "bad-prevblk" (BLOCK_INVALID_PREV): its parent's block, or an ancestor's, failed | yes |
+ * | duplicate-invalid | "duplicate-invalid" (BLOCK_CACHED_INVALID): a header whose block failed, sent again | outbound peers only, and not in a cmpctblock (Core MaybePunishNodeForBlock) |
  */
 export type HeaderRejectCode =
   | 'bad-pow'
@@ -25,7 +27,9 @@ export type HeaderRejectCode =
   | 'time-timewarp-attack'
   | 'bad-version'
   | 'low-work-budget'
-  | 'side-budget';
+  | 'side-budget'
+  | 'bad-prevblk'
+  | 'duplicate-invalid';
 
 /** Codes after which Core disconnects (and discourages) the sender. */
 export const HEADER_PEER_FAULTS: ReadonlySet<HeaderRejectCode> = new Set<HeaderRejectCode>([
@@ -35,4 +39,5 @@ export const HEADER_PEER_FAULTS: ReadonlySet<HeaderRejectCode> = new Set<HeaderR
   'time-too-old',
   'time-timewarp-attack',
   'bad-version',
+  'bad-prevblk',
 ]);

@@ -243,7 +243,7 @@ export class RelayMetrics {
     this.compactMissing = new Histogram({ name: `${p}compact_block_missing_txs`, help: 'Transactions missing from the relay cache per compact block.', buckets: MISSING_TX_BUCKETS, registers: [reg] });
     this.blockHops = new Histogram({
       name: `${p}block_hop_seconds`,
-      help: 'Block hop time: the frame completing a block read to its relay (announcements and cmpctblock pushes queued), by how it arrived.',
+      help: 'Block hop time: from handling the frame that completed a block (read and checksum-verified) to its first relay writes queued (cmpctblock pushes to high-bandwidth peers for a rebuilt block; announcements for a full block), by how it arrived.',
       labelNames: ['via'],
       buckets: BLOCK_HOP_BUCKETS,
       registers: [reg],

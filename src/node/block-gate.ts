@@ -22,42 +22,46 @@ import { MAX_BLOCKTXN_DEPTH } from '../chain/compact/bounds.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { HEADER_SIZE } from '../wire/constants.js';
+import { hashToHex } from '../wire/hex.js';
+import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { HeaderSync } from './header-sync.js';
-
-/** Failed-block marks kept (each cost its sender a valid proof of work). */
-const MAX_FAILED = 1024;
 
 /** How a block reached us (the `block` event's `via`). */
 export type BlockArrival = 'block' | 'cmpctblock';
 
 export interface BlockGateHost {
   punish(peer: Peer, id: OffenceId, why: string): void;
-  /** A block passed the rule and entered the relay. */
+  /**
+   * A rebuilt block passed the rule: push its cmpctblock to the high-bandwidth peers now (BIP152
+   * high-bandwidth relay before the rest).
+   */
+  pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void;
+  /** A block's hop: from the handling of the frame that completed it to its first relay writes queued. */
+  onHop(via: BlockArrival, seconds: number): void;
+  /** A block passed the rule and entered the relay; `raw` is a view valid during the call. */
   onRelayed(peer: Peer, hash: Uint8Array, height: number, raw: Uint8Array, via: BlockArrival): void;
 }
 
 export class BlockGate {
   /** Height of the highest block relayed (Core m_highest_fast_announce). */
   private highestRelayed = 0;
-  /**
-   * Entries whose block failed the checks (not mutated: the header's own block is invalid). The
-   * chain keeps such a header as its tip (it has no BLOCK_FAILED_VALID mark); a competing block at
-   * the same height on the same parent is relayable all the same, as it would be after Core's
-   * InvalidBlockFound. Bounded: the oldest marks are forgotten.
-   */
-  private readonly failed = new Set<number>();
+  /** Rebuilt blocks already pushed to high-bandwidth peers, whose relay waits for the next turn. */
+  private readonly deferred: Array<() => void> = [];
+  /** Those blocks' frames by hash (hex), made on demand: a peer may ask for one before its relay runs. */
+  private readonly waiting = new Map<string, () => Uint8Array>();
 
   constructor(
     private readonly sync: HeaderSync,
     private readonly relay: InventoryRelay<Peer>,
     private readonly log: Logger,
     private readonly host: BlockGateHost,
-    /** A `block` frame (our magic, checksum) for a payload: rebuilt blocks are relayed as frames. */
-    private readonly frameOf: (payload: Uint8Array) => Uint8Array,
+    /** Frames (our magic, checksum) a rebuilt block laid out after 24 free bytes, in place. */
+    private readonly frameInPlace: (frame: Uint8Array) => Uint8Array,
   ) {}
 
   /** A full `block` frame at bytes[frameOff..]; `hash` is its header's hash. */
   onBlock(peer: Peer, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array): void {
+    const readAt = performance.now();
     if (this.relay.cache.find(hash, 0) >= 0) {
       this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
       return;
@@ -78,26 +82,65 @@ export class BlockGate {
       this.relay.settle(peer, hash, 0);
       if (check.mutated) this.host.punish(peer, 'MUTATED_BLOCK', `mutated block: ${check.code}`);
       else {
-        this.markFailed(entry);
+        this.sync.invalidateBlock(entry);
         this.log.info('invalid block dropped', { peer: peer.addr, height, code: check.code });
       }
       return;
     }
     this.highestRelayed = height;
     this.relay.onBlock(peer, bytes, frameOff, payloadLength, hash, 0, peer.mesh);
+    this.host.onHop('block', (performance.now() - readAt) / 1000);
     this.host.onRelayed(peer, hash, height, raw, 'block');
   }
 
   /**
-   * A block rebuilt from a cmpctblock and checked (CompactBlocks): relayed if its height still may
-   * be. Never scores anyone.
+   * A block rebuilt from a cmpctblock and checked (CompactBlocks), laid out in `unframed` after 24
+   * free bytes: relayed if its height still may be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
+   * flush); the block's `block` frame (a checksum over the whole block), its copy into the relay
+   * cache and the block store, and the other announcements follow in the next turn
+   * (meanwhile waitingFrame serves the block to a peer that asks for it).
    */
-  relayRebuilt(peer: Peer, block: Uint8Array, hash: Uint8Array, height: number): void {
+  relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
-    const frame = this.frameOf(block);
-    this.relay.onBlock(peer, frame, 0, block.length, hash, 0, peer.mesh);
-    this.host.onRelayed(peer, hash, height, block, 'cmpctblock');
+    this.host.pushCompact(peer, hash, cmpct);
+    this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
+    let frame: Uint8Array | undefined;
+    const framed = (): Uint8Array => (frame ??= this.frameInPlace(unframed));
+    const key = hashToHex(hash);
+    this.waiting.set(key, framed);
+    this.deferred.push(() => {
+      this.waiting.delete(key);
+      const f = framed();
+      this.relay.onBlock(peer, f, 0, f.length - HEADER_SIZE, hash, 0, peer.mesh);
+      this.host.onRelayed(peer, hash, height, f.subarray(HEADER_SIZE), 'cmpctblock');
+    });
+    if (this.deferred.length === 1) setImmediate(this.settle);
+  }
+
+  /** Some rebuilt block still waits for its relay (its buffer is still in use). */
+  get hasWaiting(): boolean {
+    return this.waiting.size > 0;
+  }
+
+  /**
+   * The `block` frame of a block pushed this turn whose relay waits for the next (the hash at
+   * src[off..off+32)), for serving it meanwhile; undefined otherwise. Touches neither the relay
+   * nor the store (a getdata being served must not re-enter the relay).
+   */
+  waitingFrame(src: Uint8Array, off = 0): Uint8Array | undefined {
+    if (this.waiting.size === 0) return undefined;
+    return this.waiting.get(hashToHex(src.subarray(off, off + 32)))?.();
+  }
+
+  private readonly settle = (): void => {
+    for (const run of this.deferred.splice(0)) run();
+  };
+
+  /** The node stops: a relay still waiting for its turn never runs (no block event, no write after stop). */
+  stop(): void {
+    this.deferred.length = 0;
+    this.waiting.clear();
   }
 
   /**
@@ -108,15 +151,7 @@ export class BlockGate {
     const chain = this.sync.chain;
     const height = chain.heightOf(entry);
     if (height <= this.highestRelayed || height < chain.tipHeight - MAX_BLOCKTXN_DEPTH) return -1;
-    if (chain.onBestChain(entry)) return height;
-    const rival = chain.atHeight(height);
-    if (rival < 0 || !this.failed.has(rival) || chain.ancestor(rival, height - 1) !== chain.ancestor(entry, height - 1)) return -1;
-    return height;
-  }
-
-  /** The block of the header at `entry` is invalid (not mutated). */
-  markFailed(entry: number): void {
-    this.failed.add(entry);
-    if (this.failed.size > MAX_FAILED) this.failed.delete(this.failed.values().next().value!);
+    // An entry whose block failed is never on the best chain (HeaderChain.invalidate).
+    return chain.onBestChain(entry) ? height : -1;
   }
 }

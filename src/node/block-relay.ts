@@ -21,6 +21,7 @@ import { BlockStore } from './block-store.js';
 import { CompactBlocks } from './compact-blocks.js';
 import { CompactPeers } from './compact-peers.js';
 import type { Discipline } from './discipline.js';
+import type { RelayAccounting } from './relay-accounting.js';
 import { HeaderSync } from './header-sync.js';
 import type { PeerSet } from './peer-set.js';
 import type { RelayEvents } from './types.js';
@@ -41,7 +42,11 @@ export interface BlockRelayParts {
   readonly magic: number;
   readonly encoder: FrameEncoder;
   readonly relay: InventoryRelay<Peer>;
+  /** Every connected peer (the registry's): high-bandwidth pushes go to those that asked for them. */
+  readonly peers: () => Iterable<Peer>;
   readonly discipline: Pick<Discipline, 'punish'>;
+  /** The flow table's drop reasons: BIP152 bounds and fallbacks count there. */
+  readonly accounting: Pick<RelayAccounting, 'dropFromPeer'>;
   readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
   readonly events: EventEmitter<RelayEvents>;
   readonly blockStoreMaxBytes: number;
@@ -64,24 +69,25 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     p.log,
     {
       punish,
+      pushCompact: (from, hash, cmpct) => announcer.pushCompact(from, hash, cmpct),
+      onHop: (via, seconds) => p.metrics.blockHop(via, seconds),
       onRelayed: (peer, hash, height, raw, via) => {
         compactPeers.onBlockDelivered(peer);
         const slot = p.relay.cache.find(hash, 0);
         if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
-        // Hop time: from the frame that completed the block being read to its announcements queued.
-        p.metrics.blockHop(via, Math.max(0, p.clock.now() - peer.lastReceivedAt) / 1000);
-        if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw });
+        if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw: Buffer.from(raw) });
       },
     },
-    (payload) => p.encoder.encodeFrame(p.magic, 'block', payload),
+    (frame) => p.encoder.frameInPlace(p.magic, 'block', frame),
   );
   const compact = new CompactBlocks(sync, gate, p.relay, store, p.log, {
     punish,
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
-    onDrop: (peer, reason) => p.log.debug('compact block dropped', { peer: peer.addr, reason }),
+    onDrop: (peer, reason, bytes) => p.accounting.dropFromPeer(peer, reason, 1, bytes),
   }, p.clock, p.blocktxnTimeoutMs);
-  return { sync, gate, compactPeers, compact, announcer: new BlockAnnouncer(compactPeers, compact), store };
+  const announcer = new BlockAnnouncer(compactPeers, compact, p.peers, p.encoder, p.magic);
+  return { sync, gate, compactPeers, compact, announcer, store };
 }
 
 /** Registers the parts that follow peers' lifecycles. */

@@ -17,28 +17,33 @@
  *
  * A `getblocktxn` unanswered for the node's getdata timeout falls back to the full block.
  *
- * Per-peer bounds, each with its drop reason: MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks
- * (`cmpct_pending`: the oldest is dropped); short ids per message and getblocktxn indexes are
- * bounded by the codecs and PartialBlock (`cmpct_size`, `blocktxn_index`).
+ * Per-peer bounds, each with its drop reason in the flow table (on the peer's flow to itself):
+ * MAX_PENDING_COMPACT_PER_PEER half-rebuilt blocks (`cmpct_pending`: the oldest is dropped); a
+ * getblocktxn index past the block (`blocktxn_index`); the collision and mutated-rebuild fallbacks
+ * (`cmpct_collision`, `cmpct_mutated`). Short ids per message and getblocktxn indexes past 16 bits
+ * are refused by the codecs (`cmpct_size`, `blocktxn_index`, counted by the message router).
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
-import { buildBlockTxn, buildCmpctBlock } from '../chain/compact/build-compact.js';
+import { buildBlockTxn, buildCmpctBlock, cmpctBlockOf } from '../chain/compact/build-compact.js';
 import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
-import { PartialBlock } from '../chain/compact/partial-block.js';
+import { PartialBlock, type BlockLayout } from '../chain/compact/partial-block.js';
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { hash256 } from '../wasm/hasher.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import type { BlockTxnMessage } from '../wire/messages/blocktxn.js';
-import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
-import type { GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
+import { cmpctBlockPayloadSize, type CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
+import { getBlockTxnPayloadSize, type GetBlockTxnMessage } from '../wire/messages/getblocktxn.js';
 import type { BlockGate } from './block-gate.js';
 import type { BlockStore } from './block-store.js';
 import type { HeaderSync } from './header-sync.js';
 import type { PeerLifecycle } from './peer-set.js';
+
+/** The drop reasons (src/stats/drop-reasons.ts) counted here. */
+export type CompactDrop = 'cmpct_pending' | 'blocktxn_index' | 'cmpct_collision' | 'cmpct_mutated';
 
 /** How a compact block ended: rebuilt with no round trip, with a blocktxn, or fetched whole. */
 export type CompactOutcome = 'rebuilt' | 'blocktxn' | 'full';
@@ -54,8 +59,8 @@ export interface CompactBlocksHost {
   fetchBlock(peer: Peer, hash: Uint8Array): void;
   /** A compact block ended (metrics): its outcome and how many transactions were missing. */
   onOutcome(outcome: CompactOutcome, missing: number): void;
-  /** A per-peer bound dropped something. */
-  onDrop(peer: Peer, reason: 'cmpct_pending'): void;
+  /** A per-peer bound or a fallback dropped a message of `bytes` (frame included) from `peer`. */
+  onDrop(peer: Peer, reason: CompactDrop, bytes: number): void;
 }
 
 interface Pending {
@@ -73,6 +78,23 @@ export class CompactBlocks implements PeerLifecycle {
   private readonly asked = new Map<string, { readonly peer: Peer; readonly at: number; readonly hash: Uint8Array }>();
   private readonly built = new Map<string, CmpctBlockMessage>();
   private readonly source: RelayCacheTxSource;
+  /** The buffer rebuilt blocks are laid out in (see layout). */
+  private scratch = new Uint8Array(0);
+  /**
+   * A rebuilt block is laid out after room for its `block` frame's header (the frame is then made
+   * in place) in one buffer reused from block to block: 1–4 MB of fresh memory per block cost its
+   * page faults inside the hop (several ms under load), the copy into a resident buffer does not.
+   * The relay cache and the block store copy the frame out in the next turn (BlockGate); while a
+   * block still waits for that, the next one gets a fresh buffer.
+   */
+  private readonly layout: BlockLayout = {
+    headroom: HEADER_SIZE,
+    alloc: (bytes) => {
+      if (this.gate.hasWaiting) return new Uint8Array(bytes);
+      if (this.scratch.length < bytes) this.scratch = new Uint8Array(Math.max(bytes, 2 * this.scratch.length));
+      return this.scratch.subarray(0, bytes);
+    },
+  };
 
   constructor(
     private readonly sync: HeaderSync,
@@ -114,10 +136,12 @@ export class CompactBlocks implements PeerLifecycle {
   // ---- receiving -------------------------------------------------------------------------------
 
   onCmpctBlock(peer: Peer, received: CmpctBlockMessage): void {
+    // The hop starts here: the frame is read and verified (wirerelay_block_hop_seconds).
+    const readAt = performance.now();
     const hash = hash256(received.header);
     this.asked.delete(Buffer.from(hash).toString('hex'));
     if (this.relay.cache.find(hash, 0) >= 0) return this.relay.settle(peer, hash, 0);
-    const entry = this.sync.acceptBlockHeader(peer, received.header, 0);
+    const entry = this.sync.acceptBlockHeader(peer, received.header, 0, true);
     if (entry < 0) return;
     if (this.gate.relayableHeight(entry) < 0) return;
     const key = Buffer.from(hash).toString('hex');
@@ -126,19 +150,22 @@ export class CompactBlocks implements PeerLifecycle {
     const pb = new PartialBlock(copyOf(received));
     const init = pb.init();
     if (init === 'invalid') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'invalid compact block');
-    if (init === 'collision') return this.fallBack(peer, hash, 0);
+    if (init === 'collision') {
+      this.host.onDrop(peer, 'cmpct_collision', frameBytes(pb.msg));
+      return this.fallBack(peer, hash, 0);
+    }
     pb.fill(this.source);
-    if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0);
+    if (pb.missingCount === 0) return this.finish(peer, pb, entry, 'rebuilt', 0, readAt);
     const list = this.pendingOf(peer);
     if (list.length >= MAX_PENDING_COMPACT_PER_PEER) {
-      list.shift();
-      this.host.onDrop(peer, 'cmpct_pending');
+      this.host.onDrop(peer, 'cmpct_pending', frameBytes(list.shift()!.pb.msg));
     }
     list.push({ peer, sentAt: this.clock.now(), pb, key, entry, missing: pb.missingCount });
     peer.sendMessage(pb.missing());
   }
 
   onBlockTxn(peer: Peer, msg: BlockTxnMessage): void {
+    const readAt = performance.now();
     const list = this.pending.get(peer.id);
     const key = Buffer.from(msg.blockHash).toString('hex');
     const i = list?.findIndex((p) => p.key === key) ?? -1;
@@ -148,25 +175,32 @@ export class CompactBlocks implements PeerLifecycle {
     if (!p!.pb.fillBlockTxn({ ...msg, txs: msg.txs.map((t) => t.slice()) })) {
       return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'blocktxn does not match the getblocktxn');
     }
-    this.finish(peer, p!.pb, p!.entry, 'blocktxn', p!.missing);
+    this.finish(peer, p!.pb, p!.entry, 'blocktxn', p!.missing, readAt);
   }
 
-  private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number): void {
+  /** `readAt`: performance.now() when the frame that completed the block was handled. */
+  private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number, readAt: number): void {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
-    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) });
-    if (r.status === 'collision') return this.fallBack(peer, pb.hash, missing);
+    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout);
+    if (r.status === 'collision') {
+      this.host.onDrop(peer, 'cmpct_mutated', frameBytes(pb.msg));
+      return this.fallBack(peer, pb.hash, missing);
+    }
     if (r.status === 'invalid-block') {
       // Not relayed; BIP152: a block that arrived compact never scores its sender.
-      this.gate.markFailed(entry);
+      this.sync.invalidateBlock(entry);
       this.log.info('rebuilt compact block invalid, dropped', { peer: peer.addr, height, code: r.check.ok ? null : r.check.code });
       return;
     }
     this.host.onOutcome(outcome, missing);
-    // The cmpctblock we push is built now, from the wtxids the rebuild already has (no rehash).
-    this.keep(Buffer.from(pb.hash).toString('hex'), buildCmpctBlock(r.block, randomNonce(), pb.wtxidBytes));
-    this.gate.relayRebuilt(peer, r.block, pb.hash, height);
+    // The cmpctblock we push is built now, from what the rebuild holds (wtxids, coinbase): no pass
+    // over the block. Our own nonce, not the sender's message forwarded: BIP152 mixes a nonce per
+    // connection so that no one upstream decides where short ids collide downstream.
+    const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
+    this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
+    this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, cmpct, readAt);
   }
 
   /** Overdue compact requests and rebuilds whose blocktxn is overdue fall back to the full block (ticker). */
@@ -217,28 +251,39 @@ export class CompactBlocks implements PeerLifecycle {
    * full blocks the relay cache no longer has from the block store.
    */
   serveGetdata(peer: Peer, type: number, src: Uint8Array, off: number, cached: Uint8Array | undefined): boolean {
+    // A block pushed this turn enters the relay cache and the store in the next: served meanwhile.
+    const waiting = cached === undefined ? this.gate.waitingFrame(src, off) : undefined;
     if (type === MSG_CMPCT_BLOCK) {
-      const frame = cached ?? this.store.get(src, off);
+      const frame = cached ?? waiting ?? this.store.get(src, off);
       if (frame === undefined) return false;
       peer.sendMessage(this.cmpctFor(frame));
       return true;
     }
     if (cached !== undefined) return false;
-    const frame = this.store.get(src, off);
+    // A waiting frame lives in the rebuild buffer, which the next block reuses: the queue gets a copy.
+    const frame = waiting?.slice() ?? this.store.get(src, off);
     if (frame === undefined) return false;
     peer.sendRelayed(frame, -1);
     return true;
   }
 
-  /** A peer's getblocktxn, answered for recent blocks (relay cache, then block store); Core ignores others. */
+  /** A peer's getblocktxn, answered for recent blocks (relay cache, a block whose relay waits, the block store); Core ignores others. */
   onGetBlockTxn(peer: Peer, msg: GetBlockTxnMessage): void {
     const slot = this.relay.cache.find(msg.blockHash, 0);
-    const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : this.store.get(msg.blockHash, 0);
+    const frame = slot >= 0 && !this.relay.cache.isTx(slot) ? this.relay.cache.frame(slot) : (this.gate.waitingFrame(msg.blockHash) ?? this.store.get(msg.blockHash, 0));
     if (frame === undefined) return;
     const res = buildBlockTxn(frame.subarray(HEADER_SIZE), msg);
-    if (res === 'out-of-bounds') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
+    if (res === 'out-of-bounds') {
+      this.host.onDrop(peer, 'blocktxn_index', HEADER_SIZE + getBlockTxnPayloadSize(msg));
+      return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'getblocktxn with out-of-bounds tx indices');
+    }
     peer.sendMessage(res);
   }
+}
+
+/** A cmpctblock's frame size (what the flow table counts for it). */
+function frameBytes(m: CmpctBlockMessage): number {
+  return HEADER_SIZE + cmpctBlockPayloadSize(m);
 }
 
 function copyOf(m: CmpctBlockMessage): CmpctBlockMessage {

@@ -67,6 +67,15 @@ export class CompactPeers implements PeerLifecycle {
     return this.theirs.get(peer.id)?.v2 === true;
   }
 
+  /**
+   * BIP152 high-bandwidth mode with the peer `peerId` (Core getpeerinfo): `to`, we selected it (our
+   * last sendcmpct to it said announce=1; Core m_bip152_highbandwidth_to); `from`, it selected us
+   * (its sendcmpct said announce=1; Core m_bip152_highbandwidth_from).
+   */
+  highBandwidthWith(peerId: number): { to: boolean; from: boolean } {
+    return { to: this.hb.some((p) => p.id === peerId), from: this.theirs.get(peerId)?.announce === true };
+  }
+
   /** Our high-bandwidth peers (tests, views). */
   highBandwidth(): readonly Peer[] {
     return this.hb;

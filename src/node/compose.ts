@@ -134,7 +134,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
   const blocks: BlockRelay | null =
     chain === null
       ? null
-      : buildBlockRelay({ opened: chain, clock, log, magic: shell.magic, encoder: scanner, relay, discipline, metrics, events, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
+      : buildBlockRelay({ opened: chain, clock, log, magic: shell.magic, encoder: scanner, relay, peers: () => registry.values(), discipline, accounting, metrics, events, blockStoreMaxBytes: c.blockStoreMaxBytes, blocktxnTimeoutMs: c.getdataTimeoutMs });
   const dispatcher = new BatchDispatcher<Peer>(dispatchHost({ relay, gossip, discipline, accounting, metrics, events, blocks }));
   const listenAddress = (): string | null => shell.acceptor.address;
   const peers = new PeerSet({
@@ -162,6 +162,7 @@ export function composeNode(shell: NodeShell, durable: DurableState, chain: Open
     mesh,
     chainHeight: () => blocks?.sync.tipHeight ?? 0,
     peerHeight: (id) => blocks?.sync.peerHeight(id) ?? null,
+    compactHighBandwidth: blocks === null ? undefined : (id) => blocks.compactPeers.highBandwidthWith(id),
   });
   if (blocks !== null) listenToPeers(blocks, peers);
   const dialScope = new DialScope(c.onlynet, c.gossipDialScope, { onion: onionReachable(proxies) });

@@ -213,16 +213,29 @@ export class HeaderSync implements PeerLifecycle {
    * The header of a block (80 bytes at bytes[off..]) from `peer`: stored if new. Returns its entry,
    * or -1 when it was refused (the refusal is handled here: score, or a getheaders).
    */
-  acceptBlockHeader(peer: Peer, bytes: Uint8Array, off: number): number {
+  acceptBlockHeader(peer: Peer, bytes: Uint8Array, off: number, viaCompact = false): number {
     const s = this.state(peer);
     const out = this.chain.acceptHeaders(peer.id, bytes, off, 1, this.nowSec(), this.budgetOf(peer));
     this.noteBest(s, out.lastEntry, out.stored);
     if (out.stored > 0) this.scheduleFlush();
     if (out.reject !== undefined) {
-      this.onReject(peer, out.reject.code, true);
+      this.onReject(peer, out.reject.code, true, viaCompact);
       return -1;
     }
     return out.lastEntry;
+  }
+
+  /**
+   * The block of the header at `entry` failed the checks (not mutated): the chain marks it and its
+   * descendants and leaves them as tip (HeaderChain.invalidate); the marks are written after the
+   * headers they name.
+   */
+  invalidateBlock(entry: number): void {
+    if (!this.chain.invalidate(entry)) return;
+    const file = this.file;
+    if (file === null) return;
+    this.scheduleFlush();
+    this.flushing = this.flushing.then(() => file.saveFailed(this.chain).catch((err: unknown) => this.log.warn('writing failed-block marks failed', { err: String(err) })));
   }
 
   /** Writes what is not yet on disk and closes the file. */
@@ -241,13 +254,19 @@ export class HeaderSync implements PeerLifecycle {
   // ---- internals -------------------------------------------------------------------------------
 
   /** Handles a refusal; true when what was accepted before it may still be used. */
-  private onReject(peer: Peer, code: HeaderRejectCode, first: boolean): boolean {
+  private onReject(peer: Peer, code: HeaderRejectCode, first: boolean, viaCompact = false): boolean {
     if (code === 'bad-pow') {
       this.host.punish(peer, 'INVALID_HEADER_POW', 'header with invalid proof of work');
       return false;
     }
     if (HEADER_PEER_FAULTS.has(code)) {
       this.host.punish(peer, 'INVALID_HEADER', `invalid header: ${code}`);
+      return false;
+    }
+    if (code === 'duplicate-invalid') {
+      // Core MaybePunishNodeForBlock, BLOCK_CACHED_INVALID: outbound peers on an invalid chain are
+      // discouraged; inbound ones, and high-bandwidth compact blocks, are not.
+      if (peer.direction === 'outbound' && !viaCompact) this.host.punish(peer, 'INVALID_HEADER', 'header of a block known invalid');
       return false;
     }
     if (code === 'unconnected') {

@@ -6,6 +6,7 @@
  * simnet, which has no headers chain.
  */
 import type { EventEmitter } from 'node:events';
+import { brokenBound } from '../chain/compact/bounds.js';
 import type { RelayMetrics } from '../metrics/metrics.js';
 import type { DispatchHost } from '../peer/dispatch.js';
 import type { Peer } from '../peer/peer.js';
@@ -41,6 +42,10 @@ export function dispatchHost(p: RouterParts): DispatchHost<Peer> {
     countIn: (id, bytes) => p.metrics.messageInById(id, bytes),
     addrBudget: (peer) => p.gossip.addrBudget(peer.id),
     onAddrSkipped: (peer, entries, bytes) => p.accounting.dropFromPeer(peer, 'addr_rate_limited', entries, bytes),
+    onUndecodable: (peer, command, err, bytes) => {
+      const reason = brokenBound(command, err);
+      if (reason !== null) p.accounting.dropFromPeer(peer, reason, 1, bytes);
+    },
   };
 }
 

@@ -69,7 +69,11 @@ export interface PeerSetParts {
   readonly chainHeight?: () => number;
   /** The height of the best header a peer is known to have (HeaderSync), null before any. */
   readonly peerHeight?: (peerId: number) => number | null;
+  /** BIP152 high-bandwidth mode with a peer, both ways (CompactPeers); both false without block relay. */
+  readonly compactHighBandwidth?: (peerId: number) => { readonly to: boolean; readonly from: boolean };
 }
+
+const NO_HIGH_BANDWIDTH = Object.freeze({ to: false, from: false });
 
 export class PeerSet {
   private readonly host: PeerHost;
@@ -137,7 +141,7 @@ export class PeerSet {
   }
 
   info(p: Peer): PeerInfo {
-    return { ...p.info(), banScore: this.parts.banMgr.score(p.id), whitelisted: this.parts.banMgr.isWhitelisted(hostOf(p.addr)), bestKnownHeight: this.parts.peerHeight?.(p.id) ?? null };
+    return { ...p.info(), banScore: this.parts.banMgr.score(p.id), whitelisted: this.parts.banMgr.isWhitelisted(hostOf(p.addr)), bestKnownHeight: this.parts.peerHeight?.(p.id) ?? null, compactHighBandwidth: this.parts.compactHighBandwidth?.(p.id) ?? NO_HIGH_BANDWIDTH };
   }
 
   list(): PeerInfo[] {

@@ -153,6 +153,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     if (this.state !== 'running' || r === undefined) return this.stopped;
     this.state = 'stopping';
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    r.blocks?.gate.stop();
     // Network first: no dial completes, no handshake goes on while state is saved. A shutdown is
     // not the peers' departure (Serf): the connector records none once stopping.
     r.seeding.stop();

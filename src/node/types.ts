@@ -157,6 +157,8 @@ export interface PeerInfo {
   readonly startHeight: number | null;
   /** Height of the best header this peer is known to have (from its headers and blocks); null before any. */
   readonly bestKnownHeight: number | null;
+  /** BIP152 high-bandwidth mode (getpeerinfo's bip152_hb_to / bip152_hb_from): `to`, we asked this peer to push us new blocks as cmpctblock; `from`, it asked us to. */
+  readonly compactHighBandwidth: { readonly to: boolean; readonly from: boolean };
   readonly relay: boolean;
   readonly banScore: number;
   /** Round trip of the last answered ping and the smallest on this connection; the first ping goes out right after the handshake. */

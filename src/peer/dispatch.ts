@@ -69,6 +69,8 @@ export interface DispatchHost<P extends DispatchPeer> {
   addrBudget(peer: P): number;
   /** An addr / addrv2 of `entries` entries arrived with the bucket empty: counted, not decoded. */
   onAddrSkipped(peer: P, entries: number, bytes: number): void;
+  /** A payload of `bytes` (frame included) did not decode; the peer then scores it (onDecodeError). */
+  onUndecodable(peer: P, command: string, err: unknown, bytes: number): void;
 }
 
 /** CompactSize count at payload[0..] for an inventory list of exactly `36 n` bytes, else -1. */
@@ -172,6 +174,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
     try {
       return decodePayload(command, bytes.subarray(start, start + len), peer.protocolVersion ?? PROTOCOL_VERSION);
     } catch (err) {
+      this.host.onUndecodable(peer, command, err, HEADER_SIZE + len);
       peer.onDecodeError(err, command);
       return undefined;
     }

@@ -43,6 +43,8 @@ import type { FlowSink, WritableSocket, WriteScheduler } from './writer.js';
 
 export interface FrameEncoder {
   encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array;
+  /** Frames a payload laid out after 24 free bytes, in place (FrameScanner.frameInPlace). */
+  frameInPlace(magic: number, command: string, frame: Uint8Array): Uint8Array;
 }
 
 /** The part of net.Socket a peer uses (an in-memory socket in tests and benchmarks). */
@@ -249,7 +251,7 @@ export class Peer implements DispatchPeer, HandshakePeer {
   }
 
   /** `whitelisted` is the node's to say; everything else is the connection's own. */
-  info(): Omit<PeerInfo, 'whitelisted' | 'bestKnownHeight'> {
+  info(): Omit<PeerInfo, 'whitelisted' | 'bestKnownHeight' | 'compactHighBandwidth'> {
     return {
       id: this.id,
       addr: this.addr,

@@ -22,6 +22,20 @@ export const DROP_REASONS = [
   'unsolicited_overflow',
   /** addr / addrv2 entries past the peer's address token bucket (Core#22387): not decoded. */
   'addr_rate_limited',
+  /**
+   * BIP152 per-peer bounds and fallbacks (src/chain/compact/bounds.ts), each counted on the peer's
+   * flow to itself with the bytes of the message concerned. A half-rebuilt compact block dropped
+   * over MAX_PENDING_COMPACT_PER_PEER (the oldest; its `cmpctblock`'s bytes).
+   */
+  'cmpct_pending',
+  /** A `cmpctblock` with more short ids and prefilled transactions than MAX_SHORT_IDS: not decoded. */
+  'cmpct_size',
+  /** A `getblocktxn` asking for an index past the block or the 16-bit range: not answered. */
+  'blocktxn_index',
+  /** A `cmpctblock` whose short ids cannot be told apart: not rebuilt, the full block fetched. */
+  'cmpct_collision',
+  /** A `cmpctblock` rebuilt into a mutated block (merkle root or witness commitment): the full block fetched. */
+  'cmpct_mutated',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -195,20 +195,27 @@ export class FrameScanner {
 
   /** One frame: header with checksum, then the payload. */
   encodeFrame(magic: number, command: string, payload: Uint8Array): Uint8Array {
-    const cmd = commandBytes(command);
-    const total = HEADER_SIZE + payload.length;
     if (payload.length >= this.nativeHashMin) {
       // Large: build it outside WASM, saving two copies of the payload.
-      const out = new Uint8Array(total);
-      const dv = new DataView(out.buffer);
-      dv.setUint32(0, magic >>> 0, true);
-      out.set(cmd, 4);
-      dv.setUint32(16, payload.length, true);
-      dv.setUint32(20, nativeChecksum(payload), true);
+      const out = new Uint8Array(HEADER_SIZE + payload.length);
       out.set(payload, HEADER_SIZE);
-      return out;
+      return this.frameInPlace(magic, command, out);
     }
     return this.encodeFrames(magic, [{ command, payload }]);
+  }
+
+  /**
+   * Writes the 24-byte header (checksum included) at the start of `frame`, whose payload follows
+   * it already: a large payload laid out with room for its header is framed without a copy.
+   */
+  frameInPlace(magic: number, command: string, frame: Uint8Array): Uint8Array {
+    const length = frame.length - HEADER_SIZE;
+    const dv = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
+    dv.setUint32(0, magic >>> 0, true);
+    frame.set(commandBytes(command), 4);
+    dv.setUint32(16, length, true);
+    dv.setUint32(20, nativeChecksum(frame.subarray(HEADER_SIZE)), true);
+    return frame;
   }
 
   /**

@@ -87,9 +87,14 @@ describe('PartialBlock', () => {
     expect(pb.init()).toBe('ok');
     expect(pb.fill(sourceFor(b))).toBe(200);
     expect(pb.missing().indexes).toEqual([]);
-    const r = pb.finish(ctx);
+    // Laid out after 24 free bytes (room for the frame header the node writes in place).
+    const r = pb.finish(ctx, { headroom: 24, alloc: (n) => new Uint8Array(n) });
     expect(r.status).toBe('rebuilt');
-    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+    if (r.status === 'rebuilt') {
+      expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+      expect(r.buffer.length).toBe(24 + b.raw.length);
+      expect(Buffer.from(r.buffer.subarray(24))).toEqual(Buffer.from(b.raw));
+    }
   });
 
   it('uses the txids a source knows (the relay cache\'s) and still rebuilds the same bytes', () => {

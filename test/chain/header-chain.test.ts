@@ -90,6 +90,47 @@ describe('HeaderChain', () => {
     expect(chain.onBestChain(chain.find(hashes[15]!))).toBe(true);
   });
 
+  it('a failed block (Core BLOCK_FAILED_VALID): it and its descendants leave the best chain, the tip moves back to the most-work valid entry, and headers on it are refused', () => {
+    const { chain, hashes } = chainWith(20);
+    // A side branch from 9 (heights 10..14): less work than the main chain's 20.
+    const side = chainOf(hashes[8]!, T0 + 5400, 5, 77);
+    expect(chain.acceptHeaders(2, side.bytes, 0, 5, NOW).reject).toBeUndefined();
+    expect(chain.tipHeight).toBe(20);
+    const bad = chain.find(hashes[11]!); // height 12 on the main chain
+    expect(chain.invalidate(bad)).toBe(true);
+    expect(chain.invalidate(bad)).toBe(false);
+    expect(chain.isFailed(bad)).toBe(true);
+    expect(chain.isFailed(chain.find(hashes[19]!))).toBe(true); // FAILED_CHILD
+    expect(chain.isFailed(chain.find(hashes[10]!))).toBe(false);
+    // Most work among the valid entries: the side branch's tip (14) beats the main chain's 11.
+    expect(chain.tipHeight).toBe(14);
+    expect(Buffer.from(chain.hash(chain.tipEntry))).toEqual(Buffer.from(side.hashes[4]!));
+    expect(chain.onBestChain(chain.find(hashes[10]!))).toBe(false);
+    expect(chain.failedEntries()).toEqual([bad]);
+    // A header on a failed entry: bad-prevblk (a peer fault), not stored.
+    const onBad = chainOf(hashes[19]!, T0 + 12_000, 1, 5);
+    expect(chain.acceptHeaders(3, onBad.bytes, 0, 1, NOW)).toMatchObject({ stored: 0, reject: { code: 'bad-prevblk', index: 0 } });
+    // The failed header itself, sent again: duplicate-invalid.
+    expect(chain.acceptHeaders(3, chain.header(bad).slice(), 0, 1, NOW).reject?.code).toBe('duplicate-invalid');
+    // A valid header on the last good main-chain entry extends from there as any header does.
+    const fork = chainOf(hashes[10]!, T0 + 6600, 5, 6);
+    expect(chain.acceptHeaders(3, fork.bytes, 0, 5, NOW).reject).toBeUndefined();
+    expect(chain.tipHeight).toBe(16);
+    expect(chain.onBestChain(chain.find(hashes[10]!))).toBe(true);
+  });
+
+  it('a failed tip with no rival falls back to its parent; equal work: the first stored wins', () => {
+    const { chain, hashes } = chainWith(5);
+    const rival = chainOf(hashes[3]!, T0 + 2400, 1, 9); // height 5, same work as the tip
+    chain.acceptHeaders(2, rival.bytes, 0, 1, NOW);
+    expect(Buffer.from(chain.hash(chain.tipEntry))).toEqual(Buffer.from(hashes[4]!));
+    chain.invalidate(chain.tipEntry);
+    expect(Buffer.from(chain.hash(chain.tipEntry))).toEqual(Buffer.from(rival.hashes[0]!));
+    chain.invalidate(chain.tipEntry);
+    expect(chain.tipHeight).toBe(4);
+    expect(chain.invalidate(0)).toBe(false);
+  });
+
   it('bounds what one peer can store below minimum chain work', () => {
     const p: ChainParams = { ...R, minimumChainWork: 1n << 100n };
     const chain = new HeaderChain(p);

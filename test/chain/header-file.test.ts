@@ -42,6 +42,21 @@ describe('HeaderFile', () => {
     expect((await HeaderFile.open(path, R)).chain.tipHeight).toBe(125);
   });
 
+  it('keeps failed-block marks across a restart (<path>.failed): the tip stays off the failed branch', async () => {
+    const path = join(dir(), 'headers.dat');
+    const hashes = await written(path, 30);
+    const opened = await HeaderFile.open(path, R);
+    opened.chain.invalidate(opened.chain.find(hashes[24]!));
+    expect(opened.chain.tipHeight).toBe(24);
+    await opened.file.saveFailed(opened.chain);
+    await opened.file.close();
+    expect(readFileSync(`${path}.failed`)).toEqual(Buffer.from(hashes[24]!));
+    const re = await HeaderFile.open(path, R);
+    expect(re.chain.tipHeight).toBe(24);
+    expect(re.chain.isFailed(re.chain.find(hashes[29]!))).toBe(true);
+    await re.file.close();
+  });
+
   it('cuts a torn last record (a crash in the middle of an append)', async () => {
     const path = join(dir(), 'headers.dat');
     const hashes = await written(path, 30);

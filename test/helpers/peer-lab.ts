@@ -106,6 +106,7 @@ export class PeerLab {
       countIn: () => {},
       addrBudget: () => Infinity,
       onAddrSkipped: () => {},
+      onUndecodable: () => {},
     });
     // The node's own PeerSet, with stand-ins for the parts that only keep books.
     this.peerSet = new PeerSet({

@@ -9,7 +9,7 @@
  *   that sent sendheaders, inv to the others), a mutated one is dropped and its sender punished,
  *   an otherwise invalid one dropped unscored.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,8 @@ import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
 import type { BlockTxnMessage } from '../../src/wire/messages/blocktxn.js';
 import type { GetBlockTxnMessage } from '../../src/wire/messages/getblocktxn.js';
 import { chainOf, makeHeader } from '../chain/chain-helpers.js';
-import { eventually, RawPeer } from '../helpers/raw-peer.js';
+import { eventually, RawPeer, REGTEST } from '../helpers/raw-peer.js';
+import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 
 const GENESIS = chainParams('regtest').genesisHeader;
 const GENESIS_HASH = dsha(GENESIS);
@@ -257,7 +258,7 @@ describe('the relay rule for full blocks', () => {
 
 describe('a block that failed the checks', () => {
   it('does not keep a competing valid block at the same height from being relayed', async () => {
-    const { port } = await startNode();
+    const { node, port } = await startNode();
     const r = rng(61);
     const txs = Array.from({ length: 3 }, () => makeTx(mixedShape(r), r));
     const first = await RawPeer.open(port, '127.0.0.81');
@@ -275,6 +276,17 @@ describe('a block that failed the checks', () => {
     first.send(decodePayload('block', invalid.raw, PROTOCOL_VERSION));
     first.send({ command: 'ping', nonce: 3n });
     await first.until(() => first.has('pong'), 'the invalid block handled');
+    // Marked failed (Core InvalidBlockFound): the tip goes back to genesis; the sender is not scored.
+    expect(node.status().chain?.height).toBe(0);
+    expect(first.closed).toBe(false);
+    // A header built on the failed block: bad-prevblk, its sender disconnected and discouraged.
+    const child = await RawPeer.open(port, '127.0.0.84');
+    open.push(child);
+    await child.handshake();
+    child.send({ command: 'headers', headers: headersOf(makeHeader({ prev: invalid.hash, time: t + 5 })) });
+    await child.until(() => child.closed, 'the sender of a header on a failed block disconnected');
+    expect(node.bans().map((b) => b.target)).toContain('127.0.0.84');
+    expect(node.status().chain?.height).toBe(0);
     const valid = buildBlock({ prev: GENESIS_HASH, height: 1, time: t + 1, txs });
     second.send(decodePayload('block', valid.raw, PROTOCOL_VERSION));
     await watcher.until(() => all(watcher, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(valid.hash))), 'the valid block relayed');
@@ -329,6 +341,8 @@ describe('BIP152 compact blocks in the node', () => {
     expect(pushed.shortIds.length / 6 + pushed.prefilled.length).toBe(21);
     expect(src.has('getblocktxn')).toBe(false);
     expect(await metric(node, 'rebuilt')).toBe(1);
+    // Its hop was observed when the push was queued.
+    expect(await node.metricsText()).toMatch(/wirerelay_block_hop_seconds_count\{via="cmpctblock"\} 1\b/);
 
     // Block 2: one transaction never seen: asked for with getblocktxn.
     const fresh = txs(10, 12);
@@ -341,6 +355,12 @@ describe('BIP152 compact blocks in the node', () => {
     src.send({ command: 'blocktxn', blockHash: b2.hash, txs: [b2.txs[10]!] });
     await hb.until(() => all(hb, 'cmpctblock').length === 2, 'the second cmpctblock pushed');
     expect(await metric(node, 'blocktxn')).toBe(1);
+    // Pushed before the relay cache took the block, and not again when the relay announced it.
+    hb.send({ command: 'ping', nonce: 2n });
+    await hb.until(() => all(hb, 'pong').length === 2, 'a round trip after the relay announced block 2');
+    expect(all(hb, 'cmpctblock')).toHaveLength(2);
+    expect(hb.has('headers')).toBe(false);
+    expect(all(hb, 'inv').flatMap((m) => m.inventory).filter((e) => [hex(b1.hash), hex(b2.hash)].includes(hex(e.hash)))).toEqual([]);
     expect(events).toEqual([
       { height: 1, via: 'cmpctblock' },
       { height: 2, via: 'cmpctblock' },
@@ -354,6 +374,10 @@ describe('BIP152 compact blocks in the node', () => {
     low.send({ command: 'getblocktxn', blockHash: b2.hash, indexes: [3] });
     await low.until(() => low.has('blocktxn'), 'the blocktxn served');
     expect(hex((all(low, 'blocktxn')[0]! as BlockTxnMessage).txs[0]!)).toBe(hex(b2.txs[3]!));
+    // Both blocks were laid out in the one rebuild buffer: each was copied out whole before reuse.
+    low.send({ command: 'getdata', inventory: [{ type: 0x40000002, hash: b1.hash }, { type: 0x40000002, hash: b2.hash }] });
+    await low.until(() => all(low, 'block').length === 2, 'both full blocks served');
+    expect(all(low, 'block').map((m) => hex((m as { raw: Uint8Array }).raw))).toEqual([hex(b1.raw), hex(b2.raw)]);
 
     // Block 3: its header commits to other transactions than the ones the short ids find (what a
     // short-id collision looks like): the full block is fetched, and nobody is scored.
@@ -416,6 +440,62 @@ describe('BIP152 compact blocks in the node', () => {
     expect(node.peers().some((p) => p.addr.startsWith('127.0.0.72:'))).toBe(true);
   });
 
+  it('counts every BIP152 bound and fallback as a drop reason in the flow table, on the peer\'s flow to itself', async () => {
+    const { node, port } = await startNode();
+    const src = await witnessPeer(port, '127.0.0.91');
+    const addrOf = (host: string): string => node.peers().find((p) => p.addr.startsWith(`${host}:`))!.addr;
+    /** Drops counted on a peer's flow to itself (what we refused to take from it); `addr` once the peer is gone. */
+    const drops = (host: string, reason: string, addr = addrOf(host)): number =>
+      (node.flows(1000, 'bytes').find((f) => f.src === addr && f.dst === addr)?.drops as Record<string, number> | undefined)?.[reason] ?? 0;
+    // Five blocks in a row, each missing a transaction: the fifth pending rebuild pushes out the first.
+    const t = now() - 60;
+    let prev: Uint8Array = GENESIS_HASH;
+    const blocks = [];
+    for (let h = 1; h <= 5; h++) {
+      const b = buildBlock({ prev, height: h, time: t + h, txs: txs(2, 60 + h) });
+      blocks.push(b);
+      prev = b.hash;
+    }
+    for (const b of blocks) src.send(buildCmpctBlock(b.raw, 1n));
+    await src.until(() => all(src, 'getblocktxn').length === 5, 'five getblocktxn');
+    await eventually(() => drops('127.0.0.91', 'cmpct_pending') === 1, 'cmpct_pending counted');
+
+    // A rebuild that is mutated (what a short-id collision looks like): cmpct_mutated, full block fetched.
+    const fresh = txs(3, 70);
+    for (const tx of fresh) node.relayTransaction(tx);
+    const forged = await witnessPeer(port, '127.0.0.92');
+    const b6 = buildBlock({ prev: blocks[4]!.hash, height: 6, time: t + 10, txs: fresh, merkleRoot: new Uint8Array(32).fill(9) });
+    forged.send(buildCmpctBlock(b6.raw, 2n));
+    await eventually(() => drops('127.0.0.92', 'cmpct_mutated') === 1, 'cmpct_mutated counted');
+
+    // Two equal short ids in one cmpctblock: cmpct_collision.
+    const twin = await witnessPeer(port, '127.0.0.93');
+    const b7 = buildBlock({ prev: b6.hash, height: 7, time: t + 11, txs: txs(2, 71) });
+    const c7 = buildCmpctBlock(b7.raw, 3n);
+    const ids = new Uint8Array(12);
+    ids.set(c7.shortIds.subarray(0, 6), 0);
+    ids.set(c7.shortIds.subarray(0, 6), 6);
+    twin.send({ ...c7, shortIds: ids });
+    await eventually(() => drops('127.0.0.93', 'cmpct_collision') === 1, 'cmpct_collision counted');
+
+    // Over MAX_SHORT_IDS: not decoded (and scored as malformed), cmpct_size.
+    const big = await witnessPeer(port, '127.0.0.94');
+    const bigAddr = addrOf('127.0.0.94');
+    const over = Buffer.concat([Buffer.from(c7.header), Buffer.alloc(8), Buffer.from([0xfe, 0xa1, 0x86, 0x01, 0x00]), Buffer.alloc(6 * 100_001), Buffer.from([0])]);
+    big.write(new FrameScanner().encodeFrame(REGTEST, 'cmpctblock', over));
+    await eventually(() => drops('', 'cmpct_size', bigAddr) === 1, 'cmpct_size counted');
+
+    // A getblocktxn past the block's transactions: blocktxn_index (and the sender is punished).
+    const asker = await witnessPeer(port, '127.0.0.95');
+    const askerAddr = addrOf('127.0.0.95');
+    const relayed: number[] = [];
+    node.on('block', (e) => relayed.push(e.height ?? -1));
+    src.send({ command: 'blocktxn', blockHash: blocks[1]!.hash, txs: blocks[1]!.txs.slice(1) });
+    await eventually(() => relayed.includes(2), 'block 2 relayed');
+    asker.send({ command: 'getblocktxn', blockHash: blocks[1]!.hash, indexes: [7] });
+    await eventually(() => drops('', 'blocktxn_index', askerAddr) === 1, 'blocktxn_index counted');
+  });
+
   it('fetches the full block when a getblocktxn goes unanswered past the getdata timeout', async () => {
     const { node, port } = await startNode({ getdataTimeoutMs: 300 });
     const src = await witnessPeer(port);
@@ -430,6 +510,46 @@ describe('BIP152 compact blocks in the node', () => {
     src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
     await other.until(() => other.has('inv') && all(other, 'inv').some((m) => m.inventory.some((e) => hex(e.hash) === hex(b1.hash))), 'the block relayed');
     expect(await metric(node, 'full')).toBe(1);
+  });
+
+  it('getpeerinfo shows BIP152 high-bandwidth mode both ways (bip152_hb_to: we selected the peer; bip152_hb_from: it selected us)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wirerelay-hb-rpc-'));
+    open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+    const { node, port } = await startNode({ dataDir: dir, rpc: '127.0.0.1:0' });
+    const both = await witnessPeer(port, '127.0.0.81');
+    const toOnly = await witnessPeer(port, '127.0.0.82');
+    const neither = await RawPeer.open(port, '127.0.0.83'); // no NODE_WITNESS: no compact blocks
+    open.push(neither);
+    await neither.handshake();
+    both.send({ command: 'sendcmpct', announce: 1, version: 2n });
+    toOnly.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    for (const p of [both, toOnly]) {
+      p.send({ command: 'ping', nonce: 5n });
+      await p.until(() => p.has('pong'), 'sendcmpct handled');
+    }
+    const auth = (await readFile(join(dir, '.cookie'), 'utf8')).trim();
+    const getpeerinfo = async (): Promise<Array<{ addr: string; bip152_hb_to: boolean; bip152_hb_from: boolean }>> => {
+      const res = await fetch(`http://${node.rpcEndpoint!.addr}/`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '1.0', id: 1, method: 'getpeerinfo', params: [] }),
+      });
+      return ((await res.json()) as { result: Array<{ addr: string; bip152_hb_to: boolean; bip152_hb_from: boolean }> }).result;
+    };
+    const hb = (host: string, info: Awaited<ReturnType<typeof getpeerinfo>>): [boolean, boolean] => {
+      const e = info.find((p) => p.addr.startsWith(`${host}:`))!;
+      return [e.bip152_hb_to, e.bip152_hb_from];
+    };
+    let info = await getpeerinfo();
+    expect(hb('127.0.0.81', info)).toEqual([true, true]);
+    expect(hb('127.0.0.82', info)).toEqual([true, false]);
+    expect(hb('127.0.0.83', info)).toEqual([false, false]);
+    // A peer that takes back its request (sendcmpct announce=0) no longer selects us.
+    both.send({ command: 'sendcmpct', announce: 0, version: 2n });
+    both.send({ command: 'ping', nonce: 6n });
+    await both.until(() => all(both, 'pong').length === 2, 'the second sendcmpct handled');
+    info = await getpeerinfo();
+    expect(hb('127.0.0.81', info)).toEqual([true, false]);
   });
 
   it('fetches an announced block from a compact-block peer as a cmpctblock (low bandwidth), rebuilt and relayed', async () => {

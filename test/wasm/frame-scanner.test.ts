@@ -129,6 +129,15 @@ describe('FrameScanner', () => {
     });
   }
 
+  it('frameInPlace writes the header before a payload laid out after 24 free bytes, as encodeFrame would', () => {
+    const p = payload(300_000);
+    const room = new Uint8Array(24 + p.length);
+    room.set(p, 24);
+    const framed = scanner.frameInPlace(MAGIC, 'block', room);
+    expect(framed).toBe(room);
+    expect(Buffer.from(framed)).toEqual(frame('block', p));
+  });
+
   it('encodeFrames builds one buffer that scans back to the same frames', () => {
     const list = [
       { command: 'ping', payload: payload(8) },

@@ -3,6 +3,7 @@
  * (docs/bounds.md style). The node wiring enforces them per peer; the rebuild enforces the
  * per-message ones itself.
  */
+import { RelayError } from '../../errors.js';
 import { MAX_CMPCT_TXS } from '../../wire/messages/cmpctblock.js';
 import { MAX_DIFF_INDEX } from '../../wire/diff-indexes.js';
 
@@ -35,3 +36,15 @@ export const MAX_BLOCKTXN_DEPTH = 10;
  * distribution: fall back to the full block (Core's "bucket_size > 12" rule in InitData).
  */
 export const MAX_SHORT_ID_PROBE = 12;
+
+/**
+ * The per-message bound a payload that did not decode broke, if it is one of these: a
+ * `cmpctblock` over MAX_SHORT_IDS (`cmpct_size`), a `getblocktxn` with more indexes or a larger
+ * index than 16 bits allow (`blocktxn_index`). null for any other decode failure.
+ */
+export function brokenBound(command: string, err: unknown): 'cmpct_size' | 'blocktxn_index' | null {
+  if (!(err instanceof RelayError)) return null;
+  if (command === 'cmpctblock' && err.code === 'ERR_PAYLOAD_COUNT_TOO_LARGE') return 'cmpct_size';
+  if (command === 'getblocktxn' && err.details['field'] === 'getblocktxn.indexes' && (err.code === 'ERR_PAYLOAD_COUNT_TOO_LARGE' || err.code === 'ERR_PAYLOAD_INVALID')) return 'blocktxn_index';
+  return null;
+}

@@ -28,13 +28,20 @@ export function buildCmpctBlock(rawBlock: Uint8Array, nonce: bigint, wtxids?: Ui
     }
     hash256Spans(rawBlock, spans, n, 1, ids, 0);
   }
-  const header = rawBlock.subarray(0, 80);
+  return cmpctBlockOf(rawBlock.subarray(0, 80), txs[0]!, ids, n, nonce);
+}
+
+/**
+ * A cmpctblock from what a rebuild already holds: the header, the coinbase (prefilled) and the
+ * wtxids of all `n` transactions (32 bytes each, block order). No pass over the block's bytes.
+ */
+export function cmpctBlockOf(header: Uint8Array, coinbase: Uint8Array, wtxids: Uint8Array, n: number, nonce: bigint): CmpctBlockMessage {
   const keys = shortIdKeys(header, nonce);
   const sids = new Float64Array(Math.max(0, n - 1));
-  shortIdsInto(keys, ids.subarray(32), n - 1, sids, 0);
+  shortIdsInto(keys, wtxids.subarray(32), n - 1, sids, 0);
   const shortIds = new Uint8Array(6 * (n - 1));
   for (let i = 0; i < n - 1; i++) writeShortId(shortIds, i, sids[i]!);
-  return { command: 'cmpctblock', header, nonce, shortIds, prefilled: [{ index: 0, tx: txs[0]! }] };
+  return { command: 'cmpctblock', header, nonce, shortIds, prefilled: [{ index: 0, tx: coinbase }] };
 }
 
 /**

@@ -29,11 +29,22 @@ import type { TxSource } from './tx-source.js';
 export type InitStatus = 'ok' | 'invalid' | 'collision';
 
 export type FinishResult =
-  | { readonly status: 'rebuilt'; readonly block: Uint8Array; readonly check: BlockCheckResult & { ok: true } }
+  /** `block` is a view at the layout's headroom into `buffer` (room for a frame header, say). */
+  | { readonly status: 'rebuilt'; readonly block: Uint8Array; readonly buffer: Uint8Array; readonly check: BlockCheckResult & { ok: true } }
   /** Mutated after the fill: a short-id collision as far as we can tell. Fetch the full block. */
   | { readonly status: 'collision'; readonly check: BlockCheckResult }
   /** The block is invalid (not mutated): do not relay it. */
   | { readonly status: 'invalid-block'; readonly check: BlockCheckResult };
+
+/** Where finish() lays the block out: `headroom` free bytes first, in a buffer from `alloc`. */
+export interface BlockLayout {
+  readonly headroom: number;
+  /** A buffer of exactly `bytes` bytes whose contents may be overwritten. */
+  alloc(bytes: number): Uint8Array;
+}
+
+/** A fresh buffer per block, no headroom. */
+const FRESH: BlockLayout = { headroom: 0, alloc: (bytes) => Buffer.allocUnsafe(bytes) };
 
 const MISSING = 0;
 const PREFILLED = 1;
@@ -75,6 +86,10 @@ export class PartialBlock {
   }
   get missingCount(): number {
     return this.n - this.filled;
+  }
+  /** The coinbase (index 0; prefilled by every sender we know, else from the source or blocktxn). */
+  get coinbase(): Uint8Array {
+    return this.txs[0]!;
   }
   /** wtxid of every index, 32 bytes each in block order (complete once nothing is missing): a cmpctblock for the rebuilt block needs no rehash. */
   get wtxidBytes(): Uint8Array {
@@ -212,13 +227,14 @@ export class PartialBlock {
     return true;
   }
 
-  /** Step 4: the block's bytes, checked. Only once nothing is missing. */
-  finish(ctx: BlockContext): FinishResult {
+  /** Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing. */
+  finish(ctx: BlockContext, layout: BlockLayout = FRESH): FinishResult {
     if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
     let size = 80 + compactSizeLen(this.n);
     for (let i = 0; i < this.n; i++) size += this.txs[i]!.length;
-    // Every byte is written below, so the buffer need not be zeroed first (1–4 MB per block).
-    const block: Uint8Array = Buffer.allocUnsafe(size);
+    // Every byte of the block is written below, so the buffer need not be zeroed first (1–4 MB per block).
+    const buffer = layout.alloc(layout.headroom + size);
+    const block = buffer.subarray(layout.headroom);
     block.set(this.header, 0);
     let at = 80;
     // CompactSize of the tx count, written by hand to avoid a writer for 1–3 bytes.
@@ -229,7 +245,7 @@ export class PartialBlock {
       block[at++] = this.n >>> 8;
     } else {
       block[at++] = 0xfe;
-      new DataView(block.buffer).setUint32(at, this.n, true);
+      new DataView(block.buffer, block.byteOffset).setUint32(at, this.n, true);
       at += 4;
     }
     for (let i = 0; i < this.n; i++) {
@@ -238,7 +254,7 @@ export class PartialBlock {
       at += t.length;
     }
     const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown });
-    if (check.ok) return { status: 'rebuilt', block, check };
+    if (check.ok) return { status: 'rebuilt', block, buffer, check };
     return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
   }
 }

@@ -57,18 +57,24 @@ export function decodeCmpctBlock(payload: Uint8Array, _pver?: number): CmpctBloc
   return { command: 'cmpctblock', header, nonce, shortIds, prefilled };
 }
 
-export function encodeCmpctBlock(msg: CmpctBlockMessage, _pver?: number): Uint8Array {
-  if (msg.header.length !== 80) throw new RangeError(`cmpctblock: header must be 80 bytes, got ${msg.header.length}`);
-  if (msg.shortIds.length % SHORT_ID_SIZE !== 0) throw new RangeError(`cmpctblock: short ids must be 6 bytes each, got ${msg.shortIds.length} bytes`);
+/** The encoded payload's length in bytes. */
+export function cmpctBlockPayloadSize(msg: CmpctBlockMessage): number {
   const nIds = msg.shortIds.length / SHORT_ID_SIZE;
-  if (nIds + msg.prefilled.length > MAX_CMPCT_TXS) throw new RangeError(`cmpctblock: ${nIds + msg.prefilled.length} transactions exceed ${MAX_CMPCT_TXS}`);
   let size = 80 + 8 + compactSizeLen(nIds) + msg.shortIds.length + compactSizeLen(msg.prefilled.length);
   size += diffIndexesSize(
     msg.prefilled.map((p) => p.index),
     'cmpctblock.prefilled',
   );
   for (const p of msg.prefilled) size += p.tx.length;
-  const w = new WireWriter(size);
+  return size;
+}
+
+export function encodeCmpctBlock(msg: CmpctBlockMessage, _pver?: number): Uint8Array {
+  if (msg.header.length !== 80) throw new RangeError(`cmpctblock: header must be 80 bytes, got ${msg.header.length}`);
+  if (msg.shortIds.length % SHORT_ID_SIZE !== 0) throw new RangeError(`cmpctblock: short ids must be 6 bytes each, got ${msg.shortIds.length} bytes`);
+  const nIds = msg.shortIds.length / SHORT_ID_SIZE;
+  if (nIds + msg.prefilled.length > MAX_CMPCT_TXS) throw new RangeError(`cmpctblock: ${nIds + msg.prefilled.length} transactions exceed ${MAX_CMPCT_TXS}`);
+  const w = new WireWriter(cmpctBlockPayloadSize(msg));
   w.bytes(msg.header);
   w.u64le(msg.nonce, 'cmpctblock.nonce');
   w.compactSize(nIds);

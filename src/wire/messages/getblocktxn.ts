@@ -25,9 +25,14 @@ export function decodeGetBlockTxn(payload: Uint8Array, _pver?: number): GetBlock
   return { command: 'getblocktxn', blockHash, indexes };
 }
 
+/** The encoded payload's length in bytes. */
+export function getBlockTxnPayloadSize(msg: GetBlockTxnMessage): number {
+  return 32 + compactSizeLen(msg.indexes.length) + diffIndexesSize(msg.indexes, 'getblocktxn.indexes');
+}
+
 export function encodeGetBlockTxn(msg: GetBlockTxnMessage, _pver?: number): Uint8Array {
   const n = msg.indexes.length;
-  const w = new WireWriter(32 + compactSizeLen(n) + diffIndexesSize(msg.indexes, 'getblocktxn.indexes'));
+  const w = new WireWriter(getBlockTxnPayloadSize(msg));
   w.hash32(msg.blockHash, 'getblocktxn.blockHash');
   w.compactSize(n);
   let prev = -1;
