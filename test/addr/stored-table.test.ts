@@ -30,7 +30,7 @@ function restore(table: unknown, clock = new ManualClock(T0)): { gossip: Address
   return { gossip, lines };
 }
 
-describe('stored address table', () => {
+describe('stored address table (Core test/functional/feature_addrman.py: a table with a bad version, checksum or inconsistent buckets is warned about and replaced by a fresh one)', () => {
   it('toJSON → state log text → restore gives an equal table', () => {
     const clock = new ManualClock(T0);
     const m = populated(clock);
