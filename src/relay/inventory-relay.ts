@@ -353,6 +353,8 @@ export class InventoryRelay<P extends RelayPeer> {
     const fromMesh = cache.fromMesh(slot);
     const src = cache.from(slot);
     const twoIds = cache.hasTwoIds(slot);
+    // One view of the cached frame for every mesh peer it goes to (each writer copies it).
+    let frame: Uint8Array | undefined;
     for (const p of this.host.peers()) {
       if (p === from || !p.established) continue;
       // Something that came from the mesh is never sent back into the mesh (no loops).
@@ -368,7 +370,7 @@ export class InventoryRelay<P extends RelayPeer> {
         if (p.direction === 'inbound') continue;
         p.known.add(ids, off);
         if (twoIds) p.known.add(wids, off);
-        p.sendRelayed(cache.frame(slot), src);
+        p.sendRelayed((frame ??= cache.frame(slot)), src);
         continue;
       }
       if (!isTx) {
