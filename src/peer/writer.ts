@@ -106,12 +106,17 @@ export interface WriterOptions {
   readonly maxMessages: number;
 }
 
+/** Queue arrays longer than this are dropped once the queue empties (reused below it). */
+const KEPT_CAPACITY = 1024;
+
 export class PeerWriter {
   private bufs: (Uint8Array | undefined)[] = [];
   private srcs: number[] = [];
   /** Each queued frame's length when queued (a relayed view may read as empty by the time it is written). */
   private lens: number[] = [];
+  /** The queue is [head, tail) of the three arrays, which keep their capacity between turns. */
   private head = 0;
+  private tail = 0;
   private bytes = 0;
   private scheduled = false;
   private flushing = false;
@@ -135,7 +140,7 @@ export class PeerWriter {
   ) {}
 
   get length(): number {
-    return this.bufs.length - this.head;
+    return this.tail - this.head;
   }
 
   /** Bytes queued here (not yet given to the socket). */
@@ -168,9 +173,18 @@ export class PeerWriter {
       if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', frame.byteLength);
       return;
     }
-    this.bufs.push(frame);
-    this.srcs.push(src);
-    this.lens.push(frame.byteLength);
+    // Written in place: an array emptied by a flush is reused, not grown again from nothing (a
+    // long queue's arrays regrown turn after turn were promoted garbage, collected by full GCs).
+    const t = this.tail++;
+    if (t < this.bufs.length) {
+      this.bufs[t] = frame;
+      this.srcs[t] = src;
+      this.lens[t] = frame.byteLength;
+    } else {
+      this.bufs.push(frame);
+      this.srcs.push(src);
+      this.lens.push(frame.byteLength);
+    }
     this.bytes += frame.byteLength;
     // Queued by beforeFlush during a flush: the write that follows takes it; bounds apply after.
     if (this.flushing) return;
@@ -199,9 +213,9 @@ export class PeerWriter {
    */
   private dropOldestRelayed(maxBytes: number, maxMessages: number): void {
     const { bufs, srcs, lens } = this;
-    let length = bufs.length - this.head;
+    let length = this.tail - this.head;
     let end = this.head;
-    for (; end < bufs.length && (this.bytes > maxBytes || length > maxMessages); end++) {
+    for (; end < this.tail && (this.bytes > maxBytes || length > maxMessages); end++) {
       const src = srcs[end]!;
       if (src === CONTROL || src === RAW) continue;
       const bytes = lens[end]!;
@@ -239,14 +253,14 @@ export class PeerWriter {
 
   private writeQueued(): void {
     const mesh = this.isMesh();
-    while (this.head < this.bufs.length && this.socket.writableLength < WRITE_BUDGET_BYTES) {
+    while (this.head < this.tail && this.socket.writableLength < WRITE_BUDGET_BYTES) {
       let budget = WRITE_BUDGET_BYTES - this.socket.writableLength;
       const start = this.head;
       let end = start;
       let total = 0;
       // Relayed frames of this write: [src, bytes, kind (1 tx, 0 block)] each, counted when it completes.
       let relayed: number[] | undefined;
-      while (end < this.bufs.length && (end === start || budget > 0)) {
+      while (end < this.tail && (end === start || budget > 0)) {
         const b = this.bufs[end]!;
         const len = this.lens[end]!;
         total += len;
@@ -275,16 +289,18 @@ export class PeerWriter {
       if (relayed === undefined) this.socket.write(chunk);
       else this.socket.write(chunk, this.written(relayed, mesh));
     }
-    if (this.head === this.bufs.length) {
-      this.bufs.length = 0;
-      this.srcs.length = 0;
-      this.lens.length = 0;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+      // A burst's capacity is not kept for ever (1,000 peers × a long queue's arrays).
+      if (this.bufs.length > KEPT_CAPACITY) this.resetArrays();
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      const n = this.tail - this.head;
+      this.bufs.copyWithin(0, this.head, this.tail);
+      this.srcs.copyWithin(0, this.head, this.tail);
+      this.lens.copyWithin(0, this.head, this.tail);
+      this.bufs.fill(undefined, n, this.tail);
       this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.bufs.length) {
-      this.bufs = this.bufs.slice(this.head);
-      this.srcs = this.srcs.slice(this.head);
-      this.lens = this.lens.slice(this.head);
-      this.head = 0;
+      this.tail = n;
     }
   }
 
@@ -356,14 +372,18 @@ export class PeerWriter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (let i = this.head; i < this.bufs.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const src = this.srcs[i]!;
       if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', this.lens[i]!);
     }
+    this.resetArrays();
+    this.head = this.tail = 0;
+    this.bytes = 0;
+  }
+
+  private resetArrays(): void {
     this.bufs = [];
     this.srcs = [];
     this.lens = [];
-    this.head = 0;
-    this.bytes = 0;
   }
 }

@@ -144,6 +144,50 @@ describe('PeerWriter', () => {
     expect(w.length).toBe(0);
   });
 
+  it('keeps order and content across many turns, a burst past its kept capacity, and a compaction of a long queue', async () => {
+    const { socket, w, events } = setup(1 << 30, 1 << 20);
+    // 100-byte frames: 6,000 of them are more than two of the writer's 256 KiB turns.
+    const tagged = (id: number): Uint8Array => {
+      const f = new Uint8Array(100);
+      new DataView(f.buffer).setUint32(0, id);
+      return f;
+    };
+    const check = (from: number, to: number): void => {
+      const out = socket.take();
+      const got: number[] = [];
+      for (let at = 0; at < out.length; at += 100) got.push(out.readUInt32BE(at));
+      expect(got).toEqual(Array.from({ length: to - from }, (_, i) => from + i));
+    };
+    let id = 0;
+    // Small turns (the queue's arrays are reused), then a 3,000-frame burst (dropped once empty).
+    for (const n of [5, 40, 3, 3000, 7, 60]) {
+      const from = id;
+      for (let i = 0; i < n; i++) w.queueRelayed(tagged(id++), 1);
+      await turn();
+      check(from, id);
+      expect(w.length).toBe(0);
+    }
+    // A long queue drained in parts (the socket takes one budget per turn): the head moves past
+    // 1,024 while frames are left, so the queue is compacted in place.
+    const from = id;
+    for (let i = 0; i < 6000; i++) w.queueRelayed(tagged(id++), 1);
+    let turns = 0;
+    const origWrite = socket.write.bind(socket);
+    socket.write = ((chunk: Uint8Array, cb?: (err?: Error | null) => void) => {
+      socket.writableLength += chunk.byteLength;
+      return origWrite(chunk, cb);
+    }) as typeof socket.write;
+    while (w.length > 0 && turns < 100) {
+      socket.writableLength = 0;
+      w.schedule();
+      await turn();
+      turns++;
+    }
+    expect(turns).toBeGreaterThan(1);
+    check(from, id);
+    expect(events.filter((e) => !e.startsWith('delivered'))).toEqual([]);
+  });
+
   it('control frames past twice the bound report overflow (a peer that does not read what it asks for)', () => {
     const { socket, w } = setup(1000, 100);
     socket.writableLength = 1 << 30;
