@@ -17,16 +17,10 @@ import { performance } from 'node:perf_hooks';
 import { OWN_BUFFER_MIN } from '../relay/frame-slabs.js';
 import { SocketCounts } from '../stats/socket-counts.js';
 import type { Transport } from '../transport/transport.js';
+import { WriteCompletions } from './write-completions.js';
+import type { FlowSink } from './write-completions.js';
 
-/** Where delivered and dropped relayed bytes are counted (the node's flow table and totals). */
-export interface FlowSink {
-  /**
-   * A relayed frame from peer `src` (-1: injected locally) was taken by the socket for peer `dst`
-   * (its write completed without error).
-   */
-  delivered(src: number, dst: number, bytes: number, mesh: boolean, kind: 'tx' | 'block'): void;
-  dropped(src: number, dst: number, reason: 'queue_head' | 'gone_disconnected', bytes: number): void;
-}
+export type { FlowSink };
 
 /** The part of a socket the writer uses (net.Socket, or an in-memory one in tests and benches). */
 export interface WritableSocket {
@@ -117,6 +111,9 @@ export class PeerWriter {
   /** The queue is [head, tail) of the three arrays, which keep their capacity between turns. */
   private head = 0;
   private tail = 0;
+  private readonly completions: WriteCompletions;
+  /** A write failed or the socket was destroyed: later completions relay nothing either. */
+  private failed = false;
   private bytes = 0;
   private scheduled = false;
   private flushing = false;
@@ -137,7 +134,9 @@ export class PeerWriter {
     private readonly flows: FlowSink,
     private readonly scheduler: WriteScheduler,
     private readonly isMesh: () => boolean,
-  ) {}
+  ) {
+    this.completions = new WriteCompletions(peerId, flows);
+  }
 
   get length(): number {
     return this.tail - this.head;
@@ -258,8 +257,6 @@ export class PeerWriter {
       const start = this.head;
       let end = start;
       let total = 0;
-      // Relayed frames of this write: [src, bytes, kind (1 tx, 0 block)] each, counted when it completes.
-      let relayed: number[] | undefined;
       while (end < this.tail && (end === start || budget > 0)) {
         const b = this.bufs[end]!;
         const len = this.lens[end]!;
@@ -275,8 +272,8 @@ export class PeerWriter {
           continue;
         }
         // The command is in the frame: "tx" or "block". A relayed frame counts its v1 size on
-        // every transport (v2 seals it).
-        (relayed ??= []).push(src, len, b[4] === 0x74 ? 1 : 0);
+        // every transport (v2 seals it); it is counted when its write completes.
+        this.completions.add(src, len, b[4] === 0x74, mesh);
       }
       const chunk = this.gather(start, end);
       for (let i = start; i < end; i++) this.bufs[i] = undefined;
@@ -286,8 +283,8 @@ export class PeerWriter {
       this.bytesOut += chunk.byteLength;
       this.onWrite?.();
       this.scheduler.sockets.writes++;
-      if (relayed === undefined) this.socket.write(chunk);
-      else this.socket.write(chunk, this.written(relayed, mesh));
+      this.completions.endWrite();
+      this.socket.write(chunk, this.onWritten);
     }
     if (this.head === this.tail) {
       this.head = this.tail = 0;
@@ -309,19 +306,14 @@ export class PeerWriter {
   }
 
   /**
-   * The completion of a write holding relayed frames: delivered when it succeeded; a failed write
-   * (the socket errored or was destroyed) relayed nothing, and its frames went with the peer.
+   * Every socket write's completion (one function for all of them): its relayed frames were
+   * delivered if it succeeded while the socket was open; a failed write (the socket errored or was
+   * destroyed) relayed nothing, and its frames went with the peer (WriteCompletions).
    */
-  private written(relayed: number[], mesh: boolean): (err?: Error | null) => void {
-    return (err) => {
-      for (let i = 0; i < relayed.length; i += 3) {
-        const src = relayed[i]!;
-        const bytes = relayed[i + 1]!;
-        if (err == null) this.flows.delivered(src, this.peerId, bytes, mesh, relayed[i + 2] === 1 ? 'tx' : 'block');
-        else if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', bytes);
-      }
-    };
-  }
+  private readonly onWritten = (err?: Error | null): void => {
+    if (err != null || this.socket.destroyed) this.failed = true;
+    this.completions.complete(!this.failed);
+  };
 
   /**
    * The frames [start, end) as one buffer of wire bytes, leaving out stale ones; undefined when

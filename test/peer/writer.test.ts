@@ -88,6 +88,28 @@ describe('PeerWriter', () => {
     expect(events).toEqual(['gone_disconnected 4→7 100']);
   });
 
+  it('once the socket is destroyed, completions relay nothing, whatever order Node reports them in', async () => {
+    const { socket, w, events } = setup();
+    // Three writes in flight; net.Socket's destroy fails the buffered ones first and reports the
+    // one in flight (success, the stream being destroyed) after them.
+    const pending: ((err?: Error | null) => void)[] = [];
+    socket.write = (_chunk, done) => {
+      pending.push(done!);
+      return true;
+    };
+    for (const [src, n] of [[1, 100], [2, 200], [3, 300]] as const) {
+      w.queueRelayed(frame(n, src), src);
+      await turn();
+    }
+    expect(pending).toHaveLength(3);
+    socket.destroyed = true;
+    pending[1]!(new Error('ERR_STREAM_DESTROYED'));
+    pending[2]!(new Error('ERR_STREAM_DESTROYED'));
+    pending[0]!(null);
+    expect(events.filter((e) => e.startsWith('delivered'))).toEqual([]);
+    expect(events.sort()).toEqual(['gone_disconnected 1→7 100', 'gone_disconnected 2→7 200', 'gone_disconnected 3→7 300']);
+  });
+
   it('a locally injected item (src -1) is delivered too (relayed totals), once written', async () => {
     const { w, events } = setup();
     w.queueRelayed(frame(80, 1), -1);
