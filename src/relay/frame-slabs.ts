@@ -12,14 +12,13 @@
  * writer drops, instead of silently showing another frame's bytes. Writers never hand a slab view
  * to a socket (they copy it into their write), so no kernel write can see a refilled slab.
  *
- * Slabs are paged memory (src/util/paged-memory.ts): a slab that is dropped gives its pages back at
- * once, not when a collection finds it (98 MB of external memory was still held after the cache
- * had drained, npm run attack, tx-push, before this).
+ * Slabs are plain ArrayBuffers. Resizable ones (ES2024 `maxByteLength`, shrunk to 0 when dropped)
+ * gave a dropped slab's pages back at once, without waiting for a collection, but every view of one
+ * is slower to make and to copy from, and the relay core's CPU per delivery rose 20–40 %
+ * (docs/performance.md, issue 21); a dropped slab's memory goes back when a collection finds it.
  *
  * Frames of OWN_BUFFER_MIN bytes or more (blocks) get their own buffer, never reused.
  */
-import { pagedBuffer, releasePages } from '../util/paged-memory.js';
-
 /** Bytes per slab: large enough that a full 64 MiB cache is 64 objects, small enough to free in steps. */
 export const SLAB_BYTES = 1 << 20;
 /** Frames this large get their own buffer; writers may hand those to a socket as they are. */
@@ -46,8 +45,8 @@ export class FrameSlabs {
   inUse = 0;
   /** Slabs refilled after they had emptied (detached first). */
   reused = 0;
-  /** Slabs dropped, their pages given back to the system (shrunk to 0 bytes). */
-  givenBack = 0;
+  /** Slabs dropped (beyond the spares), left to the collector. */
+  dropped = 0;
 
   /** Bytes held: slabs in use and spare, and frames with their own buffer. */
   get reservedBytes(): number {
@@ -102,7 +101,7 @@ export class FrameSlabs {
       this.current = -1;
       this.fill = SLAB_BYTES;
     }
-    for (const b of this.spares) this.giveBack(b);
+    for (let i = 0; i < this.spares.length; i++) this.drop();
     this.spares.length = 0;
   }
 
@@ -110,7 +109,7 @@ export class FrameSlabs {
     const prev = this.current;
     if (prev >= 0 && this.live[prev] === 0) this.retire(prev);
     let buf = this.spares.pop();
-    if (buf === undefined) buf = pagedBuffer(SLAB_BYTES);
+    if (buf === undefined) buf = new ArrayBuffer(SLAB_BYTES);
     else this.reused++;
     const s = this.freeIndexes.pop() ?? this.buffers.length;
     this.buffers[s] = buf;
@@ -130,13 +129,11 @@ export class FrameSlabs {
     this.inUse--;
     const moved = structuredClone(buf, { transfer: [buf] });
     if (this.spares.length < SPARE_SLABS) this.spares.push(moved);
-    else this.giveBack(moved);
+    else this.drop();
   }
 
-  /** A slab that is being dropped: its pages go back to the system now. */
-  private giveBack(buf: ArrayBuffer): void {
-    releasePages(buf);
-    this.givenBack++;
+  private drop(): void {
+    this.dropped++;
   }
 }
 

@@ -20,7 +20,6 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { FrameSlabs } from './frame-slabs.js';
 import { copyHash, HashIndex, sameHash } from './hash-index.js';
-import { pagedBuffer, releasePages } from '../util/paged-memory.js';
 
 export type ItemKind = 'tx' | 'block';
 
@@ -256,13 +255,10 @@ export class RelayCache {
     this.metaChunks[slot >>> CHUNK_BITS]![(slot & LOW) * META + NEXT] = next;
   }
 
-  /**
-   * CHUNK more slots, all free; nothing existing moves. The four tables share one buffer of paged
-   * memory (src/util/paged-memory.ts), so they stay out of malloc's heap and go back when emptied.
-   */
+  /** CHUNK more slots, all free; nothing existing moves. The four tables share one buffer. */
   private addChunk(): void {
     const base = this.metaChunks.length * CHUNK;
-    const buf = pagedBuffer(CHUNK * SLOT_TABLE_BYTES);
+    const buf = new ArrayBuffer(CHUNK * SLOT_TABLE_BYTES);
     const meta = new Int32Array(buf, 0, CHUNK * META);
     for (let i = 0; i < CHUNK; i++) meta[i * META + NEXT] = i + 1 < CHUNK ? base + i + 1 : this.freeHead;
     this.metaChunks.push(meta);
@@ -295,7 +291,6 @@ export class RelayCache {
   private giveBack(): void {
     this.slabs.dropSpares();
     if (this.metaChunks.length <= 1) return;
-    for (const meta of this.metaChunks) releasePages(meta.buffer);
     this.metaChunks.length = 0;
     this.idChunks.length = 0;
     this.widChunks.length = 0;
