@@ -44,8 +44,8 @@ const MIN_ITEM_BYTES = 64;
 
 // Per-slot integers, META of them: flags, source peer, slab, offset, length, next slot in its list.
 const META = 6;
-/** Per-slot table bytes: meta, txid, wtxid, time (see addChunk). */
-const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8;
+/** Per-slot table bytes: meta, txid, wtxid, time, scan skip (see addChunk). */
+const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8 + 1;
 const FLAGS = 0;
 const FROM = 1;
 const SLAB = 2;
@@ -73,6 +73,8 @@ export class RelayCache {
   private readonly widChunks: Uint8Array[] = [];
   private readonly metaChunks: Int32Array[] = [];
   private readonly timeChunks: Float64Array[] = [];
+  /** Per slot, 1 when a compact-block rebuild need not hash it (scanSkipChunk). */
+  private readonly skipChunks: Uint8Array[] = [];
   private byId = new HashIndex(this.idChunks, 1024, CHUNK_BITS);
   /** Transactions with a witness: wtxid → slot (BIP339 peers ask by wtxid). */
   private byWid = new HashIndex(this.widChunks, 256, CHUNK_BITS);
@@ -165,6 +167,7 @@ export class RelayCache {
     meta[m + LENGTH] = frameLength;
     meta[m + NEXT] = NONE;
     this.timeChunks[slot >>> CHUNK_BITS]![slot & LOW] = now;
+    this.skipChunks[slot >>> CHUNK_BITS]![slot & LOW] = kind === 'block' ? 1 : 0;
     if (this.newest === NONE) this.oldest = slot;
     else this.setNext(this.newest, slot);
     this.newest = slot;
@@ -231,6 +234,22 @@ export class RelayCache {
   widChunk(slot: number): Uint8Array {
     return this.widChunks[slot >>> CHUNK_BITS]!;
   }
+  /**
+   * The chunk of scan-skip bytes holding the slot's, at slot mod CACHE_CHUNK_SLOTS: 1 for a free
+   * slot, a block, or a transaction marked confirmed; 0 for the transactions a compact block may
+   * still need (src/chain/compact/tx-source.ts skipChunk).
+   */
+  scanSkipChunk(slot: number): Uint8Array {
+    return this.skipChunks[slot >>> CHUNK_BITS]!;
+  }
+  /**
+   * Marks slot's transaction as in a block, if the slot still holds the one whose wtxid is at
+   * src[off..off+32): kept for getdata as before, left out of compact-block scans (it cannot be
+   * in the next block; after a reorg it is simply asked for with getblocktxn).
+   */
+  markConfirmed(slot: number, src: Uint8Array, off: number): void {
+    if (this.isLive(slot) && sameHash(this.widChunk(slot), this.keyOffset(slot), src, off)) this.skipChunks[slot >>> CHUNK_BITS]![slot & LOW] = 1;
+  }
   keyOffset(slot: number): number {
     return (slot & LOW) << 5;
   }
@@ -269,6 +288,7 @@ export class RelayCache {
     this.idChunks.push(new Uint8Array(buf, CHUNK * META * 4, 32 * CHUNK));
     this.widChunks.push(new Uint8Array(buf, CHUNK * (META * 4 + 32), 32 * CHUNK));
     this.timeChunks.push(new Float64Array(buf, CHUNK * (META * 4 + 64), CHUNK));
+    this.skipChunks.push(new Uint8Array(buf, CHUNK * (META * 4 + 72), CHUNK).fill(1));
     this.freeHead = base;
   }
 
@@ -282,6 +302,7 @@ export class RelayCache {
     this.slabs.release(meta[m + SLAB]!, meta[m + OFFSET]!);
     this.bytes -= meta[m + LENGTH]!;
     meta[m + LENGTH] = 0; // free (isLive)
+    this.skipChunks[slot >>> CHUNK_BITS]![slot & LOW] = 1;
     this.oldest = meta[m + NEXT]!;
     if (this.oldest === NONE) this.newest = NONE;
     meta[m + NEXT] = this.freeHead;
@@ -300,6 +321,7 @@ export class RelayCache {
     this.idChunks.length = 0;
     this.widChunks.length = 0;
     this.timeChunks.length = 0;
+    this.skipChunks.length = 0;
     this.freeHead = NONE;
     this.byId = new HashIndex(this.idChunks, 1024, CHUNK_BITS);
     this.byWid = new HashIndex(this.widChunks, 256, CHUNK_BITS);
