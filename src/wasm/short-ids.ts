@@ -28,9 +28,15 @@ export interface ShortIdScan {
   readonly chunkSlots: number;
   /** 32-byte hashes of chunk c's slots, back to back. */
   hashChunk(c: number): Uint8Array;
-  /** One byte per slot of chunk c: non-zero = not scanned. Undefined: every slot is. */
-  skipChunk?(c: number): Uint8Array;
+  /**
+   * One byte per slot of chunk c: non-zero = not scanned; null: no slot of chunk c is (its
+   * hashes are not even copied). Absent: every slot is scanned.
+   */
+  skipChunk?(c: number): Uint8Array | null;
 }
+
+/** Reused across calls: the first slot of each chunk copied in. */
+let chunkFirst = new Int32Array(64);
 
 /**
  * Every scanned slot whose short id is in `table`, in one WASM call (assembly/siphash.ts
@@ -40,27 +46,48 @@ export interface ShortIdScan {
  */
 export function matchShortIds(keys: Uint8Array, table: Uint8Array, mask: number, scan: ShortIdScan, out: Uint32Array): number {
   const m = scan.slots;
-  if (m === 0) return 0;
+  const cs = scan.chunkSlots;
   if (table.length < 16 * (mask + 1) || out.length < 2 * m) throw new RangeError('matchShortIds: table or output too small');
+  // The chunks with something to scan are copied in back to back; slot = chunkFirst[j] + offset.
+  const chunks = Math.ceil(m / cs);
+  if (chunkFirst.length < chunks) chunkFirst = new Int32Array(Math.max(chunks, 2 * chunkFirst.length));
+  const skips: (Uint8Array | undefined)[] = [];
+  let n = 0;
+  for (let c = 0; c < chunks; c++) {
+    const skip = scan.skipChunk?.(c);
+    if (skip === null) continue;
+    chunkFirst[skips.length] = c * cs;
+    skips.push(skip);
+    n += Math.min(cs, m - c * cs);
+  }
+  if (n === 0) return 0;
   const w = getWasm();
   // Input arena: keys, table, hashes, skip bytes.
   const tableP = 16;
   const hashesP = tableP + 16 * (mask + 1);
-  const skipP = hashesP + 32 * m;
-  const input = reserveInput(w, skipP + m);
-  const outP = reserveScratch(w, 8 * m);
+  const skipP = hashesP + 32 * n;
+  const input = reserveInput(w, skipP + n);
+  const outP = reserveScratch(w, 8 * n);
   const u8 = w.mem.u8();
   u8.set(keys.subarray(0, 16), input);
   u8.set(table.subarray(0, 16 * (mask + 1)), input + tableP);
-  const cs = scan.chunkSlots;
-  for (let c = 0, first = 0; first < m; c++, first += cs) {
+  for (let j = 0, at = 0; j < skips.length; j++) {
+    const first = chunkFirst[j]!;
     const k = Math.min(cs, m - first);
-    u8.set(scan.hashChunk(c).subarray(0, 32 * k), input + hashesP + 32 * first);
-    if (scan.skipChunk === undefined) u8.fill(0, input + skipP + first, input + skipP + first + k);
-    else u8.set(scan.skipChunk(c).subarray(0, k), input + skipP + first);
+    u8.set(scan.hashChunk(first / cs).subarray(0, 32 * k), input + hashesP + 32 * at);
+    const skip = skips[j];
+    if (skip === undefined) u8.fill(0, input + skipP + at, input + skipP + at + k);
+    else u8.set(skip.subarray(0, k), input + skipP + at);
+    at += k;
   }
-  const found = w.exports.shortIdMatch(input, input + hashesP, input + skipP, m, input + tableP, mask, outP) >>> 0;
-  out.set(w.mem.u32().subarray(outP >>> 2, (outP >>> 2) + 2 * found));
+  const found = w.exports.shortIdMatch(input, input + hashesP, input + skipP, n, input + tableP, mask, outP) >>> 0;
+  const u32 = w.mem.u32();
+  for (let k = 0, p = outP >>> 2; k < found; k++, p += 2) {
+    const i = u32[p]!;
+    const j = Math.floor(i / cs);
+    out[2 * k] = chunkFirst[j]! + (i - j * cs);
+    out[2 * k + 1] = u32[p + 1]!;
+  }
   return found;
 }
 

@@ -278,6 +278,37 @@ describe('RelayCacheTxSource', () => {
     expect(aged.scanSkipChunk(s0)[s0]).toBe(1);
   });
 
+  it('skips a chunk with nothing to scan without reading it, and still maps later chunks to their slots', async () => {
+    const { RelayCache } = await import('../../src/relay/relay-cache.js');
+    const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
+    const b = makeBlock(20, 24);
+    const cache = new RelayCache(64 << 20);
+    const first: number[] = [];
+    for (let i = 0; i < CACHE_CHUNK_SLOTS; i++) {
+      const id = dsha(Uint8Array.of(i & 255, i >> 8, 8));
+      first.push(cache.add('tx', id, 0, id, 0, new Uint8Array(84), 0, 84, 1, false));
+    }
+    const slots: number[] = [];
+    for (let i = 1; i < b.txs.length; i++) {
+      const frame = new Uint8Array(24 + b.txs[i]!.length);
+      frame.set(b.txs[i]!, 24);
+      slots[i] = cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 0, frame.length, 1, false);
+    }
+    expect(cache.scanCount(0)).toBe(CACHE_CHUNK_SLOTS);
+    for (const s of first) cache.markConfirmed(s, cache.widChunk(s), cache.keyOffset(s));
+    cache.markConfirmed(first[0]!, cache.widChunk(first[0]!), cache.keyOffset(first[0]!)); // twice: counted once
+    expect(cache.scanCount(0)).toBe(0);
+    expect(cache.scanCount(CACHE_CHUNK_SLOTS)).toBe(20);
+    const source = new RelayCacheTxSource(cache);
+    expect(source.skipChunk(0)).toBeNull();
+    // Chunk 0 is not copied in: chunk 1's slots come first in the scan and must map back to theirs.
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    expect(pb.fill(source)).toBe(20);
+    for (let i = 1; i <= 20; i++) expect(pb.sourceSlot(i)).toBe(slots[i]);
+    expect(pb.finish(ctx).status).toBe('rebuilt');
+  });
+
   it('a transaction the cache let go between fill and finish (blocktxn awaited) makes it lost, never rebuilt', async () => {
     const b = makeBlock(30, 23);
     const { cache, source } = await cacheWith(b, 3 << 20, new Set([7]));

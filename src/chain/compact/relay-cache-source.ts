@@ -22,8 +22,9 @@ export class RelayCacheTxSource implements TxSource {
   txidChunk(c: number): Uint8Array {
     return this.cache.idChunk(c * CACHE_CHUNK_SLOTS);
   }
-  skipChunk(c: number): Uint8Array {
-    return this.cache.scanSkipChunk(c * CACHE_CHUNK_SLOTS);
+  skipChunk(c: number): Uint8Array | null {
+    const first = c * CACHE_CHUNK_SLOTS;
+    return this.cache.scanCount(first) === 0 ? null : this.cache.scanSkipChunk(first);
   }
   tx(slot: number): Uint8Array | undefined {
     // A free slot (or a block) has no transaction; its stale ids are ignored here.
