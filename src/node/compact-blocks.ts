@@ -203,7 +203,12 @@ export class CompactBlocks implements PeerLifecycle {
     const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
     this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
     this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, cmpct, readAt);
-    // Its transactions are out of the next rebuilds' scans (after the pushes: not in the hop).
+    // Its transactions leave the next rebuilds' scans, once the pushes are written (the writers'
+    // flush was scheduled first: setImmediate runs in order).
+    setImmediate(() => this.markConfirmed(pb));
+  }
+
+  private markConfirmed(pb: PartialBlock): void {
     const wtxids = pb.wtxidBytes;
     for (let i = 1; i < pb.txCount; i++) {
       const slot = pb.sourceSlot(i);
