@@ -111,7 +111,7 @@ const rebuilt = (): void => {
   pb.fill(fullSource);
   if (pb.missingCount !== 0) throw new Error(`missing ${pb.missingCount}`);
   const res = pb.finish(ctx);
-  if (res.status !== 'rebuilt') throw new Error(`finish: ${JSON.stringify(res.check)}`);
+  if (res.status !== 'rebuilt') throw new Error(`finish: ${JSON.stringify(res)}`);
   sink ^= res.block.length;
 };
 const withMissing = (): void => {

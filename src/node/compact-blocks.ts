@@ -184,6 +184,8 @@ export class CompactBlocks implements PeerLifecycle {
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
     const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout);
+    // The relay cache let a transaction go while the blocktxn was awaited: nobody's fault.
+    if (r.status === 'lost') return this.fallBack(peer, pb.hash, missing);
     if (r.status === 'collision') {
       this.host.onDrop(peer, 'cmpct_mutated', frameBytes(pb.msg));
       return this.fallBack(peer, pb.hash, missing);
@@ -201,6 +203,17 @@ export class CompactBlocks implements PeerLifecycle {
     const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
     this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
     this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, cmpct, readAt);
+    // Its transactions leave the next rebuilds' scans, once the pushes are written (the writers'
+    // flush was scheduled first: setImmediate runs in order).
+    setImmediate(() => this.markConfirmed(pb));
+  }
+
+  private markConfirmed(pb: PartialBlock): void {
+    const wtxids = pb.wtxidBytes;
+    for (let i = 1; i < pb.txCount; i++) {
+      const slot = pb.sourceSlot(i);
+      if (slot >= 0) this.relay.cache.markConfirmed(slot, wtxids, 32 * i);
+    }
   }
 
   /** Overdue compact requests and rebuilds whose blocktxn is overdue fall back to the full block (ticker). */

@@ -43,8 +43,8 @@ const MIN_ITEM_BYTES = 64;
 
 // Per-slot integers, META of them: flags, source peer, slab, offset, length, next slot in its list.
 const META = 6;
-/** Per-slot table bytes: meta, txid, wtxid, time (see addChunk). */
-const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8;
+/** Per-slot table bytes: meta, txid, wtxid, time, scan skip (see addChunk). */
+const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8 + 1;
 const FLAGS = 0;
 const FROM = 1;
 const SLAB = 2;
@@ -72,6 +72,10 @@ export class RelayCache {
   private readonly widChunks: Uint8Array[] = [];
   private readonly metaChunks: Int32Array[] = [];
   private readonly timeChunks: Float64Array[] = [];
+  /** Per slot, 1 when a compact-block rebuild need not hash it (scanSkipChunk). */
+  private readonly skipChunks: Uint8Array[] = [];
+  /** Per chunk, its slots whose skip byte is 0. */
+  private readonly scanCounts: number[] = [];
   private byId = new HashIndex(this.idChunks, 1024, CHUNK_BITS);
   /** Transactions with a witness: wtxid → slot (BIP339 peers ask by wtxid). */
   private byWid = new HashIndex(this.widChunks, 256, CHUNK_BITS);
@@ -164,6 +168,7 @@ export class RelayCache {
     meta[m + LENGTH] = frameLength;
     meta[m + NEXT] = NONE;
     this.timeChunks[slot >>> CHUNK_BITS]![slot & LOW] = now;
+    if (kind === 'tx') this.unskip(slot);
     if (this.newest === NONE) this.oldest = slot;
     else this.setNext(this.newest, slot);
     this.newest = slot;
@@ -230,6 +235,40 @@ export class RelayCache {
   widChunk(slot: number): Uint8Array {
     return this.widChunks[slot >>> CHUNK_BITS]!;
   }
+  /**
+   * The chunk of scan-skip bytes holding the slot's, at slot mod CACHE_CHUNK_SLOTS: 1 for a free
+   * slot, a block, or a transaction marked confirmed; 0 for the transactions a compact block may
+   * still need (src/chain/compact/tx-source.ts skipChunk).
+   */
+  scanSkipChunk(slot: number): Uint8Array {
+    return this.skipChunks[slot >>> CHUNK_BITS]!;
+  }
+  /** How many slots of the slot's chunk have a 0 scan-skip byte (none: the chunk need not be read). */
+  scanCount(slot: number): number {
+    return this.scanCounts[slot >>> CHUNK_BITS]!;
+  }
+  /**
+   * Marks slot's transaction as in a block, if the slot still holds the one whose wtxid is at
+   * src[off..off+32): kept for getdata as before, left out of compact-block scans (it cannot be
+   * in the next block; after a reorg it is simply asked for with getblocktxn).
+   */
+  markConfirmed(slot: number, src: Uint8Array, off: number): void {
+    if (this.isLive(slot) && sameHash(this.widChunk(slot), this.keyOffset(slot), src, off)) this.skip(slot);
+  }
+
+  private skip(slot: number): void {
+    const c = slot >>> CHUNK_BITS;
+    const skip = this.skipChunks[c]!;
+    if (skip[slot & LOW] === 1) return;
+    skip[slot & LOW] = 1;
+    this.scanCounts[c]!--;
+  }
+
+  private unskip(slot: number): void {
+    const c = slot >>> CHUNK_BITS;
+    this.skipChunks[c]![slot & LOW] = 0;
+    this.scanCounts[c]!++;
+  }
   keyOffset(slot: number): number {
     return (slot & LOW) << 5;
   }
@@ -265,6 +304,8 @@ export class RelayCache {
     this.idChunks.push(new Uint8Array(buf, CHUNK * META * 4, 32 * CHUNK));
     this.widChunks.push(new Uint8Array(buf, CHUNK * (META * 4 + 32), 32 * CHUNK));
     this.timeChunks.push(new Float64Array(buf, CHUNK * (META * 4 + 64), CHUNK));
+    this.skipChunks.push(new Uint8Array(buf, CHUNK * (META * 4 + 72), CHUNK).fill(1));
+    this.scanCounts.push(0);
     this.freeHead = base;
   }
 
@@ -278,6 +319,7 @@ export class RelayCache {
     this.slabs.release(meta[m + SLAB]!, meta[m + OFFSET]!);
     this.bytes -= meta[m + LENGTH]!;
     meta[m + LENGTH] = 0; // free (isLive)
+    this.skip(slot);
     this.oldest = meta[m + NEXT]!;
     if (this.oldest === NONE) this.newest = NONE;
     meta[m + NEXT] = this.freeHead;
@@ -295,6 +337,8 @@ export class RelayCache {
     this.idChunks.length = 0;
     this.widChunks.length = 0;
     this.timeChunks.length = 0;
+    this.skipChunks.length = 0;
+    this.scanCounts.length = 0;
     this.freeHead = NONE;
     this.byId = new HashIndex(this.idChunks, 1024, CHUNK_BITS);
     this.byWid = new HashIndex(this.widChunks, 256, CHUNK_BITS);

@@ -2,11 +2,12 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { buildBlockTxn, buildCmpctBlock } from '../../src/chain/compact/build-compact.js';
 import { PartialBlock } from '../../src/chain/compact/partial-block.js';
+import { CACHE_CHUNK_SLOTS } from '../../src/relay/relay-cache.js';
 import { readShortId, shortIdKeys } from '../../src/chain/compact/short-id-keys.js';
 import { ListTxSource } from '../../src/chain/compact/tx-source.js';
 import type { BlockContext } from '../../src/chain/block-check.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
-import { shortIdsInto } from '../../src/wasm/short-ids.js';
+import { shortIds } from '../../src/wasm/short-ids.js';
 import { decodePayload, encodePayload } from '../../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import type { CmpctBlockMessage } from '../../src/wire/messages/cmpctblock.js';
@@ -64,11 +65,10 @@ describe('cmpctblock against bcoin lib/net/bip152.js', () => {
   it('short ids equal bcoin sid() of each wtxid; keys are SHA256(header ‖ nonce)', () => {
     const cb = CompactBlock.fromBlock(bb, true, nonceBuf());
     expect(Buffer.from(shortIdKeys(b.header, NONCE))).toEqual(cb.sipKey);
-    const ids = new Float64Array(b.txs.length);
-    shortIdsInto(shortIdKeys(b.header, NONCE), b.wtxids, b.txs.length, ids);
-    for (let i = 1; i < b.txs.length; i++) expect(ids[i]).toBe(cb.sid(dsha(b.txs[i]!)));
+    const ids = shortIds(shortIdKeys(b.header, NONCE), b.wtxids, b.txs.length);
+    for (let i = 1; i < b.txs.length; i++) expect(readShortId(ids, i)).toBe(cb.sid(dsha(b.txs[i]!)));
     const msg = decodePayload('cmpctblock', cb.toRaw(), PVER);
-    for (let i = 1; i < b.txs.length; i++) expect(readShortId(msg.shortIds, i - 1)).toBe(ids[i]);
+    for (let i = 1; i < b.txs.length; i++) expect(readShortId(msg.shortIds, i - 1)).toBe(readShortId(ids, i));
   });
 
   it('decodes bcoin\'s bytes and re-encodes them unchanged', () => {
@@ -177,8 +177,8 @@ describe('PartialBlock', () => {
     const other = makeTx({ inputs: 1, outputs: 1, segwit: true }, rng(5));
     const list = [...b.txs.slice(1), other];
     const src = new ListTxSource(list, Buffer.concat(list.map((t) => dsha(t))));
-    const ids = new Float64Array(list.length);
-    shortIdsInto(shortIdKeys(b.header, NONCE), src.wtxids, list.length, ids);
+    const sids = shortIds(shortIdKeys(b.header, NONCE), src.wtxids, list.length);
+    const ids = Float64Array.from(list, (_, i) => readShortId(sids, i));
     // A 48-bit collision cannot be found in a test, so it is given: `other` shares index 4's id.
     ids[list.length - 1] = readShortId(m.shortIds, 3); // index 4 is the 4th short id (coinbase prefilled)
     pb.fillMatched(src, ids);
@@ -190,11 +190,8 @@ describe('PartialBlock', () => {
     const m = buildCmpctBlock(b.raw, NONCE);
     // The sender (or a 48-bit collision) put an unrelated tx's short id at index 5.
     const other = makeTx({ inputs: 1, outputs: 1, segwit: true }, rng(77));
-    const sid = new Float64Array(1);
-    shortIdsInto(shortIdKeys(b.header, NONCE), dsha(other), 1, sid);
     const ids = m.shortIds.slice();
-    const v = sid[0]!;
-    for (let k = 0; k < 6; k++) ids[6 * 4 + k] = Math.floor(v / 2 ** (8 * k)) & 0xff;
+    ids.set(shortIds(shortIdKeys(b.header, NONCE), dsha(other), 1), 6 * 4);
     const forged: CmpctBlockMessage = { ...m, shortIds: ids };
     const pb = new PartialBlock(forged);
     expect(pb.init()).toBe('ok');
@@ -234,5 +231,99 @@ describe('RelayCacheTxSource', () => {
     const r = pb.finish(ctx);
     expect(r.status).toBe('rebuilt');
     if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+  });
+
+  /** A cache holding b's transactions (coinbase aside, minus `leave`); their slots by block index. */
+  async function cacheWith(b: BuiltBlock, maxBytes: number, leave: ReadonlySet<number> = new Set()) {
+    const { RelayCache } = await import('../../src/relay/relay-cache.js');
+    const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
+    const cache = new RelayCache(maxBytes);
+    const slots = new Map<number, number>();
+    for (let i = 1; i < b.txs.length; i++) {
+      if (leave.has(i)) continue;
+      const frame = new Uint8Array(24 + b.txs[i]!.length);
+      frame.set(b.txs[i]!, 24);
+      slots.set(i, cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 0, frame.length, 1, false));
+    }
+    return { cache, slots, source: new RelayCacheTxSource(cache) };
+  }
+
+  it('leaves confirmed transactions, blocks and freed slots out of the scan', async () => {
+    const b = makeBlock(20, 22);
+    const { cache, slots, source } = await cacheWith(b, 64 << 20);
+    const first = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    first.init();
+    expect(first.fill(source)).toBe(20);
+    for (let i = 1; i <= 20; i++) expect(first.sourceSlot(i)).toBe(slots.get(i));
+    // Index 3 is marked confirmed; index 4 only with another tx's wtxid (the slot moved on): still scanned.
+    cache.markConfirmed(slots.get(3)!, dsha(b.txs[3]!), 0);
+    cache.markConfirmed(slots.get(4)!, dsha(b.txs[5]!), 0);
+    const slot = slots.get(6)!;
+    expect(cache.scanSkipChunk(slot)[slot % CACHE_CHUNK_SLOTS]).toBe(0);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE + 1n));
+    pb.init();
+    expect(pb.fill(source)).toBe(19);
+    expect(pb.missing().indexes).toEqual([3]);
+    expect(cache.scanSkipChunk(slots.get(3)!)[slots.get(3)! % CACHE_CHUNK_SLOTS]).toBe(1);
+    // A block item is never scanned, nor a slot once its item left.
+    const blockSlot = cache.add('block', b.hash, 0, b.hash, 0, new Uint8Array(24 + b.raw.length), 0, 24 + b.raw.length, 1, false);
+    expect(cache.scanSkipChunk(blockSlot)[blockSlot % CACHE_CHUNK_SLOTS]).toBe(1);
+    const aged = new (await import('../../src/relay/relay-cache.js')).RelayCache(4096);
+    const id = dsha(Uint8Array.of(1));
+    const s0 = aged.add('tx', id, 0, id, 0, new Uint8Array(3000), 0, 3000, 1, false);
+    expect(aged.scanSkipChunk(s0)[s0]).toBe(0);
+    const id2 = dsha(Uint8Array.of(2));
+    aged.add('tx', id2, 0, id2, 0, new Uint8Array(3000), 0, 3000, 1, false); // over 4,096 bytes: the first leaves
+    expect(aged.isLive(s0)).toBe(false);
+    expect(aged.scanSkipChunk(s0)[s0]).toBe(1);
+  });
+
+  it('skips a chunk with nothing to scan without reading it, and still maps later chunks to their slots', async () => {
+    const { RelayCache } = await import('../../src/relay/relay-cache.js');
+    const { RelayCacheTxSource } = await import('../../src/chain/compact/relay-cache-source.js');
+    const b = makeBlock(20, 24);
+    const cache = new RelayCache(64 << 20);
+    const first: number[] = [];
+    for (let i = 0; i < CACHE_CHUNK_SLOTS; i++) {
+      const id = dsha(Uint8Array.of(i & 255, i >> 8, 8));
+      first.push(cache.add('tx', id, 0, id, 0, new Uint8Array(84), 0, 84, 1, false));
+    }
+    const slots: number[] = [];
+    for (let i = 1; i < b.txs.length; i++) {
+      const frame = new Uint8Array(24 + b.txs[i]!.length);
+      frame.set(b.txs[i]!, 24);
+      slots[i] = cache.add('tx', txidOf(b.txs[i]!), 0, dsha(b.txs[i]!), 0, frame, 0, frame.length, 1, false);
+    }
+    expect(cache.scanCount(0)).toBe(CACHE_CHUNK_SLOTS);
+    for (const s of first) cache.markConfirmed(s, cache.widChunk(s), cache.keyOffset(s));
+    cache.markConfirmed(first[0]!, cache.widChunk(first[0]!), cache.keyOffset(first[0]!)); // twice: counted once
+    expect(cache.scanCount(0)).toBe(0);
+    expect(cache.scanCount(CACHE_CHUNK_SLOTS)).toBe(20);
+    const source = new RelayCacheTxSource(cache);
+    expect(source.skipChunk(0)).toBeNull();
+    // Chunk 0 is not copied in: chunk 1's slots come first in the scan and must map back to theirs.
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    expect(pb.fill(source)).toBe(20);
+    for (let i = 1; i <= 20; i++) expect(pb.sourceSlot(i)).toBe(slots[i]);
+    expect(pb.finish(ctx).status).toBe('rebuilt');
+  });
+
+  it('a transaction the cache let go between fill and finish (blocktxn awaited) makes it lost, never rebuilt', async () => {
+    const b = makeBlock(30, 23);
+    const { cache, source } = await cacheWith(b, 3 << 20, new Set([7]));
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    pb.init();
+    pb.fill(source);
+    expect(pb.missing().indexes).toEqual([7]);
+    // Meanwhile unrelated traffic pushes every one of the block's transactions out and refills
+    // their memory (8 MB through a 3 MB cache of 1 MB slabs, src/relay/frame-slabs.ts).
+    for (let i = 0; i < 800; i++) {
+      const id = dsha(Uint8Array.of(i & 255, i >> 8, 9));
+      cache.add('tx', id, 0, id, 0, new Uint8Array(10_000).fill(0xee), 0, 10_000, 1, false);
+    }
+    expect(cache.find(dsha(b.txs[1]!), 0)).toBe(-1);
+    expect(pb.fillBlockTxn({ command: 'blocktxn', blockHash: b.hash, txs: [b.txs[7]!] })).toBe(true);
+    expect(pb.finish(ctx)).toEqual({ status: 'lost' });
   });
 });

@@ -3,12 +3,12 @@
  * advises and Core does), and the `blocktxn` answer to a peer's `getblocktxn`.
  */
 import { hash256Spans } from '../../wasm/hasher.js';
-import { shortIdsInto } from '../../wasm/short-ids.js';
+import { shortIds } from '../../wasm/short-ids.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import { splitBlockTransactions } from '../../wire/tx-id.js';
-import { shortIdKeys, writeShortId } from './short-id-keys.js';
+import { shortIdKeys } from './short-id-keys.js';
 
 /**
  * A cmpctblock for `rawBlock` (version 2: short ids of wtxids). `wtxids` (32 bytes per tx) skips
@@ -36,12 +36,8 @@ export function buildCmpctBlock(rawBlock: Uint8Array, nonce: bigint, wtxids?: Ui
  * wtxids of all `n` transactions (32 bytes each, block order). No pass over the block's bytes.
  */
 export function cmpctBlockOf(header: Uint8Array, coinbase: Uint8Array, wtxids: Uint8Array, n: number, nonce: bigint): CmpctBlockMessage {
-  const keys = shortIdKeys(header, nonce);
-  const sids = new Float64Array(Math.max(0, n - 1));
-  shortIdsInto(keys, wtxids.subarray(32), n - 1, sids, 0);
-  const shortIds = new Uint8Array(6 * (n - 1));
-  for (let i = 0; i < n - 1; i++) writeShortId(shortIds, i, sids[i]!);
-  return { command: 'cmpctblock', header, nonce, shortIds, prefilled: [{ index: 0, tx: coinbase }] };
+  const ids = shortIds(shortIdKeys(header, nonce), wtxids.subarray(32), n - 1);
+  return { command: 'cmpctblock', header, nonce, shortIds: ids, prefilled: [{ index: 0, tx: coinbase }] };
 }
 
 /**

@@ -6,17 +6,21 @@
  *    a probe run over MAX_SHORT_ID_PROBE, mean we cannot tell its transactions apart: 'collision',
  *    fetch the full block. An empty block, or a prefilled index beyond the short ids, is 'invalid'
  *    (a malformed message: Core's READ_STATUS_INVALID, a peer fault).
- * 2. fill: every TxSource is hashed into short ids in one WASM call; a match claims its index.
- *    Two different transactions matching one id leave that index missing (it is requested).
+ * 2. fill: every TxSource slot is hashed into its short id and looked up in the table in one WASM
+ *    call (slots the source marks as skipped are not hashed); a match claims its index. Two
+ *    different transactions matching one id leave that index missing (it is requested).
  * 3. missing(): the `getblocktxn` for what is left; fillBlockTxn() takes the answer, which must
  *    have exactly as many transactions ('invalid' otherwise, as Core).
  * 4. finish(): lays the block out and runs the UTXO-free block checks (src/chain/block-check.ts).
  *    A mutated result (merkle root or witness commitment) is treated as a short-id collision:
  *    'collision', fetch the full block, and never score the sender (BIP152); other invalidity is
  *    'invalid-block' (not relayed; Core does not punish a compact block's sender for it either).
+ *    A transaction whose source let it go between fill and finish (the relay cache evicted it
+ *    while a `blocktxn` was awaited; its view then reads empty) makes it 'lost': fetch the full
+ *    block, nothing is checked or scored.
  */
 import { hash256, hash256Many } from '../../wasm/hasher.js';
-import { shortIdsInto } from '../../wasm/short-ids.js';
+import { matchShortIds, type ShortIdScan } from '../../wasm/short-ids.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
@@ -34,7 +38,9 @@ export type FinishResult =
   /** Mutated after the fill: a short-id collision as far as we can tell. Fetch the full block. */
   | { readonly status: 'collision'; readonly check: BlockCheckResult }
   /** The block is invalid (not mutated): do not relay it. */
-  | { readonly status: 'invalid-block'; readonly check: BlockCheckResult };
+  | { readonly status: 'invalid-block'; readonly check: BlockCheckResult }
+  /** A transaction taken from a source is gone from it (its view reads empty). Fetch the full block. */
+  | { readonly status: 'lost' };
 
 /** Where finish() lays the block out: `headroom` free bytes first, in a buffer from `alloc`. */
 export interface BlockLayout {
@@ -52,8 +58,10 @@ const FOUND = 2;
 /** Two different source transactions matched: request it. */
 const AMBIGUOUS = 3;
 
-/** Reused across rebuilds: short ids of a source's slots. */
-let slotIds = new Float64Array(0);
+/** Reused across rebuilds: the scan's (slot, index) matches. */
+let matches = new Uint32Array(0);
+/** A free table entry's two u32 halves (assembly/siphash.ts EMPTY: no 48-bit id equals it). */
+const FREE = 0xffffffff;
 
 export class PartialBlock {
   /** The block hash (internal order). */
@@ -68,8 +76,10 @@ export class PartialBlock {
   /** txid of each index whose source knew it, and which those are. */
   private txids = new Uint8Array(0);
   private txidKnown = new Uint8Array(0);
-  private tableIds = new Float64Array(0);
-  private tableIdx = new Int32Array(0);
+  /** Source slot that filled each index, -1 for the others. */
+  private slots = new Int32Array(0);
+  /** The short-id table, as assembly/siphash.ts shortIdMatch reads it: [id lo, id hi, index, 0] per entry. */
+  private table = new Uint32Array(0);
   private tableMask = 0;
   private filled = 0;
   /** Transactions that came from sources (not prefilled, not blocktxn). */
@@ -108,6 +118,7 @@ export class PartialBlock {
     this.wtxids = new Uint8Array(32 * n);
     this.txids = new Uint8Array(32 * n);
     this.txidKnown = new Uint8Array(n);
+    this.slots = new Int32Array(n).fill(-1);
     for (let i = 0; i < pre.length; i++) {
       const idx = pre[i]!.index;
       // Core: an index past (short ids + prefilled so far) would leave a slot with neither.
@@ -122,22 +133,24 @@ export class PartialBlock {
     }
     let size = 16;
     while (size < 4 * nIds) size *= 2;
-    this.tableIds = new Float64Array(size).fill(-1);
-    this.tableIdx = new Int32Array(size);
-    this.tableMask = size - 1;
+    const t = (this.table = new Uint32Array(4 * size).fill(FREE));
+    const mask = (this.tableMask = size - 1);
     let idx = 0;
     for (let i = 0; i < nIds; i++) {
       while (this.state[idx] === PREFILLED) idx++;
       const id = readShortId(this.msg.shortIds, i);
-      let s = slotOf(id, this.tableMask);
+      const lo = id % 0x100000000;
+      const hi = Math.floor(id / 0x100000000);
+      let s = slotOf(lo, hi, mask);
       let probes = 0;
-      while (this.tableIds[s] !== -1) {
-        if (this.tableIds[s] === id) return 'collision';
+      while (t[4 * s] !== FREE || t[4 * s + 1] !== FREE) {
+        if (t[4 * s] === lo && t[4 * s + 1] === hi) return 'collision';
         if (++probes > MAX_SHORT_ID_PROBE) return 'collision';
-        s = (s + 1) & this.tableMask;
+        s = (s + 1) & mask;
       }
-      this.tableIds[s] = id;
-      this.tableIdx[s] = idx++;
+      t[4 * s] = lo;
+      t[4 * s + 1] = hi;
+      t[4 * s + 2] = idx++;
     }
     return 'ok';
   }
@@ -146,62 +159,74 @@ export class PartialBlock {
   fill(source: TxSource): number {
     const m = source.slotCount;
     if (m === 0 || this.filled === this.n) return 0;
-    if (slotIds.length < m) slotIds = new Float64Array(Math.max(m, slotIds.length * 2));
-    const cs = source.chunkSlots;
-    for (let c = 0, first = 0; first < m; c++, first += cs) shortIdsInto(this.keys, source.wtxidChunk(c), Math.min(cs, m - first), slotIds, first);
-    return this.fillMatched(source, slotIds);
+    if (matches.length < 2 * m) matches = new Uint32Array(Math.max(2 * m, 2 * matches.length));
+    const scan: ShortIdScan = { slots: m, chunkSlots: source.chunkSlots, hashChunk: (c) => source.wtxidChunk(c) };
+    if (source.skipChunk !== undefined) scan.skipChunk = (c) => source.skipChunk!(c);
+    const found = matchShortIds(this.keys, new Uint8Array(this.table.buffer), this.tableMask, scan, matches);
+    let got = 0;
+    for (let k = 0; k < found; k++) got += this.claim(source, matches[2 * k]!, matches[2 * k + 1]!);
+    this.fromSources += got;
+    return got;
   }
 
   /**
-   * fill() once the source's short ids are known: `ids[slot]` is slot's short id. Separate so
-   * tests can give two different transactions one id (a real 48-bit collision cannot be made).
+   * fill() with the source's short ids given (`ids48[slot]`, the JS twin of the WASM scan's
+   * lookup): tests give two different transactions one id (a real 48-bit collision cannot be made).
    */
   fillMatched(source: TxSource, ids48: Float64Array): number {
-    const m = source.slotCount;
-    const cs = source.chunkSlots;
-    const ids = this.tableIds;
+    const t = this.table;
     const mask = this.tableMask;
     let got = 0;
-    for (let slot = 0; slot < m; slot++) {
-      const id = ids48[slot]!;
-      let s = slotOf(id, mask);
-      let t = ids[s]!;
-      while (t !== id && t !== -1) {
-        s = (s + 1) & mask;
-        t = ids[s]!;
-      }
-      if (t === -1) continue;
-      const idx = this.tableIdx[s]!;
-      const st = this.state[idx]!;
-      if (st === AMBIGUOUS) continue;
-      const tx = source.tx(slot);
-      if (tx === undefined) continue;
-      const c = Math.floor(slot / cs);
-      const at = 32 * (slot - c * cs);
-      const wtxids = source.wtxidChunk(c);
-      if (st === MISSING) {
-        this.txs[idx] = tx;
-        this.state[idx] = FOUND;
-        // Byte loops rather than subarray views: thousands of 32-byte copies per block, and the
-        // views were most of the rebuild's garbage.
-        copy32(wtxids, at, this.wtxids, 32 * idx);
-        if (source.txidChunk !== undefined) {
-          copy32(source.txidChunk(c), at, this.txids, 32 * idx);
-          this.txidKnown[idx] = 1;
-        }
-        this.filled++;
-        got++;
-      } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, wtxids, at)) {
-        // Core: "If we find two mempool txn that match the short id, just request it."
-        this.txs[idx] = undefined;
-        this.txidKnown[idx] = 0;
-        this.state[idx] = AMBIGUOUS;
-        this.filled--;
-        got--;
+    for (let slot = 0; slot < source.slotCount; slot++) {
+      const lo = ids48[slot]! % 0x100000000;
+      const hi = Math.floor(ids48[slot]! / 0x100000000);
+      for (let s = slotOf(lo, hi, mask); t[4 * s] !== FREE || t[4 * s + 1] !== FREE; s = (s + 1) & mask) {
+        if (t[4 * s] !== lo || t[4 * s + 1] !== hi) continue;
+        got += this.claim(source, slot, t[4 * s + 2]!);
+        break;
       }
     }
     this.fromSources += got;
     return got;
+  }
+
+  /** Source slot `slot` has index idx's short id: +1 if it filled it, -1 if it made it ambiguous, else 0. */
+  private claim(source: TxSource, slot: number, idx: number): number {
+    const st = this.state[idx]!;
+    if (st === AMBIGUOUS || st === PREFILLED) return 0;
+    const tx = source.tx(slot);
+    if (tx === undefined) return 0;
+    const cs = source.chunkSlots;
+    const c = Math.floor(slot / cs);
+    const at = 32 * (slot - c * cs);
+    const wtxids = source.wtxidChunk(c);
+    if (st === MISSING) {
+      this.txs[idx] = tx;
+      this.state[idx] = FOUND;
+      this.slots[idx] = slot;
+      // Byte loops rather than subarray views: thousands of 32-byte copies per block, and the
+      // views were most of the rebuild's garbage.
+      copy32(wtxids, at, this.wtxids, 32 * idx);
+      if (source.txidChunk !== undefined) {
+        copy32(source.txidChunk(c), at, this.txids, 32 * idx);
+        this.txidKnown[idx] = 1;
+      }
+      this.filled++;
+      return 1;
+    }
+    if (sameBytes(this.wtxids, 32 * idx, wtxids, at)) return 0;
+    // Core: "If we find two mempool txn that match the short id, just request it."
+    this.txs[idx] = undefined;
+    this.txidKnown[idx] = 0;
+    this.slots[idx] = -1;
+    this.state[idx] = AMBIGUOUS;
+    this.filled--;
+    return -1;
+  }
+
+  /** The source slot index i was filled from, or -1 (prefilled, from a blocktxn, or ambiguous). */
+  sourceSlot(i: number): number {
+    return this.slots[i]!;
   }
 
   /** Step 3: the request for every index still missing (empty list when complete). */
@@ -231,7 +256,12 @@ export class PartialBlock {
   finish(ctx: BlockContext, layout: BlockLayout = FRESH): FinishResult {
     if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
     let size = 80 + compactSizeLen(this.n);
-    for (let i = 0; i < this.n; i++) size += this.txs[i]!.length;
+    for (let i = 0; i < this.n; i++) {
+      const len = this.txs[i]!.length;
+      // No transaction is empty: a source's view reads so once the source dropped it.
+      if (len === 0) return { status: 'lost' };
+      size += len;
+    }
     // Every byte of the block is written below, so the buffer need not be zeroed first (1–4 MB per block).
     const buffer = layout.alloc(layout.headroom + size);
     const block = buffer.subarray(layout.headroom);
@@ -259,9 +289,12 @@ export class PartialBlock {
   }
 }
 
-/** Table slot of a 48-bit short id: its low bits are SipHash output, already uniform to an outsider. */
-function slotOf(id: number, mask: number): number {
-  return (Math.imul(id % 0x100000000 | 0, 0x9e3779b1) ^ Math.floor(id / 0x100000000)) & mask;
+/**
+ * Table entry where short id hi ‖ lo starts probing (as assembly/siphash.ts shortIdMatch): its low
+ * bits are SipHash output, already uniform to an outsider.
+ */
+function slotOf(lo: number, hi: number, mask: number): number {
+  return (Math.imul(lo | 0, 0x9e3779b1) ^ hi) & mask;
 }
 
 function copy32(src: Uint8Array, so: number, dst: Uint8Array, d: number): void {

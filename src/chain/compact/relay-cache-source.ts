@@ -1,7 +1,7 @@
 /**
- * The relay cache as a TxSource: its wtxid and txid chunks are used as they are (slot numbers
- * never move, src/relay/relay-cache.ts), and a slot's transaction is its cached frame minus the
- * 24-byte header. Nothing is built per transaction.
+ * The relay cache as a TxSource: its wtxid, txid and scan-skip chunks are used as they are (slot
+ * numbers never move, src/relay/relay-cache.ts), and a slot's transaction is its cached frame
+ * minus the 24-byte header. Nothing is built per transaction.
  */
 import { CACHE_CHUNK_SLOTS } from '../../relay/relay-cache.js';
 import type { RelayCache } from '../../relay/relay-cache.js';
@@ -21,6 +21,10 @@ export class RelayCacheTxSource implements TxSource {
   }
   txidChunk(c: number): Uint8Array {
     return this.cache.idChunk(c * CACHE_CHUNK_SLOTS);
+  }
+  skipChunk(c: number): Uint8Array | null {
+    const first = c * CACHE_CHUNK_SLOTS;
+    return this.cache.scanCount(first) === 0 ? null : this.cache.scanSkipChunk(first);
   }
   tx(slot: number): Uint8Array | undefined {
     // A free slot (or a block) has no transaction; its stale ids are ignored here.

@@ -17,16 +17,3 @@ export function readShortId(ids: Uint8Array, i: number): number {
   const o = 6 * i;
   return (ids[o]! | (ids[o + 1]! << 8) | (ids[o + 2]! << 16)) + ids[o + 3]! * 0x1000000 + (ids[o + 4]! | (ids[o + 5]! << 8)) * 0x100000000;
 }
-
-/** Writes short id `id` (< 2^48) as 6 little-endian bytes at out[6 i ..]. */
-export function writeShortId(out: Uint8Array, i: number, id: number): void {
-  const o = 6 * i;
-  const lo = id % 0x100000000;
-  const hi = Math.floor(id / 0x100000000);
-  out[o] = lo & 0xff;
-  out[o + 1] = (lo >>> 8) & 0xff;
-  out[o + 2] = (lo >>> 16) & 0xff;
-  out[o + 3] = lo >>> 24;
-  out[o + 4] = hi & 0xff;
-  out[o + 5] = (hi >>> 8) & 0xff;
-}

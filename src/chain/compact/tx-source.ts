@@ -25,6 +25,12 @@ export interface TxSource {
    * would not match and the rebuild falls back to the full block.
    */
   txidChunk?(c: number): Uint8Array;
+  /**
+   * One byte per slot of chunk c, non-zero for a slot not worth hashing (free, not a transaction,
+   * or already in a block: Core's mempool scan never sees confirmed transactions either); null
+   * when that is every slot of the chunk. Absent: every slot is scanned.
+   */
+  skipChunk?(c: number): Uint8Array | null;
   /** The serialized transaction (with witness) in slot s, a view; undefined for a free slot or a non-tx item. */
   tx(slot: number): Uint8Array | undefined;
 }
