@@ -530,11 +530,12 @@ export class Peer implements DispatchPeer, HandshakePeer {
   }
 
   /**
-   * RelayPeer: a cached item's frame, written as it arrived; droppable under pressure. Its bytes
+   * RelayPeer: a cached item's frame (memory[off .. off + len), all of memory by default), written
+   * as it arrived; droppable under pressure. Its bytes
    * are counted (metrics, getpeerinfo, relayed totals) once the socket has taken them.
    */
-  sendRelayed(frame: Uint8Array, src: number): void {
-    this.writer.queueRelayed(frame, src);
+  sendRelayed(memory: Uint8Array, src: number, off?: number, len?: number): void {
+    this.writer.queueRelayed(memory, src, off, len);
   }
 
   /** RelayPeer: sends the entries as getdata or notfound frames (and clears the list). */

@@ -104,11 +104,17 @@ export interface WriterOptions {
 const KEPT_CAPACITY = 1024;
 
 export class PeerWriter {
+  /**
+   * Each queued frame is bufs[i][offs[i] .. offs[i] + lens[i]): a relayed frame is queued as the
+   * slab it sits in and its offset, not as a view of its own (a long queue of views was promoted
+   * garbage). A slab that empties reads as empty (frame-slabs.ts), so a frame whose slab was
+   * refilled while it waited is shorter than its length here and is left out.
+   */
   private bufs: (Uint8Array | undefined)[] = [];
+  private offs: number[] = [];
   private srcs: number[] = [];
-  /** Each queued frame's length when queued (a relayed view may read as empty by the time it is written). */
   private lens: number[] = [];
-  /** The queue is [head, tail) of the three arrays, which keep their capacity between turns. */
+  /** The queue is [head, tail) of the four arrays, which keep their capacity between turns. */
   private head = 0;
   private tail = 0;
   private readonly completions: WriteCompletions;
@@ -154,37 +160,42 @@ export class PeerWriter {
 
   /** Queues a control frame (never dropped). */
   queueControl(frame: Uint8Array): void {
-    this.push(frame, CONTROL);
+    this.push(frame, 0, frame.byteLength, CONTROL);
   }
 
   /** Queues bytes the transport itself must send (sink.writeRaw): not wrapped, never dropped. */
   queueRaw(bytes: Uint8Array): void {
-    this.push(bytes, RAW);
+    this.push(bytes, 0, bytes.byteLength, RAW);
   }
 
-  /** Queues a relayed frame from peer `src` (-1: injected locally); dropped first under pressure. */
-  queueRelayed(frame: Uint8Array, src: number): void {
-    this.push(frame, src);
+  /**
+   * Queues a relayed frame, memory[off .. off + len), from peer `src` (-1: injected locally);
+   * dropped first under pressure.
+   */
+  queueRelayed(memory: Uint8Array, src: number, off = 0, len = memory.byteLength): void {
+    this.push(memory, off, len, src);
   }
 
-  private push(frame: Uint8Array, src: number): void {
+  private push(memory: Uint8Array, off: number, len: number, src: number): void {
     if (this.closed) {
-      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', frame.byteLength);
+      if (src >= 0) this.flows.dropped(src, this.peerId, 'gone_disconnected', len);
       return;
     }
     // Written in place: an array emptied by a flush is reused, not grown again from nothing (a
     // long queue's arrays regrown turn after turn were promoted garbage, collected by full GCs).
     const t = this.tail++;
     if (t < this.bufs.length) {
-      this.bufs[t] = frame;
+      this.bufs[t] = memory;
+      this.offs[t] = off;
       this.srcs[t] = src;
-      this.lens[t] = frame.byteLength;
+      this.lens[t] = len;
     } else {
-      this.bufs.push(frame);
+      this.bufs.push(memory);
+      this.offs.push(off);
       this.srcs.push(src);
-      this.lens.push(frame.byteLength);
+      this.lens.push(len);
     }
-    this.bytes += frame.byteLength;
+    this.bytes += len;
     // Queued by beforeFlush during a flush: the write that follows takes it; bounds apply after.
     if (this.flushing) return;
     const { maxBytes, maxMessages } = this.options;
@@ -211,7 +222,7 @@ export class PeerWriter {
    * stay, in order, packed against the first frame not scanned, and the head moves past the gap.
    */
   private dropOldestRelayed(maxBytes: number, maxMessages: number): void {
-    const { bufs, srcs, lens } = this;
+    const { bufs, offs, srcs, lens } = this;
     let length = this.tail - this.head;
     let end = this.head;
     for (; end < this.tail && (this.bytes > maxBytes || length > maxMessages); end++) {
@@ -229,6 +240,7 @@ export class PeerWriter {
       if (src !== CONTROL && src !== RAW) continue;
       to--;
       bufs[to] = bufs[i];
+      offs[to] = offs[i]!;
       srcs[to] = src;
       lens[to] = lens[i]!;
     }
@@ -265,7 +277,8 @@ export class PeerWriter {
         const src = this.srcs[end]!;
         end++;
         if (src === CONTROL || src === RAW) continue;
-        if (b.byteLength !== len) {
+        const at = this.offs[end - 1]!;
+        if (b.byteLength < at + len) {
           // Its slab was refilled while it waited here (the item left the cache long ago).
           this.srcs[end - 1] = STALE;
           this.dropped(src, len);
@@ -273,7 +286,7 @@ export class PeerWriter {
         }
         // The command is in the frame: "tx" or "block". A relayed frame counts its v1 size on
         // every transport (v2 seals it); it is counted when its write completes.
-        this.completions.add(src, len, b[4] === 0x74, mesh);
+        this.completions.add(src, len, b[at + 4] === 0x74, mesh);
       }
       const chunk = this.gather(start, end);
       for (let i = start; i < end; i++) this.bufs[i] = undefined;
@@ -293,6 +306,7 @@ export class PeerWriter {
     } else if (this.head > 1024 && this.head * 2 > this.tail) {
       const n = this.tail - this.head;
       this.bufs.copyWithin(0, this.head, this.tail);
+      this.offs.copyWithin(0, this.head, this.tail);
       this.srcs.copyWithin(0, this.head, this.tail);
       this.lens.copyWithin(0, this.head, this.tail);
       this.bufs.fill(undefined, n, this.tail);
@@ -320,25 +334,33 @@ export class PeerWriter {
    * none is left. A copy, unless it is one control or raw frame or one with its own buffer.
    */
   private gather(start: number, end: number): Uint8Array | undefined {
-    const { bufs, srcs } = this;
+    const { bufs, offs, srcs, lens } = this;
     if (this.transport.passthrough) {
       let n = 0;
       let only = start;
+      let total = 0;
       for (let i = start; i < end; i++) {
         if (srcs[i] === STALE) continue;
         n++;
         only = i;
+        total += lens[i]!;
       }
       if (n === 0) return undefined;
       if (n === 1) {
         const f = bufs[only]!;
         const src = srcs[only]!;
-        // A relayed frame under OWN_BUFFER_MIN is a view into a slab: the socket gets a copy.
-        return src === CONTROL || src === RAW || f.byteLength >= OWN_BUFFER_MIN ? f : Buffer.from(f);
+        // Control and raw frames, and blocks in their own buffer, go as they are; a relayed frame
+        // in a slab is copied: no kernel write may hold a slab that can be refilled.
+        if (src === CONTROL || src === RAW || (lens[only]! >= OWN_BUFFER_MIN && offs[only] === 0 && lens[only] === f.byteLength)) return f;
       }
-      const frames: Uint8Array[] = [];
-      for (let i = start; i < end; i++) if (srcs[i] !== STALE) frames.push(bufs[i]!);
-      return Buffer.concat(frames);
+      const out = Buffer.allocUnsafe(total);
+      let pos = 0;
+      for (let i = start; i < end; i++) {
+        if (srcs[i] === STALE) continue;
+        out.set(this.frameAt(i), pos);
+        pos += lens[i]!;
+      }
+      return out;
     }
     // Each run of frames between raw transport bytes is wrapped in one call (v2: one seal, which
     // writes new bytes, so no slab view reaches the socket).
@@ -349,7 +371,7 @@ export class PeerWriter {
       if (srcs[i] === RAW) w = bufs[i++]!;
       else {
         const run: Uint8Array[] = [];
-        for (; i < end && srcs[i] !== RAW; i++) if (srcs[i] !== STALE) run.push(bufs[i]!);
+        for (; i < end && srcs[i] !== RAW; i++) if (srcs[i] !== STALE) run.push(this.frameAt(i));
         if (run.length > 0) w = this.transport.wrapMany(run);
       }
       if (w === undefined) continue;
@@ -358,6 +380,14 @@ export class PeerWriter {
     }
     if (parts.length === 0) return undefined;
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  }
+
+  /** Queued frame i as bytes: its memory itself, or a view made now (it dies with this write). */
+  private frameAt(i: number): Uint8Array {
+    const b = this.bufs[i]!;
+    const at = this.offs[i]!;
+    const len = this.lens[i]!;
+    return at === 0 && len === b.byteLength ? b : b.subarray(at, at + len);
   }
 
   /** Drops everything queued (the peer is gone); relayed items count as gone_disconnected. */
@@ -375,6 +405,7 @@ export class PeerWriter {
 
   private resetArrays(): void {
     this.bufs = [];
+    this.offs = [];
     this.srcs = [];
     this.lens = [];
   }

@@ -79,6 +79,20 @@ export class FrameSlabs {
   /** Offset of the frame last stored (or the key of its own buffer). */
   lastOffset = 0;
 
+  /**
+   * The memory a stored frame is in, without making a view of it: the slab's own Uint8Array (the
+   * frame at its offset; it reads as empty once the slab empties, like every view of it) or a
+   * block's own buffer (offset 0). For queues that hold many frames (src/peer/writer.ts).
+   */
+  memory(slab: number, off: number): Uint8Array {
+    return slab === OWN_BUFFER ? this.own.get(off)! : this.bytes[slab]!;
+  }
+
+  /** Where a stored frame starts in memory(slab, off). */
+  static offsetIn(slab: number, off: number): number {
+    return slab === OWN_BUFFER ? 0 : off;
+  }
+
   /** A view of a stored frame (valid until its slab is refilled; then it reads as empty). */
   view(slab: number, off: number, len: number): Uint8Array {
     if (slab === OWN_BUFFER) return this.own.get(off)!;

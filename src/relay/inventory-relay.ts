@@ -56,7 +56,8 @@ export interface RelayPeer {
   /** Queues an announcement of the hash at src[off..]. */
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void;
   /** Queues a cached item's frame, relayed from peer `src` (droppable under pressure). */
-  sendRelayed(frame: Uint8Array, src: number): void;
+  /** memory[off .. off + len) (all of it by default): a cached frame, queued without a view of its own. */
+  sendRelayed(memory: Uint8Array, src: number, off?: number, len?: number): void;
   /** Sends the entries as getdata or notfound frames; the list is cleared. */
   sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void;
   /** The peer left one of our requests unanswered too long. */
@@ -353,8 +354,6 @@ export class InventoryRelay<P extends RelayPeer> {
     const fromMesh = cache.fromMesh(slot);
     const src = cache.from(slot);
     const twoIds = cache.hasTwoIds(slot);
-    // One view of the cached frame for every mesh peer it goes to (each writer copies it).
-    let frame: Uint8Array | undefined;
     for (const p of this.host.peers()) {
       if (p === from || !p.established) continue;
       // Something that came from the mesh is never sent back into the mesh (no loops).
@@ -370,7 +369,7 @@ export class InventoryRelay<P extends RelayPeer> {
         if (p.direction === 'inbound') continue;
         p.known.add(ids, off);
         if (twoIds) p.known.add(wids, off);
-        p.sendRelayed((frame ??= cache.frame(slot)), src);
+        p.sendRelayed(cache.frameMemory(slot), src, cache.frameOffset(slot), cache.frameLength(slot));
         continue;
       }
       if (!isTx) {
@@ -399,7 +398,8 @@ export class InventoryRelay<P extends RelayPeer> {
         missing.push(type, payload, e + 4);
         continue;
       }
-      peer.sendRelayed(this.cache.frame(slot), this.cache.from(slot));
+      const cache = this.cache;
+      peer.sendRelayed(cache.frameMemory(slot), cache.from(slot), cache.frameOffset(slot), cache.frameLength(slot));
     }
     if (missing.n > 0) {
       peer.sendEntries('notfound', missing);

@@ -202,6 +202,20 @@ export class RelayCache {
     const m = (slot & LOW) * META;
     return this.slabs.view(meta[m + SLAB]!, meta[m + OFFSET]!, meta[m + LENGTH]!);
   }
+  /**
+   * The memory the slot's frame is in and, with frameOffset, where: for queueing a frame without a
+   * view object per queued copy (a long send queue of views was promoted garbage).
+   */
+  frameMemory(slot: number): Uint8Array {
+    const meta = this.metaChunks[slot >>> CHUNK_BITS]!;
+    const m = (slot & LOW) * META;
+    return this.slabs.memory(meta[m + SLAB]!, meta[m + OFFSET]!);
+  }
+  frameOffset(slot: number): number {
+    const meta = this.metaChunks[slot >>> CHUNK_BITS]!;
+    const m = (slot & LOW) * META;
+    return FrameSlabs.offsetIn(meta[m + SLAB]!, meta[m + OFFSET]!);
+  }
   /** The slot holds an item (a frame is never empty; free slots have length 0). */
   isLive(slot: number): boolean {
     return slot >= 0 && slot < this.capacity && this.meta(slot, LENGTH) > 0;

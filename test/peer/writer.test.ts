@@ -67,6 +67,38 @@ describe('PeerWriter', () => {
     expect(events).toEqual(['queue_head 4→7 300', 'delivered 5→7 50']);
   });
 
+  it('queues relayed frames as (slab, offset, length) and writes exactly those bytes; frames of a slab that emptied are left out', async () => {
+    const { socket, w, events } = setup();
+    const slabA = new ArrayBuffer(4096);
+    const a = new Uint8Array(slabA);
+    const b = new Uint8Array(4096);
+    for (let i = 0; i < 4096; i++) {
+      a[i] = i & 0xff;
+      b[i] = (i * 7) & 0xff;
+    }
+    w.queueRelayed(a, 1, 100, 50);
+    w.queueRelayed(b, 2, 1000, 30);
+    w.queueControl(frame(5, 9));
+    w.queueRelayed(a, 3, 4000, 96);
+    await turn();
+    const want = Buffer.concat([a.subarray(100, 150), b.subarray(1000, 1030), frame(5, 9), a.subarray(4000, 4096)]);
+    expect(socket.take().equals(want)).toBe(true);
+    expect(events).toEqual(['delivered 1→7 50', 'delivered 2→7 30', 'delivered 3→7 96']);
+    // A frame at the very end of its slab, alone in its write, is copied, not handed over as the slab.
+    w.queueRelayed(b, 4, 4000, 96);
+    await turn();
+    expect(socket.out.at(-1)).not.toBe(b);
+    expect(socket.take().equals(Buffer.from(b.subarray(4000)))).toBe(true);
+    // The slab empties (detached) while two of its frames wait: both are dropped, the other kept.
+    w.queueRelayed(a, 5, 0, 40);
+    w.queueRelayed(b, 6, 0, 40);
+    w.queueRelayed(a, 7, 40, 40);
+    structuredClone(slabA, { transfer: [slabA] });
+    await turn();
+    expect(socket.take().equals(Buffer.from(b.subarray(0, 40)))).toBe(true);
+    expect(events.slice(4)).toEqual(['queue_head 5→7 40', 'queue_head 7→7 40', 'delivered 6→7 40']);
+  });
+
   it('counts a relayed frame as delivered when it reaches the socket, not when queued', async () => {
     const { w, events } = setup();
     w.queueRelayed(frame(100, 1), 4);

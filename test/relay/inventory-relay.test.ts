@@ -28,8 +28,8 @@ class TestPeer implements RelayPeer {
   announce(_type: number, src: Uint8Array, off: number): void {
     this.announced.push(Buffer.from(src.subarray(off, off + 32)).toString('hex'));
   }
-  sendRelayed(frame: Uint8Array): void {
-    this.relayed.push(frame);
+  sendRelayed(memory: Uint8Array, _src: number, off = 0, len = memory.byteLength): void {
+    this.relayed.push(memory.subarray(off, off + len));
   }
   sendEntries(command: 'getdata' | 'notfound', list: InvEntries): void {
     for (let i = 0; i < list.n; i++) this[command].push(Buffer.from(list.buf.subarray(36 * i + 4, 36 * i + 36)).toString('hex'));
