@@ -353,13 +353,27 @@ export class PeerWriter {
         // in a slab is copied: no kernel write may hold a slab that can be refilled.
         if (src === CONTROL || src === RAW || (lens[only]! >= OWN_BUFFER_MIN && offs[only] === 0 && lens[only] === f.byteLength)) return f;
       }
+      // Copied run by run: frames that lie back to back in the same memory (a slab fills in arrival
+      // order, so a peer's relayed frames mostly do) are copied with one view.
       const out = Buffer.allocUnsafe(total);
       let pos = 0;
+      let runMem: Uint8Array | undefined;
+      let runFrom = 0;
+      let runTo = 0;
       for (let i = start; i < end; i++) {
         if (srcs[i] === STALE) continue;
-        out.set(this.frameAt(i), pos);
-        pos += lens[i]!;
+        const mem = bufs[i]!;
+        const at = offs[i]!;
+        if (mem === runMem && at === runTo) {
+          runTo += lens[i]!;
+          continue;
+        }
+        if (runMem !== undefined) pos = copyRun(out, pos, runMem, runFrom, runTo);
+        runMem = mem;
+        runFrom = at;
+        runTo = at + lens[i]!;
       }
+      copyRun(out, pos, runMem!, runFrom, runTo);
       return out;
     }
     // Each run of frames between raw transport bytes is wrapped in one call (v2: one seal, which
@@ -409,4 +423,10 @@ export class PeerWriter {
     this.srcs = [];
     this.lens = [];
   }
+}
+
+/** Copies mem[from, to) into out at pos; returns the position after it. */
+function copyRun(out: Uint8Array, pos: number, mem: Uint8Array, from: number, to: number): number {
+  out.set(from === 0 && to === mem.byteLength ? mem : mem.subarray(from, to), pos);
+  return pos + to - from;
 }

@@ -77,13 +77,14 @@ describe('PeerWriter', () => {
       b[i] = (i * 7) & 0xff;
     }
     w.queueRelayed(a, 1, 100, 50);
+    w.queueRelayed(a, 8, 150, 20); // back to back with the one before: copied as one run
     w.queueRelayed(b, 2, 1000, 30);
     w.queueControl(frame(5, 9));
     w.queueRelayed(a, 3, 4000, 96);
     await turn();
-    const want = Buffer.concat([a.subarray(100, 150), b.subarray(1000, 1030), frame(5, 9), a.subarray(4000, 4096)]);
+    const want = Buffer.concat([a.subarray(100, 170), b.subarray(1000, 1030), frame(5, 9), a.subarray(4000, 4096)]);
     expect(socket.take().equals(want)).toBe(true);
-    expect(events).toEqual(['delivered 1→7 50', 'delivered 2→7 30', 'delivered 3→7 96']);
+    expect(events).toEqual(['delivered 1→7 50', 'delivered 8→7 20', 'delivered 2→7 30', 'delivered 3→7 96']);
     // A frame at the very end of its slab, alone in its write, is copied, not handed over as the slab.
     w.queueRelayed(b, 4, 4000, 96);
     await turn();
@@ -96,7 +97,7 @@ describe('PeerWriter', () => {
     structuredClone(slabA, { transfer: [slabA] });
     await turn();
     expect(socket.take().equals(Buffer.from(b.subarray(0, 40)))).toBe(true);
-    expect(events.slice(4)).toEqual(['queue_head 5→7 40', 'queue_head 7→7 40', 'delivered 6→7 40']);
+    expect(events.slice(5)).toEqual(['queue_head 5→7 40', 'queue_head 7→7 40', 'delivered 6→7 40']);
   });
 
   it('counts a relayed frame as delivered when it reaches the socket, not when queued', async () => {
