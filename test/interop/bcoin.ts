@@ -54,8 +54,11 @@ export interface BcoinPeer {
   close(): Promise<void>;
 }
 
-/** Opens a bcoin full node in memory on regtest, listening on 127.0.0.1. Fails if it cannot start. */
-export async function startBcoin(): Promise<BcoinPeer> {
+/**
+ * Opens a bcoin full node in memory on regtest, listening on `host` (a loopback address; another
+ * /16 of 127/8 puts it in another address group). Fails if it cannot start.
+ */
+export async function startBcoin(host = '127.0.0.1'): Promise<BcoinPeer> {
   const port = await freePort();
   // bcoin always opens its HTTP API too: give it a free port rather than regtest's fixed 48332.
   const httpPort = await freePort();
@@ -63,7 +66,7 @@ export async function startBcoin(): Promise<BcoinPeer> {
     network: 'regtest',
     memory: true,
     listen: true,
-    host: '127.0.0.1',
+    host,
     port,
     httpHost: '127.0.0.1',
     httpPort,
@@ -80,7 +83,7 @@ export async function startBcoin(): Promise<BcoinPeer> {
   node.startSync();
   return {
     node,
-    addr: `127.0.0.1:${port}`,
+    addr: `${host}:${port}`,
     get height(): number {
       return node.chain.height as number;
     },
