@@ -115,7 +115,7 @@ export class FrameSlabs {
       this.current = -1;
       this.fill = SLAB_BYTES;
     }
-    for (let i = 0; i < this.spares.length; i++) this.drop();
+    this.dropped += this.spares.length;
     this.spares.length = 0;
   }
 
@@ -143,11 +143,7 @@ export class FrameSlabs {
     this.inUse--;
     const moved = structuredClone(buf, { transfer: [buf] });
     if (this.spares.length < SPARE_SLABS) this.spares.push(moved);
-    else this.drop();
-  }
-
-  private drop(): void {
-    this.dropped++;
+    else this.dropped++;
   }
 }
 
