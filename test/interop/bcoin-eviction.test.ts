@@ -76,7 +76,7 @@ async function runAgainst(headers: BlockHeader[], addr: string): Promise<Disconn
 }
 
 describe('stale-chain eviction against bcoin', () => {
-  it('evicts a bcoin peer that stays behind our tip, as stale_chain, within 20 + 2 minutes of the node's clock', async () => {
+  it('evicts a bcoin peer that stays behind our tip, as stale_chain, within 20 + 2 minutes of the node clock', async () => {
     const { headers } = await tenBlocks();
     const behind = await startBcoin('127.52.0.1');
     open.push(behind);
