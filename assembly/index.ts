@@ -29,6 +29,6 @@ export { chacha20Xor } from './chacha20';
 export { poly1305Mac } from './poly1305';
 export { v2StatePtr, v2DeferPtr, v2StateInit, v2Open, v2Seal, v2Consumed, v2Need } from './bip324';
 export { v2Frames, v2FramesInfo } from './v2frames';
-export { shortIds, shortIdMatch, sipHash32 } from './siphash';
+export { shortIds, shortIdTable, shortIdMatch, sipHash32 } from './siphash';
 export { headersPow } from './header-pow';
 export { merkleRoot } from './merkle';

@@ -66,7 +66,20 @@ export interface WasmExports {
   v2FramesInfo(): number;
 
   shortIds(keysPtr: number, hashesPtr: number, n: number, outPtr: number): void;
-  shortIdMatch(keysPtr: number, hashesPtr: number, skipPtr: number, n: number, tablePtr: number, mask: number, outPtr: number): number;
+  shortIdTable(idsPtr: number, nIds: number, statePtr: number, tablePtr: number, mask: number, maxProbe: number): number;
+  shortIdMatch(
+    keysPtr: number,
+    hashesPtr: number,
+    txidsPtr: number,
+    skipPtr: number,
+    n: number,
+    tablePtr: number,
+    mask: number,
+    statePtr: number,
+    wOutPtr: number,
+    tOutPtr: number,
+    outPtr: number,
+  ): number;
   /** u64 result: a BigInt through the JS API. */
   sipHash32(keysPtr: number, ptr: number): bigint;
   headersPow(headersPtr: number, n: number, limitPtr: number, descPtr: number, hashOut: number, statusOut: number): number;

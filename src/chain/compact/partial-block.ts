@@ -2,12 +2,13 @@
  * Rebuilding a block from a `cmpctblock` (BIP152; Core src/blockencodings.cpp
  * PartiallyDownloadedBlock, whose rules this follows):
  *
- * 1. init: the short ids go into a table (no object per id). Two equal short ids in the block, or
+ * 1. init: the short ids go into a WASM table (no object per id). Two equal short ids in the block, or
  *    a probe run over MAX_SHORT_ID_PROBE, mean we cannot tell its transactions apart: 'collision',
  *    fetch the full block. An empty block, or a prefilled index beyond the short ids, is 'invalid'
  *    (a malformed message: Core's READ_STATUS_INVALID, a peer fault).
- * 2. fill: every TxSource slot is hashed into its short id and looked up in the table in one WASM
- *    call (slots the source marks as skipped are not hashed); a match claims its index. Two
+ * 2. fill: every TxSource slot is hashed into its short id, looked up in the table and claimed in
+ *    one WASM call (slots the source marks as skipped are not hashed), which also copies each
+ *    claimed index's wtxid and txid; JS then only takes the claimed slots' transactions. Two
  *    different transactions matching one id leave that index missing (it is requested).
  * 3. missing(): the `getblocktxn` for what is left; fillBlockTxn() takes the answer, which must
  *    have exactly as many transactions ('invalid' otherwise, as Core).
@@ -20,7 +21,7 @@
  *    block, nothing is checked or scored.
  */
 import { hash256, hash256Many } from '../../wasm/hasher.js';
-import { matchShortIds, type ShortIdScan } from '../../wasm/short-ids.js';
+import { claimShortIds, shortIdTableOk, type ShortIdBlock, type ShortIdScan } from '../../wasm/short-ids.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
@@ -58,10 +59,8 @@ const FOUND = 2;
 /** Two different source transactions matched: request it. */
 const AMBIGUOUS = 3;
 
-/** Reused across rebuilds: the scan's (slot, index) matches. */
+/** Reused across rebuilds: the scan's (slot, index) changes. */
 let matches = new Uint32Array(0);
-/** A free table entry's two u32 halves (assembly/siphash.ts EMPTY: no 48-bit id equals it). */
-const FREE = 0xffffffff;
 
 export class PartialBlock {
   /** The block hash (internal order). */
@@ -78,9 +77,8 @@ export class PartialBlock {
   private txidKnown = new Uint8Array(0);
   /** Source slot that filled each index, -1 for the others. */
   private slots = new Int32Array(0);
-  /** The short-id table, as assembly/siphash.ts shortIdMatch reads it: [id lo, id hi, index, 0] per entry. */
-  private table = new Uint32Array(0);
-  private tableMask = 0;
+  /** What the WASM scan reads and updates (state, wtxids, txids are the arrays above). */
+  private block: ShortIdBlock | undefined;
   private filled = 0;
   /** Transactions that came from sources (not prefilled, not blocktxn). */
   fromSources = 0;
@@ -131,40 +129,47 @@ export class PartialBlock {
       const ids = hash256Many(pre.map((p) => p.tx));
       for (let i = 0; i < pre.length; i++) this.wtxids.set(ids[i]!, 32 * pre[i]!.index);
     }
-    let size = 16;
-    while (size < 4 * nIds) size *= 2;
-    const t = (this.table = new Uint32Array(4 * size).fill(FREE));
-    const mask = (this.tableMask = size - 1);
-    let idx = 0;
-    for (let i = 0; i < nIds; i++) {
-      while (this.state[idx] === PREFILLED) idx++;
-      const id = readShortId(this.msg.shortIds, i);
-      const lo = id % 0x100000000;
-      const hi = Math.floor(id / 0x100000000);
-      let s = slotOf(lo, hi, mask);
-      let probes = 0;
-      while (t[4 * s] !== FREE || t[4 * s + 1] !== FREE) {
-        if (t[4 * s] === lo && t[4 * s + 1] === hi) return 'collision';
-        if (++probes > MAX_SHORT_ID_PROBE) return 'collision';
-        s = (s + 1) & mask;
-      }
-      t[4 * s] = lo;
-      t[4 * s + 1] = hi;
-      t[4 * s + 2] = idx++;
-    }
-    return 'ok';
+    this.block = { ids: this.msg.shortIds, state: this.state, wtxids: this.wtxids, txids: this.txids, maxProbe: MAX_SHORT_ID_PROBE };
+    return shortIdTableOk(this.block) ? 'ok' : 'collision';
   }
 
   /** Step 2: claims what `source` holds. Returns how many indexes it filled. */
   fill(source: TxSource): number {
     const m = source.slotCount;
-    if (m === 0 || this.filled === this.n) return 0;
+    if (m === 0 || this.filled === this.n || this.block === undefined) return 0;
     if (matches.length < 2 * m) matches = new Uint32Array(Math.max(2 * m, 2 * matches.length));
     const scan: ShortIdScan = { slots: m, chunkSlots: source.chunkSlots, hashChunk: (c) => source.wtxidChunk(c) };
+    if (source.txidChunk !== undefined) scan.txidChunk = (c) => source.txidChunk!(c);
     if (source.skipChunk !== undefined) scan.skipChunk = (c) => source.skipChunk!(c);
-    const found = matchShortIds(this.keys, new Uint8Array(this.table.buffer), this.tableMask, scan, matches);
+    // WASM has updated state, wtxids and txids; each change comes back as (slot, index).
+    const changes = claimShortIds(this.keys, this.block, scan, matches);
+    const txidKnown = source.txidChunk !== undefined ? 1 : 0;
     let got = 0;
-    for (let k = 0; k < found; k++) got += this.claim(source, matches[2 * k]!, matches[2 * k + 1]!);
+    for (let k = 0; k < changes; k++) {
+      const slot = matches[2 * k]!;
+      const idx = matches[2 * k + 1]!;
+      if (this.state[idx] === AMBIGUOUS) {
+        // Core: "If we find two mempool txn that match the short id, just request it."
+        if (this.txs[idx] !== undefined) {
+          this.filled--;
+          got--;
+        }
+        this.txs[idx] = undefined;
+        this.slots[idx] = -1;
+        this.txidKnown[idx] = 0;
+        continue;
+      }
+      const tx = source.tx(slot);
+      if (tx === undefined) {
+        this.state[idx] = MISSING;
+        continue;
+      }
+      this.txs[idx] = tx;
+      this.slots[idx] = slot;
+      this.txidKnown[idx] = txidKnown;
+      this.filled++;
+      got++;
+    }
     this.fromSources += got;
     return got;
   }
@@ -174,17 +179,15 @@ export class PartialBlock {
    * lookup): tests give two different transactions one id (a real 48-bit collision cannot be made).
    */
   fillMatched(source: TxSource, ids48: Float64Array): number {
-    const t = this.table;
-    const mask = this.tableMask;
+    const indexOf = new Map<number, number>();
+    for (let i = 0, idx = 0; i < this.msg.shortIds.length / 6; i++, idx++) {
+      while (this.state[idx] === PREFILLED) idx++;
+      indexOf.set(readShortId(this.msg.shortIds, i), idx);
+    }
     let got = 0;
     for (let slot = 0; slot < source.slotCount; slot++) {
-      const lo = ids48[slot]! % 0x100000000;
-      const hi = Math.floor(ids48[slot]! / 0x100000000);
-      for (let s = slotOf(lo, hi, mask); t[4 * s] !== FREE || t[4 * s + 1] !== FREE; s = (s + 1) & mask) {
-        if (t[4 * s] !== lo || t[4 * s + 1] !== hi) continue;
-        got += this.claim(source, slot, t[4 * s + 2]!);
-        break;
-      }
+      const idx = indexOf.get(ids48[slot]!);
+      if (idx !== undefined) got += this.claim(source, slot, idx);
     }
     this.fromSources += got;
     return got;
@@ -287,14 +290,6 @@ export class PartialBlock {
     if (check.ok) return { status: 'rebuilt', block, buffer, check };
     return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
   }
-}
-
-/**
- * Table entry where short id hi ‖ lo starts probing (as assembly/siphash.ts shortIdMatch): its low
- * bits are SipHash output, already uniform to an outsider.
- */
-function slotOf(lo: number, hi: number, mask: number): number {
-  return (Math.imul(lo | 0, 0x9e3779b1) ^ hi) & mask;
 }
 
 function copy32(src: Uint8Array, so: number, dst: Uint8Array, d: number): void {
