@@ -32,3 +32,4 @@ export { v2Frames, v2FramesInfo } from './v2frames';
 export { shortIds, shortIdTable, shortIdMatch, sipHash32 } from './siphash';
 export { headersPow } from './header-pow';
 export { merkleRoot } from './merkle';
+export { walkBlock } from './tx-walk';

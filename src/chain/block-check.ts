@@ -10,16 +10,18 @@
  * A full `block` that is mutated scores its sender ("mutated block"); a rebuilt compact block
  * that is mutated is a possible short-id collision and scores no one (BIP152).
  *
- * Cost: one walk of every transaction (src/wire/tx-id.ts walkTx), the stripped txids in one
+ * Cost: one walk of every transaction (in WASM: src/wasm/tx-walk.ts), the stripped txids in one
  * 4-lane WASM hash batch (wtxids too when the caller does not know them), the merkle tree in one
  * WASM call.
  */
 import { WireError } from '../errors.js';
 import { hash256, hash256Spans } from '../wasm/hasher.js';
 import { merkleRoot } from '../wasm/merkle.js';
+import type { MerkleJob, MerkleJobs } from '../wasm/merkle-offload.js';
 import { WireReader } from '../wire/reader.js';
 import { compactSizeLen } from '../wire/writer.js';
-import { MAX_TXS, MIN_TX_SIZE, strippedSpans, walkTx } from '../wire/tx-id.js';
+import { MAX_TXS } from '../wire/tx-id.js';
+import { walkBlock } from '../wasm/tx-walk.js';
 import type { ChainParams } from './params.js';
 
 /** Core MAX_BLOCK_WEIGHT (BIP141). */
@@ -85,47 +87,61 @@ let spans = new Int32Array(6 * 4096);
 let txidBuf = new Uint8Array(32 * 4096);
 let wtxidBuf = new Uint8Array(32 * 4096);
 let dupTable = new Int32Array(8192);
-let starts = new Int32Array(4096);
-let ends = new Int32Array(4096);
-let insStart = new Int32Array(4096);
 let witness = new Uint8Array(4096);
 
-/** Checks a serialized block (the `block` payload). Never throws on its bytes. */
-export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds): BlockCheckResult {
-  const p = ctx.params;
-  // --- parse: every tx walked once; no objects per tx ---
-  let n: number;
-  let stripped = 0;
-  try {
-    const r = new WireReader(raw);
-    r.skip(80, 'block.header');
-    n = r.count(MAX_TXS, MIN_TX_SIZE, 'block.txCount');
-    if (starts.length < n) {
-      const c = Math.max(n, starts.length * 2);
-      starts = new Int32Array(c);
-      ends = new Int32Array(c);
-      insStart = new Int32Array(c);
-      witness = new Uint8Array(c);
-      spans = new Int32Array(6 * c);
-      txidBuf = new Uint8Array(32 * c);
-      wtxidBuf = new Uint8Array(32 * c);
-    }
-    stripped = 80 + compactSizeLen(n);
-    for (let i = 0; i < n; i++) {
-      const b = walkTx(r);
-      starts[i] = b.start;
-      ends[i] = b.end;
-      insStart[i] = b.inputsStart;
-      witness[i] = b.hasWitness ? 1 : 0;
-      strippedSpans(b, spans, 6 * i);
-      stripped += b.hasWitness ? 8 + b.outputsEnd - b.inputsStart : b.end - b.start;
-    }
-    r.finish('block');
-  } catch (err) {
-    if (err instanceof WireError) return fail('bad-blk-length', false);
-    throw err;
+/**
+ * Checks a serialized block (the `block` payload). Never throws on its bytes. With `known` wtxids
+ * and `jobs` (src/wasm/merkle-offload.ts), the witness tree is posted before anything else and
+ * computed on another thread while this one walks the block and hashes the txid tree.
+ */
+export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, jobs?: MerkleJobs): BlockCheckResult {
+  let witnessJob: MerkleJob | undefined;
+  const n = known !== undefined ? known.wtxids.length >>> 5 : 0;
+  if (jobs !== undefined && n > 1 && ctx.height >= ctx.params.segwitHeight) {
+    // Speculative: used only if the coinbase carries a commitment. The coinbase's wtxid is zero (BIP141).
+    if (wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, 2 * (wtxidBuf.length >>> 5)));
+    wtxidBuf.set(known!.wtxids.subarray(0, 32 * n));
+    wtxidBuf.fill(0, 0, 32);
+    witnessJob = jobs.submit(wtxidBuf, n);
   }
-  if (n === 0) return fail('bad-blk-length', false);
+  try {
+    return check(raw, ctx, known, witnessJob);
+  } finally {
+    witnessJob?.cancel();
+  }
+}
+
+function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, witnessJob: MerkleJob | undefined): BlockCheckResult {
+  const p = ctx.params;
+  // --- parse: every tx walked once, in WASM; no objects per tx ---
+  const walk = walkBlock(raw, MAX_TXS);
+  if (walk === undefined || walk.n === 0) return fail('bad-blk-length', false);
+  const n = walk.n;
+  const offs = walk.offsets;
+  if (witness.length < n) {
+    const c = Math.max(n, witness.length * 2);
+    witness = new Uint8Array(c);
+    spans = new Int32Array(6 * c);
+    txidBuf = new Uint8Array(32 * c);
+  }
+  // Not while a posted witness job may still read it (checkBlock sized it for that job).
+  if (witnessJob === undefined && wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, witness.length));
+  let stripped = 80 + compactSizeLen(n);
+  for (let i = 0; i < n; i++) {
+    const o = 4 * i;
+    const start = offs[o]!;
+    const end = offs[o + 1]!;
+    const segwit = walk.witness[i]!;
+    witness[i] = segwit;
+    // The stripped serialization (BIP144): version ‖ inputs and outputs ‖ lock time.
+    spans[6 * i] = start;
+    spans[6 * i + 1] = 4;
+    spans[6 * i + 2] = offs[o + 2]!;
+    spans[6 * i + 3] = offs[o + 3]! - offs[o + 2]!;
+    spans[6 * i + 4] = end - 4;
+    spans[6 * i + 5] = 4;
+    stripped += segwit === 1 ? 8 + offs[o + 3]! - offs[o + 2]! : end - start;
+  }
 
   // --- txids: the stripped form of witness txs hashed in one batch; others are the wtxid ---
   // Every byte of both is written below before it is read.
@@ -169,12 +185,12 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   if (n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || stripped * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
 
   // --- coinbase: exactly one, first ---
-  if (!isCoinbase(raw, 0)) return fail('bad-cb-missing', false, 0);
+  if (!isCoinbase(raw, offs[2]!)) return fail('bad-cb-missing', false, 0);
   for (let i = 1; i < n; i++) {
-    if (raw[insStart[i]!] === 0) return fail('bad-txns-vin-empty', false, i);
-    if (isCoinbase(raw, i)) return fail('bad-cb-multiple', false, i);
+    if (raw[offs[4 * i + 2]!] === 0) return fail('bad-txns-vin-empty', false, i);
+    if (isCoinbase(raw, offs[4 * i + 2]!)) return fail('bad-cb-multiple', false, i);
   }
-  const cb = coinbaseParts(raw, 0);
+  const cb = coinbaseParts(raw, offs[2]!, offs[1]!, witness[0] === 1);
   if (cb === undefined) return fail('bad-blk-length', false, 0);
   if (cb.scriptSigLen < 2 || cb.scriptSigLen > 100) return fail('bad-cb-length', false, 0);
 
@@ -183,25 +199,30 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   if (segwit && cb.commitment >= 0) {
     if (cb.witnessNonce < 0) return fail('bad-witness-nonce-size', true, 0);
     const wtxids = wtxidBuf.subarray(0, 32 * n);
-    if (known !== undefined && known.wtxids.length >= 32 * n) {
-      wtxids.set(known.wtxids.subarray(0, 32 * n));
+    let root: Uint8Array;
+    if (witnessJob !== undefined && known!.wtxids.length === 32 * n) {
+      root = witnessJob.join().root;
     } else {
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        if (witness[i] === 0) {
-          wtxids.set(txids.subarray(32 * i, 32 * i + 32), 32 * i);
-        } else {
-          spans[2 * k] = starts[i]!;
-          spans[2 * k + 1] = ends[i]! - starts[i]!;
-          k++;
+      if (known !== undefined && known.wtxids.length >= 32 * n) {
+        wtxids.set(known.wtxids.subarray(0, 32 * n));
+      } else {
+        let k = 0;
+        for (let i = 0; i < n; i++) {
+          if (witness[i] === 0) {
+            wtxids.set(txids.subarray(32 * i, 32 * i + 32), 32 * i);
+          } else {
+            spans[2 * k] = offs[4 * i]!;
+            spans[2 * k + 1] = offs[4 * i + 1]! - offs[4 * i]!;
+            k++;
+          }
         }
+        const out = new Uint8Array(32 * k);
+        hash256Spans(raw, spans, k, 1, out, 0);
+        for (let i = 0, j = 0; i < n; i++) if (witness[i] === 1) wtxids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
       }
-      const out = new Uint8Array(32 * k);
-      hash256Spans(raw, spans, k, 1, out, 0);
-      for (let i = 0, j = 0; i < n; i++) if (witness[i] === 1) wtxids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
+      wtxids.fill(0, 0, 32); // the coinbase's wtxid is taken as zero (BIP141)
+      root = merkleRoot(wtxids, n).root;
     }
-    wtxids.fill(0, 0, 32); // the coinbase's wtxid is taken as zero (BIP141)
-    const root = merkleRoot(wtxids, n).root;
     const pre = new Uint8Array(64);
     pre.set(root, 0);
     pre.set(raw.subarray(cb.witnessNonce, cb.witnessNonce + 32), 32);
@@ -225,9 +246,9 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds)
   const time = readU32(raw, 68);
   const cutoff = ctx.height >= p.csvHeight ? ctx.prevMedianTimePast : time;
   for (let i = 0; i < n; i++) {
-    const lock = readU32(raw, ends[i]! - 4);
+    const lock = readU32(raw, offs[4 * i + 1]! - 4);
     if (lock === 0 || lock < (lock < LOCKTIME_THRESHOLD ? ctx.height : cutoff)) continue;
-    if (!allInputsFinal(raw, insStart[i]!)) return fail('bad-txns-nonfinal', false, i);
+    if (!allInputsFinal(raw, offs[4 * i + 2]!)) return fail('bad-txns-nonfinal', false, i);
   }
   return { ok: true, txCount: n, weight };
 }
@@ -241,9 +262,8 @@ function equal(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
   return true;
 }
 
-/** One input whose prevout is null (zero hash, index 0xffffffff): Core CTransaction::IsCoinBase. */
-function isCoinbase(raw: Uint8Array, i: number): boolean {
-  const at = insStart[i]!;
+/** One input whose prevout is null (zero hash, index 0xffffffff): Core CTransaction::IsCoinBase. `at`: the input count. */
+function isCoinbase(raw: Uint8Array, at: number): boolean {
   if (raw[at] !== 1) return false;
   for (let k = 1; k <= 32; k++) if (raw[at + k] !== 0) return false;
   return readU32(raw, at + 33) === 0xffffffff;
@@ -259,9 +279,9 @@ interface CoinbaseParts {
 }
 
 /** The coinbase's scriptSig, its witness commitment (BIP141 GetWitnessCommitmentIndex) and witness. */
-function coinbaseParts(raw: Uint8Array, i: number): CoinbaseParts | undefined {
+function coinbaseParts(raw: Uint8Array, inputsStart: number, end: number, segwit: boolean): CoinbaseParts | undefined {
   try {
-    const r = new WireReader(raw, insStart[i]!, ends[i]!);
+    const r = new WireReader(raw, inputsStart, end);
     r.compactSize('cb.inputs');
     r.skip(36, 'cb.prevout');
     const scriptSigLen = r.compactSize('cb.scriptSig');
@@ -277,7 +297,7 @@ function coinbaseParts(raw: Uint8Array, i: number): CoinbaseParts | undefined {
       if (len >= 38 && raw[s] === 0x6a && raw[s + 1] === 0x24 && raw[s + 2] === 0xaa && raw[s + 3] === 0x21 && raw[s + 4] === 0xa9 && raw[s + 5] === 0xed) commitment = s + 6;
     }
     let witnessNonce = -1;
-    if (witness[i] === 1) {
+    if (segwit) {
       const items = r.compactSize('cb.witness');
       if (items === 1 && r.compactSize('cb.witness.item') === 32) witnessNonce = r.pos;
     }

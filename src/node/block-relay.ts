@@ -22,6 +22,7 @@ import { CompactBlocks } from './compact-blocks.js';
 import { CompactPeers } from './compact-peers.js';
 import type { Discipline } from './discipline.js';
 import type { RelayAccounting } from './relay-accounting.js';
+import { MerkleOffload } from '../wasm/merkle-offload.js';
 import { HeaderSync } from './header-sync.js';
 import type { PeerSet } from './peer-set.js';
 import type { RelayEvents } from './types.js';
@@ -33,6 +34,8 @@ export interface BlockRelay {
   readonly compact: CompactBlocks;
   readonly announcer: BlockAnnouncer;
   readonly store: BlockStore;
+  /** The helper thread for rebuilt blocks' witness trees (closed when the node stops). */
+  readonly merkle: MerkleOffload;
 }
 
 export interface BlockRelayParts {
@@ -62,6 +65,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     fetchBlocks: (peer, hashes) => (hashes.length === 1 && compactPeers.speaksV2(peer) ? compact.requestCompact(peer, hashes[0]!) : fetch(peer, hashes)),
   });
   const compactPeers = new CompactPeers();
+  const merkle = new MerkleOffload();
   const store = new BlockStore(p.blockStoreMaxBytes);
   const gate = new BlockGate(
     sync,
@@ -85,9 +89,9 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
     onDrop: (peer, reason, bytes) => p.accounting.dropFromPeer(peer, reason, 1, bytes),
-  }, p.clock, p.blocktxnTimeoutMs);
+  }, p.clock, p.blocktxnTimeoutMs, merkle);
   const announcer = new BlockAnnouncer(compactPeers, compact, p.peers, p.encoder, p.magic);
-  return { sync, gate, compactPeers, compact, announcer, store };
+  return { sync, gate, compactPeers, compact, announcer, store, merkle };
 }
 
 /** Registers the parts that follow peers' lifecycles. */

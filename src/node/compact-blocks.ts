@@ -33,6 +33,7 @@ import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { hash256 } from '../wasm/hasher.js';
+import type { MerkleJobs } from '../wasm/merkle-offload.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import type { BlockTxnMessage } from '../wire/messages/blocktxn.js';
 import { cmpctBlockPayloadSize, type CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
@@ -106,6 +107,8 @@ export class CompactBlocks implements PeerLifecycle {
     private readonly clock: Clock,
     /** A getblocktxn unanswered this long: the full block is fetched instead (the node's getdata timeout). */
     private readonly blocktxnTimeoutMs: number,
+    /** Where a rebuilt block's witness merkle tree is computed (a helper thread in the node). */
+    private readonly merkle: MerkleJobs,
   ) {
     this.source = new RelayCacheTxSource(relay.cache);
   }
@@ -183,7 +186,7 @@ export class CompactBlocks implements PeerLifecycle {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
-    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout);
+    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout, this.merkle);
     // The relay cache let a transaction go while the blocktxn was awaited: nobody's fault.
     if (r.status === 'lost') return this.fallBack(peer, pb.hash, missing);
     if (r.status === 'collision') {

@@ -166,6 +166,7 @@ export class RelayNode extends EventEmitter<RelayEvents> implements AdminBackend
     await r.endpoints?.close();
     await r.admin?.close().catch(() => {});
     await r.pool?.close();
+    await r.blocks?.merkle.close();
     await r.blocks?.sync.close().catch((err: unknown) => this.log.error('closing the headers file failed', { err }));
     await r.durable.close().catch((err: unknown) => this.log.error('closing the state store failed', { err }));
     r.nodeStats.close();

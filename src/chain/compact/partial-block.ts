@@ -26,6 +26,7 @@ import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
 import { compactSizeLen } from '../../wire/writer.js';
+import type { MerkleJobs } from '../../wasm/merkle-offload.js';
 import { checkBlock, type BlockCheckResult, type BlockContext } from '../block-check.js';
 import { MAX_SHORT_ID_PROBE, MAX_SHORT_IDS } from './bounds.js';
 import { readShortId, shortIdKeys } from './short-id-keys.js';
@@ -255,8 +256,11 @@ export class PartialBlock {
     return true;
   }
 
-  /** Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing. */
-  finish(ctx: BlockContext, layout: BlockLayout = FRESH): FinishResult {
+  /**
+   * Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing.
+   * `jobs` may compute the witness merkle tree on another thread (src/chain/block-check.ts).
+   */
+  finish(ctx: BlockContext, layout: BlockLayout = FRESH, jobs?: MerkleJobs): FinishResult {
     if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
     let size = 80 + compactSizeLen(this.n);
     for (let i = 0; i < this.n; i++) {
@@ -286,7 +290,7 @@ export class PartialBlock {
       block.set(t, at);
       at += t.length;
     }
-    const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown });
+    const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown }, jobs);
     if (check.ok) return { status: 'rebuilt', block, buffer, check };
     return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
   }

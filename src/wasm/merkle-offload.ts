@@ -1,0 +1,172 @@
+/**
+ * Merkle roots computed on a second thread while this one goes on (the compact-block hop checks a
+ * block's two trees, txids and wtxids, which are most of its cost: ~0.9 ms each for 3,000
+ * transactions with the 4-lane WASM hasher). One helper thread, started on the first job, with
+ * its own WASM instance (src/wasm/merkle-offload-worker.ts); jobs pass through shared memory and
+ * Atomics, not messages, so a job costs a copy of its leaves and a futex wake, not a structured
+ * clone and an event-loop turn.
+ *
+ * A job the helper has not taken by the time its result is wanted is taken back and computed
+ * here: a busy or not yet started helper never makes a block wait longer than doing it inline.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { compiledSibling } from '../util/compiled-path.js';
+import { merkleRoot, type MerkleResult } from './merkle.js';
+
+/** Job slot states (the helper and this thread move them with compareExchange). */
+export const IDLE = 0;
+export const POSTED = 1;
+export const TAKEN = 2;
+export const DONE = 3;
+
+/**
+ * Control words (Int32Array over the control buffer): per slot, its state, leaf count and mutated
+ * flag; then the generation (bumped when jobs are posted; the helper sleeps on it) and the stop
+ * flag.
+ */
+export const SLOTS = 2;
+export const SLOT_WORDS = 3;
+export const GEN = SLOTS * SLOT_WORDS;
+export const STOP = GEN + 1;
+const CONTROL_WORDS = STOP + 1;
+
+/**
+ * What the helper gets: the control buffer; per slot, leaves then a 32-byte root; and the port a
+ * grown slot's new buffer comes through (read synchronously before each round of jobs).
+ */
+export interface OffloadBuffers {
+  readonly control: SharedArrayBuffer;
+  readonly slots: readonly SharedArrayBuffer[];
+  readonly resized: MessagePort;
+}
+
+/** A posted root: join() returns it, waiting for the helper or computing it here. */
+export interface MerkleJob {
+  join(): MerkleResult;
+  /** The root is not wanted after all: its slot is freed (at once, or once the helper is done). */
+  cancel(): void;
+}
+
+/** Where roots can be posted: a MerkleOffload, or anything that computes them some other way. */
+export interface MerkleJobs {
+  submit(leaves: Uint8Array, n: number): MerkleJob;
+}
+
+export class MerkleOffload implements MerkleJobs {
+  private worker: Worker | undefined;
+  private readonly control = new SharedArrayBuffer(4 * CONTROL_WORDS);
+  private readonly words = new Int32Array(this.control);
+  private slots: SharedArrayBuffer[] = [];
+  /** A job handed out and neither joined nor cancelled, per slot. */
+  private readonly open: boolean[] = new Array<boolean>(SLOTS).fill(false);
+  private resized: MessagePort | undefined;
+  private closed = false;
+  /** Jobs whose root the helper computed (the others were taken back or computed inline). */
+  helperJobs = 0;
+
+  /**
+   * Posts the root of the `n` 32-byte leaves (copied now) and returns its job. At most SLOTS jobs
+   * may be outstanding; a job must be joined before its slot is used again.
+   */
+  submit(leaves: Uint8Array, n: number): MerkleJob {
+    const slot = this.freeSlot();
+    if (slot < 0 || this.closed || n < 2) return inline(leaves, n);
+    const need = 32 * n + 32;
+    if (this.slots[slot]!.byteLength < need) this.resize(slot, need);
+    new Uint8Array(this.slots[slot]!, 0, 32 * n).set(leaves.subarray(0, 32 * n));
+    const base = slot * SLOT_WORDS;
+    Atomics.store(this.words, base + 1, n);
+    Atomics.store(this.words, base, POSTED);
+    Atomics.add(this.words, GEN, 1);
+    Atomics.notify(this.words, GEN);
+    this.open[slot] = true;
+    this.start();
+    let result: MerkleResult | undefined;
+    return {
+      join: () => (result ??= this.join(slot)),
+      cancel: () => {
+        if (result !== undefined || !this.open[slot]) return;
+        this.open[slot] = false;
+        // Not taken yet: withdrawn. Taken: the helper marks it DONE, and a DONE slot nobody holds is free.
+        Atomics.compareExchange(this.words, base, POSTED, IDLE);
+      },
+    };
+  }
+
+  /** Stops the helper thread (a later submit computes inline). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    if (w === undefined) return;
+    Atomics.store(this.words, STOP, 1);
+    Atomics.add(this.words, GEN, 1);
+    Atomics.notify(this.words, GEN);
+    this.resized?.close();
+    this.resized = undefined;
+    await w.terminate();
+  }
+
+  private freeSlot(): number {
+    if (this.slots.length === 0) for (let i = 0; i < SLOTS; i++) this.slots.push(new SharedArrayBuffer(32 * 4096 + 32));
+    for (let i = 0; i < SLOTS; i++) {
+      if (this.open[i]) continue;
+      const st = Atomics.load(this.words, i * SLOT_WORDS);
+      if (st === IDLE || st === DONE) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * A bigger buffer for an idle slot. The message is queued before the job that needs it is
+   * posted, and the helper drains its port before taking jobs.
+   */
+  private resize(slot: number, bytes: number): void {
+    this.slots[slot] = new SharedArrayBuffer(Math.max(bytes, 2 * this.slots[slot]!.byteLength));
+    this.resized?.postMessage({ slot, buffer: this.slots[slot] });
+  }
+
+  private start(): void {
+    if (this.worker !== undefined) return;
+    const { port1, port2 } = new MessageChannel();
+    this.resized = port1;
+    port1.unref();
+    const buffers: OffloadBuffers = { control: this.control, slots: this.slots, resized: port2 };
+    const w = new Worker(compiledSibling('./merkle-offload-worker.js', import.meta.url), { workerData: buffers, transferList: [port2] });
+    // Never keeps the process alive; an error there only means jobs are computed here.
+    w.unref();
+    w.on('error', () => {
+      if (this.worker === w) this.worker = undefined;
+      this.closed = true;
+    });
+    this.worker = w;
+  }
+
+  private join(slot: number): MerkleResult {
+    this.open[slot] = false;
+    const base = slot * SLOT_WORDS;
+    const n = Atomics.load(this.words, base + 1);
+    const buf = this.slots[slot]!;
+    if (Atomics.compareExchange(this.words, base, POSTED, TAKEN) === POSTED) {
+      // The helper has not started it: compute it here.
+      const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n);
+      Atomics.store(this.words, base, IDLE);
+      return r;
+    }
+    while (Atomics.load(this.words, base) !== DONE) Atomics.wait(this.words, base, TAKEN);
+    this.helperJobs++;
+    const root = new Uint8Array(buf, 32 * n, 32).slice();
+    const mutated = Atomics.load(this.words, base + 2) === 1;
+    Atomics.store(this.words, base, IDLE);
+    return { root, mutated };
+  }
+}
+
+/** A job computed on demand on this thread (the leaves are read when joined). */
+function inline(leaves: Uint8Array, n: number): MerkleJob {
+  let r: MerkleResult | undefined;
+  return { join: () => (r ??= merkleRoot(leaves, n)), cancel: () => {} };
+}
+
+/** Roots computed on this thread when joined (no helper). */
+export const INLINE_MERKLE: MerkleJobs = { submit: inline };
