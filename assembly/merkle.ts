@@ -9,8 +9,13 @@ import { hash64x4 } from './sha256x4';
  * `n` 32-byte leaves at `leaves` (left untouched). `work` must hold 32 (2 n + 4) bytes and
  * `desc` 32 bytes of scratch (the spare lanes of a short last group write there). Writes the root (internal byte order; zero for n = 0) to `out`;
  * returns 1 when the tree is mutated (CVE-2012-2459), else 0.
+ *
+ * `levels` > 0 runs exactly that many levels, a lone hash being paired with itself as Core does
+ * for the odd last hash of a level: the node at that height over these leaves when they are the
+ * right-hand part of a larger tree whose left part is a perfect subtree of 2^levels leaves
+ * (src/wasm/merkle.ts splits a tree that way across two threads). 0 runs until one hash is left.
  */
-export function merkleRoot(leaves: usize, n: u32, work: usize, desc: usize, out: usize): u32 {
+export function merkleRoot(leaves: usize, n: u32, work: usize, desc: usize, out: usize, levels: u32): u32 {
   if (n == 0) {
     for (let i: usize = 0; i < 32; i += 8) store<u64>(out + i, 0);
     return 0;
@@ -20,7 +25,8 @@ export function merkleRoot(leaves: usize, n: u32, work: usize, desc: usize, out:
   let next = work + <usize>(n + 2) * 32;
   memory.copy(cur, leaves, <usize>n << 5);
   let m = n;
-  while (m > 1) {
+  let left = levels;
+  while (levels == 0 ? m > 1 : left-- > 0) {
     for (let pos: usize = 0; pos + 1 < <usize>m; pos += 2) {
       const a = cur + (pos << 5);
       if (load<u64>(a) == load<u64>(a, 32) && load<u64>(a, 8) == load<u64>(a, 40) && load<u64>(a, 16) == load<u64>(a, 48) && load<u64>(a, 24) == load<u64>(a, 56)) mutated = 1;

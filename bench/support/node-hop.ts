@@ -34,11 +34,11 @@ export interface HopOptions {
 export interface HopResult {
   readonly us: number[];
   /**
-   * The node's own mean hop after the first block, from its wirerelay_block_hop_seconds{via=
-   * "cmpctblock"} sum and count: the handling of the frame that completed the block (the
+   * The node's own hop per block, from the growth of its wirerelay_block_hop_seconds{via=
+   * "cmpctblock"} sum across that block: the handling of the frame that completed the block (the
    * cmpctblock, or the blocktxn) to the pushes queued. No loopback, no event-loop wake-ups.
    */
-  readonly nodeMeanUs: number;
+  readonly nodeUs: number[];
   readonly blockBytes: number;
   readonly missingPerBlock: number;
 }
@@ -78,9 +78,9 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
       prev = b.hash;
     }
     const us: number[] = [];
-    let hopAfterFirst = { sum: 0, count: 0 };
+    const nodeUs: number[] = [];
     for (let h = 1; h <= o.blocks; h++) {
-      if (h === 2) hopAfterFirst = hopMetric(await node.metricsText());
+      const before = hopMetric(await node.metricsText());
       const { txs, left, cmpct, blocktxn } = blocks[h - 1]!;
       const skip = new Set(left);
       for (let i = 1; i < txs.length; i++) if (!skip.has(i)) node.relayTransaction(txs[i]!);
@@ -90,10 +90,11 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
       if (left.length > 0) await ask({ frame: blocktxn, until: 'sinks', count: h });
       // The block is on the chain: the next one builds on it.
       if (node.status().chain?.height !== h) throw new Error(`block ${h} not relayed`);
+      const after = hopMetric(await node.metricsText());
+      if (after.count !== before.count + 1) throw new Error(`block ${h}: ${after.count - before.count} hops counted`);
+      nodeUs.push(1e6 * (after.sum - before.sum));
     }
-    const hop = hopMetric(await node.metricsText());
-    const nodeMeanUs = hop.count > hopAfterFirst.count ? (1e6 * (hop.sum - hopAfterFirst.sum)) / (hop.count - hopAfterFirst.count) : NaN;
-    return { us, nodeMeanUs, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
+    return { us, nodeUs, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
   } finally {
     worker.postMessage('close');
     await new Promise((res) => worker.once('exit', res));

@@ -16,7 +16,7 @@
  */
 import { WireError } from '../errors.js';
 import { hash256, hash256Spans } from '../wasm/hasher.js';
-import { merkleRoot } from '../wasm/merkle.js';
+import { joinHalves, merkleRoot, splitPoint } from '../wasm/merkle.js';
 import type { MerkleJob, MerkleJobs } from '../wasm/merkle-offload.js';
 import { WireReader } from '../wire/reader.js';
 import { compactSizeLen } from '../wire/writer.js';
@@ -96,6 +96,7 @@ let witness = new Uint8Array(4096);
  */
 export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, jobs?: MerkleJobs): BlockCheckResult {
   let witnessJob: MerkleJob | undefined;
+  let txidRight: SplitJob | undefined;
   const n = known !== undefined ? known.wtxids.length >>> 5 : 0;
   if (jobs !== undefined && n > 1 && ctx.height >= ctx.params.segwitHeight) {
     // Speculative: used only if the coinbase carries a commitment. The coinbase's wtxid is zero (BIP141).
@@ -104,14 +105,31 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds,
     wtxidBuf.fill(0, 0, 32);
     witnessJob = jobs.submit(wtxidBuf, n);
   }
+  // The txid tree's right-hand part goes to the helper too when the caller knows all its txids;
+  // this thread hashes the left part (2^k leaves) after walking the block.
+  const k = splitPoint(n);
+  if (jobs !== undefined && k > 0 && known!.txids !== undefined && known!.txidKnown !== undefined && known!.txids.length >= 32 * n) {
+    const from = 2 ** k;
+    let all = true;
+    for (let i = from; i < n && all; i++) all = known!.txidKnown[i] === 1;
+    if (all) txidRight = { levels: k, n, job: jobs.submit(known!.txids.subarray(32 * from, 32 * n), n - from, k) };
+  }
   try {
-    return check(raw, ctx, known, witnessJob);
+    return check(raw, ctx, known, witnessJob, txidRight);
   } finally {
     witnessJob?.cancel();
+    txidRight?.job.cancel();
   }
 }
 
-function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, witnessJob: MerkleJob | undefined): BlockCheckResult {
+/** The right-hand part of a block's txid tree, posted for a block of `n` transactions. */
+interface SplitJob {
+  readonly levels: number;
+  readonly n: number;
+  readonly job: MerkleJob;
+}
+
+function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, witnessJob: MerkleJob | undefined, txidRight: SplitJob | undefined): BlockCheckResult {
   const p = ctx.params;
   // --- parse: every tx walked once, in WASM; no objects per tx ---
   const walk = walkBlock(raw, MAX_TXS);
@@ -176,7 +194,10 @@ function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, 
   }
 
   // --- merkle root and CVE-2012-2459 ---
-  const m = merkleRoot(txids, n);
+  const m =
+    txidRight !== undefined && txidRight.n === n
+      ? joinHalves(merkleRoot(txids.subarray(0, 32 * 2 ** txidRight.levels), 2 ** txidRight.levels), txidRight.job.join())
+      : merkleRoot(txids, n);
   if (m.mutated) return fail('bad-txns-duplicate', true);
   if (!equal(m.root, 0, raw, 36)) return fail('bad-txnmrklroot', true);
 

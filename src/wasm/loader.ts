@@ -83,7 +83,7 @@ export interface WasmExports {
   /** u64 result: a BigInt through the JS API. */
   sipHash32(keysPtr: number, ptr: number): bigint;
   headersPow(headersPtr: number, n: number, limitPtr: number, descPtr: number, hashOut: number, statusOut: number): number;
-  merkleRoot(leavesPtr: number, n: number, workPtr: number, descPtr: number, outPtr: number): number;
+  merkleRoot(leavesPtr: number, n: number, workPtr: number, descPtr: number, outPtr: number, levels: number): number;
   walkBlock(blockPtr: number, len: number, maxTxs: number, outPtr: number, witnessPtr: number): number;
 }
 

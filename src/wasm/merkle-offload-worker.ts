@@ -22,7 +22,7 @@ function runPosted(): void {
     if (Atomics.compareExchange(words, base, POSTED, TAKEN) !== POSTED) continue;
     const n = Atomics.load(words, base + 1);
     const buf = slots[slot]!;
-    const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n);
+    const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(words, base + 3));
     new Uint8Array(buf, 32 * n, 32).set(r.root);
     Atomics.store(words, base + 2, r.mutated ? 1 : 0);
     Atomics.store(words, base, DONE);

@@ -20,12 +20,12 @@ export const TAKEN = 2;
 export const DONE = 3;
 
 /**
- * Control words (Int32Array over the control buffer): per slot, its state, leaf count and mutated
- * flag; then the generation (bumped when jobs are posted; the helper sleeps on it) and the stop
- * flag.
+ * Control words (Int32Array over the control buffer): per slot, its state, leaf count, mutated
+ * flag and levels (src/wasm/merkle.ts merkleRoot); then the generation (bumped when jobs are
+ * posted; the helper sleeps on it) and the stop flag.
  */
 export const SLOTS = 2;
-export const SLOT_WORDS = 3;
+export const SLOT_WORDS = 4;
 export const GEN = SLOTS * SLOT_WORDS;
 export const STOP = GEN + 1;
 const CONTROL_WORDS = STOP + 1;
@@ -49,7 +49,8 @@ export interface MerkleJob {
 
 /** Where roots can be posted: a MerkleOffload, or anything that computes them some other way. */
 export interface MerkleJobs {
-  submit(leaves: Uint8Array, n: number): MerkleJob;
+  /** `levels` as merkleRoot's. The leaves must not change until the job is joined or cancelled. */
+  submit(leaves: Uint8Array, n: number, levels?: number): MerkleJob;
 }
 
 export class MerkleOffload implements MerkleJobs {
@@ -68,14 +69,15 @@ export class MerkleOffload implements MerkleJobs {
    * Posts the root of the `n` 32-byte leaves (copied now) and returns its job. At most SLOTS jobs
    * may be outstanding; a job must be joined before its slot is used again.
    */
-  submit(leaves: Uint8Array, n: number): MerkleJob {
+  submit(leaves: Uint8Array, n: number, levels = 0): MerkleJob {
     const slot = this.freeSlot();
-    if (slot < 0 || this.closed || n < 2) return inline(leaves, n);
+    if (slot < 0 || this.closed || n < 2) return inline(leaves, n, levels);
     const need = 32 * n + 32;
     if (this.slots[slot]!.byteLength < need) this.resize(slot, need);
     new Uint8Array(this.slots[slot]!, 0, 32 * n).set(leaves.subarray(0, 32 * n));
     const base = slot * SLOT_WORDS;
     Atomics.store(this.words, base + 1, n);
+    Atomics.store(this.words, base + 3, levels);
     Atomics.store(this.words, base, POSTED);
     Atomics.add(this.words, GEN, 1);
     Atomics.notify(this.words, GEN);
@@ -149,7 +151,7 @@ export class MerkleOffload implements MerkleJobs {
     const buf = this.slots[slot]!;
     if (Atomics.compareExchange(this.words, base, POSTED, TAKEN) === POSTED) {
       // The helper has not started it: compute it here.
-      const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n);
+      const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
       Atomics.store(this.words, base, IDLE);
       return r;
     }
@@ -163,9 +165,9 @@ export class MerkleOffload implements MerkleJobs {
 }
 
 /** A job computed on demand on this thread (the leaves are read when joined). */
-function inline(leaves: Uint8Array, n: number): MerkleJob {
+function inline(leaves: Uint8Array, n: number, levels = 0): MerkleJob {
   let r: MerkleResult | undefined;
-  return { join: () => (r ??= merkleRoot(leaves, n)), cancel: () => {} };
+  return { join: () => (r ??= merkleRoot(leaves, n, levels)), cancel: () => {} };
 }
 
 /** Roots computed on this thread when joined (no helper). */

@@ -1,8 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { merkleRoot } from '../../src/wasm/merkle.js';
+import { joinHalves, merkleRoot, splitPoint } from '../../src/wasm/merkle.js';
 import { INLINE_MERKLE, MerkleOffload } from '../../src/wasm/merkle-offload.js';
 
-const leavesOf = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: 32 * n }, (_, i) => (i * 31 + seed * 7) & 0xff);
+/** n distinct pseudo-random leaves (xorshift32 from the seed). */
+const leavesOf = (n: number, seed: number): Uint8Array => {
+  let x = (seed * 2654435761 + 1) >>> 0 || 1;
+  return Uint8Array.from({ length: 32 * n }, () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x & 0xff;
+  });
+};
 
 describe('MerkleOffload: roots on a helper thread (real worker, shared memory)', () => {
   const off = new MerkleOffload();
@@ -62,5 +73,47 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     await other.close();
     expect(other.submit(leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
     expect(INLINE_MERKLE.submit(leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
+  });
+});
+
+describe('a merkle tree split across two threads (splitPoint / joinHalves)', () => {
+  const split = (leaves: Uint8Array, n: number): ReturnType<typeof merkleRoot> => {
+    const k = splitPoint(n);
+    const from = 2 ** k;
+    return joinHalves(merkleRoot(leaves.subarray(0, 32 * from), from), merkleRoot(leaves.subarray(32 * from), n - from, k));
+  };
+
+  it('gives Core\'s root for every size from 3 to 300 and around powers of two up to 4,097', () => {
+    const sizes = [...Array.from({ length: 298 }, (_, i) => i + 3), 511, 512, 513, 1023, 1024, 1025, 2047, 2048, 2049, 3000, 4095, 4096, 4097];
+    for (const n of sizes) {
+      const leaves = leavesOf(n, n);
+      const whole = merkleRoot(leaves, n);
+      expect(whole.mutated).toBe(false);
+      expect(split(leaves, n), `n = ${n}`).toEqual(whole);
+    }
+  });
+
+  it('keeps the CVE-2012-2459 flag wherever the duplicate pair sits: left part, right part, or the two halves', () => {
+    for (const n of [5, 6, 12, 33, 100, 3000]) {
+      const k = splitPoint(n);
+      const from = 2 ** k;
+      // A duplicated last pair in the right part (n even), a duplicated pair in the left part.
+      for (const at of [n % 2 === 0 ? n - 2 : n - 3, 0, from - 2]) {
+        if (at < 0 || at + 1 >= n || at % 2 !== 0) continue;
+        const leaves = leavesOf(n, 7);
+        leaves.copyWithin(32 * (at + 1), 32 * at, 32 * at + 32);
+        const whole = merkleRoot(leaves, n);
+        expect(whole.mutated, `n = ${n}, pair at ${at}`).toBe(true);
+        expect(split(leaves, n)).toEqual(whole);
+      }
+    }
+    // The two halves equal: 2^k leaves followed by the same 2^k leaves.
+    const half = leavesOf(8, 5);
+    const leaves = new Uint8Array(32 * 16);
+    leaves.set(half, 0);
+    leaves.set(half, 32 * 8);
+    const whole = merkleRoot(leaves, 16);
+    expect(whole.mutated).toBe(true);
+    expect(split(leaves, 16)).toEqual(whole);
   });
 });
