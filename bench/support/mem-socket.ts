@@ -13,7 +13,10 @@ export class MemSocket extends EventEmitter {
   writableLength = 0;
   bytesWritten = 0;
   writes = 0;
+  /** The chunks written, as given (tests check which buffer a writer handed over). */
   out: Uint8Array[] = [];
+  /** Their bytes as they were when written: a writer may reuse a buffer once its write completed. */
+  private copies: Uint8Array[] = [];
 
   constructor(
     readonly remoteAddress = '127.0.0.1',
@@ -30,8 +33,10 @@ export class MemSocket extends EventEmitter {
     }
     this.bytesWritten += chunk.byteLength;
     this.writes++;
-    // Kept by reference, like a kernel that has taken the bytes: writers never reuse written buffers.
+    // A kernel copies the bytes it takes: once the completion runs, the writer may reuse the buffer
+    // (src/peer/write-buffers.ts).
     this.out.push(chunk);
+    this.copies.push(Uint8Array.prototype.slice.call(chunk)); // (Buffer#slice would be a view)
     // Like net.Socket, the completion is reported asynchronously.
     if (done !== undefined) process.nextTick(done, null);
     return true;
@@ -57,8 +62,9 @@ export class MemSocket extends EventEmitter {
   }
   /** Everything written since the last call, as one buffer. */
   take(): Buffer {
-    const o = this.out;
+    const o = this.copies;
     this.out = [];
+    this.copies = [];
     return Buffer.concat(o);
   }
 }

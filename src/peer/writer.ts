@@ -18,6 +18,7 @@ import { OWN_BUFFER_MIN } from '../relay/frame-slabs.js';
 import { SocketCounts } from '../stats/socket-counts.js';
 import type { Transport } from '../transport/transport.js';
 import { WriteCompletions } from './write-completions.js';
+import { writeBuffers } from './write-buffers.js';
 import type { FlowSink } from './write-completions.js';
 
 export type { FlowSink };
@@ -118,6 +119,14 @@ export class PeerWriter {
   private head = 0;
   private tail = 0;
   private readonly completions: WriteCompletions;
+  /**
+   * The pooled buffer of each write not yet completed (undefined for a write that used none), in
+   * write order: [pHead, pooled.length). Given back to the pool as each completes.
+   */
+  private pooled: (Buffer | undefined)[] = [];
+  private pHead = 0;
+  /** The buffer the write being built was gathered into, if pooled. */
+  private lastPooled: Buffer | undefined;
   /** A write failed or the socket was destroyed: later completions relay nothing either. */
   private failed = false;
   private bytes = 0;
@@ -297,6 +306,8 @@ export class PeerWriter {
       this.onWrite?.();
       this.scheduler.sockets.writes++;
       this.completions.endWrite();
+      this.pooled.push(this.lastPooled);
+      this.lastPooled = undefined;
       this.socket.write(chunk, this.onWritten);
     }
     if (this.head === this.tail) {
@@ -327,6 +338,18 @@ export class PeerWriter {
   private readonly onWritten = (err?: Error | null): void => {
     if (err != null || this.socket.destroyed) this.failed = true;
     this.completions.complete(!this.failed);
+    // In write order while the socket is open; after that the order is not known, and no buffer
+    // goes back (the one a kernel write may still be reading would be handed out again).
+    const buf = this.pooled[this.pHead];
+    this.pooled[this.pHead++] = undefined;
+    if (this.pHead === this.pooled.length) {
+      this.pooled.length = 0;
+      this.pHead = 0;
+    } else if (this.pHead > 64 && this.pHead * 2 > this.pooled.length) {
+      this.pooled.splice(0, this.pHead);
+      this.pHead = 0;
+    }
+    if (buf !== undefined && !this.failed) writeBuffers.give(buf);
   };
 
   /**
@@ -354,8 +377,11 @@ export class PeerWriter {
         if (src === CONTROL || src === RAW || (lens[only]! >= OWN_BUFFER_MIN && offs[only] === 0 && lens[only] === f.byteLength)) return f;
       }
       // Copied run by run: frames that lie back to back in the same memory (a slab fills in arrival
-      // order, so a peer's relayed frames mostly do) are copied with one view.
-      const out = Buffer.allocUnsafe(total);
+      // order, so a peer's relayed frames mostly do) are copied with one view. Into a pooled
+      // buffer (write-buffers.ts) when the run is large enough for one.
+      const pooled = writeBuffers.take(total);
+      this.lastPooled = pooled;
+      const out = pooled === undefined ? Buffer.allocUnsafe(total) : pooled.subarray(0, total);
       let pos = 0;
       let runMem: Uint8Array | undefined;
       let runFrom = 0;

@@ -1,0 +1,64 @@
+/**
+ * Reused buffers for coalesced socket writes. Every write of relayed frames used to be a fresh
+ * Buffer.allocUnsafe of the run's size: above 4 KiB that is a new ArrayBuffer outside the V8 heap
+ * each time (~100 MB/s at the push knee), and V8 answers external-memory growth with full
+ * collections ("GC in old space requested", every ~200 ms at the knee) whatever the JS heap holds.
+ * Here a write takes a buffer of the next power-of-two size class and gives it back when its
+ * completion callback runs; classes keep at most a bounded number of free bytes, so a burst's
+ * buffers are let go afterwards.
+ *
+ * A buffer may go back only when the write that used it has finished with it: net.Socket reports
+ * an open socket's writes in order, so the writer returns them in FIFO order, and once the socket
+ * is destroyed (completions may then come out of order) it returns none.
+ */
+
+/** Smallest class: below it Buffer.allocUnsafe slices Node's shared 8 KiB pool anyway. */
+const MIN_BITS = 12;
+/** Largest class (1 MiB): bigger writes (a block) get a buffer of their own. */
+const MAX_BITS = 20;
+/** Free bytes kept per class. */
+const KEEP_BYTES = 4 * 1024 * 1024;
+
+export class WriteBuffers {
+  private readonly free: Buffer[][] = [];
+  /** Buffers handed out that came from a free list (a pool hit), for the tests and metrics. */
+  reused = 0;
+
+  constructor() {
+    for (let b = MIN_BITS; b <= MAX_BITS; b++) this.free.push([]);
+  }
+
+  /**
+   * A buffer of at least `bytes` bytes whose contents are garbage, or undefined when `bytes` is
+   * below or above the pooled sizes (the caller allocates it as before).
+   */
+  take(bytes: number): Buffer | undefined {
+    if (bytes < 1 << MIN_BITS || bytes > 1 << MAX_BITS) return undefined;
+    const bits = Math.max(MIN_BITS, 32 - Math.clz32(bytes - 1));
+    const list = this.free[bits - MIN_BITS]!;
+    const b = list.pop();
+    if (b !== undefined) {
+      this.reused++;
+      return b;
+    }
+    return Buffer.allocUnsafeSlow(1 << bits);
+  }
+
+  /** `buf` (from take) is no longer used by anyone: it may be handed out again. */
+  give(buf: Buffer): void {
+    const bits = 31 - Math.clz32(buf.byteLength);
+    if (bits < MIN_BITS || bits > MAX_BITS || buf.byteLength !== 1 << bits) return;
+    const list = this.free[bits - MIN_BITS]!;
+    if ((list.length + 1) * buf.byteLength <= KEEP_BYTES) list.push(buf);
+  }
+
+  /** Free bytes held (for tests and the memory accounting). */
+  get freeBytes(): number {
+    let n = 0;
+    this.free.forEach((list, i) => (n += list.length << (i + MIN_BITS)));
+    return n;
+  }
+}
+
+/** The process's pool: writes of every node in the process share it. */
+export const writeBuffers = new WriteBuffers();
