@@ -9,6 +9,7 @@ import { Logger, openLogDestination } from '../../log.js';
 import { formatHostPort } from '../../util/host-port.js';
 import { createRelay } from '../../node/relay-node.js';
 import type { RelayNode } from '../../node/relay-node.js';
+import { tuneServiceHeap } from '../gc-tuning.js';
 import { installRejectionPolicy } from '../rejection-policy.js';
 import { loadSettings, settingsHelp, type Settings } from '../settings.js';
 
@@ -27,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  tuneServiceHeap();
   let settings: Settings;
   try {
     settings = loadSettings(args);
