@@ -93,10 +93,16 @@ export class FrameSlabs {
     return slab === OWN_BUFFER ? 0 : off;
   }
 
-  /** A view of a stored frame (valid until its slab is refilled; then it reads as empty). */
-  view(slab: number, off: number, len: number): Uint8Array {
-    if (slab === OWN_BUFFER) return this.own.get(off)!;
-    return new Uint8Array(this.buffers[slab]!, off, len);
+  /**
+   * A view of a stored frame, from its byte `skip` on (valid until its slab is refilled; then it
+   * reads as empty).
+   */
+  view(slab: number, off: number, len: number, skip = 0): Uint8Array {
+    if (slab === OWN_BUFFER) {
+      const b = this.own.get(off)!;
+      return skip === 0 ? b : b.subarray(skip);
+    }
+    return new Uint8Array(this.buffers[slab]!, off + skip, len - skip);
   }
 
   /** The frame is no longer cached. */

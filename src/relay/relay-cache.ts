@@ -195,12 +195,12 @@ export class RelayCache {
   /**
    * The frame (header + payload) of a cached item, exactly as it arrived: a view into the cache's
    * memory, to be written (copied) before the item can leave and its slab be refilled; a view kept
-   * past that reads as empty (frame-slabs.ts).
+   * past that reads as empty (frame-slabs.ts). `skip`: from that byte on (the payload: HEADER_SIZE).
    */
-  frame(slot: number): Uint8Array {
+  frame(slot: number, skip = 0): Uint8Array {
     const meta = this.metaChunks[slot >>> CHUNK_BITS]!;
     const m = (slot & LOW) * META;
-    return this.slabs.view(meta[m + SLAB]!, meta[m + OFFSET]!, meta[m + LENGTH]!);
+    return this.slabs.view(meta[m + SLAB]!, meta[m + OFFSET]!, meta[m + LENGTH]!, skip);
   }
   /**
    * The memory the slot's frame is in and, with frameOffset, where: for queueing a frame without a

@@ -29,6 +29,6 @@ export class RelayCacheTxSource implements TxSource {
   tx(slot: number): Uint8Array | undefined {
     // A free slot (or a block) has no transaction; its stale ids are ignored here.
     if (!this.cache.isLive(slot) || !this.cache.isTx(slot)) return undefined;
-    return this.cache.frame(slot).subarray(HEADER_SIZE);
+    return this.cache.frame(slot, HEADER_SIZE);
   }
 }
