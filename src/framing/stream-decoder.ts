@@ -1,17 +1,19 @@
 /**
  * Splits one connection's byte stream into batches of verified frames.
  *
- * A socket read that starts on a frame boundary is scanned in place: every complete frame in it is
- * verified by one WASM scan and delivered as one batch, with no copy. Bytes of a frame that is not
- * complete yet wait here: large reads by reference in a list, small ones copied into one growing
- * buffer at the end of the list, so a peer trickling a large frame in tiny segments costs what it
- * sent plus a constant, not a Buffer per segment (a header claiming 4 MB followed by 1-byte
- * segments used to cost ~390 B of memory per byte). When the scanner has said how big the pending
- * frame is (`need`), nothing is joined or rescanned until that many bytes are here; then the
- * pieces are joined once.
+ * A chunk is read only during push(): the caller may reuse its memory as soon as the call returns
+ * (a socket read into a reused buffer, src/peer/socket-reads.ts). So every complete frame is
+ * scanned where it lies, by one WASM scan per run of frames, and delivered as a batch that is
+ * valid during the sink's call only; what has to wait is copied into a buffer of ours (the tail):
  *
- * Batches are delivered in stream order, also when one goes through the worker pool: while a
- * batch is away, later bytes wait here.
+ * - a frame that does not end in this chunk: its bytes so far. The tail grows by doubling, never
+ *   past the frame's size once its header has been scanned (`need`), so a peer trickling a large
+ *   frame in tiny segments costs what it sent plus a constant (a header claiming 4 MB followed by
+ *   1-byte segments once cost ~390 B of memory per byte);
+ * - the next chunk completes that frame: only its missing bytes are copied, the frame is delivered
+ *   as a batch of its own, and the rest of the chunk is scanned in place. A read that starts in the
+ *   middle of a frame (most reads under load) therefore costs a copy of one frame, not of the read;
+ * - while a batch is in the worker pool, every later byte (batches are delivered in stream order).
  */
 import { HEADER_SIZE } from '../wire/constants.js';
 import { RelayError } from '../errors.js';
@@ -24,11 +26,11 @@ import type { FrameVerifier, ScanOutcome } from './frame-verifier.js';
 export interface DecoderSink {
   /**
    * A batch of frames in stream order. Records with a status other than OK or UNKNOWN_COMMAND
-   * have already been reported through onFrameError. The batch (records included) is valid only
-   * during the call: copy what must outlive it.
+   * have already been reported through onFrameError. The batch (bytes and records) is valid only
+   * during the call: its bytes may be the caller's reused read buffer. Copy what must outlive it.
    */
   onBatch?(batch: FrameBatch): void;
-  /** Per-frame delivery for tools and tests (used when onBatch is absent). */
+  /** Per-frame delivery for tools and tests (used when onBatch is absent); the frame is valid during the call. */
   onFrame?(frame: Frame): void;
   /**
    * A bad frame (a peer fault, WireError), or our own failure: ERR_POOL_* from the pool, ERR_INTERNAL
@@ -37,20 +39,17 @@ export interface DecoderSink {
   onFrameError(error: RelayError, fatal: boolean): void;
 }
 
-/** Reads smaller than this are copied into the pending tail buffer instead of kept by reference. */
-const SMALL_READ = 16 * 1024;
-/** Smallest tail buffer: a few small frames fit without regrowing. */
+/** Smallest tail buffer when the pending frame's size is not known yet. */
 const MIN_TAIL_CAPACITY = 4096;
+const EMPTY = new Uint8Array(0);
 
 export class StreamDecoder {
-  /** Pending bytes: large reads by reference, then `tail[0..tailLen)` (small reads, copied). */
-  private pieces: Uint8Array[] = [];
-  private tail = new Uint8Array(0);
+  /** Pending bytes, always a copy of ours: `tail[0..tailLen)`. */
+  private tail = EMPTY;
   private tailLen = 0;
-  private len = 0;
-  /** Bytes the current incomplete frame needs in total, or 0 when unknown (tail shorter than a header). */
+  /** Bytes the pending frame needs in total, or 0 when unknown (fewer bytes than a header scanned). */
   private need = 0;
-  /** Stream offset of the first pending byte. */
+  /** Stream offset of the first pending byte (of the next byte to arrive when nothing is pending). */
   private streamOffset = 0;
   private inFlight = false;
   private dead = false;
@@ -65,14 +64,12 @@ export class StreamDecoder {
 
   /** Bytes received but not yet framed: what a connection holds for this peer. */
   get pendingBytes(): number {
-    return this.len;
+    return this.tailLen;
   }
 
   /** Memory held for pending bytes (at most about twice pendingBytes, plus a small constant). */
   get pendingCapacity(): number {
-    let n = this.tail.byteLength;
-    for (const p of this.pieces) n += p.byteLength;
-    return n;
+    return this.tail.byteLength;
   }
 
   /** True while a batch is being verified in the pool. */
@@ -84,104 +81,88 @@ export class StreamDecoder {
     return this.dead;
   }
 
-  /**
-   * Feeds a chunk. A chunk scanned in place (or kept pending) is handed downstream as batch bytes,
-   * so its memory must not be reused by the caller (socket chunks never are).
-   */
+  /** Feeds a chunk, which is read only during the call (see the file comment). */
   push(chunk: Uint8Array): void {
     if (this.dead || chunk.byteLength === 0) return;
-    if (this.len === 0 && !this.inFlight && chunk.byteLength >= HEADER_SIZE) {
-      // Fast path: the read starts on a frame boundary; scan it where it is.
-      this.run(chunk, true);
+    let at = 0;
+    // First the frame an earlier chunk left incomplete: copy what it lacks, deliver it on its own.
+    while (this.tailLen > 0 && !this.inFlight && !this.dead) {
+      at += this.fill(chunk, at);
+      if (!this.ready()) return; // the chunk is used up and the frame still incomplete
+      this.run(this.takeTail(), false);
+      if (at === chunk.byteLength) return;
+    }
+    if (this.dead) return;
+    if (this.inFlight) {
+      this.append(chunk, at, chunk.byteLength - at);
       return;
     }
-    this.append(chunk);
-    if (!this.inFlight) this.process();
+    // The rest starts on a frame boundary: scanned where it is.
+    if (chunk.byteLength - at < HEADER_SIZE) this.append(chunk, at, chunk.byteLength - at);
+    else this.run(at === 0 ? chunk : chunk.subarray(at), true);
   }
 
   /** Stops decoding and releases buffered bytes. */
   close(): void {
     this.dead = true;
-    this.pieces = [];
-    this.tail = new Uint8Array(0);
+    this.tail = EMPTY;
     this.tailLen = 0;
-    this.len = 0;
   }
 
-  private append(chunk: Uint8Array): void {
-    this.len += chunk.byteLength;
-    if (chunk.byteLength >= SMALL_READ) {
-      this.sealTail();
-      this.pieces.push(chunk);
-      return;
-    }
-    const want = this.tailLen + chunk.byteLength;
+  /** Copies from chunk[at..] what the pending frame lacks (up to a header when its size is unknown); returns the count. */
+  private fill(chunk: Uint8Array, at: number): number {
+    const missing = (this.need > 0 ? this.need : HEADER_SIZE) - this.tailLen;
+    const n = Math.max(0, Math.min(missing, chunk.byteLength - at));
+    this.append(chunk, at, n);
+    return n;
+  }
+
+  /** Copies src[from .. from + n) to the end of the tail. */
+  private append(src: Uint8Array, from: number, n: number): void {
+    if (n === 0) return;
+    const want = this.tailLen + n;
     if (want > this.tail.byteLength) {
-      // Double, but never past what the pending frame still needs (when known): growth stays
+      // Double, but never past what the pending frame needs (when known): growth stays
       // proportional to the bytes that actually arrived.
       let cap = Math.max(MIN_TAIL_CAPACITY, this.tail.byteLength * 2, want);
-      const room = this.need - (this.len - chunk.byteLength - this.tailLen);
-      if (this.need > 0 && room >= want) cap = Math.min(cap, room);
+      if (this.need >= want) cap = Math.min(cap, this.need);
       const next = new Uint8Array(cap);
       next.set(this.tail.subarray(0, this.tailLen));
       this.tail = next;
     }
-    this.tail.set(chunk, this.tailLen);
+    this.tail.set(from === 0 && n === src.byteLength ? src : src.subarray(from, from + n), this.tailLen);
     this.tailLen = want;
   }
 
-  /** Moves the tail buffer into the list (a large read follows it). */
-  private sealTail(): void {
-    if (this.tailLen === 0) return;
-    this.pieces.push(this.tail.subarray(0, this.tailLen));
-    this.tail = new Uint8Array(0);
+  /** The pending bytes as a batch (memory of ours), and nothing pending any more. */
+  private takeTail(): Uint8Array {
+    const out = this.tail.subarray(0, this.tailLen);
+    this.tail = EMPTY;
     this.tailLen = 0;
-  }
-
-  /** All pending bytes as one array (joined once), and nothing pending any more. */
-  private takePending(): Uint8Array {
-    this.sealTail();
-    const pieces = this.pieces;
-    const out = pieces.length === 1 ? pieces[0]! : new Uint8Array(this.len);
-    if (pieces.length > 1) {
-      let at = 0;
-      for (const p of pieces) {
-        out.set(p, at);
-        at += p.byteLength;
-      }
-    }
-    this.pieces = [];
-    this.len = 0;
     return out;
   }
 
   private ready(): boolean {
-    return this.len >= HEADER_SIZE && this.len >= this.need;
+    return this.tailLen >= HEADER_SIZE && this.tailLen >= this.need;
   }
 
+  /** After a pool batch: the bytes that arrived meanwhile, as batches. */
   private process(): void {
-    while (!this.dead && !this.inFlight && this.ready()) {
-      // The pending bytes become the batch; later bytes go to fresh memory, so the views
-      // downstream consumers were handed are never overwritten.
-      this.sealTail();
-      const joined = this.pieces.length > 1;
-      // A joined batch is fresh memory of ours; a single piece may be a socket chunk (copied
-      // before a transfer to the pool).
-      this.run(this.takePending(), !joined);
-    }
+    while (!this.dead && !this.inFlight && this.ready()) this.run(this.takeTail(), false);
   }
 
   /** Verifies `bytes` (inline or in the pool) and delivers the outcome. */
   private run(bytes: Uint8Array, inPlace: boolean): void {
     if (this.verifier.offloads(bytes.byteLength)) {
-      // A pool batch must own its buffer (it is transferred); a socket chunk may share its slab.
-      // Uint8Array's slice copies; a Buffer's slice would be a view of the shared memory.
+      // A pool batch must own its buffer (it is transferred, and arrives after the caller's chunk
+      // may have been reused): a chunk scanned in place, or a view into a larger tail, is copied.
+      // Uint8Array's slice copies; a Buffer's slice would be a view of the same memory.
       const owned = inPlace || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength ? Uint8Array.prototype.slice.call(bytes) : bytes;
       this.inFlight = true;
       this.verifier.verifyInPool(owned, this.magic).then(
         (outcome) => {
           this.inFlight = false;
-          // The socket path (Peer.onData) catches what push() throws; this path has no caller to
+          // The socket path (Peer.receive) catches what push() throws; this path has no caller to
           // throw to, so the same throws (a sink, or WASM that cannot grow) end the stream here as
           // our fault instead of becoming an unhandled rejection.
           try {
@@ -232,10 +213,11 @@ export class StreamDecoder {
     this.streamOffset += consumed;
     this.need = outcome.need;
     if (consumed < bytes.byteLength) {
-      // The unconsumed end goes in front of anything that arrived while the batch was away.
-      const rest = this.len > 0 ? this.takePending() : undefined;
-      this.append(bytes.subarray(consumed));
-      if (rest !== undefined) this.append(rest);
+      // The unconsumed end (copied: `bytes` may be the caller's chunk) goes in front of anything
+      // that arrived while the batch was away.
+      const rest = this.tailLen > 0 ? this.takeTail() : undefined;
+      this.append(bytes, consumed, bytes.byteLength - consumed);
+      if (rest !== undefined) this.append(rest, 0, rest.byteLength);
     }
     // Defensive: a scan that made no progress must not be repeated on the same bytes.
     if (count === 0 && consumed === 0 && this.need <= bytes.byteLength) this.need = bytes.byteLength + 1;

@@ -56,7 +56,10 @@ export interface Transport {
   readonly passthrough: boolean;
   /** Called once after construction, when the socket is connected. */
   start(): void;
-  /** Socket bytes in; batches and errors come out through the sink. Never throws on peer input. */
+  /**
+   * Socket bytes in; batches and errors come out through the sink. Never throws on peer input. The
+   * chunk is read only during the call (it may be a reused read buffer): what waits is copied.
+   */
   receive(chunk: Uint8Array): void;
   /** Wire bytes for one outgoing v1 frame. */
   wrap(frame: Uint8Array): Uint8Array;

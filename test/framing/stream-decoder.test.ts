@@ -42,12 +42,21 @@ const sample = concat([
   frame('pong', new Uint8Array([8, 7, 6, 5, 4, 3, 2, 1])),
 ]);
 
-function decodeInChunks(stream: Uint8Array, cuts: number[]): Collected {
+/**
+ * Feeds `stream` cut at `cuts`. With `reuse`, every chunk is a view of that one buffer, scribbled
+ * over after each push, as a socket's onread buffer is reused by the next read.
+ */
+function decodeInChunks(stream: Uint8Array, cuts: number[], reuse?: Uint8Array): Collected {
   const { sink, out } = collector();
   const d = new StreamDecoder(magic, new FrameVerifier(undefined, {}, scanner), sink);
   let prev = 0;
   for (const c of [...cuts, stream.length]) {
-    d.push(stream.slice(prev, c));
+    if (reuse === undefined) d.push(stream.slice(prev, c));
+    else {
+      reuse.set(stream.subarray(prev, c));
+      d.push(reuse.subarray(0, c - prev));
+      reuse.fill(0xee);
+    }
     prev = c;
   }
   return out;
@@ -78,6 +87,24 @@ describe('StreamDecoder', () => {
         expect(decodeInChunks(sample, [...cuts].sort((a, b) => a - b))).toEqual(whole);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps no view of a chunk: the same frames when every chunk is one reused buffer, at every cut', () => {
+    const whole = decodeInChunks(sample, []);
+    const reuse = new Uint8Array(sample.length);
+    for (let cut = 1; cut < sample.length; cut++) expect(decodeInChunks(sample, [cut], reuse)).toEqual(whole);
+    const every = Array.from({ length: sample.length - 1 }, (_, i) => i + 1);
+    expect(decodeInChunks(sample, every, reuse)).toEqual(whole);
+    // Frames larger than a chunk, whose pieces wait across several pushes.
+    const large = concat([sample, frame('tx', new Uint8Array(70_000).fill(3)), sample, frame('block', new Uint8Array(40_000).fill(5))]);
+    const all = decodeInChunks(large, []);
+    const big = new Uint8Array(large.length);
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: large.length - 1 }), { minLength: 1, maxLength: 12 }), (cuts) => {
+        expect(decodeInChunks(large, [...cuts].sort((a, b) => a - b), big)).toEqual(all);
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -36,15 +36,21 @@ interface Side {
   errors: string[];
 }
 
-/** Delivers everything each side sends to the other, split into pieces, until both are quiet. */
-function pump(a: Side, b: Side, first: Uint8Array | undefined, maxPiece: number): void {
+/**
+ * Delivers everything each side sends to the other, split into pieces, until both are quiet. With
+ * `reuse`, every piece is read from that one buffer, scribbled over after each receive (a socket's
+ * reused onread buffer).
+ */
+function pump(a: Side, b: Side, first: Uint8Array | undefined, maxPiece: number, reuse?: Uint8Array): void {
   let queue: { to: Side; bytes: Uint8Array }[] = first === undefined ? [] : [{ to: b, bytes: first }];
   let seed = 7;
   while (queue.length > 0) {
     const next: typeof queue = [];
     for (const { to, bytes } of queue) {
       for (const p of pieces(bytes, maxPiece, seed++)) {
-        const out: V2Output = to.s.receive(p);
+        if (reuse !== undefined) reuse.set(p);
+        const out: V2Output = to.s.receive(reuse === undefined ? p : reuse.subarray(0, p.length));
+        if (reuse !== undefined) reuse.fill(0xee);
         to.got.push(...messagesOf(out));
         to.decoys += out.decoys;
         to.dropped += out.dropped;
@@ -76,6 +82,17 @@ describe('v2 session handshake', () => {
     expect(Buffer.from(a.s.sessionId!).equals(Buffer.from(b.s.sessionId!))).toBe(true);
     expect(a.errors).toEqual([]);
     expect(b.errors).toEqual([]);
+  });
+
+  it.each([1, 7, 64, 5000])('keeps no view of what it was fed: pieces of up to %i bytes from one reused buffer', (maxPiece) => {
+    const reuse = new Uint8Array(8192);
+    const a = side(true);
+    const b = side(false);
+    pump(a, b, a.s.start(), maxPiece, reuse);
+    expect([a.s.phase, b.s.phase, a.errors, b.errors]).toEqual(['app', 'app', [], []]);
+    const msgs: V2Message[] = Array.from({ length: 50 }, (_, i) => ({ command: 'tx', payload: randomBytes(30 + 97 * i) }));
+    pump(a, b, a.s.send(msgs), maxPiece, reuse);
+    expect(digest(b.got)).toEqual(digest(msgs));
   });
 
   it('delivers messages queued before the keys exist, right after the version packet', () => {

@@ -73,16 +73,25 @@ export class PacketReader {
     return this.skip > 0;
   }
 
+  /**
+   * The chunk is read only during the call (the caller may reuse its memory): bytes of a packet
+   * that is not complete yet are kept as a copy.
+   */
   push(chunk: Uint8Array): ReadResult {
     const out: ReadResult = { runs: [], decoys: 0, dropped: 0 };
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.bytes += chunk.length;
-    }
     if (this.halted) {
       this.chunks = [];
       this.bytes = 0;
       return out;
+    }
+    if (chunk.length > 0) {
+      if (this.bytes + chunk.length < 3 || this.bytes + chunk.length < this.need) {
+        this.chunks.push(Uint8Array.prototype.slice.call(chunk));
+        this.bytes += chunk.length;
+        return out;
+      }
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
     }
     if (this.bytes < 3 || this.bytes < this.need) return out;
     let all: Uint8Array;
@@ -112,7 +121,7 @@ export class PacketReader {
       if (n > 0 && isFatal(f.records.status(n - 1))) this.halted = true;
     });
     this.bytes -= r.consumed;
-    this.chunks = this.bytes === 0 ? [] : [all.subarray(r.consumed)];
+    this.chunks = this.bytes === 0 ? [] : [Uint8Array.prototype.slice.call(all, r.consumed)];
     this.need = r.need;
     if (r.failure !== undefined) {
       out.failure = r.failure;

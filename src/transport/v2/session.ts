@@ -191,7 +191,10 @@ export class V2Session {
     return packets.length === 0 ? undefined : this.sendCipher.seal(packets);
   }
 
-  /** Feeds received bytes; see V2Output. */
+  /**
+   * Feeds received bytes; see V2Output. The chunk is read only during the call (the caller may
+   * reuse its memory): what waits for more bytes is kept as a copy.
+   */
   receive(chunk: Uint8Array): V2Output {
     const out: V2Output = { runs: [], decoys: 0, dropped: 0 };
     if (this.phaseValue === 'failed' || this.phaseValue === 'v1') return out;
@@ -208,7 +211,15 @@ export class V2Session {
       if (this.phaseValue === before && this.inboxBytes === beforeBytes) break;
     }
     if (sends.length > 0) out.send = concat(sends, sends.reduce((n, s) => n + s.length, 0));
+    this.keepInbox();
     return out;
+  }
+
+  /** What is left in the inbox outlives this call: as one copy of ours, not a view of the caller's chunk. */
+  private keepInbox(): void {
+    if (this.inboxBytes === 0) return;
+    const all = concat(this.inbox, this.inboxBytes);
+    this.inbox = [this.inbox.length === 1 ? Uint8Array.prototype.slice.call(all) : all];
   }
 
   /**
@@ -301,7 +312,7 @@ export class V2Session {
   private stepKey(out: V2Output, sends: Uint8Array[]): void {
     if (this.initiating && this.answeredInV1(out)) return;
     if (this.inboxBytes < ELLSWIFT_BYTES) return;
-    const theirs = this.buffered().slice(0, ELLSWIFT_BYTES);
+    const theirs = Uint8Array.prototype.slice.call(this.buffered(), 0, ELLSWIFT_BYTES);
     this.consume(ELLSWIFT_BYTES);
     const secret = ecdhSecret(this.keyPair, theirs, this.initiating);
     if (secret === undefined) {
@@ -350,7 +361,9 @@ export class V2Session {
     }
     // The version packet is the first non-decoy packet; its contents are ignored (BIP324:
     // reserved for future negotiation). The garbage authenticates the first packet.
-    this.reader = new PacketReader(this.recvCipher!, this.magic, all.slice(0, at), 1, this.frameRecords);
+    // The garbage is kept until the first packet opens: a copy (Uint8Array's slice copies, a
+    // Buffer's would be a view).
+    this.reader = new PacketReader(this.recvCipher!, this.magic, Uint8Array.prototype.slice.call(all, 0, at), 1, this.frameRecords);
     this.consume(at + GARBAGE_TERMINATOR_BYTES);
     this.phaseValue = 'version';
   }
