@@ -138,10 +138,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
           break;
         case HEADERS:
           host.onHeaders(peer, bytes.subarray(start, start + len));
-          if (host.wantsMessageEvents() && !peer.isClosed) {
-            const msg = this.decode(peer, id, bytes, start, len);
-            if (msg !== undefined) host.emitMessage(peer, msg);
-          }
+          if (host.wantsMessageEvents() && !peer.isClosed) this.emitEvent(peer, id, bytes, start, len);
           break;
         default: {
           if ((id === ADDR || id === ADDRV2) && this.skipAddr(peer, bytes, start, len)) break;
@@ -149,7 +146,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
           if (msg === undefined) break;
           if (peer.onControl(msg)) break;
           host.onMessage(peer, msg);
-          if (host.wantsMessageEvents()) host.emitMessage(peer, msg);
+          if (host.wantsMessageEvents()) this.emitEvent(peer, id, bytes, start, len);
         }
       }
     }
@@ -246,7 +243,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
     // The block hash is the header's hash, not the payload's: 80 bytes, hashed once here.
     const hash = hash256(bytes.subarray(off + HEADER_SIZE, off + HEADER_SIZE + 80));
     this.host.onBlock(peer, bytes, off, len, hash);
-    if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, msg);
+    if (this.host.wantsMessageEvents()) this.emitEvent(peer, BLOCK, bytes, off + HEADER_SIZE, len);
   }
 
   private onInventory(peer: P, id: number, bytes: Uint8Array, start: number, len: number): void {
@@ -283,9 +280,17 @@ export class BatchDispatcher<P extends DispatchPeer> {
       if (blocks > 0) this.host.punish(peer, 'NOTFOUND_BLOCK', blocks, 'unsolicited notfound for blocks');
       if (txs > 0) this.host.punish(peer, 'NOTFOUND_TX', txs, 'unsolicited notfound for transactions');
     }
-    if (this.host.wantsMessageEvents()) {
-      const msg = this.decode(peer, id, bytes, start, len);
-      if (msg !== undefined) this.host.emitMessage(peer, msg);
-    }
+    if (this.host.wantsMessageEvents()) this.emitEvent(peer, id, bytes, start, len);
+  }
+
+  /**
+   * The node's `message` event. Its listeners may keep what they are given, and a decoded
+   * message's byte fields are views of the bytes it was decoded from, while the batch is valid only
+   * during the dispatch (it may be the shared read buffer, src/peer/socket-reads.ts): the event's
+   * message is decoded from a copy of the payload.
+   */
+  private emitEvent(peer: P, id: number, bytes: Uint8Array, start: number, len: number): void {
+    const msg = this.decode(peer, id, Uint8Array.prototype.slice.call(bytes, start, start + len), 0, len);
+    if (msg !== undefined) this.host.emitMessage(peer, msg);
   }
 }
