@@ -15,9 +15,9 @@
  */
 import v8 from 'node:v8';
 
-/** Fixes V8's heap growing factor unless the process was started with its own, or it is turned off. */
-export function tuneServiceHeap(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
-  if (env.WIRERELAY_V8_TUNING === '0') return false;
+/** Fixes V8's heap growing factor unless turned off (--no-v8-tuning) or node was started with its own. */
+export function tuneServiceHeap(enabled: boolean, execArgv: readonly string[] = process.execArgv): boolean {
+  if (!enabled) return false;
   if (execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'))) return false;
   v8.setFlagsFromString('--heap-growing-percent=300');
   return true;

@@ -72,6 +72,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'log-level', kind: 'enum', arg: 'LEVEL', option: 'logLevel', choices: LOG_LEVELS, help: `${LOG_LEVELS.join(' | ')} (default info)` },
   { name: 'debug', kind: 'list-enum', arg: 'COMPONENT', option: null, choices: DEBUG_CHOICES, help: `debug lines of one component: ${DEBUG_CHOICES.join(' | ')} (repeatable)` },
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },
+  { name: 'no-v8-tuning', kind: 'bool', arg: '', option: null, help: "leave V8's heap growing factor to V8 (start fixes it at 4, docs/deploy.md)" },
   { name: 'http', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'http', help: `admin endpoint (default 127.0.0.1:${DEFAULT_ADMIN_PORT}; "off" for none)` },
   { name: 'backup', kind: 'string', arg: 'URL', option: 'backup', help: 'file:///PATH or socket://HOST:PORT copy of the state log' },
   { name: 'backup-policy', kind: 'enum', arg: 'P', option: 'backupPolicy', choices: BACKUP_MODES, help: 'while the backup is unreachable: buffer (default; commits go on) | stop (commits wait, no start without it)' },
@@ -116,6 +117,8 @@ export interface Settings {
   readonly options: RelayOptions;
   readonly logFile: string | null;
   readonly debug: readonly string[];
+  /** Whether wirerelay start fixes V8's heap growing factor (src/cli/gc-tuning.ts). */
+  readonly v8Tuning: boolean;
   /** The config file read, if any. */
   readonly configFile: string | null;
   /** Each setting's given value and source; settings left at their default are absent. */
@@ -169,6 +172,7 @@ export function loadSettings(args: readonly string[], env: NodeJS.ProcessEnv = p
     options,
     logFile: (given.get('log-file')?.value as string | undefined) ?? null,
     debug: (given.get('debug')?.value as readonly string[] | undefined) ?? [],
+    v8Tuning: given.get('no-v8-tuning')?.value !== true,
     configFile,
     given,
   };
@@ -330,6 +334,7 @@ export function describeSettings(settings: Settings): Array<{ name: string; valu
     if (s.name === 'config') value = settings.configFile ?? '(none)';
     else if (s.name === 'log-file') value = settings.logFile ?? '(stderr)';
     else if (s.name === 'debug') value = settings.debug.join(',') || '(none)';
+    else if (s.name === 'no-v8-tuning') value = settings.v8Tuning ? 'no' : 'yes';
     else value = formatValue(config[s.option!], s.kind);
     const source = given?.source ?? (s.name === 'config' && settings.configFile !== null ? 'data dir' : 'default');
     return { name: s.name, value, source };

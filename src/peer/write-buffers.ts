@@ -4,8 +4,9 @@
  * each time (~100 MB/s at the push knee), and V8 answers external-memory growth with full
  * collections ("GC in old space requested", every ~200 ms at the knee) whatever the JS heap holds.
  * Here a write takes a buffer of the next power-of-two size class and gives it back when its
- * completion callback runs; classes keep at most a bounded number of free bytes, so a burst's
- * buffers are let go afterwards.
+ * completion callback runs. At most 8 MiB are kept free in all (the few writes in flight at any
+ * moment need far less), and a pool nobody took from for a trim interval lets its free buffers go:
+ * an idle node holds none (the attack harness's memory-after-a-flood target counts them).
  *
  * A buffer may go back only when the write that used it has finished with it: net.Socket reports
  * an open socket's writes in order, so the writer returns them in FIFO order, and once the socket
@@ -16,15 +17,21 @@
 const MIN_BITS = 12;
 /** Largest class (1 MiB): bigger writes (a block) get a buffer of their own. */
 const MAX_BITS = 20;
-/** Free bytes kept per class. */
-const KEEP_BYTES = 4 * 1024 * 1024;
+/** Free bytes kept in all. */
+const KEEP_BYTES = 8 * 1024 * 1024;
+/** A pool not taken from for this long drops its free buffers. */
+const TRIM_MS = 5000;
 
 export class WriteBuffers {
   private readonly free: Buffer[][] = [];
+  private freeTotal = 0;
+  /** Takes since the last trim check. */
+  private takes = 0;
+  private trimTimer: NodeJS.Timeout | undefined;
   /** Buffers handed out that came from a free list (a pool hit), for the tests and metrics. */
   reused = 0;
 
-  constructor() {
+  constructor(private readonly trimMs = TRIM_MS) {
     for (let b = MIN_BITS; b <= MAX_BITS; b++) this.free.push([]);
   }
 
@@ -36,9 +43,11 @@ export class WriteBuffers {
     if (bytes < 1 << MIN_BITS || bytes > 1 << MAX_BITS) return undefined;
     const bits = Math.max(MIN_BITS, 32 - Math.clz32(bytes - 1));
     const list = this.free[bits - MIN_BITS]!;
+    this.takes++;
     const b = list.pop();
     if (b !== undefined) {
       this.reused++;
+      this.freeTotal -= b.byteLength;
       return b;
     }
     return Buffer.allocUnsafeSlow(1 << bits);
@@ -48,15 +57,30 @@ export class WriteBuffers {
   give(buf: Buffer): void {
     const bits = 31 - Math.clz32(buf.byteLength);
     if (bits < MIN_BITS || bits > MAX_BITS || buf.byteLength !== 1 << bits) return;
-    const list = this.free[bits - MIN_BITS]!;
-    if ((list.length + 1) * buf.byteLength <= KEEP_BYTES) list.push(buf);
+    if (this.freeTotal + buf.byteLength > KEEP_BYTES) return;
+    this.free[bits - MIN_BITS]!.push(buf);
+    this.freeTotal += buf.byteLength;
+    if (this.trimTimer === undefined) {
+      this.trimTimer = setInterval(() => this.trimIfIdle(), this.trimMs);
+      this.trimTimer.unref();
+    }
   }
 
   /** Free bytes held (for tests and the memory accounting). */
   get freeBytes(): number {
-    let n = 0;
-    this.free.forEach((list, i) => (n += list.length << (i + MIN_BITS)));
-    return n;
+    return this.freeTotal;
+  }
+
+  /** Drops every free buffer if nothing was taken since the last check. */
+  trimIfIdle(): void {
+    if (this.takes > 0) {
+      this.takes = 0;
+      return;
+    }
+    for (const list of this.free) list.length = 0;
+    this.freeTotal = 0;
+    clearInterval(this.trimTimer);
+    this.trimTimer = undefined;
   }
 }
 

@@ -16,7 +16,7 @@ const tagged = (id: number): Uint8Array => {
 };
 
 describe('WriteBuffers', () => {
-  it('hands out power-of-two classes from 4 KiB to 1 MiB, reuses what comes back, and keeps at most 4 MiB free per class', () => {
+  it('hands out power-of-two classes from 4 KiB to 1 MiB, reuses what comes back, and keeps at most 8 MiB free', () => {
     const pool = new WriteBuffers();
     expect(pool.take(4095)).toBeUndefined();
     expect(pool.take((1 << 20) + 1)).toBeUndefined();
@@ -31,9 +31,20 @@ describe('WriteBuffers', () => {
     // A buffer not of a class size is not kept.
     pool.give(Buffer.allocUnsafeSlow(5000));
     expect(pool.freeBytes).toBe(0);
-    const big = Array.from({ length: 6 }, () => pool.take(1 << 20)!);
+    const big = Array.from({ length: 10 }, () => pool.take(1 << 20)!);
     big.forEach((b) => pool.give(b));
-    expect(pool.freeBytes).toBe(4 << 20);
+    expect(pool.freeBytes).toBe(8 << 20);
+    pool.trimIfIdle();
+  });
+
+  it('lets its free buffers go after a trim interval in which nothing was taken', () => {
+    const pool = new WriteBuffers(60_000);
+    pool.give(pool.take(10_000)!);
+    expect(pool.freeBytes).toBe(16384);
+    pool.trimIfIdle(); // something was taken since the last check: kept
+    expect(pool.freeBytes).toBe(16384);
+    pool.trimIfIdle(); // idle for a whole interval: dropped
+    expect(pool.freeBytes).toBe(0);
   });
 });
 

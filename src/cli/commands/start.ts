@@ -28,7 +28,6 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  tuneServiceHeap();
   let settings: Settings;
   try {
     settings = loadSettings(args);
@@ -36,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`wirerelay start: ${(err as Error).message}\n(run 'wirerelay start --help' for the options)\n`);
     return 2;
   }
+  tuneServiceHeap(settings.v8Tuning);
   const destination = openLogDestination({ file: settings.logFile, pretty: settings.logFile === null && process.stderr.isTTY === true });
   const logger = Logger.create({ level: settings.options.logLevel ?? 'info', debug: settings.debug, destination });
   let node: RelayNode;
