@@ -149,6 +149,8 @@ export class CompactBlocks implements PeerLifecycle {
     if (this.gate.relayableHeight(entry) < 0) return;
     const key = Buffer.from(hash).toString('hex');
     if (this.pendingOf(peer).some((p) => p.key === key)) return;
+    // Its merkle trees will go to the helper thread in a moment: wake it while the block is filled.
+    this.merkle.prepare?.();
     // The message's views point into the receive buffer, which is reused: the rebuild keeps copies.
     const pb = new PartialBlock(copyOf(received));
     const init = pb.init();

@@ -3,10 +3,14 @@
  * posted job (compareExchange POSTED → TAKEN, so the poster may take it back first), computes the
  * root with its own WASM instance and marks it DONE. It never returns to its event loop, so grown
  * slot buffers are read from their port synchronously.
+ *
+ * After each wake it spins for up to SPIN_MS before sleeping again: a block's jobs come in a burst
+ * right after a prepare() wake-up, and a thread back on the futex would have to be woken (and, on
+ * a VM, rescheduled) for each.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { merkleRoot } from './merkle.js';
-import { DONE, GEN, POSTED, SLOT_WORDS, SLOTS, STOP, TAKEN, type OffloadBuffers } from './merkle-offload.js';
+import { DONE, FAILED, GEN, POSTED, SLOT_WORDS, SLOTS, STOP, TAKEN, type OffloadBuffers } from './merkle-offload.js';
 
 const buffers = workerData as OffloadBuffers;
 const words = new Int32Array(buffers.control);
@@ -21,18 +25,30 @@ function runPosted(): void {
     const base = slot * SLOT_WORDS;
     if (Atomics.compareExchange(words, base, POSTED, TAKEN) !== POSTED) continue;
     const n = Atomics.load(words, base + 1);
-    const buf = slots[slot]!;
-    const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(words, base + 3));
-    new Uint8Array(buf, 32 * n, 32).set(r.root);
-    Atomics.store(words, base + 2, r.mutated ? 1 : 0);
-    Atomics.store(words, base, DONE);
+    const buf = slots[slot];
+    try {
+      const r = merkleRoot(new Uint8Array(buf!, 0, 32 * n), n, Atomics.load(words, base + 3));
+      new Uint8Array(buf!, 32 * n, 32).set(r.root);
+      Atomics.store(words, base + 2, r.mutated ? 1 : 0);
+      Atomics.store(words, base, DONE);
+    } catch {
+      // The poster computes it (a missing slot buffer, WASM that cannot grow).
+      Atomics.store(words, base, FAILED);
+    }
     Atomics.notify(words, base);
   }
 }
 
+/** How long the thread polls for the next jobs after a wake before it sleeps. */
+const SPIN_MS = 5;
+
 let seen = Atomics.load(words, GEN);
 while (Atomics.load(words, STOP) === 0) {
   runPosted();
-  Atomics.wait(words, GEN, seen);
+  const until = performance.now() + SPIN_MS;
+  while (Atomics.load(words, GEN) === seen && performance.now() < until) {
+    // polling: jobs are expected within the block's fill
+  }
+  if (Atomics.load(words, GEN) === seen) Atomics.wait(words, GEN, seen);
   seen = Atomics.load(words, GEN);
 }

@@ -18,6 +18,8 @@ export const IDLE = 0;
 export const POSTED = 1;
 export const TAKEN = 2;
 export const DONE = 3;
+/** The helper could not compute it (this thread does). */
+export const FAILED = 4;
 
 /**
  * Control words (Int32Array over the control buffer): per slot, its state, leaf count, mutated
@@ -25,6 +27,8 @@ export const DONE = 3;
  * posted; the helper sleeps on it) and the stop flag.
  */
 export const SLOTS = 2;
+/** Longest wait for a job the helper has taken (it takes ~1 ms for a 3,000-leaf tree). */
+const HELPER_WAIT_MS = 1000;
 export const SLOT_WORDS = 4;
 export const GEN = SLOTS * SLOT_WORDS;
 export const STOP = GEN + 1;
@@ -51,6 +55,8 @@ export interface MerkleJob {
 export interface MerkleJobs {
   /** `levels` as merkleRoot's. The leaves must not change until the job is joined or cancelled. */
   submit(leaves: Uint8Array, n: number, levels?: number): MerkleJob;
+  /** Jobs will follow shortly (a compact block arrived): the helper may wake up now. */
+  prepare?(): void;
 }
 
 export class MerkleOffload implements MerkleJobs {
@@ -95,6 +101,18 @@ export class MerkleOffload implements MerkleJobs {
     };
   }
 
+  /**
+   * Wakes the helper ahead of a block's jobs. A thread asleep on a futex can take a millisecond or
+   * more to run again on a virtual machine whose idle vCPU the host descheduled; woken while the
+   * block is being filled, it then spins for the jobs (merkle-offload-worker.ts).
+   */
+  prepare(): void {
+    if (this.closed) return;
+    this.start();
+    Atomics.add(this.words, GEN, 1);
+    Atomics.notify(this.words, GEN);
+  }
+
   /** Stops the helper thread (a later submit computes inline). */
   async close(): Promise<void> {
     this.closed = true;
@@ -110,11 +128,11 @@ export class MerkleOffload implements MerkleJobs {
   }
 
   private freeSlot(): number {
-    if (this.slots.length === 0) for (let i = 0; i < SLOTS; i++) this.slots.push(new SharedArrayBuffer(32 * 4096 + 32));
+    this.ensureSlots();
     for (let i = 0; i < SLOTS; i++) {
       if (this.open[i]) continue;
       const st = Atomics.load(this.words, i * SLOT_WORDS);
-      if (st === IDLE || st === DONE) return i;
+      if (st === IDLE || st === DONE || st === FAILED) return i;
     }
     return -1;
   }
@@ -128,8 +146,14 @@ export class MerkleOffload implements MerkleJobs {
     this.resized?.postMessage({ slot, buffer: this.slots[slot] });
   }
 
+  private ensureSlots(): void {
+    if (this.slots.length === 0) for (let i = 0; i < SLOTS; i++) this.slots.push(new SharedArrayBuffer(32 * 4096 + 32));
+  }
+
   private start(): void {
     if (this.worker !== undefined) return;
+    // The helper gets the slot buffers at its start (prepare() may come before any submit).
+    this.ensureSlots();
     const { port1, port2 } = new MessageChannel();
     this.resized = port1;
     port1.unref();
@@ -155,7 +179,20 @@ export class MerkleOffload implements MerkleJobs {
       Atomics.store(this.words, base, IDLE);
       return r;
     }
-    while (Atomics.load(this.words, base) !== DONE) Atomics.wait(this.words, base, TAKEN);
+    // Bounded: this thread's event loop is blocked here, so a helper that died (its 'error' event
+    // not delivered yet) must not hang it. Past the bound the root is computed here.
+    const deadline = performance.now() + HELPER_WAIT_MS;
+    let st = Atomics.load(this.words, base);
+    while (st === TAKEN && performance.now() < deadline) {
+      Atomics.wait(this.words, base, TAKEN, 10);
+      st = Atomics.load(this.words, base);
+    }
+    if (st !== DONE) {
+      if (st === TAKEN) this.closed = true; // the helper is stuck or gone: no more jobs for it
+      const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
+      Atomics.store(this.words, base, IDLE);
+      return r;
+    }
     this.helperJobs++;
     const root = new Uint8Array(buf, 32 * n, 32).slice();
     const mutated = Atomics.load(this.words, base + 2) === 1;

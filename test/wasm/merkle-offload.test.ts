@@ -64,6 +64,23 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     expect(j3.join()).toEqual(merkleRoot(leavesOf(5, 1), 5));
   });
 
+  it('prepare() before any job starts the helper with its slots, and it computes the jobs that follow', async () => {
+    const fresh = new MerkleOffload();
+    try {
+      fresh.prepare();
+      for (let i = 0; i < 200 && fresh.helperJobs < 5; i++) {
+        fresh.prepare();
+        const leaves = leavesOf(500, i);
+        const job = fresh.submit(leaves, 500);
+        await new Promise((res) => setImmediate(res));
+        expect(job.join()).toEqual(merkleRoot(leaves, 500));
+      }
+      expect(fresh.helperJobs).toBeGreaterThanOrEqual(5);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('computes inline when every slot is held, and after close', async () => {
     const held = [off.submit(leavesOf(9, 1), 9), off.submit(leavesOf(9, 2), 9)];
     const third = off.submit(leavesOf(9, 3), 9);
