@@ -7,7 +7,9 @@
 /**
  * SipHash-2-4 of the 32 bytes at `p` (Core SipHashUint256: the hash's 4 words little-endian).
  * The state lives in locals and the 14 rounds are written out: with module globals (one WASM
- * global each) every round stored and reloaded them, and the scan ran at ~190 ns per id.
+ * global each) every round stored and reloaded them, and the scan ran at ~190 ns per id; a loop
+ * over the rounds (binaryen does not unroll it) takes 1.9x as long as this (250 vs 131 us per
+ * 6,000 ids).
  */
 function sip32(k0: u64, k1: u64, p: usize): u64 {
   let v0: u64 = k0 ^ 0x736f6d6570736575;
