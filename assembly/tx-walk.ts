@@ -35,6 +35,20 @@ const BAD: u64 = 0xffffffffffffffff;
 }
 
 /**
+ * Past a CompactSize length at p, that many bytes and `after` more; 0 when the bytes run out (no
+ * length from a block can reach 2^64, so the sums are checked without overflow).
+ */
+// @ts-ignore: decorator
+@inline function skipVar(p: usize, e: usize, after: u64): usize {
+  const len = cs(p, e);
+  if (len == BAD) return 0;
+  p += csWidth(load<u8>(p));
+  const left = <u64>(e - p);
+  if (len > left || left - len < after) return 0;
+  return p + <usize>len + <usize>after;
+}
+
+/**
  * Walks the `len`-byte block at `block` (80-byte header, tx count, transactions) and writes each
  * transaction's offsets (relative to `block`) to `out` + 16 i: start, end (past the lock time),
  * inputs start, outputs end; and its witness flag (0/1) to `witness` + i. `maxTxs` bounds the
@@ -65,27 +79,19 @@ export function walkBlock(block: usize, len: u32, maxTxs: u32, out: usize, witne
     if (nIn == BAD) return -1;
     p += csWidth(load<u8>(p));
     for (let k: u64 = 0; k < nIn; k++) {
-      // prevout 36, then the script length
+      // prevout 36, the script, the sequence 4
       if (e - p < 37) return -1;
-      p += 36;
-      const len = cs(p, e);
-      if (len == BAD) return -1;
-      p += csWidth(load<u8>(p));
-      // script, then the sequence
-      if (<u64>(e - p) < len + 4) return -1;
-      p += <usize>len + 4;
+      p = skipVar(p + 36, e, 4);
+      if (p == 0) return -1;
     }
     const nOut = cs(p, e);
     if (nOut == BAD) return -1;
     p += csWidth(load<u8>(p));
     for (let k: u64 = 0; k < nOut; k++) {
+      // value 8, the script
       if (e - p < 9) return -1;
-      p += 8;
-      const len = cs(p, e);
-      if (len == BAD) return -1;
-      p += csWidth(load<u8>(p));
-      if (<u64>(e - p) < len) return -1;
-      p += <usize>len;
+      p = skipVar(p + 8, e, 0);
+      if (p == 0) return -1;
     }
     const outputsEnd = p;
     if (segwit) {
@@ -96,11 +102,8 @@ export function walkBlock(block: usize, len: u32, maxTxs: u32, out: usize, witne
         p += csWidth(load<u8>(p));
         if (items != 0) any = true;
         for (let j: u64 = 0; j < items; j++) {
-          const len = cs(p, e);
-          if (len == BAD) return -1;
-          p += csWidth(load<u8>(p));
-          if (<u64>(e - p) < len) return -1;
-          p += <usize>len;
+          p = skipVar(p, e, 0);
+          if (p == 0) return -1;
         }
       }
       if (!any) return -1;

@@ -83,6 +83,8 @@ describe('the WASM block walk (assembly/tx-walk.ts)', () => {
       tx([1, 0, 0, 0, 0, 2, 1, ...input, 1, ...output, 1, 0, 0, 0, 0, 0]), // flag 2
       tx([1, 0, 0, 0, 0, 1, 1, ...input, 1, ...output, 0, 0, 0, 0, 0]), // marker, every witness empty
       tx([1, 0, 0, 0, 0, 1, 1, ...input, 1, ...output, 1, 5, 9, 0, 0, 0, 0]), // a 5-byte witness item eats the lock time
+      // A script length of 2^64 - 4: with the 4-byte sequence after it, a sum that wraps to 0.
+      tx([1, 0, 0, 0, 1, ...new Array<number>(36).fill(7), 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, ...output, 0, 0, 0, 0]),
     ];
     for (const raw of cases) {
       expect(jsWalk(raw)).toBeUndefined();
