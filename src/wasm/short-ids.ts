@@ -22,12 +22,15 @@ export function shortIds(keys: Uint8Array, hashes: Uint8Array, n: number): Uint8
   return w.mem.u8().slice(outP, outP + 6 * n);
 }
 
-/** Where claimShortIds reads a source's slots: `slots` of them, in chunks of `chunkSlots`. */
+/**
+ * Where claimShortIds reads a source's slots: `slotCount` of them, in chunks of `chunkSlots`
+ * (src/chain/compact/tx-source.ts TxSource extends this with the transactions themselves).
+ */
 export interface ShortIdScan {
-  readonly slots: number;
+  readonly slotCount: number;
   readonly chunkSlots: number;
   /** 32-byte wtxids of chunk c's slots, back to back. */
-  hashChunk(c: number): Uint8Array;
+  wtxidChunk(c: number): Uint8Array;
   /** 32-byte txids of chunk c's slots, laid out as the wtxids; absent when the source has none. */
   txidChunk?(c: number): Uint8Array;
   /**
@@ -91,7 +94,7 @@ let chunkFirst = new Int32Array(64);
  * out[2 k + 1] (`out` must hold 2 × slots); returns how many.
  */
 export function claimShortIds(keys: Uint8Array, block: ShortIdBlock, scan: ShortIdScan, out: Uint32Array): number {
-  const m = scan.slots;
+  const m = scan.slotCount;
   const cs = scan.chunkSlots;
   if (out.length < 2 * m) throw new RangeError('claimShortIds: output too small');
   // The chunks with something to scan are copied in back to back; slot = chunkFirst[j] + offset.
@@ -133,7 +136,7 @@ export function claimShortIds(keys: Uint8Array, block: ShortIdBlock, scan: Short
   for (let j = 0, at = 0; j < skips.length; j++) {
     const first = chunkFirst[j]!;
     const k = Math.min(cs, m - first);
-    u8.set(scan.hashChunk(first / cs).subarray(0, 32 * k), input + hashesP + 32 * at);
+    u8.set(scan.wtxidChunk(first / cs).subarray(0, 32 * k), input + hashesP + 32 * at);
     if (withTxids) u8.set(scan.txidChunk!(first / cs).subarray(0, 32 * k), input + txidsP + 32 * at);
     const skip = skips[j];
     if (skip === undefined) u8.fill(0, input + skipP + at, input + skipP + at + k);

@@ -21,7 +21,7 @@
  *    block, nothing is checked or scored.
  */
 import { hash256, hash256Many } from '../../wasm/hasher.js';
-import { claimShortIds, shortIdTableOk, type ShortIdBlock, type ShortIdScan } from '../../wasm/short-ids.js';
+import { claimShortIds, shortIdTableOk, type ShortIdBlock } from '../../wasm/short-ids.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
@@ -139,11 +139,8 @@ export class PartialBlock {
     const m = source.slotCount;
     if (m === 0 || this.filled === this.n || this.block === undefined) return 0;
     if (matches.length < 2 * m) matches = new Uint32Array(Math.max(2 * m, 2 * matches.length));
-    const scan: ShortIdScan = { slots: m, chunkSlots: source.chunkSlots, hashChunk: (c) => source.wtxidChunk(c) };
-    if (source.txidChunk !== undefined) scan.txidChunk = (c) => source.txidChunk!(c);
-    if (source.skipChunk !== undefined) scan.skipChunk = (c) => source.skipChunk!(c);
     // WASM has updated state, wtxids and txids; each change comes back as (slot, index).
-    const changes = claimShortIds(this.keys, this.block, scan, matches);
+    const changes = claimShortIds(this.keys, this.block, source, matches);
     const txidKnown = source.txidChunk !== undefined ? 1 : 0;
     let got = 0;
     for (let k = 0; k < changes; k++) {

@@ -1,3 +1,5 @@
+import type { ShortIdScan } from '../../wasm/short-ids.js';
+
 /**
  * Where a compact block's transactions are looked up: the relay cache (and any extra pool of
  * recently seen transactions, as Core's extra-txn pool, bitcoin/bitcoin#9499).
@@ -7,30 +9,16 @@
  * (`widBytes`), and a slot's frame is kept as it arrived. The rebuild hashes the whole wtxid
  * array into short ids in one WASM call (Core scans its mempool the same way,
  * src/blockencodings.cpp InitData) and calls tx() only for the slots whose short id is in the block.
+ *
+ * The id chunks (ShortIdScan, src/wasm/short-ids.ts): slots 0 .. slotCount-1 are scanned, in chunks
+ * of chunkSlots (the relay cache's slot chunks, whose slot numbers never move; a flat source is one
+ * chunk). txids, when the source knows them (the relay cache computed them once on arrival), save
+ * hashing every witness tx's stripped form again for the merkle root; a wrong txid cannot make a bad
+ * block pass (the merkle root would not match and the rebuild falls back to the full block). The
+ * skip bytes leave out slots not worth hashing (free, not a transaction, or already in a block:
+ * Core's mempool scan never sees confirmed transactions either).
  */
-export interface TxSource {
-  /** Slots 0 .. slotCount-1 are scanned. */
-  readonly slotCount: number;
-  /**
-   * Ids come in chunks of this many slots (the relay cache's slot chunks, whose slot numbers never
-   * move): chunk c holds slots [c × chunkSlots, (c + 1) × chunkSlots). A flat source is one chunk.
-   */
-  readonly chunkSlots: number;
-  /** wtxid of slot s at 32 (s mod chunkSlots) in chunk ⌊s / chunkSlots⌋, internal byte order. Free slots may hold anything. */
-  wtxidChunk(c: number): Uint8Array;
-  /**
-   * txids, laid out as the wtxids, when the source knows them (the relay cache does: computed once
-   * when the tx arrived). Saves hashing every witness tx's stripped form again for the merkle root,
-   * which is most of a rebuild's cost. A wrong txid cannot make a bad block pass: the merkle root
-   * would not match and the rebuild falls back to the full block.
-   */
-  txidChunk?(c: number): Uint8Array;
-  /**
-   * One byte per slot of chunk c, non-zero for a slot not worth hashing (free, not a transaction,
-   * or already in a block: Core's mempool scan never sees confirmed transactions either); null
-   * when that is every slot of the chunk. Absent: every slot is scanned.
-   */
-  skipChunk?(c: number): Uint8Array | null;
+export interface TxSource extends ShortIdScan {
   /** The serialized transaction (with witness) in slot s, a view; undefined for a free slot or a non-tx item. */
   tx(slot: number): Uint8Array | undefined;
 }
