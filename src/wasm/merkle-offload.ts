@@ -206,6 +206,3 @@ function inline(leaves: Uint8Array, n: number, levels = 0): MerkleJob {
   let r: MerkleResult | undefined;
   return { join: () => (r ??= merkleRoot(leaves, n, levels)), cancel: () => {} };
 }
-
-/** Roots computed on this thread when joined (no helper). */
-export const INLINE_MERKLE: MerkleJobs = { submit: inline };

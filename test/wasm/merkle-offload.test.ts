@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { joinHalves, merkleRoot, splitPoint } from '../../src/wasm/merkle.js';
-import { INLINE_MERKLE, MerkleOffload } from '../../src/wasm/merkle-offload.js';
+import { MerkleOffload } from '../../src/wasm/merkle-offload.js';
 
 /** n distinct pseudo-random leaves (xorshift32 from the seed). */
 const leavesOf = (n: number, seed: number): Uint8Array => {
@@ -89,7 +89,6 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     const other = new MerkleOffload();
     await other.close();
     expect(other.submit(leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
-    expect(INLINE_MERKLE.submit(leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
   });
 });
 
