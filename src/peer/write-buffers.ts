@@ -28,7 +28,7 @@ export class WriteBuffers {
   /** Takes since the last trim check. */
   private takes = 0;
   private trimTimer: NodeJS.Timeout | undefined;
-  /** Buffers handed out that came from a free list (a pool hit), for the tests and metrics. */
+  /** Buffers handed out that came from a free list (a pool hit). */
   reused = 0;
 
   constructor(private readonly trimMs = TRIM_MS) {
@@ -66,7 +66,7 @@ export class WriteBuffers {
     }
   }
 
-  /** Free bytes held (for tests and the memory accounting). */
+  /** Free bytes held. */
   get freeBytes(): number {
     return this.freeTotal;
   }
