@@ -140,7 +140,48 @@ export class PartialBlock {
     if (m === 0 || this.filled === this.n || this.block === undefined) return 0;
     if (matches.length < 2 * m) matches = new Uint32Array(Math.max(2 * m, 2 * matches.length));
     // WASM has updated state, wtxids and txids; each change comes back as (slot, index).
-    const changes = claimShortIds(this.keys, this.block, source, matches);
+    return this.take(source, claimShortIds(this.keys, this.block, source, matches));
+  }
+
+  /**
+   * fill() with the source's short ids given (`ids48[slot]`): the scan's rules (assembly/siphash.ts
+   * shortIdMatch) done here, for tests that give two different transactions one id (a real 48-bit
+   * collision cannot be made); what follows the scan is fill()'s own.
+   */
+  fillMatched(source: TxSource, ids48: Float64Array): number {
+    const indexOf = new Map<number, number>();
+    for (let i = 0, idx = 0; i < this.msg.shortIds.length / 6; i++, idx++) {
+      while (this.state[idx] === PREFILLED) idx++;
+      indexOf.set(readShortId(this.msg.shortIds, i), idx);
+    }
+    if (matches.length < 2 * source.slotCount) matches = new Uint32Array(2 * source.slotCount);
+    const cs = source.chunkSlots;
+    let changes = 0;
+    for (let slot = 0; slot < source.slotCount; slot++) {
+      const idx = indexOf.get(ids48[slot]!);
+      if (idx === undefined) continue;
+      const c = Math.floor(slot / cs);
+      const at = 32 * (slot - c * cs);
+      const st = this.state[idx]!;
+      if (st === MISSING) {
+        this.state[idx] = FOUND;
+        copy32(source.wtxidChunk(c), at, this.wtxids, 32 * idx);
+        if (source.txidChunk !== undefined) copy32(source.txidChunk(c), at, this.txids, 32 * idx);
+      } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, source.wtxidChunk(c), at)) {
+        this.state[idx] = AMBIGUOUS;
+      } else continue;
+      matches[2 * changes] = slot;
+      matches[2 * changes++ + 1] = idx;
+    }
+    return this.take(source, changes);
+  }
+
+  /**
+   * The scan's `changes` (slot, index) pairs in `matches`, state already updated: a found index
+   * takes its slot's transaction, an ambiguous one is emptied (it is requested). Returns the net
+   * number of indexes filled.
+   */
+  private take(source: TxSource, changes: number): number {
     const txidKnown = source.txidChunk !== undefined ? 1 : 0;
     let got = 0;
     for (let k = 0; k < changes; k++) {
@@ -170,59 +211,6 @@ export class PartialBlock {
     }
     this.fromSources += got;
     return got;
-  }
-
-  /**
-   * fill() with the source's short ids given (`ids48[slot]`, the JS twin of the WASM scan's
-   * lookup): tests give two different transactions one id (a real 48-bit collision cannot be made).
-   */
-  fillMatched(source: TxSource, ids48: Float64Array): number {
-    const indexOf = new Map<number, number>();
-    for (let i = 0, idx = 0; i < this.msg.shortIds.length / 6; i++, idx++) {
-      while (this.state[idx] === PREFILLED) idx++;
-      indexOf.set(readShortId(this.msg.shortIds, i), idx);
-    }
-    let got = 0;
-    for (let slot = 0; slot < source.slotCount; slot++) {
-      const idx = indexOf.get(ids48[slot]!);
-      if (idx !== undefined) got += this.claim(source, slot, idx);
-    }
-    this.fromSources += got;
-    return got;
-  }
-
-  /** Source slot `slot` has index idx's short id: +1 if it filled it, -1 if it made it ambiguous, else 0. */
-  private claim(source: TxSource, slot: number, idx: number): number {
-    const st = this.state[idx]!;
-    if (st === AMBIGUOUS || st === PREFILLED) return 0;
-    const tx = source.tx(slot);
-    if (tx === undefined) return 0;
-    const cs = source.chunkSlots;
-    const c = Math.floor(slot / cs);
-    const at = 32 * (slot - c * cs);
-    const wtxids = source.wtxidChunk(c);
-    if (st === MISSING) {
-      this.txs[idx] = tx;
-      this.state[idx] = FOUND;
-      this.slots[idx] = slot;
-      // Byte loops rather than subarray views: thousands of 32-byte copies per block, and the
-      // views were most of the rebuild's garbage.
-      copy32(wtxids, at, this.wtxids, 32 * idx);
-      if (source.txidChunk !== undefined) {
-        copy32(source.txidChunk(c), at, this.txids, 32 * idx);
-        this.txidKnown[idx] = 1;
-      }
-      this.filled++;
-      return 1;
-    }
-    if (sameBytes(this.wtxids, 32 * idx, wtxids, at)) return 0;
-    // Core: "If we find two mempool txn that match the short id, just request it."
-    this.txs[idx] = undefined;
-    this.txidKnown[idx] = 0;
-    this.slots[idx] = -1;
-    this.state[idx] = AMBIGUOUS;
-    this.filled--;
-    return -1;
   }
 
   /** The source slot index i was filled from, or -1 (prefilled, from a blocktxn, or ambiguous). */
