@@ -119,7 +119,13 @@ const rebuiltWith = (jobs: MerkleJobs | undefined): void => {
   if (pb.init() !== 'ok') throw new Error('init');
   pb.fill(fullSource);
   if (pb.missingCount !== 0) throw new Error(`missing ${pb.missingCount}`);
-  const res = pb.finish(ctx, reused, jobs);
+  const trees = jobs !== undefined ? pb.postTrees(ctx, jobs) : undefined;
+  let res: ReturnType<PartialBlock['finish']>;
+  try {
+    res = pb.finish(ctx, reused, trees);
+  } finally {
+    trees?.cancel();
+  }
   if (res.status !== 'rebuilt') throw new Error(`finish: ${JSON.stringify(res)}`);
   sink ^= res.block.length;
 };

@@ -16,8 +16,9 @@
  */
 import { WireError } from '../errors.js';
 import { hash256, hash256Spans } from '../wasm/hasher.js';
-import { joinHalves, merkleRoot, splitPoint } from '../wasm/merkle.js';
-import type { MerkleJob, MerkleJobs } from '../wasm/merkle-offload.js';
+import { merkleRoot } from '../wasm/merkle.js';
+import { postChunked, type ChunkedRoots, type TreeToPost } from '../wasm/merkle-chunks.js';
+import type { MerkleJobs } from '../wasm/merkle-offload.js';
 import { WireReader } from '../wire/reader.js';
 import { compactSizeLen } from '../wire/writer.js';
 import { MAX_TXS } from '../wire/tx-id.js';
@@ -90,46 +91,50 @@ let dupTable = new Int32Array(8192);
 let witness = new Uint8Array(4096);
 
 /**
- * Checks a serialized block (the `block` payload). Never throws on its bytes. With `known` wtxids
- * and `jobs` (src/wasm/merkle-offload.ts), the witness tree is posted before anything else and
- * computed on another thread while this one walks the block and hashes the txid tree.
+ * A block's merkle trees posted to a helper thread (src/wasm/merkle-chunks.ts) before its bytes
+ * are even laid out: they need only ids the rebuild already holds. checkBlock takes the roots;
+ * the poster cancels them once the check is over (a job not joined frees its slot).
  */
-export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, jobs?: MerkleJobs): BlockCheckResult {
-  let witnessJob: MerkleJob | undefined;
-  let txidRight: SplitJob | undefined;
-  const n = known !== undefined ? known.wtxids.length >>> 5 : 0;
-  if (jobs !== undefined && n > 1 && ctx.height >= ctx.params.segwitHeight) {
-    // Speculative: used only if the coinbase carries a commitment. The coinbase's wtxid is zero (BIP141).
-    if (wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, 2 * (wtxidBuf.length >>> 5)));
-    wtxidBuf.set(known!.wtxids.subarray(0, 32 * n));
-    wtxidBuf.fill(0, 0, 32);
-    witnessJob = jobs.submit(wtxidBuf, n);
-  }
-  // The txid tree's right-hand part goes to the helper too when the caller knows all its txids;
-  // this thread hashes the left part (2^k leaves) after walking the block.
-  const k = splitPoint(n);
-  if (jobs !== undefined && k > 0 && known!.txids !== undefined && known!.txidKnown !== undefined && known!.txids.length >= 32 * n) {
-    const from = 2 ** k;
-    let all = true;
-    for (let i = from; i < n && all; i++) all = known!.txidKnown[i] === 1;
-    if (all) txidRight = { levels: k, n, job: jobs.submit(known!.txids.subarray(32 * from, 32 * n), n - from, k) };
-  }
-  try {
-    return check(raw, ctx, known, witnessJob, txidRight);
-  } finally {
-    witnessJob?.cancel();
-    txidRight?.job.cancel();
-  }
-}
-
-/** The right-hand part of a block's txid tree, posted for a block of `n` transactions. */
-interface SplitJob {
-  readonly levels: number;
+export interface PostedTrees {
+  /** Transactions the trees were posted for: a block of another count uses neither. */
   readonly n: number;
-  readonly job: MerkleJob;
+  /** Tree 0: the txids (chunks with a txid not yet known are hashed in checkBlock); tree 1, if `witness`: the wtxids, the coinbase's as zero. */
+  readonly roots: ChunkedRoots;
+  readonly witness: boolean;
+  cancel(): void;
 }
 
-function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, witnessJob: MerkleJob | undefined, txidRight: SplitJob | undefined): BlockCheckResult {
+/**
+ * Posts the trees of a block of `n` = known.wtxids.length / 32 transactions at `ctx` to `jobs`:
+ * the txid tree (its chunks whose txids are all known), then the witness tree if the block may
+ * commit to one (used only if its coinbase does, BIP141).
+ */
+export function postTrees(known: KnownIds, ctx: BlockContext, jobs: MerkleJobs): PostedTrees {
+  const n = known.wtxids.length >>> 5;
+  const txidKnown = known.txids !== undefined && known.txidKnown !== undefined && known.txids.length >= 32 * n ? known.txidKnown : undefined;
+  const trees: TreeToPost[] = [
+    {
+      leaves: txidKnown !== undefined ? known.txids! : known.wtxids,
+      n,
+      ready: (from, to) => {
+        if (txidKnown === undefined) return false;
+        for (let i = from; i < to; i++) if (txidKnown[i] !== 1) return false;
+        return true;
+      },
+    },
+  ];
+  const witness = n > 1 && ctx.height >= ctx.params.segwitHeight;
+  if (witness) trees.push({ leaves: known.wtxids, n, firstLeafZero: true });
+  const roots = postChunked(jobs, trees);
+  return { n, roots, witness, cancel: () => roots.cancel() };
+}
+
+/**
+ * Checks a serialized block (the `block` payload). Never throws on its bytes. `known` ids skip
+ * hashing them again; `trees` (postTrees, for the same ids) are joined instead of computed here:
+ * this thread walks the block and hashes the left part of the txid tree meanwhile.
+ */
+export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, trees?: PostedTrees): BlockCheckResult {
   const p = ctx.params;
   // --- parse: every tx walked once, in WASM; no objects per tx ---
   const walk = walkBlock(raw, MAX_TXS);
@@ -142,8 +147,7 @@ function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, 
     spans = new Int32Array(6 * c);
     txidBuf = new Uint8Array(32 * c);
   }
-  // Not while a posted witness job may still read it (checkBlock sized it for that job).
-  if (witnessJob === undefined && wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, witness.length));
+  if (wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, witness.length));
   let stripped = 80 + compactSizeLen(n);
   for (let i = 0; i < n; i++) {
     const o = 4 * i;
@@ -194,10 +198,8 @@ function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, 
   }
 
   // --- merkle root and CVE-2012-2459 ---
-  const m =
-    txidRight !== undefined && txidRight.n === n
-      ? joinHalves(merkleRoot(txids.subarray(0, 32 * 2 ** txidRight.levels), 2 ** txidRight.levels), txidRight.job.join())
-      : merkleRoot(txids, n);
+  const posted = trees !== undefined && trees.n === n ? trees : undefined;
+  const m = posted !== undefined ? posted.roots.root(0, txids) : merkleRoot(txids, n);
   if (m.mutated) return fail('bad-txns-duplicate', true);
   if (!equal(m.root, 0, raw, 36)) return fail('bad-txnmrklroot', true);
 
@@ -221,8 +223,8 @@ function check(raw: Uint8Array, ctx: BlockContext, known: KnownIds | undefined, 
     if (cb.witnessNonce < 0) return fail('bad-witness-nonce-size', true, 0);
     const wtxids = wtxidBuf.subarray(0, 32 * n);
     let root: Uint8Array;
-    if (witnessJob !== undefined && known!.wtxids.length === 32 * n) {
-      root = witnessJob.join().root;
+    if (posted?.witness === true && known !== undefined && known.wtxids.length === 32 * n) {
+      root = posted.roots.root(1).root;
     } else {
       if (known !== undefined && known.wtxids.length >= 32 * n) {
         wtxids.set(known.wtxids.subarray(0, 32 * n));

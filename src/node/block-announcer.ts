@@ -7,13 +7,11 @@
  * encoded frame for all of them: Core's NewPoWValidBlock builds one message per block), before the
  * relay cache takes it; its later announcement (the relay's `announceBlock` hook) skips them.
  */
-import type { FrameEncoder, Peer } from '../peer/peer.js';
+import type { Peer } from '../peer/peer.js';
 import { hash256 } from '../wasm/hasher.js';
 import { readBlockHeader } from '../wire/block-header.js';
-import { encodePayload } from '../wire/codec.js';
-import { HEADER_SIZE, PROTOCOL_VERSION } from '../wire/constants.js';
+import { HEADER_SIZE } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
-import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import { WireReader } from '../wire/reader.js';
 import type { CompactBlocks } from './compact-blocks.js';
 import type { CompactPeers } from './compact-peers.js';
@@ -29,17 +27,13 @@ export class BlockAnnouncer {
     private readonly compactPeers: CompactPeers,
     private readonly compact: CompactBlocks,
     private readonly peers: () => Iterable<Peer>,
-    private readonly encoder: FrameEncoder,
-    private readonly magic: number,
   ) {}
 
-  /** Pushes `cmpct` (the block `hash`, from `from`) to every high-bandwidth peer that lacks it. */
-  pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void {
-    let frame: Uint8Array | undefined;
+  /** Pushes the `cmpctblock` frame of the block `hash` (from `from`) to every high-bandwidth peer that lacks it. */
+  pushCompact(from: Peer, hash: Uint8Array, frame: Uint8Array): void {
     const to = new Set<number>();
     for (const p of this.peers()) {
       if (p === from || !p.established || p.mesh || !this.compactPeers.wantsPush(p) || p.known.has(hash)) continue;
-      frame ??= this.encoder.encodeFrame(this.magic, 'cmpctblock', encodePayload(cmpct, PROTOCOL_VERSION));
       p.sendFrame('cmpctblock', frame);
       to.add(p.id);
     }

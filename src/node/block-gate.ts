@@ -23,7 +23,6 @@ import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
-import type { CmpctBlockMessage } from '../wire/messages/cmpctblock.js';
 import type { HeaderSync } from './header-sync.js';
 
 /** How a block reached us (the `block` event's `via`). */
@@ -35,7 +34,7 @@ export interface BlockGateHost {
    * A rebuilt block passed the rule: push its cmpctblock to the high-bandwidth peers now (BIP152
    * high-bandwidth relay before the rest).
    */
-  pushCompact(from: Peer, hash: Uint8Array, cmpct: CmpctBlockMessage): void;
+  pushCompact(from: Peer, hash: Uint8Array, cmpctFrame: Uint8Array): void;
   /** A block's hop: from the handling of the frame that completed it to its first relay writes queued. */
   onHop(via: BlockArrival, seconds: number): void;
   /** A block passed the rule and entered the relay; `raw` is a view valid during the call. */
@@ -100,10 +99,10 @@ export class BlockGate {
    * cache and the block store, and the other announcements follow in the next turn
    * (meanwhile waitingFrame serves the block to a peer that asks for it).
    */
-  relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpct: CmpctBlockMessage, readAt: number): void {
+  relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpctFrame: Uint8Array, readAt: number): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
-    this.host.pushCompact(peer, hash, cmpct);
+    this.host.pushCompact(peer, hash, cmpctFrame);
     this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
     let frame: Uint8Array | undefined;
     const framed = (): Uint8Array => (frame ??= this.frameInPlace(unframed));

@@ -13,7 +13,8 @@ import type { Logger } from '../log.js';
 import type { RelayMetrics } from '../metrics/metrics.js';
 import type { FrameEncoder, Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
-import { InvType } from '../wire/constants.js';
+import { encodePayload } from '../wire/codec.js';
+import { InvType, PROTOCOL_VERSION } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import { BlockAnnouncer } from './block-announcer.js';
 import { BlockGate } from './block-gate.js';
@@ -73,7 +74,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     p.log,
     {
       punish,
-      pushCompact: (from, hash, cmpct) => announcer.pushCompact(from, hash, cmpct),
+      pushCompact: (from, hash, frame) => announcer.pushCompact(from, hash, frame),
       onHop: (via, seconds) => p.metrics.blockHop(via, seconds),
       onRelayed: (peer, hash, height, raw, via) => {
         compactPeers.onBlockDelivered(peer);
@@ -89,8 +90,9 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
     fetchBlock: (peer, hash) => fetch(peer, [hash]),
     onOutcome: (outcome, missing) => p.metrics.compactBlock(outcome, missing),
     onDrop: (peer, reason, bytes) => p.accounting.dropFromPeer(peer, reason, 1, bytes),
+    frameOf: (cmpct) => p.encoder.encodeFrame(p.magic, 'cmpctblock', encodePayload(cmpct, PROTOCOL_VERSION)),
   }, p.clock, p.blocktxnTimeoutMs, merkle);
-  const announcer = new BlockAnnouncer(compactPeers, compact, p.peers, p.encoder, p.magic);
+  const announcer = new BlockAnnouncer(compactPeers, compact, p.peers);
   return { sync, gate, compactPeers, compact, announcer, store, merkle };
 }
 

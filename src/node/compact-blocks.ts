@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { buildBlockTxn, buildCmpctBlock, cmpctBlockOf } from '../chain/compact/build-compact.js';
 import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
-import { PartialBlock, type BlockLayout } from '../chain/compact/partial-block.js';
+import { PartialBlock, type BlockLayout, type FinishResult } from '../chain/compact/partial-block.js';
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
@@ -62,6 +62,8 @@ export interface CompactBlocksHost {
   onOutcome(outcome: CompactOutcome, missing: number): void;
   /** A per-peer bound or a fallback dropped a message of `bytes` (frame included) from `peer`. */
   onDrop(peer: Peer, reason: CompactDrop, bytes: number): void;
+  /** The `cmpctblock` frame (our magic, checksum) of `cmpct`, as pushed to high-bandwidth peers. */
+  frameOf(cmpct: CmpctBlockMessage): Uint8Array;
 }
 
 interface Pending {
@@ -188,7 +190,22 @@ export class CompactBlocks implements PeerLifecycle {
     const height = this.gate.relayableHeight(entry);
     if (height < 0) return; // another peer's copy got there first
     const chain = this.sync.chain;
-    const r = pb.finish({ params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) }, this.layout, this.merkle);
+    const ctx = { params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) };
+    const trees = pb.postTrees(ctx, this.merkle);
+    let r: FinishResult;
+    let cmpct: CmpctBlockMessage;
+    let frame: Uint8Array;
+    try {
+      // The cmpctblock we push is built while the helper thread hashes the trees, from what the
+      // rebuild holds (wtxids, coinbase): no pass over the block. Our own nonce, not the sender's
+      // message forwarded, as Core's NewPoWValidBlock does: no one upstream decides where short
+      // ids collide downstream. Wasted only when the block fails its checks.
+      cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
+      frame = this.host.frameOf(cmpct);
+      r = pb.finish(ctx, this.layout, trees);
+    } finally {
+      trees.cancel();
+    }
     // The relay cache let a transaction go while the blocktxn was awaited: nobody's fault.
     if (r.status === 'lost') return this.fallBack(peer, pb.hash, missing);
     if (r.status === 'collision') {
@@ -202,12 +219,8 @@ export class CompactBlocks implements PeerLifecycle {
       return;
     }
     this.host.onOutcome(outcome, missing);
-    // The cmpctblock we push is built now, from what the rebuild holds (wtxids, coinbase): no pass
-    // over the block. Our own nonce, not the sender's message forwarded: BIP152 mixes a nonce per
-    // connection so that no one upstream decides where short ids collide downstream.
-    const cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
     this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
-    this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, cmpct, readAt);
+    this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, frame, readAt);
     // Its transactions leave the next rebuilds' scans, once the pushes are written (the writers'
     // flush was scheduled first: setImmediate runs in order).
     setImmediate(() => this.markConfirmed(pb));

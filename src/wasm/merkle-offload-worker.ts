@@ -35,7 +35,6 @@ function runPosted(): void {
       // The poster computes it (a missing slot buffer, WASM that cannot grow).
       Atomics.store(words, base, FAILED);
     }
-    Atomics.notify(words, base);
   }
 }
 

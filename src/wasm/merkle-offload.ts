@@ -7,7 +7,9 @@
  * clone and an event-loop turn.
  *
  * A job the helper has not taken by the time its result is wanted is taken back and computed
- * here: a busy or not yet started helper never makes a block wait longer than doing it inline.
+ * here; one it took but has not finished within about twice the time it needs (it lost its core)
+ * is computed here too. A busy, descheduled or not yet started helper costs a job at most that
+ * wait more than doing it inline.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { compiledSibling } from '../util/compiled-path.js';
@@ -26,9 +28,15 @@ export const FAILED = 4;
  * flag and levels (src/wasm/merkle.ts merkleRoot); then the generation (bumped when jobs are
  * posted; the helper sleeps on it) and the stop flag.
  */
-export const SLOTS = 2;
-/** Longest wait for a job the helper has taken (it takes ~1 ms for a 3,000-leaf tree). */
-const HELPER_WAIT_MS = 1000;
+/** Two trees of MAX_CHUNKS_PER_TREE chunks (src/wasm/merkle-chunks.ts): a block's txid and witness trees. */
+export const SLOTS = 16;
+/**
+ * Longest wait for a job of n leaves the helper has taken before this thread computes it too:
+ * RACE_BASE_MS + RACE_MS_PER_LEAF × n, about twice what the helper takes when it keeps its core
+ * (~0.33 µs per leaf).
+ */
+const RACE_BASE_MS = 0.5;
+const RACE_MS_PER_LEAF = 0.0006;
 export const SLOT_WORDS = 4;
 export const GEN = SLOTS * SLOT_WORDS;
 export const STOP = GEN + 1;
@@ -51,10 +59,17 @@ export interface MerkleJob {
   cancel(): void;
 }
 
+export interface SubmitOptions {
+  /** As merkleRoot's `levels` (src/wasm/merkle.ts): a chunk of a larger tree (src/wasm/merkle-chunks.ts). */
+  readonly levels?: number;
+  /** The first leaf counts as 32 zero bytes, whatever `leaves` holds there (BIP141: the coinbase's wtxid). */
+  readonly firstLeafZero?: boolean;
+}
+
 /** Where roots can be posted: a MerkleOffload, or anything that computes them some other way. */
 export interface MerkleJobs {
-  /** `levels` as merkleRoot's. The leaves must not change until the job is joined or cancelled. */
-  submit(leaves: Uint8Array, n: number, levels?: number): MerkleJob;
+  /** The leaves must not change until the job is joined or cancelled. */
+  submit(leaves: Uint8Array, n: number, opts?: SubmitOptions): MerkleJob;
   /** Jobs will follow shortly (a compact block arrived): the helper may wake up now. */
   prepare?(): void;
 }
@@ -70,17 +85,22 @@ export class MerkleOffload implements MerkleJobs {
   private closed = false;
   /** Jobs whose root the helper computed (the others were taken back or computed inline). */
   helperJobs = 0;
+  /** Jobs the helper had taken but not finished in time, computed here as well. */
+  raced = 0;
 
   /**
    * Posts the root of the `n` 32-byte leaves (copied now) and returns its job. At most SLOTS jobs
    * may be outstanding; a job must be joined before its slot is used again.
    */
-  submit(leaves: Uint8Array, n: number, levels = 0): MerkleJob {
+  submit(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
+    const levels = opts.levels ?? 0;
     const slot = this.freeSlot();
-    if (slot < 0 || this.closed || n < 2) return inline(leaves, n, levels);
+    if (slot < 0 || this.closed || n < 2) return inline(leaves, n, opts);
     const need = 32 * n + 32;
     if (this.slots[slot]!.byteLength < need) this.resize(slot, need);
-    new Uint8Array(this.slots[slot]!, 0, 32 * n).set(leaves.subarray(0, 32 * n));
+    const dst = new Uint8Array(this.slots[slot]!, 0, 32 * n);
+    dst.set(leaves.subarray(0, 32 * n));
+    if (opts.firstLeafZero === true) dst.fill(0, 0, 32);
     const base = slot * SLOT_WORDS;
     Atomics.store(this.words, base + 1, n);
     Atomics.store(this.words, base + 3, levels);
@@ -147,7 +167,7 @@ export class MerkleOffload implements MerkleJobs {
   }
 
   private ensureSlots(): void {
-    if (this.slots.length === 0) for (let i = 0; i < SLOTS; i++) this.slots.push(new SharedArrayBuffer(32 * 4096 + 32));
+    if (this.slots.length === 0) for (let i = 0; i < SLOTS; i++) this.slots.push(new SharedArrayBuffer(32 * 512 + 32));
   }
 
   private start(): void {
@@ -179,18 +199,17 @@ export class MerkleOffload implements MerkleJobs {
       Atomics.store(this.words, base, IDLE);
       return r;
     }
-    // Bounded: this thread's event loop is blocked here, so a helper that died (its 'error' event
-    // not delivered yet) must not hang it. Past the bound the root is computed here.
-    const deadline = performance.now() + HELPER_WAIT_MS;
+    // A taken job is polled, not slept on: it is done within about a millisecond, and a thread
+    // asleep on a futex has to be woken and rescheduled (on a VM, sometimes milliseconds later).
+    // A helper that is not done by then was preempted, or is gone: the root is computed here and
+    // the helper's, when it comes, is dropped (a DONE slot that nobody holds is free).
+    const until = performance.now() + RACE_BASE_MS + RACE_MS_PER_LEAF * n;
     let st = Atomics.load(this.words, base);
-    while (st === TAKEN && performance.now() < deadline) {
-      Atomics.wait(this.words, base, TAKEN, 10);
-      st = Atomics.load(this.words, base);
-    }
+    while (st === TAKEN && performance.now() < until) st = Atomics.load(this.words, base);
     if (st !== DONE) {
-      if (st === TAKEN) this.closed = true; // the helper is stuck or gone: no more jobs for it
+      this.raced += st === TAKEN ? 1 : 0;
       const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
-      Atomics.store(this.words, base, IDLE);
+      Atomics.compareExchange(this.words, base, FAILED, IDLE);
       return r;
     }
     this.helperJobs++;
@@ -202,7 +221,13 @@ export class MerkleOffload implements MerkleJobs {
 }
 
 /** A job computed on demand on this thread (the leaves are read when joined). */
-function inline(leaves: Uint8Array, n: number, levels = 0): MerkleJob {
+function inline(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
   let r: MerkleResult | undefined;
-  return { join: () => (r ??= merkleRoot(leaves, n, levels)), cancel: () => {} };
+  const root = (): MerkleResult => {
+    if (opts.firstLeafZero !== true || n === 0) return merkleRoot(leaves, n, opts.levels);
+    const copy = leaves.slice(0, 32 * n);
+    copy.fill(0, 0, 32);
+    return merkleRoot(copy, n, opts.levels);
+  };
+  return { join: () => (r ??= root()), cancel: () => {} };
 }

@@ -11,15 +11,21 @@ import type { HeaderSync } from '../../src/node/header-sync.js';
 import type { Peer } from '../../src/peer/peer.js';
 import type { InventoryRelay } from '../../src/relay/inventory-relay.js';
 import { FrameScanner } from '../../src/wasm/frame-scanner.js';
+import { encodePayload } from '../../src/wire/codec.js';
+import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { REGTEST } from '../helpers/raw-peer.js';
 
 describe('BlockGate.relayRebuilt', () => {
   it('pushes at once, relays in the next turn, and serves the waiting frame meanwhile', async () => {
     const b = buildBlock({ prev: new Uint8Array(32), height: 1, time: 1_700_000_000, txs: [] });
     const calls: string[] = [];
+    const pushed: Uint8Array[] = [];
     const host: BlockGateHost = {
       punish: () => calls.push('punish'),
-      pushCompact: () => calls.push('push'),
+      pushCompact: (_from, _hash, frame) => {
+        calls.push('push');
+        pushed.push(frame);
+      },
       onHop: (via) => calls.push(`hop:${via}`),
       onRelayed: (_p, _h, height, raw, via) => calls.push(`relayed:${height}:${via}:${raw.length}`),
     };
@@ -34,8 +40,10 @@ describe('BlockGate.relayRebuilt', () => {
     const unframed = new Uint8Array(24 + b.raw.length);
     unframed.set(b.raw, 24);
     const peer = { mesh: false } as Peer;
-    gate.relayRebuilt(peer, unframed, b.hash, 1, buildCmpctBlock(b.raw, 1n), performance.now());
+    const cmpctFrame = scanner.encodeFrame(REGTEST, 'cmpctblock', encodePayload(buildCmpctBlock(b.raw, 1n), PROTOCOL_VERSION));
+    gate.relayRebuilt(peer, unframed, b.hash, 1, cmpctFrame, performance.now());
     expect(calls).toEqual(['push', 'hop:cmpctblock']);
+    expect(pushed).toEqual([cmpctFrame]);
     expect(relayed).toEqual([]);
     // Asked for before the relay ran: the frame, made once, from the same buffer.
     expect(gate.hasWaiting).toBe(true);
@@ -49,7 +57,7 @@ describe('BlockGate.relayRebuilt', () => {
     expect(gate.hasWaiting).toBe(false);
     expect(gate.waitingFrame(b.hash)).toBeUndefined();
     // Not again at or below the height relayed.
-    gate.relayRebuilt(peer, unframed, b.hash, 1, buildCmpctBlock(b.raw, 2n), performance.now());
+    gate.relayRebuilt(peer, unframed, b.hash, 1, cmpctFrame, performance.now());
     expect(calls.filter((c) => c === 'push')).toHaveLength(1);
   });
 });

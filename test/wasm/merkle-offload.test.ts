@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { joinHalves, merkleRoot, splitPoint } from '../../src/wasm/merkle.js';
+import { merkleRoot } from '../../src/wasm/merkle.js';
+import { chunkBits, postChunked } from '../../src/wasm/merkle-chunks.js';
 import { MerkleOffload } from '../../src/wasm/merkle-offload.js';
 
 /** n distinct pseudo-random leaves (xorshift32 from the seed). */
@@ -92,44 +93,66 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
   });
 });
 
-describe('a merkle tree split across two threads (splitPoint / joinHalves)', () => {
-  const split = (leaves: Uint8Array, n: number): ReturnType<typeof merkleRoot> => {
-    const k = splitPoint(n);
-    const from = 2 ** k;
-    return joinHalves(merkleRoot(leaves.subarray(0, 32 * from), from), merkleRoot(leaves.subarray(32 * from), n - from, k));
+describe('merkle trees cut into chunks for two threads (postChunked)', () => {
+  const helper = new MerkleOffload();
+  const inline = new MerkleOffload();
+  afterAll(async () => {
+    await helper.close();
+  });
+  const zeroFirst = (leaves: Uint8Array): Uint8Array => {
+    const c = leaves.slice();
+    c.fill(0, 0, 32);
+    return c;
   };
 
-  it('gives Core\'s root for every size from 3 to 300 and around powers of two up to 4,097', () => {
-    const sizes = [...Array.from({ length: 298 }, (_, i) => i + 3), 511, 512, 513, 1023, 1024, 1025, 2047, 2048, 2049, 3000, 4095, 4096, 4097];
+  it('gives Core\'s root for every size from 1 to 300, around chunk multiples and past the chunk-count bound', async () => {
+    await inline.close(); // a closed offload computes every job here: the chunk arithmetic alone
+    const sizes = [...Array.from({ length: 300 }, (_, i) => i + 1), 511, 512, 513, 1023, 1024, 1025, 1537, 3000, 4095, 4096, 4097, 4609, 9000, 20_000];
+    expect(chunkBits(4096)).toBe(9);
+    expect(chunkBits(4097)).toBe(10);
     for (const n of sizes) {
       const leaves = leavesOf(n, n);
       const whole = merkleRoot(leaves, n);
       expect(whole.mutated).toBe(false);
-      expect(split(leaves, n), `n = ${n}`).toEqual(whole);
+      for (const jobs of [inline, helper]) {
+        const r = postChunked(jobs, [{ leaves, n }, { leaves, n, firstLeafZero: true }]);
+        expect(r.root(0), `n = ${n}`).toEqual(whole);
+        expect(r.root(1), `n = ${n}, first leaf zero`).toEqual(merkleRoot(zeroFirst(leaves), n));
+      }
     }
   });
 
-  it('keeps the CVE-2012-2459 flag wherever the duplicate pair sits: left part, right part, or the two halves', () => {
-    for (const n of [5, 6, 12, 33, 100, 3000]) {
-      const k = splitPoint(n);
-      const from = 2 ** k;
-      // A duplicated last pair in the right part (n even), a duplicated pair in the left part.
-      for (const at of [n % 2 === 0 ? n - 2 : n - 3, 0, from - 2]) {
-        if (at < 0 || at + 1 >= n || at % 2 !== 0) continue;
+  it('keeps the CVE-2012-2459 flag wherever the duplicate pair sits: inside a chunk, the last chunk, or two equal chunks', () => {
+    for (const n of [6, 1000, 1030, 3000]) {
+      for (const at of [0, 510, n % 2 === 0 ? n - 2 : n - 3]) {
+        if (at + 1 >= n) continue;
         const leaves = leavesOf(n, 7);
         leaves.copyWithin(32 * (at + 1), 32 * at, 32 * at + 32);
         const whole = merkleRoot(leaves, n);
         expect(whole.mutated, `n = ${n}, pair at ${at}`).toBe(true);
-        expect(split(leaves, n)).toEqual(whole);
+        expect(postChunked(helper, [{ leaves, n }]).root(0)).toEqual(whole);
       }
     }
-    // The two halves equal: 2^k leaves followed by the same 2^k leaves.
-    const half = leavesOf(8, 5);
-    const leaves = new Uint8Array(32 * 16);
+    // Chunks 0 and 1 equal (512 leaves twice): their roots are an equal pair of the top level.
+    const half = leavesOf(512, 5);
+    const leaves = new Uint8Array(32 * 1100);
     leaves.set(half, 0);
-    leaves.set(half, 32 * 8);
-    const whole = merkleRoot(leaves, 16);
+    leaves.set(half, 32 * 512);
+    leaves.set(leavesOf(76, 6), 32 * 1024);
+    const whole = merkleRoot(leaves, 1100);
     expect(whole.mutated).toBe(true);
-    expect(split(leaves, 16)).toEqual(whole);
+    expect(postChunked(helper, [{ leaves, n: 1100 }]).root(0)).toEqual(whole);
+  });
+
+  it('hashes the chunks that were not ready from the leaves given when the root is taken', () => {
+    const n = 3000;
+    const final = leavesOf(n, 11);
+    const early = final.slice();
+    early.fill(0xee, 32 * 1500, 32 * 1600); // not known yet: chunk 2 (1024..1535) and 3 (1536..2047)
+    const r = postChunked(helper, [{ leaves: early, n, ready: (from, to) => to <= 1024 || from >= 2048 }]);
+    expect(r.root(0, final)).toEqual(merkleRoot(final, n));
+    const missing = postChunked(helper, [{ leaves: early, n, ready: () => false }]);
+    expect(() => missing.root(0)).toThrow(/not ready/);
+    missing.cancel();
   });
 });

@@ -12,7 +12,8 @@
  *    different transactions matching one id leave that index missing (it is requested).
  * 3. missing(): the `getblocktxn` for what is left; fillBlockTxn() takes the answer, which must
  *    have exactly as many transactions ('invalid' otherwise, as Core).
- * 4. finish(): lays the block out and runs the UTXO-free block checks (src/chain/block-check.ts).
+ * 4. postTrees() hands the merkle trees to another thread (they need only the ids); finish() lays
+ *    the block out and runs the UTXO-free block checks (src/chain/block-check.ts).
  *    A mutated result (merkle root or witness commitment) is treated as a short-id collision:
  *    'collision', fetch the full block, and never score the sender (BIP152); other invalidity is
  *    'invalid-block' (not relayed; Core does not punish a compact block's sender for it either).
@@ -27,7 +28,7 @@ import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
 import { compactSizeLen } from '../../wire/writer.js';
 import type { MerkleJobs } from '../../wasm/merkle-offload.js';
-import { checkBlock, type BlockCheckResult, type BlockContext } from '../block-check.js';
+import { checkBlock, postTrees, type BlockCheckResult, type BlockContext, type KnownIds, type PostedTrees } from '../block-check.js';
 import { MAX_SHORT_ID_PROBE, MAX_SHORT_IDS } from './bounds.js';
 import { readShortId, shortIdKeys } from './short-id-keys.js';
 import type { TxSource } from './tx-source.js';
@@ -241,12 +242,30 @@ export class PartialBlock {
     return true;
   }
 
+  private get known(): KnownIds {
+    return { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown };
+  }
+
+  private requireComplete(): void {
+    if (this.filled !== this.n) throw new Error(`PartialBlock: ${this.n - this.filled} transactions missing`);
+  }
+
+  /**
+   * Step 4a, once nothing is missing: posts the block's merkle trees to `jobs` (another thread):
+   * they need only the ids, so they are hashed while finish() lays the bytes out. The caller
+   * passes them to finish() and cancels them when it is done with the block.
+   */
+  postTrees(ctx: BlockContext, jobs: MerkleJobs): PostedTrees {
+    this.requireComplete();
+    return postTrees(this.known, ctx, jobs);
+  }
+
   /**
    * Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing.
-   * `jobs` may compute the witness merkle tree on another thread (src/chain/block-check.ts).
+   * `trees` (postTrees) are joined instead of hashed here.
    */
-  finish(ctx: BlockContext, layout: BlockLayout = FRESH, jobs?: MerkleJobs): FinishResult {
-    if (this.filled !== this.n) throw new Error(`PartialBlock.finish: ${this.n - this.filled} transactions missing`);
+  finish(ctx: BlockContext, layout: BlockLayout = FRESH, trees?: PostedTrees): FinishResult {
+    this.requireComplete();
     let size = 80 + compactSizeLen(this.n);
     for (let i = 0; i < this.n; i++) {
       const len = this.txs[i]!.length;
@@ -275,7 +294,7 @@ export class PartialBlock {
       block.set(t, at);
       at += t.length;
     }
-    const check = checkBlock(block, ctx, { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown }, jobs);
+    const check = checkBlock(block, ctx, this.known, trees);
     if (check.ok) return { status: 'rebuilt', block, buffer, check };
     return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
   }

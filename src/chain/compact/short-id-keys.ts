@@ -3,13 +3,13 @@
  * little-endian 64-bit words (Core CBlockHeaderAndShortTxIDs::FillShortTxIDSelector), i.e. the
  * first 16 bytes as they are.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../wasm/hasher.js';
 
 export function shortIdKeys(header: Uint8Array, nonce: bigint): Uint8Array {
   const pre = new Uint8Array(88);
   pre.set(header.subarray(0, 80), 0);
   new DataView(pre.buffer).setBigUint64(80, BigInt.asUintN(64, nonce), true);
-  return new Uint8Array(createHash('sha256').update(pre).digest().subarray(0, 16));
+  return sha256(pre).subarray(0, 16);
 }
 
 /** The 6-byte little-endian short id at ids[6 i ..] as a number (< 2^48, exact). */

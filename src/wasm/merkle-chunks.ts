@@ -1,0 +1,114 @@
+/**
+ * Merkle trees cut into subtrees that two threads hash side by side. A tree of n leaves is cut
+ * into chunks of 2^k leaves (chunkBits); each chunk's root, k levels up, is a node of the whole
+ * tree (Core src/consensus/merkle.cpp pairs a level's odd last hash with itself, and only the
+ * last chunk can hold an odd last hash: merkleRoot's `levels` mode does exactly that), so the
+ * chunk roots, hashed as leaves, give the tree's root. The CVE-2012-2459 mutation flag is the OR
+ * of the chunks' flags and the top's: every pair of the whole tree is compared in exactly one of
+ * them.
+ *
+ * The chunks of all trees are posted in order to a MerkleJobs (the helper thread takes them from
+ * the first); the poster joins them from the last, so it computes those the helper has not
+ * reached and waits only for the one or two the helper is on. Neither thread idles while the
+ * other has work, whichever of them is slow.
+ */
+import type { MerkleJob, MerkleJobs } from './merkle-offload.js';
+import { merkleRoot, type MerkleResult } from './merkle.js';
+
+/** Chunks of at least 2^MIN_CHUNK_BITS leaves (~0.15 ms of hashing each): smaller ones cost more in posting than they save. */
+const MIN_CHUNK_BITS = 9;
+/** At most this many chunks per tree (larger trees get larger chunks). */
+export const MAX_CHUNKS_PER_TREE = 8;
+
+/** k such that a tree of n leaves is cut into chunks of 2^k leaves (a single chunk when n ≤ 2^k). */
+export function chunkBits(n: number): number {
+  let k = MIN_CHUNK_BITS;
+  while (n > MAX_CHUNKS_PER_TREE * 2 ** k) k++;
+  return k;
+}
+
+export interface TreeToPost {
+  /** 32 bytes per leaf; must not change until the roots are taken or cancelled. */
+  readonly leaves: Uint8Array;
+  readonly n: number;
+  /** The first leaf counts as zero (BIP141: the coinbase's wtxid in the witness tree). */
+  readonly firstLeafZero?: boolean;
+  /** Whether leaves [from, to) are final now; a chunk that is not is hashed when its root is asked for, from the leaves given then. Default: all are. */
+  ready?(from: number, to: number): boolean;
+}
+
+export interface ChunkedRoots {
+  /**
+   * The root of tree `t` (the order posted). `late` holds that tree's leaves for the chunks that
+   * were not ready when posted (required if there were any). The first call joins every posted
+   * chunk of every tree.
+   */
+  root(t: number, late?: Uint8Array): MerkleResult;
+  /** The roots are not wanted (any more): posted chunks free their slots. */
+  cancel(): void;
+}
+
+interface Chunk {
+  readonly tree: number;
+  readonly from: number;
+  readonly n: number;
+  /** Levels above the chunk's leaves (0: the chunk is the whole tree). */
+  readonly levels: number;
+  readonly job: MerkleJob | undefined;
+  result?: MerkleResult;
+}
+
+/** Posts the chunks of `trees` to `jobs`, in order. */
+export function postChunked(jobs: MerkleJobs, trees: readonly TreeToPost[]): ChunkedRoots {
+  const chunks: Chunk[] = [];
+  trees.forEach((t, tree) => {
+    const k = chunkBits(t.n);
+    const size = 2 ** k;
+    const levels = t.n <= size ? 0 : k;
+    const count = Math.max(1, Math.ceil(t.n / size));
+    for (let c = 0; c < count; c++) {
+      const from = c * size;
+      const n = Math.min(size, t.n - from);
+      const zero = from === 0 && t.firstLeafZero === true;
+      const ready = t.ready?.(from, from + n) ?? true;
+      const job = ready ? jobs.submit(t.leaves.subarray(32 * from, 32 * (from + n)), n, { levels, firstLeafZero: zero }) : undefined;
+      chunks.push({ tree, from, n, levels, job });
+    }
+  });
+  let joined = false;
+  return {
+    root: (t, late) => {
+      if (!joined) {
+        joined = true;
+        // Last posted first: the helper takes them from the first.
+        for (let i = chunks.length - 1; i >= 0; i--) if (chunks[i]!.job !== undefined) chunks[i]!.result = chunks[i]!.job!.join();
+      }
+      const mine = chunks.filter((c) => c.tree === t);
+      const spec = trees[t]!;
+      for (const c of mine) {
+        if (c.result !== undefined) continue;
+        if (late === undefined) throw new Error(`postChunked: tree ${t} has chunks that were not ready and no leaves were given`);
+        const leaves = late.subarray(32 * c.from, 32 * (c.from + c.n));
+        c.result = merkleRoot(c.from === 0 && spec.firstLeafZero === true ? zeroFirst(leaves) : leaves, c.n, c.levels);
+      }
+      if (mine.length === 1) return mine[0]!.result!;
+      const tops = new Uint8Array(32 * mine.length);
+      let mutated = false;
+      mine.forEach((c, i) => {
+        tops.set(c.result!.root, 32 * i);
+        mutated ||= c.result!.mutated;
+      });
+      const top = merkleRoot(tops, mine.length);
+      return { root: top.root, mutated: mutated || top.mutated };
+    },
+    cancel: () => {
+      for (const c of chunks) c.job?.cancel();
+    },
+  };
+}
+
+function zeroFirst(leaves: Uint8Array): Uint8Array {
+  const copy = leaves.slice();
+  copy.fill(0, 0, 32);
+  return copy;
+}
