@@ -38,6 +38,7 @@ export type { Clock } from './clock.js';
 export { Logger } from './log.js';
 export type { LogFields, LoggerOptions } from './log.js';
 export { VERSION } from './version.js';
+export { IdleCollector } from './cli/idle-collection.js';
 // The wire codecs: decode and encode Bitcoin P2P payloads, compute ids, inspect a captured stream.
 export { decodePayload, encodePayload, decodeMessage } from './wire/codec.js';
 export type { Message, AnyMessage } from './wire/codec.js';

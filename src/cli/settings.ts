@@ -72,7 +72,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'log-level', kind: 'enum', arg: 'LEVEL', option: 'logLevel', choices: LOG_LEVELS, help: `${LOG_LEVELS.join(' | ')} (default info)` },
   { name: 'debug', kind: 'list-enum', arg: 'COMPONENT', option: null, choices: DEBUG_CHOICES, help: `debug lines of one component: ${DEBUG_CHOICES.join(' | ')} (repeatable)` },
   { name: 'log-file', kind: 'string', arg: 'PATH', option: null, help: 'append logs to this file, reopened on SIGHUP (default stderr)' },
-  { name: 'no-v8-tuning', kind: 'bool', arg: '', option: null, help: "leave V8's heap growing factor to V8 (start fixes it at 4, docs/deploy.md)" },
+  { name: 'no-v8-tuning', kind: 'bool', arg: '', option: null, help: "leave V8's heap growing factor to V8 (start fixes it at 4) and run no collection when the node goes quiet (docs/deploy.md)" },
   { name: 'http', kind: 'addr-or-off', arg: 'HOST:PORT', option: 'http', help: `admin endpoint (default 127.0.0.1:${DEFAULT_ADMIN_PORT}; "off" for none)` },
   { name: 'backup', kind: 'string', arg: 'URL', option: 'backup', help: 'file:///PATH or socket://HOST:PORT copy of the state log' },
   { name: 'backup-policy', kind: 'enum', arg: 'P', option: 'backupPolicy', choices: BACKUP_MODES, help: 'while the backup is unreachable: buffer (default; commits go on) | stop (commits wait, no start without it)' },
