@@ -13,6 +13,7 @@ import { RelayError } from '../errors.js';
 import type { FrameVerifier } from '../framing/frame-verifier.js';
 import type { Logger } from '../log.js';
 import type { RelayMetrics } from '../metrics/metrics.js';
+import { TrickleTurns } from '../peer/trickle-turns.js';
 import { Peer } from '../peer/peer.js';
 import type { FrameEncoder, PeerHost, PeerSocket } from '../peer/peer.js';
 import type { BatchDispatcher } from '../peer/dispatch.js';
@@ -99,6 +100,7 @@ export class PeerSet {
       transport: (ctx) => p.transports.transportFor(ctx),
       scheduler: p.scheduler,
       turns: p.turns,
+      trickles: new TrickleTurns(),
       flows: p.flows,
       dispatcher: p.dispatcher,
       sentNonces: new LruSet<bigint>(50),

@@ -44,13 +44,21 @@ function singleInv(magic: number, list: InvEntries): Uint8Array {
 export class InvTrickle {
   private trickled = new InvEntries();
   private immediate = new InvEntries();
-  /** The list being drained is swapped out first: emitting may queue (and flush) re-entrantly. */
+  /** drainImmediate swaps the list being drained out first: emitting may queue (and flush) re-entrantly. */
   private spare = new InvEntries();
+  /** The trickle being sent: entries [cursor, end) of `trickled` are due and not yet looked at. */
+  private cursor = 0;
+  private end = 0;
 
   constructor(private readonly known: KnownInventory) {}
 
   get queued(): number {
-    return this.trickled.n + this.immediate.n;
+    return this.trickled.n - this.cursor + this.immediate.n;
+  }
+
+  /** A trickle is due and not all sent (drainTrickle's budget ran out). */
+  get trickling(): boolean {
+    return this.cursor < this.end;
   }
 
   /**
@@ -77,21 +85,45 @@ export class InvTrickle {
     else list.drain(magic, 'inv', MAX_INV_TRICKLE, emit);
   }
 
-  /** The trickle: everything queued that the peer is not known to have (it becomes known). */
-  drainTrickle(magic: number, emit: (frame: Uint8Array) => void): void {
-    const list = this.trickled;
-    if (list.n === 0) return;
-    this.trickled = this.spare;
-    this.spare = list;
-    list.drain(magic, 'inv', MAX_INV_TRICKLE, emit, (at) => {
-      if (this.known.has(list.buf, at + 4)) return false;
-      this.known.add(list.buf, at + 4);
-      return true;
-    });
+  /** The trickle interval passed: everything queued until now is due. */
+  startTrickle(): void {
+    this.end = this.trickled.n;
   }
+
+  /**
+   * Sends what is due (startTrickle) and not known to the peer (it becomes known), at most
+   * `budget` entries looked at; the rest stays due for the next call. Returns the entries looked at.
+   */
+  drainTrickle(magic: number, emit: (frame: Uint8Array) => void, budget = Infinity): number {
+    const list = this.trickled;
+    // What earlier calls sent leaves the buffer once it is most of it (amortized: O(1) per entry).
+    if (this.cursor > 0 && 2 * this.cursor >= list.n) {
+      list.shift(this.cursor);
+      this.end -= this.cursor;
+      this.cursor = 0;
+    }
+    if (this.cursor >= this.end) return 0;
+    const from = this.cursor;
+    const to = Math.min(this.end, from + budget);
+    this.cursor = to;
+    list.drainRange(magic, 'inv', MAX_INV_TRICKLE, emit, this.keepUnknown, from, to);
+    if (this.cursor === list.n) {
+      list.clear();
+      this.cursor = this.end = 0;
+    }
+    return to - from;
+  }
+
+  private readonly keepUnknown = (at: number): boolean => {
+    const b = this.trickled.buf;
+    if (this.known.has(b, at + 4)) return false;
+    this.known.add(b, at + 4);
+    return true;
+  };
 
   clear(): void {
     this.trickled.clear();
     this.immediate.clear();
+    this.cursor = this.end = 0;
   }
 }

@@ -34,6 +34,7 @@ import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
 import type { HandshakePeer } from './handshake.js';
 import { InvTrickle } from './inv-trickle.js';
+import type { TrickleSource, TrickleTurns } from './trickle-turns.js';
 import { ReceiveMeter } from './receive-meter.js';
 import { TURN_BUDGET_BYTES } from './turns.js';
 import type { Turns } from './turns.js';
@@ -69,6 +70,8 @@ export interface PeerHost {
   readonly transport: TransportFactory;
   readonly scheduler: WriteScheduler;
   readonly turns: Turns;
+  /** Trickles spread over turns (a flood's backlog is not sent in one). */
+  readonly trickles: TrickleTurns;
   readonly flows: FlowSink;
   readonly dispatcher: BatchDispatcher<Peer>;
   /** Nonces of version messages we sent recently: seeing one come back means we dialled ourselves. */
@@ -545,6 +548,13 @@ export class Peer implements DispatchPeer, HandshakePeer {
   }
 
   private readonly queueInv = (frame: Uint8Array): void => this.queueControl('inv', frame);
+  /** This peer's trickle as TrickleTurns drains it. */
+  private readonly trickleSource: TrickleSource = ((peer: Peer): TrickleSource => ({
+    drainSome: (budget) => (peer.closed ? 0 : peer.trickle.drainTrickle(peer.host.magic, peer.queueInv, budget)),
+    get trickling(): boolean {
+      return !peer.closed && peer.trickle.trickling;
+    },
+  }))(this);
   private readonly queueGetdata = (frame: Uint8Array): void => this.queueControl('getdata', frame);
   private readonly queueNotfound = (frame: Uint8Array): void => this.queueControl('notfound', frame);
 
@@ -593,7 +603,8 @@ export class Peer implements DispatchPeer, HandshakePeer {
     if (ping === 'send') this.sendPing(now);
     if (now >= this.nextTrickleAt) {
       this.nextTrickleAt = now + this.host.config.trickleIntervalMs;
-      this.trickle.drainTrickle(this.host.magic, this.queueInv);
+      this.trickle.startTrickle();
+      this.host.trickles.drain(this.trickleSource);
     }
   }
 
@@ -615,6 +626,7 @@ export class Peer implements DispatchPeer, HandshakePeer {
     this.transport.close(reason === 'handshake_timeout' ? 'timeout' : reason === 'remote' || reason === 'socket_error' ? 'ended' : 'local');
     this.writer.close();
     this.trickle.clear();
+    this.host.trickles.forget(this.trickleSource);
     // end() lets queued control bytes (a reject) reach the peer; destroy() after a grace period.
     this.socket.end();
     const t = setTimeout(() => this.socket.destroy(), 1000);

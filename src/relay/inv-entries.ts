@@ -39,14 +39,23 @@ export class InvEntries {
    * (by entry offset in `buf`); the list is cleared afterwards.
    */
   drain(magic: number, command: 'inv' | 'getdata' | 'notfound', max: number, emit: (frame: Uint8Array) => void, keep?: (at: number) => boolean): void {
+    this.drainRange(magic, command, max, emit, keep, 0, Infinity);
+    this.clear();
+  }
+
+  /**
+   * As drain, for the entries from index `from` until index `to` or the end (entries pushed while
+   * frames are emitted included); the list is left as it is. Returns the index it stopped at.
+   */
+  drainRange(magic: number, command: 'inv' | 'getdata' | 'notfound', max: number, emit: (frame: Uint8Array) => void, keep: ((at: number) => boolean) | undefined, from: number, to: number): number {
     const limit = Math.min(max, MAX_INV_PER_MSG);
-    let i = 0;
-    while (i < this.n) {
+    let i = from;
+    while (i < Math.min(to, this.n)) {
       // Pick the next run of up to `limit` kept entries.
       const picked: number[] | undefined = keep === undefined ? undefined : [];
       let count = 0;
-      const from = i;
-      for (; i < this.n && count < limit; i++) {
+      const start = i;
+      for (; i < Math.min(to, this.n) && count < limit; i++) {
         if (picked !== undefined) {
           if (!keep!(INV_ENTRY_SIZE * i)) continue;
           picked.push(INV_ENTRY_SIZE * i);
@@ -54,9 +63,17 @@ export class InvEntries {
         count++;
       }
       if (count === 0) continue;
-      emit(this.frame(magic, command, count, picked, from));
+      emit(this.frame(magic, command, count, picked, start));
     }
-    this.clear();
+    return i;
+  }
+
+  /** Drops the first `k` entries, moving the rest to the front. */
+  shift(k: number): void {
+    if (k <= 0) return;
+    if (k >= this.n) return this.clear();
+    this.buf.copyWithin(0, INV_ENTRY_SIZE * k, INV_ENTRY_SIZE * this.n);
+    this.n -= k;
   }
 
   private frame(magic: number, command: string, count: number, picked: number[] | undefined, from: number): Uint8Array {

@@ -67,3 +67,50 @@ describe('InvTrickle.drainImmediate', () => {
     expectInv(announce(MAGIC, [hs[0]!])[0]!, MAGIC, [hs[0]!]);
   });
 });
+
+/** The tx hashes of inv frames, in order. */
+function entriesOf(frames: Uint8Array[]): string[] {
+  const out: string[] = [];
+  for (const f of frames) {
+    const b = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+    const p = b.subarray(24);
+    const count = p[0]! < 0xfd ? p[0]! : p.readUInt16LE(1);
+    const head = p[0]! < 0xfd ? 1 : 3;
+    for (let i = 0; i < count; i++) out.push(p.subarray(head + 36 * i + 4, head + 36 * i + 36).toString('hex'));
+  }
+  return out;
+}
+
+describe('InvTrickle.drainTrickle with a budget (a trickle over several turns)', () => {
+  it('sends what was due in order across calls, skips what the peer knows, and leaves later entries for the next trickle', () => {
+    const known = new KnownInventory();
+    const t = new InvTrickle(known);
+    const hashes = Array.from({ length: 2500 }, () => randomBytes(32));
+    for (const h of hashes) t.add(MSG_TX, h, 0, false);
+    known.add(hashes[10]!, 0); // announced to us meanwhile: not sent back
+    t.startTrickle();
+    const late = randomBytes(32);
+    t.add(MSG_TX, late, 0, false); // queued after the trickle came due
+    const frames: Uint8Array[] = [];
+    const looked: number[] = [];
+    while (t.trickling) looked.push(t.drainTrickle(MAGIC, (f) => frames.push(f), 700));
+    expect(looked).toEqual([700, 700, 700, 400]);
+    expect(entriesOf(frames)).toEqual(hashes.filter((_, i) => i !== 10).map((h) => h.toString('hex')));
+    for (const f of frames) {
+      const b = Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+      expect(b.readUInt32LE(16)).toBe(f.length - 24);
+      expect(b.readUInt32LE(20)).toBe(sha256d(b.subarray(24)).readUInt32LE(0));
+      expect(entriesOf([f]).length).toBeLessThanOrEqual(1000);
+    }
+    // Sent entries become known to the peer (a rolling set: the last 1,000); the late one waits for the next trickle.
+    expect(hashes.slice(-1000).every((h) => known.has(h, 0))).toBe(true);
+    expect(t.queued).toBe(1);
+    expect(t.drainTrickle(MAGIC, () => frames.push(new Uint8Array(0)), 700)).toBe(0);
+    t.startTrickle();
+    const next: Uint8Array[] = [];
+    expect(t.drainTrickle(MAGIC, (f) => next.push(f))).toBe(1);
+    expect(entriesOf(next)).toEqual([late.toString('hex')]);
+    expect(t.queued).toBe(0);
+    expect(t.trickling).toBe(false);
+  });
+});
