@@ -29,6 +29,7 @@ export class RelayAccounting {
       this.bytes += bytes;
     },
     dropped: (src, dst, reason, bytes) => {
+      if (reason === 'announce_overflow') return this.flowTable.drop(src, dst, reason, bytes);
       const live = reason === 'queue_head' && this.running() && this.registry.has(dst);
       this.flowTable.drop(src, dst, live ? 'queue_head' : 'gone_disconnected', bytes);
     },

@@ -14,6 +14,14 @@ import type { KnownInventory } from '../relay/known-inventory.js';
 
 /** Entries per trickled inv message (btcd maxInvTrickleSize). */
 export const MAX_INV_TRICKLE = 1000;
+/**
+ * Announcements a peer's trickle queue holds (1.8 MB); past it the oldest are dropped unsent. Core
+ * bounds its queue by its mempool; ours is bounded by the relay cache, whose oldest entries a flood
+ * evicts first: an announcement of one is a getdata answered with notfound. 50,000 is minutes of
+ * mainnet's busiest relay at a 5 s trickle, and a second of a 100k tx/s flood (a full queue per
+ * peer for 117 peers is 210 MB, not the 4 GB a 10 s trickle of such a flood would queue).
+ */
+export const MAX_TRICKLE_QUEUED = 50_000;
 
 /** The last one-entry inv frame built (for any peer), with its network magic and its entry. */
 let singleFrame: Uint8Array | undefined;
@@ -50,7 +58,14 @@ export class InvTrickle {
   private cursor = 0;
   private end = 0;
 
-  constructor(private readonly known: KnownInventory) {}
+  /** Announcements dropped unsent past MAX_TRICKLE_QUEUED. */
+  overflowed = 0;
+  private draining = false;
+
+  constructor(
+    private readonly known: KnownInventory,
+    private readonly maxQueued = MAX_TRICKLE_QUEUED,
+  ) {}
 
   get queued(): number {
     return this.trickled.n - this.cursor + this.immediate.n;
@@ -70,6 +85,13 @@ export class InvTrickle {
       this.known.add(src, off);
       this.immediate.push(type, src, off);
       return true;
+    }
+    if (this.trickled.n - this.cursor >= this.maxQueued) {
+      // The oldest goes unsent (due or not); its bytes leave the buffer with the next compaction.
+      this.cursor++;
+      if (this.end < this.cursor) this.end = this.cursor;
+      this.overflowed++;
+      if (!this.draining && 2 * this.cursor >= this.trickled.n) this.compact();
     }
     this.trickled.push(type, src, off);
     return false;
@@ -97,21 +119,29 @@ export class InvTrickle {
   drainTrickle(magic: number, emit: (frame: Uint8Array) => void, budget = Infinity): number {
     const list = this.trickled;
     // What earlier calls sent leaves the buffer once it is most of it (amortized: O(1) per entry).
-    if (this.cursor > 0 && 2 * this.cursor >= list.n) {
-      list.shift(this.cursor);
-      this.end -= this.cursor;
-      this.cursor = 0;
-    }
+    if (this.cursor > 0 && 2 * this.cursor >= list.n) this.compact();
     if (this.cursor >= this.end) return 0;
     const from = this.cursor;
     const to = Math.min(this.end, from + budget);
     this.cursor = to;
-    list.drainRange(magic, 'inv', MAX_INV_TRICKLE, emit, this.keepUnknown, from, to);
+    this.draining = true;
+    try {
+      list.drainRange(magic, 'inv', MAX_INV_TRICKLE, emit, this.keepUnknown, from, to);
+    } finally {
+      this.draining = false;
+    }
     if (this.cursor === list.n) {
       list.clear();
       this.cursor = this.end = 0;
     }
     return to - from;
+  }
+
+  /** Drops the entries before the cursor from the buffer. */
+  private compact(): void {
+    this.trickled.shift(this.cursor);
+    this.end -= this.cursor;
+    this.cursor = 0;
   }
 
   private readonly keepUnknown = (at: number): boolean => {

@@ -34,6 +34,7 @@ import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
 import type { HandshakePeer } from './handshake.js';
 import { InvTrickle } from './inv-trickle.js';
+import { INV_ENTRY_SIZE } from '../relay/inv-entries.js';
 import type { TrickleSource, TrickleTurns } from './trickle-turns.js';
 import { ReceiveMeter } from './receive-meter.js';
 import { TURN_BUDGET_BYTES } from './turns.js';
@@ -572,7 +573,9 @@ export class Peer implements DispatchPeer, HandshakePeer {
    */
   announce(type: number, src: Uint8Array, off: number, immediate: boolean): void {
     if (this.closed) return;
+    const overflowed = this.trickle.overflowed;
     if (this.trickle.add(type, src, off, immediate || this.mesh || this.host.config.trickleIntervalMs === 0)) this.writer.schedule();
+    else if (this.trickle.overflowed !== overflowed) this.host.flows.dropped(this.id, this.id, 'announce_overflow', INV_ENTRY_SIZE);
   }
 
   /** RelayPeer: one of our requests went unanswered past the stall deadline (btcd#518). */

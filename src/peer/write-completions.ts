@@ -19,7 +19,7 @@ export interface FlowSink {
    * (its write completed without error, while the connection was up).
    */
   delivered(src: number, dst: number, bytes: number, mesh: boolean, kind: 'tx' | 'block'): void;
-  dropped(src: number, dst: number, reason: 'queue_head' | 'gone_disconnected', bytes: number): void;
+  dropped(src: number, dst: number, reason: 'queue_head' | 'gone_disconnected' | 'announce_overflow', bytes: number): void;
 }
 
 const INITIAL = 64;

@@ -18,6 +18,12 @@ export const DROP_REASONS = [
    * not tracked. Counted on the peer's flow to itself (what we refused to take from it).
    */
   'inv_overflow',
+  /**
+   * Announcements queued for a peer's trickle past MAX_TRICKLE_QUEUED (src/peer/inv-trickle.ts):
+   * the oldest are dropped unsent, being the first to leave the relay cache. Counted on the peer's
+   * flow to itself, 36 bytes per entry.
+   */
+  'announce_overflow',
   /** Transactions a peer pushed unasked past its per-peer budget: not cached, not relayed. */
   'unsolicited_overflow',
   /** addr / addrv2 entries past the peer's address token bucket (Core#22387): not decoded. */

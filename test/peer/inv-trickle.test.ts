@@ -114,3 +114,23 @@ describe('InvTrickle.drainTrickle with a budget (a trickle over several turns)',
     expect(t.trickling).toBe(false);
   });
 });
+
+describe('InvTrickle queue bound', () => {
+  it('drops the oldest announcements past its bound, due or not, and sends the newest in order', () => {
+    const t = new InvTrickle(new KnownInventory(), 5);
+    const hashes = Array.from({ length: 12 }, () => randomBytes(32));
+    hashes.slice(0, 4).forEach((h) => t.add(MSG_TX, h, 0, false));
+    t.startTrickle(); // 0..3 due
+    const first: Uint8Array[] = [];
+    expect(t.drainTrickle(MAGIC, (f) => first.push(f), 2)).toBe(2); // 0, 1 sent; 2, 3 still due
+    hashes.slice(4).forEach((h) => t.add(MSG_TX, h, 0, false)); // 8 more: 5 fit, the 5 oldest unsent go
+    expect(t.overflowed).toBe(5);
+    expect(t.queued).toBe(5);
+    t.startTrickle();
+    const rest: Uint8Array[] = [];
+    while (t.trickling) t.drainTrickle(MAGIC, (f) => rest.push(f), 3);
+    expect(entriesOf(first)).toEqual(hashes.slice(0, 2).map((h) => h.toString('hex')));
+    expect(entriesOf(rest)).toEqual(hashes.slice(7).map((h) => h.toString('hex')));
+    expect(t.queued).toBe(0);
+  });
+});
