@@ -426,7 +426,7 @@ export async function searchKnee(
   mode: Mode,
   o: RunOptions,
   halfMax: boolean,
-  equalAt: number | null,
+  alsoAt: { readonly at: number; readonly phase: 'equal' | 'floor' } | null,
   p: Progress,
   log: (s: string) => void,
   all: StepResult[],
@@ -455,10 +455,13 @@ export async function searchKnee(
     log(`half of max: ${fmtStep(half)}`);
     all.push(half);
   }
-  // issue 9 compares CPU per delivery at the highest load both relays sustain: if the naive relay's
-  // best offered load is one this run held but did not measure, measure it.
-  if (equalAt !== null && b.held !== null && equalAt <= b.held && !steps.some((s) => Math.abs(s.offeredMsgsPerSec - equalAt) <= 0.02 * equalAt)) {
-    await confirmed(r, equalAt, mode, 'equal', o, p, log, all);
+  // issue 9 compares CPU per delivery at the highest load both relays sustain (the naive relay's
+  // best load, measured by wirerelay's search too); issue 21 compares wirerelay's p99 at half of max
+  // with the raw forwarder's at the same load (the harness's own latency floor). Unless a step
+  // already ran within 2 % of it.
+  const extra = alsoAt?.at;
+  if (extra !== undefined && b.held !== null && extra <= b.held && !steps.some((s) => Math.abs(s.offeredMsgsPerSec - extra) <= 0.02 * extra)) {
+    await confirmed(r, extra, mode, alsoAt!.phase, o, p, log, all);
   }
   return { target: name, mode, best, knee: { ...b, cause: at?.blownUp ?? null, limit }, half };
 }
@@ -468,7 +471,7 @@ async function runTarget(
   o: RunOptions,
   modes: readonly Mode[],
   halfMax: boolean,
-  equalAt: (mode: Mode) => number | null,
+  alsoAt: (mode: Mode) => { readonly at: number; readonly phase: 'equal' | 'floor' } | null,
   p: Progress,
   log: (s: string) => void,
   all: StepResult[],
@@ -485,7 +488,7 @@ async function runTarget(
       const m = await target.metrics().catch(() => null);
       if (m !== null) for (const n of missingMetrics(m)) missing.add(n);
       h = { r: await rig(target, o, o.sinkConns, o.sourceConns) };
-      runs.push(await searchKnee(h, mode, o, halfMax, equalAt(mode), p, log, all));
+      runs.push(await searchKnee(h, mode, o, halfMax, alsoAt(mode), p, log, all));
     } finally {
       if (h !== undefined) await unrig(h.r);
       await target.stop();
@@ -632,7 +635,10 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
   try {
     // The naive relay first, so wirerelay's run can also measure at the naive relay's best load.
     if (o.baselines) runs.push(...(await runTarget(() => startBaseline('naive', o.sinkConns), o, o.modes, false, () => null, p, log, all, missing, null)));
-    const naiveHeld = (mode: Mode): number | null => runs.find((x) => x.target === 'naive-relay' && x.mode === mode)?.knee.held ?? null;
+    const naiveHeld = (mode: Mode): { at: number; phase: 'equal' } | null => {
+      const held = runs.find((x) => x.target === 'naive-relay' && x.mode === mode)?.knee.held;
+      return held === undefined || held === null ? null : { at: held, phase: 'equal' };
+    };
     runs.push(
       ...(await runTarget(
         () => startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf }),
@@ -658,7 +664,11 @@ export async function runLoad(o: RunOptions): Promise<LoadResult> {
       if (need.length > 0) await naiveAt(o, need, p, log, all);
     }
     // The raw forwarder carries bytes, not the protocol: push mode only.
-    if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, () => null, p, log, all, missing, null)));
+    const halfOf = (mode: Mode): { at: number; phase: 'floor' } | null => {
+      const h = runs.find((x) => x.target === 'wirerelay' && x.mode === mode)?.half;
+      return h === undefined || h === null ? null : { at: h.offeredMsgsPerSec, phase: 'floor' };
+    };
+    if (o.baselines && o.modes.includes('push')) runs.push(...(await runTarget(() => startBaseline('raw', o.sinkConns), o, ['push'], false, halfOf, p, log, all, missing, null)));
     if (o.sweeps) {
       const dIn = o.sweepRate;
       for (const n of o.sweepKinds.includes('fan-in') ? o.peerCounts : []) {
