@@ -81,6 +81,11 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
         const slot = p.relay.cache.find(hash, 0);
         if (slot >= 0) store.add(hash, p.relay.cache.frame(slot));
         if (p.events.listenerCount('block') > 0) p.events.emit('block', { peer: peer.addr, hash: hashToHex(hash), height, via, raw: Buffer.from(raw) });
+        // A rebuilt block's transactions are marked by CompactBlocks; a full block's here, a turn later.
+        if (via === 'block') {
+          const h = hash.slice();
+          setImmediate(() => compact.confirmFullBlock(h));
+        }
       },
     },
     (frame) => p.encoder.frameInPlace(p.magic, 'block', frame),

@@ -570,4 +570,26 @@ describe('BIP152 compact blocks in the node', () => {
     expect(await metric(node, 'rebuilt')).toBe(1);
     expect(src.has('getblocktxn')).toBe(false);
   });
+
+  it('takes the transactions of a full block out of the rebuilds\' scan: a later cmpctblock naming one again gets it asked for', async () => {
+    const { node, port } = await startNode();
+    const src = await witnessPeer(port);
+    const t = now() - 60;
+    const b1 = buildBlock({ prev: GENESIS_HASH, height: 1, time: t, txs: txs(6, 61) });
+    for (const tx of b1.txs.slice(1)) node.relayTransaction(tx);
+    src.send(decodePayload('block', b1.raw, PROTOCOL_VERSION));
+    await eventually(() => node.status().chain?.height === 1, 'block 1 on the chain');
+    // A round trip: the turn after the relay, where the block's transactions are marked, is over.
+    src.send({ command: 'ping', nonce: 3n });
+    await src.until(() => src.has('pong'), 'a pong');
+    // Block 2 names block 1's third transaction again (no UTXO check here sees the double spend)
+    // beside three in the cache: only that one is asked for; with it still scanned it would be taken
+    // from the cache and the block rebuilt at once.
+    const fresh = txs(3, 62);
+    for (const tx of fresh) node.relayTransaction(tx);
+    const b2 = buildBlock({ prev: b1.hash, height: 2, time: t + 1, txs: [b1.txs[3]!, ...fresh] });
+    src.send(buildCmpctBlock(b2.raw, 9n));
+    await src.until(() => src.has('getblocktxn'), 'a getblocktxn');
+    expect((all(src, 'getblocktxn')[0]! as GetBlockTxnMessage).indexes).toEqual([1]);
+  });
 });
