@@ -10,6 +10,9 @@
  * dead buffers 30 s after an unsolicited-tx flood (docs/performance.md, issue 21). A collection at
  * that moment costs a pause (~25 ms here) on an event loop with nothing else to do.
  *
+ * Only after QUIET_SAMPLES idle samples in a row: a forced collection also resets V8's heap limits
+ * and ages compiled code, which a node between two bursts of work should not pay for.
+ *
  * The decision is a pure step over samples (IdleCollector.sample), so it is tested without a
  * clock; `start` samples event-loop utilization and the cache's bytes every SAMPLE_MS.
  */
@@ -21,14 +24,22 @@ import vm from 'node:vm';
 export const SAMPLE_MS = 2000;
 /** A sample at or above this utilization marks the node busy. */
 export const BUSY_ELU = 0.2;
-/** A sample below this utilization is idle: a collection may run. */
+/** A sample below this utilization is idle. */
 export const IDLE_ELU = 0.05;
+/**
+ * Idle samples in a row before a collection (10 s): the load harness's pauses between steps are
+ * shorter, and a forced collection at each of them cost the push knee 16 % (215k against 257k
+ * deliveries/s, two alternating pairs): it resets V8's heap limits to the live size and ages the
+ * compiled code, so each step began with more collections and colder code.
+ */
+export const QUIET_SAMPLES = 5;
 /** The cache giving back this much since the last collection is worth one while idle. */
 export const RELEASED_BYTES = 16 * 1024 * 1024;
 
 export class IdleCollector {
   private busy = false;
   private peakBytes = 0;
+  private quiet = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Collections run. */
   collections = 0;
@@ -41,16 +52,17 @@ export class IdleCollector {
 
   /**
    * One sample: the event loop's utilization since the last one and the cache's bytes now.
-   * Returns true when it collected: idle now, and busy since the last collection or the cache
-   * RELEASED_BYTES below its peak since then.
+   * Returns true when it collected: idle for QUIET_SAMPLES samples in a row now, and busy since
+   * the last collection or the cache RELEASED_BYTES below its peak since then.
    */
   sample(elu: number, bytes: number): boolean {
     this.peakBytes = Math.max(this.peakBytes, bytes);
+    this.quiet = elu < IDLE_ELU ? this.quiet + 1 : 0;
     if (elu >= BUSY_ELU) {
       this.busy = true;
       return false;
     }
-    if (elu >= IDLE_ELU || (!this.busy && this.peakBytes - bytes < RELEASED_BYTES)) return false;
+    if (this.quiet < QUIET_SAMPLES || (!this.busy && this.peakBytes - bytes < RELEASED_BYTES)) return false;
     this.collect();
     this.collections++;
     this.busy = false;
