@@ -132,7 +132,8 @@ export function postTrees(known: KnownIds, ctx: BlockContext, jobs: MerkleJobs):
 /**
  * Checks a serialized block (the `block` payload). Never throws on its bytes. `known` ids skip
  * hashing them again; `trees` (postTrees, for the same ids) are joined instead of computed here:
- * this thread walks the block and hashes the left part of the txid tree meanwhile.
+ * the helper hashes while this thread walks the block, then this thread computes the chunks the
+ * helper has not reached.
  */
 export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, trees?: PostedTrees): BlockCheckResult {
   const p = ctx.params;

@@ -85,8 +85,6 @@ export class MerkleOffload implements MerkleJobs {
   private closed = false;
   /** Jobs whose root the helper computed (the others were taken back or computed inline). */
   helperJobs = 0;
-  /** Jobs the helper had taken but not finished in time, computed here as well. */
-  raced = 0;
 
   /**
    * Posts the root of the `n` 32-byte leaves (copied now) and returns its job. At most SLOTS jobs
@@ -207,7 +205,6 @@ export class MerkleOffload implements MerkleJobs {
     let st = Atomics.load(this.words, base);
     while (st === TAKEN && performance.now() < until) st = Atomics.load(this.words, base);
     if (st !== DONE) {
-      this.raced += st === TAKEN ? 1 : 0;
       const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
       Atomics.compareExchange(this.words, base, FAILED, IDLE);
       return r;
