@@ -325,6 +325,13 @@ export function verdicts(r: LoadResult): Verdict[] {
       measured: v.ratio === null ? 'n/a' : `${pct(v.ratio)} (${Math.round(v.v2!)} vs ${Math.round(v.v1!)})`,
       met: v.ratio === null ? null : v.ratio >= V2_GOAL,
     });
+    const p99 = r.v2?.run.half?.latencyMs.p99;
+    out.push({
+      name: `${v.mode}: p99 at half of max, v2`,
+      target: '≤ 5 ms',
+      measured: p99 === undefined || !Number.isFinite(p99) ? 'n/a' : `${p99.toFixed(2)} ms`,
+      met: p99 === undefined || !Number.isFinite(p99) ? null : p99 <= 5,
+    });
   }
   return out;
 }

@@ -501,7 +501,7 @@ async function runTarget(
   return runs;
 }
 
-/** `--v2`: wirerelay's knee search in one mode with every generator connection on BIP324 v2. */
+/** `--v2`: wirerelay's knee search in one mode with every generator connection on BIP324 v2, then half of its best. */
 async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) => void, profiles: Partial<Record<string, string>>): Promise<V2Section> {
   const started = Date.now();
   const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: 2000, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf });
@@ -509,7 +509,7 @@ async function runV2(o: RunOptions, mode: Mode, p: Progress, log: (s: string) =>
   let h: { r: Rig } | undefined;
   try {
     h = { r: await rig(target, o, o.sinkConns, o.sourceConns, true) };
-    const run = await searchKnee(h, mode, o, false, null, p, (s) => log(`v2 ${s}`), steps);
+    const run = await searchKnee(h, mode, o, true, null, p, (s) => log(`v2 ${s}`), steps);
     return { mode, run, steps };
   } finally {
     if (h !== undefined) await unrig(h.r);

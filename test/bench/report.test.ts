@@ -185,8 +185,12 @@ describe('load verdicts', () => {
     expect(lines).toHaveLength(6);
     expect(lines[4]).toContain('verdict push wirerelay v2: knee between 20.0k and 40.0k deliveries/s offered');
     expect(lines[5]).toBe('verdict push v2/v1: wirerelay 19.6k vs 28.0k deliveries/s = 70.0 % (goal ≥ 70 %: met)');
-    const slower: LoadResult = { ...withV2, v2: { ...withV2.v2!, run: run('wirerelay', 'push', v2Steps[0]!, 10_000, 20_000, v2Steps[1]!) } };
-    expect(verdicts(slower).at(-1)).toMatchObject({ measured: '35.7 % (10000 vs 28000)', met: false });
+    // No half-of-max step in this v2 run: its p99 verdict reads n/a.
+    expect(verdicts(withV2).at(-1)).toMatchObject({ name: 'push: p99 at half of max, v2', target: '≤ 5 ms', measured: 'n/a', met: null });
+    const v2Half = step('wirerelay', 'push', 9_800, 9_800, { p99: 4.5, phase: 'half' });
+    const slower: LoadResult = { ...withV2, v2: { ...withV2.v2!, run: run('wirerelay', 'push', v2Steps[0]!, 10_000, 20_000, v2Steps[1]!, v2Half) } };
+    expect(verdicts(slower).find((x) => x.name.endsWith('v2 vs v1 (same run)'))).toMatchObject({ measured: '35.7 % (10000 vs 28000)', met: false });
+    expect(verdicts(slower).at(-1)).toMatchObject({ name: 'push: p99 at half of max, v2', measured: '4.50 ms', met: true });
     expect(limitLines(slower).at(-1)).toContain('(goal ≥ 70 %: MISSED)');
     const md = renderReport(withV2);
     expect(md).toContain('## v2 transport (BIP324): wirerelay, push mode, every generator connection on v2');
