@@ -122,6 +122,27 @@ describe('wirerelay between bcoin 1.0.2 nodes', () => {
     expect(scoresFromUs(since)).toEqual([]);
   });
 
+  it('trickles announcements to bcoin (a 500 ms trickle, drained over event-loop turns): every transaction of a burst reaches bcoin B, nobody banned', async () => {
+    const { a, b, key } = await startBcoinPair(open);
+    const since = banRecords.length;
+    const relay = await startRelay({ connect: [`${a.addr}@v1`, `${b.addr}@v1`], trickleIntervalMs: 500 }, []);
+    await eventually(() => establishedTo(relay, a.addr) && establishedTo(relay, b.addr), 'handshakes with both bcoin nodes');
+    // Coinbases mature after 100 blocks: eight more blocks make those of heights 1..8 spendable.
+    await a.mine(8, newKey().address);
+    await eventually(() => b.height === a.height, 'bcoin B at bcoin A\'s tip');
+    const txids: string[] = [];
+    for (let height = 1; height <= 8; height++) {
+      const { tx, txid } = await spendCoinbase(a, height, key);
+      await a.node.sendTX(tx);
+      txids.push(txid);
+    }
+    await eventually(() => txids.every((id) => b.hasTx(id)), 'the eight transactions in bcoin B\'s mempool');
+    expect(a.banned()).toEqual([]);
+    expect(b.banned()).toEqual([]);
+    expect(relay.bans()).toEqual([]);
+    expect(scoresFromUs(since)).toEqual([]);
+  });
+
   it('passes bcoin A\'s transaction and block on to a python-bitcoinlib client at default options', async () => {
     const { a, key } = await startBcoinPair(open);
     const relay = await startRelay({ connect: [a.addr] }, []);
