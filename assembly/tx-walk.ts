@@ -49,6 +49,20 @@ const BAD: u64 = 0xffffffffffffffff;
 }
 
 /**
+ * Past `count` entries at p, each `before` fixed bytes, a CompactSize-prefixed script and `after`
+ * fixed bytes (inputs, outputs); 0 when the bytes run out.
+ */
+// @ts-ignore: decorator
+@inline function skipEntries(p: usize, e: usize, count: u64, before: usize, after: u64): usize {
+  for (let k: u64 = 0; k < count; k++) {
+    if (e - p < before + 1) return 0;
+    p = skipVar(p + before, e, after);
+    if (p == 0) return 0;
+  }
+  return p;
+}
+
+/**
  * Walks the `len`-byte block at `block` (80-byte header, tx count, transactions) and writes each
  * transaction's offsets (relative to `block`) to `out` + 16 i: start, end (past the lock time),
  * inputs start, outputs end; and its witness flag (0/1) to `witness` + i. `maxTxs` bounds the
@@ -77,22 +91,14 @@ export function walkBlock(block: usize, len: u32, maxTxs: u32, out: usize, witne
     const inputsStart = p;
     const nIn = cs(p, e);
     if (nIn == BAD) return -1;
-    p += csWidth(load<u8>(p));
-    for (let k: u64 = 0; k < nIn; k++) {
-      // prevout 36, the script, the sequence 4
-      if (e - p < 37) return -1;
-      p = skipVar(p + 36, e, 4);
-      if (p == 0) return -1;
-    }
+    // Inputs: prevout 36, the script, the sequence 4.
+    p = skipEntries(p + csWidth(load<u8>(p)), e, nIn, 36, 4);
+    if (p == 0) return -1;
     const nOut = cs(p, e);
     if (nOut == BAD) return -1;
-    p += csWidth(load<u8>(p));
-    for (let k: u64 = 0; k < nOut; k++) {
-      // value 8, the script
-      if (e - p < 9) return -1;
-      p = skipVar(p + 8, e, 0);
-      if (p == 0) return -1;
-    }
+    // Outputs: value 8, the script.
+    p = skipEntries(p + csWidth(load<u8>(p)), e, nOut, 8, 0);
+    if (p == 0) return -1;
     const outputsEnd = p;
     if (segwit) {
       let any = false;

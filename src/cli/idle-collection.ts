@@ -73,10 +73,14 @@ export class IdleCollector {
   start(): void {
     if (this.timer !== undefined) return;
     let last = performance.eventLoopUtilization();
+    let bytes = this.cacheBytes();
     this.timer = setInterval(() => {
       const now = performance.eventLoopUtilization();
-      this.sample(performance.eventLoopUtilization(now, last).utilization, this.cacheBytes());
+      const elu = performance.eventLoopUtilization(now, last).utilization;
       last = now;
+      // The cache is read only when the loop is idle: a busy spell collects anyway once it ends.
+      if (elu < IDLE_ELU) bytes = this.cacheBytes();
+      this.sample(elu, bytes);
     }, SAMPLE_MS);
     this.timer.unref();
   }

@@ -32,8 +32,8 @@ import { PartialBlock, type BlockLayout, type FinishResult } from '../chain/comp
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
-import { hash256, hash256Spans } from '../wasm/hasher.js';
-import { walkBlock } from '../wasm/tx-walk.js';
+import { hash256 } from '../wasm/hasher.js';
+import { blockWtxids } from '../wasm/tx-walk.js';
 import { MAX_TXS } from '../wire/tx-id.js';
 import type { MerkleJobs } from '../wasm/merkle-offload.js';
 import { HEADER_SIZE } from '../wire/constants.js';
@@ -237,18 +237,9 @@ export class CompactBlocks implements PeerLifecycle {
     const cache = this.relay.cache;
     const slot = cache.find(hash, 0);
     if (slot < 0 || cache.isTx(slot)) return;
-    const raw = cache.frame(slot, HEADER_SIZE);
-    const walk = walkBlock(raw, MAX_TXS);
-    if (walk === undefined || walk.n < 2) return;
-    const n = walk.n;
-    const spans = new Int32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      spans[2 * i] = walk.offsets[4 * i]!;
-      spans[2 * i + 1] = walk.offsets[4 * i + 1]! - walk.offsets[4 * i]!;
-    }
-    const wtxids = new Uint8Array(32 * n);
-    hash256Spans(raw, spans, n, 1, wtxids, 0);
-    for (let i = 1; i < n; i++) {
+    const wtxids = blockWtxids(cache.frame(slot, HEADER_SIZE), MAX_TXS);
+    if (wtxids === undefined) return;
+    for (let i = 1; i < wtxids.length >>> 5; i++) {
       const s = cache.find(wtxids, 32 * i);
       if (s >= 0) cache.markConfirmed(s, wtxids, 32 * i);
     }

@@ -2,12 +2,12 @@
  * The sending side of BIP152: a `cmpctblock` from a full block (the coinbase prefilled, as BIP152
  * advises and Core does), and the `blocktxn` answer to a peer's `getblocktxn`.
  */
-import { hash256Spans } from '../../wasm/hasher.js';
+import { blockWtxids } from '../../wasm/tx-walk.js';
 import { shortIds } from '../../wasm/short-ids.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
-import { splitBlockTransactions } from '../../wire/tx-id.js';
+import { MAX_TXS, splitBlockTransactions } from '../../wire/tx-id.js';
 import { shortIdKeys } from './short-id-keys.js';
 
 /**
@@ -17,18 +17,9 @@ import { shortIdKeys } from './short-id-keys.js';
  */
 export function buildCmpctBlock(rawBlock: Uint8Array, nonce: bigint, wtxids?: Uint8Array): CmpctBlockMessage {
   const txs = splitBlockTransactions(rawBlock);
-  const n = txs.length;
-  let ids = wtxids;
-  if (ids === undefined) {
-    ids = new Uint8Array(32 * n);
-    const spans = new Int32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      spans[2 * i] = txs[i]!.byteOffset - rawBlock.byteOffset;
-      spans[2 * i + 1] = txs[i]!.length;
-    }
-    hash256Spans(rawBlock, spans, n, 1, ids, 0);
-  }
-  return cmpctBlockOf(rawBlock.subarray(0, 80), txs[0]!, ids, n, nonce);
+  // The block split, so it walks: the WASM walk has the same rules.
+  const ids = wtxids ?? blockWtxids(rawBlock, MAX_TXS)!;
+  return cmpctBlockOf(rawBlock.subarray(0, 80), txs[0]!, ids, txs.length, nonce);
 }
 
 /**
