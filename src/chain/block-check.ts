@@ -10,9 +10,10 @@
  * A full `block` that is mutated scores its sender ("mutated block"); a rebuilt compact block
  * that is mutated is a possible short-id collision and scores no one (BIP152).
  *
- * Cost: one walk of every transaction (in WASM: src/wasm/tx-walk.ts), the stripped txids in one
- * 4-lane WASM hash batch (wtxids too when the caller does not know them), the merkle tree in one
- * WASM call.
+ * The checks run on a block's parts (BlockParts): a `block` payload's come from one walk of its
+ * bytes (in WASM: src/wasm/tx-walk.ts) and one 4-lane WASM batch of txids; a rebuilt compact
+ * block's from its rebuild (src/chain/compact/partial-block.ts), ids included, before its bytes are
+ * laid out.
  */
 import { WireError } from '../errors.js';
 import { hash256, hash256Spans } from '../wasm/hasher.js';
@@ -68,13 +69,28 @@ export interface BlockContext {
   readonly prevMedianTimePast: number;
 }
 
-/** What the caller may already know about the transactions, to skip hashing them again. */
-export interface KnownIds {
-  /** wtxid of tx i at wtxids[32 i ..] (the relay cache's, from the frame digest). */
-  readonly wtxids: Uint8Array;
-  /** txid of tx i at txids[32 i ..] where txidKnown[i] is 1 (the relay cache computed them on arrival). */
-  readonly txids?: Uint8Array;
-  readonly txidKnown?: Uint8Array;
+/**
+ * What the checks read of a block: where each transaction's bytes are and its ids. checkBlock
+ * gets them from a walk of a `block` payload; a rebuilt compact block (PartialBlock) from its
+ * parts, before it is laid out, so that it can be relayed first and laid out after.
+ */
+export interface BlockParts {
+  readonly n: number;
+  /** The 80-byte header. */
+  readonly header: Uint8Array;
+  /** Transaction i's bytes are in mem[i], at the offsets below. */
+  readonly mem: ArrayLike<Uint8Array>;
+  /** Per transaction i at 4 i: start, end (past the lock time), inputs start (the input count); 4 i + 3 is not read. */
+  readonly offsets: Int32Array;
+  /** 1 where transaction i has the segwit marker and witnesses. */
+  readonly witness: Uint8Array;
+  /** txid of transaction i at 32 i. */
+  readonly txids: Uint8Array;
+  /** wtxid of every transaction, 32 bytes each (the coinbase's is taken as zero); asked for only when the coinbase commits to them. */
+  wtxids(): Uint8Array;
+  /** The block's serialized size, and its size without witnesses (header and count included). */
+  readonly size: number;
+  readonly strippedSize: number;
 }
 
 const fail = (code: BlockCheckCode, mutated: boolean, index?: number): BlockCheckResult =>
@@ -88,133 +104,133 @@ let spans = new Int32Array(6 * 4096);
 let txidBuf = new Uint8Array(32 * 4096);
 let wtxidBuf = new Uint8Array(32 * 4096);
 let dupTable = new Int32Array(8192);
-let witness = new Uint8Array(4096);
+/** The walked block, once per transaction (BlockParts.mem); emptied after each check. */
+const sameRaw: Uint8Array[] = [];
 
 /**
- * A block's merkle trees posted to a helper thread (src/wasm/merkle-chunks.ts) before its bytes
- * are even laid out: they need only ids the rebuild already holds. checkBlock takes the roots;
- * the poster cancels them once the check is over (a job not joined frees its slot).
+ * A block's merkle trees posted to a helper thread (src/wasm/merkle-chunks.ts) before the checks
+ * run: they need only the ids a rebuild already holds. checkParts takes the roots; the poster
+ * cancels them once the check is over (a job not joined frees its slot).
  */
 export interface PostedTrees {
   /** Transactions the trees were posted for: a block of another count uses neither. */
   readonly n: number;
-  /** Tree 0: the txids (chunks with a txid not yet known are hashed in checkBlock); tree 1, if `witness`: the wtxids, the coinbase's as zero. */
+  /** Tree 0: the txids; tree 1, if `witness`: the wtxids, the coinbase's as zero. */
   readonly roots: ChunkedRoots;
   readonly witness: boolean;
   cancel(): void;
 }
 
 /**
- * Posts the trees of a block of `n` = known.wtxids.length / 32 transactions at `ctx` to `jobs`:
- * the txid tree (its chunks whose txids are all known), then the witness tree if the block may
- * commit to one (used only if its coinbase does, BIP141).
+ * Posts the trees of a block of `n` transactions at `ctx` to `jobs`: the txid tree, then the
+ * witness tree if the block may commit to one (used only if its coinbase does, BIP141).
  */
-export function postTrees(known: KnownIds, ctx: BlockContext, jobs: MerkleJobs): PostedTrees {
-  const n = known.wtxids.length >>> 5;
-  const txidKnown = known.txids !== undefined && known.txidKnown !== undefined && known.txids.length >= 32 * n ? known.txidKnown : undefined;
-  const trees: TreeToPost[] = [
-    {
-      leaves: txidKnown !== undefined ? known.txids! : known.wtxids,
-      n,
-      ready: (from, to) => {
-        if (txidKnown === undefined) return false;
-        for (let i = from; i < to; i++) if (txidKnown[i] !== 1) return false;
-        return true;
-      },
-    },
-  ];
+export function postTrees(txids: Uint8Array, wtxids: Uint8Array, n: number, ctx: BlockContext, jobs: MerkleJobs): PostedTrees {
+  const trees: TreeToPost[] = [{ leaves: txids, n }];
   const witness = n > 1 && ctx.height >= ctx.params.segwitHeight;
-  if (witness) trees.push({ leaves: known.wtxids, n, firstLeafZero: true });
+  if (witness) trees.push({ leaves: wtxids, n, firstLeafZero: true });
   const roots = postChunked(jobs, trees);
   return { n, roots, witness, cancel: () => roots.cancel() };
 }
 
 /**
- * Checks a serialized block (the `block` payload). Never throws on its bytes. `known` ids skip
- * hashing them again; `trees` (postTrees, for the same ids) are joined instead of computed here:
- * the helper hashes while this thread walks the block, then this thread computes the chunks the
- * helper has not reached.
+ * Checks a serialized block (the `block` payload). Never throws on its bytes. Every transaction is
+ * walked once in WASM (no object per transaction) and every txid hashed in one 4-lane batch.
  */
-export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds, trees?: PostedTrees): BlockCheckResult {
-  const p = ctx.params;
-  // --- parse: every tx walked once, in WASM; no objects per tx ---
+export function checkBlock(raw: Uint8Array, ctx: BlockContext): BlockCheckResult {
   const walk = walkBlock(raw, MAX_TXS);
   if (walk === undefined || walk.n === 0) return fail('bad-blk-length', false);
   const n = walk.n;
   const offs = walk.offsets;
-  if (witness.length < n) {
-    const c = Math.max(n, witness.length * 2);
-    witness = new Uint8Array(c);
+  if (txidBuf.length < 32 * n) {
+    const c = Math.max(n, 2 * (txidBuf.length >>> 5));
     spans = new Int32Array(6 * c);
     txidBuf = new Uint8Array(32 * c);
   }
-  if (wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, witness.length));
   let stripped = 80 + compactSizeLen(n);
   for (let i = 0; i < n; i++) {
     const o = 4 * i;
-    const start = offs[o]!;
-    const end = offs[o + 1]!;
-    const segwit = walk.witness[i]!;
-    witness[i] = segwit;
     // The stripped serialization (BIP144): version ‖ inputs and outputs ‖ lock time.
-    spans[6 * i] = start;
+    spans[6 * i] = offs[o]!;
     spans[6 * i + 1] = 4;
     spans[6 * i + 2] = offs[o + 2]!;
     spans[6 * i + 3] = offs[o + 3]! - offs[o + 2]!;
-    spans[6 * i + 4] = end - 4;
+    spans[6 * i + 4] = offs[o + 1]! - 4;
     spans[6 * i + 5] = 4;
-    stripped += segwit === 1 ? 8 + offs[o + 3]! - offs[o + 2]! : end - start;
+    stripped += walk.witness[i] === 1 ? 8 + offs[o + 3]! - offs[o + 2]! : offs[o + 1]! - offs[o]!;
   }
-
-  // --- txids: the stripped form of witness txs hashed in one batch; others are the wtxid ---
-  // Every byte of both is written below before it is read.
   const txids = txidBuf.subarray(0, 32 * n);
-  if (known !== undefined && known.wtxids.length >= 32 * n) {
-    // Hash only what nobody knows: witness txs whose txid the source did not give.
-    // One bulk copy, then only the unknown witness txs are overwritten (no view per tx: a rebuild
-    // is 3,000 of them and the garbage showed in profiles).
-    const given = known.txidKnown !== undefined && known.txids !== undefined && known.txids.length >= 32 * n ? known.txidKnown : undefined;
-    txids.set(given !== undefined ? known.txids!.subarray(0, 32 * n) : known.wtxids.subarray(0, 32 * n));
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (given !== undefined && given[i] === 1) continue;
-      if (witness[i] === 0) {
-        if (given !== undefined) for (let j = 32 * i; j < 32 * i + 32; j++) txids[j] = known.wtxids[j]!;
-      } else {
-        spans.copyWithin(6 * k++, 6 * i, 6 * i + 6);
-        witness[i] = 2; // hashed below
-      }
-    }
-    if (k > 0) {
-      const out = new Uint8Array(32 * k);
-      hash256Spans(raw, spans, k, 3, out, 0);
-      for (let i = 0, j = 0; i < n; i++) {
-        if (witness[i] !== 2) continue;
-        witness[i] = 1;
-        txids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
-      }
-    }
-  } else {
-    hash256Spans(raw, spans, n, 3, txids, 0);
+  hash256Spans(raw, spans, n, 3, txids, 0);
+  for (let i = 0; i < n; i++) sameRaw.push(raw);
+  try {
+    return checkParts(
+      {
+        n,
+        header: raw.subarray(0, 80),
+        mem: sameRaw,
+        offsets: offs,
+        witness: walk.witness,
+        txids,
+        wtxids: () => walkedWtxids(raw, walk.offsets, walk.witness, txids, n),
+        size: raw.length,
+        strippedSize: stripped,
+      },
+      ctx,
+    );
+  } finally {
+    sameRaw.length = 0;
   }
+}
+
+/** The wtxids of a walked block: its witness txs hashed in one batch, the others' equal to their txids. */
+function walkedWtxids(raw: Uint8Array, offs: Int32Array, witness: Uint8Array, txids: Uint8Array, n: number): Uint8Array {
+  if (wtxidBuf.length < 32 * n) wtxidBuf = new Uint8Array(32 * Math.max(n, 2 * (wtxidBuf.length >>> 5)));
+  const wtxids = wtxidBuf.subarray(0, 32 * n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (witness[i] === 0) {
+      wtxids.set(txids.subarray(32 * i, 32 * i + 32), 32 * i);
+    } else {
+      spans[2 * k] = offs[4 * i]!;
+      spans[2 * k + 1] = offs[4 * i + 1]! - offs[4 * i]!;
+      k++;
+    }
+  }
+  const out = new Uint8Array(32 * k);
+  hash256Spans(raw, spans, k, 1, out, 0);
+  for (let i = 0, j = 0; i < n; i++) if (witness[i] === 1) wtxids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
+  return wtxids;
+}
+
+/**
+ * The checks, in Core's order, on a block's parts. `trees` (postTrees, for the same ids) are
+ * joined instead of hashed here: the helper thread hashes while this one goes on, then this
+ * thread computes the chunks the helper has not reached.
+ */
+export function checkParts(b: BlockParts, ctx: BlockContext, trees?: PostedTrees): BlockCheckResult {
+  const p = ctx.params;
+  const n = b.n;
+  const { mem, offsets: offs, witness, header } = b;
 
   // --- merkle root and CVE-2012-2459 ---
   const posted = trees !== undefined && trees.n === n ? trees : undefined;
-  const m = posted !== undefined ? posted.roots.root(0, txids) : merkleRoot(txids, n);
+  const m = posted !== undefined ? posted.roots.root(0) : merkleRoot(b.txids, n);
   if (m.mutated) return fail('bad-txns-duplicate', true);
-  if (!equal(m.root, 0, raw, 36)) return fail('bad-txnmrklroot', true);
+  if (!equal(m.root, 0, header, 36)) return fail('bad-txnmrklroot', true);
 
   // CheckBlock's size limits come after the merkle check in Core, so a block that is both too big
   // and mutated is reported as mutated, as there (the message cap bounds the hashing before this).
-  if (n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || stripped * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
+  if (n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || b.strippedSize * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
 
   // --- coinbase: exactly one, first ---
-  if (!isCoinbase(raw, offs[2]!)) return fail('bad-cb-missing', false, 0);
+  const cbMem = mem[0]!;
+  if (!isCoinbase(cbMem, offs[2]!)) return fail('bad-cb-missing', false, 0);
   for (let i = 1; i < n; i++) {
-    if (raw[offs[4 * i + 2]!] === 0) return fail('bad-txns-vin-empty', false, i);
-    if (isCoinbase(raw, offs[4 * i + 2]!)) return fail('bad-cb-multiple', false, i);
+    const at = offs[4 * i + 2]!;
+    if (mem[i]![at] === 0) return fail('bad-txns-vin-empty', false, i);
+    if (isCoinbase(mem[i]!, at)) return fail('bad-cb-multiple', false, i);
   }
-  const cb = coinbaseParts(raw, offs[2]!, offs[1]!, witness[0] === 1);
+  const cb = coinbaseParts(cbMem, offs[2]!, offs[1]!, witness[0] === 1);
   if (cb === undefined) return fail('bad-blk-length', false, 0);
   if (cb.scriptSigLen < 2 || cb.scriptSigLen > 100) return fail('bad-cb-length', false, 0);
 
@@ -222,57 +238,42 @@ export function checkBlock(raw: Uint8Array, ctx: BlockContext, known?: KnownIds,
   const segwit = ctx.height >= p.segwitHeight;
   if (segwit && cb.commitment >= 0) {
     if (cb.witnessNonce < 0) return fail('bad-witness-nonce-size', true, 0);
-    const wtxids = wtxidBuf.subarray(0, 32 * n);
     let root: Uint8Array;
-    if (posted?.witness === true && known !== undefined && known.wtxids.length === 32 * n) {
+    if (posted?.witness === true) {
       root = posted.roots.root(1).root;
     } else {
-      if (known !== undefined && known.wtxids.length >= 32 * n) {
-        wtxids.set(known.wtxids.subarray(0, 32 * n));
-      } else {
-        let k = 0;
-        for (let i = 0; i < n; i++) {
-          if (witness[i] === 0) {
-            wtxids.set(txids.subarray(32 * i, 32 * i + 32), 32 * i);
-          } else {
-            spans[2 * k] = offs[4 * i]!;
-            spans[2 * k + 1] = offs[4 * i + 1]! - offs[4 * i]!;
-            k++;
-          }
-        }
-        const out = new Uint8Array(32 * k);
-        hash256Spans(raw, spans, k, 1, out, 0);
-        for (let i = 0, j = 0; i < n; i++) if (witness[i] === 1) wtxids.set(out.subarray(32 * j, 32 * j++ + 32), 32 * i);
-      }
+      const wtxids = b.wtxids();
+      const first = wtxids.slice(0, 32);
       wtxids.fill(0, 0, 32); // the coinbase's wtxid is taken as zero (BIP141)
       root = merkleRoot(wtxids, n).root;
+      wtxids.set(first, 0);
     }
     const pre = new Uint8Array(64);
     pre.set(root, 0);
-    pre.set(raw.subarray(cb.witnessNonce, cb.witnessNonce + 32), 32);
-    if (!equal(hash256(pre), 0, raw, cb.commitment)) return fail('bad-witness-merkle-match', true, 0);
+    pre.set(cbMem.subarray(cb.witnessNonce, cb.witnessNonce + 32), 32);
+    if (!equal(hash256(pre), 0, cbMem, cb.commitment)) return fail('bad-witness-merkle-match', true, 0);
   } else {
     for (let i = 0; i < n; i++) if (witness[i] === 1) return fail('unexpected-witness', true, i);
   }
 
   // --- duplicate txids anywhere (the merkle check only catches the duplicated tail) ---
-  const dup = firstDuplicate(txids, n);
+  const dup = firstDuplicate(b.txids, n);
   if (dup >= 0) return fail('bad-txns-duplicate', false, dup);
 
   // --- weight (BIP141): 3 × stripped + total ---
-  const weight = stripped * (WITNESS_SCALE - 1) + raw.length;
+  const weight = b.strippedSize * (WITNESS_SCALE - 1) + b.size;
   if (weight > MAX_BLOCK_WEIGHT) return fail('bad-blk-weight', false);
 
   // --- BIP34: the coinbase's scriptSig starts with CScript() << height ---
-  if (ctx.height >= p.bip34Height && !startsWithHeight(raw, cb.scriptSigStart, cb.scriptSigLen, ctx.height)) return fail('bad-cb-height', false, 0);
+  if (ctx.height >= p.bip34Height && !startsWithHeight(cbMem, cb.scriptSigStart, cb.scriptSigLen, ctx.height)) return fail('bad-cb-height', false, 0);
 
   // --- finality (IsFinalTx), BIP113 cutoff once CSV is active ---
-  const time = readU32(raw, 68);
+  const time = readU32(header, 68);
   const cutoff = ctx.height >= p.csvHeight ? ctx.prevMedianTimePast : time;
   for (let i = 0; i < n; i++) {
-    const lock = readU32(raw, offs[4 * i + 1]! - 4);
+    const lock = readU32(mem[i]!, offs[4 * i + 1]! - 4);
     if (lock === 0 || lock < (lock < LOCKTIME_THRESHOLD ? ctx.height : cutoff)) continue;
-    if (!allInputsFinal(raw, offs[4 * i + 2]!)) return fail('bad-txns-nonfinal', false, i);
+    if (!allInputsFinal(mem[i]!, offs[4 * i + 2]!)) return fail('bad-txns-nonfinal', false, i);
   }
   return { ok: true, txCount: n, weight };
 }

@@ -93,17 +93,19 @@ export class BlockGate {
   }
 
   /**
-   * A block rebuilt from a cmpctblock and checked (CompactBlocks), laid out in `unframed` after 24
-   * free bytes: relayed if its height still may be. Never scores anyone. The high-bandwidth peers get `cmpct` at once (this turn's write
-   * flush); the block's `block` frame (a checksum over the whole block), its copy into the relay
-   * cache and the block store, and the other announcements follow in the next turn
-   * (meanwhile waitingFrame serves the block to a peer that asks for it).
+   * A block rebuilt from a cmpctblock and checked (CompactBlocks), not yet laid out: relayed if its
+   * height still may be. Never scores anyone. The high-bandwidth peers get `cmpctFrame` at once
+   * (this turn's write flush), and only then is the block laid out (`layOut`: its bytes after 24
+   * free bytes). Its `block` frame (a checksum over the whole block), its copy into the relay
+   * cache and the block store, and the other announcements follow in the next turn (meanwhile
+   * waitingFrame serves the block to a peer that asks for it).
    */
-  relayRebuilt(peer: Peer, unframed: Uint8Array, hash: Uint8Array, height: number, cmpctFrame: Uint8Array, readAt: number): void {
+  relayRebuilt(peer: Peer, hash: Uint8Array, height: number, cmpctFrame: Uint8Array, readAt: number, layOut: () => Uint8Array): void {
     if (height <= this.highestRelayed) return;
     this.highestRelayed = height;
     this.host.pushCompact(peer, hash, cmpctFrame);
     this.host.onHop('cmpctblock', (performance.now() - readAt) / 1000);
+    const unframed = layOut();
     let frame: Uint8Array | undefined;
     const framed = (): Uint8Array => (frame ??= this.frameInPlace(unframed));
     const key = hashToHex(hash);

@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { buildBlockTxn, buildCmpctBlock, cmpctBlockOf } from '../chain/compact/build-compact.js';
 import { MAX_PENDING_COMPACT_PER_PEER } from '../chain/compact/bounds.js';
-import { PartialBlock, type BlockLayout, type FinishResult } from '../chain/compact/partial-block.js';
+import { PartialBlock, type BlockLayout, type CheckStatus } from '../chain/compact/partial-block.js';
 import { RelayCacheTxSource } from '../chain/compact/relay-cache-source.js';
 import type { Peer } from '../peer/peer.js';
 import type { InventoryRelay } from '../relay/inventory-relay.js';
@@ -86,8 +86,8 @@ export class CompactBlocks implements PeerLifecycle {
   /** The buffer rebuilt blocks are laid out in (see layout). */
   private scratch = new Uint8Array(0);
   /**
-   * A rebuilt block is laid out after room for its `block` frame's header (the frame is then made
-   * in place) in one buffer reused from block to block: 1–4 MB of fresh memory per block cost its
+   * A rebuilt block is laid out (once its cmpctblock is pushed) after room for its `block` frame's
+   * header (the frame is then made in place) in one buffer reused from block to block: 1–4 MB of fresh memory per block cost its
    * page faults inside the hop (several ms under load), the copy into a resident buffer does not.
    * The relay cache and the block store copy the frame out in the next turn (BlockGate); while a
    * block still waits for that, the next one gets a fresh buffer.
@@ -153,8 +153,6 @@ export class CompactBlocks implements PeerLifecycle {
     if (this.gate.relayableHeight(entry) < 0) return;
     const key = Buffer.from(hash).toString('hex');
     if (this.pendingOf(peer).some((p) => p.key === key)) return;
-    // Its merkle trees will go to the helper thread in a moment: wake it while the block is filled.
-    this.merkle.prepare?.();
     // The message's views point into the receive buffer, which is reused: the rebuild keeps copies.
     const pb = new PartialBlock(copyOf(received));
     const init = pb.init();
@@ -194,7 +192,7 @@ export class CompactBlocks implements PeerLifecycle {
     const chain = this.sync.chain;
     const ctx = { params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) };
     const trees = pb.postTrees(ctx, this.merkle);
-    let r: FinishResult;
+    let r: CheckStatus;
     let cmpct: CmpctBlockMessage;
     let frame: Uint8Array;
     try {
@@ -204,7 +202,7 @@ export class CompactBlocks implements PeerLifecycle {
       // ids collide downstream. Wasted only when the block fails its checks.
       cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
       frame = this.host.frameOf(cmpct);
-      r = pb.finish(ctx, this.layout, trees);
+      r = pb.check(ctx, trees);
     } finally {
       trees.cancel();
     }
@@ -222,7 +220,8 @@ export class CompactBlocks implements PeerLifecycle {
     }
     this.host.onOutcome(outcome, missing);
     this.keep(Buffer.from(pb.hash).toString('hex'), cmpct);
-    this.gate.relayRebuilt(peer, r.buffer, pb.hash, height, frame, readAt);
+    // Pushed first, laid out after: the block's bytes are not needed for the push.
+    this.gate.relayRebuilt(peer, pb.hash, height, frame, readAt, () => pb.layOut(this.layout).buffer);
     // Its transactions leave the next rebuilds' scans, once the pushes are written (the writers'
     // flush was scheduled first: setImmediate runs in order).
     setImmediate(() => this.markConfirmed(pb));

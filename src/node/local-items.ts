@@ -23,10 +23,10 @@ export class LocalItems {
 
   /** Injects a raw transaction as if received: cached and announced to every peer. */
   relayTransaction(raw: Uint8Array): { txid: string; wtxid: string } {
-    const { txid, wtxid } = txIds(raw, wasmHash256);
+    const { txid, wtxid, strippedSize } = txIds(raw, wasmHash256);
     // encodeFrame hashes the payload for the checksum once more: one hash per injected tx.
     const frame = this.scanner.encodeFrame(this.magic, 'tx', raw);
-    this.relay.onTx(null, frame, 0, raw.byteLength, txid, 0, wtxid, 0, false);
+    this.relay.onTx(null, frame, 0, raw.byteLength, txid, 0, wtxid, 0, false, strippedSize);
     return { txid: hashToHex(txid), wtxid: hashToHex(wtxid) };
   }
 

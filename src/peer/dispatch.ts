@@ -21,7 +21,7 @@ import { decodePayload } from '../wire/codec.js';
 import type { Message } from '../wire/codec.js';
 import { commandId, commandName, HEADER_SIZE, INV_WITNESS_FLAG, InvType, MAX_INV_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.js';
 import { WireReader } from '../wire/reader.js';
-import { strippedSpans, walkTx } from '../wire/tx-id.js';
+import { strippedSize, strippedSpans, walkTx } from '../wire/tx-id.js';
 
 const INV = commandId('inv');
 const GETDATA = commandId('getdata');
@@ -96,6 +96,8 @@ export class BatchDispatcher<P extends DispatchPeer> {
   private txids = new Uint8Array(32 * 64);
   /** Per record of the current batch: 0 not a tx, 1 txid = scan digest, 2 txid in `txids`, 3 malformed. */
   private txState = new Uint8Array(64);
+  /** Per record of the batch: the tx's size without witness (BIP141), from the same walk. */
+  private stripped = new Int32Array(64);
   private txErrors = new Map<number, unknown>();
   private spans = new Int32Array(6 * 16);
 
@@ -182,6 +184,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
     const { bytes, records, first, end } = batch;
     if (this.txState.length < end) {
       this.txState = new Uint8Array(end * 2);
+      this.stripped = new Int32Array(end * 2);
       this.txids = new Uint8Array(32 * end * 2);
     }
     this.txErrors.clear();
@@ -197,6 +200,7 @@ export class BatchDispatcher<P extends DispatchPeer> {
         const r = new WireReader(bytes, start, stop);
         const b = walkTx(r);
         r.finish('tx');
+        this.stripped[i] = strippedSize(b);
         if (!b.hasWitness) {
           this.txState[i] = 1;
           continue;
@@ -232,8 +236,10 @@ export class BatchDispatcher<P extends DispatchPeer> {
     const records = batch.records;
     const digests = records.bytes;
     const dOff = records.digestAt(i);
-    if (state === 2) this.host.relay.onTx(peer, batch.bytes, off, len, this.txids, 32 * i, digests, dOff, peer.mesh);
-    else this.host.relay.onTx(peer, batch.bytes, off, len, digests, dOff, digests, dOff, peer.mesh);
+    // Not prepared: its stripped size is not known (0).
+    const stripped = state === 1 || state === 2 ? this.stripped[i]! : 0;
+    if (state === 2) this.host.relay.onTx(peer, batch.bytes, off, len, this.txids, 32 * i, digests, dOff, peer.mesh, stripped);
+    else this.host.relay.onTx(peer, batch.bytes, off, len, digests, dOff, digests, dOff, peer.mesh, stripped);
     if (this.host.wantsMessageEvents()) this.host.emitMessage(peer, { command: 'tx', raw: Uint8Array.prototype.slice.call(batch.bytes, off + HEADER_SIZE, off + HEADER_SIZE + len) });
   }
 

@@ -280,15 +280,16 @@ export class InventoryRelay<P extends RelayPeer> {
   /**
    * A `tx` (requested or pushed): the frame is bytes[frameOff .. frameOff + 24 + payloadLength).
    * `wtxid` is the payload's double SHA-256 from the scan; `txid` equals it for a tx without
-   * witness. Nothing here hashes the payload again.
+   * witness. Nothing here hashes the payload again. `strippedSize`: the tx's size without witness
+   * (BIP141), from the same walk as the txid (0 if unknown), kept for rebuilt blocks' weight.
    */
-  onTx(peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, txid: Uint8Array, txidOff: number, wtxid: Uint8Array, wtxidOff: number, fromMesh: boolean): void {
-    this.accept('tx', peer, bytes, frameOff, payloadLength, txid, txidOff, wtxid, wtxidOff, fromMesh);
+  onTx(peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, txid: Uint8Array, txidOff: number, wtxid: Uint8Array, wtxidOff: number, fromMesh: boolean, strippedSize = 0): void {
+    this.accept('tx', peer, bytes, frameOff, payloadLength, txid, txidOff, wtxid, wtxidOff, fromMesh, strippedSize);
   }
 
   /** A `block`; `hash` is its header's double SHA-256. */
   onBlock(peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, hash: Uint8Array, hashOff: number, fromMesh: boolean): void {
-    this.accept('block', peer, bytes, frameOff, payloadLength, hash, hashOff, hash, hashOff, fromMesh);
+    this.accept('block', peer, bytes, frameOff, payloadLength, hash, hashOff, hash, hashOff, fromMesh, 0);
   }
 
   /**
@@ -301,7 +302,7 @@ export class InventoryRelay<P extends RelayPeer> {
     if (r >= 0 && this.askedOf[r] === peer.id) this.close(r);
   }
 
-  private accept(kind: ItemKind, peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, id: Uint8Array, idOff: number, wid: Uint8Array, widOff: number, fromMesh: boolean): void {
+  private accept(kind: ItemKind, peer: P | null, bytes: Uint8Array, frameOff: number, payloadLength: number, id: Uint8Array, idOff: number, wid: Uint8Array, widOff: number, fromMesh: boolean, strippedSize: number): void {
     const twoIds = !sameHash(id, idOff, wid, widOff);
     if (peer !== null) {
       peer.known.add(id, idOff);
@@ -327,7 +328,7 @@ export class InventoryRelay<P extends RelayPeer> {
     }
     // The one copy of the item: its frame exactly as it arrived, into the cache's slabs (the
     // receive buffer is not ours to keep, and a 250-byte tx must not pin a 64 KiB read).
-    const slot = this.cache.add(kind, id, idOff, wid, widOff, bytes, frameOff, 24 + payloadLength, peer?.id ?? -1, fromMesh);
+    const slot = this.cache.add(kind, id, idOff, wid, widOff, bytes, frameOff, 24 + payloadLength, peer?.id ?? -1, fromMesh, strippedSize);
     this.host.onNewItem(this.cache, slot, peer);
     this.announce(slot, peer);
   }

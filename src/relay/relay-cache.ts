@@ -41,8 +41,9 @@ const LOW = CHUNK - 1;
  */
 const MIN_ITEM_BYTES = 64;
 
-// Per-slot integers, META of them: flags, source peer, slab, offset, length, next slot in its list.
-const META = 6;
+// Per-slot integers, META of them: flags, source peer, slab, offset, length, next slot in its list,
+// and a transaction's stripped size (BIP141: its serialization without witness, for block weight).
+const META = 7;
 /** Per-slot table bytes: meta, txid, wtxid, time, scan skip (see addChunk). */
 const SLOT_TABLE_BYTES = META * 4 + 32 + 32 + 8 + 1;
 const FLAGS = 0;
@@ -51,6 +52,7 @@ const SLAB = 2;
 const OFFSET = 3;
 const LENGTH = 4;
 const NEXT = 5;
+const STRIPPED = 6;
 const IS_BLOCK = 1;
 const FROM_MESH = 2;
 /** The wtxid differs from the txid and is in the wtxid index. */
@@ -141,9 +143,10 @@ export class RelayCache {
   /**
    * Adds an item (the caller checked it is not cached), copying its frame from
    * src[frameOff .. frameOff + frameLength) (a receive buffer may be reused). Returns its slot,
-   * which stays the item's until it leaves.
+   * which stays the item's until it leaves. `strippedSize`: a transaction's size without witness
+   * (0 if unknown; blocks: 0).
    */
-  add(kind: ItemKind, idSrc: Uint8Array, idOff: number, widSrc: Uint8Array, widOff: number, src: Uint8Array, frameOff: number, frameLength: number, from: number, fromMesh: boolean): number {
+  add(kind: ItemKind, idSrc: Uint8Array, idOff: number, widSrc: Uint8Array, widOff: number, src: Uint8Array, frameOff: number, frameLength: number, from: number, fromMesh: boolean, strippedSize = 0): number {
     const now = this.clock.now();
     this.expire(now);
     if (this.freeHead === NONE) {
@@ -167,6 +170,7 @@ export class RelayCache {
     meta[m + OFFSET] = this.slabs.lastOffset;
     meta[m + LENGTH] = frameLength;
     meta[m + NEXT] = NONE;
+    meta[m + STRIPPED] = strippedSize;
     this.timeChunks[slot >>> CHUNK_BITS]![slot & LOW] = now;
     if (kind === 'tx') this.unskip(slot);
     if (this.newest === NONE) this.oldest = slot;
@@ -223,6 +227,10 @@ export class RelayCache {
   /** The frame's length in bytes. */
   frameLength(slot: number): number {
     return this.meta(slot, LENGTH);
+  }
+  /** A transaction's size without witness, as given to add() (0: not known). */
+  strippedSize(slot: number): number {
+    return this.meta(slot, STRIPPED);
   }
   kind(slot: number): ItemKind {
     return (this.meta(slot, FLAGS) & IS_BLOCK) !== 0 ? 'block' : 'tx';

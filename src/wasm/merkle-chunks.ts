@@ -33,28 +33,18 @@ export interface TreeToPost {
   readonly n: number;
   /** The first leaf counts as zero (BIP141: the coinbase's wtxid in the witness tree). */
   readonly firstLeafZero?: boolean;
-  /** Whether leaves [from, to) are final now; a chunk that is not is hashed when its root is asked for, from the leaves given then. Default: all are. */
-  ready?(from: number, to: number): boolean;
 }
 
 export interface ChunkedRoots {
-  /**
-   * The root of tree `t` (the order posted). `late` holds that tree's leaves for the chunks that
-   * were not ready when posted (required if there were any). The first call joins every posted
-   * chunk of every tree.
-   */
-  root(t: number, late?: Uint8Array): MerkleResult;
+  /** The root of tree `t` (the order posted). The first call joins every chunk of every tree. */
+  root(t: number): MerkleResult;
   /** The roots are not wanted (any more): posted chunks free their slots. */
   cancel(): void;
 }
 
 interface Chunk {
   readonly tree: number;
-  readonly from: number;
-  readonly n: number;
-  /** Levels above the chunk's leaves (0: the chunk is the whole tree). */
-  readonly levels: number;
-  readonly job: MerkleJob | undefined;
+  readonly job: MerkleJob;
   result?: MerkleResult;
 }
 
@@ -70,27 +60,19 @@ export function postChunked(jobs: MerkleJobs, trees: readonly TreeToPost[]): Chu
       const from = c * size;
       const n = Math.min(size, t.n - from);
       const zero = from === 0 && t.firstLeafZero === true;
-      const ready = t.ready?.(from, from + n) ?? true;
-      const job = ready ? jobs.submit(t.leaves.subarray(32 * from, 32 * (from + n)), n, { levels, firstLeafZero: zero }) : undefined;
-      chunks.push({ tree, from, n, levels, job });
+      const job = jobs.submit(t.leaves.subarray(32 * from, 32 * (from + n)), n, { levels, firstLeafZero: zero });
+      chunks.push({ tree, job });
     }
   });
   let joined = false;
   return {
-    root: (t, late) => {
+    root: (t) => {
       if (!joined) {
         joined = true;
         // Last posted first: the helper takes them from the first.
-        for (let i = chunks.length - 1; i >= 0; i--) if (chunks[i]!.job !== undefined) chunks[i]!.result = chunks[i]!.job!.join();
+        for (let i = chunks.length - 1; i >= 0; i--) chunks[i]!.result = chunks[i]!.job.join();
       }
       const mine = chunks.filter((c) => c.tree === t);
-      const spec = trees[t]!;
-      for (const c of mine) {
-        if (c.result !== undefined) continue;
-        if (late === undefined) throw new Error(`postChunked: tree ${t} has chunks that were not ready and no leaves were given`);
-        const leaves = late.subarray(32 * c.from, 32 * (c.from + c.n));
-        c.result = merkleRoot(c.from === 0 && spec.firstLeafZero === true ? zeroFirst(leaves) : leaves, c.n, c.levels);
-      }
       if (mine.length === 1) return mine[0]!.result!;
       const tops = new Uint8Array(32 * mine.length);
       let mutated = false;
@@ -102,13 +84,7 @@ export function postChunked(jobs: MerkleJobs, trees: readonly TreeToPost[]): Chu
       return { root: top.root, mutated: mutated || top.mutated };
     },
     cancel: () => {
-      for (const c of chunks) c.job?.cancel();
+      for (const c of chunks) c.job.cancel();
     },
   };
-}
-
-function zeroFirst(leaves: Uint8Array): Uint8Array {
-  const copy = leaves.slice();
-  copy.fill(0, 0, 32);
-  return copy;
 }

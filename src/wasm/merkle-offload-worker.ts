@@ -4,9 +4,10 @@
  * root with its own WASM instance and marks it DONE. It never returns to its event loop, so grown
  * slot buffers are read from their port synchronously.
  *
- * After each wake it spins for up to SPIN_MS before sleeping again: a block's jobs come in a burst
- * right after a prepare() wake-up, and a thread back on the futex would have to be woken (and, on
- * a VM, rescheduled) for each.
+ * It never spins: once no job is posted it sleeps. A helper that polled for the next block's
+ * jobs kept a core busy for nothing and, where the scheduler puts a thread woken from a short
+ * sleep on its waker's vCPU (this project's 2-vCPU test machine does), held the main thread off
+ * its core for the whole spin (docs/performance.md, issue 19).
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { merkleRoot } from './merkle.js';
@@ -38,16 +39,9 @@ function runPosted(): void {
   }
 }
 
-/** How long the thread polls for the next jobs after a wake before it sleeps. */
-const SPIN_MS = 5;
-
 let seen = Atomics.load(words, GEN);
 while (Atomics.load(words, STOP) === 0) {
   runPosted();
-  const until = performance.now() + SPIN_MS;
-  while (Atomics.load(words, GEN) === seen && performance.now() < until) {
-    // polling: jobs are expected within the block's fill
-  }
   if (Atomics.load(words, GEN) === seen) Atomics.wait(words, GEN, seen);
   seen = Atomics.load(words, GEN);
 }

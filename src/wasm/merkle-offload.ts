@@ -70,8 +70,6 @@ export interface SubmitOptions {
 export interface MerkleJobs {
   /** The leaves must not change until the job is joined or cancelled. */
   submit(leaves: Uint8Array, n: number, opts?: SubmitOptions): MerkleJob;
-  /** Jobs will follow shortly (a compact block arrived): the helper may wake up now. */
-  prepare?(): void;
 }
 
 export class MerkleOffload implements MerkleJobs {
@@ -119,18 +117,6 @@ export class MerkleOffload implements MerkleJobs {
     };
   }
 
-  /**
-   * Wakes the helper ahead of a block's jobs. A thread asleep on a futex can take a millisecond or
-   * more to run again on a virtual machine whose idle vCPU the host descheduled; woken while the
-   * block is being filled, it then spins for the jobs (merkle-offload-worker.ts).
-   */
-  prepare(): void {
-    if (this.closed) return;
-    this.start();
-    Atomics.add(this.words, GEN, 1);
-    Atomics.notify(this.words, GEN);
-  }
-
   /** Stops the helper thread (a later submit computes inline). */
   async close(): Promise<void> {
     this.closed = true;
@@ -170,7 +156,6 @@ export class MerkleOffload implements MerkleJobs {
 
   private start(): void {
     if (this.worker !== undefined) return;
-    // The helper gets the slot buffers at its start (prepare() may come before any submit).
     this.ensureSlots();
     const { port1, port2 } = new MessageChannel();
     this.resized = port1;

@@ -134,10 +134,10 @@ export function wtxid(raw: Uint8Array, hash256: Hash256): Uint8Array {
 }
 
 /** Both ids with a single walk; the wtxid of a non-witness tx is the txid (one hash, not two). */
-export function txIds(raw: Uint8Array, hash256: Hash256): { txid: Uint8Array; wtxid: Uint8Array; hasWitness: boolean } {
+export function txIds(raw: Uint8Array, hash256: Hash256): { txid: Uint8Array; wtxid: Uint8Array; hasWitness: boolean; strippedSize: number } {
   const b = wholeTx(raw);
   const id = txidFromBoundaries(raw, b, hash256);
-  return { txid: id, wtxid: b.hasWitness ? hash256(raw) : id, hasWitness: b.hasWitness };
+  return { txid: id, wtxid: b.hasWitness ? hash256(raw) : id, hasWitness: b.hasWitness, strippedSize: strippedSize(b) };
 }
 
 /** Size of the stripped serialization (used for weight: 3 × stripped + total). */

@@ -5,7 +5,7 @@ import { PartialBlock } from '../../src/chain/compact/partial-block.js';
 import { CACHE_CHUNK_SLOTS } from '../../src/relay/relay-cache.js';
 import { readShortId, shortIdKeys } from '../../src/chain/compact/short-id-keys.js';
 import { ListTxSource } from '../../src/chain/compact/tx-source.js';
-import type { BlockContext } from '../../src/chain/block-check.js';
+import { checkBlock, type BlockContext } from '../../src/chain/block-check.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { shortIds } from '../../src/wasm/short-ids.js';
 import { decodePayload, encodePayload } from '../../src/wire/codec.js';
@@ -28,6 +28,9 @@ const nonceBuf = (): Buffer => {
   b.writeBigUInt64LE(NONCE);
   return b;
 };
+
+const blockOf = (txs: Uint8Array[], extra: Partial<Parameters<typeof buildBlock>[0]> = {}): BuiltBlock =>
+  buildBlock({ prev: new Uint8Array(32).fill(4), height: HEIGHT, time: TIME, txs, ...extra });
 
 function makeBlock(n: number, seed: number): BuiltBlock {
   const r = rng(seed);
@@ -94,6 +97,31 @@ describe('PartialBlock', () => {
       expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
       expect(r.buffer.length).toBe(24 + b.raw.length);
       expect(Buffer.from(r.buffer.subarray(24))).toEqual(Buffer.from(b.raw));
+    }
+  });
+
+  it.each([
+    ['a valid block', () => makeBlock(120, 21)],
+    ['a non-final transaction', () => blockOf([makeTx({ inputs: 2, outputs: 1, segwit: true, lockTime: HEIGHT, sequence: 0xfffffffd }, rng(22))])],
+    ['a final one with a lock time not reached (every sequence final)', () => blockOf([makeTx({ inputs: 2, outputs: 1, segwit: true, lockTime: HEIGHT + 5, sequence: 0xffffffff }, rng(23))])],
+    ['a weight over 4,000,000', () => {
+      const r = rng(24);
+      return blockOf(Array.from({ length: 150 }, () => makeTx({ inputs: 100, outputs: 1, segwit: true }, r)));
+    }],
+    ['legacy transactions only', () => blockOf([makeTx({ inputs: 2, outputs: 2, segwit: false }, rng(27))], { noCommitment: true })],
+  ])('checks the parts where they lie with the verdict checkBlock gives the bytes: %s', (_name, make) => {
+    const b = make();
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    pb.fill(sourceFor(b, new Set(), 5));
+    const whole = checkBlock(b.raw, ctx);
+    const r = pb.check(ctx);
+    if (whole.ok) {
+      expect(r).toEqual({ status: 'ok', check: whole });
+      // Laid out only now, byte for byte the block.
+      expect(Buffer.from(pb.layOut().block)).toEqual(Buffer.from(b.raw));
+    } else {
+      expect(r).toEqual({ status: whole.mutated ? 'collision' : 'invalid-block', check: whole });
     }
   });
 

@@ -16,7 +16,7 @@ import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { REGTEST } from '../helpers/raw-peer.js';
 
 describe('BlockGate.relayRebuilt', () => {
-  it('pushes at once, relays in the next turn, and serves the waiting frame meanwhile', async () => {
+  it('pushes at once, lays the block out after the push, relays in the next turn, and serves the waiting frame meanwhile', async () => {
     const b = buildBlock({ prev: new Uint8Array(32), height: 1, time: 1_700_000_000, txs: [] });
     const calls: string[] = [];
     const pushed: Uint8Array[] = [];
@@ -41,8 +41,11 @@ describe('BlockGate.relayRebuilt', () => {
     unframed.set(b.raw, 24);
     const peer = { mesh: false } as Peer;
     const cmpctFrame = scanner.encodeFrame(REGTEST, 'cmpctblock', encodePayload(buildCmpctBlock(b.raw, 1n), PROTOCOL_VERSION));
-    gate.relayRebuilt(peer, unframed, b.hash, 1, cmpctFrame, performance.now());
-    expect(calls).toEqual(['push', 'hop:cmpctblock']);
+    gate.relayRebuilt(peer, b.hash, 1, cmpctFrame, performance.now(), () => {
+      calls.push('layout');
+      return unframed;
+    });
+    expect(calls).toEqual(['push', 'hop:cmpctblock', 'layout']);
     expect(pushed).toEqual([cmpctFrame]);
     expect(relayed).toEqual([]);
     // Asked for before the relay ran: the frame, made once, from the same buffer.
@@ -53,11 +56,11 @@ describe('BlockGate.relayRebuilt', () => {
     await new Promise((r) => setImmediate(r));
     expect(relayed).toEqual([waiting]);
     expect(framings).toBe(1);
-    expect(calls.slice(2)).toEqual([`relayed:1:cmpctblock:${b.raw.length}`]);
+    expect(calls.slice(3)).toEqual([`relayed:1:cmpctblock:${b.raw.length}`]);
     expect(gate.hasWaiting).toBe(false);
     expect(gate.waitingFrame(b.hash)).toBeUndefined();
     // Not again at or below the height relayed.
-    gate.relayRebuilt(peer, unframed, b.hash, 1, cmpctFrame, performance.now());
-    expect(calls.filter((c) => c === 'push')).toHaveLength(1);
+    gate.relayRebuilt(peer, b.hash, 1, cmpctFrame, performance.now(), () => unframed);
+    expect(calls.filter((c) => c === 'push' || c === 'layout')).toEqual(['push', 'layout']);
   });
 });

@@ -65,12 +65,10 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     expect(j3.join()).toEqual(merkleRoot(leavesOf(5, 1), 5));
   });
 
-  it('prepare() before any job starts the helper with its slots, and it computes the jobs that follow', async () => {
+  it('a fresh helper computes the jobs posted to it', async () => {
     const fresh = new MerkleOffload();
     try {
-      fresh.prepare();
       for (let i = 0; i < 200 && fresh.helperJobs < 5; i++) {
-        fresh.prepare();
         const leaves = leavesOf(500, i);
         const job = fresh.submit(leaves, 500);
         await new Promise((res) => setImmediate(res));
@@ -142,17 +140,5 @@ describe('merkle trees cut into chunks for two threads (postChunked)', () => {
     const whole = merkleRoot(leaves, 1100);
     expect(whole.mutated).toBe(true);
     expect(postChunked(helper, [{ leaves, n: 1100 }]).root(0)).toEqual(whole);
-  });
-
-  it('hashes the chunks that were not ready from the leaves given when the root is taken', () => {
-    const n = 3000;
-    const final = leavesOf(n, 11);
-    const early = final.slice();
-    early.fill(0xee, 32 * 1500, 32 * 1600); // not known yet: chunk 2 (1024..1535) and 3 (1536..2047)
-    const r = postChunked(helper, [{ leaves: early, n, ready: (from, to) => to <= 1024 || from >= 2048 }]);
-    expect(r.root(0, final)).toEqual(merkleRoot(final, n));
-    const missing = postChunked(helper, [{ leaves: early, n, ready: () => false }]);
-    expect(() => missing.root(0)).toThrow(/not ready/);
-    missing.cancel();
   });
 });

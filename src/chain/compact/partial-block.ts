@@ -8,44 +8,59 @@
  *    (a malformed message: Core's READ_STATUS_INVALID, a peer fault).
  * 2. fill: every TxSource slot is hashed into its short id, looked up in the table and claimed in
  *    one WASM call (slots the source marks as skipped are not hashed), which also copies each
- *    claimed index's wtxid and txid; JS then only takes the claimed slots' transactions. Two
- *    different transactions matching one id leave that index missing (it is requested).
+ *    claimed index's wtxid and txid; JS then only notes where the claimed slots' bytes are (no
+ *    view per transaction). Two different transactions matching one id leave that index missing
+ *    (it is requested).
  * 3. missing(): the `getblocktxn` for what is left; fillBlockTxn() takes the answer, which must
  *    have exactly as many transactions ('invalid' otherwise, as Core).
- * 4. postTrees() hands the merkle trees to another thread (they need only the ids); finish() lays
- *    the block out and runs the UTXO-free block checks (src/chain/block-check.ts).
- *    A mutated result (merkle root or witness commitment) is treated as a short-id collision:
- *    'collision', fetch the full block, and never score the sender (BIP152); other invalidity is
- *    'invalid-block' (not relayed; Core does not punish a compact block's sender for it either).
- *    A transaction whose source let it go between fill and finish (the relay cache evicted it
- *    while a `blocktxn` was awaited; its view then reads empty) makes it 'lost': fetch the full
- *    block, nothing is checked or scored.
+ * 4. postTrees() hands the merkle trees to another thread (they need only the ids); check() runs
+ *    the UTXO-free block checks (src/chain/block-check.ts checkParts) on the transactions where
+ *    they lie, and layOut() then writes the block's bytes: a caller relays a block that passed
+ *    before it lays it out. A mutated result (merkle root or witness commitment) is treated as a
+ *    short-id collision: 'collision', fetch the full block, and never score the sender (BIP152);
+ *    other invalidity is 'invalid-block' (not relayed; Core does not punish a compact block's
+ *    sender for it either). A transaction whose source let it go between fill and check (the
+ *    relay cache evicted it while a `blocktxn` was awaited; its memory then reads empty) makes it
+ *    'lost': fetch the full block, nothing is checked or scored.
+ *
+ * Every txid is known before the checks: the source's for its transactions, hashed on arrival
+ * for the prefilled ones and those from `blocktxn` (a handful per block).
  */
-import { hash256, hash256Many } from '../../wasm/hasher.js';
+import { WireError } from '../../errors.js';
+import { hash256 } from '../../wasm/hasher.js';
 import { claimShortIds, shortIdTableOk, type ShortIdBlock } from '../../wasm/short-ids.js';
 import type { CmpctBlockMessage } from '../../wire/messages/cmpctblock.js';
 import type { GetBlockTxnMessage } from '../../wire/messages/getblocktxn.js';
 import type { BlockTxnMessage } from '../../wire/messages/blocktxn.js';
+import { parseTxBoundaries, strippedSize, txIds } from '../../wire/tx-id.js';
 import { compactSizeLen } from '../../wire/writer.js';
 import type { MerkleJobs } from '../../wasm/merkle-offload.js';
-import { checkBlock, postTrees, type BlockCheckResult, type BlockContext, type KnownIds, type PostedTrees } from '../block-check.js';
+import { checkParts, postTrees, type BlockCheckResult, type BlockContext, type PostedTrees } from '../block-check.js';
 import { MAX_SHORT_ID_PROBE, MAX_SHORT_IDS } from './bounds.js';
 import { readShortId, shortIdKeys } from './short-id-keys.js';
 import type { TxSource } from './tx-source.js';
 
 export type InitStatus = 'ok' | 'invalid' | 'collision';
 
-export type FinishResult =
-  /** `block` is a view at the layout's headroom into `buffer` (room for a frame header, say). */
-  | { readonly status: 'rebuilt'; readonly block: Uint8Array; readonly buffer: Uint8Array; readonly check: BlockCheckResult & { ok: true } }
+export type CheckStatus =
+  /** The checks passed: relay it, then layOut(). */
+  | { readonly status: 'ok'; readonly check: BlockCheckResult & { ok: true } }
   /** Mutated after the fill: a short-id collision as far as we can tell. Fetch the full block. */
   | { readonly status: 'collision'; readonly check: BlockCheckResult }
   /** The block is invalid (not mutated): do not relay it. */
   | { readonly status: 'invalid-block'; readonly check: BlockCheckResult }
-  /** A transaction taken from a source is gone from it (its view reads empty). Fetch the full block. */
+  /** A transaction taken from a source is gone from it (its memory reads empty). Fetch the full block. */
   | { readonly status: 'lost' };
 
-/** Where finish() lays the block out: `headroom` free bytes first, in a buffer from `alloc`. */
+/** A block laid out: `block` is a view at the layout's headroom into `buffer` (room for a frame header, say). */
+export interface LaidOut {
+  readonly block: Uint8Array;
+  readonly buffer: Uint8Array;
+}
+
+export type FinishResult = Exclude<CheckStatus, { status: 'ok' }> | ({ readonly status: 'rebuilt'; readonly check: BlockCheckResult & { ok: true } } & LaidOut);
+
+/** Where layOut() writes the block: `headroom` free bytes first, in a buffer from `alloc`. */
 export interface BlockLayout {
   readonly headroom: number;
   /** A buffer of exactly `bytes` bytes whose contents may be overwritten. */
@@ -70,13 +85,16 @@ export class PartialBlock {
   readonly header: Uint8Array;
   private readonly keys: Uint8Array;
   private n = 0;
-  private txs: (Uint8Array | undefined)[] = [];
+  /** The memory transaction i is in (a source's, or its own bytes), undefined while missing. */
+  private mem: (Uint8Array | undefined)[] = [];
+  /** Per index i at 4 i, as the checks read them (BlockParts.offsets): start and end in mem[i]; the inputs start is set by check(). */
+  private offsets = new Int32Array(0);
+  /** Size without witness of each index (0: not known yet, computed by check()). */
+  private stripped = new Int32Array(0);
   private state = new Uint8Array(0);
-  /** wtxid of each filled index (from its source), for the witness commitment without rehashing. */
+  /** wtxid and txid of each filled index, for the merkle trees and the checks without rehashing. */
   private wtxids = new Uint8Array(0);
-  /** txid of each index whose source knew it, and which those are. */
   private txids = new Uint8Array(0);
-  private txidKnown = new Uint8Array(0);
   /** Source slot that filled each index, -1 for the others. */
   private slots = new Int32Array(0);
   /** What the WASM scan reads and updates (state, wtxids, txids are the arrays above). */
@@ -99,7 +117,8 @@ export class PartialBlock {
   }
   /** The coinbase (index 0; prefilled by every sender we know, else from the source or blocktxn). */
   get coinbase(): Uint8Array {
-    return this.txs[0]!;
+    const at = this.offsets[0]!;
+    return this.mem[0]!.subarray(at, this.offsets[1]!);
   }
   /** wtxid of every index, 32 bytes each in block order (complete once nothing is missing): a cmpctblock for the rebuilt block needs no rehash. */
   get wtxidBytes(): Uint8Array {
@@ -113,26 +132,41 @@ export class PartialBlock {
     const n = nIds + pre.length;
     if (n === 0 || n > MAX_SHORT_IDS) return 'invalid';
     this.n = n;
-    this.txs = new Array<Uint8Array | undefined>(n);
+    this.mem = new Array<Uint8Array | undefined>(n);
+    this.offsets = new Int32Array(4 * n);
+    this.stripped = new Int32Array(n);
     this.state = new Uint8Array(n);
     this.wtxids = new Uint8Array(32 * n);
     this.txids = new Uint8Array(32 * n);
-    this.txidKnown = new Uint8Array(n);
     this.slots = new Int32Array(n).fill(-1);
     for (let i = 0; i < pre.length; i++) {
       const idx = pre[i]!.index;
       // Core: an index past (short ids + prefilled so far) would leave a slot with neither.
       if (idx > nIds + i || idx >= n) return 'invalid';
-      this.txs[idx] = pre[i]!.tx;
+      if (!this.own(idx, pre[i]!.tx)) return 'invalid';
       this.state[idx] = PREFILLED;
       this.filled++;
     }
-    if (pre.length > 0) {
-      const ids = hash256Many(pre.map((p) => p.tx));
-      for (let i = 0; i < pre.length; i++) this.wtxids.set(ids[i]!, 32 * pre[i]!.index);
-    }
     this.block = { ids: this.msg.shortIds, state: this.state, wtxids: this.wtxids, txids: this.txids, maxProbe: MAX_SHORT_ID_PROBE };
     return shortIdTableOk(this.block) ? 'ok' : 'collision';
+  }
+
+  /** Index `idx` holds `tx`, bytes of its own (prefilled, or from a blocktxn): its ids hashed here. False if it is not one transaction. */
+  private own(idx: number, tx: Uint8Array): boolean {
+    let ids: ReturnType<typeof txIds>;
+    try {
+      ids = txIds(tx, hash256);
+    } catch (err) {
+      if (err instanceof WireError) return false;
+      throw err;
+    }
+    this.mem[idx] = tx;
+    this.offsets[4 * idx] = 0;
+    this.offsets[4 * idx + 1] = tx.length;
+    this.stripped[idx] = ids.strippedSize;
+    this.txids.set(ids.txid, 32 * idx);
+    this.wtxids.set(ids.wtxid, 32 * idx);
+    return true;
   }
 
   /** Step 2: claims what `source` holds. Returns how many indexes it filled. */
@@ -167,7 +201,7 @@ export class PartialBlock {
       if (st === MISSING) {
         this.state[idx] = FOUND;
         copy32(source.wtxidChunk(c), at, this.wtxids, 32 * idx);
-        if (source.txidChunk !== undefined) copy32(source.txidChunk(c), at, this.txids, 32 * idx);
+        copy32(source.txidChunk(c), at, this.txids, 32 * idx);
       } else if (st === FOUND && !sameBytes(this.wtxids, 32 * idx, source.wtxidChunk(c), at)) {
         this.state[idx] = AMBIGUOUS;
       } else continue;
@@ -179,34 +213,35 @@ export class PartialBlock {
 
   /**
    * The scan's `changes` (slot, index) pairs in `matches`, state already updated: a found index
-   * takes its slot's transaction, an ambiguous one is emptied (it is requested). Returns the net
-   * number of indexes filled.
+   * notes where its slot's transaction lies, an ambiguous one is emptied (it is requested).
+   * Returns the net number of indexes filled.
    */
   private take(source: TxSource, changes: number): number {
-    const txidKnown = source.txidChunk !== undefined ? 1 : 0;
     let got = 0;
     for (let k = 0; k < changes; k++) {
       const slot = matches[2 * k]!;
       const idx = matches[2 * k + 1]!;
       if (this.state[idx] === AMBIGUOUS) {
         // Core: "If we find two mempool txn that match the short id, just request it."
-        if (this.txs[idx] !== undefined) {
+        if (this.mem[idx] !== undefined) {
           this.filled--;
           got--;
         }
-        this.txs[idx] = undefined;
+        this.mem[idx] = undefined;
         this.slots[idx] = -1;
-        this.txidKnown[idx] = 0;
         continue;
       }
-      const tx = source.tx(slot);
-      if (tx === undefined) {
+      const mem = source.txMemory(slot);
+      if (mem === undefined) {
         this.state[idx] = MISSING;
         continue;
       }
-      this.txs[idx] = tx;
+      const at = source.txOffset(slot);
+      this.mem[idx] = mem;
+      this.offsets[4 * idx] = at;
+      this.offsets[4 * idx + 1] = at + source.txLength(slot);
+      this.stripped[idx] = source.strippedSize(slot);
       this.slots[idx] = slot;
-      this.txidKnown[idx] = txidKnown;
       this.filled++;
       got++;
     }
@@ -222,28 +257,22 @@ export class PartialBlock {
   /** Step 3: the request for every index still missing (empty list when complete). */
   missing(): GetBlockTxnMessage {
     const indexes: number[] = [];
-    for (let i = 0; i < this.n; i++) if (this.txs[i] === undefined) indexes.push(i);
+    for (let i = 0; i < this.n; i++) if (this.mem[i] === undefined) indexes.push(i);
     return { command: 'getblocktxn', blockHash: this.hash, indexes };
   }
 
-  /** Fills the missing indexes in order from a `blocktxn`; false ('invalid') when the count differs. */
+  /** Fills the missing indexes in order from a `blocktxn`; false ('invalid') when the count differs or one is not a transaction. */
   fillBlockTxn(msg: BlockTxnMessage): boolean {
     if (this.n - this.filled !== msg.txs.length) return false;
-    const ids = hash256Many(msg.txs);
     let k = 0;
     for (let i = 0; i < this.n; i++) {
-      if (this.txs[i] !== undefined) continue;
-      this.txs[i] = msg.txs[k];
-      this.wtxids.set(ids[k]!, 32 * i);
+      if (this.mem[i] !== undefined) continue;
+      if (!this.own(i, msg.txs[k]!)) return false;
       this.state[i] = FOUND;
       k++;
     }
     this.filled = this.n;
     return true;
-  }
-
-  private get known(): KnownIds {
-    return { wtxids: this.wtxids, txids: this.txids, txidKnown: this.txidKnown };
   }
 
   private requireComplete(): void {
@@ -252,51 +281,96 @@ export class PartialBlock {
 
   /**
    * Step 4a, once nothing is missing: posts the block's merkle trees to `jobs` (another thread):
-   * they need only the ids, so they are hashed while finish() lays the bytes out. The caller
-   * passes them to finish() and cancels them when it is done with the block.
+   * they need only the ids, so they are hashed while check() reads the transactions. The caller
+   * passes them to check() and cancels them when it is done with the block.
    */
   postTrees(ctx: BlockContext, jobs: MerkleJobs): PostedTrees {
     this.requireComplete();
-    return postTrees(this.known, ctx, jobs);
+    return postTrees(this.txids, this.wtxids, this.n, ctx, jobs);
   }
 
   /**
-   * Step 4: the block's bytes, checked, laid out as `layout` says. Only once nothing is missing.
-   * `trees` (postTrees) are joined instead of hashed here.
+   * Step 4b, once nothing is missing: the block checks, on the transactions where they lie (no
+   * bytes are copied). `trees` (postTrees) are joined instead of hashed here.
    */
-  finish(ctx: BlockContext, layout: BlockLayout = FRESH, trees?: PostedTrees): FinishResult {
+  check(ctx: BlockContext, trees?: PostedTrees): CheckStatus {
     this.requireComplete();
-    let size = 80 + compactSizeLen(this.n);
-    for (let i = 0; i < this.n; i++) {
-      const len = this.txs[i]!.length;
-      // No transaction is empty: a source's view reads so once the source dropped it.
-      if (len === 0) return { status: 'lost' };
-      size += len;
+    const n = this.n;
+    const offs = this.offsets;
+    const witness = new Uint8Array(n);
+    let size = 80 + compactSizeLen(n);
+    let stripped = size;
+    for (let i = 0; i < n; i++) {
+      const mem = this.mem[i]!;
+      const start = offs[4 * i]!;
+      const end = offs[4 * i + 1]!;
+      // A source's memory reads empty once it let the bytes go (no transaction is empty).
+      if (mem.length < end || end === start) return { status: 'lost' };
+      // BIP144: a marker byte 0 where the input count would be means witnesses (every transaction
+      // here was walked once already: by its source on arrival, or as a message's).
+      const segwit = mem[start + 4] === 0 ? 1 : 0;
+      witness[i] = segwit;
+      offs[4 * i + 2] = start + 4 + 2 * segwit;
+      let s = this.stripped[i]!;
+      if (s === 0) s = this.stripped[i] = strippedSize(parseTxBoundaries(mem.subarray(start, end)));
+      size += end - start;
+      stripped += s;
     }
+    const check = checkParts(
+      {
+        n,
+        header: this.header,
+        mem: this.mem as Uint8Array[],
+        offsets: offs,
+        witness,
+        txids: this.txids,
+        wtxids: () => this.wtxids,
+        size,
+        strippedSize: stripped,
+      },
+      ctx,
+      trees,
+    );
+    if (check.ok) return { status: 'ok', check };
+    return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
+  }
+
+  /** Step 5, after check() passed (and in the same turn): the block's bytes, laid out as `layout` says. */
+  layOut(layout: BlockLayout = FRESH): LaidOut {
+    this.requireComplete();
+    const n = this.n;
+    const offs = this.offsets;
+    let size = 80 + compactSizeLen(n);
+    for (let i = 0; i < n; i++) size += offs[4 * i + 1]! - offs[4 * i]!;
     // Every byte of the block is written below, so the buffer need not be zeroed first (1–4 MB per block).
     const buffer = layout.alloc(layout.headroom + size);
     const block = buffer.subarray(layout.headroom);
     block.set(this.header, 0);
     let at = 80;
     // CompactSize of the tx count, written by hand to avoid a writer for 1–3 bytes.
-    if (this.n < 0xfd) block[at++] = this.n;
-    else if (this.n <= 0xffff) {
+    if (n < 0xfd) block[at++] = n;
+    else if (n <= 0xffff) {
       block[at++] = 0xfd;
-      block[at++] = this.n & 0xff;
-      block[at++] = this.n >>> 8;
+      block[at++] = n & 0xff;
+      block[at++] = n >>> 8;
     } else {
       block[at++] = 0xfe;
-      new DataView(block.buffer, block.byteOffset).setUint32(at, this.n, true);
+      new DataView(block.buffer, block.byteOffset).setUint32(at, n, true);
       at += 4;
     }
-    for (let i = 0; i < this.n; i++) {
-      const t = this.txs[i]!;
-      block.set(t, at);
-      at += t.length;
+    for (let i = 0; i < n; i++) {
+      const start = offs[4 * i]!;
+      const end = offs[4 * i + 1]!;
+      block.set(this.mem[i]!.subarray(start, end), at);
+      at += end - start;
     }
-    const check = checkBlock(block, ctx, this.known, trees);
-    if (check.ok) return { status: 'rebuilt', block, buffer, check };
-    return check.mutated ? { status: 'collision', check } : { status: 'invalid-block', check };
+    return { block, buffer };
+  }
+
+  /** check() and, if it passed, layOut(): for callers that do not relay in between. */
+  finish(ctx: BlockContext, layout: BlockLayout = FRESH, trees?: PostedTrees): FinishResult {
+    const r = this.check(ctx, trees);
+    return r.status === 'ok' ? { status: 'rebuilt', check: r.check, ...this.layOut(layout) } : r;
   }
 }
 
