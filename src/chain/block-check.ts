@@ -212,6 +212,13 @@ export function checkParts(b: BlockParts, ctx: BlockContext, trees?: PostedTrees
   const n = b.n;
   const { mem, offsets: offs, witness, header } = b;
 
+  // What needs no merkle root is worked out first, while a helper thread may still be hashing the
+  // trees; the verdicts are given below in Core's order.
+  const cbMem = mem[0]!;
+  const extraCoinbase = otherCoinbase(b);
+  const dup = firstDuplicate(b.txids, n);
+  const nonFinal = firstNonFinal(b, ctx);
+
   // --- merkle root and CVE-2012-2459 ---
   const posted = trees !== undefined && trees.n === n ? trees : undefined;
   const m = posted !== undefined ? posted.roots.root(0) : merkleRoot(b.txids, n);
@@ -223,13 +230,8 @@ export function checkParts(b: BlockParts, ctx: BlockContext, trees?: PostedTrees
   if (n * WITNESS_SCALE > MAX_BLOCK_WEIGHT || b.strippedSize * WITNESS_SCALE > MAX_BLOCK_WEIGHT) return fail('bad-blk-length', false);
 
   // --- coinbase: exactly one, first ---
-  const cbMem = mem[0]!;
   if (!isCoinbase(cbMem, offs[2]!)) return fail('bad-cb-missing', false, 0);
-  for (let i = 1; i < n; i++) {
-    const at = offs[4 * i + 2]!;
-    if (mem[i]![at] === 0) return fail('bad-txns-vin-empty', false, i);
-    if (isCoinbase(mem[i]!, at)) return fail('bad-cb-multiple', false, i);
-  }
+  if (extraCoinbase !== undefined) return extraCoinbase;
   const cb = coinbaseParts(cbMem, offs[2]!, offs[1]!, witness[0] === 1);
   if (cb === undefined) return fail('bad-blk-length', false, 0);
   if (cb.scriptSigLen < 2 || cb.scriptSigLen > 100) return fail('bad-cb-length', false, 0);
@@ -257,7 +259,6 @@ export function checkParts(b: BlockParts, ctx: BlockContext, trees?: PostedTrees
   }
 
   // --- duplicate txids anywhere (the merkle check only catches the duplicated tail) ---
-  const dup = firstDuplicate(b.txids, n);
   if (dup >= 0) return fail('bad-txns-duplicate', false, dup);
 
   // --- weight (BIP141): 3 × stripped + total ---
@@ -267,15 +268,32 @@ export function checkParts(b: BlockParts, ctx: BlockContext, trees?: PostedTrees
   // --- BIP34: the coinbase's scriptSig starts with CScript() << height ---
   if (ctx.height >= p.bip34Height && !startsWithHeight(cbMem, cb.scriptSigStart, cb.scriptSigLen, ctx.height)) return fail('bad-cb-height', false, 0);
 
-  // --- finality (IsFinalTx), BIP113 cutoff once CSV is active ---
-  const time = readU32(header, 68);
-  const cutoff = ctx.height >= p.csvHeight ? ctx.prevMedianTimePast : time;
-  for (let i = 0; i < n; i++) {
+  // --- finality (IsFinalTx) ---
+  if (nonFinal >= 0) return fail('bad-txns-nonfinal', false, nonFinal);
+  return { ok: true, txCount: n, weight };
+}
+
+/** A transaction after the first without inputs, or a second coinbase: its failure; else undefined. */
+function otherCoinbase(b: BlockParts): BlockCheckResult | undefined {
+  const { mem, offsets: offs } = b;
+  for (let i = 1; i < b.n; i++) {
+    const at = offs[4 * i + 2]!;
+    if (mem[i]![at] === 0) return fail('bad-txns-vin-empty', false, i);
+    if (isCoinbase(mem[i]!, at)) return fail('bad-cb-multiple', false, i);
+  }
+  return undefined;
+}
+
+/** Index of the first transaction not final at the block's height and time (BIP113 cutoff once CSV is active), or -1. */
+function firstNonFinal(b: BlockParts, ctx: BlockContext): number {
+  const { mem, offsets: offs } = b;
+  const cutoff = ctx.height >= ctx.params.csvHeight ? ctx.prevMedianTimePast : readU32(b.header, 68);
+  for (let i = 0; i < b.n; i++) {
     const lock = readU32(mem[i]!, offs[4 * i + 1]! - 4);
     if (lock === 0 || lock < (lock < LOCKTIME_THRESHOLD ? ctx.height : cutoff)) continue;
-    if (!allInputsFinal(mem[i]!, offs[4 * i + 2]!)) return fail('bad-txns-nonfinal', false, i);
+    if (!allInputsFinal(mem[i]!, offs[4 * i + 2]!)) return i;
   }
-  return { ok: true, txCount: n, weight };
+  return -1;
 }
 
 function readU32(b: Uint8Array, o: number): number {
