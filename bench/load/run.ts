@@ -546,7 +546,7 @@ async function naiveAt(o: RunOptions, need: ReadonlyArray<{ mode: Mode; at: numb
  * subtracted; RSS per peer is the growth over the node's RSS before any peer connected.
  */
 async function sweepRow(o: RunOptions, kind: SweepRow['kind'], mode: Mode, sources: number, sinks: number, deliveries: number, p: Progress, all: StepResult[]): Promise<SweepRow> {
-  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: sources + sinks + 100 });
+  const target = await startWirerelay({ workers: o.workers, trickleMs: o.trickleMs, maxInbound: sources + sinks + 100, cpuProfDir: o.cpuProfDir, heapProf: o.heapProf });
   let r: Rig | undefined;
   try {
     await sleep(100);
