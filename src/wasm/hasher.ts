@@ -16,7 +16,7 @@ import { reserveInput, reserveScratch, stageInput } from './staging.js';
 export const NATIVE_HASH_MIN = 400;
 
 /**
- * The same crossover for messages hashed in a batch by the 4-lane WASM hasher (hash256Many, and
+ * The same crossover for messages hashed in a batch by the 4-lane WASM hasher (hash256Spans, and
  * FrameScanner's default nativeHashMin). Same runs, SIMD batch / crypto.hash×2: 1 KiB 1.34,
  * 1.69, 1.54; 2 KiB –, 0.90, 1.07; 4 KiB 0.57, 0.63, 0.72. Interpolated crossovers 2380, 1918
  * and 2457 B: median ~2400.
@@ -74,52 +74,6 @@ export function checksum(data: Uint8Array): number {
   if (data.length >= NATIVE_HASH_MIN) return nativeChecksum(data);
   const w = getWasm();
   return w.exports.checksum4(stage(data), data.length) >>> 0;
-}
-
-/**
- * Double SHA-256 of each message. Messages below NATIVE_BATCH_HASH_MIN are hashed in one WASM
- * call by the 4-lane multi-buffer hasher; larger ones by node:crypto.
- */
-export function hash256Many(list: readonly Uint8Array[]): Uint8Array[] {
-  const result: Uint8Array[] = new Array<Uint8Array>(list.length);
-  let small = 0;
-  let bytes = 0;
-  for (const m of list) {
-    if (m.length < NATIVE_BATCH_HASH_MIN) {
-      small++;
-      bytes += m.length;
-    }
-  }
-  if (small > 0) {
-    const w = getWasm();
-    const x = w.exports;
-    const input = reserveInput(w, bytes);
-    const desc = reserveScratch(w, small * 40);
-    const out = desc + small * 8;
-    const u8 = w.mem.u8();
-    const u32 = w.mem.u32();
-    let at = input;
-    let d = desc >>> 2;
-    for (const m of list) {
-      if (m.length >= NATIVE_BATCH_HASH_MIN) continue;
-      u8.set(m, at);
-      u32[d++] = at;
-      u32[d++] = m.length;
-      at += m.length;
-    }
-    x.hash256Batch(desc, small, out);
-    let j = 0;
-    for (let i = 0; i < list.length; i++) {
-      if (list[i]!.length >= NATIVE_BATCH_HASH_MIN) continue;
-      result[i] = u8.slice(out + 32 * j, out + 32 * j + 32);
-      j++;
-    }
-  }
-  for (let i = 0; i < list.length; i++) {
-    const m = list[i]!;
-    if (m.length >= NATIVE_BATCH_HASH_MIN) result[i] = nativeHash256(m);
-  }
-  return result;
 }
 
 /**

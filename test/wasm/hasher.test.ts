@@ -7,7 +7,6 @@ import {
   checksum,
   hash256,
   hash256Into,
-  hash256Many,
   nativeChecksum,
   nativeHash256,
   sha256,
@@ -52,27 +51,9 @@ describe('hasher', () => {
     expect(() => hash256Into(new Uint8Array(1), new Uint8Array(40), 9)).toThrow(RangeError);
   });
 
-  it('hash256Many handles n = 0, 1, 5 and mixed small/large messages in order', () => {
-    expect(hash256Many([])).toEqual([]);
-    for (const n of [1, 5, 17]) {
-      const list = Array.from({ length: n }, (_, i) => bytes(LENGTHS[(i * 7) % LENGTHS.length]!, i));
-      expect(hash256Many(list).map((d) => Buffer.from(d).toString('hex'))).toEqual(list.map((m) => dsha(m).toString('hex')));
-    }
-  });
-
-  it('hash256Many grows the arenas for a batch larger than them', () => {
-    const list = Array.from({ length: 3000 }, (_, i) => bytes(200 + (i % 300), i));
-    const got = hash256Many(list);
-    expect(got.length).toBe(3000);
-    for (let i = 0; i < list.length; i += 97) expect(Buffer.from(got[i]!)).toEqual(dsha(list[i]!));
-  });
-
   it('results do not alias WASM memory', () => {
     const a = hash256(bytes(10));
-    const many = hash256Many([bytes(10)]);
     hash256(bytes(11));
-    hash256Many([bytes(12)]);
     expect(Buffer.from(a)).toEqual(dsha(bytes(10)));
-    expect(Buffer.from(many[0]!)).toEqual(dsha(bytes(10)));
   });
 });
