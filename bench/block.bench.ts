@@ -31,7 +31,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCmpctBlock } from '../src/chain/compact/build-compact.js';
 import { PartialBlock, type BlockLayout } from '../src/chain/compact/partial-block.js';
-import { ListTxSource } from '../src/chain/compact/tx-source.js';
+import { RelayCacheTxSource } from '../src/chain/compact/relay-cache-source.js';
 import type { BlockContext } from '../src/chain/block-check.js';
 import { HeaderChain } from '../src/chain/header-chain.js';
 import { HeaderFile } from '../src/chain/header-file.js';
@@ -40,7 +40,10 @@ import { compactToTarget } from '../src/chain/pow.js';
 import { checkHeadersPow, u256le } from '../src/wasm/header-pow.js';
 import { MerkleOffload, type MerkleJobs } from '../src/wasm/merkle-offload.js';
 import { decodePayload, encodePayload } from '../src/wire/codec.js';
-import { PROTOCOL_VERSION } from '../src/wire/constants.js';
+import { HEADER_SIZE, PROTOCOL_VERSION } from '../src/wire/constants.js';
+import { txIds } from '../src/wire/tx-id.js';
+import { RelayCache } from '../src/relay/relay-cache.js';
+import { hash256 } from '../src/wasm/hasher.js';
 import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf } from './support/blocks.js';
 import { measureNodeHop } from './support/node-hop.js';
 
@@ -83,15 +86,20 @@ const built = buildBlock({ prev: new Uint8Array(32).fill(5), height: HEIGHT, tim
 const ctx: BlockContext = { params: R, height: HEIGHT, prevMedianTimePast: TIME - 3000 };
 const others = Array.from({ length: 3000 }, () => makeTx(mixedShape(r), r));
 
-/** As the relay cache serves it: wtxids and txids in flat arrays (both computed when a tx arrived). */
-function sourceOf(list: Uint8Array[]): ListTxSource {
-  const ids = new Uint8Array(32 * list.length);
-  const tids = new Uint8Array(32 * list.length);
-  list.forEach((t, i) => {
-    ids.set(dsha(t), 32 * i);
-    tids.set(txidOf(t), 32 * i);
-  });
-  return new ListTxSource(list, ids, tids);
+/**
+ * The node's own source: a relay cache holding the transactions as it holds relayed ones (frames
+ * packed in its slabs, ids in its slot chunks, each tx's size without witness kept from arrival).
+ */
+function sourceOf(list: Uint8Array[]): RelayCacheTxSource {
+  const cache = new RelayCache(256 * 1024 * 1024);
+  for (const t of list) {
+    // The frame header's bytes are never read by the rebuild; the cache keeps the frame as given.
+    const frame = new Uint8Array(HEADER_SIZE + t.length);
+    frame.set(t, HEADER_SIZE);
+    const ids = txIds(t, hash256);
+    cache.add('tx', ids.txid, 0, ids.wtxid, 0, frame, 0, frame.length, -1, false, ids.strippedSize);
+  }
+  return new RelayCacheTxSource(cache);
 }
 const pool = [...blockTxs, ...others];
 for (let i = pool.length - 1; i > 0; i--) {
