@@ -8,7 +8,31 @@
  */
 import type { Accounting } from './accounting.js';
 import type { KneeBracket, KneeCause } from './knee.js';
-import type { RunOptions } from './run.js';
+
+/** What one run of the load harness does (bench/load/run.ts parseRunArgs). */
+export interface RunOptions {
+  readonly quick: boolean;
+  readonly cpuProfDir?: string;
+  readonly heapProf?: boolean;
+  readonly sourceConns: number;
+  readonly sinkConns: number;
+  readonly txBytes: number;
+  readonly modes: readonly Mode[];
+  readonly workers: number;
+  readonly trickleMs: number;
+  readonly stepMs: number;
+  readonly warmMs: number;
+  readonly baselines: boolean;
+  readonly sweeps: boolean;
+  /** Which sweeps run (`--sweep fan-in` or `--sweep fan-out`; both by default). */
+  readonly sweepKinds: readonly SweepRow['kind'][];
+  readonly peerCounts: readonly number[];
+  /** Deliveries/s offered in every sweep row. */
+  readonly sweepRate: number;
+  /** Also search wirerelay's knee with the generators speaking BIP324 v2 (push, or the first mode). */
+  readonly v2: boolean;
+  readonly outDir: string;
+}
 
 export type TargetName = 'wirerelay' | 'raw-forwarder' | 'naive-relay';
 export const TARGETS: readonly TargetName[] = ['wirerelay', 'naive-relay', 'raw-forwarder'];

@@ -32,34 +32,10 @@ import type { MachineSample, ProcSample } from './proc-stats.js';
 import { GenProc, ROOT, loopbackIps, sleep, startBaseline, startWirerelay } from './procs.js';
 import type { Target } from './procs.js';
 import { equalLoad, limitOf, limitLines, usPerMsg } from './results.js';
-import type { GeneratorStats, LatencySummary, LoadResult, Mode, StepResult, SweepRow, TargetName, TargetRun, V2Section } from './results.js';
+import type { GeneratorStats, LatencySummary, LoadResult, Mode, RunOptions, StepResult, SweepRow, TargetName, TargetRun, V2Section } from './results.js';
 import { renderChart, renderCpuChart } from './chart.js';
 import { renderReport } from './report.js';
 import { nowMs } from './wire-lite.js';
-
-export interface RunOptions {
-  readonly quick: boolean;
-  readonly cpuProfDir?: string;
-  readonly heapProf?: boolean;
-  readonly sourceConns: number;
-  readonly sinkConns: number;
-  readonly txBytes: number;
-  readonly modes: readonly Mode[];
-  readonly workers: number;
-  readonly trickleMs: number;
-  readonly stepMs: number;
-  readonly warmMs: number;
-  readonly baselines: boolean;
-  readonly sweeps: boolean;
-  /** Which sweeps run (`--sweep fan-in` or `--sweep fan-out`; both by default). */
-  readonly sweepKinds: readonly SweepRow['kind'][];
-  readonly peerCounts: readonly number[];
-  /** Deliveries/s offered in every sweep row. */
-  readonly sweepRate: number;
-  /** Also search wirerelay's knee with the generators speaking BIP324 v2 (push, or the first mode). */
-  readonly v2: boolean;
-  readonly outDir: string;
-}
 
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   const has = (f: string): boolean => argv.includes(f);
