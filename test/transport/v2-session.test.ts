@@ -170,6 +170,8 @@ describe('v2 session failures (each a disconnect, never a throw)', () => {
     expect(Buffer.from(out.v1!).equals(Buffer.from(v1))).toBe(true);
     expect(out.send).toBeUndefined();
     expect(s.phase).toBe('v1');
+    // A v1 peer never cost us a key pair.
+    expect(s.hasKeyPair).toBe(false);
   });
 
   it('responder: a v1 frame of another command is not v1 (BIP324), and a mismatch answers with the key at once', () => {
@@ -177,9 +179,12 @@ describe('v2 session failures (each a disconnect, never a throw)', () => {
     const ping = new Uint8Array(24);
     new DataView(ping.buffer).setUint32(0, MAGIC, true);
     ping.set(Buffer.from('ping'), 4);
+    // Nothing seen yet: no key made.
+    expect(s.hasKeyPair).toBe(false);
     const out = s.receive(ping.subarray(0, 5));
     expect(out.send).toHaveLength(64);
     expect(s.phase).toBe('key');
+    expect(s.hasKeyPair).toBe(true);
   });
 
   it('garbage-too-long: 4,096 bytes without the terminator', () => {

@@ -99,7 +99,8 @@ export class V2Session {
   readonly initiating: boolean;
   private phaseValue: V2Phase;
   private readonly magic: number;
-  private readonly keyPair: V2KeyPair;
+  /** Made on first use (keyPair): see there. */
+  private keyPairValue: V2KeyPair | undefined;
   private readonly garbage: Uint8Array;
   private readonly decoyLengths: readonly number[];
   private readonly cipherOptions: { nativeMin?: number; wasm?: WasmInstance };
@@ -119,7 +120,7 @@ export class V2Session {
   constructor(options: V2SessionOptions) {
     this.initiating = options.initiating;
     this.magic = options.magic >>> 0;
-    this.keyPair = options.keyPair ?? generateKeyPair();
+    this.keyPairValue = options.keyPair;
     this.garbage = options.garbage ?? randomBytes(randomInt(MAX_GARBAGE_BYTES + 1));
     if (this.garbage.length > MAX_GARBAGE_BYTES) throw new RangeError(`garbage of ${this.garbage.length} bytes exceeds ${MAX_GARBAGE_BYTES}`);
     this.decoyLengths = options.decoys ?? [];
@@ -133,6 +134,21 @@ export class V2Session {
 
   get phase(): V2Phase {
     return this.phaseValue;
+  }
+
+  /**
+   * Our ElligatorSwift key pair, made when first needed: an initiator's when it starts, a
+   * responder's only once the peer's first bytes are not a v1 version message. A key costs ~0.8 ms
+   * of CPU here (@noble/curves), which every v1 peer connecting to a v2-capable node used to cost
+   * us for nothing (1,000 v1 sinks: over a second of the node's time).
+   */
+  private get keyPair(): V2KeyPair {
+    return (this.keyPairValue ??= generateKeyPair());
+  }
+
+  /** Whether our key pair has been made (a responder whose peer spoke v1 never makes one). */
+  get hasKeyPair(): boolean {
+    return this.keyPairValue !== undefined;
   }
 
   /** The 32-byte session id once keys are derived (compare it out of band, BIP324). */
