@@ -87,8 +87,9 @@ export class CompactBlocks implements PeerLifecycle {
   private scratch = new Uint8Array(0);
   /**
    * A rebuilt block is laid out (once its cmpctblock is pushed) after room for its `block` frame's
-   * header (the frame is then made in place) in one buffer reused from block to block: 1–4 MB of fresh memory per block cost its
-   * page faults inside the hop (several ms under load), the copy into a resident buffer does not.
+   * header (the frame is then made in place) in one buffer reused from block to block: 1–4 MB of
+   * fresh memory per block cost its page faults (several ms under load), the copy into a resident
+   * buffer does not.
    * The relay cache and the block store copy the frame out in the next turn (BlockGate); while a
    * block still waits for that, the next one gets a fresh buffer.
    */

@@ -99,9 +99,9 @@ export class V2Session {
   readonly initiating: boolean;
   private phaseValue: V2Phase;
   private readonly magic: number;
-  /** Made on first use (keyPair): see there. */
+  /** Made on first use (keyPair, garbage): see there. */
   private keyPairValue: V2KeyPair | undefined;
-  private readonly garbage: Uint8Array;
+  private garbageValue: Uint8Array | undefined;
   private readonly decoyLengths: readonly number[];
   private readonly cipherOptions: { nativeMin?: number; wasm?: WasmInstance };
   private readonly frameRecords: boolean;
@@ -121,8 +121,8 @@ export class V2Session {
     this.initiating = options.initiating;
     this.magic = options.magic >>> 0;
     this.keyPairValue = options.keyPair;
-    this.garbage = options.garbage ?? randomBytes(randomInt(MAX_GARBAGE_BYTES + 1));
-    if (this.garbage.length > MAX_GARBAGE_BYTES) throw new RangeError(`garbage of ${this.garbage.length} bytes exceeds ${MAX_GARBAGE_BYTES}`);
+    this.garbageValue = options.garbage;
+    if (options.garbage !== undefined && options.garbage.length > MAX_GARBAGE_BYTES) throw new RangeError(`garbage of ${options.garbage.length} bytes exceeds ${MAX_GARBAGE_BYTES}`);
     this.decoyLengths = options.decoys ?? [];
     this.cipherOptions = { nativeMin: options.nativeMin, wasm: options.wasm };
     this.frameRecords = options.frameRecords ?? true;
@@ -144,6 +144,11 @@ export class V2Session {
    */
   private get keyPair(): V2KeyPair {
     return (this.keyPairValue ??= generateKeyPair());
+  }
+
+  /** Our garbage (BIP324: up to 4,095 random bytes after the key), made with the key pair. */
+  private get garbage(): Uint8Array {
+    return (this.garbageValue ??= randomBytes(randomInt(MAX_GARBAGE_BYTES + 1)));
   }
 
   /** Whether our key pair has been made (a responder whose peer spoke v1 never makes one). */
