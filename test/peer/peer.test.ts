@@ -148,12 +148,16 @@ describe('Peer batch dispatch', () => {
     const txs = [legacy(1), segwit(2), legacy(3), segwit(4), segwit(5)];
     src.socket.emit('data', Buffer.concat(txs.map((raw) => frameOf({ command: 'tx', raw }))));
     await turn();
-    // Every tx is cached under its txid and its wtxid, as computed independently here.
+    // Every tx is cached under its txid and its wtxid, as computed independently here, with its
+    // size without witness (what a rebuilt block's weight is summed from).
     for (const raw of txs) {
-      const { txid, wtxid } = txIds(raw, nodeHash256);
+      const { txid, wtxid, strippedSize } = txIds(raw, nodeHash256);
       expect(lab.relay.cache.has(txid), 'txid').toBe(true);
       expect(lab.relay.cache.has(wtxid), 'wtxid').toBe(true);
+      expect(lab.relay.cache.strippedSize(lab.relay.cache.find(txid, 0)), 'stripped size').toBe(strippedSize);
     }
+    // Witness txs are smaller without it, legacy ones are not.
+    expect(txs.map((raw) => txIds(raw, nodeHash256).strippedSize < raw.length)).toEqual([false, true, false, true, true]);
     // The sink got one inv for all of them, by txid (it did not ask for wtxid relay).
     const invs = messagesOf(sink.socket.take()).filter((m) => m.command === 'inv') as Extract<Message, { command: 'inv' }>[];
     expect(invs).toHaveLength(1);
