@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createRelay, type RelayNode } from '../src/node/relay-node.js';
-import type { TransportMode } from '../src/node/types.js';
+import type { TransportMode } from '../src/types.js';
 
 const quick = process.argv.includes('--quick');
 const BATCH = 2000;

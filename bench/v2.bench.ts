@@ -17,12 +17,11 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NaiveV2Decoder, NaiveV2Encoder } from './v2-baseline.js';
 import { NATIVE_AEAD_MIN, PacketCipher } from '../src/wasm/v2-cipher.js';
-import { LONG_TYPE_BYTES, encodeContents, shortId } from '../src/transport/v2/message-types.js';
+import { LONG_TYPE_BYTES, encodeContents, shortId } from '../src/wire/v2-message-types.js';
 import { PacketReader } from '../src/transport/v2/packet-reader.js';
 import { V2Session, type V2Message } from '../src/transport/v2/session.js';
-import { readCommand } from '../src/framing/frame.js';
 import { FrameScanner } from '../src/wasm/frame-scanner.js';
-import { HEADER_SIZE, NETWORKS } from '../src/wire/constants.js';
+import { HEADER_SIZE, NETWORKS, readCommand } from '../src/wire/constants.js';
 import { CHUNK, buildMix, chunked, randomPayload, type MixFrame, type MixName } from './support/mixes.js';
 
 const quick = process.argv.includes('--quick');

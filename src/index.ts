@@ -28,7 +28,7 @@ export type {
   PeerState,
   RelayConfig,
   RelayEvents,
-} from './node/types.js';
+} from './types.js';
 export type { FlowOrder, FlowRow, HealthInfo } from './admin/backend.js';
 export type { BlockItem, RelayStream, StreamOptions, TxItem } from './streams/relay-streams.js';
 export type { ChainInfoProvider, RelayCacheTx } from './rpc/backend.js';

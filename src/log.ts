@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { LogLevel } from './node/types.js';
+import type { LogLevel } from './types.js';
 
 export type LogFields = Record<string, unknown>;
 export type LogFn = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => void;

@@ -7,7 +7,7 @@
  * syntax (IP or CIDR, `HOST:PORT`) before it calls, so these throws are for semantic refusals
  * (e.g. banning a whitelisted address).
  */
-import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
+import type { BanInfo, NodeStatus, PeerInfo } from '../types.js';
 import { hostOf } from '../util/host-port.js';
 
 /** How `flows()` orders its rows: total bytes, or the current byte rate. */

@@ -5,7 +5,8 @@
  * Exit codes: 0 success, 1 the node refused or could not be reached, 2 bad command line.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AdminClient, AdminClientError, cookiePathFor, DEFAULT_ADMIN_HTTP, defaultDataDir } from './client.js';
+import { DEFAULT_DATA_DIR } from '../util/data-dir.js';
+import { AdminClient, AdminClientError, cookiePathFor, DEFAULT_ADMIN_HTTP } from './client.js';
 import { readCookie } from './cookie.js';
 import { isLoopbackHostHeader, parsePeerAddress } from './targets.js';
 
@@ -100,7 +101,7 @@ export async function runAdminCommand(spec: AdminCommandSpec, args: string[], io
   // WIRERELAY_DATA_DIR, as `wirerelay start` reads it, so the CLI next to a node configured that way
   // (a container, a systemd unit's Environment=) finds its cookie.
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : process.env.WIRERELAY_DATA_DIR || undefined;
-  const cookiePath = typeof values.cookie === 'string' ? values.cookie : cookiePathFor(dataDir ?? defaultDataDir());
+  const cookiePath = typeof values.cookie === 'string' ? values.cookie : cookiePathFor(dataDir ?? DEFAULT_DATA_DIR);
 
   // Loopback reads need no token; not sending one there also keeps a stale cookie left by a crashed
   // node from turning a working `status` into a 401.

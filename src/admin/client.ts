@@ -4,7 +4,6 @@
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../node/config.js';
 import { COOKIE_FILE_NAME } from './cookie.js';
 import type { PeerAddress } from './targets.js';
 
@@ -14,14 +13,6 @@ export const DEFAULT_ADMIN_HTTP = '127.0.0.1:9464';
 export const DEFAULT_CLIENT_TIMEOUT_MS = 60_000;
 /** Largest reply the CLI will buffer: a full peer list is well under this. */
 const MAX_REPLY_BYTES = 32 * 1024 * 1024;
-
-/**
- * The data directory the CLI assumes when none is given: the node's own default, `~/.wirerelay`.
- * The node owns the directory; the CLI only reads the cookie from it.
- */
-export function defaultDataDir(): string {
-  return DEFAULT_DATA_DIR;
-}
 
 export function cookiePathFor(dataDir: string): string {
   return join(dataDir, COOKIE_FILE_NAME);

@@ -1,12 +1,11 @@
 /**
  * What the status page shows, already formatted: the server renders it into the first HTML
  * response (so the page is never blank) and serves it as JSON at `/status/view` for the page's
- * one-second refresh. Formatting lives here only, with the CLI's helpers (src/cli/format.ts), so
+ * one-second refresh. Formatting lives here only, with the helpers the CLI shares (format.ts), so
  * the page and `wirerelay status|peers|ban` print the same units.
  */
-import type { BanInfo, NodeStatus, PeerInfo, TrafficRates } from '../node/types.js';
-import { formatAgo as ago, formatBytes, formatBytesByCommand as perMessage, formatDuration, formatPercent, formatRate, formatTimestamp } from '../cli/format.js';
-import { peerFlags } from '../cli/node-views.js';
+import type { BanInfo, NodeStatus, PeerInfo, TrafficRates } from '../types.js';
+import { formatAgo as ago, formatBytes, formatBytesByCommand as perMessage, formatDuration, formatPercent, formatRate, formatTimestamp, peerFlags } from './format.js';
 import { DEFAULT_MARKS } from '../stats/rate-ticker.js';
 import { currentHealth, type AdminBackend, type FlowRow, type HealthInfo } from './backend.js';
 

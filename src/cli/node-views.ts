@@ -1,9 +1,9 @@
 /**
  * Text views of a node for the CLI: `wirerelay status`, `peers` (getpeerinfo's fields) and the ban
- * list. Commands fetch the JSON and print these; strings from the network go through format.ts's
+ * list. Commands fetch the JSON and print these; strings from the network go through admin/format.ts's
  * `clean()` (renderTable and renderKeyValues do it).
  */
-import type { BanInfo, NodeStatus, PeerInfo } from '../node/types.js';
+import type { BanInfo, NodeStatus, PeerInfo } from '../types.js';
 import {
   clean,
   formatAgo as ago,
@@ -12,19 +12,14 @@ import {
   formatDuration,
   formatRate,
   formatTimestamp,
+  peerFlags,
   renderKeyValues,
   renderTable,
   type Column,
-} from './format.js';
+} from '../admin/format.js';
 
 const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)}ms`);
 const perSec = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-
-/** `mesh,perm,wl`, or `-`: the flags getpeerinfo shows as booleans. */
-export function peerFlags(p: PeerInfo): string {
-  const flags = [p.mesh ? 'mesh' : '', p.permanent ? 'perm' : '', p.whitelisted ? 'wl' : ''].filter((f) => f !== '');
-  return flags.length === 0 ? '-' : flags.join(',');
-}
 
 /** One line per peer; `now` (Unix ms) dates the "ago" columns. */
 export function renderPeerTable(peers: readonly PeerInfo[], now: number): string {

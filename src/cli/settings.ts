@@ -13,10 +13,12 @@ import { parseDuration } from '../admin/duration.js';
 import { DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
 import { ConfigError } from '../errors.js';
 import { LOG_COMPONENTS } from '../log.js';
-import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, DEFAULT_DATA_DIR, DEFAULT_ZMQ_HWM, LOG_LEVELS, resolveConfig, TRANSPORT_MODES, ZMQ_TOPIC_OPTIONS } from '../node/config.js';
+import { BACKUP_MODES, DEFAULT_ADMIN_PORT, DEFAULT_BACKUP_BUFFER_CHANGES, LOG_LEVELS, resolveConfig, TRANSPORT_MODES } from '../node/config.js';
+import { DEFAULT_DATA_DIR } from '../util/data-dir.js';
+import { DEFAULT_ZMQ_HWM, ZMQ_TOPIC_OPTIONS } from '../zmq/topics.js';
 import { formatHostPort } from '../util/host-port.js';
 import type { RelayOptions } from '../node/config.js';
-import type { HostPort, RelayConfig } from '../node/types.js';
+import type { HostPort, RelayConfig } from '../types.js';
 import { NETWORKS } from '../wire/constants.js';
 
 /** A usage error: exit status 2, the message names the flag or the key and where it came from. */

@@ -1,7 +1,7 @@
 import { WireError } from '../errors.js';
 import type { FrameRecords } from '../wasm/frame-records.js';
 import { errorForStatus } from '../wasm/status.js';
-import { commandName, COMMAND_SIZE, HEADER_SIZE } from '../wire/constants.js';
+import { commandName, HEADER_SIZE, readCommand } from '../wire/constants.js';
 import type { Command } from '../wire/constants.js';
 
 /** One verified frame of a connection's stream. `payload` is a view into the batch it arrived in. */
@@ -28,17 +28,6 @@ export function makeFrame(batch: Uint8Array, offset: number, length: number, com
     payload,
     rawCommand: () => command ?? readCommand(batch, offset),
   };
-}
-
-/** The command field of the header at `offset`, trailing NULs stripped, non-ASCII escaped. */
-export function readCommand(bytes: Uint8Array, offset: number): string {
-  let s = '';
-  for (let i = 0; i < COMMAND_SIZE; i++) {
-    const b = bytes[offset + 4 + i];
-    if (b === undefined || b === 0) break;
-    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return s;
 }
 
 /** The typed error for record `i` of a batch, whose status is neither OK nor UNKNOWN_COMMAND. */

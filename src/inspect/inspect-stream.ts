@@ -6,7 +6,6 @@
  */
 import { WireError } from '../errors.js';
 import type { RelayError } from '../errors.js';
-import { readCommand } from '../framing/frame.js';
 import { FrameRecords } from '../wasm/frame-records.js';
 import { FrameScanner } from '../wasm/frame-scanner.js';
 import { hash256, nativeChecksum } from '../wasm/hasher.js';
@@ -14,7 +13,7 @@ import { errorForStatus, isFatal, Status } from '../wasm/status.js';
 import { decodePayload } from '../wire/codec.js';
 import { messageToJson } from '../wire/json.js';
 import type { JsonObject } from '../wire/json.js';
-import { commandName, HEADER_SIZE, PROTOCOL_VERSION } from '../wire/constants.js';
+import { commandName, HEADER_SIZE, PROTOCOL_VERSION, readCommand } from '../wire/constants.js';
 
 export interface InspectRecord {
   readonly offset: number;

@@ -22,7 +22,7 @@ import type { BanManager } from './ban-manager.js';
 import { formatHostPort, hostOf, stripMapped } from '../util/host-port.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 export class Acceptor implements PeerLifecycle {
   readonly slots: InboundSlots;

@@ -25,7 +25,7 @@ import { addrV2ToText, type AddrV2Entry } from '../wire/addrv2.js';
 import type { TimedNetAddress } from '../wire/net-address.js';
 import { overlayKey, parseOverlay } from '../util/overlay.js';
 import type { Logger } from '../log.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 /** The view of a peer that address gossip needs (implemented by Peer). */
 export interface GossipPeer {

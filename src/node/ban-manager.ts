@@ -12,7 +12,7 @@ import { formatCidr, parseCidr } from '../util/ip.js';
 import { decideOffence, scoreOffence } from '../ban/ban-policy.js';
 import type { OffenceId, Verdict } from '../ban/ban-policy.js';
 import { BanTable } from '../wasm/ban-table.js';
-import type { BanInfo, RelayConfig } from './types.js';
+import type { BanInfo, RelayConfig } from '../types.js';
 import type { DurableState } from './durable-state.js';
 
 export interface OffenceOutcome {

@@ -26,7 +26,7 @@ import type { RelayAccounting } from './relay-accounting.js';
 import { MerkleOffload } from '../wasm/merkle-offload.js';
 import { HeaderSync } from './header-sync.js';
 import type { PeerSet } from './peer-set.js';
-import type { RelayEvents } from './types.js';
+import type { RelayEvents } from '../types.js';
 
 export interface BlockRelay {
   readonly sync: HeaderSync;

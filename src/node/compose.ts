@@ -45,7 +45,7 @@ import { MeshDiscovery } from './mesh-discovery.js';
 import { OutboundEviction } from './outbound-eviction.js';
 import { Seeding } from './seeding.js';
 import { StateKeeper } from './state-keeper.js';
-import type { RelayConfig, RelayEvents } from './types.js';
+import type { RelayConfig, RelayEvents } from '../types.js';
 
 /** What the node itself keeps for its whole life and hands to the parts. */
 export interface NodeShell {

@@ -2,8 +2,6 @@
  * Relay configuration: defaults and validation. Every bad option is rejected at start-up with a
  * message that names the option, never discovered later as odd behaviour.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { parseRpcAuth } from '../rpc/auth.js';
@@ -13,10 +11,11 @@ import { VERSION } from '../version.js';
 import { NETWORKS, networkByName } from '../wire/constants.js';
 import { DEFAULT_MAX_AGE_MS } from '../relay/relay-cache.js';
 import { DialScope, DIAL_NETS, GOSSIP_DIAL_SCOPES } from '../conn/dial-scope.js';
+import { DEFAULT_ZMQ_HWM, ZMQ_TOPIC_OPTIONS } from '../zmq/topics.js';
 import { DNS_SEEDS } from '../conn/discovery.js';
 import { defaultMaxPending, DEFAULT_MAX_INBOUND_PER_ADDRESS, DEFAULT_MAX_INBOUND_PER_GROUP } from '../conn/inbound-policy.js';
 import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
-import type { BackupMode, HostPort, LogLevel, RelayConfig, TransportMode } from './types.js';
+import type { BackupMode, HostPort, LogLevel, RelayConfig, TransportMode } from '../types.js';
 
 export type RelayOptions = Partial<Omit<RelayConfig, 'listen' | 'http' | 'rpc'>> & {
   /** `HOST:PORT`, a HostPort, or null (the default) for no JSON-RPC listener. */
@@ -44,16 +43,6 @@ const OPTION_KEYS: Readonly<Record<keyof RelayConfig, true>> = {
   zmqPubRawTxHwm: true, zmqPubHashTxHwm: true, zmqPubRawBlockHwm: true, zmqPubHashBlockHwm: true, zmqPubSequenceHwm: true,
 };
 
-/** Core's default -zmqpub<topic>hwm (zmq/zmqabstractnotifier.h DEFAULT_ZMQ_SNDHWM). */
-export const DEFAULT_ZMQ_HWM = 1000;
-/** The ZMQ topics and their options, in Core's names (doc/zmq.md). */
-export const ZMQ_TOPIC_OPTIONS = [
-  ['rawtx', 'zmqPubRawTx', 'zmqPubRawTxHwm'],
-  ['hashtx', 'zmqPubHashTx', 'zmqPubHashTxHwm'],
-  ['rawblock', 'zmqPubRawBlock', 'zmqPubRawBlockHwm'],
-  ['hashblock', 'zmqPubHashBlock', 'zmqPubHashBlockHwm'],
-  ['sequence', 'zmqPubSequence', 'zmqPubSequenceHwm'],
-] as const;
 
 /**
  * A ZMQ endpoint to bind: `tcp://IP:PORT` (IPv6 bracketed; `*` for every interface) or
@@ -86,7 +75,6 @@ function stringList(value: readonly string[] | undefined, what: string, check: (
 }
 
 /** The data directory the CLI uses when `--data-dir` is not given. */
-export const DEFAULT_DATA_DIR = join(homedir(), '.wirerelay');
 export const DEFAULT_ADMIN_PORT = 9464;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];

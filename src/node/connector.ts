@@ -29,7 +29,7 @@ import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { PeerLifecycle, PeerSet } from './peer-set.js';
 import type { StateKeeper } from './state-keeper.js';
-import type { DisconnectReason, RelayConfig } from './types.js';
+import type { DisconnectReason, RelayConfig } from '../types.js';
 
 export interface ConnectorParts {
   readonly config: RelayConfig;

@@ -14,7 +14,7 @@ import type { Peer } from '../peer/peer.js';
 import { hostOf } from '../util/host-port.js';
 import type { BanManager } from './ban-manager.js';
 import type { PeerRegistry } from './peer-registry.js';
-import type { BanInfo, RelayConfig, RelayEvents } from './types.js';
+import type { BanInfo, RelayConfig, RelayEvents } from '../types.js';
 
 export class Discipline {
   constructor(

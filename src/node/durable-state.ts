@@ -15,7 +15,7 @@ import type { NodeState, StateChange } from '../persist/state-model.js';
 import { MembershipSnapshot } from '../persist/membership-snapshot.js';
 import type { BackupPolicy } from '../persist/backup/replicator.js';
 import type { MembershipReplay } from '../persist/membership-snapshot.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 export const MEMBERSHIP_FILE = 'membership.snapshot';
 /** The state log is compacted once it grows past this (the address table alone can be megabytes). */

@@ -42,7 +42,7 @@ import { MAX_BLOCK_HEADERS_PER_MSG, PROTOCOL_VERSION } from '../wire/constants.j
 import type { GetHeadersMessage } from '../wire/messages/getheaders.js';
 import { WireReader } from '../wire/reader.js';
 import type { PeerLifecycle } from './peer-set.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 /** Core HEADERS_RESPONSE_TIME: a getheaders unanswered this long no longer blocks the next one. */
 export const HEADERS_RESPONSE_TIME_MS = 2 * 60_000;

@@ -13,7 +13,7 @@ import type { RelayCache } from '../relay/relay-cache.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import { hashToHex } from '../wire/hex.js';
 import type { StateKeeper } from './state-keeper.js';
-import type { RelayEvents } from './types.js';
+import type { RelayEvents } from '../types.js';
 
 export class ItemFeed {
   constructor(

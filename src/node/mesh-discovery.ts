@@ -12,7 +12,7 @@ import type { SeedResolver } from '../conn/discovery.js';
 import { formatIpPort, requireHostPort } from '../util/host-port.js';
 import { parseIp } from '../util/ip.js';
 import type { Connector } from './connector.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 export class MeshDiscovery {
   private readonly name: string;

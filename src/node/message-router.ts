@@ -16,7 +16,7 @@ import type { AddressGossip } from './address-gossip.js';
 import type { BlockRelay } from './block-relay.js';
 import type { Discipline } from './discipline.js';
 import type { RelayAccounting } from './relay-accounting.js';
-import type { RelayEvents } from './types.js';
+import type { RelayEvents } from '../types.js';
 
 export interface RouterParts {
   readonly relay: InventoryRelay<Peer>;

@@ -19,7 +19,7 @@ import type { BlockRelay } from './block-relay.js';
 import type { DurableState } from './durable-state.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { RelayAccounting } from './relay-accounting.js';
-import type { NodeStatus, RelayConfig } from './types.js';
+import type { NodeStatus, RelayConfig } from '../types.js';
 import type { RelayCache } from '../relay/relay-cache.js';
 import type { RelayCacheTx } from '../rpc/backend.js';
 import { HEADER_SIZE } from '../wire/constants.js';

@@ -9,7 +9,7 @@ import type { RpcBackend } from '../rpc/backend.js';
 import { RpcServer } from '../rpc/server.js';
 import { ZmqPublisher } from '../zmq/publisher.js';
 import type { ZmqSource } from '../zmq/publisher.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 export class OperatorEndpoints {
   private constructor(

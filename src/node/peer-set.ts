@@ -29,7 +29,7 @@ import type { BanManager } from './ban-manager.js';
 import { hostOf, requireHostPort } from '../util/host-port.js';
 import type { Discipline } from './discipline.js';
 import type { PeerRegistry } from './peer-registry.js';
-import type { DisconnectReason, PeerInfo, RelayConfig, RelayEvents } from './types.js';
+import type { DisconnectReason, PeerInfo, RelayConfig, RelayEvents } from '../types.js';
 
 /** Told of every peer that completes its handshake and of every peer that closes. */
 export interface PeerLifecycle {

@@ -39,7 +39,7 @@ import { RelayAccounting } from './relay-accounting.js';
 import { resolveConfig } from './config.js';
 import { formatHostPort, requireHostPort } from '../util/host-port.js';
 import type { RelayOptions } from './config.js';
-import type { BanInfo, NodeStatus, PeerInfo, RelayConfig, RelayEvents } from './types.js';
+import type { BanInfo, NodeStatus, PeerInfo, RelayConfig, RelayEvents } from '../types.js';
 
 export interface RelayDeps {
   readonly clock?: Clock;

@@ -11,7 +11,7 @@ import { FIXED_SEEDS, querySeeds, seedResolver, shouldAddFixedSeeds } from '../c
 import { cryptoRandom } from '../util/random.js';
 import { NETWORKS } from '../wire/constants.js';
 import type { AddressGossip } from './address-gossip.js';
-import type { RelayConfig } from './types.js';
+import type { RelayConfig } from '../types.js';
 
 /** Core's DNSSEEDS_DELAY_FEW_PEERS: with addresses already known, wait this long before asking the seeds. */
 export const DNS_SEED_DELAY_MS = 11_000;

@@ -5,7 +5,7 @@
 import type { OffenceId } from '../ban/ban-policy.js';
 import type { Message } from '../wire/codec.js';
 import { ADDRV2_VERSION, MIN_PEER_PROTOCOL_VERSION, PROTOCOL_VERSION, RejectCode } from '../wire/constants.js';
-import type { DisconnectReason } from '../node/types.js';
+import type { DisconnectReason } from '../types.js';
 
 /** What the handshake needs from its peer. */
 export interface HandshakePeer {

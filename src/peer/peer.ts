@@ -29,7 +29,7 @@ import { PeerStats } from '../stats/peer-stats.js';
 import { advertisedServices, serviceNames } from '../wire/services.js';
 import type { ConnKind } from '../conn/conn-manager.js';
 import { pingDecision } from '../health/ping-timeout.js';
-import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../node/types.js';
+import type { DisconnectReason, PeerDirection, PeerInfo, PeerState, RelayConfig } from '../types.js';
 import type { BatchDispatcher, DispatchPeer } from './dispatch.js';
 import { Handshake } from './handshake.js';
 import type { HandshakePeer } from './handshake.js';

@@ -2,7 +2,7 @@
  * What the JSON-RPC calls need from a running node: a slice of RelayNode's public API, so the RPC
  * layer never reaches into the node's internals (and tests can serve it from plain objects).
  */
-import type { BanInfo, NodeStatus, PeerInfo, RelayConfig } from '../node/types.js';
+import type { BanInfo, NodeStatus, PeerInfo, RelayConfig } from '../types.js';
 
 /** One transaction in the relay cache (getrelaycache). */
 export interface RelayCacheTx {

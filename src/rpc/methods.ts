@@ -11,7 +11,7 @@ import { NETWORKS, NODE_P2P_V2, PROTOCOL_VERSION } from '../wire/constants.js';
 import { serviceNames } from '../wire/services.js';
 import { parseIp, isRoutable } from '../util/ip.js';
 import { VERSION } from '../version.js';
-import type { PeerInfo } from '../node/types.js';
+import type { PeerInfo } from '../types.js';
 import type { ChainInfoProvider, RpcBackend } from './backend.js';
 import {
   RpcError,

@@ -24,7 +24,7 @@
  */
 import type { Logger } from '../log.js';
 import type { SpokenTransport } from '../persist/state-model.js';
-import type { TransportMode } from '../node/types.js';
+import type { TransportMode } from '../types.js';
 import { NODE_P2P_V2 } from '../wire/constants.js';
 import type { Transport, TransportContext } from './transport.js';
 import { v1Transport } from './v1.js';

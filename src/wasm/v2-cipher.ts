@@ -7,7 +7,7 @@
  * direction and is copied into the module around each call, so connections share one instance.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { frameMessageType, LONG_TYPE_BYTES } from '../transport/v2/message-types.js';
+import { frameMessageType, LONG_TYPE_BYTES } from '../wire/v2-message-types.js';
 import { HEADER_SIZE } from '../wire/constants.js';
 import { getWasm, type WasmInstance } from './loader.js';
 import { reserveInput, reserveScratch } from './staging.js';

@@ -105,6 +105,17 @@ export function commandName(id: number): Command | undefined {
   return id >= 1 && id <= COMMANDS.length ? COMMANDS[id - 1] : undefined;
 }
 
+/** The command field of the header at `offset`, trailing NULs stripped, non-ASCII escaped. */
+export function readCommand(bytes: Uint8Array, offset: number): string {
+  let s = '';
+  for (let i = 0; i < COMMAND_SIZE; i++) {
+    const b = bytes[offset + 4 + i];
+    if (b === undefined || b === 0) break;
+    s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return s;
+}
+
 /**
  * Per-command payload caps at protocol version 70016 (btcd wire MaxPayloadLength).
  * A header over its command's cap is rejected before the payload is waited for.

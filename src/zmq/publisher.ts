@@ -21,8 +21,8 @@
  */
 import type { Publisher } from 'zeromq';
 import { RelayError } from '../errors.js';
-import { ZMQ_TOPIC_OPTIONS } from '../node/config.js';
-import type { RelayConfig } from '../node/types.js';
+import { ZMQ_TOPIC_OPTIONS } from './topics.js';
+import type { RelayConfig } from '../types.js';
 import type { BlockItem, TxItem } from '../streams/relay-streams.js';
 
 export type ZmqTopic = (typeof ZMQ_TOPIC_OPTIONS)[number][0];

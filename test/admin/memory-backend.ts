@@ -6,7 +6,7 @@
 import type { AdminBackend, BanOptions, ConnectOptions, FlowOrder, FlowRow, HealthInfo } from '../../src/admin/backend.js';
 import { ManualClock } from '../../src/clock.js';
 import { ConfigError } from '../../src/errors.js';
-import type { BanInfo, NodeStatus, PeerInfo } from '../../src/node/types.js';
+import type { BanInfo, NodeStatus, PeerInfo } from '../../src/types.js';
 
 export const DEFAULT_BAN_MS = 24 * 3600_000;
 

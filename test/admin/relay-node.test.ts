@@ -14,7 +14,7 @@ import type { CliIo } from '../../src/admin/cli-runner.js';
 import * as banCmd from '../../src/cli/commands/ban.js';
 import * as peersCmd from '../../src/cli/commands/peers.js';
 import { createRelay, type RelayNode } from '../../src/node/relay-node.js';
-import type { NodeStatus, PeerInfo } from '../../src/node/types.js';
+import type { NodeStatus, PeerInfo } from '../../src/types.js';
 import { eventually } from '../helpers/raw-peer.js';
 import { rawTx } from '../helpers/raw-tx.js';
 import { http, post } from './http-client.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/admin/duration.js';
 import { isLoopbackAddress, isLoopbackHostHeader, parseBanTarget, parsePeerAddress } from '../../src/admin/targets.js';
-import { clean, formatBytes, formatDuration, formatTimestamp, renderKeyValues, renderTable } from '../../src/cli/format.js';
+import { clean, formatBytes, formatDuration, formatTimestamp, renderKeyValues, renderTable } from '../../src/admin/format.js';
 
 describe('parsePeerAddress', () => {
   it.each([

@@ -12,7 +12,7 @@ import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import { Logger } from '../../src/log.js';
 import { resolveConfig } from '../../src/node/config.js';
 import type { RelayOptions } from '../../src/node/config.js';
-import type { DisconnectReason, RelayEvents } from '../../src/node/types.js';
+import type { DisconnectReason, RelayEvents } from '../../src/types.js';
 import { PeerRegistry } from '../../src/node/peer-registry.js';
 import { PeerSet } from '../../src/node/peer-set.js';
 import type { PeerLifecycle } from '../../src/node/peer-set.js';

@@ -2,9 +2,8 @@
  * Test readers of the v2 receive path's outputs: a V2Session's runs of v1 frames as messages, and
  * the packets one PacketCipher.open decrypted in WASM memory as headers and contents.
  */
-import { readCommand } from '../../src/framing/frame.js';
 import type { V2Message, V2Output } from '../../src/transport/v2/session.js';
-import { HEADER_SIZE } from '../../src/wire/constants.js';
+import { HEADER_SIZE, readCommand } from '../../src/wire/constants.js';
 import type { OpenResult, PacketCipher } from '../../src/wasm/v2-cipher.js';
 
 export function messagesOf(out: Pick<V2Output, 'runs'>): V2Message[] {

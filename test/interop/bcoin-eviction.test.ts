@@ -12,7 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createRelay } from '../../src/node/relay-node.js';
-import type { DisconnectReason } from '../../src/node/types.js';
+import type { DisconnectReason } from '../../src/types.js';
 import { parseIpPort } from '../../src/util/host-port.js';
 import { readBlockHeader } from '../../src/wire/block-header.js';
 import type { BlockHeader } from '../../src/wire/block-header.js';

@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/clock.js';
 import { CHAIN_SYNC_TIMEOUT_MS } from '../../src/node/outbound-eviction.js';
 import { HEADERS_RESPONSE_TIME_MS } from '../../src/node/header-sync.js';
 import { createRelay } from '../../src/node/relay-node.js';
-import type { DisconnectReason } from '../../src/node/types.js';
+import type { DisconnectReason } from '../../src/types.js';
 import { parseIpPort } from '../../src/util/host-port.js';
 import type { Message } from '../../src/wire/codec.js';
 import { eventually, RawPeer, versionMessage } from '../helpers/raw-peer.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type RelayNode } from '../../src/node/relay-node.js';
-import type { PeerInfo } from '../../src/node/types.js';
+import type { PeerInfo } from '../../src/types.js';
 import { runPython } from '../helpers/python.js';
 import { rawTx } from '../helpers/raw-tx.js';
 

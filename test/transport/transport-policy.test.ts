@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import { Logger } from '../../src/log.js';
-import type { TransportMode } from '../../src/node/types.js';
+import type { TransportMode } from '../../src/types.js';
 import type { SpokenTransport } from '../../src/persist/state-model.js';
 import type { TransportContext } from '../../src/transport/transport.js';
 import { MAX_REMEMBERED_TRANSPORTS, TransportPolicy } from '../../src/transport/transport-policy.js';

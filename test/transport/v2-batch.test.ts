@@ -11,11 +11,10 @@ import { FrameVerifier } from '../../src/framing/frame-verifier.js';
 import type { Transport, TransportSink } from '../../src/transport/transport.js';
 import { V2Session, type V2Message } from '../../src/transport/v2/session.js';
 import { V2Transport } from '../../src/transport/v2/transport.js';
-import { commandOfId } from '../../src/transport/v2/message-types.js';
-import { readCommand } from '../../src/framing/frame.js';
+import { commandOfId } from '../../src/wire/v2-message-types.js';
 import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { Status } from '../../src/wasm/status.js';
-import { commandId, MAX_PAYLOAD } from '../../src/wire/constants.js';
+import { commandId, MAX_PAYLOAD, readCommand } from '../../src/wire/constants.js';
 import { REGTEST } from '../helpers/raw-peer.js';
 
 const scanner = new FrameScanner();

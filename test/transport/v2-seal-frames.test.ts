@@ -2,7 +2,7 @@
 // same messages (byte for byte, real ciphers), and frameMessageType's cache of command fields.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { commandOfId, frameMessageType, messageType } from '../../src/transport/v2/message-types.js';
+import { commandOfId, frameMessageType, messageType } from '../../src/wire/v2-message-types.js';
 import { V2Session, type V2Message, type V2Output } from '../../src/transport/v2/session.js';
 import { FrameScanner } from '../../src/wasm/frame-scanner.js';
 import { PacketCipher, type SealInput } from '../../src/wasm/v2-cipher.js';

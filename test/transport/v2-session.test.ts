@@ -3,7 +3,7 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { V2Session, type V2Message, type V2Output } from '../../src/transport/v2/session.js';
-import { encodeContents } from '../../src/transport/v2/message-types.js';
+import { encodeContents } from '../../src/wire/v2-message-types.js';
 import { NETWORKS } from '../../src/wire/constants.js';
 import { messagesOf } from '../helpers/v2-messages.js';
 

@@ -1,7 +1,7 @@
 import { printJson, processIo, runAdminCommand, UsageError, type CliIo } from '../../admin/cli-runner.js';
 import { parseDuration } from '../../admin/duration.js';
-import type { BanInfo } from '../../node/types.js';
-import { formatTimestamp } from '../format.js';
+import type { BanInfo } from '../../types.js';
+import { formatTimestamp } from '../../admin/format.js';
 import { renderBanTable } from '../node-views.js';
 
 export const summary = 'Ban an IP or subnet (no TARGET: list bans)';

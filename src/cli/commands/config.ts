@@ -2,7 +2,7 @@
  * `wirerelay config [start options] [--json]`: the configuration `wirerelay start` would run with,
  * and where each value came from (a flag, a WIRERELAY_ variable, FILE:LINE, or the default).
  */
-import { renderTable } from '../format.js';
+import { renderTable } from '../../admin/format.js';
 import { describeSettings, loadSettings } from '../settings.js';
 
 export const summary = 'Print the effective configuration of `start` and where each value came from';

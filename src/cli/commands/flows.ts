@@ -1,6 +1,6 @@
 import { printJson, processIo, runAdminCommand, UsageError, type CliIo } from '../../admin/cli-runner.js';
 import type { FlowRow } from '../../admin/backend.js';
-import { formatBytes, formatRate, formatTimestamp, renderTable, type Column } from '../format.js';
+import { formatBytes, formatRate, formatTimestamp, renderTable, type Column } from '../../admin/format.js';
 
 export const summary = 'Show the busiest relay flows (source peer -> destination peer)';
 

@@ -1,6 +1,6 @@
 import { printJson, processIo, runAdminCommand, type CliIo } from '../../admin/cli-runner.js';
 import type { HealthInfo } from '../../admin/backend.js';
-import { formatDuration, formatPercent, formatTimestamp, renderKeyValues } from '../format.js';
+import { formatDuration, formatPercent, formatTimestamp, renderKeyValues } from '../../admin/format.js';
 
 export const summary = 'Show the long-run health of one peer (HOST:PORT)';
 

@@ -1,5 +1,5 @@
 import { printJson, processIo, runAdminCommand, type CliIo } from '../../admin/cli-runner.js';
-import type { PeerInfo } from '../../node/types.js';
+import type { PeerInfo } from '../../types.js';
 import { renderPeerDetails, renderPeerTable } from '../node-views.js';
 
 export const summary = "List a running node's peers";

@@ -1,5 +1,5 @@
 import { printJson, processIo, runAdminCommand, type CliIo } from '../../admin/cli-runner.js';
-import type { NodeStatus } from '../../node/types.js';
+import type { NodeStatus } from '../../types.js';
 import { renderStatus } from '../node-views.js';
 
 export const summary = "Show a running node's status";

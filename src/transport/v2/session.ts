@@ -14,7 +14,7 @@ import { HEADER_SIZE } from '../../wire/constants.js';
 import { PacketCipher, type SealInput } from '../../wasm/v2-cipher.js';
 import { V2TransportError } from './errors.js';
 import { deriveKeys, ecdhSecret, ELLSWIFT_BYTES, generateKeyPair, GARBAGE_TERMINATOR_BYTES, type V2KeyPair } from './keys.js';
-import { frameMessageType, messageType } from './message-types.js';
+import { frameMessageType, messageType } from '../../wire/v2-message-types.js';
 import { PacketReader, type FrameRun } from './packet-reader.js';
 
 export type { FrameRun } from './packet-reader.js';

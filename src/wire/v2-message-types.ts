@@ -2,8 +2,7 @@
  * BIP324 message types: a 1-byte id (the BIP's table, ids 1–28, plus the ids assigned later in
  * its message_type_ids.md, 29–37), or 0 followed by the 12-byte v1 command (NUL padded).
  */
-import { readCommand } from '../../framing/frame.js';
-import { COMMAND_SIZE } from '../../wire/constants.js';
+import { COMMAND_SIZE, readCommand } from './constants.js';
 
 /** Index = id; '' for 0 (long form follows). */
 const SHORT_IDS: readonly string[] = [

@@ -2,9 +2,9 @@
  * The embedding API's types: what `createRelay()` returns, its events, and the JSON shapes the
  * admin endpoint and the CLI share. Peers are identified by `HOST:PORT` everywhere.
  */
-import type { NetworkName } from '../wire/constants.js';
-import type { DialNet, GossipDialScope } from '../conn/dial-scope.js';
-import type { HostPort } from '../util/host-port.js';
+import type { NetworkName } from './wire/constants.js';
+import type { DialNet, GossipDialScope } from './conn/dial-scope.js';
+import type { HostPort } from './util/host-port.js';
 
 export type { HostPort };
 

@@ -1,8 +1,11 @@
 /**
- * Plain-text rendering for the CLI: aligned tables, key/value blocks and human units. Values that
- * came from the network (user agents, ban reasons) are printed through `clean()`: a peer choosing
- * its user agent must not be able to send escape sequences to the operator's terminal.
+ * Human units and plain-text rendering, shared by the CLI's text views (src/cli/node-views.ts) and
+ * the status page (status-view.ts): aligned tables, key/value blocks, bytes, rates, durations, a
+ * peer's flags. Values that came from the network (user agents, ban reasons) are printed through
+ * `clean()`: a peer choosing its user agent must not be able to send escape sequences to the
+ * operator's terminal.
  */
+import type { PeerInfo } from '../types.js';
 
 export type Align = 'left' | 'right';
 
@@ -87,4 +90,10 @@ export function formatAgo(now: number, t: number | null): string {
 export function formatBytesByCommand(bytes: Readonly<Record<string, number>>): string {
   const entries = Object.entries(bytes).sort((a, b) => b[1] - a[1]);
   return entries.length === 0 ? '-' : entries.map(([c, n]) => `${c} ${formatBytes(n)}`).join(', ');
+}
+
+/** `mesh,perm,wl`, or `-`: the flags getpeerinfo shows as booleans. */
+export function peerFlags(p: PeerInfo): string {
+  const flags = [p.mesh ? 'mesh' : '', p.permanent ? 'perm' : '', p.whitelisted ? 'wl' : ''].filter((f) => f !== '');
+  return flags.length === 0 ? '-' : flags.join(',');
 }
