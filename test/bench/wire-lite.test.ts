@@ -3,11 +3,23 @@ import { decodePayload } from '../../src/wire/codec.js';
 import { PROTOCOL_VERSION } from '../../src/wire/constants.js';
 import { txIds } from '../../src/wire/tx-id.js';
 import { hash256 } from '../../src/wasm/hasher.js';
-import { LiteFramer, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, invPayload, readStamp, stampedTx, writeHeader } from '../../bench/load/wire-lite.js';
+import { LiteFramer, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, invPayload, nowMs, readStamp, stampedTx, writeHeader } from '../../bench/load/wire-lite.js';
 import { NaiveDecoder } from '../../bench/baselines/naive-decoder.js';
 import { MAGIC } from '../../bench/load/wire-lite.js';
 
 describe('load generator wire helpers', () => {
+  it('stamps with the system-wide monotonic clock (what process.hrtime reads in every process), not a per-process origin', () => {
+    for (let i = 0; i < 5; i++) {
+      const before = Number(process.hrtime.bigint()) / 1e6;
+      const t = nowMs();
+      const after = Number(process.hrtime.bigint()) / 1e6;
+      // Within 50 µs of the reads around it: a timeOrigin-based clock is off by the epoch, and even
+      // an offset taken from one unpaired read was off by ~0.5 ms.
+      expect(t).toBeGreaterThan(before - 0.05);
+      expect(t).toBeLessThan(after + 0.05);
+    }
+  });
+
   for (const size of [TX_MIN_BYTES, 250, TX_MAX_BYTES]) {
     it(`a stamped ${size}-byte transaction decodes with our codec and carries its stamp`, () => {
       const raw = stampedTx(size, { sourceId: 7, seq: 42, epoch: 3, atMs: 1_700_000_000_123.456, measured: true });
