@@ -44,7 +44,7 @@ import { HEADER_SIZE, PROTOCOL_VERSION } from '../src/wire/constants.js';
 import { txIds } from '../src/wire/tx-id.js';
 import { RelayCache } from '../src/relay/relay-cache.js';
 import { hash256 } from '../src/wasm/hasher.js';
-import { buildBlock, dsha, makeTx, mixedShape, rng, txidOf } from './support/blocks.js';
+import { buildBlock, dsha, makeTx, mixedShape, rng } from './support/blocks.js';
 import { measureNodeHop } from './support/node-hop.js';
 
 const require = createRequire(import.meta.url);

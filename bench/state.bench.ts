@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 
   const bigDir = join(root, 'big');
   const t0 = performance.now();
-  const path = await buildLog(bigDir, BIG);
+  await buildLog(bigDir, BIG);
   const buildMs = performance.now() - t0;
   const t1 = performance.now();
   const store = await StateStore.open(bigDir, { log: quiet });

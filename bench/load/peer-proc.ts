@@ -24,7 +24,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { LatencyHistogram } from './histogram.js';
 import type { ChildEvent, ParentCommand, PeerProcConfig, Snapshot } from './ipc.js';
-import { LiteFramer, MAGIC, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, nowMs, versionFrame, writeHeader, writeStampedTx } from './wire-lite.js';
+import { LiteFramer, TX_MAX_BYTES, TX_MIN_BYTES, doubleSha256, frame, nowMs, versionFrame, writeHeader, writeStampedTx } from './wire-lite.js';
 import type { LiteFrame } from './wire-lite.js';
 import { V2Lite } from './v2-lite.js';
 

@@ -209,7 +209,6 @@ export class AddrManager {
   private nTried = 0;
   /** Addresses that good() could not move into a full tried bucket yet (Core m_tried_collisions). */
   private readonly collisions = new Set<string>();
-  private saving: Promise<void> = Promise.resolve();
 
   constructor(opts: AddrManagerOptions = {}) {
     this.clock = opts.clock ?? systemClock;

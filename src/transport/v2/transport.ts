@@ -16,7 +16,7 @@ import { isFatal, Status } from '../../wasm/status.js';
 import type { Transport, TransportCloseCause, TransportContext } from '../transport.js';
 import { V1Transport } from '../v1.js';
 import { V2TransportError, type V2FailureReason } from './errors.js';
-import { V2Session, type V2Message } from './session.js';
+import { V2Session } from './session.js';
 
 export interface V2TransportOptions {
   /** Inbound only: accept a v1 peer on the same port (false in v2only mode). */
