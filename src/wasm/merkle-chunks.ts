@@ -12,7 +12,7 @@
  * reached and waits only for the one or two the helper is on. Neither thread idles while the
  * other has work, whichever of them is slow.
  */
-import type { MerkleJob, MerkleJobs } from './merkle-offload.js';
+import type { JobSpec, MerkleJob, MerkleJobs } from './merkle-offload.js';
 import { merkleRoot, type MerkleResult } from './merkle.js';
 
 /** Chunks of at least 2^MIN_CHUNK_BITS leaves (~0.15 ms of hashing each): smaller ones cost more in posting than they save. */
@@ -50,7 +50,8 @@ interface Chunk {
 
 /** Posts the chunks of `trees` to `jobs`, in order. */
 export function postChunked(jobs: MerkleJobs, trees: readonly TreeToPost[]): ChunkedRoots {
-  const chunks: Chunk[] = [];
+  const specs: JobSpec[] = [];
+  const treeOf: number[] = [];
   trees.forEach((t, tree) => {
     const k = chunkBits(t.n);
     const size = 2 ** k;
@@ -59,11 +60,11 @@ export function postChunked(jobs: MerkleJobs, trees: readonly TreeToPost[]): Chu
     for (let c = 0; c < count; c++) {
       const from = c * size;
       const n = Math.min(size, t.n - from);
-      const zero = from === 0 && t.firstLeafZero === true;
-      const job = jobs.submit(t.leaves.subarray(32 * from, 32 * (from + n)), n, { levels, firstLeafZero: zero });
-      chunks.push({ tree, job });
+      specs.push({ leaves: t.leaves.subarray(32 * from, 32 * (from + n)), n, levels, firstLeafZero: from === 0 && t.firstLeafZero === true });
+      treeOf.push(tree);
     }
   });
+  const chunks: Chunk[] = jobs.submitAll(specs).map((job, i) => ({ tree: treeOf[i]!, job }));
   let joined = false;
   return {
     root: (t) => {

@@ -66,10 +66,19 @@ export interface SubmitOptions {
   readonly firstLeafZero?: boolean;
 }
 
+/** One root to post: `n` 32-byte leaves. */
+export interface JobSpec extends SubmitOptions {
+  readonly leaves: Uint8Array;
+  readonly n: number;
+}
+
 /** Where roots can be posted: a MerkleOffload, or anything that computes them some other way. */
 export interface MerkleJobs {
-  /** The leaves must not change until the job is joined or cancelled. */
-  submit(leaves: Uint8Array, n: number, opts?: SubmitOptions): MerkleJob;
+  /**
+   * Posts every root of `specs` at once (one wake-up of the helper for all of them), returning
+   * their jobs in order. The leaves must not change until each job is joined or cancelled.
+   */
+  submitAll(specs: readonly JobSpec[]): MerkleJob[];
 }
 
 export class MerkleOffload implements MerkleJobs {
@@ -84,27 +93,54 @@ export class MerkleOffload implements MerkleJobs {
   /** Jobs whose root the helper computed (the others were taken back or computed inline). */
   helperJobs = 0;
 
-  /**
-   * Posts the root of the `n` 32-byte leaves (copied now) and returns its job. At most SLOTS jobs
-   * may be outstanding; a job must be joined before its slot is used again.
-   */
+  /** One root: submitAll with one spec. */
   submit(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
-    const levels = opts.levels ?? 0;
-    const slot = this.freeSlot();
-    if (slot < 0 || this.closed || n < 2) return inline(leaves, n, opts);
+    return this.submitAll([{ ...opts, leaves, n }])[0]!;
+  }
+
+  /**
+   * Posts the roots of `specs` (their leaves copied now), then wakes the helper once: a helper
+   * woken per job would be woken again for each, and where the scheduler runs a woken thread on
+   * its waker's vCPU every wake-up preempts this thread. At most SLOTS jobs may be outstanding;
+   * the others, and all of them once closed, are computed here when joined.
+   */
+  submitAll(specs: readonly JobSpec[]): MerkleJob[] {
+    const jobs: MerkleJob[] = [];
+    let posted = 0;
+    for (const spec of specs) {
+      const slot = spec.n < 2 || this.closed ? -1 : this.freeSlot();
+      if (slot < 0) {
+        jobs.push(inline(spec.leaves, spec.n, spec));
+        continue;
+      }
+      this.post(slot, spec);
+      jobs.push(this.jobOf(slot));
+      posted++;
+    }
+    if (posted > 0) {
+      Atomics.add(this.words, GEN, 1);
+      Atomics.notify(this.words, GEN);
+      this.start();
+    }
+    return jobs;
+  }
+
+  private post(slot: number, spec: JobSpec): void {
+    const n = spec.n;
     const need = 32 * n + 32;
     if (this.slots[slot]!.byteLength < need) this.resize(slot, need);
     const dst = new Uint8Array(this.slots[slot]!, 0, 32 * n);
-    dst.set(leaves.subarray(0, 32 * n));
-    if (opts.firstLeafZero === true) dst.fill(0, 0, 32);
+    dst.set(spec.leaves.subarray(0, 32 * n));
+    if (spec.firstLeafZero === true) dst.fill(0, 0, 32);
     const base = slot * SLOT_WORDS;
     Atomics.store(this.words, base + 1, n);
-    Atomics.store(this.words, base + 3, levels);
+    Atomics.store(this.words, base + 3, spec.levels ?? 0);
     Atomics.store(this.words, base, POSTED);
-    Atomics.add(this.words, GEN, 1);
-    Atomics.notify(this.words, GEN);
     this.open[slot] = true;
-    this.start();
+  }
+
+  private jobOf(slot: number): MerkleJob {
+    const base = slot * SLOT_WORDS;
     let result: MerkleResult | undefined;
     return {
       join: () => (result ??= this.join(slot)),

@@ -39,6 +39,29 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     expect(off.helperJobs).toBeGreaterThan(20);
   });
 
+  it('submitAll posts a batch: every root right (first leaf as zero too), the helper drains several of it, and what does not fit in SLOTS is computed here', async () => {
+    const specs = Array.from({ length: 20 }, (_, i) => ({ leaves: leavesOf(300 + i, 40 + i), n: 300 + i, firstLeafZero: i % 2 === 0 }));
+    const want = specs.map((s) => {
+      const copy = s.leaves.slice();
+      if (s.firstLeafZero) copy.fill(0, 0, 32);
+      return merkleRoot(copy, s.n);
+    });
+    let most = 0;
+    for (let round = 0; round < 100 && most < 2; round++) {
+      const before = off.helperJobs;
+      const jobs = off.submitAll(specs);
+      expect(jobs).toHaveLength(20);
+      // The helper works while this thread waits outside the event loop (as a block's checks do).
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      jobs.forEach((j, i) => expect(j.join()).toEqual(want[i]));
+      most = Math.max(most, off.helperJobs - before);
+      await new Promise((res) => setImmediate(res));
+    }
+    // The helper drains more than one job of a batch it was woken for once.
+    expect(most).toBeGreaterThanOrEqual(2);
+  });
+
   it('flags a mutated tree (CVE-2012-2459 duplicate pair) from the helper too', async () => {
     const leaves = leavesOf(6, 3);
     leaves.copyWithin(32 * 5, 32 * 4, 32 * 5); // leaves 4 and 5 equal
