@@ -12,6 +12,12 @@ export interface ProcSample {
   /** User + system CPU seconds of the whole process, all threads. */
   readonly cpuSec: number;
   readonly rssBytes: number;
+  /**
+   * The main thread's (the event loop's) scheduler figures, /proc/<pid>/schedstat: nanoseconds run
+   * and waited runnable on a run queue, and times it was put on a CPU. Null where the kernel has no
+   * schedstat.
+   */
+  readonly mainThread: { readonly runNs: number; readonly waitNs: number; readonly slices: number } | null;
   readonly atMs: number;
 }
 
@@ -23,10 +29,34 @@ export function procSample(pid: number): ProcSample | null {
     const cpuSec = (Number(f[11]) + Number(f[12])) / CLK_TCK;
     const status = readFileSync(`/proc/${pid}/status`, 'latin1');
     const m = /VmRSS:\s+(\d+) kB/.exec(status);
-    return { cpuSec, rssBytes: m === null ? 0 : Number(m[1]) * 1024, atMs: Date.now() };
+    return { cpuSec, rssBytes: m === null ? 0 : Number(m[1]) * 1024, mainThread: schedstat(pid), atMs: Date.now() };
   } catch {
     return null;
   }
+}
+
+function schedstat(pid: number): ProcSample['mainThread'] {
+  try {
+    const [runNs, waitNs, slices] = readFileSync(`/proc/${pid}/schedstat`, 'latin1').trim().split(' ').map(Number);
+    return runNs === undefined || waitNs === undefined || slices === undefined ? null : { runNs, waitNs, slices };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How long the main thread waited for a CPU while runnable between two samples: milliseconds per
+ * second of wall time, and the mean wait per time it was put on a CPU (µs). What the machine's
+ * other threads cost this one in latency, whatever its own code does.
+ */
+export function runQueueWait(a: ProcSample, b: ProcSample): { readonly msPerSec: number; readonly usPerSlice: number } | null {
+  const x = a.mainThread;
+  const y = b.mainThread;
+  const dt = (b.atMs - a.atMs) / 1000;
+  if (x === null || y === null || dt <= 0) return null;
+  const waitMs = (y.waitNs - x.waitNs) / 1e6;
+  const slices = y.slices - x.slices;
+  return { msPerSec: waitMs / dt, usPerSlice: slices > 0 ? (1000 * waitMs) / slices : 0 };
 }
 
 /** CPU use between two samples as a share of one core (1.0 = one core busy). */

@@ -102,11 +102,20 @@ export interface StepResult {
   /** Turn lengths at 1 ms granularity, duration-weighted: how late a 1 ms timer fired (probe.ts). */
   readonly turnMs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
   readonly eventLoopLagMs: { readonly p99: number; readonly max: number } | null;
+  /**
+   * The target's main thread waiting for a CPU while runnable (/proc/<pid>/schedstat): ms per
+   * second of window, and µs per time it got a CPU. Latency the machine's other threads caused.
+   */
+  readonly runQueueWait: { readonly msPerSec: number; readonly usPerSlice: number } | null;
+  /** The node's worker-pool queue when its /metrics is read after the window (the sources stopped). */
   readonly poolQueueDepth: number | null;
-  /** Batches (and their frames) the node sent to the worker pool during the window. */
+  /**
+   * Batches (and their frames) the node sent to the worker pool from its /metrics read in the
+   * warm-up to the one after the sources stopped (never read inside the window: a scrape stalls the node).
+   */
   readonly poolBatches: number | null;
   readonly poolFrames: number | null;
-  /** Frames per socket read / write; null while the node exports no read/write counts. */
+  /** Frames per socket read / write over the same span; null while the node exports no read/write counts. */
   readonly framesPerRead: number | null;
   readonly framesPerWrite: number | null;
   readonly generators: GeneratorStats;

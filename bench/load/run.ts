@@ -27,7 +27,7 @@ import { bracket, describeCauses, kneeCauses, nextOffered } from './knee.js';
 import type { KneeSearch, Probe } from './knee.js';
 import { delta, missingMetrics, nodeCounters } from './node-metrics.js';
 import type { NodeCounters } from './node-metrics.js';
-import { cpuShare, machineCores, machineSample, procSample } from './proc-stats.js';
+import { cpuShare, machineCores, machineSample, procSample, runQueueWait } from './proc-stats.js';
 import type { MachineSample, ProcSample } from './proc-stats.js';
 import { GenProc, ROOT, loopbackIps, sleep, startBaseline, startWirerelay } from './procs.js';
 import type { Target } from './procs.js';
@@ -240,8 +240,12 @@ export async function step(h: { r: Rig }, offeredMsgs: number, mode: Mode, phase
   const t0 = nowMs() + 20;
   sinks.send({ cmd: 'epoch', epoch, t0 });
   sources.send({ cmd: 'go', epoch, t0 });
+  // The node's /metrics is read during the warm-up and after the window, never in it: a scrape
+  // holds the node's event loop for ~1-2 ms (prom-client renders ~500 lines), and two scrapes per
+  // sub-second window would put the scrapes themselves into the p99.
+  const m0 = await target.metrics().catch(() => null);
   await sleep(Math.max(0, t0 + o.warmMs - nowMs()));
-  const [m0] = await Promise.all([target.metrics().catch(() => null), target.probe(true), sources.snapshot(true), sinks.snapshot(true)]);
+  await Promise.all([target.probe(true), sources.snapshot(true), sinks.snapshot(true)]);
   const s0 = sampleAll(r);
   const tStart = Date.now();
   const end = t0 + o.warmMs + o.stepMs;
@@ -251,9 +255,10 @@ export async function step(h: { r: Rig }, offeredMsgs: number, mode: Mode, phase
     tick(label);
   }
   const s1 = sampleAll(r);
-  const [srcW, sinkW, probe, m1] = await Promise.all([sources.snapshot(false), sinks.snapshot(false), target.probe(false), target.metrics().catch(() => null)]);
+  const [srcW, sinkW, probe] = await Promise.all([sources.snapshot(false), sinks.snapshot(false), target.probe(false)]);
   const windowMs = Math.max(1, Date.now() - tStart);
   await untilPlanDone(sources, 10_000);
+  const m1 = await target.metrics().catch(() => null);
   const { snapshot: sinkEnd, timedOut } = await drained(sinks, target, o.quick ? 6000 : 15_000);
   const srcEnd = await sources.snapshot(false);
   const m2 = await target.metrics().catch(() => null);
@@ -318,6 +323,7 @@ export async function step(h: { r: Rig }, offeredMsgs: number, mode: Mode, phase
     gcCount: probe?.gcCount ?? null,
     gcPauseMs: probe === null ? null : { ...probe.gcPauseMs, major: probe.gcMajorCount },
     turnMs: probe?.turnMs ?? null,
+    runQueueWait: s0.node !== null && s1.node !== null ? runQueueWait(s0.node, s1.node) : null,
     eventLoopLagMs: c1?.loopDelayP99Ms != null && c1.loopDelayMaxMs != null ? { p99: c1.loopDelayP99Ms, max: c1.loopDelayMaxMs } : null,
     poolQueueDepth: c1?.poolQueueDepth ?? null,
     poolBatches: delta(c0?.poolBatches, c1?.poolBatches),
@@ -370,6 +376,7 @@ export function fmtStep(s: StepResult): string {
   return (
     `${s.target} ${s.mode} ${s.phase} offered ${k(s.offeredMsgsPerSec)}/s: ${k(s.msgsPerSec)} deliveries/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ` +
     `node ${(s.cpu * 100).toFixed(0)} % CPU ${s.nodeUsPerMsg.toFixed(1)} µs/msg ELU ${s.nodeElu?.toFixed(2) ?? 'n/a'}` +
+    `${s.runQueueWait === null ? '' : ` waits for a CPU ${s.runQueueWait.msPerSec.toFixed(0)} ms/s (${s.runQueueWait.usPerSlice.toFixed(0)} µs each)`}` +
     `${s.framesPerRead === null ? '' : ` frames/read ${s.framesPerRead.toFixed(1)} /write ${s.framesPerWrite?.toFixed(1) ?? 'n/a'}`}, ` +
     `generators ${s.generators.usPerMsg.toFixed(1)} µs/msg ELU ${Math.max(s.generators.sourceElu, s.generators.sinkElu).toFixed(2)} late p99 ${s.generators.lateP99Ms.toFixed(1)} ms, other ${s.otherCpu?.toFixed(2) ?? 'n/a'} cores` +
     `${s.drops.unexplained > 0 ? `, ${s.drops.unexplained} unexplained` : ''}${s.blownUp === null ? '' : ` [${s.blownUp}]`}`

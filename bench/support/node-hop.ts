@@ -39,6 +39,12 @@ export interface HopResult {
    * cmpctblock, or the blocktxn) to the pushes queued. No loopback, no event-loop wake-ups.
    */
   readonly nodeUs: number[];
+  /**
+   * Per block, the share of its merkle-tree chunks the helper thread hashed
+   * (wirerelay_merkle_chunks_total{by}): near 0 when the helper did not get a CPU of its own in time
+   * and this thread hashed both trees.
+   */
+  readonly helperShare: number[];
   readonly blockBytes: number;
   readonly missingPerBlock: number;
 }
@@ -79,6 +85,7 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
     }
     const us: number[] = [];
     const nodeUs: number[] = [];
+    const helperShare: number[] = [];
     for (let h = 1; h <= o.blocks; h++) {
       const before = hopMetric(await node.metricsText());
       const { txs, left, cmpct, blocktxn } = blocks[h - 1]!;
@@ -93,8 +100,11 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
       const after = hopMetric(await node.metricsText());
       if (after.count !== before.count + 1) throw new Error(`block ${h}: ${after.count - before.count} hops counted`);
       nodeUs.push(1e6 * (after.sum - before.sum));
+      const helper = after.helper - before.helper;
+      const all = helper + after.here - before.here;
+      helperShare.push(all > 0 ? helper / all : 0);
     }
-    return { us, nodeUs, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
+    return { us, nodeUs, helperShare, blockBytes, missingPerBlock: blocks[0]?.left.length ?? 0 };
   } finally {
     worker.postMessage('close');
     await new Promise((res) => worker.once('exit', res));
@@ -102,8 +112,9 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
   }
 }
 
-/** The cmpctblock hop histogram's sum (seconds) and count from the node's metrics text. */
-function hopMetric(text: string): { sum: number; count: number } {
+/** The cmpctblock hop histogram's sum (seconds) and count, and the merkle chunks by thread, from the node's metrics text. */
+function hopMetric(text: string): { sum: number; count: number; helper: number; here: number } {
   const read = (suffix: string): number => Number(new RegExp(`wirerelay_block_hop_seconds_${suffix}\\{via="cmpctblock"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? 0);
-  return { sum: read('sum'), count: read('count') };
+  const chunks = (by: string): number => Number(new RegExp(`wirerelay_merkle_chunks_total\\{by="${by}"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? 0);
+  return { sum: read('sum'), count: read('count'), helper: chunks('helper'), here: chunks('here') };
 }

@@ -66,6 +66,9 @@ export interface FlowSource {
 }
 
 /** Per-feed counts of items dropped from full subscriber buffers since start. */
+/** Merkle-tree chunks of rebuilt blocks so far, by the thread that hashed them (src/wasm/merkle-offload.ts). */
+export type MerkleChunkSource = () => { readonly helper: number; readonly here: number };
+
 export type FeedDropSource = () => ReadonlyArray<{ readonly feed: string; readonly dropped: number }>;
 
 export interface RelayMetricsOptions {
@@ -109,6 +112,7 @@ export class RelayMetrics {
   private readonly blockHops: Histogram<'via'>;
   private flows: FlowSource | undefined;
   private feeds: FeedDropSource | undefined;
+  private merkleChunks: MerkleChunkSource | undefined;
 
   constructor(opts: RelayMetricsOptions = {}) {
     const p = opts.prefix ?? 'wirerelay_';
@@ -174,6 +178,19 @@ export class RelayMetrics {
 
     const flowsOf = (): FlowSource | undefined => this.flows;
     const feedsOf = (): FeedDropSource | undefined => this.feeds;
+    const chunksOf = (): MerkleChunkSource | undefined => this.merkleChunks;
+    new Counter({
+      name: `${p}merkle_chunks_total`,
+      help: 'Merkle-tree chunks of rebuilt compact blocks, by the thread that hashed them: "helper" (the second thread) or "here" (the event loop: taken back, raced, or no helper). A low helper share means the two trees were hashed on one thread.',
+      labelNames: ['by'],
+      registers: [reg],
+      collect() {
+        const c = chunksOf()?.();
+        this.reset();
+        this.labels('helper').inc(c?.helper ?? 0);
+        this.labels('here').inc(c?.here ?? 0);
+      },
+    });
     new Counter({
       name: `${p}feed_dropped_total`,
       help: 'Items a subscriber feed dropped because its buffer was full (drop oldest), by feed: stream_tx, stream_block, zmq_<topic>.',
@@ -346,6 +363,10 @@ export class RelayMetrics {
   }
 
   /** Drop counts of the subscriber feeds (streams, ZMQ) are read from `source` at each scrape. */
+  attachMerkleChunks(source: MerkleChunkSource): void {
+    this.merkleChunks = source;
+  }
+
   attachFeeds(source: FeedDropSource): void {
     this.feeds = source;
   }

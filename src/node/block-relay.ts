@@ -51,7 +51,7 @@ export interface BlockRelayParts {
   readonly discipline: Pick<Discipline, 'punish'>;
   /** The flow table's drop reasons: BIP152 bounds and fallbacks count there. */
   readonly accounting: Pick<RelayAccounting, 'dropFromPeer'>;
-  readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop'>;
+  readonly metrics: Pick<RelayMetrics, 'compactBlock' | 'blockHop' | 'attachMerkleChunks'>;
   readonly events: EventEmitter<RelayEvents>;
   readonly blockStoreMaxBytes: number;
   readonly blocktxnTimeoutMs: number;
@@ -67,6 +67,7 @@ export function buildBlockRelay(p: BlockRelayParts): BlockRelay {
   });
   const compactPeers = new CompactPeers();
   const merkle = new MerkleOffload();
+  p.metrics.attachMerkleChunks(() => ({ helper: merkle.helperJobs, here: merkle.localJobs }));
   const store = new BlockStore(p.blockStoreMaxBytes);
   const gate = new BlockGate(
     sync,

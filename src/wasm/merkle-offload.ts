@@ -90,8 +90,10 @@ export class MerkleOffload implements MerkleJobs {
   private readonly open: boolean[] = new Array<boolean>(SLOTS).fill(false);
   private resized: MessagePort | undefined;
   private closed = false;
-  /** Jobs whose root the helper computed (the others were taken back or computed inline). */
+  /** Jobs whose root the helper computed. */
   helperJobs = 0;
+  /** Jobs computed on this thread: no free slot or helper, taken back before the helper took them, or raced after it stalled. */
+  localJobs = 0;
 
   /** One root: submitAll with one spec. */
   submit(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
@@ -110,6 +112,7 @@ export class MerkleOffload implements MerkleJobs {
     for (const spec of specs) {
       const slot = spec.n < 2 || this.closed ? -1 : this.freeSlot();
       if (slot < 0) {
+        this.localJobs++;
         jobs.push(inline(spec.leaves, spec.n, spec));
         continue;
       }
@@ -214,6 +217,7 @@ export class MerkleOffload implements MerkleJobs {
     const buf = this.slots[slot]!;
     if (Atomics.compareExchange(this.words, base, POSTED, TAKEN) === POSTED) {
       // The helper has not started it: compute it here.
+      this.localJobs++;
       const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
       Atomics.store(this.words, base, IDLE);
       return r;
@@ -226,6 +230,7 @@ export class MerkleOffload implements MerkleJobs {
     let st = Atomics.load(this.words, base);
     while (st === TAKEN && performance.now() < until) st = Atomics.load(this.words, base);
     if (st !== DONE) {
+      this.localJobs++;
       const r = merkleRoot(new Uint8Array(buf, 0, 32 * n), n, Atomics.load(this.words, base + 3));
       Atomics.compareExchange(this.words, base, FAILED, IDLE);
       return r;

@@ -42,6 +42,7 @@ function step(target: TargetName, mode: Mode, offered: number, msgs: number, o: 
     gcPauseMs: { p99: 1.2, max: 3, major: 1 },
     turnMs: { p50: 0.1, p99: 2.5, max: 6 },
     eventLoopLagMs: target === 'wirerelay' ? { p99: 1.5, max: 4 } : null,
+    runQueueWait: { msPerSec: 40, usPerSlice: 25 },
     poolQueueDepth: target === 'wirerelay' ? 0 : null,
     poolBatches: target === 'wirerelay' ? 0 : null,
     poolFrames: target === 'wirerelay' ? 0 : null,

@@ -343,6 +343,10 @@ describe('BIP152 compact blocks in the node', () => {
     expect(await metric(node, 'rebuilt')).toBe(1);
     // Its hop was observed when the push was queued.
     expect(await node.metricsText()).toMatch(/wirerelay_block_hop_seconds_count\{via="cmpctblock"\} 1\b/);
+    // Its two merkle trees (txids, wtxids) were one chunk each, hashed by one thread or the other.
+    const chunks = (by: string, text: string): number => Number(new RegExp(`wirerelay_merkle_chunks_total\\{by="${by}"\\} (\\d+)`).exec(text)?.[1] ?? -1);
+    const text1 = await node.metricsText();
+    expect(chunks('helper', text1) + chunks('here', text1)).toBe(2);
 
     // Block 2: one transaction never seen: asked for with getblocktxn.
     const fresh = txs(10, 12);
