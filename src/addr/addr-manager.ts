@@ -72,9 +72,6 @@ export const SELECT_TRIES = 100;
 export const SELECT_SKIP_RECENT_TRIES = 30;
 export const SELECT_SKIP_PORT_TRIES = 50;
 
-/** Same shape as src/log.ts LogFn, so a Logger's `log` can be passed directly. */
-export type AddrLogFn = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
-
 export interface AddrManagerOptions {
   readonly clock?: Clock;
   readonly random?: Random;
@@ -86,7 +83,6 @@ export interface AddrManagerOptions {
   readonly allowLocal?: boolean;
   /** Full override of the routability policy. */
   readonly isRoutable?: (ip: Ip16) => boolean;
-  readonly log?: AddrLogFn;
 }
 
 /** One entry of an addr/addrv2 message. */
@@ -197,7 +193,6 @@ export class AddrManager {
   private readonly hash: HashFn;
   private readonly allowLocal: boolean;
   private readonly routable: (ip: Ip16) => boolean;
-  private readonly log: AddrLogFn;
   private readonly key: Uint8Array;
 
   private readonly index = new Map<string, KnownAddress>();
@@ -216,7 +211,6 @@ export class AddrManager {
     this.hash = opts.hash ?? doubleSha256;
     this.allowLocal = opts.allowLocal ?? false;
     this.routable = opts.isRoutable ?? (this.allowLocal ? isValid : isRoutable);
-    this.log = opts.log ?? (() => undefined);
     const key = opts.key ?? this.random.bytes(BUCKET_KEY_LENGTH);
     if (key.length !== BUCKET_KEY_LENGTH) throw new RangeError(`AddrManager: key must be ${BUCKET_KEY_LENGTH} bytes, got ${key.length}`);
     this.key = Uint8Array.from(key);

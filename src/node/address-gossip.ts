@@ -97,7 +97,7 @@ export class AddressGossip {
     this.random = opts.random ?? cryptoRandom;
     this.onionReachable = opts.onionReachable === true;
     this.relay = new AddrRelay(opts.relayKey);
-    const addrOpts: AddrManagerOptions = { clock, random: this.random, allowLocal: config.allowLocalAddresses, log: log.child({ component: 'addrman' }).log };
+    const addrOpts: AddrManagerOptions = { clock, random: this.random, allowLocal: config.allowLocalAddresses };
     let addrs = new AddrManager(addrOpts);
     if (storedTable !== null) {
       try {
