@@ -136,6 +136,7 @@ const rebuiltWith = (jobs: MerkleJobs | undefined): void => {
   }
   if (res.status !== 'rebuilt') throw new Error(`finish: ${JSON.stringify(res)}`);
   sink ^= res.block.length;
+  pb.release();
 };
 const rebuilt = (): void => rebuiltWith(undefined);
 const rebuiltHelped = (): void => rebuiltWith(offload);
@@ -145,6 +146,7 @@ const withMissing = (): void => {
   pb.fill(partialSource);
   const req = encodePayload(pb.missing(), PVER);
   sink ^= req.length;
+  pb.release();
 };
 
 // bcoin: its mempool holds parsed TXs whose hashes are cached, as a running node's would.

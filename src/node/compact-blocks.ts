@@ -157,6 +157,7 @@ export class CompactBlocks implements PeerLifecycle {
     // The message's views point into the receive buffer, which is reused: the rebuild keeps copies.
     const pb = new PartialBlock(copyOf(received));
     const init = pb.init();
+    if (init !== 'ok') pb.release();
     if (init === 'invalid') return this.host.punish(peer, 'INVALID_COMPACT_BLOCK', 'invalid compact block');
     if (init === 'collision') {
       this.host.onDrop(peer, 'cmpct_collision', frameBytes(pb.msg));
@@ -189,7 +190,7 @@ export class CompactBlocks implements PeerLifecycle {
   /** `readAt`: performance.now() when the frame that completed the block was handled. */
   private finish(peer: Peer, pb: PartialBlock, entry: number, outcome: CompactOutcome, missing: number, readAt: number): void {
     const height = this.gate.relayableHeight(entry);
-    if (height < 0) return; // another peer's copy got there first
+    if (height < 0) return pb.release(); // another peer's copy got there first
     const chain = this.sync.chain;
     const ctx = { params: chain.params, height, prevMedianTimePast: chain.medianTimePast(chain.ancestor(entry, height - 1)) };
     const trees = pb.postTrees(ctx, this.merkle);
@@ -207,6 +208,7 @@ export class CompactBlocks implements PeerLifecycle {
     } finally {
       trees.cancel();
     }
+    if (r.status !== 'ok') pb.release();
     // The relay cache let a transaction go while the blocktxn was awaited: nobody's fault.
     if (r.status === 'lost') return this.fallBack(peer, pb.hash, missing);
     if (r.status === 'collision') {
@@ -225,7 +227,10 @@ export class CompactBlocks implements PeerLifecycle {
     this.gate.relayRebuilt(peer, pb.hash, height, frame, readAt, () => pb.layOut(this.layout).buffer);
     // Its transactions leave the next rebuilds' scans, once the pushes are written (the writers'
     // flush was scheduled first: setImmediate runs in order).
-    setImmediate(() => this.markConfirmed(pb));
+    setImmediate(() => {
+      this.markConfirmed(pb);
+      pb.release();
+    });
   }
 
   /**

@@ -174,6 +174,32 @@ describe('PartialBlock', () => {
     if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
   });
 
+  it('release() hands its arrays to the next rebuild: a smaller block rebuilt from the reused, dirty arrays asks for exactly its missing txs and rebuilds byte for byte; a released rebuild refuses further use', () => {
+    const big = makeBlock(300, 31);
+    const first = new PartialBlock(buildCmpctBlock(big.raw, NONCE));
+    expect(first.init()).toBe('ok');
+    first.fill(sourceFor(big));
+    expect(first.finish(ctx).status).toBe('rebuilt');
+    first.release();
+    expect(() => first.fill(sourceFor(big))).toThrow(/after release/);
+    expect(() => first.missing()).toThrow(/after release/);
+    expect(() => first.wtxidBytes).toThrow(/after release/);
+
+    const b = makeBlock(200, 32);
+    const skip = new Set([2, 99, 200]);
+    const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
+    expect(pb.init()).toBe('ok');
+    pb.fill(sourceFor(b, skip));
+    expect(pb.missing().indexes).toEqual([...skip]);
+    for (let i = 0; i <= 200; i++) expect(pb.sourceSlot(i) >= 0).toBe(i !== 0 && !skip.has(i));
+    expect(pb.fillBlockTxn({ command: 'blocktxn', blockHash: b.hash, txs: [...skip].map((i) => b.txs[i]!) })).toBe(true);
+    const r = pb.finish(ctx);
+    expect(r.status).toBe('rebuilt');
+    if (r.status === 'rebuilt') expect(Buffer.from(r.block)).toEqual(Buffer.from(b.raw));
+    pb.release();
+    pb.release(); // twice is harmless: the arrays are handed back once
+  });
+
   it('a blocktxn with the wrong number of transactions is invalid', () => {
     const b = makeBlock(20, 4);
     const pb = new PartialBlock(buildCmpctBlock(b.raw, NONCE));
