@@ -276,7 +276,7 @@ export function limitOf(s: StepResult, cores: number): Limit {
   }
   return {
     side: 'none',
-    text: `no side saturated (node ELU ${node}, generators ${genElu.toFixed(2)}, machine ${s.machineCpu === null ? 'n/a' : pct(s.machineCpu / cores)} of its cores): the knee is the protocol's waiting (round trips, timers), not CPU`,
+    text: `no side saturated (node ELU ${node}${s.runQueueWait === null ? '' : `, and runnable but waiting for a CPU ${(s.runQueueWait.msPerSec / 1000).toFixed(2)} s/s`}, generators ${genElu.toFixed(2)}, machine ${s.machineCpu === null ? 'n/a' : pct(s.machineCpu / cores)} of its cores): the knee is the protocol's waiting (round trips, timers), not CPU`,
   };
 }
 

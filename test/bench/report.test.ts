@@ -161,6 +161,8 @@ describe('load verdicts', () => {
     const none = limitOf(step('wirerelay', 'push', 1, 1), 2);
     expect(none.side).toBe('none');
     expect(none.text).toContain('no side saturated');
+    // The node's main thread's wait for a CPU is named beside its ELU (libuv counts a wake-up's wait as idle).
+    expect(none.text).toContain('runnable but waiting for a CPU 0.04 s/s');
   });
 
   it('ends with one verdict line per run, wirerelay first, naming the knee, its cause and the limit', () => {
