@@ -46,8 +46,8 @@ function warned(s: StepResult): string {
 }
 
 const STEP_HEADER =
-  '| phase | offered/s | delivered/s | p50 ms | p99 ms | undelivered | node CPU | node µs/msg | node ELU | GC ms/s | GC p99 / max ms | turn p99 / max ms | pool batches (frames) | frames/read | frames/write | generators µs/msg | src / sink ELU | src late p99 ms | other CPU | knee |\n' +
-  '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  '| phase | offered/s | delivered/s | p50 ms | p99 ms | undelivered | node CPU | node µs/msg | node ELU | node CPU wait ms/s (µs each) | GC ms/s | GC p99 / max ms | turn p99 / max ms | pool batches (frames) | frames/read | frames/write | generators µs/msg | src / sink ELU | src late p99 ms | other CPU | knee |\n' +
+  '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
 
 /** "p99 / max" of a distribution, or n/a. */
 function pair(d: { readonly p99: number; readonly max: number } | null): string {
@@ -59,7 +59,7 @@ function stepRow(s: StepResult): string {
   const pool = s.poolBatches === null ? 'n/a' : `${fmtNum(s.poolBatches)} (${fmtNum(s.poolFrames)})`;
   return (
     `| ${s.phase} | ${fmtNum(s.offeredMsgsPerSec)} | ${fmtNum(s.msgsPerSec)} | ${fmtMs(s.latencyMs.p50)} | ${fmtMs(s.latencyMs.p99)} | ${drops(s.drops)} | ` +
-    `${fmtPct(s.cpu)} | ${fmtNum(s.nodeUsPerMsg, 1)} | ${fmtNum(s.nodeElu, 2)} | ${fmtNum(s.gcMsPerSec, 1)} | ${pair(s.gcPauseMs)} | ${pair(s.turnMs)} | ${pool} | ${fmtNum(s.framesPerRead, 1)} | ${fmtNum(s.framesPerWrite, 1)} | ` +
+    `${fmtPct(s.cpu)} | ${fmtNum(s.nodeUsPerMsg, 1)} | ${fmtNum(s.nodeElu, 2)} | ${s.runQueueWait === null ? 'n/a' : `${fmtNum(s.runQueueWait.msPerSec, 0)} (${fmtNum(s.runQueueWait.usPerSlice, 0)})`} | ${fmtNum(s.gcMsPerSec, 1)} | ${pair(s.gcPauseMs)} | ${pair(s.turnMs)} | ${pool} | ${fmtNum(s.framesPerRead, 1)} | ${fmtNum(s.framesPerWrite, 1)} | ` +
     `${fmtNum(g.usPerMsg, 1)} | ${fmtNum(g.sourceElu, 2)} / ${fmtNum(g.sinkElu, 2)} | ${fmtMs(g.lateP99Ms)} | ${fmtNum(s.otherCpu, 2)} | ${[s.blownUp ?? '', warned(s)].filter((x) => x !== '').join('; ')} |`
   );
 }
