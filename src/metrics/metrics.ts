@@ -65,10 +65,10 @@ export interface FlowSource {
   globals(): FlowCounters;
 }
 
-/** Per-feed counts of items dropped from full subscriber buffers since start. */
 /** Merkle-tree chunks of rebuilt blocks so far, by the thread that hashed them (src/wasm/merkle-offload.ts). */
 export type MerkleChunkSource = () => { readonly helper: number; readonly here: number };
 
+/** Per-feed counts of items dropped from full subscriber buffers since start. */
 export type FeedDropSource = () => ReadonlyArray<{ readonly feed: string; readonly dropped: number }>;
 
 export interface RelayMetricsOptions {
@@ -362,11 +362,12 @@ export class RelayMetrics {
     this.flows = source;
   }
 
-  /** Drop counts of the subscriber feeds (streams, ZMQ) are read from `source` at each scrape. */
+  /** Which thread hashed rebuilt blocks' merkle chunks is read from `source` at each scrape. */
   attachMerkleChunks(source: MerkleChunkSource): void {
     this.merkleChunks = source;
   }
 
+  /** Drop counts of the subscriber feeds (streams, ZMQ) are read from `source` at each scrape. */
   attachFeeds(source: FeedDropSource): void {
     this.feeds = source;
   }

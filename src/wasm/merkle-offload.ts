@@ -112,8 +112,7 @@ export class MerkleOffload implements MerkleJobs {
     for (const spec of specs) {
       const slot = spec.n < 2 || this.closed ? -1 : this.freeSlot();
       if (slot < 0) {
-        this.localJobs++;
-        jobs.push(inline(spec.leaves, spec.n, spec));
+        jobs.push(inline(spec, () => this.localJobs++));
         continue;
       }
       this.post(slot, spec);
@@ -243,14 +242,16 @@ export class MerkleOffload implements MerkleJobs {
   }
 }
 
-/** A job computed on demand on this thread (the leaves are read when joined). */
-function inline(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
+/** A job computed on demand on this thread (the leaves are read when joined; `computed` is called then). */
+function inline(spec: JobSpec, computed: () => void): MerkleJob {
+  const { leaves, n } = spec;
   let r: MerkleResult | undefined;
   const root = (): MerkleResult => {
-    if (opts.firstLeafZero !== true || n === 0) return merkleRoot(leaves, n, opts.levels);
+    computed();
+    if (spec.firstLeafZero !== true || n === 0) return merkleRoot(leaves, n, spec.levels);
     const copy = leaves.slice(0, 32 * n);
     copy.fill(0, 0, 32);
-    return merkleRoot(copy, n, opts.levels);
+    return merkleRoot(copy, n, spec.levels);
   };
   return { join: () => (r ??= root()), cancel: () => {} };
 }
