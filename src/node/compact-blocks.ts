@@ -44,6 +44,7 @@ import type { BlockGate } from './block-gate.js';
 import type { BlockStore } from './block-store.js';
 import type { HeaderSync } from './header-sync.js';
 import type { PeerLifecycle } from './peer-set.js';
+import { randomU64 } from '../util/random.js';
 
 /** The drop reasons (src/stats/drop-reasons.ts) counted here. */
 export type CompactDrop = 'cmpct_pending' | 'blocktxn_index' | 'cmpct_collision' | 'cmpct_mutated';
@@ -202,7 +203,7 @@ export class CompactBlocks implements PeerLifecycle {
       // rebuild holds (wtxids, coinbase): no pass over the block. Our own nonce, not the sender's
       // message forwarded, as Core's NewPoWValidBlock does: no one upstream decides where short
       // ids collide downstream. Wasted only when the block fails its checks.
-      cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomNonce());
+      cmpct = cmpctBlockOf(pb.header, pb.coinbase, pb.wtxidBytes, pb.txCount, randomU64());
       frame = this.host.frameOf(cmpct);
       r = pb.check(ctx, trees);
     } finally {
@@ -292,7 +293,7 @@ export class CompactBlocks implements PeerLifecycle {
     const key = Buffer.from(hash256(raw.subarray(0, 80))).toString('hex');
     let m = this.built.get(key);
     // Copied: the frame may be a relay-cache slab, reused once the block leaves the cache.
-    if (m === undefined) this.keep(key, (m = copyOf(buildCmpctBlock(raw, randomNonce()))));
+    if (m === undefined) this.keep(key, (m = copyOf(buildCmpctBlock(raw, randomU64()))));
     return m;
   }
 
@@ -345,8 +346,3 @@ function copyOf(m: CmpctBlockMessage): CmpctBlockMessage {
   return { ...m, header: m.header.slice(), shortIds: m.shortIds.slice(), prefilled: m.prefilled.map((p) => ({ index: p.index, tx: p.tx.slice() })) };
 }
 
-function randomNonce(): bigint {
-  const b = new Uint8Array(8);
-  crypto.getRandomValues(b);
-  return new DataView(b.buffer).getBigUint64(0, true);
-}

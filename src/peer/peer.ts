@@ -8,7 +8,7 @@
  * The peer decides nothing about relay. Malformed input becomes a typed error and an offence
  * reported to the host, which scores it; nothing a peer sends can throw out of here.
  */
-import { randomBytes } from 'node:crypto';
+import { randomU64 } from '../util/random.js';
 import { RelayError, type WireError } from '../errors.js';
 import type { OffenceId } from '../ban/ban-policy.js';
 import { offenceForError } from '../ban/ban-policy.js';
@@ -93,7 +93,7 @@ export interface PeerHost {
 
 function randomNonce(): bigint {
   // 63-bit like btcd, so it is never confused with a sign bit by other implementations.
-  return randomBytes(8).readBigUInt64LE() & 0x7fff_ffff_ffff_ffffn;
+  return randomU64() & 0x7fff_ffff_ffff_ffffn;
 }
 
 export class Peer implements DispatchPeer, HandshakePeer {

@@ -132,6 +132,11 @@ export class CryptoRandom extends RandomBase {
 /** The process-wide default source. */
 export const cryptoRandom: Random = new CryptoRandom();
 
+/** A uniform 64-bit integer (nonces: version, ping, BIP152's short-id nonce), from `random`'s pool. */
+export function randomU64(random: Random = cryptoRandom): bigint {
+  return (BigInt(random.u32()) << 32n) | BigInt(random.u32());
+}
+
 /**
  * A delay drawn from an exponential distribution with mean `meanMs` (Core GetExponentialRand):
  * events on such a timer form a Poisson process, so an observer cannot predict the next one.

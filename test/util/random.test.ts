@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cryptoRandom, seededRandom } from '../../src/util/random.js';
+import { cryptoRandom, randomU64, seededRandom } from '../../src/util/random.js';
 
 describe('seededRandom', () => {
   it('replays the same stream for the same seed and differs for another', () => {
@@ -50,5 +50,17 @@ describe('seededRandom', () => {
       expect(r.bytes(0).length).toBe(0);
       expect(r.bytes(33).length).toBe(33);
     }
+  });
+});
+
+describe('randomU64', () => {
+  it('joins two u32 draws into one 64-bit value, high word first, and uses all 64 bits', () => {
+    const a = seededRandom(9);
+    const b = seededRandom(9);
+    const want = (BigInt(b.u32()) << 32n) | BigInt(b.u32());
+    expect(randomU64(a)).toBe(want);
+    let or = 0n;
+    for (let i = 0; i < 64; i++) or |= randomU64();
+    expect(or).toBe(0xffff_ffff_ffff_ffffn);
   });
 });
