@@ -18,6 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { buildCmpctBlock } from '../../src/chain/compact/build-compact.js';
 import { chainParams } from '../../src/chain/params.js';
 import { createRelay } from '../../src/node/relay-node.js';
+import { readMetric } from '../load/node-metrics.js';
+import { parsePrometheus } from '../load/proc-stats.js';
 import { messageFrame } from '../load/wire-lite.js';
 import { buildBlock, dsha, makeTx, mixedShape, rng } from './blocks.js';
 import type { HopRequest } from './hop-peers.js';
@@ -112,9 +114,18 @@ export async function measureNodeHop(o: HopOptions): Promise<HopResult> {
   }
 }
 
-/** The cmpctblock hop histogram's sum (seconds) and count, and the merkle chunks by thread, from the node's metrics text. */
+/**
+ * The cmpctblock hop histogram's sum (seconds) and count, and the merkle chunks by thread, from the
+ * node's metrics text. The histogram's series appears with its first observation (0 before it);
+ * the chunk counter is always exported, so its absence is an error, not a zero.
+ */
 function hopMetric(text: string): { sum: number; count: number; helper: number; here: number } {
-  const read = (suffix: string): number => Number(new RegExp(`wirerelay_block_hop_seconds_${suffix}\\{via="cmpctblock"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? 0);
-  const chunks = (by: string): number => Number(new RegExp(`wirerelay_merkle_chunks_total\\{by="${by}"\\} ([0-9.e+-]+)`).exec(text)?.[1] ?? 0);
-  return { sum: read('sum'), count: read('count'), helper: chunks('helper'), here: chunks('here') };
+  const m = parsePrometheus(text);
+  const hop = (suffix: string): number => readMetric(m, `wirerelay_block_hop_seconds_${suffix}`, { via: 'cmpctblock' }) ?? 0;
+  const chunks = (by: string): number => {
+    const v = readMetric(m, 'wirerelay_merkle_chunks_total', { by });
+    if (v === null) throw new Error('the node exports no wirerelay_merkle_chunks_total');
+    return v;
+  };
+  return { sum: hop('sum'), count: hop('count'), helper: chunks('helper'), here: chunks('here') };
 }

@@ -59,17 +59,14 @@ export interface MerkleJob {
   cancel(): void;
 }
 
-export interface SubmitOptions {
+/** One root to post: `n` 32-byte leaves. */
+export interface JobSpec {
+  readonly leaves: Uint8Array;
+  readonly n: number;
   /** As merkleRoot's `levels` (src/wasm/merkle.ts): a chunk of a larger tree (src/wasm/merkle-chunks.ts). */
   readonly levels?: number;
   /** The first leaf counts as 32 zero bytes, whatever `leaves` holds there (BIP141: the coinbase's wtxid). */
   readonly firstLeafZero?: boolean;
-}
-
-/** One root to post: `n` 32-byte leaves. */
-export interface JobSpec extends SubmitOptions {
-  readonly leaves: Uint8Array;
-  readonly n: number;
 }
 
 /** Where roots can be posted: a MerkleOffload, or anything that computes them some other way. */
@@ -94,11 +91,6 @@ export class MerkleOffload implements MerkleJobs {
   helperJobs = 0;
   /** Jobs computed on this thread: no free slot or helper, taken back before the helper took them, or raced after it stalled. */
   localJobs = 0;
-
-  /** One root: submitAll with one spec. */
-  submit(leaves: Uint8Array, n: number, opts: SubmitOptions = {}): MerkleJob {
-    return this.submitAll([{ ...opts, leaves, n }])[0]!;
-  }
 
   /**
    * Posts the roots of `specs` (their leaves copied now), then wakes the helper once: a helper

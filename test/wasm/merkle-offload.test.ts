@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../src/wasm/merkle.js';
 import { chunkBits, postChunked } from '../../src/wasm/merkle-chunks.js';
-import { MerkleOffload } from '../../src/wasm/merkle-offload.js';
+import { MerkleOffload, type MerkleJob } from '../../src/wasm/merkle-offload.js';
+
+/** One root posted on its own. */
+const one = (o: MerkleOffload, leaves: Uint8Array, n: number): MerkleJob => o.submitAll([{ leaves, n }])[0]!;
 
 /** n distinct pseudo-random leaves (xorshift32 from the seed). */
 const leavesOf = (n: number, seed: number): Uint8Array => {
@@ -27,8 +30,8 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
       for (const n of [2, 3, 7, 64, 1000, 3001]) {
         const a = leavesOf(n, round);
         const b = leavesOf(n + 1, round + 1);
-        const ja = off.submit(a, n);
-        const jb = off.submit(b, n + 1);
+        const ja = one(off, a, n);
+        const jb = one(off, b, n + 1);
         // Give the helper time to take them before they are joined.
         await new Promise((res) => setImmediate(res));
         expect(jb.join()).toEqual(merkleRoot(b, n + 1));
@@ -70,7 +73,7 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     // Until the helper (not a take-back here) has computed one.
     const before = off.helperJobs;
     for (let i = 0; i < 100 && off.helperJobs === before; i++) {
-      const job = off.submit(leaves, 6);
+      const job = one(off, leaves, 6);
       await new Promise((res) => setImmediate(res));
       expect(job.join()).toEqual(want);
     }
@@ -79,10 +82,10 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
 
   it('grows a slot for a large tree, and a cancelled job frees its slot', async () => {
     const big = leavesOf(20_000, 9);
-    const j1 = off.submit(big, 20_000);
+    const j1 = one(off, big, 20_000);
     j1.cancel();
-    const j2 = off.submit(big, 20_000);
-    const j3 = off.submit(leavesOf(5, 1), 5);
+    const j2 = one(off, big, 20_000);
+    const j3 = one(off, leavesOf(5, 1), 5);
     await new Promise((res) => setImmediate(res));
     expect(j2.join()).toEqual(merkleRoot(big, 20_000));
     expect(j3.join()).toEqual(merkleRoot(leavesOf(5, 1), 5));
@@ -93,7 +96,7 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
     try {
       for (let i = 0; i < 200 && fresh.helperJobs < 5; i++) {
         const leaves = leavesOf(500, i);
-        const job = fresh.submit(leaves, 500);
+        const job = one(fresh, leaves, 500);
         await new Promise((res) => setImmediate(res));
         expect(job.join()).toEqual(merkleRoot(leaves, 500));
       }
@@ -104,13 +107,13 @@ describe('MerkleOffload: roots on a helper thread (real worker, shared memory)',
   });
 
   it('computes inline when every slot is held, and after close', async () => {
-    const held = [off.submit(leavesOf(9, 1), 9), off.submit(leavesOf(9, 2), 9)];
-    const third = off.submit(leavesOf(9, 3), 9);
+    const held = [one(off, leavesOf(9, 1), 9), one(off, leavesOf(9, 2), 9)];
+    const third = one(off, leavesOf(9, 3), 9);
     expect(third.join()).toEqual(merkleRoot(leavesOf(9, 3), 9));
     held.forEach((j) => j.join());
     const other = new MerkleOffload();
     await other.close();
-    expect(other.submit(leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
+    expect(one(other, leavesOf(4, 4), 4).join()).toEqual(merkleRoot(leavesOf(4, 4), 4));
   });
 });
 
